@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each does its own setup.
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+export QT_QPA_PLATFORM_PLUGIN_PATH :=
+
+.PHONY: run demo test lint bench setup system system-test clean
+
+run: setup
+	$(VENV)/bin/station
+
+demo: setup
+	$(VENV)/bin/station demo
+
+test: system-test setup
+	$(VPY) -m ruff check station tests benchmarks
+	$(VPY) -m mypy
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -p tests.no_skip $(PYTEST_ARGS)
+
+bench: system-test setup
+	$(VPY) benchmarks/run_all.py
+
+setup: system $(STAMP)
+
+system:
+	@installer/system-packages.sh
+
+system-test:
+	@installer/system-packages.sh --test
+
+$(STAMP): pyproject.toml
+	test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the station needs. Safe to run again:
+# it installs only what is missing, and does nothing when everything is present.
+#   installer/system-packages.sh          runtime packages (make run)
+#   installer/system-packages.sh --test   runtime + test peers (make test)
+set -euo pipefail
+
+RUNTIME=(
+  python3 python3-venv python3-dev
+  # Qt's xcb platform plugin on a real X11 display; the offscreen plugin hides their absence.
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
+  libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
+  libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
+  # drive discovery and firmware-level erase
+  util-linux smartmontools hdparm nvme-cli sg3-utils
+  # Android phones
+  adb
+  # label and certificate fonts
+  fonts-dejavu-core
+)
+TEST=(
+  xvfb xauth e2fsprogs poppler-utils
+  nwipe                       # the open-source peer the wipe benchmark compares against
+  postgresql                  # the hub's real store in tests
+  qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio   # firmware-erase VM rig
+)
+
+want=("${RUNTIME[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${TEST[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "installer: not a Debian/Ubuntu system; install these by hand: ${missing[*]}" >&2
+  exit 0
+fi
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "installer: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,64 @@
+"""`station`: the GUI by default, plus subcommands for scripts and supervisors.
+
+Each area adds its subcommands from a module in station/commands/ exposing
+`register(subparsers)`; the handler gets the parsed args and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from station import __version__
+from station.errors import Cancelled, UserFacingError
+
+log = logging.getLogger(__name__)
+
+COMMAND_MODULES = (
+    "station.commands.db",
+    "station.commands.config",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="station", description="Bench triage station.")
+    parser.add_argument("--version", action="version", version=f"station {__version__}")
+    parser.add_argument("--data-dir", help="data folder (default: STATION_DATA_DIR or the platform's)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = sub.add_parser("gui", help="start the bench app (the default)")
+    gui.set_defaults(func=_run_gui, demo=False)
+    demo = sub.add_parser("demo", help="start the bench app with simulated devices")
+    demo.set_defaults(func=_run_gui, demo=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from station.ui.app import run  # Qt is imported only when the GUI is asked for
+
+    return run(data_dir=args.data_dir, demo=args.demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(console)
+    try:
+        return int(args.func(args))
+    except UserFacingError as exc:
+        print(f"station: {exc}", file=sys.stderr)
+        return 2
+    except Cancelled:
+        return 130
+    except KeyboardInterrupt:
+        return 130

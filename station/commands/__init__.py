@@ -1,0 +1,1 @@
+"""Subcommands of `station`, one module per area, each with `register(subparsers)`."""

@@ -1,0 +1,30 @@
+"""`station config show|describe`: the effective settings, and what each one means."""
+
+from __future__ import annotations
+
+import argparse
+
+from station.config import SETTINGS, Config
+from station.context import open_readonly_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cfg = sub.add_parser("config", help="show settings")
+    csub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    csub.add_parser("show", help="effective settings (secrets masked)").set_defaults(func=_show)
+    csub.add_parser("describe", help="every setting with its type, default and meaning").set_defaults(func=_describe)
+
+
+def _show(args: argparse.Namespace) -> int:
+    data = open_readonly_path(args.data_dir)
+    config = Config.load(data.config_file)
+    print(f"# {data.config_file}")
+    for key, value in config.items():
+        print(f"{key} = {value!r}")
+    return 0
+
+
+def _describe(_args: argparse.Namespace) -> int:
+    for s in SETTINGS:
+        print(f"{s.key} ({s.type.__name__}, default {s.default!r})\n    {s.description}")
+    return 0

@@ -1,0 +1,173 @@
+"""Every setting, declared once: key, type, default and description.
+
+Settings live in a TOML file (``station.toml`` in the data dir). Tables map to the
+dotted prefix: ``[printer] host = "10.0.0.7"`` is the key ``printer.host``.
+An unknown key or a wrong type is a ConfigError naming the file and the key.
+Old files are brought forward by the versioned upgrade functions at the bottom.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from station.errors import ConfigError
+
+CONFIG_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    description: str
+    secret: bool = False  # kept out of logs and `station config show`
+
+
+_S = Setting
+SETTINGS: tuple[Setting, ...] = (
+    _S("config_version", int, CONFIG_VERSION, "Version of this file's layout; upgraded automatically."),
+    # station identity
+    _S("station.id", str, "", "Stable id of this bench; empty means derived from the host name."),
+    _S("station.name", str, "", "Human name of this bench shown on labels and certificates."),
+    _S("station.location", str, "", "Facility / room of this bench, printed on certificates."),
+    _S("station.timezone", str, "", "IANA time zone for shifts and exports; empty means the system zone."),
+    _S("station.demo", bool, False, "Force demo mode with simulated devices."),
+    # organisation on certificates
+    _S("org.name", str, "", "Organisation performing sanitization (certificate)."),
+    _S("org.phone", str, "", "Contact phone printed on certificates."),
+    _S("org.address", str, "", "Postal address printed on certificates."),
+    _S("org.logo", str, "", "Path to a PNG logo for certificate PDFs."),
+    # scanner
+    _S("scanner.port", str, "auto", "Serial scanner port (/dev/serial/by-id/...), 'auto', or 'none'."),
+    _S("scanner.baudrate", int, 9600, "Serial scanner baud rate."),
+    _S("scanner.wedge_prefix", str, "", "Characters a keyboard-wedge scanner sends before a scan (e.g. STX)."),
+    _S("scanner.wedge_suffix", str, "\r", "Characters a keyboard-wedge scanner sends after a scan."),
+    _S("scanner.wedge_max_gap_ms", int, 35, "Longest gap between keys still counted as one scan."),
+    _S("scanner.wedge_min_length", int, 6, "Shortest fast key burst taken as a scan."),
+    _S("scanner.asset_tag_pattern", str, r"^AT-?\d{5,10}$", "Regular expression for asset tags."),
+    _S("scanner.badge_pattern", str, r"^OP-?\d{3,8}$", "Regular expression for operator badges."),
+    _S("scanner.lot_pattern", str, r"^(LOT|PAL|BIN)-?[A-Z0-9-]{2,20}$", "Regular expression for lot/pallet/bin labels."),
+    # operators
+    _S("operators.max_pin_attempts", int, 5, "Wrong PINs before an operator is locked out."),
+    _S("operators.lockout_minutes", int, 15, "How long a lockout lasts."),
+    # grading and routing
+    _S("grading.matrix_dir", str, "", "Folder of grading matrices; empty means the shipped ones."),
+    _S("grading.override_supervisor_only", bool, True, "Only supervisors may override a computed grade."),
+    _S("disposition.rules_file", str, "", "Disposition rules file; empty means the shipped one."),
+    # photos
+    _S("camera.device", str, "auto", "Camera: /dev/videoN, a stable id, a video file, 'auto' or 'none'."),
+    _S("camera.width", int, 1280, "Capture width in pixels."),
+    _S("camera.height", int, 720, "Capture height in pixels."),
+    _S("camera.fourcc", str, "MJPG", "Capture format requested from the camera."),
+    _S("camera.blur_threshold", float, 100.0, "Variance of the Laplacian below which a photo is blurred."),
+    # wipe
+    _S("wipe.default_method", str, "clear", "Method offered by default in the wipe panel."),
+    _S("wipe.default_verify", str, "sample", "Verification offered by default: full, sample or none."),
+    _S("wipe.block_mib", int, 8, "Overwrite block size in MiB (at least 4)."),
+    _S("wipe.sample_percent", float, 10.0, "Share of the media read back by sampled verification (10-100)."),
+    _S("wipe.io_retries", int, 3, "Retries of a failed block before its range is recorded as bad."),
+    _S("wipe.helper", str, "", "Privileged wipe helper command (pkexec ...); empty means run in-process workers."),
+    # phones
+    _S("phone.adb_path", str, "adb", "The adb client to use."),
+    _S("phone.block_on_mdm", bool, True, "Block the erase of a phone with a device owner / MDM (else warn)."),
+    # printer
+    _S("printer.kind", str, "none", "Label printer: escpos, zpl, file or none."),
+    _S("printer.connection", str, "", "tcp://host:9100, usb:VID:PID, serial:/dev/ttyUSB0 or file:/path."),
+    _S("printer.profile", str, "TM-T88V", "python-escpos printer profile (gives the media width)."),
+    _S("printer.timeout_s", float, 3.0, "Seconds before an unanswered printer is reported offline."),
+    _S("label.layout", str, "2x1in", "Label layout used by default."),
+    _S("label.auto_print", bool, True, "Print the grade label when a unit is finished."),
+    # sync
+    _S("sync.hub_url", str, "", "Hub URL (https://hub.example:8443); empty disables sync."),
+    _S("sync.token", str, "", "This station's hub token.", secret=True),
+    _S("sync.verify_tls", bool, True, "Verify the hub's TLS certificate."),
+    _S("sync.batch_size", int, 500, "Events per upload batch."),
+    # supervisor
+    _S("shift.boundaries", str, "06:00,14:00,22:00", "Shift start times, comma separated, local time."),
+)
+
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+# Upgrade functions: version N -> N+1, applied in order to the flat dict.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for k, v in table.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _flatten(v, key + ".")
+        else:
+            yield key, v
+
+
+def _coerce(path: Path, setting: Setting, value: Any) -> Any:
+    want = setting.type
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if want is bool and not isinstance(value, bool):
+        raise ConfigError(f"{path}: '{setting.key}' must be true or false, not {value!r}.")
+    if want is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{path}: '{setting.key}' must be a whole number, not {value!r}.")
+    if not isinstance(value, want):
+        raise ConfigError(f"{path}: '{setting.key}' must be {want.__name__}, not {value!r}.")
+    return value
+
+
+class Config:
+    """The effective settings: defaults overlaid by the TOML file."""
+
+    def __init__(self, values: dict[str, Any] | None = None, path: Path | None = None) -> None:
+        self.path = path
+        self._values: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+        if values:
+            for key, value in values.items():
+                self.set(key, value)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in BY_KEY:
+            raise KeyError(f"undeclared setting {key!r}")
+        return self._values[key]
+
+    def get(self, key: str) -> Any:
+        return self[key]
+
+    def set(self, key: str, value: Any) -> None:
+        setting = BY_KEY.get(key)
+        where = self.path or Path("<settings>")
+        if setting is None:
+            raise ConfigError(f"{where}: unknown setting '{key}'. Remove it or check its spelling.")
+        self._values[key] = _coerce(where, setting, value)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        for s in SETTINGS:
+            yield s.key, ("********" if s.secret and self._values[s.key] else self._values[s.key])
+
+    @classmethod
+    def load(cls, path: Path) -> Config:
+        """Read `path` (absent means all defaults). Errors name the file and the key."""
+        if not path.exists():
+            return cls(path=path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or move it aside.") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+        flat = dict(_flatten(raw))
+        version = flat.get("config_version", 1)
+        if not isinstance(version, int) or version > CONFIG_VERSION:
+            raise ConfigError(
+                f"{path}: config_version {version!r} is newer than this station understands "
+                f"({CONFIG_VERSION}). Update the station software."
+            )
+        while version < CONFIG_VERSION:
+            flat = UPGRADES[version](flat)
+            version += 1
+        flat["config_version"] = CONFIG_VERSION
+        return cls(flat, path=path)

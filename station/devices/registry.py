@@ -1,0 +1,58 @@
+"""Which drivers a station runs with, and the fall-back to demo mode.
+
+Each device area adds its real driver factory to REAL and its simulated one to SIMULATED.
+A factory takes the settings and the data dir and returns a Driver, or None when the
+area is switched off in settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.config import Config
+from station.devices.base import Driver
+from station.devices.manager import DeviceManager
+
+log = logging.getLogger(__name__)
+
+Factory = Callable[[Config, Path], Driver | None]
+
+REAL: list[Factory] = []
+SIMULATED: list[Factory] = []
+
+
+@dataclass
+class Devices:
+    manager: DeviceManager
+    demo: bool
+    reason: str
+
+
+def _add(manager: DeviceManager, factories: list[Factory], config: Config, data_dir: Path) -> None:
+    for factory in factories:
+        try:
+            driver = factory(config, data_dir)
+        except Exception:
+            log.exception("device driver %r could not start", factory)
+            continue
+        if driver is not None:
+            manager.register(driver)
+
+
+def build(config: Config, data_dir: Path, *, demo: bool = False) -> Devices:
+    """Real drivers, then a scan; with `demo` or no real hardware found, the simulated ones."""
+    manager = DeviceManager()
+    if not demo:
+        _add(manager, REAL, config, data_dir)
+        if manager.scan():
+            return Devices(manager, False, "hardware found")
+        reason = "no hardware found"
+    else:
+        reason = "demo mode requested"
+    sim = DeviceManager()
+    _add(sim, SIMULATED, config, data_dir)
+    sim.scan()
+    return Devices(sim, True, reason)

@@ -1,0 +1,65 @@
+"""Where the station keeps its data: platformdirs, overridden by --data-dir or STATION_DATA_DIR."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "triage-station"
+ENV_DATA_DIR = "STATION_DATA_DIR"
+
+
+def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """The data dir: the --data-dir flag wins, then STATION_DATA_DIR, then the platform default."""
+    if cli_value:
+        path = Path(cli_value)
+    elif os.environ.get(ENV_DATA_DIR):
+        path = Path(os.environ[ENV_DATA_DIR])
+    else:
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return path.expanduser().resolve()
+
+
+class DataDir:
+    """Named locations inside one data dir. Creating it is explicit (`ensure`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def database(self) -> Path:
+        return self.root / "station.sqlite3"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "station.toml"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def blobs(self) -> Path:
+        """Content-addressed files (photos, certificate PDFs) by sha256."""
+        return self.root / "blobs"
+
+    @property
+    def certificates(self) -> Path:
+        return self.root / "certificates"
+
+    @property
+    def jobs(self) -> Path:
+        """Progress and evidence files written by wipe worker processes."""
+        return self.root / "jobs"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    def ensure(self) -> DataDir:
+        for p in (self.root, self.log_dir, self.blobs, self.certificates, self.jobs):
+            p.mkdir(parents=True, exist_ok=True)
+        self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self

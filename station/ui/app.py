@@ -1,0 +1,66 @@
+"""Start the bench app: settings, store, devices (or the demo), the main window.
+
+An exception escaping a slot is logged with its traceback and shown briefly in the
+status bar; it never stops background work (wipes run in their own processes).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from station.devices import registry
+from station.errors import UserFacingError
+from station.log import setup_logging
+from station.ui.ops import report_error
+
+log = logging.getLogger(__name__)
+
+
+def _excepthook(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    if issubclass(exc_type, KeyboardInterrupt):
+        QApplication.quit()
+        return
+    report_error(exc.with_traceback(tb))
+
+
+def create_window(data_dir: str | Path | None = None, *, demo: bool = False):  # type: ignore[no-untyped-def]
+    """Open the station and build the main window (used by run() and by tests)."""
+    from station.context import open_station
+    from station.ui.main_window import MainWindow
+
+    ctx = open_station(data_dir, demo=demo)
+    setup_logging(ctx.data.log_dir)
+    devices = registry.build(ctx.config, ctx.data.root, demo=ctx.demo)
+    ctx.demo = devices.demo
+    log.info("devices: %s (%s)", devices.manager.summary(), devices.reason)
+    return MainWindow(ctx, devices.manager, demo=devices.demo)
+
+
+def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
+    t0 = time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Triage station")
+    sys.excepthook = _excepthook
+    try:
+        window = create_window(data_dir, demo=demo)
+    except UserFacingError as exc:
+        QMessageBox.critical(None, "The station cannot start", str(exc))
+        print(f"station: {exc}", file=sys.stderr)
+        return 2
+    window.show()
+    ready = time.perf_counter() - t0
+    log.info("ready to scan after %.3f s", ready)
+    if os.environ.get("STATION_EXIT_WHEN_READY"):  # startup benchmark and smoke tests
+        print(f"ready {ready:.4f}", flush=True)
+        return 0
+    try:
+        return app.exec()
+    finally:
+        window.devices.close()
+        window.ctx.close()

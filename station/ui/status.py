@@ -1,0 +1,88 @@
+"""The status bar: operator, devices connected, hub and sync backlog, and the last message."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from station.context import StationContext
+from station.devices.manager import DeviceManager
+from station.ui.ops import Changes, Op
+
+DEVICE_KINDS = (("scanner", "Scanner"), ("printer", "Printer"), ("camera", "Camera"),
+                ("drive", "Drives"), ("phone", "Phones"))
+
+
+def sync_backlog(ctx: StationContext) -> int:
+    from sqlalchemy import func, select
+
+    from station.models import Outbox
+
+    with ctx.store.reader() as s:
+        return int(s.execute(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))).scalar_one())
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, ctx: StationContext, devices: DeviceManager, demo: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.devices = ctx, devices
+        self.message = QLabel("")
+        self.message.setObjectName("status-message")
+        self.addWidget(self.message, 1)
+        self.operator = QLabel()
+        self.device_labels = {kind: QLabel() for kind, _ in DEVICE_KINDS}
+        self.hub = QLabel()
+        for w in (self.operator, *self.device_labels.values(), self.hub):
+            self.addPermanentWidget(w)
+        if demo:
+            badge = QLabel(" DEMO: simulated devices ")
+            badge.setObjectName("demo-badge")
+            self.addPermanentWidget(badge)
+        self.hub_state = "offline"
+        hub = Changes.hub()
+        hub.message.connect(self.show_message)
+        hub.changed.connect(self._on_changed)
+        self._clear = QTimer(self, singleShot=True, interval=8000, timeout=lambda: self.message.setText(""))
+        self.refresh_devices()
+        self.refresh_operator()
+        self.refresh_sync()
+
+    def show_message(self, level: str, text: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("level", level)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        if level in ("info", "ok", "idle"):
+            self._clear.start()
+
+    def _on_changed(self, topics: set[str]) -> None:
+        if "devices" in topics:
+            self.refresh_devices()
+        if "operator" in topics:
+            self.refresh_operator()
+        if topics & {"events", "units", "sync"}:
+            self.refresh_sync()
+
+    def refresh_operator(self) -> None:
+        op = self.ctx.operator
+        self.operator.setText(f"Operator: {op.name} ({op.role})" if op else "Operator: not signed in")
+
+    def refresh_devices(self) -> None:
+        counts = self.devices.summary()
+        for kind, name in DEVICE_KINDS:
+            n = counts.get(kind, 0)
+            label = self.device_labels[kind]
+            if kind in ("drive", "phone"):
+                label.setText(f"{name}: {n}")
+            else:
+                label.setText(f"{name}: {'connected' if n else 'none'}")
+            label.setProperty("ok", bool(n))
+
+    def set_hub_state(self, state: str) -> None:
+        self.hub_state = state
+        self.refresh_sync()
+
+    def refresh_sync(self) -> None:
+        Op(self, sync_backlog, self.ctx).success(
+            lambda n: self.hub.setText(f"Hub: {self.hub_state}, {n} to sync")
+        ).run()

@@ -1,0 +1,45 @@
+"""Shared fixtures. Tests run headless (offscreen) and against real peers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("STATION_SHARED_DIR", ROOT.parent / "shared"))
+CORPUS = Path(os.environ.get("STATION_DRIVE_CORPUS", SHARED / "corpus" / "drives"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--device", action="append", default=[], help="real device for -m hardware tests")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "data"
+    monkeypatch.setenv("STATION_DATA_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def ctx(data_dir: Path) -> Iterator:
+    from station.context import open_station
+
+    c = open_station(data_dir)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The real drive outputs in ../shared; the one allowed skip is when that folder is absent."""
+    from tests.no_skip import SHARED_ABSENT
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"{SHARED_ABSENT}: {CORPUS} (the drive corpus ships beside the project in CI)")
+    return CORPUS
