@@ -1,0 +1,1 @@
+"""Drive and phone sanitization: discovery, guard, planning, erase, verification, certificates."""

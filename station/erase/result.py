@@ -1,0 +1,101 @@
+"""The outcome of one sanitization job: the contract between the erase engines
+(overwrite, firmware, phone) and the certificate.
+
+A result is `sanitized` only when the job FINISHED and its verification passed.
+Nothing else may ever be certified as sanitized.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    ABORTED = "ABORTED"  # the operator stopped it
+    INTERRUPTED = "INTERRUPTED"  # the app or the machine died under it
+
+
+@dataclass
+class CommandRecord:
+    """One external command run against the device, for the evidence."""
+
+    argv: list[str]
+    exit_code: int | None
+    output: str
+    started_at: str
+    seconds: float
+
+
+@dataclass
+class Verification:
+    mode: str  # full | sample | none | firmware-markers
+    passed: bool
+    bytes_read: int = 0
+    ranges_read: int = 0
+    percent_of_media: float = 0.0
+    expected: str = ""  # "zero", "0xff", "aes-ctr stream", "vendor pattern ..."
+    mismatches: list[tuple[int, int]] = field(default_factory=list)  # (offset, length)
+    detail: dict[str, Any] = field(default_factory=dict)  # subsections, seed, sample size...
+
+
+@dataclass
+class MediaFacts:
+    """What the certificate says about the media. Filled from discovery."""
+
+    path: str
+    kind: str = "drive"  # drive | mobile device
+    bus: str = ""  # ata | sas | scsi | nvme | usb | mmc | virtual | loop | adb
+    vendor: str = ""
+    model: str = ""
+    serial: str = ""
+    firmware: str = ""
+    size_bytes: int = 0
+    logical_sector: int = 512
+    physical_sector: int = 512
+    rotational: bool | None = None
+    hpa_dco: dict[str, Any] = field(default_factory=dict)
+    smart: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WipeResult:
+    job_id: str
+    media: MediaFacts
+    method: str  # the CLI method name: clear, zero, random, dod3, purge, factory-reset, ...
+    method_type: str  # Clear | Purge | none (verify-only)
+    technique: str  # overwrite | block erase | crypto erase | format nvm | factory reset
+    status: Status
+    reason: str = ""
+    passes: list[str] = field(default_factory=list)  # e.g. ["random", "zero"]
+    bytes_written: int = 0
+    verification: Verification | None = None
+    bad_ranges: list[tuple[int, int]] = field(default_factory=list)
+    retried_ranges: list[tuple[int, int]] = field(default_factory=list)
+    commands: list[CommandRecord] = field(default_factory=list)
+    throughput: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, bytes done)
+    started_at: str = ""
+    ended_at: str = ""
+    key_sha256: str | None = None  # hash of the per-job AES key, never the key
+    tool: str = "triage-station"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sanitized(self) -> bool:
+        return (
+            self.status is Status.FINISHED
+            and self.method_type in ("Clear", "Purge")
+            and self.verification is not None
+            and self.verification.passed
+            and not self.bad_ranges
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["status"] = self.status.value
+        d["sanitized"] = self.sanitized
+        return d
