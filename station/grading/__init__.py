@@ -1,0 +1,1 @@
+"""Grading matrices as versioned data, their evaluation and crosswalks."""

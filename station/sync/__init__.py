@@ -1,0 +1,1 @@
+"""Sync upstream: the outbox drains to the hub; configuration comes back down."""
