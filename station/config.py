@@ -42,6 +42,17 @@ SETTINGS: tuple[Setting, ...] = (
     _S("org.phone", str, "", "Contact phone printed on certificates."),
     _S("org.address", str, "", "Postal address printed on certificates."),
     _S("org.logo", str, "", "Path to a PNG logo for certificate PDFs."),
+    # certificates of sanitization (NIST SP 800-88 r1 Appendix G fields not known per job)
+    _S("cert.performer_title", str, "Technician", "Title of the person performing sanitization."),
+    _S("cert.validator_name", str, "", "Person validating certificates; empty means the operator who ran the job."),
+    _S("cert.validator_title", str, "Supervisor", "Title of the person validating certificates."),
+    _S("cert.customer_name", str, "", "Customer whose media is sanitized (media source when the unit has none)."),
+    _S("cert.customer_logo", str, "", "Path to the customer's PNG/JPEG logo for certificate PDFs."),
+    _S("cert.media_classification", str, "Unclassified", "Confidentiality category of the media before."),
+    _S("cert.post_classification", str, "Unclassified", "Classification of the media after sanitization."),
+    _S("cert.data_backed_up", str, "Unknown", "Was the data backed up before sanitization: Yes, No or Unknown."),
+    _S("cert.backup_location", str, "", "Where the backup is, when there is one."),
+    _S("cert.media_destination", str, "Reuse / resale", "Where sanitized media goes (Appendix G media destination)."),
     # scanner
     _S("scanner.port", str, "auto", "Serial scanner port (/dev/serial/by-id/...), 'auto', or 'none'."),
     _S("scanner.baudrate", int, 9600, "Serial scanner baud rate."),

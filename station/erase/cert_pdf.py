@@ -1,0 +1,216 @@
+"""Certificate PDFs for people: A4, readable, logo, and a QR code with the id and hash.
+
+The signed JSON file travels inside the PDF as an embedded file (certificate.json), so
+`station cert verify x.pdf` checks the very same signature, hash and chain as the JSON.
+The QR code carries `triage-station-cert:v1:<id>:<sha256>` for a phone or a scanner.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import segno
+from pypdf import PdfReader, PdfWriter
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+ATTACHMENT = "certificate.json"
+QR_PREFIX = "triage-station-cert:v1:"
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def qr_text(cert_id: str, sha256: str) -> str:
+    return f"{QR_PREFIX}{cert_id}:{sha256}"
+
+
+def parse_qr(text: str) -> tuple[str, str] | None:
+    if not text.startswith(QR_PREFIX):
+        return None
+    cert_id, _, digest = text[len(QR_PREFIX):].rpartition(":")
+    return (cert_id, digest) if cert_id and len(digest) == 64 else None
+
+
+def _fonts() -> tuple[str, str]:
+    """DejaVu when installed (any script in names and models), else the PDF base fonts."""
+    regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
+    if regular.is_file() and bold.is_file():
+        if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+        return "DejaVuSans", "DejaVuSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
+def qr_drawing(text: str, size: float) -> Drawing:
+    """The QR code as vector squares: sharp at any zoom and any printer resolution."""
+    qr = segno.make(text, error="m", micro=False)
+    matrix = [list(row) for row in qr.matrix]
+    quiet = 4
+    n = len(matrix) + 2 * quiet
+    cell = size / n
+    d = Drawing(size, size)
+    d.add(Rect(0, 0, size, size, fillColor=colors.white, strokeColor=None))
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                d.add(Rect((x + quiet) * cell, size - (y + quiet + 1) * cell, cell, cell,
+                           fillColor=colors.black, strokeColor=None, strokeWidth=0))
+    return d
+
+
+class _Styles:
+    def __init__(self) -> None:
+        regular, bold = _fonts()
+        base = getSampleStyleSheet()
+        self.title = ParagraphStyle("t", parent=base["Title"], fontName=bold, fontSize=17, leading=21, alignment=0)
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=11.5, leading=14,
+                                 spaceBefore=7, spaceAfter=3)
+        self.body = ParagraphStyle("b", parent=base["BodyText"], fontName=regular, fontSize=8.8, leading=11)
+        self.key = ParagraphStyle("k", parent=self.body, fontName=bold)
+        self.small = ParagraphStyle("s", parent=self.body, fontSize=7, leading=8.6)
+        self.mono = ParagraphStyle("m", parent=self.small, fontName="Courier", fontSize=6.6, leading=8)
+        self.verdict_ok = ParagraphStyle("ok", parent=self.title, fontSize=14, textColor=colors.HexColor("#116611"))
+        self.verdict_bad = ParagraphStyle("bad", parent=self.title, fontSize=14, textColor=colors.HexColor("#b00000"))
+
+
+def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
+
+
+def _grid(rows: list[tuple[str, Any]], st: _Styles, widths: tuple[float, float] = (52 * mm, 128 * mm)) -> Table:
+    t = Table([[_p(k, st.key), _p(v, st.body)] for k, v in rows], colWidths=list(widths))
+    t.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return t
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -> Table:
+    left: list[Flowable] = []
+    for logo in logos[:2]:
+        try:
+            img = Image(str(logo))
+            scale = min(40 * mm / img.imageWidth, 16 * mm / img.imageHeight)
+            img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
+            img.hAlign = "LEFT"
+            left.append(img)
+        except (OSError, ValueError):
+            continue  # an unreadable logo must never stop a certificate
+    left += [Spacer(1, 2 * mm), _p(body["title"], st.title), _p(f"Certificate id {body['id']}", st.body),
+             _p(f"Issued {body['issued_at']} by station {body['station']['id']}", st.body)]
+    verdict = "SANITIZED" if body["sanitized"] else "NOT SANITIZED"
+    left.append(_p(f"Result: {verdict} ({body['appendix_g']['sanitization']['method_type']})",
+                   st.verdict_ok if body["sanitized"] else st.verdict_bad))
+    qr = qr_drawing(qr_text(body["id"], digest), 42 * mm)
+    t = Table([[left, [qr, _p("SHA-256 " + digest, st.mono)]]], colWidths=[134 * mm, 46 * mm])
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return t
+
+
+def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -> list[Flowable]:
+    g = body["appendix_g"]
+    out: list[Flowable] = [_header(body, digest, logos, st)]
+    sections = [("Person performing sanitization", g["person"]), ("Media information", g["media"]),
+                ("Sanitization details", g["sanitization"])]
+    for title, fields in sections:
+        out += [_p(title, st.h2), _grid([(_label(k), v) for k, v in fields.items()], st)]
+    out += [_p("Media destination", st.h2), _grid([("Destination", g["media_destination"])], st)]
+    sig, val = g["signature"], g["validation"]
+    out += [_p("Signature and validation", st.h2), _grid([
+        ("Signature", sig["method"]), ("Key fingerprint", sig["key_fingerprint"]),
+        ("Signed for", sig["signed_for"]), ("Validated by", f"{val['name']}, {val['title']}"),
+        ("Organization", val["organization"]), ("Date", val["date"]),
+        ("Document SHA-256", digest),
+        ("Event chain", f"follows event #{body['chain']['prev_event_seq']} {body['chain']['prev_event_hash']}"),
+        ("How to check", "station cert verify <this file>  (or the JSON certificate), with the station's "
+                         "public key fingerprint above"),
+    ], st)]
+    out += _evidence(body, st)
+    return out
+
+
+def _evidence(body: dict[str, Any], st: _Styles) -> list[Flowable]:
+    drive, job = body["drive"], body["job"]
+    out: list[Flowable] = [_p("Evidence", st.h2)]
+    rows: list[tuple[str, Any]] = [
+        ("Drive", f"{drive['vendor']} {drive['model']} (serial {drive['serial']}, firmware {drive['firmware']})"),
+        ("Bus / size", f"{drive['bus']}, {drive['size_bytes']} bytes, sectors {drive['logical_sector']}/"
+                       f"{drive['physical_sector']}, rotational {drive['rotational']}"),
+        ("Hidden areas", body["hpa_dco"].get("statement", "")),
+        ("Job", f"{job['id']} {job['method']} {job['status']} {job['reason']}".strip()),
+        ("Started / ended", f"{job['started_at']} / {job['ended_at']}"),
+        ("Bytes written", job["bytes_written"]),
+        ("Bad / retried ranges", f"{len(body['errors']['bad_ranges'])} / {len(body['errors']['retried_ranges'])}"),
+    ]
+    if body["throughput"]:
+        secs, done = body["throughput"][-1]
+        rows.append(("Throughput", f"{done / max(secs, 1e-9) / 1e6:.1f} MB/s average over {secs:.0f} s"
+                                   f" ({len(body['throughput'])} samples)"))
+    if body["smart"]:
+        rows.append(("SMART", ", ".join(f"{k}={v}" for k, v in sorted(body["smart"].items()))[:600]))
+    dmi = body["station"]["host_dmi"]
+    rows.append(("Station host", f"{body['station']['host']} " + " ".join(str(v) for v in dmi.values())))
+    if body["unit"]:
+        rows.append(("Unit", body["unit"]["uid"]))
+    out.append(_grid(rows, st))
+    if body["commands"]:
+        out.append(_p(f"Commands run ({len(body['commands'])})", st.h2))
+        for c in body["commands"][:40]:
+            line = " ".join(c["argv"])
+            out.append(_p(f"$ {line}   [exit {c['exit_code']}, {c['seconds']:.2f} s, {c['started_at']}]", st.mono))
+        if len(body["commands"]) > 40:
+            out.append(_p(f"... and {len(body['commands']) - 40} more in the JSON certificate.", st.small))
+    return out
+
+
+def _footer(cert_id: str, font: str):  # type: ignore[no-untyped-def]
+    def draw(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+        canvas.saveState()
+        canvas.setFont(font, 7)
+        canvas.drawString(15 * mm, 9 * mm, f"{cert_id}  ·  page {doc.page}  ·  the signed JSON is embedded in this PDF")
+        canvas.restoreState()
+    return draw
+
+
+def render(body: dict[str, Any], digest: str, json_bytes: bytes, *, logos: list[Path] | None = None) -> bytes:
+    """The A4 certificate with the signed JSON embedded as certificate.json."""
+    st = _Styles()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
+                            bottomMargin=15 * mm, title=f"{body['title']} {body['id']}", author=body["station"]["id"],
+                            subject=f"sha256 {digest}", invariant=1)
+    foot = _footer(body["id"], st.body.fontName)
+    doc.build(_story(body, digest, logos or [], st), onFirstPage=foot, onLaterPages=foot)
+    return embed(buf.getvalue(), ATTACHMENT, json_bytes)
+
+
+def embed(pdf: bytes, name: str, content: bytes) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_attachment(name, content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def attachment(pdf: bytes, name: str = ATTACHMENT) -> bytes | None:
+    """The embedded file `name`, or None when the PDF has none (or is not a readable PDF)."""
+    try:
+        found = PdfReader(io.BytesIO(pdf)).attachments.get(name)
+    except Exception:  # pypdf raises many types on a damaged file; all mean "unreadable"
+        return None
+    return found[0] if found else None

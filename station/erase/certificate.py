@@ -1,0 +1,163 @@
+"""Issue a signed certificate of sanitization (or a signed failure report) for one job.
+
+`issue()` is called by every engine (overwrite, firmware, phone) once its WipeResult
+is final. In ONE write transaction it:
+  1. reads the head of the station's event chain and names it in the document,
+  2. signs the canonical JSON of the document with the station's Ed25519 key,
+  3. appends a `certificate.issued` event carrying the document's hash, so the
+     certificate is chained into the event log (and queued for the hub),
+  4. writes the JSON file (document + signature + that event) and the PDF,
+     stores both as content-addressed blobs and queues them for upload,
+  5. writes the Certificate row and points the unit and the job at it.
+A result that is not `sanitized` yields a report titled FAILED/INTERRUPTED, never a
+certificate that says sanitized (cert_body decides the wording from result.sanitized).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import clock, events, units
+from station.context import StationContext
+from station.erase import cert_body, cert_pdf, keys
+from station.erase.result import Status, WipeResult
+from station.models import Certificate, Event, Unit, UnitIdentifier, WipeJob
+from station.paths import DataDir
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    id: str
+    json_path: Path
+    pdf_path: Path | None
+    sha256: str  # of the canonical signed document: what the QR code and the event carry
+    sanitized: bool
+
+
+def canonical_bytes(document: dict[str, Any]) -> bytes:
+    """The exact bytes that are hashed and signed."""
+    return events.canonical(document).encode("utf-8")
+
+
+def file_bytes(envelope: dict[str, Any]) -> bytes:
+    """The one byte form of a certificate file. The verifier re-derives it, so any changed byte shows."""
+    return (json.dumps(envelope, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def event_record(ev: Event) -> dict[str, Any]:
+    """Everything needed to recompute the event's hash (events._body + the two hashes)."""
+    return {
+        "seq": ev.seq, "station": ev.station_id, "unit": ev.unit_uid, "kind": ev.kind,
+        "payload": json.loads(ev.payload), "operator": ev.operator_name, "operator_id": ev.operator_id,
+        "at": ev.created_at, "prev_hash": ev.prev_hash, "hash": ev.hash,
+    }
+
+
+def store_blob(data: DataDir, content: bytes) -> str:
+    """Write `content` under blobs/<sha256> (atomically, once) and return the sha256."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = data.blobs / digest
+    if not path.exists():
+        _write_atomic(path, content)
+    return digest
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _unit_facts(s: Session, unit: Unit) -> dict[str, Any]:
+    ids = s.execute(select(UnitIdentifier.kind, UnitIdentifier.value).where(UnitIdentifier.unit_id == unit.id))
+    return {
+        "uid": unit.uid, "device_class": unit.device_class, "make": unit.make, "model": unit.model,
+        "serial": unit.serial, "source": unit.source, "lot_ref": unit.lot_ref,
+        "identifiers": {kind: value for kind, value in ids},
+    }
+
+
+def _wipe_status(result: WipeResult) -> str:
+    if result.sanitized:
+        return "sanitized"
+    return "interrupted" if result.status is Status.INTERRUPTED else "failed"
+
+
+def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> IssuedCertificate:
+    """Sign, chain, write and record the certificate (or failure report) for `result`."""
+    key = keys.load_or_create(ctx.data)
+    cert_id = cert_body.new_id()
+    op = ctx.operator
+    operator = {"id": op.id, "name": op.name, "role": op.role} if op else None
+    dmi = cert_body.host_dmi()
+    folder = ctx.data.certificates
+    folder.mkdir(parents=True, exist_ok=True)
+    with ctx.store.session() as s:
+        unit = units.by_uid(s, unit_uid) if unit_uid else None
+        head = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+        chain = {"station": ctx.station_id, "prev_event_seq": head[0] if head else 0,
+                 "prev_event_hash": head[1] if head else events.GENESIS}
+        body = cert_body.build(
+            ctx.config, result, cert_id=cert_id, station_id=ctx.station_id, operator=operator,
+            unit=_unit_facts(s, unit) if unit is not None else None, key_fingerprint=key.fingerprint,
+            chain=chain, dmi=dmi,
+        )
+        body = json.loads(events.canonical(body))  # JSON-native values only: what is signed is what is read
+        signed = canonical_bytes(body)
+        digest = hashlib.sha256(signed).hexdigest()
+        ev = events.append(s, ctx.actor, "certificate.issued", {
+            "certificate_id": cert_id, "sha256": digest, "sanitized": result.sanitized,
+            "status": result.status.value, "method_type": result.method_type, "technique": result.technique,
+            "serial": result.media.serial, "job_id": result.job_id, "key_fingerprint": key.fingerprint,
+        }, unit)
+        if ev.prev_hash != chain["prev_event_hash"]:  # BEGIN IMMEDIATE makes this impossible; guard anyway
+            raise RuntimeError("event chain moved while a certificate was being issued")
+        envelope = {
+            "certificate": body,
+            "sha256": digest,
+            "signature": {"algorithm": "Ed25519", "public_key": key.public_b64, "key_fingerprint": key.fingerprint,
+                          "value": base64.b64encode(key.sign(signed)).decode("ascii")},
+            "event": event_record(ev),
+        }
+        json_bytes = file_bytes(envelope)
+        json_path = folder / f"{cert_id}.json"
+        _write_atomic(json_path, json_bytes)
+        pdf_bytes = cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx))
+        pdf_path = folder / f"{cert_id}.pdf"
+        _write_atomic(pdf_path, pdf_bytes)
+        for blob in (json_bytes, pdf_bytes):
+            events.enqueue_blob(s, store_blob(ctx.data, blob))
+        job = s.get(WipeJob, result.job_id) if result.job_id else None
+        s.add(Certificate(
+            id=cert_id, unit_id=unit.id if unit is not None else None, wipe_job_id=job.id if job else None,
+            serial=result.media.serial or None, sanitized=result.sanitized, method_type=result.method_type,
+            sha256=digest, json_path=str(json_path), pdf_path=str(pdf_path), created_at=clock.iso(),
+        ))
+        if job is not None:
+            job.certificate_id = cert_id
+        if unit is not None:
+            units.touch(unit, certificate_id=cert_id, wipe_status=_wipe_status(result))
+    return IssuedCertificate(cert_id, json_path, pdf_path, digest, result.sanitized)
+
+
+def _logos(ctx: StationContext) -> list[Path]:
+    """Configured logos that exist (customer first); a missing file is left out, not fatal."""
+    found = []
+    for key in ("cert.customer_logo", "org.logo"):
+        value = ctx.config[key]
+        if value and Path(value).expanduser().is_file():
+            found.append(Path(value).expanduser())
+    return found

@@ -1,0 +1,122 @@
+"""The station's Ed25519 signing key for certificates.
+
+The private key is created on first use in DataDir.keys, readable only by its owner
+(0600, in a 0700 folder). Customers get the public key (PEM) and its fingerprint, so
+they can check a certificate without trusting the station or its operator.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from station.errors import UserFacingError
+from station.paths import DataDir
+
+PRIVATE_NAME = "station-ed25519.pem"
+PUBLIC_NAME = "station-ed25519.pub.pem"
+
+
+def fingerprint(public: Ed25519PublicKey) -> str:
+    """SHA-256 of the raw 32-byte public key, as colon-grouped hex (short enough to read out)."""
+    digest = hashlib.sha256(raw_public(public)).hexdigest()
+    return ":".join(digest[i:i + 4] for i in range(0, 64, 4))
+
+
+def raw_public(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_from_b64(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+
+
+def public_pem(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_pem(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UserFacingError(f"{path} is not a readable public key file ({exc}); export it again with "
+                              "'station cert export-key'.") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise UserFacingError(f"{path} holds a public key that is not Ed25519; certificates are signed with Ed25519.")
+    return key
+
+
+def verify_signature(public: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    try:
+        public.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class StationKey:
+    private: Ed25519PrivateKey
+    path: Path
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.private.public_key()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public)
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(raw_public(self.public)).decode("ascii")
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private.sign(message)
+
+
+def load_or_create(data: DataDir) -> StationKey:
+    """The station key, created (0600) the first time it is needed."""
+    folder = data.keys
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / PRIVATE_NAME
+    if path.exists():
+        return StationKey(_load_private(path), path)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    # O_EXCL: if two processes race on first run, one key wins and the other reads it.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return StationKey(_load_private(path), path)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+        fh.flush()
+        os.fsync(fh.fileno())
+    (folder / PUBLIC_NAME).write_bytes(public_pem(key.public_key()))
+    return StationKey(key, path)
+
+
+def _load_private(path: Path) -> Ed25519PrivateKey:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        # Tighten rather than refuse: a key copied in by hand often arrives 0644.
+        os.chmod(path, 0o600)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        raise UserFacingError(
+            f"The station signing key {path} cannot be read ({exc}). Restore it from backup; "
+            "a new key would not match the fingerprint customers already have."
+        ) from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise UserFacingError(f"The station signing key {path} is not an Ed25519 key. Restore the original key file.")
+    return key
