@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test lint bench setup system system-test clean
+.PHONY: run demo test lint bench setup system system-test clean screenshot
 
 run: setup
 	$(VENV)/bin/station
@@ -38,3 +38,8 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Refresh the README screenshot: the real app on Xvfb.
+screenshot: setup
+	$(VPY) -c "from pathlib import Path; import tempfile; from tests.ui.test_xvfb_screenshot import take_screenshot; \
+	r = take_screenshot(Path('docs/screenshot-main.png'), Path(tempfile.mkdtemp())); print(r.stderr[-2000:])"

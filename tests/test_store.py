@@ -100,3 +100,10 @@ def test_db_check_finds_damaged_pages(tmp_path: Path) -> None:
     r = _station(d, "db", "check")
     assert r.returncode == 1, r.stdout
     assert "NOT healthy" in r.stdout
+
+
+def test_fast_head_lookup_agrees_with_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(store.alembic_config(create_engine("sqlite://")))
+    assert store.head_revision() == script.get_current_head()

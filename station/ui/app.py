@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from station.devices import registry
@@ -42,6 +43,15 @@ def create_window(data_dir: str | Path | None = None, *, demo: bool = False):  #
     return MainWindow(ctx, devices.manager, demo=devices.demo)
 
 
+def _screenshot(window, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Grab what the display server shows (not a widget render), then quit."""
+    screen = window.screen()
+    pixmap = screen.grabWindow(0, window.x(), window.y(), window.frameGeometry().width(),
+                               window.frameGeometry().height())
+    pixmap.save(str(path))
+    QApplication.quit()
+
+
 def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
     t0 = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -59,6 +69,8 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
     if os.environ.get("STATION_EXIT_WHEN_READY"):  # startup benchmark and smoke tests
         print(f"ready {ready:.4f}", flush=True)
         return 0
+    if os.environ.get("STATION_SCREENSHOT"):  # README screenshot and the Xvfb smoke test
+        QTimer.singleShot(1500, lambda: _screenshot(window, Path(os.environ["STATION_SCREENSHOT"])))
     try:
         return app.exec()
     finally:

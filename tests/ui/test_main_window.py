@@ -1,0 +1,80 @@
+"""The app shell: six panels reachable by keyboard, a status bar, errors that never stop work."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from station.errors import UserFacingError
+from station.ui.app import create_window
+from station.ui.ops import Changes, Op, report_error
+
+
+def _window(qtbot, data_dir):
+    w = create_window(data_dir, demo=True)
+    qtbot.addWidget(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    return w
+
+
+def test_six_panels_each_reachable_by_keyboard(qtbot, data_dir) -> None:
+    w = _window(qtbot, data_dir)
+    titles = [p.title for p in w.panels]
+    assert titles == ["Intake", "Grade", "Photos", "Wipe", "Label", "Supervisor"]
+    for i in range(len(titles)):
+        for modifier, key in ((Qt.KeyboardModifier.ControlModifier, getattr(Qt.Key, f"Key_{i + 1}")),
+                              (Qt.KeyboardModifier.NoModifier, getattr(Qt.Key, f"Key_F{i + 1}"))):
+            w.show_panel((i + 1) % len(titles))
+            qtbot.keyClick(w, key, modifier)
+            assert w.tabs.currentIndex() == i, (titles[i], key)
+
+
+def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, data_dir) -> None:
+    w = _window(qtbot, data_dir)
+    texts = [lbl.text() for lbl in w.status.findChildren(type(w.status.message))]
+    joined = " | ".join(texts)
+    for word in ("Operator:", "Scanner:", "Printer:", "Camera:", "Drives:", "Phones:", "DEMO"):
+        assert word in joined, joined
+    qtbot.waitUntil(lambda: "to sync" in w.status.hub.text(), timeout=5000)
+
+
+def test_user_facing_error_is_shown_as_written(qtbot, data_dir) -> None:
+    w = _window(qtbot, data_dir)
+    report_error(UserFacingError("Printer at 10.0.0.7:9100 did not answer in 3 s; the label is queued."))
+    assert w.status.message.text() == "Printer at 10.0.0.7:9100 did not answer in 3 s; the label is queued."
+
+
+def test_an_exception_in_a_slot_never_stops_background_work(qtbot, data_dir, caplog) -> None:
+    from station.ui.app import _excepthook
+
+    w = _window(qtbot, data_dir)
+    release = threading.Event()
+    results: list[str] = []
+    Op(w, lambda: (release.wait(10), "wipe still running")[1]).on("io").success(results.append).run()
+    try:
+        raise ZeroDivisionError("a bug in a panel")
+    except ZeroDivisionError as exc:
+        _excepthook(type(exc), exc, exc.__traceback__)
+    assert "details are in the log" in w.status.message.text()
+    assert any("unexpected error" in r.message for r in caplog.records)
+    release.set()
+    qtbot.waitUntil(lambda: results == ["wipe still running"], timeout=5000)
+
+
+def test_ops_report_changes_and_failures_on_the_gui_thread(qtbot, data_dir) -> None:
+    w = _window(qtbot, data_dir)
+    seen: list[set[str]] = []
+    threads: list[bool] = []
+    Changes.hub().changed.connect(seen.append)
+    Op(w, lambda: 42).changes("units").success(
+        lambda r: threads.append(QApplication.instance().thread().isCurrentThread())).run()
+    qtbot.waitUntil(lambda: threads == [True], timeout=5000)
+    assert {"units"} in seen
+    failures: list[BaseException] = []
+    Op(w, lambda: 1 / 0).failure(failures.append).run()
+    qtbot.waitUntil(lambda: len(failures) == 1, timeout=5000)
+    assert isinstance(failures[0], ZeroDivisionError)
