@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Bench installation (run once as root on a station machine, after `make run` works):
+#  - the 'triage' group for scanners and printers, with USER added to it
+#  - udev rules (scanner/printer access, ModemManager kept away from scanners)
+#  - the desktop entry, so technicians start the station from the menu
+#  - the polkit policy for the privileged wipe helper, when present
+# Usage: sudo installer/install-system.sh [USER]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+user="${1:-${SUDO_USER:-}}"
+if [[ $(id -u) -ne 0 ]]; then echo "run as root (sudo $0 USER)" >&2; exit 1; fi
+
+getent group triage >/dev/null || groupadd --system triage
+if [[ -n "$user" ]]; then usermod -aG triage,video,disk "$user"; fi
+
+install -m 0644 "$here/udev/70-triage-station.rules" /etc/udev/rules.d/70-triage-station.rules
+if command -v udevadm >/dev/null; then udevadm control --reload && udevadm trigger || true; fi
+
+install -m 0644 "$here/triage-station.desktop" /usr/share/applications/triage-station.desktop
+
+if [[ -d "$here/polkit" ]]; then
+  for f in "$here"/polkit/*.policy; do
+    [[ -e "$f" ]] && install -m 0644 "$f" /usr/share/polkit-1/actions/
+  done
+fi
+echo "installed: udev rules, desktop entry${user:+, group membership for $user (log out and in again)}"

@@ -1,0 +1,48 @@
+"""Installer pieces parse and say what they must."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import subprocess
+from pathlib import Path
+
+INSTALLER = Path(__file__).resolve().parents[1] / "installer"
+
+
+def test_system_package_script_is_valid_bash_and_lists_xcb_libraries() -> None:
+    script = INSTALLER / "system-packages.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = script.read_text()
+    for pkg in ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0", "libxcb-xinerama0"):
+        assert pkg in text
+
+
+def test_system_package_script_is_a_no_op_when_everything_is_installed() -> None:
+    r = subprocess.run(["bash", str(INSTALLER / "system-packages.sh"), "--test"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0
+    assert "installing" not in r.stdout
+
+
+def test_udev_rules_keep_modemmanager_off_scanners() -> None:
+    rules = (INSTALLER / "udev" / "70-triage-station.rules").read_text()
+    tty_rules = [line for line in rules.splitlines() if 'SUBSYSTEM=="tty"' in line]
+    assert tty_rules
+    joined = rules.replace("\\\n", " ")
+    for line in joined.splitlines():
+        if 'SUBSYSTEM=="tty"' in line:
+            assert 'ENV{ID_MM_DEVICE_IGNORE}="1"' in line
+    assert re.search(r'SUBSYSTEM=="usb".*GROUP="triage"', rules)
+
+
+def test_desktop_entry_starts_the_station() -> None:
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.optionxform = str  # type: ignore[assignment,method-assign]
+    cp.read(INSTALLER / "triage-station.desktop")
+    entry = cp["Desktop Entry"]
+    assert entry["Type"] == "Application" and entry["Exec"].split()[0] == "station"
+
+
+def test_install_system_script_is_valid_bash() -> None:
+    assert subprocess.run(["bash", "-n", str(INSTALLER / "install-system.sh")]).returncode == 0
