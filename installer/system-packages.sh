@@ -17,6 +17,8 @@ RUNTIME=(
   adb
   # label and certificate fonts
   fonts-dejavu-core
+  # DataMatrix on labels (pylibdmtx loads it)
+  libdmtx0b
 )
 TEST=(
   xvfb xauth e2fsprogs poppler-utils

@@ -87,11 +87,15 @@ SETTINGS: tuple[Setting, ...] = (
     _S("phone.adb_path", str, "adb", "The adb client to use."),
     _S("phone.block_on_mdm", bool, True, "Block the erase of a phone with a device owner / MDM (else warn)."),
     # printer
-    _S("printer.kind", str, "none", "Label printer: escpos, zpl, file or none."),
-    _S("printer.connection", str, "", "tcp://host:9100, usb:VID:PID, serial:/dev/ttyUSB0 or file:/path."),
-    _S("printer.profile", str, "TM-T88V", "python-escpos printer profile (gives the media width)."),
+    _S("printer.kind", str, "none", "Label printer language: escpos, zpl or none."),
+    _S("printer.connection", str, "", "tcp://host:9100, usb:VID:PID (ESC/POS), serial:/dev/ttyUSB0[:baud] or "
+       "file:/dev/usb/lp0."),
+    _S("printer.profile", str, "TM-L90", "python-escpos printer profile: gives the dot width and DPI."),
+    _S("printer.dpi", int, 203, "Resolution of a ZPL printer (203 or 300); ESC/POS takes it from the profile."),
     _S("printer.timeout_s", float, 3.0, "Seconds before an unanswered printer is reported offline."),
+    _S("printer.retry_s", float, 30.0, "Seconds between retries of queued labels while the app runs."),
     _S("label.layout", str, "2x1in", "Label layout used by default."),
+    _S("label.layout_dir", str, "", "Folder of extra layouts (*.toml); one there overrides a shipped one."),
     _S("label.auto_print", bool, True, "Print the grade label when a unit is finished."),
     # sync
     _S("sync.hub_url", str, "", "Hub URL (https://hub.example:8443); empty disables sync."),

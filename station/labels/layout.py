@@ -1,0 +1,224 @@
+"""Label layouts: TOML data files, validated on load with errors naming the file and line.
+
+A layout gives the label size in millimetres and a list of elements, each placed in
+millimetres so one file renders at 203 or 300 dpi. Example:
+
+    name = "2x1in"
+    width = 50.8          # mm
+    height = 25.4
+    dpi = 203             # used when the printer does not say
+
+    [[element]]
+    type = "text"         # text | code128 | qr | datamatrix | box
+    text = "{grade}"      # fields in braces, see fields.FIELDS
+    x = 37.0              # box of the element, mm from the top left
+    y = 11.0
+    w = 13.0
+    h = 13.0
+    size = 11.0           # em height in mm; shrinks to fit w and h
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from station.errors import ConfigError
+from station.labels.fields import FIELDS
+
+SHIPPED = Path(__file__).with_name("layouts")
+TYPES = ("text", "code128", "qr", "datamatrix", "box")
+FONTS = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSansCondensed", "DejaVuSansCondensed-Bold",
+         "DejaVuSansMono", "DejaVuSansMono-Bold")
+_COMMON = {"type": str, "x": float, "y": float, "w": float, "h": float}
+_KEYS: dict[str, dict[str, type]] = {
+    "text": {**_COMMON, "text": str, "size": float, "font": str, "align": str, "invert": bool},
+    "code128": {**_COMMON, "data": str, "human_readable": bool},
+    "qr": {**_COMMON, "data": str, "error": str},
+    "datamatrix": {**_COMMON, "data": str},
+    "box": {**_COMMON, "thickness": float, "fill": bool},
+}
+_REQUIRED = {"text": ("text", "size"), "code128": ("data",), "qr": ("data",), "datamatrix": ("data",), "box": ()}
+_TOP = {"name": str, "title": str, "width": float, "height": float, "dpi": int, "element": list,
+        "native_zpl": bool}
+
+
+@dataclass(frozen=True)
+class Element:
+    type: str
+    x: float
+    y: float
+    w: float
+    h: float
+    text: str = ""  # for text; `data` for barcodes
+    size: float = 3.0
+    font: str = "DejaVuSans"
+    align: str = "left"
+    invert: bool = False
+    human_readable: bool = False
+    error: str = "m"
+    thickness: float = 0.3
+    fill: bool = False
+    line: int = 0  # where it is in the file, for messages
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    title: str
+    width: float
+    height: float
+    dpi: int
+    elements: tuple[Element, ...]
+    path: Path
+    native_zpl: bool = False  # ZPL printers draw text and barcodes themselves
+    fields: frozenset[str] = field(default_factory=frozenset)
+
+    def dots(self, dpi: int) -> tuple[int, int]:
+        """Bitmap size at `dpi`. The width is rounded down to whole bytes (8 dots): the
+        printer gets exactly the bitmap the preview shows, with no padding column."""
+        w = int(self.width * dpi / 25.4) // 8 * 8
+        return w, round(self.height * dpi / 25.4)
+
+
+def _element_lines(text: str) -> list[int]:
+    return [i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().replace(" ", "") == "[[element]]"]
+
+
+def _key_line(text: str, header_line: int, key: str) -> int:
+    """The line of `key = ...` in the table starting after `header_line` (0: the top level)."""
+    lines = text.splitlines()
+    for i in range(header_line, len(lines)):
+        stripped = lines[i].strip()
+        if stripped.startswith("["):
+            break
+        if re.match(rf"{re.escape(key)}\s*=", stripped):
+            return i + 1
+    return header_line
+
+
+def _check_type(where: str, key: str, value: Any, want: type) -> Any:
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}: '{key}' must be {want.__name__}, not {value!r}.")
+    return value
+
+
+def _template_fields(where: str, template: str) -> set[str]:
+    names = set()
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: '{template}' has unbalanced braces ({exc}).") from exc
+    for _lit, name, _spec, _conv in parsed:
+        if name is None:
+            continue
+        if name not in FIELDS:
+            raise ConfigError(f"{where}: unknown field '{{{name}}}'. Known fields: {', '.join(sorted(FIELDS))}.")
+        names.add(name)
+    return names
+
+
+def parse(text: str, path: Path) -> Layout:
+    """Validate a layout's TOML text. Every error names the file and, where known, the line."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    for key, value in raw.items():
+        if key not in _TOP:
+            raise ConfigError(f"{path}:{_key_line(text, 0, key)}: unknown key '{key}'.")
+        _check_type(f"{path}:{_key_line(text, 0, key)}", key, value, _TOP[key])
+    for key in ("name", "width", "height", "element"):
+        if key not in raw:
+            raise ConfigError(f"{path}: '{key}' is missing.")
+    width, height = float(raw["width"]), float(raw["height"])
+    if not (5 <= width <= 300 and 5 <= height <= 600):
+        raise ConfigError(f"{path}: label size {width} x {height} mm is out of range (5-300 x 5-600).")
+    dpi = raw.get("dpi", 203)
+    if dpi not in (150, 180, 200, 203, 300, 600):
+        raise ConfigError(f"{path}:{_key_line(text, 0, 'dpi')}: dpi {dpi} is not a printer resolution.")
+    # The bitmap is a whole number of bytes wide, so the usable width is a little less than
+    # the label's; check against the narrowest of the resolutions a layout is printed at.
+    usable = min(int(width * d / 25.4) // 8 * 8 * 25.4 / d for d in (203, 300, dpi))
+    starts = _element_lines(text)
+    elements: list[Element] = []
+    used: set[str] = set()
+    for n, item in enumerate(raw["element"]):
+        line = starts[n] if n < len(starts) else 0
+        elements.append(_element(text, path, line, item, usable, height, used))
+    return Layout(str(raw["name"]), str(raw.get("title", raw["name"])), width, height, int(dpi),
+                  tuple(elements), path, bool(raw.get("native_zpl", False)), frozenset(used))
+
+
+def _element(text: str, path: Path, line: int, item: Any, width: float, height: float, used: set[str]) -> Element:
+    where = f"{path}:{line}"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: each [[element]] must be a table.")
+    kind = item.get("type")
+    if kind not in TYPES:
+        raise ConfigError(f"{where}: element type {kind!r} is not one of {', '.join(TYPES)}.")
+    allowed = _KEYS[kind]
+    values: dict[str, Any] = {}
+    for key, value in item.items():
+        kline = f"{path}:{_key_line(text, line, key)}" if line else where
+        if key == "data" and kind != "text":
+            values["text"] = _check_type(kline, key, value, str)
+            continue
+        if key not in allowed:
+            raise ConfigError(f"{kline}: '{key}' is not a setting of a {kind} element.")
+        values[key] = _check_type(kline, key, value, allowed[key])
+    for key in ("x", "y", "w", "h", *_REQUIRED[kind]):
+        if key not in item:
+            raise ConfigError(f"{where}: the {kind} element needs '{key}'.")
+    el = Element(line=line, **values)
+    if el.w <= 0 or el.h <= 0 or el.x < 0 or el.y < 0 or el.x + el.w > width + 0.01 or el.y + el.h > height + 0.01:
+        raise ConfigError(f"{where}: the {kind} element ({el.x}, {el.y}, {el.w} x {el.h} mm) is off the label "
+                          f"(usable area {width:.2f} x {height} mm).")
+    if el.font not in FONTS:
+        raise ConfigError(f"{where}: font '{el.font}' is not one of {', '.join(FONTS)}.")
+    if el.align not in ("left", "center", "right"):
+        raise ConfigError(f"{where}: align must be left, center or right, not '{el.align}'.")
+    if el.error not in ("l", "m", "q", "h"):
+        raise ConfigError(f"{where}: QR error level must be l, m, q or h, not '{el.error}'.")
+    if kind != "box":
+        used |= _template_fields(where, el.text)
+    return el
+
+
+def load(path: Path) -> Layout:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+    return parse(text, path)
+
+
+def folders(extra: str = "") -> list[Path]:
+    """Where layouts are looked up: the configured folder first, then the shipped ones."""
+    return ([Path(extra).expanduser()] if extra else []) + [SHIPPED]
+
+
+def available(extra: str = "") -> dict[str, Path]:
+    """Layout name -> file; a configured folder's layout overrides a shipped one of that name."""
+    found: dict[str, Path] = {}
+    for folder in reversed(folders(extra)):
+        for p in sorted(folder.glob("*.toml")):
+            found[p.stem] = p
+    return found
+
+
+def find(name: str, extra: str = "") -> Layout:
+    files = available(extra)
+    if name not in files:
+        raise ConfigError(f"No label layout named '{name}'. Known layouts: {', '.join(sorted(files)) or 'none'}.")
+    layout = load(files[name])
+    if layout.name != name:
+        raise ConfigError(f"{files[name]}: its name is '{layout.name}' but the file is named '{name}'; "
+                          "make them match.")
+    return layout
