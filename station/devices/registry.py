@@ -24,6 +24,22 @@ REAL: list[Factory] = []
 SIMULATED: list[Factory] = []
 
 
+def _camera(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.camera.driver import real_factory
+
+    return real_factory(config, data_dir)
+
+
+def _sim_camera(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.sim.camera import sim_factory
+
+    return sim_factory(config, data_dir)
+
+
+REAL.append(_camera)
+SIMULATED.append(_sim_camera)
+
+
 @dataclass
 class Devices:
     manager: DeviceManager
