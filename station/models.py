@@ -172,6 +172,8 @@ class Grade(Base):
     functional: Mapped[str] = mapped_column(String(16))
     sale_grade: Mapped[str] = mapped_column(String(12))
     crosswalks: Mapped[str] = mapped_column(Text)  # JSON
+    defects: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of defect tags from the answers
+    computed_grade: Mapped[str] = mapped_column(String(12))  # what the matrix gave; differs when overridden
     override_reason: Mapped[str | None] = mapped_column(Text)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     created_at: Mapped[str] = mapped_column(String(32))

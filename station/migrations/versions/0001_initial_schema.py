@@ -144,6 +144,8 @@ def upgrade() -> None:
     sa.Column('functional', sa.String(length=16), nullable=False),
     sa.Column('sale_grade', sa.String(length=12), nullable=False),
     sa.Column('crosswalks', sa.Text(), nullable=False),
+    sa.Column('defects', sa.Text(), nullable=False),
+    sa.Column('computed_grade', sa.String(length=12), nullable=False),
     sa.Column('override_reason', sa.Text(), nullable=True),
     sa.Column('operator_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.String(length=32), nullable=False),

@@ -1,0 +1,295 @@
+"""A grading matrix: versioned data, loaded and validated with errors that name file and line.
+
+One TOML file per matrix (see station/grading/matrices/phone.toml for the annotated layout):
+top-level id / version / device_class / title, `[[questions]]` each with `[[questions.options]]`,
+and `[[shots]]`, the photo set the class requires. An option's effects are a cosmetic cap
+(A best .. E beyond economic repair: the worst cap chosen wins) and a functional effect
+(pass / fail / untested / dead). A question may be asked only `when` earlier answers hold,
+which is how "does not power on" skips every functional test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from station.errors import ConfigError
+
+COSMETIC = ("A", "B", "C", "D", "E")  # best to worst; E is beyond economic repair (BER)
+FUNCTIONAL_EFFECTS = ("pass", "fail", "untested", "dead")
+CLASSES = ("phone", "tablet", "laptop", "desktop", "drive", "other")
+SHOT_STAGES = ("intake", "defect", "final")
+QUESTION_KINDS = ("cosmetic", "functional", "check")
+MAX_OPTIONS = 9  # options are chosen with the number keys 1..9
+
+_TOP_KEYS = {"id", "version", "device_class", "title", "description", "questions", "shots"}
+_QUESTION_KEYS = {"key", "text", "kind", "help", "when", "default", "options"}
+_OPTION_KEYS = {"key", "label", "cosmetic", "functional", "defect"}
+_SHOT_KEYS = {"name", "stage", "description", "required"}
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    number: int  # 1-based position: the number key that chooses it
+    cosmetic: str | None = None
+    functional: str | None = None
+    defect: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    kind: str
+    options: tuple[Option, ...]
+    when: tuple[tuple[str, frozenset[str]], ...] = ()
+    default: str | None = None
+    help: str = ""
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+    def by_number(self, number: int) -> Option | None:
+        return self.options[number - 1] if 1 <= number <= len(self.options) else None
+
+    def applies(self, answers: dict[str, str]) -> bool:
+        """Asked only when every `when` condition holds for the answers given so far."""
+        return all(answers.get(q) in allowed for q, allowed in self.when)
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One photo the class requires (or offers, when required is False)."""
+
+    name: str
+    stage: str
+    description: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Matrix:
+    id: str
+    version: str
+    device_class: str
+    title: str
+    questions: tuple[Question, ...]
+    shots: tuple[Shot, ...]
+    sha256: str  # of the file's exact bytes: what a Grade row records
+    text: str
+    source: str
+    description: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def question(self, key: str) -> Question | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """Natural order for versions like 2024.1 < 2024.10 < 2025.1 (numbers compare as numbers)."""
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-_]", version))
+
+
+def locate(text: str, path: tuple[str | int, ...]) -> int:
+    """1-based line of the key at `path` (e.g. ("questions", 2, "options", 0, "cosmetic")) in TOML text.
+
+    Follows `[[array.of.tables]]` headers by occurrence and `[table]` headers by name, then finds
+    `key =` inside that block. Good enough for the header style the data files use; falls back to
+    the line of the innermost block found.
+    """
+    lines = text.splitlines()
+    start, end, prefix, i = 0, len(lines), "", 0
+    any_header = re.compile(r"^\s*\[")
+    while i < len(path):
+        seg, nxt = path[i], (path[i + 1] if i + 1 < len(path) else None)
+        name = f"{prefix}{seg}"
+        if isinstance(nxt, int):
+            header = re.compile(r"^\s*\[\[\s*" + re.escape(name) + r"\s*\]\]")
+            hits = [j for j in range(start, end) if header.match(lines[j])]
+            if nxt >= len(hits):
+                break
+            start, end = hits[nxt], (hits[nxt + 1] if nxt + 1 < len(hits) else end)
+            prefix, i = name + ".", i + 2
+            continue
+        table = re.compile(r"^\s*\[{1,2}\s*" + re.escape(name) + r"\s*\]")
+        if nxt is not None:
+            hit = next((j for j in range(start, end) if table.match(lines[j])), None)
+            if hit is None:
+                break
+            start = hit
+            end = next((j for j in range(hit + 1, end) if any_header.match(lines[j])), end)
+            prefix, i = name + ".", i + 1
+            continue
+        key = re.compile(r"^\s*\"?" + re.escape(str(seg)) + r"\"?\s*=")
+        for j in range(start, end):
+            if key.match(lines[j]) or table.match(lines[j]):
+                return j + 1
+        break
+    return start + 1
+
+
+class _Reader:
+    """Schema checks for one file; every failure names the file, the line and the problem."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text, self.source = text, source
+
+    def fail(self, path: tuple[str | int, ...], problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}, line {locate(self.text, path)}: {problem}")
+
+    def table(self, value: Any, path: tuple[str | int, ...], allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"'{_dotted(path)}' must be a table.")
+        for k in value:
+            if k not in allowed:
+                raise self.fail((*path, k), f"unknown key '{k}' (allowed: {', '.join(sorted(allowed))}).")
+        return value
+
+    def text_field(self, t: dict[str, Any], path: tuple[str | int, ...], key: str, *, required: bool = True,
+                   choices: tuple[str, ...] | None = None, name: bool = False) -> str | None:
+        if key not in t:
+            if required:
+                raise self.fail(path, f"'{_dotted(path)}' is missing '{key}'.")
+            return None
+        v = t[key]
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail((*path, key), f"'{key}' must be non-empty text, not {v!r}.")
+        if choices is not None and v not in choices:
+            raise self.fail((*path, key), f"'{key}' is {v!r}; it must be one of {', '.join(choices)}.")
+        if name and not _NAME.match(v):
+            raise self.fail((*path, key), f"'{key}' {v!r} must be lower-case letters, digits and '_'.")
+        return v
+
+    def array(self, t: dict[str, Any], path: tuple[str | int, ...], key: str) -> list[Any]:
+        v = t.get(key)
+        if not isinstance(v, list) or not v:
+            raise self.fail((*path, key) if key in t else path, f"'{key}' must be a non-empty list of tables.")
+        return v
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p + 1}]" if isinstance(p, int) else (f".{p}" if k else p) for k, p in enumerate(path)) or "top"
+
+
+def parse(text: str, source: str) -> Matrix:
+    """Validate and build a Matrix from TOML text; ConfigError names `source` and the line."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"at line (\d+)", str(exc))
+        where = f", line {m.group(1)}" if m else ""
+        raise ConfigError(f"{source}{where}: not valid TOML ({exc}). Fix the file and reload.") from exc
+    r = _Reader(text, source)
+    top = r.table(raw, (), _TOP_KEYS)
+    mid = r.text_field(top, (), "id", name=True)
+    version = r.text_field(top, (), "version")
+    device_class = r.text_field(top, (), "device_class", choices=CLASSES)
+    title = r.text_field(top, (), "title")
+    assert mid and version and device_class and title
+    questions = _questions(r, top)
+    shots = _shots(r, top)
+    return Matrix(mid, version, device_class, title, questions, shots, content_hash(text), text, source,
+                  description=str(top.get("description", "")))
+
+
+def _questions(r: _Reader, top: dict[str, Any]) -> tuple[Question, ...]:
+    out: list[Question] = []
+    for qi, qraw in enumerate(r.array(top, (), "questions")):
+        path: tuple[str | int, ...] = ("questions", qi)
+        q = r.table(qraw, path, _QUESTION_KEYS)
+        key = r.text_field(q, path, "key", name=True)
+        text = r.text_field(q, path, "text")
+        kind = r.text_field(q, path, "kind", choices=QUESTION_KINDS)
+        assert key and text and kind
+        if any(prev.key == key for prev in out):
+            raise r.fail((*path, "key"), f"question key '{key}' is used twice.")
+        options = _options(r, q, path)
+        default = r.text_field(q, path, "default", required=False)
+        if default is not None and not any(o.key == default for o in options):
+            raise r.fail((*path, "default"), f"default '{default}' is not one of the options of '{key}'.")
+        when = _when(r, q.get("when"), path, out)
+        out.append(Question(key, text, kind, options, when, default, str(q.get("help", ""))))
+    return tuple(out)
+
+
+def _options(r: _Reader, q: dict[str, Any], path: tuple[str | int, ...]) -> tuple[Option, ...]:
+    raws = r.array(q, path, "options")
+    if len(raws) > MAX_OPTIONS:
+        raise r.fail((*path, "options", MAX_OPTIONS), f"at most {MAX_OPTIONS} options (number keys 1-9).")
+    options: list[Option] = []
+    for oi, oraw in enumerate(raws):
+        opath: tuple[str | int, ...] = (*path, "options", oi)
+        o = r.table(oraw, opath, _OPTION_KEYS)
+        key = r.text_field(o, opath, "key", name=True)
+        label = r.text_field(o, opath, "label")
+        assert key and label
+        if any(prev.key == key for prev in options):
+            raise r.fail((*opath, "key"), f"option key '{key}' is used twice in this question.")
+        cosmetic = r.text_field(o, opath, "cosmetic", required=False, choices=COSMETIC)
+        functional = r.text_field(o, opath, "functional", required=False, choices=FUNCTIONAL_EFFECTS)
+        defect = r.text_field(o, opath, "defect", required=False, name=True)
+        if defect and functional not in ("fail", "dead"):
+            raise r.fail((*opath, "defect"), "a 'defect' tag needs functional = \"fail\" or \"dead\".")
+        options.append(Option(key, label, oi + 1, cosmetic, functional, defect))
+    return tuple(options)
+
+
+def _when(r: _Reader, raw: Any, path: tuple[str | int, ...], earlier: list[Question]
+          ) -> tuple[tuple[str, frozenset[str]], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        raise r.fail((*path, "when"), "'when' must be a table like { power = [\"yes\"] }.")
+    out: list[tuple[str, frozenset[str]]] = []
+    for qkey, allowed in raw.items():
+        target = next((q for q in earlier if q.key == qkey), None)
+        if target is None:
+            raise r.fail((*path, "when"), f"'when' refers to '{qkey}', which is not an earlier question.")
+        values = [allowed] if isinstance(allowed, str) else allowed
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            raise r.fail((*path, "when"), f"'when.{qkey}' must be an option key or a list of them.")
+        for v in values:
+            if target.option(v) is None:
+                raise r.fail((*path, "when"), f"'when.{qkey}' names '{v}', which is not an option of '{qkey}'.")
+        out.append((qkey, frozenset(values)))
+    return tuple(out)
+
+
+def _shots(r: _Reader, top: dict[str, Any]) -> tuple[Shot, ...]:
+    out: list[Shot] = []
+    for si, sraw in enumerate(r.array(top, (), "shots")):
+        path: tuple[str | int, ...] = ("shots", si)
+        s = r.table(sraw, path, _SHOT_KEYS)
+        name = r.text_field(s, path, "name", name=True)
+        stage = r.text_field(s, path, "stage", choices=SHOT_STAGES)
+        description = r.text_field(s, path, "description")
+        assert name and stage and description
+        required = s.get("required", True)
+        if not isinstance(required, bool):
+            raise r.fail((*path, "required"), "'required' must be true or false.")
+        if any(prev.name == name for prev in out):
+            raise r.fail((*path, "name"), f"shot '{name}' is listed twice.")
+        out.append(Shot(name, stage, description, required))
+    return tuple(out)
+
+
+def load_file(path: Path) -> Matrix:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}). Check the file and its permissions.") from exc
+    return parse(text, str(path))

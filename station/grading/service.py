@@ -1,0 +1,131 @@
+"""Recording a grade: one transaction writes the Grade row, the unit's grade fields and the event.
+
+A plain grade is a `grade.recorded` event; an override (a different final grade than the
+matrix computed) needs a reason, may be limited to supervisors (grading.override_supervisor_only),
+and is a `grade.overridden` event carrying both the computed and the final grade.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import events, units
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.grading import crosswalk
+from station.grading.evaluate import FUNCTIONAL_CODES, GradeResult, evaluate, sale_grade
+from station.grading.library import active
+from station.grading.matrix import COSMETIC, Matrix
+from station.models import Grade, Unit
+
+MIN_REASON = 5  # characters: "ok" is not a reason an auditor accepts
+
+
+@dataclass(frozen=True)
+class Override:
+    reason: str
+    cosmetic: str | None = None  # None keeps the computed value
+    functional: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    grade_id: int
+    unit_uid: str
+    matrix_ref: str
+    matrix_sha256: str
+    computed: GradeResult
+    cosmetic: str
+    functional: str
+    sale_grade: str
+    crosswalks: dict[str, dict[str, str]]
+    override_reason: str | None = None
+
+
+def unit_for(s: Session, ref: str) -> Unit:
+    unit = units.find_any(s, ref.strip())
+    if unit is None:
+        raise UserFacingError(
+            f"No unit answers to '{ref}'. Scan the unit's label or an identifier it was taken in with."
+        )
+    return unit
+
+
+def check_override(ctx: StationContext, computed: GradeResult, ov: Override) -> tuple[str, str]:
+    """The final (cosmetic, functional) for an override, or a UserFacingError saying why not."""
+    if ctx.config["grading.override_supervisor_only"] and not (ctx.operator and ctx.operator.is_supervisor):
+        raise UserFacingError("Only a supervisor may override a computed grade here; ask a supervisor to sign in.")
+    if len(ov.reason.strip()) < MIN_REASON:
+        raise UserFacingError("An override needs a reason (a short sentence, e.g. 'dent hidden under case').")
+    cosmetic = ov.cosmetic or computed.cosmetic
+    functional = ov.functional or computed.functional
+    if cosmetic not in COSMETIC:
+        raise UserFacingError(f"'{cosmetic}' is not a cosmetic grade; use one of {', '.join(COSMETIC)}.")
+    if functional not in FUNCTIONAL_CODES:
+        raise UserFacingError(f"'{functional}' is not a functional code; use one of {', '.join(FUNCTIONAL_CODES)}.")
+    if (cosmetic, functional) == (computed.cosmetic, computed.functional):
+        raise UserFacingError("The override gives the grade the matrix already computed; save without overriding.")
+    return cosmetic, functional
+
+
+def record(
+    ctx: StationContext,
+    unit_ref: str,
+    answers: Mapping[str, str],
+    *,
+    matrix: Matrix | None = None,
+    override: Override | None = None,
+) -> Recorded:
+    """Grade the unit from `answers` with its class's active matrix (or `matrix`) and record it."""
+    with ctx.store.reader() as s:
+        device_class = unit_for(s, unit_ref).device_class
+    m = matrix or active(ctx, device_class)
+    if m.device_class not in (device_class, "other"):
+        raise UserFacingError(f"Matrix {m.ref} grades {m.device_class}s, but this unit is a {device_class}.")
+    computed = evaluate(m, answers)
+    cosmetic, functional = computed.cosmetic, computed.functional
+    if override is not None:
+        cosmetic, functional = check_override(ctx, computed, override)
+    final = sale_grade(cosmetic, functional)
+    walks = crosswalk.load().apply(device_class, cosmetic, functional)
+    with ctx.store.session() as s:
+        unit = unit_for(s, unit_ref)
+        row = Grade(
+            unit_id=unit.id, matrix_id=m.id, matrix_version=m.version, matrix_hash=m.sha256,
+            answers=json.dumps(dict(computed.answers), sort_keys=True), cosmetic=cosmetic, functional=functional,
+            sale_grade=final, crosswalks=json.dumps(walks, sort_keys=True), defects=json.dumps(list(computed.defects)),
+            computed_grade=computed.sale_grade, override_reason=override.reason.strip() if override else None,
+            operator_id=ctx.actor.operator_id, created_at="",
+        )
+        units.touch(unit, cosmetic_grade=cosmetic, functional_code=functional, sale_grade=final, grade_matrix=m.ref)
+        row.created_at = unit.updated_at
+        s.add(row)
+        s.flush()
+        payload = {
+            "grade_id": row.id, "matrix": m.id, "version": m.version, "sha256": m.sha256,
+            "answers": dict(computed.answers), "defects": list(computed.defects),
+            "cosmetic": cosmetic, "functional": functional, "sale_grade": final, "crosswalks": walks,
+        }
+        if override is None:
+            events.append(s, ctx.actor, "grade.recorded", payload, unit)
+        else:
+            payload.update(computed={"cosmetic": computed.cosmetic, "functional": computed.functional,
+                                     "sale_grade": computed.sale_grade}, reason=row.override_reason)
+            events.append(s, ctx.actor, "grade.overridden", payload, unit)
+        return Recorded(row.id, unit.uid, m.ref, m.sha256, computed, cosmetic, functional, final, walks,
+                        row.override_reason)
+
+
+def latest(s: Session, unit: Unit) -> Grade | None:
+    return s.execute(select(Grade).where(Grade.unit_id == unit.id).order_by(Grade.id.desc()).limit(1)).scalar()
+
+
+def history(ctx: StationContext, unit_ref: str) -> list[Grade]:
+    with ctx.store.reader() as s:
+        unit = unit_for(s, unit_ref)
+        return list(s.execute(select(Grade).where(Grade.unit_id == unit.id).order_by(Grade.id)).scalars())
