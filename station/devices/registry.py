@@ -40,6 +40,22 @@ REAL.append(_camera)
 SIMULATED.append(_sim_camera)
 
 
+def _printer(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.printer.session import real_factory
+
+    return real_factory(config, data_dir)
+
+
+def _sim_printer(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.sim.printer import sim_factory
+
+    return sim_factory(config, data_dir)
+
+
+REAL.append(_printer)
+SIMULATED.append(_sim_printer)
+
+
 @dataclass
 class Devices:
     manager: DeviceManager
