@@ -68,7 +68,8 @@ class SimulatedPhone:
     def adb_available(self) -> bool:
         if self._stopped.is_set() or not self.plugged:
             return False
-        return {"android": self.adb_enabled, "recovery": self.model.recovery_adb, "sideload": True}.get(self.mode, False)
+        available = {"android": self.adb_enabled, "recovery": self.model.recovery_adb, "sideload": True}
+        return available.get(self.mode, False)
 
     def _update_listener(self) -> None:
         """Listen while adbd runs in the current mode; otherwise close the port and every connection."""

@@ -1,0 +1,1 @@
+"""Android phones over ADB: discovery, identity, pre-checks, factory-reset erase and its verification."""

@@ -1,0 +1,86 @@
+"""What each adb connection state means for the technician, and how `adb devices -l` lists phones."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# States after which the state can only change if the phone (or the technician) does something.
+SETTLED = frozenset({"device", "recovery", "sideload", "unauthorized", "bootloader", "rescue", "no permissions"})
+ABSENT = "absent"  # not listed at all
+
+INSTRUCTIONS: dict[str, str] = {
+    "device": "Connected and authorised: ready for checks and erase.",
+    "unauthorized": (
+        "Accept the USB debugging prompt on the phone: unlock it, tick 'Always allow from this computer' "
+        "and tap Allow. If no prompt shows, unplug and re-plug the cable."
+    ),
+    "authorizing": "The phone is checking this computer's key: wait a moment, or accept the prompt on the phone.",
+    "connecting": "Connecting to the phone: wait a moment.",
+    "offline": (
+        "The phone is connected but not answering. Unplug and re-plug the cable; if it stays offline, "
+        "restart the phone."
+    ),
+    "recovery": (
+        "The phone is in recovery mode. Use the volume keys to pick 'Wipe data/factory reset' and the power "
+        "key to confirm, or pick 'Reboot system now' to return to Android."
+    ),
+    "sideload": (
+        "The phone is waiting for an ADB sideload, which the station does not use. Choose 'Cancel' (or press "
+        "power) on the phone to get back to the recovery menu."
+    ),
+    "bootloader": "The phone is in the bootloader (fastboot). Choose 'Start' with the volume and power keys.",
+    "rescue": "The phone is in rescue mode. Restart it with a long press on the power key.",
+    "no permissions": (
+        "Linux does not let the station open this phone. Install the station's udev rules "
+        "(installer/udev) and re-plug the phone."
+    ),
+    ABSENT: "No phone with this serial is connected. Plug it in (data cable, not charge-only) and unlock it.",
+}
+
+
+def instruction(state: str) -> str:
+    return INSTRUCTIONS.get(state, f"The phone reports the state '{state}'. Unplug and re-plug it.")
+
+
+@dataclass(frozen=True)
+class ListedPhone:
+    """One line of `adb devices -l`."""
+
+    serial: str
+    state: str
+    attrs: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_tcp(self) -> bool:
+        """Reached over TCP (`adb connect host:port`): the adb server does not notice it come back by itself."""
+        host, _, port = self.serial.rpartition(":")
+        return bool(host) and port.isdigit()
+
+    @property
+    def model(self) -> str:
+        return self.attrs.get("model", "").replace("_", " ")
+
+
+_ATTR = re.compile(r"\s([a-z_]+):(\S+)")
+
+
+def parse_devices(text: str) -> list[ListedPhone]:
+    """Parse `adb devices -l`; lines that are not device lines (daemon messages, header) are skipped."""
+    phones = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith(("List of devices", "*", "adb server", "error:")):
+            continue
+        serial, _, rest = line.partition(" ")
+        if not rest:
+            serial, _, rest = line.partition("\t")
+        rest = rest.strip()
+        if not serial or not rest:
+            continue
+        if rest.startswith("no permissions"):
+            state = "no permissions"
+        else:
+            state = rest.split()[0]
+        attrs = dict(_ATTR.findall(" " + rest))
+        phones.append(ListedPhone(serial.strip(), state, attrs))
+    return phones
