@@ -1,0 +1,136 @@
+"""One camera: a capture thread keeps the latest frame; the UI takes it when it paints.
+
+The capture thread never waits on the UI, and the UI never waits on the camera: a slow
+or unplugged camera cannot stall the preview. A read failure marks the camera
+unplugged, and the thread keeps trying to reopen it once a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from station.devices.base import DeviceInfo
+from station.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaptureSettings:
+    width: int = 1280
+    height: int = 720
+    fourcc: str = "MJPG"
+
+
+class CameraSession:
+    """Session for one camera (a /dev/video node, or a video file in tests and demo mode)."""
+
+    def __init__(self, info: DeviceInfo, settings: CaptureSettings | None = None, *,
+                 on_state: Callable[[str], None] | None = None, loop_file: bool = True) -> None:
+        self.info = info
+        self.settings = settings or CaptureSettings()
+        self.on_state = on_state
+        self.loop_file = loop_file
+        self._lock = threading.Lock()
+        self._frame: np.ndarray | None = None
+        self._previous: np.ndarray | None = None
+        self._frame_no = 0
+        self._state = "opening"
+        self._stop = threading.Event()
+        self._is_file = Path(info.path).is_file()
+        self._thread = threading.Thread(target=self._run, name=f"camera {info.label}", daemon=True)
+        self._thread.start()
+
+    # -- what callers use ------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def is_usable(self) -> bool:
+        return self._state == "connected" and not self._stop.is_set()
+
+    def latest(self) -> tuple[int, np.ndarray | None]:
+        """(frame number, frame). The same array object is never written again after it is handed out."""
+        with self._lock:
+            return self._frame_no, self._frame
+
+    def latest_pair(self) -> tuple[int, np.ndarray | None, np.ndarray | None]:
+        """(frame number, frame, the frame before it): the frozen-camera check compares the two."""
+        with self._lock:
+            return self._frame_no, self._frame, self._previous
+
+    def wait_frame(self, after: int = 0, timeout: float = 5.0) -> tuple[int, np.ndarray]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            n, frame = self.latest()
+            if frame is not None and n > after:
+                return n, frame
+            time.sleep(0.01)
+        raise DeviceError(f"Camera {self.info.label} sent no picture in {timeout:.0f} s. "
+                          "Check that it is plugged in and not used by another program.")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=3)
+
+    # -- the capture thread ----------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            log.info("camera %s: %s", self.info.label, state)
+            if self.on_state:
+                self.on_state(state)
+
+    def _open(self) -> cv2.VideoCapture | None:
+        if self._is_file and not Path(self.info.path).exists():
+            return None
+        cap = cv2.VideoCapture(self.info.path, cv2.CAP_ANY if self._is_file else cv2.CAP_V4L2)
+        if not cap.isOpened():
+            cap.release()
+            return None
+        if not self._is_file:
+            s = self.settings
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*s.fourcc[:4].ljust(4)))
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, s.width)
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, s.height)
+            cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        return cap
+
+    def _run(self) -> None:
+        cap: cv2.VideoCapture | None = None
+        while not self._stop.is_set():
+            if cap is None:
+                cap = self._open()
+                if cap is None:
+                    self._set_state("unplugged" if self._state != "opening" else "missing")
+                    self._stop.wait(1.0)
+                    continue
+                fps = cap.get(cv2.CAP_PROP_FPS) if self._is_file else 0.0
+                period = 1.0 / fps if fps and fps > 0 else 0.0
+                self._set_state("connected")
+            t0 = time.monotonic()
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                cap.release()
+                cap = None
+                if self._is_file and self.loop_file:
+                    continue  # end of the file: reopen it, which also notices it was removed
+                self._set_state("unplugged")
+                continue
+            with self._lock:
+                self._previous = self._frame
+                self._frame = frame
+                self._frame_no += 1
+            if period:
+                self._stop.wait(max(0.0, period - (time.monotonic() - t0)))
+        if cap is not None:
+            cap.release()
+        self._set_state("closed")

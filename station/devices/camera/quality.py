@@ -1,0 +1,93 @@
+"""Photo quality checks: blur, exposure, frozen camera.
+
+Blur is the variance of the Laplacian over a fixed-size centre region, so the figure
+does not change with the capture resolution and the threshold can be calibrated per camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+CENTRE = 480  # side of the square, in pixels of a frame scaled to 960 px wide
+DARK_MEAN, BRIGHT_MEAN = 50.0, 205.0
+CLIP_SHARE = 0.25  # share of the region at the extremes that makes a photo badly exposed
+FROZEN_DIFF = 0.5  # mean absolute difference (0-255) below which two frames are "the same"
+
+
+@dataclass
+class Quality:
+    blur: float  # variance of the Laplacian; higher is sharper
+    brightness: float  # mean luma 0-255
+    dark_share: float
+    bright_share: float
+    frozen: bool
+    failures: list[str] = field(default_factory=list)  # sentences for the retake prompt
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _normalised_gray(frame: np.ndarray) -> np.ndarray:
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    h, w = gray.shape
+    if w != 960:  # one scale for every camera, so one threshold means the same everywhere
+        gray = cv2.resize(gray, (960, max(1, round(h * 960 / w))), interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def centre(gray: np.ndarray, side: int = CENTRE) -> np.ndarray:
+    h, w = gray.shape
+    s = min(side, h, w)
+    y, x = (h - s) // 2, (w - s) // 2
+    return gray[y:y + s, x:x + s]
+
+
+def blur_score(frame: np.ndarray) -> float:
+    return float(cv2.Laplacian(centre(_normalised_gray(frame)), cv2.CV_64F).var())
+
+
+def frames_identical(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    return float(cv2.absdiff(a, b).mean()) < FROZEN_DIFF
+
+
+def assess(frame: np.ndarray, previous: np.ndarray | None, blur_threshold: float) -> Quality:
+    gray = _normalised_gray(frame)
+    region = centre(gray)
+    blur = float(cv2.Laplacian(region, cv2.CV_64F).var())
+    mean = float(gray.mean())
+    dark = float((gray < 16).mean())
+    bright = float((gray > 240).mean())
+    failures = []
+    # One cause at a time, most basic first: a badly lit frame has too little contrast
+    # for the blur figure to mean anything, and a clipped frame looks "frozen".
+    frozen = False
+    if mean < DARK_MEAN or dark > CLIP_SHARE:
+        failures.append(f"Too dark (brightness {mean:.0f} of 255). "
+                        "Turn on the bench light or move closer, then retake.")
+    elif mean > BRIGHT_MEAN or bright > CLIP_SHARE:
+        failures.append(f"Overexposed (brightness {mean:.0f} of 255, {bright:.0%} blown out). "
+                        "Tilt the device away from the light, then retake.")
+    elif previous is not None and frames_identical(frame, previous):
+        frozen = True
+        failures.append("The camera sent the same picture twice: it may be frozen. Check its cable, then retake.")
+    elif blur < blur_threshold:
+        failures.append(f"Blurred (sharpness {blur:.0f}, needs {blur_threshold:.0f}). Hold still and refocus, "
+                        "then retake.")
+    return Quality(blur, mean, dark, bright, frozen, failures)
+
+
+def calibrated_threshold(sharp_scores: list[float]) -> float:
+    """From frames the technician says are sharp: accept down to half their median."""
+    if not sharp_scores:
+        raise ValueError("no frames to calibrate from")
+    return float(np.median(sharp_scores)) * 0.5
