@@ -1,0 +1,212 @@
+"""Disposition: which route a unit takes, why, what it should recover, and how right we were.
+
+`decide()` is pure: the first rule of the rules file whose conditions hold gives exactly one
+route, with the explanation the technician sees, the estimated value from the price table and
+the expected recovery (value x the route's recovery rate). `assign()` records it, and refuses a
+resale or reuse route for a data-bearing unit until its sanitization passed (R2v3 Appendix B).
+Outcomes (sold at grade X, returned by the buyer, route completed) are recorded against the unit
+later; the disposition accuracy rate is derived from them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import events, units
+from station.context import StationContext
+from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
+from station.errors import UserFacingError
+from station.models import Event, Unit
+
+DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
+SALE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish"})
+OUTCOMES = {
+    "sold": "sold to a buyer",
+    "returned": "returned by the buyer",
+    "completed": "the route was carried out as planned (recycled, harvested, redeployed, donated, restocked)",
+    "rerouted": "the unit ended on another route than assigned",
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    device_class: str
+    model: str | None
+    cosmetic: str | None
+    functional: str | None
+    sale_grade: str | None
+    wipe_status: str  # sanitized | failed | interrupted | n/a | none
+
+    @classmethod
+    def of(cls, unit: Unit) -> Facts:
+        return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
+                   unit.wipe_status or "none")
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: str
+    label: str
+    rule: str
+    explanation: str
+    estimated_value: float | None
+    recovery_rate: float
+    expected_value: float | None
+    blocked_reason: str | None = None  # set when the route needs a sanitization that has not passed
+
+    @property
+    def allowed(self) -> bool:
+        return self.blocked_reason is None
+
+
+def _matches(rule: Rule, f: Facts, value: float | None) -> bool:
+    for key, allowed in rule.conditions:
+        if key == "model":
+            if not any(fnmatch.fnmatch((f.model or "").lower(), g.lower()) for g in allowed):
+                return False
+        elif getattr(f, key) not in allowed:
+            return False
+    if rule.min_value is not None and (value is None or value < rule.min_value):
+        return False
+    return not (rule.max_value is not None and (value is None or value > rule.max_value))
+
+
+def sanitization_block(f: Facts, route: str, rules: Rules | None = None) -> str | None:
+    """Why `route` is refused for this unit (R2v3 Appendix B), or None when it may take it."""
+    needs = route in REUSE_ROUTES or (rules is not None and rules.routes[route].requires_sanitization)
+    if not needs or f.device_class not in DATA_BEARING or f.wipe_status == "sanitized":
+        return None
+    label = rules.routes[route].label if rules else route
+    status = "not wiped" if f.wipe_status == "none" else f.wipe_status
+    return (f"This {f.device_class} holds data and its sanitization has not passed (wipe: {status}), so it cannot "
+            f"go to '{label}' (R2v3 Appendix B). Wipe it until the wipe passes, or route it to recycle or harvest "
+            "parts.")
+
+
+def _decision(rules: Rules, f: Facts, route: str, rule_name: str, template: str) -> Decision:
+    value = rules.price(f.device_class, f.model, f.cosmetic, f.functional)
+    r = rules.routes[route]
+    shown = f"{value:.2f} {rules.currency}".strip() if value is not None else "an unknown amount"
+    text = template.format(grade=f.sale_grade or "ungraded", value=shown, model=f.model or "this model",
+                           route=r.label, **{"class": f.device_class})
+    expected = round(value * r.recovery_rate, 2) if value is not None else None
+    return Decision(route, r.label, rule_name, text, value, r.recovery_rate, expected,
+                    sanitization_block(f, route, rules))
+
+
+def decide(rules: Rules, f: Facts) -> Decision:
+    """Exactly one route: the first rule whose conditions hold (the last rule always holds)."""
+    value = rules.price(f.device_class, f.model, f.cosmetic, f.functional)
+    rule = next(r for r in rules.rules if _matches(r, f, value))
+    return _decision(rules, f, rule.route, rule.name, rule.explanation)
+
+
+def choose(rules: Rules, f: Facts, route: str) -> Decision:
+    """The decision for a route the technician picked instead of the proposed one."""
+    if route not in ROUTES:
+        raise UserFacingError(f"'{route}' is not a route; use one of {', '.join(ROUTES)}.")
+    return _decision(rules, f, route, "chosen by operator", rules.routes[route].explanation)
+
+
+def preview(ctx: StationContext, unit_ref: str) -> Decision:
+    with ctx.store.reader() as s:
+        return decide(for_config(ctx.config), Facts.of(_unit(s, unit_ref)))
+
+
+def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason: str | None = None) -> Decision:
+    """Record the unit's route (the proposed one, or `route` with a reason). Refused with the reason when
+    the unit is ungraded or a data-bearing unit has not passed sanitization."""
+    rules = for_config(ctx.config)
+    with ctx.store.session() as s:
+        unit = _unit(s, unit_ref)
+        if unit.sale_grade is None:
+            raise UserFacingError(f"Unit {unit.uid} has no grade yet; grade it on the Grade panel, then route it.")
+        f = Facts.of(unit)
+        proposed = decide(rules, f)
+        d = proposed
+        if route is not None and route != proposed.route:
+            if not reason or len(reason.strip()) < 5:
+                raise UserFacingError(f"The rules propose '{proposed.label}'; choosing '{route}' instead needs a "
+                                      "reason (a short sentence).")
+            d = choose(rules, f, route)
+        if d.blocked_reason:
+            raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}")
+        previous = unit.route
+        units.touch(unit, route=d.route, expected_value=d.expected_value)
+        events.append(s, ctx.actor, "route.assigned", {
+            "route": d.route, "rule": d.rule, "explanation": d.explanation, "estimated_value": d.estimated_value,
+            "recovery_rate": d.recovery_rate, "expected_value": d.expected_value, "currency": rules.currency,
+            "rules_version": rules.version, "rules_sha256": rules.sha256, "previous": previous,
+            "proposed": proposed.route, "reason": reason.strip() if reason else None,
+            "sale_grade": f.sale_grade, "wipe_status": f.wipe_status,
+        }, unit)
+        return d
+
+
+def _unit(s: Session, unit_ref: str) -> Unit:
+    unit = units.find_any(s, unit_ref.strip())
+    if unit is None:
+        raise UserFacingError(f"No unit answers to '{unit_ref}'. Scan the unit's label or one of its identifiers.")
+    return unit
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    unit_uid: str
+    outcome: str
+    route: str | None
+    accurate: bool
+
+
+def judge(route: str | None, graded: str | None, outcome: str, sold_grade: str | None) -> bool:
+    """Was the disposition right, given what actually happened?"""
+    if outcome == "sold":
+        if route not in SALE_ROUTES:
+            return False
+        return route == "refurbish" or sold_grade is None or sold_grade == graded
+    return outcome == "completed"
+
+
+def record_outcome(ctx: StationContext, unit_ref: str, outcome: str, *, sold_grade: str | None = None,
+                   amount: float | None = None, note: str | None = None) -> OutcomeRecord:
+    if outcome not in OUTCOMES:
+        raise UserFacingError(f"'{outcome}' is not an outcome; use one of {', '.join(OUTCOMES)}.")
+    with ctx.store.session() as s:
+        unit = _unit(s, unit_ref)
+        if unit.route is None:
+            raise UserFacingError(f"Unit {unit.uid} has no route yet; an outcome is recorded against a route.")
+        accurate = judge(unit.route, unit.sale_grade, outcome, sold_grade)
+        events.append(s, ctx.actor, "outcome.recorded", {
+            "outcome": outcome, "route": unit.route, "graded": unit.sale_grade, "sold_grade": sold_grade,
+            "amount": amount, "expected_value": unit.expected_value, "note": note, "accurate": accurate,
+        }, unit)
+        return OutcomeRecord(unit.uid, outcome, unit.route, accurate)
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    units: int  # units with an outcome recorded
+    accurate: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.accurate / self.units if self.units else None
+
+
+def accuracy(ctx: StationContext, since: str | None = None, until: str | None = None) -> Accuracy:
+    """Share of units whose latest recorded outcome confirms their route (times: ISO text, UTC)."""
+    q = select(Event.unit_id, Event.payload).where(Event.kind == "outcome.recorded").order_by(Event.seq)
+    if since:
+        q = q.where(Event.created_at >= since)
+    if until:
+        q = q.where(Event.created_at < until)
+    latest: dict[int | None, bool] = {}
+    with ctx.store.reader() as s:
+        for unit_id, payload in s.execute(q):
+            latest[unit_id] = bool(json.loads(payload).get("accurate"))
+    return Accuracy(len(latest), sum(latest.values()))

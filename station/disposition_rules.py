@@ -1,0 +1,213 @@
+"""The disposition rules file (station/data/disposition.toml): routes, price table and rules.
+
+Validated on load; every problem is a ConfigError naming the file, the line and what is wrong.
+The last rule must have no conditions, so every unit gets exactly one route.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import string
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from station.config import Config
+from station.errors import ConfigError
+from station.grading.evaluate import FUNCTIONAL_CODES
+from station.grading.matrix import CLASSES, COSMETIC, content_hash, locate
+
+SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
+ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",
+          "return_to_stock", "redeploy_internal", "donate")
+# R2v3 Appendix B: these let a unit be reused or leave for reuse, so a data-bearing unit must be
+# sanitized first. The data file can add routes to the list, never take one away.
+REUSE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish", "return_to_stock",
+                          "redeploy_internal", "donate"})
+WIPE_STATUSES = ("sanitized", "failed", "interrupted", "n/a", "none")
+_LIST_CONDITIONS: dict[str, tuple[str, ...] | None] = {
+    "device_class": CLASSES, "cosmetic": COSMETIC, "functional": tuple(FUNCTIONAL_CODES),
+    "sale_grade": None, "wipe_status": WIPE_STATUSES, "model": None,
+}
+_RULE_KEYS = {"name", "route", "explanation", "min_value", "max_value", *_LIST_CONDITIONS}
+_ROUTE_KEYS = {"label", "recovery_rate", "explanation", "requires_sanitization"}
+_TEMPLATE_NAMES = {"grade", "value", "class", "model", "route"}
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    label: str
+    recovery_rate: float
+    explanation: str
+    requires_sanitization: bool
+
+
+@dataclass(frozen=True)
+class Price:
+    device_class: str
+    model: str  # glob
+    values: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    route: str
+    explanation: str
+    conditions: tuple[tuple[str, tuple[str, ...]], ...]
+    min_value: float | None
+    max_value: float | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    currency: str
+    sha256: str
+    source: str
+    routes: dict[str, Route]
+    functional_factor: dict[str, float]
+    prices: tuple[Price, ...]
+    rules: tuple[Rule, ...]
+
+    def price(self, device_class: str, model: str | None, cosmetic: str | None, functional: str | None
+              ) -> float | None:
+        """Estimated market value from the price table, or None when ungraded or unpriced."""
+        if cosmetic is None or functional is None:
+            return None
+        for p in self.prices:
+            if p.device_class == device_class and fnmatch.fnmatch((model or "").lower(), p.model.lower()):
+                return round(p.values[cosmetic] * self.functional_factor[functional], 2)
+        return None
+
+
+def parse(text: str, source: str) -> Rules:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}). Fix the file and reload.") from exc
+
+    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
+        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
+
+    for k in raw:
+        if k not in {"version", "currency", "routes", "functional_factor", "prices", "rules"}:
+            raise fail((k,), f"unknown key '{k}'.")
+    version = raw.get("version")
+    if not isinstance(version, str) or not version:
+        raise fail(("version",), "'version' must be non-empty text.")
+    routes = _routes(raw.get("routes"), fail)
+    factor = raw.get("functional_factor")
+    if not isinstance(factor, dict) or set(factor) != set(FUNCTIONAL_CODES) or not all(
+            isinstance(v, int | float) and 0 <= v <= 1 for v in factor.values()):
+        raise fail(("functional_factor",), f"functional_factor needs {', '.join(FUNCTIONAL_CODES)}, each 0..1.")
+    prices = tuple(_price(i, p, fail) for i, p in enumerate(raw.get("prices", [])))
+    rules = tuple(_rule(i, r, routes, fail, text) for i, r in enumerate(raw.get("rules", [])))
+    if not rules or rules[-1].conditions or rules[-1].min_value is not None or rules[-1].max_value is not None:
+        raise fail(("rules", max(len(rules) - 1, 0)), "the last rule must have no conditions (a catch-all), "
+                   "so every unit gets a route.")
+    return Rules(version, str(raw.get("currency", "")), content_hash(text), source, routes,
+                 {k: float(v) for k, v in factor.items()}, prices, rules)
+
+
+def _routes(raw: Any, fail: Any) -> dict[str, Route]:
+    if not isinstance(raw, dict):
+        raise fail(("routes",), "[routes.<key>] tables are missing.")
+    out = {}
+    for key in ROUTES:
+        if key not in raw:
+            raise fail(("routes",), f"route '{key}' is not described under [routes.{key}].")
+    for key, body in raw.items():
+        path: tuple[str | int, ...] = ("routes", key)
+        if key not in ROUTES:
+            raise fail(path, f"unknown route '{key}' (known: {', '.join(ROUTES)}).")
+        if not isinstance(body, dict):
+            raise fail(path, f"[routes.{key}] must be a table.")
+        for k in body:
+            if k not in _ROUTE_KEYS:
+                raise fail((*path, k), f"unknown key '{k}' in [routes.{key}].")
+        rate = body.get("recovery_rate")
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
+            raise fail((*path, "recovery_rate"), "recovery_rate must be a number from 0 to 1.")
+        label, explanation = body.get("label"), body.get("explanation")
+        if not isinstance(label, str) or not label or not isinstance(explanation, str) or not explanation:
+            raise fail(path, f"[routes.{key}] needs a label and an explanation.")
+        needs = bool(body.get("requires_sanitization", False)) or key in REUSE_ROUTES
+        out[key] = Route(key, label, float(rate), explanation, needs)
+    return out
+
+
+def _price(i: int, raw: Any, fail: Any) -> Price:
+    path: tuple[str | int, ...] = ("prices", i)
+    if not isinstance(raw, dict):
+        raise fail(path, "each [[prices]] entry must be a table.")
+    for k in raw:
+        if k not in {"device_class", "model", *COSMETIC}:
+            raise fail((*path, k), f"unknown key '{k}' in a price (use device_class, model, A..E).")
+    if raw.get("device_class") not in CLASSES:
+        raise fail((*path, "device_class"), f"device_class must be one of {', '.join(CLASSES)}.")
+    values = {}
+    for g in COSMETIC:
+        v = raw.get(g)
+        if not isinstance(v, int | float) or isinstance(v, bool) or v < 0:
+            raise fail((*path, g) if g in raw else path, f"price for grade {g} must be a number >= 0.")
+        values[g] = float(v)
+    model = raw.get("model", "*")
+    if not isinstance(model, str) or not model:
+        raise fail((*path, "model"), "model must be a glob like \"iPhone 1[3-6]*\" or \"*\".")
+    return Price(raw["device_class"], model, values)
+
+
+def _rule(i: int, raw: Any, routes: dict[str, Route], fail: Any, text: str) -> Rule:
+    path: tuple[str | int, ...] = ("rules", i)
+    if not isinstance(raw, dict):
+        raise fail(path, "each [[rules]] entry must be a table.")
+    for k in raw:
+        if k not in _RULE_KEYS:
+            raise fail((*path, k), f"unknown key '{k}' in a rule (allowed: {', '.join(sorted(_RULE_KEYS))}).")
+    route = raw.get("route")
+    if route not in routes:
+        raise fail((*path, "route"), f"route must be one of {', '.join(ROUTES)}, not {route!r}.")
+    explanation = raw.get("explanation", routes[route].explanation)
+    names = {n for _, n, _, _ in string.Formatter().parse(str(explanation)) if n is not None}
+    if not isinstance(explanation, str) or names - _TEMPLATE_NAMES:
+        raise fail((*path, "explanation"), "explanation must be text using only {grade} {value} {class} {model} "
+                   "{route}.")
+    conditions = []
+    for c, domain in _LIST_CONDITIONS.items():
+        if c in raw:
+            vals = raw[c]
+            if not isinstance(vals, list) or not vals or not all(isinstance(v, str) for v in vals) or (
+                    domain is not None and any(v not in domain for v in vals)):
+                allowed = f" from {', '.join(domain)}" if domain else ""
+                raise fail((*path, c), f"'{c}' must be a list of text values{allowed}.")
+            conditions.append((c, tuple(vals)))
+    bounds = []
+    for b in ("min_value", "max_value"):
+        v = raw.get(b)
+        if v is not None and (not isinstance(v, int | float) or isinstance(v, bool)):
+            raise fail((*path, b), f"'{b}' must be a number.")
+        bounds.append(float(v) if v is not None else None)
+    return Rule(str(raw.get("name", f"rule {i + 1}")), route, explanation, tuple(conditions), bounds[0], bounds[1],
+                locate(text, path))
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str, _mtime: float) -> Rules:
+    return parse(Path(path).read_text(encoding="utf-8"), path)
+
+
+def load(path: Path = SHIPPED) -> Rules:
+    try:
+        return _cached(str(path), path.stat().st_mtime)
+    except OSError as exc:
+        raise ConfigError(f"{path}: the disposition rules cannot be read ({exc}). Fix disposition.rules_file.") from exc
+
+
+def for_config(config: Config) -> Rules:
+    configured = config["disposition.rules_file"]
+    return load(Path(configured).expanduser() if configured else SHIPPED)
