@@ -26,7 +26,7 @@ def _scene(i: int, rng: np.random.Generator) -> np.ndarray:
 
 def write_video(path: Path, kind: str, frames: int = 12, fps: int = 30) -> Path:
     rng = np.random.default_rng(1)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, SIZE)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, SIZE)
     assert writer.isOpened(), "cv2.VideoWriter could not open an MJPG .avi"
     first = _scene(0, rng)
     for i in range(frames):

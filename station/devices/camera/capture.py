@@ -98,7 +98,7 @@ class CameraSession:
             return None
         if not self._is_file:
             s = self.settings
-            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*s.fourcc[:4].ljust(4)))
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*s.fourcc[:4].ljust(4)))
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, s.width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, s.height)
             cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)

@@ -21,11 +21,11 @@ def write_demo_video(path: Path, *, size: tuple[int, int] = (1280, 720), frames:
     """A textured device on a bench mat, drifting slightly so no two frames are identical."""
     w, h = size
     rng = np.random.default_rng(7)
-    mat = rng.integers(60, 110, (h, w, 3), dtype=np.uint8)
+    mat: np.ndarray = rng.integers(60, 110, (h, w, 3), dtype=np.uint8)
     mat = cv2.GaussianBlur(mat, (0, 0), 3)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.avi")
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
     try:
         for i in range(frames):
             img = mat.copy()
