@@ -32,6 +32,7 @@ class DriveFacts:
     rpm: int | None = None
     form_factor: str | None = None
     # USB bridge: does it pass ATA/SCSI commands through (SAT)? None: unknown.
+    usb_id: str | None = None  # "0x152d:0x0578" (vendor:product of the bridge), from discovery
     usb_bridge: str | None = None
     passthrough: bool | None = None
     # A RAID controller's virtual disk: firmware commands reach the controller, not the drives.

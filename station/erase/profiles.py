@@ -1,0 +1,215 @@
+"""Firmware profiles: versioned data about drives, USB bridges and RAID volumes.
+
+One TOML file per profile in firmware_profiles/ (or the folder in `erase.profiles_dir`).
+A profile says what the live tools cannot: capabilities a report leaves out, methods a
+drive reports but that fail, timeouts, the expected content after the erase, how to
+unfreeze it, and whether a USB bridge passes ATA/NVMe commands. Each file is validated
+on load; any mistake is a ConfigError naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from station.erase.facts import DriveFacts
+from station.errors import ConfigError
+
+SHIPPED = Path(__file__).resolve().parents[2] / "firmware_profiles"
+SCHEMA = 1
+KINDS = ("drive", "usb-bridge", "raid-volume")
+PATTERNS = ("zero", "ones", "indeterminate")
+FREEZE = ("suspend", "replug")
+METHODS = (
+    "ata-sanitize-crypto", "ata-sanitize-block", "ata-sanitize-overwrite", "ata-security-erase-enhanced",
+    "ata-security-erase", "nvme-sanitize-crypto", "nvme-sanitize-block", "nvme-sanitize-overwrite",
+    "nvme-format-crypto", "nvme-format-user-data", "scsi-sanitize-crypto", "scsi-sanitize-block",
+    "scsi-sanitize-overwrite", "overwrite",
+)
+_CAPABILITIES = {
+    "sanitize_supported", "sanitize_crypto", "sanitize_block", "sanitize_overwrite", "format_supported",
+    "format_crypto_supported", "format_all_namespaces", "security_supported", "enhanced_erase_supported",
+    "rotational", "hpa_supported", "dco_supported",
+}
+_TOP = {"schema", "id", "version", "kind", "description", "match", "capabilities", "quirks", "timeouts", "verify",
+        "freeze", "bridge", "test"}
+_TABLES: dict[str, set[str]] = {
+    "match": {"model", "firmware", "family", "vendor", "usb_id"},
+    "quirks": {"reported_but_fail", "notes", "refuse"},
+    "verify": {"expected_pattern"},
+    "freeze": {"strategy"},
+    "bridge": {"name", "passes_ata", "passes_nvme", "smartctl_type"},
+    "test": {"model", "firmware", "family", "vendor", "usb_id", "bus", "facts", "expect_purge", "expect_clear"},
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    version: int
+    kind: str
+    description: str
+    path: Path
+    match: dict[str, re.Pattern[str]]
+    capabilities: dict[str, bool] = field(default_factory=dict)
+    reported_but_fail: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    refuse: str | None = None
+    timeouts: dict[str, int] = field(default_factory=dict)
+    expected_pattern: str | None = None
+    freeze_strategy: tuple[str, ...] = ()
+    bridge: dict[str, Any] = field(default_factory=dict)
+    test: dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, facts: DriveFacts, usb_id: str | None = None) -> bool:
+        values = {"model": facts.model, "firmware": facts.firmware, "family": facts.model_family,
+                  "vendor": facts.vendor, "usb_id": usb_id or facts.usb_id}
+        return all(values[k] is not None and rx.search(str(values[k])) for k, rx in self.match.items())
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def _line_of(text: str, table: str | None, key: str) -> int:
+    """Line number of `key` (inside [table] when given) in the TOML source; 1 if not found."""
+    current: str | None = None
+    for n, line in enumerate(text.splitlines(), 1):
+        head = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
+        if head:
+            current = head.group(1).strip()
+            if table is not None and current == table and key == "":
+                return n
+            continue
+        m = re.match(r'^\s*"?([A-Za-z0-9_.-]+)"?\s*=', line)
+        if m and m.group(1) == key and current == table:
+            return n
+    return 1
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def fail(self, table: str | None, key: str, why: str) -> ConfigError:
+        line = _line_of(self.text, table, key)
+        where = f"[{table}] {key}" if table else key
+        return ConfigError(f"{self.path}:{line}: {where}: {why}. Fix the profile or remove the file.")
+
+    def regex(self, table: str, key: str, value: Any) -> re.Pattern[str]:
+        if not isinstance(value, str) or not value:
+            raise self.fail(table, key, "must be a non-empty regular expression string")
+        try:
+            return re.compile(value, re.IGNORECASE)
+        except re.error as exc:
+            raise self.fail(table, key, f"is not a valid regular expression ({exc})") from exc
+
+    def choice(self, table: str | None, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+        if value not in allowed:
+            raise self.fail(table, key, f"must be one of {', '.join(allowed)}, not {value!r}")
+        return str(value)
+
+
+def load_profile(path: Path) -> Profile:
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the profile or remove the file.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+    c = _Checker(path, text)
+    for key in raw:
+        if key not in _TOP:
+            raise c.fail(None, key, "unknown key")
+    for table, allowed in _TABLES.items():
+        section = raw.get(table, {})
+        if not isinstance(section, dict):
+            raise c.fail(None, table, "must be a table")
+        for key in section:
+            if key not in allowed:
+                raise c.fail(table, key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    if raw.get("schema") != SCHEMA:
+        raise c.fail(None, "schema", f"must be {SCHEMA}")
+    if not isinstance(raw.get("id"), str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", raw["id"]):
+        raise c.fail(None, "id", "must be lowercase letters, digits and dashes")
+    if path.stem != raw["id"]:
+        raise c.fail(None, "id", f"must equal the file name {path.stem!r}")
+    if not isinstance(raw.get("version"), int) or raw["version"] < 1:
+        raise c.fail(None, "version", "must be a whole number from 1")
+    kind = c.choice(None, "kind", raw.get("kind"), KINDS)
+    match = {k: c.regex("match", k, v) for k, v in raw.get("match", {}).items()}
+    if not match:
+        raise c.fail("match", "", "needs at least one of model, firmware, family, vendor, usb_id")
+    caps = raw.get("capabilities", {})
+    for k, v in caps.items():
+        if k not in _CAPABILITIES or not isinstance(v, bool):
+            raise c.fail("capabilities", k, f"must be one of {', '.join(sorted(_CAPABILITIES))} = true/false")
+    quirks = raw.get("quirks", {})
+    failing = quirks.get("reported_but_fail", [])
+    for m in failing if isinstance(failing, list) else [failing]:
+        c.choice("quirks", "reported_but_fail", m, METHODS)
+    timeouts = raw.get("timeouts", {})
+    for k, v in timeouts.items():
+        c.choice("timeouts", k, k, METHODS)
+        if not isinstance(v, int) or v <= 0:
+            raise c.fail("timeouts", k, "must be a positive number of seconds")
+    pattern = raw.get("verify", {}).get("expected_pattern")
+    if pattern is not None:
+        c.choice("verify", "expected_pattern", pattern, PATTERNS)
+    strategy = raw.get("freeze", {}).get("strategy", [])
+    for s in strategy if isinstance(strategy, list) else [strategy]:
+        c.choice("freeze", "strategy", s, FREEZE)
+    bridge = raw.get("bridge", {})
+    if kind == "usb-bridge" and ("passes_ata" not in bridge or "usb_id" not in match):
+        raise c.fail("bridge", "", "a usb-bridge profile needs [match] usb_id and [bridge] passes_ata")
+    test = raw.get("test", {})
+    if not test:
+        raise c.fail("test", "", "every profile needs a [test] example (see docs/sanitization.md)")
+    for k in ("expect_purge", "expect_clear"):
+        if k in test and test[k] != "refuse":
+            c.choice("test", k, test[k], METHODS)
+    return Profile(
+        id=raw["id"], version=raw["version"], kind=kind, description=str(raw.get("description", "")), path=path,
+        match=match, capabilities=dict(caps), reported_but_fail=tuple(failing), notes=tuple(quirks.get("notes", [])),
+        refuse=quirks.get("refuse"), timeouts=dict(timeouts), expected_pattern=pattern,
+        freeze_strategy=tuple(strategy), bridge=dict(bridge), test=dict(test),
+    )
+
+
+def load_all(folder: Path | None = None) -> list[Profile]:
+    folder = folder or SHIPPED
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: the firmware profile folder is missing. Reinstall, or set erase.profiles_dir.")
+    profiles = [load_profile(p) for p in sorted(folder.glob("*.toml"))]
+    seen: dict[str, Path] = {}
+    for p in profiles:
+        if p.id in seen:
+            raise ConfigError(f"{p.path}:1: id {p.id!r} is also used by {seen[p.id]}. Ids must be unique.")
+        seen[p.id] = p.path
+    return profiles
+
+
+def find(profiles: list[Profile], facts: DriveFacts, usb_id: str | None = None) -> list[Profile]:
+    """Every profile that matches, raid volumes and bridges first, then drives."""
+    order = {"raid-volume": 0, "usb-bridge": 1, "drive": 2}
+    return sorted((p for p in profiles if p.matches(facts, usb_id)), key=lambda p: order[p.kind])
+
+
+def apply(facts: DriveFacts, matched: list[Profile]) -> DriveFacts:
+    """Facts completed by the profiles' capabilities (only where no live source stated them)."""
+    out = facts.merge(DriveFacts())
+    for p in matched:
+        for key, value in p.capabilities.items():
+            if getattr(out, key) is None:
+                setattr(out, key, value)
+        if p.kind == "raid-volume":
+            out.raid_volume = True
+        if p.kind == "usb-bridge":
+            out.bus = "usb"
+            out.usb_bridge = p.bridge.get("name") or p.id
+            out.passthrough = bool(p.bridge.get("passes_ata")) or bool(p.bridge.get("passes_nvme"))
+    return out
