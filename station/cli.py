@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = (
     "station.commands.db",
     "station.commands.config",
+    "station.commands.label",
 )
 
 

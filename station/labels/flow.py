@@ -1,0 +1,85 @@
+"""The label steps of the bench flow: auto-print on finish, re-print, scan-back check, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from station import events, units
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.labels.queue import LabelPrinter, Printed, print_unit
+from station.models import PrintJob
+
+
+@dataclass(frozen=True)
+class ScanBack:
+    match: bool
+    expected: str
+    scanned: str
+    message: str
+
+
+@dataclass(frozen=True)
+class JobRow:
+    id: int
+    layout: str
+    printer: str
+    status: str
+    attempts: int
+    created_at: str
+    printed_at: str | None
+    last_error: str | None
+    bitmap_sha256: str
+
+
+def auto_print(ctx: StationContext, printer: LabelPrinter | None, uid: str) -> Printed | None:
+    """The ON_FINISH hook: print the grade label when `label.auto_print` is on.
+
+    With no printer attached the label is still queued (printer name 'unassigned') so it
+    prints on the next retry; a printer problem raises LabelQueued after queuing."""
+    if not ctx.config["label.auto_print"]:
+        return None
+    if printer is None:
+        from station.labels.queue import enqueue, render_unit
+
+        enqueue(ctx, render_unit(ctx, uid), "unassigned", reason="auto")
+        raise UserFacingError(f"No label printer is connected; the label for {uid} is queued and prints when "
+                              "one is.")
+    return print_unit(ctx, printer, uid, reason="auto")
+
+
+def reprint(ctx: StationContext, printer: LabelPrinter, uid: str, layout_name: str | None = None) -> Printed:
+    """Another copy, rendered from the unit as it is now."""
+    return print_unit(ctx, printer, uid, layout_name, reason="reprint")
+
+
+def scan_back(ctx: StationContext, expected_uid: str, scanned: str) -> ScanBack:
+    """Compare the scan of the printed label with the unit it was printed for; record it."""
+    scanned = scanned.strip()
+    match = scanned == expected_uid
+    with ctx.store.session() as s:
+        unit = units.by_uid(s, expected_uid)
+        if unit is None:
+            raise UserFacingError(f"Unit {expected_uid} is not in the database; scan the unit again.")
+        job = s.execute(select(PrintJob.id).where(PrintJob.unit_id == unit.id, PrintJob.status == "printed")
+                        .order_by(PrintJob.id.desc()).limit(1)).scalar()
+        events.append(s, ctx.actor, "label.scan_back",
+                      {"expected": expected_uid, "scanned": scanned, "match": match, "job": job}, unit)
+    if match:
+        return ScanBack(True, expected_uid, scanned, f"Label checked: it scans as {expected_uid}.")
+    return ScanBack(False, expected_uid, scanned,
+                    f"LABEL MISMATCH: the label scans as '{scanned}' but this unit is {expected_uid}. "
+                    "Do not stick it on: throw it away and re-print.")
+
+
+def history(ctx: StationContext, uid: str) -> list[JobRow]:
+    """Print jobs of a unit, newest first (for the panel's re-print list)."""
+    with ctx.store.reader() as s:
+        unit = units.by_uid(s, uid)
+        if unit is None:
+            return []
+        rows = s.execute(select(PrintJob).where(PrintJob.unit_id == unit.id).order_by(PrintJob.id.desc())).scalars()
+        return [JobRow(r.id, r.layout, r.printer, r.status, r.attempts, r.created_at, r.printed_at, r.last_error,
+                       r.bitmap_sha256) for r in rows]
