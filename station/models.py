@@ -160,6 +160,31 @@ class Certificate(Base):
     created_at: Mapped[str] = mapped_column(String(32))
 
 
+class PhoneCheck(Base):
+    """A phone's identity and pre-check facts as read over adb; the latest row per unit is its current flags.
+
+    Buyers check FRP, MDM, verified boot and the bootloader lock, so they are kept as columns.
+    """
+
+    __tablename__ = "phone_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    serial: Mapped[str] = mapped_column(String(120), index=True)
+    imei: Mapped[str | None] = mapped_column(String(20))
+    android_version: Mapped[str | None] = mapped_column(String(32))
+    security_patch: Mapped[str | None] = mapped_column(String(16))
+    encryption: Mapped[str] = mapped_column(String(16))  # file-based | full-disk | none
+    method_type: Mapped[str] = mapped_column(String(16))  # what a reset amounts to: Purge | Clear
+    verified_boot: Mapped[str | None] = mapped_column(String(16))  # green | yellow | orange | red
+    bootloader_locked: Mapped[bool | None]
+    rooted: Mapped[bool] = mapped_column(default=False)
+    frp_account: Mapped[bool] = mapped_column(default=False)
+    device_owner: Mapped[str | None] = mapped_column(String(255))
+    blocked: Mapped[bool] = mapped_column(default=False)
+    checks: Mapped[str] = mapped_column(Text)  # JSON: every check with its plain-words explanation
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
 class Grade(Base):
     __tablename__ = "grades"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
