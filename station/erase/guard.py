@@ -1,0 +1,175 @@
+"""The system-disk guard: which drives may never be offered for a wipe, and why.
+
+A drive is refused when anything built on it is in use: the drive itself, any of its
+partitions, and everything stacked above them through sysfs `holders` (dm-crypt, LVM,
+md RAID, multipath), followed to the top. "In use" means: mounted (from
+/proc/self/mountinfo, including btrfs member devices), active swap, the filesystem that
+holds the station's data folder, or any active holder at all. Write-protected and
+empty drives are refused too. There is no force flag: the reasons are shown instead.
+
+The last word belongs to the kernel: the engine opens the drive O_EXCL, which fails
+while anything mounts or holds it, and `probe_exclusive` asks the same question early.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from station.erase.discover import SYS, Drive
+
+SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    eligible: bool
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "ready to wipe" if self.eligible else "; ".join(self.reasons)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
+
+
+def _devnum(path: str) -> str | None:
+    try:
+        rdev = os.stat(path).st_rdev
+    except OSError:
+        return None
+    return f"{os.major(rdev)}:{os.minor(rdev)}" if rdev else None
+
+
+@dataclass
+class SystemView:
+    """What the running system uses, read once per scan: block device "maj:min" -> uses."""
+
+    mounts: dict[str, list[str]] = field(default_factory=dict)
+    swaps: set[str] = field(default_factory=set)
+    data_dir: str | None = None
+    data_dir_dev: str | None = None
+
+    @classmethod
+    def read(cls, data_dir: Path | None = None, proc: str = "/proc", sys_root: str = SYS) -> SystemView:
+        view = cls()
+        for line in Path(proc, "self", "mountinfo").read_text().splitlines():
+            left, _, right = line.partition(" - ")
+            parts, rparts = left.split(), right.split()
+            if len(parts) < 5 or len(rparts) < 2:
+                continue
+            num, mountpoint, source = parts[2], _unescape(parts[4]), _unescape(rparts[1])
+            if not Path(sys_root, "dev", "block", num).exists():  # btrfs, overlay: anonymous numbers
+                num = (_devnum(source) if source.startswith("/dev/") else None) or num
+            view.mounts.setdefault(num, []).append(mountpoint)
+        for members in Path(sys_root, "fs", "btrfs").glob("*/devices/*"):
+            num = _read(members / "dev")
+            if num:
+                view.mounts.setdefault(num, []).append(f"a btrfs filesystem ({members.parent.parent.name[:8]})")
+        try:
+            for line in Path(proc, "swaps").read_text().splitlines()[1:]:
+                src = _unescape(line.split()[0]) if line.split() else ""
+                swap = _devnum(src)
+                if swap:
+                    view.swaps.add(swap)
+        except OSError:
+            pass
+        if data_dir is not None:
+            view.data_dir = str(data_dir)
+            try:
+                st = os.stat(data_dir if data_dir.exists() else data_dir.parent)
+                view.data_dir_dev = f"{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
+            except OSError:
+                pass
+        return view
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def stack(name: str, sys_root: str = SYS) -> list[tuple[str, str]]:
+    """(kernel name, "maj:min") of the drive, its partitions, and every holder above them."""
+    base = Path(sys_root, "block", name)
+    found: list[tuple[str, str]] = [(name, _read(base / "dev"))]
+    todo = [base] + [p for p in base.iterdir() if (p / "partition").exists()] if base.exists() else []
+    for p in todo[1:]:
+        found.append((p.name, _read(p / "dev")))
+    seen = {name}
+    while todo:
+        node = todo.pop()
+        for holder in sorted((node / "holders").glob("*")) if (node / "holders").exists() else []:
+            if holder.name in seen:
+                continue
+            seen.add(holder.name)
+            hbase = Path(sys_root, "class", "block", holder.name)
+            found.append((holder.name, _read(hbase / "dev")))
+            todo.append(hbase)
+    return found
+
+
+def _holder_words(name: str, sys_root: str) -> str:
+    dm_name = _read(Path(sys_root, "class", "block", name, "dm", "name"))
+    uuid = _read(Path(sys_root, "class", "block", name, "dm", "uuid"))
+    kind = ("encrypted volume" if uuid.startswith("CRYPT") else "LVM volume" if uuid.startswith("LVM")
+            else "RAID array" if name.startswith("md") else "device-mapper volume" if name.startswith("dm")
+            else "stacked device")
+    return f"{kind} {dm_name or name}"
+
+
+def check(drive: Drive, view: SystemView, sys_root: str = SYS) -> Verdict:
+    """Every reason this drive must not be wiped, in plain words; eligible when there are none."""
+    reasons: list[str] = []
+    nodes = stack(drive.name, sys_root)
+    for node, num in nodes:
+        on = f" (on {node})" if node != drive.name else ""
+        for mountpoint in view.mounts.get(num, []):
+            if mountpoint in SYSTEM_MOUNTS:
+                what = "the running system" if mountpoint == "/" else f"the system's {mountpoint}"
+                reasons.append(f"holds {what}{on}")
+            else:
+                reasons.append(f"has a mounted filesystem at {mountpoint}{on}")
+        if num in view.swaps:
+            reasons.append(f"is used as swap{on}")
+        if num and num == view.data_dir_dev:
+            reasons.append(f"holds the station's data folder {view.data_dir}{on}")
+    holders = [n for n, _ in nodes if n != drive.name and not Path(sys_root, "block", drive.name, n).exists()]
+    if holders:
+        reasons.append("is part of " + ", ".join(_holder_words(h, sys_root) for h in holders))
+    if drive.read_only:
+        reasons.append("is write-protected")
+    if drive.facts.size_bytes == 0:
+        reasons.append("has no media (size 0)")
+    return Verdict(not reasons, tuple(dict.fromkeys(reasons)))
+
+
+def probe_exclusive(path: str) -> str | None:
+    """Ask the kernel whether we could have the drive to ourselves; the reason when not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.EBUSY:
+            return "is in use by another program (the kernel refused exclusive access)"
+        if exc.errno in (errno.ENOMEDIUM, errno.ENXIO, errno.ENODEV, errno.ENOENT):
+            return "is not reachable (no media or disconnected)"
+        return f"cannot be opened ({exc.strerror})"
+    os.close(fd)
+    return None
+
+
+def verdict(drive: Drive, view: SystemView, sys_root: str = SYS, *, exclusive: bool = True) -> Verdict:
+    """check() plus, for a drive that looks free, the kernel's own answer."""
+    result = check(drive, view, sys_root)
+    if result.eligible and exclusive:
+        busy = probe_exclusive(drive.path)
+        if busy:
+            return Verdict(False, (busy,))
+    return result

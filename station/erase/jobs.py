@@ -1,0 +1,305 @@
+"""Wipe jobs from the parent's side: start a worker per drive, watch it, record the end.
+
+The GUI (and the CLI) never writes to a disk: `start()` records the job and its unit,
+writes the job's spec into its folder and starts `station.erase.worker` there, in its
+own session, through the privileged helper when one is configured (wipe.helper).
+`JobHandle.progress()` reads the worker's shared progress file. `finish()` records the
+outcome (WipeJob row, unit, wipe.finished event) and issues the certificate.
+
+`recover()` runs at start: a job still RUNNING in the database whose worker is alive is
+handed back to be watched; one whose worker left a result is finished normally; one
+whose worker is gone without a result was cut off (app killed, power lost) and becomes
+INTERRUPTED, never erased, ready for a one-key restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from station import clock, events, units
+from station.context import StationContext
+from station.erase import methods
+from station.erase.discover import Drive
+from station.erase.procedure import JobSpec
+from station.erase.progress import Progress, ProgressReader
+from station.erase.result import CommandRecord, MediaFacts, Status, Verification, WipeResult
+from station.erase.worker import LOG, PID, RESULT, SPEC, STOP, write_json_atomic
+from station.errors import UserFacingError
+from station.models import Unit, WipeJob
+
+log = logging.getLogger(__name__)
+
+
+def new_job_id() -> str:
+    return f"W{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+def result_from_dict(d: dict[str, Any]) -> WipeResult:
+    d = {k: v for k, v in d.items() if k != "sanitized"}
+    d["media"] = MediaFacts(**d["media"])
+    d["status"] = Status(d["status"])
+    if d.get("verification"):
+        v = dict(d["verification"])
+        v["mismatches"] = [tuple(m) for m in v.get("mismatches", [])]
+        d["verification"] = Verification(**v)
+    d["commands"] = [CommandRecord(**c) for c in d.get("commands", [])]
+    for key in ("bad_ranges", "retried_ranges", "throughput"):
+        d[key] = [tuple(x) for x in d.get(key, [])]
+    return WipeResult(**d)
+
+
+def _pid_is_worker(pid: int | None, job_dir: Path) -> bool:
+    if not pid:
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    if stat.rpartition(")")[2].split()[0] == "Z":  # exited, not yet reaped
+        return False
+    return str(job_dir).encode() in cmdline
+
+
+@dataclass
+class JobHandle:
+    job_id: str
+    job_dir: Path
+    path: str
+    identity: str
+    unit_uid: str | None = None
+    pid: int | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self._reader = ProgressReader(self.job_dir)
+
+    def alive(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None
+        if self.pid is None and (self.job_dir / PID).exists():
+            self.pid = int((self.job_dir / PID).read_text().strip() or 0)
+        return _pid_is_worker(self.pid, self.job_dir)
+
+    def progress(self) -> Progress | None:
+        return self._reader.read()
+
+    def stop(self) -> None:
+        """Ask the worker to stop; it ends the current block, flushes and reports ABORTED."""
+        (self.job_dir / STOP).touch()
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except (PermissionError, ProcessLookupError):  # privileged worker: the stop file does it
+                pass
+
+    def result(self) -> WipeResult | None:
+        try:
+            return result_from_dict(json.loads((self.job_dir / RESULT).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def worker_argv(ctx: StationContext, simulated: bool) -> list[str]:
+    helper = ctx.config["wipe.helper"]
+    if helper and not simulated:  # a simulated bay is a file of ours: no privileges needed
+        return shlex.split(helper)
+    return [sys.executable, "-m", "station.erase.worker"]
+
+
+def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHandle:
+    """Record the job and its unit, then start its worker. Raises UserFacingError on a bad request."""
+    m = methods.get(method)
+    methods.check_verify(m, verify)
+    block = int(ctx.config["wipe.block_mib"])
+    if block < 4:
+        raise UserFacingError(f"wipe.block_mib is {block}; it must be at least 4. Fix it in {ctx.data.config_file}.")
+    job_id = new_job_id()
+    job_dir = ctx.data.jobs / job_id
+    job_dir.mkdir(parents=True)
+    spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=verify,
+                   identity=drive.identity, block_bytes=block << 20,
+                   sample_percent=float(ctx.config["wipe.sample_percent"]),
+                   retries=int(ctx.config["wipe.io_retries"]), data_dir=str(ctx.data.root),
+                   simulated=drive.simulated)
+    write_json_atomic(job_dir / SPEC, spec.to_dict())
+    f = drive.facts
+    with ctx.store.session() as s:  # the row exists before the worker does: a crash in between is recoverable
+        unit, _ = units.get_or_create(s, ctx.actor, "serial", drive.identity, device_class="drive",
+                                      make=f.vendor or None, model=f.model or None)
+        s.add(WipeJob(id=job_id, unit_id=unit.id, device=drive.path, model=f.model or None, serial=drive.identity,
+                      size_bytes=f.size_bytes, method=method, verify=verify, status="RUNNING", job_dir=str(job_dir),
+                      operator_id=ctx.actor.operator_id, started_at=clock.iso()))
+        events.append(s, ctx.actor, "wipe.started", {
+            "job_id": job_id, "device": drive.path, "model": f.model, "serial": drive.identity,
+            "size_bytes": f.size_bytes, "bus": f.bus, "method": method, "verify": verify}, unit)
+        unit_uid = unit.uid
+    handle = JobHandle(job_id, job_dir, drive.path, drive.identity, unit_uid)
+    try:
+        with open(job_dir / LOG, "ab") as out:
+            handle.process = subprocess.Popen(
+                [*worker_argv(ctx, drive.simulated), str(job_dir)], stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True, cwd=job_dir, close_fds=True)
+    except OSError as exc:
+        write_json_atomic(job_dir / RESULT, _synthesized(ctx, job_id, Status.FAILED,
+                          f"The wipe worker could not start ({exc.strerror}); nothing was written.").to_dict())
+        return handle
+    handle.pid = handle.process.pid
+    with ctx.store.session() as s:
+        row = s.get(WipeJob, job_id)
+        if row is not None:
+            row.pid = handle.pid
+    return handle
+
+
+def _synthesized(ctx: StationContext, job_id: str, status: Status, reason: str) -> WipeResult:
+    with ctx.store.reader() as s:
+        row = s.get(WipeJob, job_id)
+    spec_file = ctx.data.jobs / job_id / SPEC
+    try:
+        spec = JobSpec.from_dict(json.loads(spec_file.read_text(encoding="utf-8")))
+        media, method = spec.media, spec.method
+    except (OSError, ValueError, TypeError, KeyError):
+        media = MediaFacts(path=row.device if row else "", model=(row.model or "") if row else "",
+                           serial=(row.serial or "") if row else "", size_bytes=row.size_bytes if row else 0)
+        method = row.method if row else ""
+    m = methods.METHODS.get(method)
+    return WipeResult(job_id=job_id, media=media, method=method, method_type=m.method_type if m else "none",
+                      technique=m.technique if m else "overwrite", status=status, reason=reason,
+                      passes=list(m.passes) if m else [], started_at=row.started_at if row else "",
+                      ended_at=clock.iso())
+
+
+@dataclass
+class Finished:
+    result: WipeResult
+    unit_uid: str | None
+    certificate_json: str | None = None
+    certificate_pdf: str | None = None
+    certificate_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.result.to_dict()
+        d.update(unit=self.unit_uid, certificate=self.certificate_json, certificate_pdf=self.certificate_pdf)
+        if self.certificate_error:
+            d["certificate_error"] = self.certificate_error
+        return d
+
+
+def finish(ctx: StationContext, handle: JobHandle) -> Finished:
+    """Record the outcome of an ended job (once) and issue its certificate."""
+    result = handle.result()
+    if result is None:
+        why = ("The wipe was cut off (the station or its worker stopped before it ended); "
+               "the drive is NOT erased. Restart the wipe.")
+        result = _synthesized(ctx, handle.job_id, Status.INTERRUPTED, why + _log_tail(handle.job_dir))
+        write_json_atomic(handle.job_dir / RESULT, result.to_dict())
+    with ctx.store.session() as s:
+        row = s.get(WipeJob, handle.job_id)
+        if row is None:
+            raise UserFacingError(f"Wipe job {handle.job_id} is not in this station's database.")
+        unit = s.get(Unit, row.unit_id) if row.unit_id else None
+        handle.unit_uid = unit.uid if unit is not None else None
+        if row.status != "RUNNING":  # already recorded (by another window, or an earlier call)
+            return Finished(result, handle.unit_uid)
+        v = result.verification
+        row.status, row.reason = result.status.value, result.reason or None
+        row.bytes_written, row.bytes_verified = result.bytes_written, v.bytes_read if v else 0
+        row.ended_at = result.ended_at or clock.iso()
+        kind = "wipe.interrupted" if result.status is Status.INTERRUPTED else "wipe.finished"
+        events.append(s, ctx.actor, kind, {
+            "job_id": result.job_id, "status": result.status.value, "reason": result.reason,
+            "sanitized": result.sanitized, "method": result.method, "verify": v.mode if v else "none",
+            "bytes_written": result.bytes_written, "bytes_verified": v.bytes_read if v else 0,
+            "bad_ranges": len(result.bad_ranges), "serial": row.serial}, unit)
+        if unit is not None:
+            units.touch(unit, wipe_status="sanitized" if result.sanitized else result.status.value.lower())
+    finished = Finished(result, handle.unit_uid)
+    _issue_certificate(ctx, finished)
+    handle.close()
+    return finished
+
+
+def _issue_certificate(ctx: StationContext, finished: Finished) -> None:
+    """Integration point with station.erase.certificate: signed certificate or failure report."""
+    try:
+        from station.erase import certificate
+    except ImportError:  # a build without certificates: the job stays recorded, uncertified
+        finished.certificate_error = "certificates are not available in this build"
+        return
+    try:
+        issued = certificate.issue(ctx, finished.result, finished.unit_uid)
+    except Exception as exc:
+        log.exception("certificate for job %s", finished.result.job_id)
+        finished.certificate_error = str(exc) if isinstance(exc, UserFacingError) else type(exc).__name__
+        return
+    finished.certificate_json = str(issued.json_path)
+    finished.certificate_pdf = str(issued.pdf_path) if issued.pdf_path else None
+
+
+def _log_tail(job_dir: Path, lines: int = 3) -> str:
+    try:
+        tail = (job_dir / LOG).read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return (" Worker log: " + " | ".join(tail)) if tail else ""
+
+
+@dataclass
+class Recovery:
+    running: list[JobHandle]
+    finished: list[Finished]
+
+
+def recover(ctx: StationContext) -> Recovery:
+    """Jobs left RUNNING by an earlier session: watch the live ones, close the rest."""
+    with ctx.store.reader() as s:
+        rows = list(s.execute(select(WipeJob).where(WipeJob.status == "RUNNING")).scalars())
+    out = Recovery([], [])
+    for row in rows:
+        handle = JobHandle(row.id, Path(row.job_dir or ctx.data.jobs / row.id), row.device, row.serial or "",
+                           pid=row.pid)
+        if handle.alive():
+            out.running.append(handle)
+        else:
+            out.finished.append(finish(ctx, handle))
+    return out
+
+
+def interrupted(ctx: StationContext) -> list[WipeJob]:
+    """INTERRUPTED jobs not yet followed by another job on the same drive: the restart list."""
+    with ctx.store.reader() as s:
+        rows = list(s.execute(select(WipeJob).where(WipeJob.status == "INTERRUPTED")
+                              .order_by(WipeJob.started_at.desc()).limit(200)).scalars())
+        latest: dict[str | None, str] = {}
+        for serial, started in s.execute(select(WipeJob.serial, WipeJob.started_at)
+                                         .where(WipeJob.serial.in_({r.serial for r in rows}))):
+            latest[serial] = max(started, latest.get(serial, ""))
+    return [r for r in rows if latest.get(r.serial) == r.started_at]
+
+
+def restart(ctx: StationContext, job_id: str, drive: Drive) -> JobHandle:
+    with ctx.store.reader() as s:
+        row = s.get(WipeJob, job_id)
+    if row is None:
+        raise UserFacingError(f"Wipe job {job_id} is not in this station's database.")
+    if row.serial != drive.identity:
+        raise UserFacingError(f"The drive {drive.path} is {drive.identity}, not {row.serial} from job {job_id}; "
+                              "connect that drive to restart its wipe.")
+    return start(ctx, drive, row.method, row.verify)
+

@@ -1,0 +1,64 @@
+"""The overwrite methods the station offers, as data: passes, NIST category, wording.
+
+Verification always checks the last pass, which is what the media must hold when the
+job ends. Firmware methods (purge, auto) are planned elsewhere; this table is only the
+overwrite engine's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from station.errors import UserFacingError
+
+VERIFY_MODES = ("full", "sample", "none")
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    passes: tuple[str, ...]  # pattern names for patterns.make(): zero, one, random
+    method_type: str  # NIST SP 800-88 category: Clear, or none for a check that writes nothing
+    technique: str
+    description: str
+    expected: str  # what the media must hold afterwards (the verified pattern)
+    verify_required: bool = False
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.passes)
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("clear", ("zero",), "Clear", "overwrite",
+           "NIST SP 800-88 Clear: one pass of zeros, then verification.", "zero", verify_required=True),
+    Method("zero", ("zero",), "Clear", "overwrite", "One pass of zeros.", "zero"),
+    Method("one", ("one",), "Clear", "overwrite", "One pass of 0xFF bytes.", "one"),
+    Method("random", ("random",), "Clear", "overwrite",
+           "One pass of AES-256-CTR random data; verifiable by sampling.", "random"),
+    Method("random-zero", ("random", "zero"), "Clear", "overwrite",
+           "A random pass, then a final pass of zeros.", "zero"),
+    Method("dod3", ("zero", "one", "random"), "Clear", "overwrite",
+           "DoD 5220.22-M three passes: 0x00, 0xFF, random; for contracts that demand it.", "random"),
+    Method("verify-zero", (), "none", "verify only",
+           "Writes nothing: checks that the media reads back as all zeros.", "zero"),
+)}
+
+
+def get(name: str) -> Method:
+    method = METHODS.get(name)
+    if method is None:
+        raise UserFacingError(
+            f"'{name}' is not an overwrite method. Choose one of: {', '.join(METHODS)}."
+        )
+    return method
+
+
+def check_verify(method: Method, verify: str) -> None:
+    """Refuse combinations that could never produce a trustworthy result."""
+    if verify not in VERIFY_MODES:
+        raise UserFacingError(f"Verification '{verify}' is unknown. Choose full, sample or none.")
+    if verify == "none" and (method.verify_required or not method.writes):
+        raise UserFacingError(
+            f"Method '{method.name}' needs verification; choose --verify sample or --verify full."
+        )

@@ -1,0 +1,219 @@
+"""One overwrite job as a procedure: startup(), execute(), shutdown().
+
+startup() re-checks everything it was told (the guard, that the drive at the path is
+still the one chosen, its size) and opens the drive exclusively; execute() writes the
+passes and verifies the last one; shutdown() always runs, flushes and closes the drive
+and forgets the key. The outcome is a WipeResult whose status is FINISHED only when
+every pass completed with no bad range and the verification passed.
+
+This runs inside the worker process (station.erase.worker), never in the GUI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from station import clock
+from station.erase import discover, guard, methods, verify
+from station.erase.engine import Device, DriveGone, StopRequested, open_device, write_pass
+from station.erase.patterns import Pattern, make
+from station.erase.progress import ProgressWriter
+from station.erase.result import MediaFacts, Status, WipeResult
+from station.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+SIM_FOLDER = "sim-bays"
+THROUGHPUT_EVERY_S = 1.0
+
+
+@dataclass
+class JobSpec:
+    job_id: str
+    path: str
+    media: MediaFacts
+    method: str
+    verify: str  # full | sample | none
+    identity: str  # what the drive at `path` must still be (serial, wwn, loop backing file)
+    block_bytes: int = 8 << 20
+    sample_percent: float = 10.0
+    retries: int = 3
+    data_dir: str = ""
+    simulated: bool = False  # an image file in <data_dir>/sim-bays (demo mode)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> JobSpec:
+        d = dict(d)
+        d["media"] = MediaFacts(**d["media"])
+        return cls(**d)
+
+
+class Refused(Exception):
+    """The job must not touch this target; nothing was written."""
+
+
+def _check_target(spec: JobSpec, devices_only: bool) -> str:
+    """The real path to open, after the same checks the GUI made, made again here."""
+    real = os.path.realpath(spec.path)
+    if spec.simulated:
+        folder = os.path.realpath(Path(spec.data_dir, SIM_FOLDER))
+        if devices_only or os.path.dirname(real) != folder or not os.path.isfile(real):
+            raise Refused(f"{spec.path} is not a simulated bay of this station; nothing was written.")
+        return real
+    try:
+        drive = discover.find(real)
+    except UserFacingError as exc:
+        raise Refused(str(exc)) from exc
+    if drive.identity != spec.identity:
+        raise Refused(f"The drive at {spec.path} is now {drive.identity}, not {spec.identity} as chosen; "
+                      "nothing was written. Rescan and choose the drive again.")
+    view = guard.SystemView.read(Path(spec.data_dir) if spec.data_dir else None)
+    verdict = guard.check(drive, view)
+    if not verdict.eligible:
+        raise Refused(f"{spec.path} {verdict.text}; nothing was written.")
+    return drive.path
+
+
+class OverwriteJob:
+    def __init__(self, spec: JobSpec, job_dir: Path, should_stop: Callable[[], bool], *,
+                 devices_only: bool = False) -> None:
+        self.spec, self.job_dir, self.should_stop = spec, job_dir, should_stop
+        self.devices_only = devices_only
+        self.method = methods.get(spec.method)
+        self.result = WipeResult(
+            job_id=spec.job_id, media=spec.media, method=spec.method, method_type=self.method.method_type,
+            technique=self.method.technique, status=Status.FAILED, passes=list(self.method.passes),
+            started_at=clock.iso(),
+        )
+        self.dev: Device | None = None
+        self._key: bytes | None = None
+        self._t0 = time.monotonic()
+        self._last_sample = 0.0
+        self._sample_plan: verify.SamplePlan | None = None
+        self.progress: ProgressWriter | None = None
+
+    # -- the procedure ------------------------------------------------------------
+    def run(self) -> WipeResult:
+        try:
+            self.startup()
+            self.execute()
+        except Refused as exc:
+            self._fail(Status.FAILED, str(exc))
+        except StopRequested:
+            self._fail(Status.ABORTED, "Stopped by the operator; the drive is NOT erased.")
+        except DriveGone as exc:
+            self._fail(Status.FAILED, f"{exc}; the drive is NOT erased.")
+        except UserFacingError as exc:
+            self._fail(Status.FAILED, f"{exc} The drive is NOT erased.")
+        except Exception as exc:
+            log.exception("wipe job %s failed", self.spec.job_id)
+            self._fail(Status.FAILED, f"Unexpected error ({type(exc).__name__}: {exc}); the drive is NOT erased.")
+        finally:
+            self.shutdown()
+        return self.result
+
+    def startup(self) -> None:
+        methods.check_verify(self.method, self.spec.verify)
+        real = _check_target(self.spec, self.devices_only)
+        sys_path = None if self.spec.simulated else os.path.realpath(f"/sys/class/block/{os.path.basename(real)}")
+        self.dev = open_device(real, write=self.method.writes, sys_path=sys_path)
+        if self.spec.media.size_bytes and self.dev.size != self.spec.media.size_bytes:
+            raise Refused(f"{real} now reports {self.dev.size:,} bytes, not {self.spec.media.size_bytes:,} "
+                          "as discovered; nothing was written. Rescan and try again.")
+        if "random" in self.method.passes:
+            self._key = secrets.token_bytes(32)
+            self.result.key_sha256 = hashlib.sha256(self._key).hexdigest()
+        verify_bytes = self._plan().bytes if self.spec.verify != "none" else 0
+        total = self.dev.size * len(self.method.passes) + verify_bytes
+        self.progress = ProgressWriter(self.job_dir, total, len(self.method.passes))
+
+    def execute(self) -> None:
+        assert self.dev is not None and self.progress is not None
+        dev, spec = self.dev, self.spec
+        for i, name in enumerate(self.method.passes):
+            self.progress.begin("writing", dev.size, i + 1)
+            report = write_pass(dev, self._pattern(name, i), block=spec.block_bytes, retries=spec.retries,
+                                progress=self._on_progress, should_stop=self.should_stop)
+            self.progress.end_phase()
+            self.result.bytes_written += report.bytes_done
+            self.result.bad_ranges.extend(report.bad_ranges)
+            self.result.retried_ranges.extend(report.retried_ranges)
+        if spec.verify != "none":
+            self._verify()
+        if self.result.bad_ranges:
+            self._fail(Status.FAILED, f"{len(self.result.bad_ranges)} range(s) could not be written; "
+                       "the drive is NOT fully erased. Retire it or destroy it physically.")
+        elif self.result.verification is not None and not self.result.verification.passed:
+            v = self.result.verification
+            self._fail(Status.FAILED, f"Verification failed: {len(v.mismatches)} range(s) do not hold "
+                       f"{v.expected}; the drive is NOT erased.")
+        else:
+            self.result.status = Status.FINISHED
+            self.result.reason = "" if spec.verify != "none" else "Not verified: the result cannot be certified."
+
+    def shutdown(self) -> None:
+        self._key = None  # the key lives only as long as verification needs it
+        if self.dev is not None:
+            try:
+                self.dev.close()
+            except OSError:
+                log.exception("closing %s", self.spec.path)
+            self.dev = None
+        if self.progress is not None:
+            self.progress.finish()
+        self.result.ended_at = clock.iso()
+        done = self.result.bytes_written + (self.result.verification.bytes_read if self.result.verification else 0)
+        self.result.throughput.append((round(time.monotonic() - self._t0, 3), done))
+
+    # -- helpers --------------------------------------------------------------------
+    def _pattern(self, name: str, index: int) -> Pattern:
+        return make(name, self._key, index)
+
+    def _plan(self) -> verify.SamplePlan:
+        assert self.dev is not None
+        if self.spec.verify == "full":
+            return verify.full_plan(self.dev.size)
+        if self._sample_plan is None:
+            self._sample_plan = verify.sample_plan(self.dev.size, self.dev.sector, self.spec.sample_percent)
+        return self._sample_plan
+
+    def _verify(self) -> None:
+        assert self.dev is not None and self.progress is not None
+        passes = self.method.passes
+        expected = self._pattern(passes[-1], len(passes) - 1) if passes else make(self.method.expected)
+        plan = self._plan()
+        self.progress.begin("verifying", plan.bytes)
+        report = verify.read_compare(self.dev, expected, plan.ranges, block=self.spec.block_bytes,
+                                     retries=self.spec.retries, progress=self._on_progress,
+                                     should_stop=self.should_stop)
+        self.progress.end_phase()
+        self.result.verification = verify.verification(self.spec.verify, plan, report, expected, self.dev.size)
+        self.result.bad_ranges.extend(report.bad_ranges)
+
+    def _on_progress(self, done: int) -> None:
+        assert self.progress is not None
+        self.progress.update(done)
+        now = time.monotonic() - self._t0
+        if now - self._last_sample >= THROUGHPUT_EVERY_S:  # a curve for the certificate: ~1 point/s
+            self.result.throughput.append((round(now, 3), self.progress.base + done))
+            self._last_sample = now
+
+    def _fail(self, status: Status, reason: str) -> None:
+        self.result.status = status
+        self.result.reason = reason
+
+
+def seconds(result: WipeResult) -> float:
+    return result.throughput[-1][0] if result.throughput else 0.0
+
