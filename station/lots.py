@@ -1,0 +1,179 @@
+"""Auction lots of consistent class, model and grade, built by scanning units, and their manifests.
+
+A lot's rule (class, model, sale grade) is set when it is created, or taken from the first unit
+added. A unit that does not fit is refused with a warning naming what differs, unless added with
+`force` (the mismatch is recorded in the event). A data-bearing unit must have passed its
+sanitization before it can go into a lot at all (R2v3 Appendix B), and a unit is in one open lot
+at a time. Manifests (CSV, or XLSX through openpyxl) are built in station/lot_manifest.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station import clock, events, units
+from station.context import StationContext
+from station.disposition import DATA_BEARING
+from station.errors import UserFacingError
+from station.models import Lot, LotUnit, Unit
+
+
+class LotMismatch(UserFacingError):
+    """The unit does not fit the lot's rule; add it with force to add it anyway."""
+
+    def __init__(self, message: str, mismatches: list[str]) -> None:
+        super().__init__(message)
+        self.mismatches = mismatches
+
+
+@dataclass(frozen=True)
+class LotInfo:
+    code: str
+    device_class: str | None
+    model: str | None
+    grade: str | None
+    status: str
+    created_at: str
+    count: int
+
+    @property
+    def rule(self) -> str:
+        parts = [self.device_class or "any class", self.model or "any model", self.grade or "any grade"]
+        return " / ".join(parts)
+
+
+@dataclass(frozen=True)
+class Added:
+    lot: LotInfo
+    unit_uid: str
+    forced: bool
+    mismatches: tuple[str, ...] = ()
+
+
+def _info(s: Session, lot: Lot) -> LotInfo:
+    count = s.execute(select(func.count()).select_from(LotUnit).where(LotUnit.lot_id == lot.id)).scalar_one()
+    return LotInfo(lot.code, lot.device_class, lot.model, lot.grade, lot.status, lot.created_at, int(count))
+
+
+def get(s: Session, code: str) -> Lot:
+    lot = s.execute(select(Lot).where(Lot.code == code.strip().upper())).scalar_one_or_none()
+    if lot is None:
+        raise UserFacingError(f"There is no lot '{code}'. Create it first ('station lots create' or Ctrl+N in the "
+                              "lot dialog).")
+    return lot
+
+
+def _next_code(s: Session) -> str:
+    day = clock.now().strftime("%y%m%d")
+    taken = set(s.execute(select(Lot.code).where(Lot.code.like(f"LOT-{day}-%"))).scalars())
+    n = 1
+    while f"LOT-{day}-{n:03d}" in taken:
+        n += 1
+    return f"LOT-{day}-{n:03d}"
+
+
+def create(ctx: StationContext, code: str | None = None, *, device_class: str | None = None,
+           model: str | None = None, grade: str | None = None) -> LotInfo:
+    """A new open lot; without a code one is made (LOT-YYMMDD-NNN) that the lot-label pattern accepts."""
+    with ctx.store.session() as s:
+        code = code.strip().upper() if code else _next_code(s)
+        pattern = ctx.config["scanner.lot_pattern"]
+        if not re.match(pattern, code):
+            raise UserFacingError(f"'{code}' does not look like a lot label (pattern {pattern}); use a code like "
+                                  "LOT-240101-001 so scanners recognise it.")
+        if s.execute(select(Lot.id).where(Lot.code == code)).first():
+            raise UserFacingError(f"Lot {code} already exists; scan units into it or pick another code.")
+        lot = Lot(code=code, device_class=device_class, model=model, grade=grade, status="open", created_at=clock.iso())
+        s.add(lot)
+        s.flush()
+        events.append(s, ctx.actor, "lot.created", {"lot": code, "device_class": device_class, "model": model,
+                                                     "grade": grade})
+        return _info(s, lot)
+
+
+def mismatches(lot: Lot, unit: Unit) -> list[str]:
+    """What about `unit` differs from the lot's rule (empty when it fits)."""
+    out = []
+    if lot.device_class and unit.device_class != lot.device_class:
+        out.append(f"class {unit.device_class}, lot takes {lot.device_class}")
+    if lot.model and (unit.model or "").casefold() != lot.model.casefold():
+        out.append(f"model {unit.model or 'unknown'}, lot takes {lot.model}")
+    if lot.grade and unit.sale_grade != lot.grade:
+        out.append(f"grade {unit.sale_grade or 'none'}, lot takes {lot.grade}")
+    return out
+
+
+def add(ctx: StationContext, code: str, unit_ref: str, *, force: bool = False) -> Added:
+    """Add a scanned unit. Refused (LotMismatch) when it does not fit, unless `force`."""
+    with ctx.store.session() as s:
+        lot = get(s, code)
+        if lot.status != "open":
+            raise UserFacingError(f"Lot {lot.code} is {lot.status}; open a new lot for more units.")
+        unit = units.find_any(s, unit_ref.strip())
+        if unit is None:
+            raise UserFacingError(f"No unit answers to '{unit_ref}'. Scan the unit's label.")
+        if unit.sale_grade is None:
+            raise UserFacingError(f"Unit {unit.uid} has no grade yet; grade it before putting it in a lot.")
+        if unit.device_class in DATA_BEARING and unit.wipe_status != "sanitized":
+            raise UserFacingError(f"Unit {unit.uid} holds data and its sanitization has not passed; wipe it before "
+                                  "it goes into a lot (R2v3 Appendix B).")
+        elsewhere = s.execute(select(Lot.code).join(LotUnit).where(LotUnit.unit_id == unit.id)).scalars().all()
+        if lot.code in elsewhere:
+            raise UserFacingError(f"Unit {unit.uid} is already in lot {lot.code}.")
+        if elsewhere:
+            raise UserFacingError(f"Unit {unit.uid} is already in lot {elsewhere[0]}; remove it there first.")
+        empty = _info(s, lot).count == 0
+        if empty and not (lot.device_class or lot.model or lot.grade):
+            lot.device_class, lot.model, lot.grade = unit.device_class, unit.model, unit.sale_grade
+        wrong = mismatches(lot, unit)
+        if wrong and not force:
+            raise LotMismatch(f"Unit {unit.uid} does not fit lot {lot.code}: {'; '.join(wrong)}. Put it aside, or "
+                              "add it anyway (confirm the warning).", wrong)
+        s.add(LotUnit(lot_id=lot.id, unit_id=unit.id, added_at=clock.iso()))
+        units.touch(unit)
+        events.append(s, ctx.actor, "lot.unit_added", {"lot": lot.code, "forced": bool(wrong), "mismatches": wrong},
+                      unit)
+        s.flush()
+        return Added(_info(s, lot), unit.uid, bool(wrong), tuple(wrong))
+
+
+def remove(ctx: StationContext, code: str, unit_ref: str) -> LotInfo:
+    with ctx.store.session() as s:
+        lot = get(s, code)
+        unit = units.find_any(s, unit_ref.strip())
+        link = s.get(LotUnit, (lot.id, unit.id)) if unit is not None else None
+        if unit is None or link is None:
+            raise UserFacingError(f"'{unit_ref}' is not in lot {lot.code}.")
+        s.delete(link)
+        events.append(s, ctx.actor, "lot.unit_removed", {"lot": lot.code}, unit)
+        s.flush()
+        return _info(s, lot)
+
+
+def close(ctx: StationContext, code: str) -> LotInfo:
+    """No more units go in; the manifest stays exportable."""
+    with ctx.store.session() as s:
+        lot = get(s, code)
+        info = _info(s, lot)
+        if info.count == 0:
+            raise UserFacingError(f"Lot {lot.code} is empty; scan units into it before closing it.")
+        lot.status = "closed"
+        events.append(s, ctx.actor, "lot.closed", {"lot": lot.code, "units": info.count})
+        return _info(s, lot)
+
+
+def info(ctx: StationContext, code: str) -> LotInfo:
+    with ctx.store.reader() as s:
+        return _info(s, get(s, code))
+
+
+def list_lots(ctx: StationContext, status: str | None = None) -> list[LotInfo]:
+    with ctx.store.reader() as s:
+        q = select(Lot).order_by(Lot.id.desc())
+        if status:
+            q = q.where(Lot.status == status)
+        return [_info(s, lot) for lot in s.execute(q).scalars()]
