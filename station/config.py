@@ -62,10 +62,19 @@ SETTINGS: tuple[Setting, ...] = (
     _S("scanner.wedge_min_length", int, 6, "Shortest fast key burst taken as a scan."),
     _S("scanner.asset_tag_pattern", str, r"^AT-?\d{5,10}$", "Regular expression for asset tags."),
     _S("scanner.badge_pattern", str, r"^OP-?\d{3,8}$", "Regular expression for operator badges."),
-    _S("scanner.lot_pattern", str, r"^(LOT|PAL|BIN)-?[A-Z0-9-]{2,20}$", "Regular expression for lot/pallet/bin labels."),
+    _S("scanner.lot_pattern", str, r"^(LOT|PAL|BIN)-?[A-Z0-9-]{2,20}$",
+       "Regular expression for lot/pallet/bin labels."),
+    _S("scanner.wedge_enabled", bool, True, "Watch the keyboard for wedge scans (fast key bursts wait up to the gap)."),
+    _S("scanner.sound", bool, True, "Play a tone per scan verdict (good/bad/repeat) when an audio device exists."),
+    _S("scanner.demo_interval_s", float, 6.0, "Seconds between scans of the demo's simulated scanner; 0 stops it."),
     # operators
     _S("operators.max_pin_attempts", int, 5, "Wrong PINs before an operator is locked out."),
     _S("operators.lockout_minutes", int, 15, "How long a lockout lasts."),
+    # intake
+    _S("intake.return_categories", str, "customer return,retail return,B2B return,trade-in,end of lease,warranty,"
+       "overstock", "Return categories offered at intake, comma separated."),
+    _S("intake.return_reasons", str, "poor sales,shipping error,delivery refusal,product failure,damaged in transit,"
+       "wrong item,changed mind,upgrade,other", "Reasons for return offered at intake, comma separated."),
     # grading and routing
     _S("grading.matrix_dir", str, "", "Folder of grading matrices; empty means the shipped ones."),
     _S("grading.override_supervisor_only", bool, True, "Only supervisors may override a computed grade."),
@@ -110,6 +119,12 @@ SETTINGS: tuple[Setting, ...] = (
     _S("sync.token", str, "", "This station's hub token.", secret=True),
     _S("sync.verify_tls", bool, True, "Verify the hub's TLS certificate."),
     _S("sync.batch_size", int, 500, "Events per upload batch."),
+    _S("sync.ca_file", str, "", "PEM file of the CA that signed the hub's certificate; empty means the system's."),
+    _S("sync.interval_s", float, 30.0, "Seconds between sync passes while the hub is reachable."),
+    _S("hub.database_url", str, "", "Hub only: postgresql://user:password@host/db (or STATION_HUB_DATABASE_URL).",
+       secret=True),
+    _S("hub.host", str, "127.0.0.1", "Hub only: address `station hub serve` listens on."),
+    _S("hub.port", int, 8750, "Hub only: TCP port `station hub serve` listens on."),
     # supervisor
     _S("shift.boundaries", str, "06:00,14:00,22:00", "Shift start times, comma separated, local time."),
 )

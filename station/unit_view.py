@@ -1,0 +1,84 @@
+"""A unit as the bench shows it: its fields, every identifier, and its recent history.
+
+A plain snapshot read inside the caller's session, so a scan can hand the GUI
+everything it shows in the same transaction that found or created the unit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from station.models import Event, Unit, UnitIdentifier
+
+HISTORY_LIMIT = 50
+_FIELDS = ("serial", "return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history")
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: str
+    kind: str
+    operator: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class UnitView:
+    uid: str
+    device_class: str
+    stage: str
+    make: str | None
+    model: str | None
+    imei: str | None
+    fields: dict[str, str | None]  # the intake fields, see workflow.INTAKE_FIELDS
+    identifiers: list[tuple[str, str]]
+    history: list[HistoryLine]  # oldest first, the last HISTORY_LIMIT events
+    events_total: int
+    created_at: str
+    finished_at: str | None
+    sale_grade: str | None
+    wipe_status: str | None
+
+
+def _detail(kind: str, payload: str) -> str:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return payload[:120]
+    if kind == "unit.created":
+        ids = ", ".join(f"{k} {v}" for k, v in (data.get("identifiers") or {}).items())
+        return f"created from {ids}"
+    if kind == "unit.scanned":
+        ident = data.get("identifier") or ["", ""]
+        return f"scanned {ident[0]} {ident[1]}" + (" (already finished)" if data.get("finished") else "")
+    if kind == "unit.updated":
+        return "changed " + ", ".join(sorted((data.get("changed") or {}).keys()))
+    if kind == "unit.finished" and data.get("override_reason"):
+        return f"finished by override: {data['override_reason']}"
+    text = ", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {}))
+    return text[:160]
+
+
+def unit_view(s: Session, unit: Unit, history_limit: int = HISTORY_LIMIT) -> UnitView:
+    ids = s.execute(
+        select(UnitIdentifier.kind, UnitIdentifier.value).where(UnitIdentifier.unit_id == unit.id)
+        .order_by(UnitIdentifier.id)
+    ).all()
+    rows = s.execute(
+        select(Event.created_at, Event.kind, Event.operator_name, Event.payload, Event.seq)
+        .where(Event.unit_id == unit.id).order_by(Event.seq.desc()).limit(history_limit)
+    ).all()
+    total = len(rows)
+    if total == history_limit:
+        total = int(s.execute(select(func.count()).where(Event.unit_id == unit.id)).scalar_one())
+    history = [HistoryLine(r[0], r[1], r[2], _detail(r[1], r[3])) for r in reversed(rows)]
+    return UnitView(
+        uid=unit.uid, device_class=unit.device_class, stage=unit.stage, make=unit.make, model=unit.model,
+        imei=unit.imei, fields={k: getattr(unit, k) for k in _FIELDS}, identifiers=[(k, v) for k, v in ids],
+        history=history, events_total=total, created_at=unit.created_at, finished_at=unit.finished_at,
+        sale_grade=unit.sale_grade, wipe_status=unit.wipe_status,
+    )

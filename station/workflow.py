@@ -1,0 +1,288 @@
+"""The bench flow for one unit: intake → grade → photos → wipe → label, and finishing it.
+
+`on_scan()` is where every scan lands, whichever scanner it came from. It classifies
+the text, and then signs an operator in, opens or creates a unit (one transaction:
+unit + identifiers + event + outbox), or hands a bench command back to the GUI. It
+returns a ScanOutcome: what happened, the cue (good / bad / repeat) and the sentence
+to show. Nothing is stored for a scan that is not valid.
+
+Other areas hook in here without this module knowing them:
+- FINISH_CHECKS: `check(session, unit) -> str | None`; a sentence blocks finishing
+  (e.g. "2 required photos are missing: back, screen"). A supervisor may override with a reason.
+- ON_FINISH: `hook(ctx, uid) -> str | None`, run after the unit is finished and
+  committed (e.g. print its label); the returned sentence goes to the status line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from station import clock, events, identifiers, operators, units
+from station.context import Operator, StationContext
+from station.errors import UserFacingError
+from station.identifiers import Classification
+from station.models import Operator as OperatorRow
+from station.models import Unit
+from station.unit_view import UnitView, unit_view
+
+log = logging.getLogger(__name__)
+
+FinishCheck = Callable[[Session, Unit], str | None]
+FinishHook = Callable[[StationContext, str], str | None]
+FINISH_CHECKS: list[FinishCheck] = []
+ON_FINISH: list[FinishHook] = []
+
+STEPS = ("intake", "grade", "photos", "wipe", "label")
+DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
+# Command barcodes that belong to a panel: the GUI switches to it and calls handle_command().
+COMMAND_STEPS = {"GRADE": "grade", "PHOTO": "photos", "WIPE": "wipe", "PRINT": "label", "REPRINT": "label"}
+_CLASS_BY_KIND = {"imei": "phone", "imeisv": "phone", "meid": "phone"}
+
+
+@dataclass(frozen=True)
+class IntakeDefaults:
+    """Values the technician set once for a batch; applied to each new unit scanned."""
+
+    source: str | None = None
+    lot_ref: str | None = None
+    return_category: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    # created | opened | finished_unit | reopened | signed_in | signed_out | command | next | finished
+    # | blocked | lot | rejected | need_sign_in
+    action: str
+    cue: str  # good | bad | repeat
+    message: str
+    uid: str | None = None
+    classification: Classification | None = None
+    command: str | None = None
+    argument: str | None = None
+    step: str | None = None  # the panel a command or CMD:NEXT leads to
+    unit: UnitView | None = None
+    operator: Operator | None = None
+    blocked: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FinishResult:
+    uid: str
+    finished: bool
+    blocked: list[str]
+    messages: list[str]
+
+
+def _bad(message: str, c: Classification | None = None) -> ScanOutcome:
+    return ScanOutcome("rejected", "bad", message, classification=c)
+
+
+def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None = None,
+            current_step: str = "intake", expect: str = "unit",
+            defaults: IntakeDefaults | None = None) -> ScanOutcome:
+    """Everything one scan does. Only store errors raise; a bad scan is an outcome with cue 'bad'."""
+    try:
+        c = identifiers.classify(text, ctx.config)
+    except UserFacingError as exc:
+        return _bad(str(exc))
+    if not c.valid:
+        return _bad(c.reason, c)
+    if c.kind == "badge":
+        return _badge(ctx, c)
+    if ctx.operator is None:
+        return ScanOutcome("need_sign_in", "bad", "Sign in first: scan your badge, or press Ctrl+L to use your PIN.",
+                           classification=c)
+    if c.kind == "command":
+        return _command(ctx, c, current_uid, current_step)
+    if c.kind == "lot" or "sscc" in c.parts:
+        if expect == "lot":
+            return ScanOutcome("lot", "good", f"Lot {c.value} set for the next units.", classification=c)
+        return _bad(f"{c.value} is a lot or pallet label, but a unit was expected: scan the unit's own IMEI, "
+                    "serial number or unit label.", c)
+    key = c.identifier
+    if key is None:
+        gtin = c.parts.get("ai_01", c.value)
+        return _bad(f"{c.value} is a product code (GTIN {gtin}) shared by many units, not one unit: scan the "
+                    "unit's serial number or IMEI.", c)
+    return _open_or_create(ctx, c, key, defaults or IntakeDefaults())
+
+
+def _badge(ctx: StationContext, c: Classification) -> ScanOutcome:
+    if ctx.operator is not None:
+        with ctx.store.reader() as s:
+            row = s.get(OperatorRow, ctx.operator.id)
+        if row is not None and row.badge == c.value:
+            return ScanOutcome("signed_in", "repeat", f"{row.name} is already signed in.", operator=ctx.operator,
+                               classification=c)
+    try:
+        op = operators.sign_in_badge(ctx, c.value)
+    except UserFacingError as exc:
+        return _bad(str(exc), c)
+    return ScanOutcome("signed_in", "good", f"Signed in: {op.name} ({op.role}).", operator=op, classification=c)
+
+
+def _open_or_create(ctx: StationContext, c: Classification, key: tuple[str, str],
+                    defaults: IntakeDefaults) -> ScanOutcome:
+    kind, value = key
+    scan = {"identifier": [kind, value], "scanned_as": c.kind, "symbology": c.symbology}
+    with ctx.store.session() as s:
+        unit = units.find(s, kind, value)
+        if unit is None and kind == "unit":
+            return _bad(f"Unit label {value} is not in this station's records; scan the device's IMEI or serial.", c)
+        if unit is None:
+            ids = {kind: value}
+            if c.kind == "imeisv":
+                ids["imeisv"] = c.value
+            fields = {"device_class": _CLASS_BY_KIND.get(c.kind, "other"), "stage": "intake",
+                      **{k: v for k, v in vars(defaults).items() if v}}
+            unit = units.create(s, ctx.actor, ids, **fields)
+            view = unit_view(s, unit)
+            return ScanOutcome("created", "good", f"New unit {unit.uid} ({_describe(c)}). Fill in the intake details.",
+                               unit.uid, c, unit=view)
+        finished = unit.finished_at is not None
+        events.append(s, ctx.actor, "unit.scanned", {**scan, "finished": finished}, unit)
+        view = unit_view(s, unit)
+    if finished:
+        day = view.finished_at[:10] if view.finished_at else "?"
+        return ScanOutcome("finished_unit", "repeat",
+                           f"Unit {unit.uid} was finished on {day}: re-print its label (CMD:REPRINT) or re-process "
+                           "it (CMD:REPROCESS)?", unit.uid, c, unit=view)
+    return ScanOutcome("opened", "repeat", f"Unit {unit.uid} seen before ({view.events_total} events); opened with "
+                       "its history.", unit.uid, c, unit=view)
+
+
+def _describe(c: Classification) -> str:
+    names = {"imei": "IMEI", "imeisv": "IMEISV", "meid": "MEID", "gs1": "GS1", "asset_tag": "asset tag"}
+    return f"{names.get(c.kind, c.kind)} {c.value}"
+
+
+def _command(ctx: StationContext, c: Classification, uid: str | None, step: str) -> ScanOutcome:
+    cmd, arg = c.parts["command"], c.parts.get("argument")
+    if cmd == "SIGNOUT":
+        name = ctx.operator.name if ctx.operator else ""
+        operators.sign_out(ctx)
+        return ScanOutcome("signed_out", "good", f"{name} signed out.", classification=c, command=cmd)
+    if cmd == "CANCEL":
+        return ScanOutcome("command", "good", "Cancelled.", uid, c, command=cmd)
+    if cmd in COMMAND_STEPS:
+        return ScanOutcome("command", "good", f"{c.value}", uid, c, command="PRINT" if cmd == "REPRINT" else cmd,
+                           argument=arg, step=COMMAND_STEPS[cmd])
+    if uid is None:
+        return _bad(f"No unit is open: scan the unit first, then {c.value}.", c)
+    if cmd == "NEXT":
+        view = load_unit(ctx, uid)
+        nxt = next_step(step, view.device_class if view else "other")
+        return ScanOutcome("next", "good", f"Next: {nxt}.", uid, c, command=cmd, step=nxt)
+    if cmd == "REPROCESS":
+        view = reprocess(ctx, uid)
+        return ScanOutcome("reopened", "good", f"Unit {uid} re-opened for processing.", uid, c, unit=view)
+    result = finish(ctx, uid)  # FINISH
+    if not result.finished:
+        return ScanOutcome("blocked", "bad", " ".join(result.blocked), uid, c, command=cmd, blocked=result.blocked)
+    text = " ".join([f"Unit {uid} finished.", *result.messages, "Scan the next unit."])
+    return ScanOutcome("finished", "good", text, uid, c, command=cmd, unit=load_unit(ctx, uid))
+
+
+def next_step(step: str, device_class: str) -> str:
+    """The step after `step`; units that hold no data skip the wipe."""
+    order = [s for s in STEPS if s != "wipe" or device_class in DATA_BEARING]
+    i = order.index(step) if step in order else 0
+    return order[min(i + 1, len(order) - 1)]
+
+
+def load_unit(ctx: StationContext, uid: str) -> UnitView | None:
+    with ctx.store.reader() as s:
+        unit = units.by_uid(s, uid)
+        return unit_view(s, unit) if unit is not None else None
+
+
+def _get(s: Session, uid: str) -> Unit:
+    unit = units.by_uid(s, uid)
+    if unit is None:
+        raise UserFacingError(f"Unit {uid} is not in this station's records; scan it again.")
+    return unit
+
+
+def finish(ctx: StationContext, uid: str, override_reason: str | None = None) -> FinishResult:
+    """Run FINISH_CHECKS; if none blocks (or a supervisor overrides with a reason), finish and run ON_FINISH."""
+    override_reason = (override_reason or "").strip() or None
+    with ctx.store.session() as s:
+        unit = _get(s, uid)
+        if unit.finished_at:
+            raise UserFacingError(f"Unit {uid} is already finished; re-process it first (CMD:REPROCESS).")
+        blocked = [msg for check in FINISH_CHECKS if (msg := _run_check(check, s, unit))]
+        if blocked and override_reason is None:
+            return FinishResult(uid, False, blocked, [])
+        if blocked and not (ctx.operator and ctx.operator.is_supervisor):
+            raise UserFacingError("Only a supervisor can finish a unit past its checks; ask one to sign in. "
+                                  + " ".join(blocked))
+        units.touch(unit, stage="finished", finished_at=clock.iso())
+        payload = {"override_reason": override_reason, "overridden": blocked} if blocked else {}
+        events.append(s, ctx.actor, "unit.finished", payload, unit)
+    messages: list[str] = []
+    for hook in list(ON_FINISH):
+        try:
+            msg = hook(ctx, uid)
+        except UserFacingError as exc:
+            msg = str(exc)
+        except Exception:
+            log.exception("finish hook %r failed for %s", hook, uid)
+            msg = f"{getattr(hook, '__name__', 'A finish step')} failed; details are in the log."
+        if msg:
+            messages.append(msg)
+    return FinishResult(uid, True, [], messages)
+
+
+def _run_check(check: FinishCheck, s: Session, unit: Unit) -> str | None:
+    try:
+        return check(s, unit)
+    except Exception:  # a broken check must not let a unit through unchecked
+        log.exception("finish check %r failed for %s", check, unit.uid)
+        return f"The check {getattr(check, '__name__', check)!s} failed; details are in the log."
+
+
+def reprocess(ctx: StationContext, uid: str, reason: str = "") -> UnitView:
+    with ctx.store.session() as s:
+        unit = _get(s, uid)
+        was = unit.finished_at
+        units.touch(unit, stage="intake", finished_at=None)
+        events.append(s, ctx.actor, "unit.reopened", {"finished_at": was, "reason": reason}, unit)
+        return unit_view(s, unit)
+
+
+INTAKE_FIELDS = {
+    "serial": ("Serial", 120), "return_category": ("Return category", 60), "return_reason": ("Reason for return", 120),
+    "source": ("Source/customer", 120), "lot_ref": ("Lot/PO", 64), "condition_notes": ("Condition notes", 4000),
+    "usage_history": ("Usage history", 4000),
+}
+
+
+def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) -> UnitView:
+    """Store the intake fields the technician filled in; one unit.updated event lists what changed."""
+    clean: dict[str, str | None] = {}
+    for key, raw in values.items():
+        if key not in INTAKE_FIELDS:
+            raise ValueError(f"not an intake field: {key}")
+        label, limit = INTAKE_FIELDS[key]
+        text = (raw or "").strip() or None
+        if text and len(text) > limit:
+            raise UserFacingError(f"{label} is limited to {limit} characters; shorten it ({len(text)} now).")
+        clean[key] = text.upper() if key == "serial" and text else text
+    with ctx.store.session() as s:
+        unit = _get(s, uid)
+        changed = {k: [getattr(unit, k), v] for k, v in clean.items() if getattr(unit, k) != v}
+        if not changed:
+            return unit_view(s, unit)
+        serial = clean.get("serial")
+        if serial and "serial" in changed:
+            other = units.find(s, "serial", serial)
+            if other is not None and other.id != unit.id:
+                raise UserFacingError(f"Serial {serial} already belongs to unit {other.uid}; scan that unit instead.")
+            units.add_identifier(s, unit, "serial", serial)
+        units.touch(unit, **{k: v for k, (_, v) in changed.items()})
+        events.append(s, ctx.actor, "unit.updated", {"changed": changed}, unit)
+        return unit_view(s, unit)
