@@ -56,6 +56,22 @@ REAL.append(_printer)
 SIMULATED.append(_sim_printer)
 
 
+def _scanner(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.scanner.serial_scanner import serial_scanner_driver
+
+    return serial_scanner_driver(config, data_dir)
+
+
+def _sim_scanner(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.sim.scanner import simulated_scanner_driver
+
+    return simulated_scanner_driver(config, data_dir)
+
+
+REAL.append(_scanner)
+SIMULATED.append(_sim_scanner)
+
+
 @dataclass
 class Devices:
     manager: DeviceManager
