@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "station.commands.db",
     "station.commands.config",
     "station.commands.label",
+    "station.commands.cert",
+    "station.commands.plan",
 )
 
 

@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     _S("wipe.sample_percent", float, 10.0, "Share of the media read back by sampled verification (10-100)."),
     _S("wipe.io_retries", int, 3, "Retries of a failed block before its range is recorded as bad."),
     _S("wipe.helper", str, "", "Privileged wipe helper command (pkexec ...); empty means run in-process workers."),
+    _S("erase.profiles_dir", str, "", "Folder of firmware profiles (TOML); empty means the shipped ones."),
+    _S("erase.firmware_markers", int, 64, "Random markers written before a firmware erase and checked after it."),
+    _S("erase.unfreeze", str, "ask", "Frozen ATA drive: 'ask' the operator, 'suspend' (rtcwake) or 'replug'."),
     # phones
     _S("phone.adb_path", str, "adb", "The adb client to use."),
     _S("phone.block_on_mdm", bool, True, "Block the erase of a phone with a device owner / MDM (else warn)."),

@@ -26,6 +26,12 @@ from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Sp
 ATTACHMENT = "certificate.json"
 QR_PREFIX = "triage-station-cert:v1:"
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+# Appendix G's own order (the JSON is key-sorted; people read the form's order).
+_PERSON = ("name", "title", "organization", "location", "phone")
+_MEDIA = ("make_vendor", "model", "serial_number", "media_property_number", "media_type", "source", "classification",
+          "data_backed_up", "backup_location")
+_SANITIZATION = ("method_type", "method_used", "method_details", "tool_used", "tool_version", "verification_method",
+                 "post_sanitization_classification", "notes")
 
 
 def qr_text(cert_id: str, sha256: str) -> str:
@@ -125,10 +131,11 @@ def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -
 def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -> list[Flowable]:
     g = body["appendix_g"]
     out: list[Flowable] = [_header(body, digest, logos, st)]
-    sections = [("Person performing sanitization", g["person"]), ("Media information", g["media"]),
-                ("Sanitization details", g["sanitization"])]
-    for title, fields in sections:
-        out += [_p(title, st.h2), _grid([(_label(k), v) for k, v in fields.items()], st)]
+    sections = [("Person performing sanitization", g["person"], _PERSON), ("Media information", g["media"], _MEDIA),
+                ("Sanitization details", g["sanitization"], _SANITIZATION)]
+    for title, fields, order in sections:
+        keys = [k for k in order if k in fields] + sorted(k for k in fields if k not in order)
+        out += [_p(title, st.h2), _grid([(_label(k), fields[k]) for k in keys], st)]
     out += [_p("Media destination", st.h2), _grid([("Destination", g["media_destination"])], st)]
     sig, val = g["signature"], g["validation"]
     out += [_p("Signature and validation", st.h2), _grid([
@@ -214,3 +221,36 @@ def attachment(pdf: bytes, name: str = ATTACHMENT) -> bytes | None:
     except Exception:  # pypdf raises many types on a damaged file; all mean "unreadable"
         return None
     return found[0] if found else None
+
+
+def render_batch(title: str, documents: list[tuple[dict[str, Any], str]]) -> bytes:
+    """One summary PDF for a lot or a customer job: a row per certificate, totals on top."""
+    st = _Styles()
+    ok = sum(1 for body, _ in documents if body["sanitized"])
+    story: list[Flowable] = [
+        _p(title, st.title),
+        _p(f"{len(documents)} certificates: {ok} sanitized, {len(documents) - ok} NOT sanitized.", st.body),
+        Spacer(1, 4 * mm),
+    ]
+    header = ["#", "Certificate", "Media (serial)", "Method", "Result", "Issued", "SHA-256"]
+    rows: list[list[Any]] = [[_p(h, st.key) for h in header]]
+    for n, (body, digest) in enumerate(sorted(documents, key=lambda d: d[0]["issued_at"]), 1):
+        g = body["appendix_g"]
+        rows.append([
+            _p(n, st.small), _p(body["id"], st.small),
+            _p(f"{g['media']['make_vendor']} {g['media']['model']} ({g['media']['serial_number']})", st.small),
+            _p(f"{g['sanitization']['method_type']}: {g['sanitization']['method_used']}", st.small),
+            _p("SANITIZED" if body["sanitized"] else "NOT SANITIZED: " + body["outcome"], st.small),
+            _p(body["issued_at"][:16].replace("T", " "), st.small), _p(digest[:16] + "...", st.mono),
+        ])
+    table = Table(rows, colWidths=[8 * mm, 32 * mm, 45 * mm, 35 * mm, 24 * mm, 20 * mm, 22 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+    ]))
+    story.append(table)
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
+                            bottomMargin=15 * mm, title=title, invariant=1)
+    doc.build(story)
+    return buf.getvalue()

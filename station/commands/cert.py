@@ -1,0 +1,153 @@
+"""`station cert verify|show|export-key|batch`: certificates anyone can check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import events
+from station.config import Config
+from station.context import open_readonly_path
+from station.erase import cert_verify, keys
+from station.errors import UserFacingError
+from station.models import Event, Meta
+from station.paths import DataDir
+from station.store import make_engine
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cert = sub.add_parser("cert", help="verify, show and export certificates of sanitization")
+    csub = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
+    v = csub.add_parser("verify", help="check a certificate (JSON or PDF): exit 0 only if all checks pass")
+    v.add_argument("file", type=Path)
+    v.add_argument("--key", type=Path, help="the station's public key (PEM); default: this station's own key")
+    v.set_defaults(func=_verify)
+    s = csub.add_parser("show", help="print a certificate's main fields (or --json for all of it)")
+    s.add_argument("file", type=Path)
+    s.add_argument("--json", action="store_true", help="print the whole signed document")
+    s.set_defaults(func=_show)
+    e = csub.add_parser("export-key", help="write the station's public key (PEM) and print its fingerprint")
+    e.add_argument("--out", type=Path, help="file to write (default: print the PEM)")
+    e.set_defaults(func=_export_key)
+    b = csub.add_parser("batch", help="one summary PDF for several certificates (a lot or a customer job)")
+    b.add_argument("files", type=Path, nargs="+", help="certificate JSON or PDF files")
+    b.add_argument("--title", default="Sanitization batch summary")
+    b.add_argument("--out", type=Path, required=True)
+    b.set_defaults(func=_batch)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserFacingError(f"Cannot read {path} ({exc.strerror}); check the path.") from exc
+
+
+def _station_id(data: DataDir, s: Session) -> str | None:
+    try:
+        configured = Config.load(data.config_file)["station.id"]
+    except UserFacingError:
+        configured = ""
+    return configured or s.execute(select(Meta.value).where(Meta.key == "station_id")).scalar()
+
+
+def _lookup(data: DataDir) -> cert_verify.EventLookup | None:
+    if not data.database.exists():
+        return None
+
+    def lookup(station: str, seq: int) -> tuple[dict[str, Any], events.ChainReport] | None:
+        engine = make_engine(data.database, writer=False)
+        try:
+            with Session(engine) as s:
+                if _station_id(data, s) != station:
+                    return None
+                ev = s.execute(select(Event).where(Event.seq == seq)).scalar_one_or_none()
+                if ev is None:
+                    return None
+                walk = events.verify_chain(
+                    s.execute(select(Event).where(Event.seq <= seq).order_by(Event.seq)).scalars())
+                return {"hash": ev.hash}, walk
+        finally:
+            engine.dispose()
+
+    return lookup
+
+
+def _trusted_key(args: argparse.Namespace, data: DataDir) -> keys.Ed25519PublicKey | None:
+    if args.key:
+        return keys.load_public_pem(args.key)
+    own = data.keys / keys.PUBLIC_NAME
+    return keys.load_public_pem(own) if own.exists() else None
+
+
+def _verify(args: argparse.Namespace) -> int:
+    data = open_readonly_path(args.data_dir)
+    report = cert_verify.verify_bytes(_read(args.file), trusted=_trusted_key(args, data), lookup=_lookup(data))
+    env = report.envelope or {}
+    cert = env.get("certificate", {})
+    if cert:
+        print(f"{cert.get('id')}: {cert.get('title')}")
+    for c in report.checks:
+        print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+    print("VALID" if report.ok else "NOT VALID")
+    return 0 if report.ok else 1
+
+
+def _show(args: argparse.Namespace) -> int:
+    raw, _ = cert_verify.extract(_read(args.file))
+    if raw is None:
+        raise UserFacingError(f"{args.file} carries no station certificate; give the JSON or the station's PDF.")
+    try:
+        env = json.loads(raw)
+        cert = env["certificate"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserFacingError(f"{args.file} is not a station certificate ({exc}).") from exc
+    if args.json:
+        print(json.dumps(env, indent=1, sort_keys=True, ensure_ascii=False))
+        return 0
+    g = cert["appendix_g"]
+    rows = [("Certificate", cert["id"]), ("Title", cert["title"]), ("Sanitized", "yes" if cert["sanitized"] else "NO"),
+            ("Outcome", cert["outcome"]), ("Issued", cert["issued_at"]),
+            ("Media", f"{g['media']['make_vendor']} {g['media']['model']} serial {g['media']['serial_number']}"),
+            ("Method", f"{g['sanitization']['method_type']}: {g['sanitization']['method_used']}"),
+            ("Verification", g["sanitization"]["verification_method"]),
+            ("Performed by", f"{g['person']['name']} ({g['person']['organization']})"),
+            ("Destination", g["media_destination"]), ("Hidden areas", cert["hpa_dco"].get("statement", "")),
+            ("Key", g["signature"]["key_fingerprint"]), ("SHA-256", env.get("sha256", ""))]
+    for k, v in rows:
+        print(f"{k + ':':14} {v}")
+    return 0
+
+
+def _export_key(args: argparse.Namespace) -> int:
+    data = open_readonly_path(args.data_dir).ensure()
+    key = keys.load_or_create(data)
+    pem = keys.public_pem(key.public)
+    if args.out:
+        args.out.write_bytes(pem)
+        print(f"wrote {args.out}")
+    else:
+        print(pem.decode("ascii"), end="")
+    print(f"fingerprint: {key.fingerprint}")
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from station.erase import cert_pdf
+
+    documents = []
+    for path in args.files:
+        raw, _ = cert_verify.extract(_read(path))
+        try:
+            env = json.loads(raw or b"")
+            documents.append((env["certificate"], env["sha256"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserFacingError(f"{path} is not a station certificate ({exc}); leave it out of the batch.") from exc
+    args.out.write_bytes(cert_pdf.render_batch(args.title, documents))
+    print(f"wrote {args.out} ({len(documents)} certificates)")
+    return 0

@@ -1,0 +1,59 @@
+"""`station plan --facts-from FILE --level clear|purge [--json]`: what a drive supports, before the bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from station.config import Config
+from station.context import open_readonly_path
+from station.erase import plan, profiles
+from station.erase.facts import DriveFacts
+from station.erase.parsers import parse_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("plan", help="plan a Clear/Purge from saved smartctl, hdparm -I or nvme id-ctrl output")
+    p.add_argument("--facts-from", type=Path, action="append", required=True, metavar="FILE",
+                   help="saved tool output; repeat to combine (e.g. smartctl --json and hdparm -I)")
+    p.add_argument("--level", choices=plan.LEVELS, default="purge")
+    p.add_argument("--json", action="store_true", help="print facts and plan as JSON")
+    p.set_defaults(func=_plan)
+
+
+def load_profiles(config: Config) -> list[profiles.Profile]:
+    folder = config["erase.profiles_dir"]
+    return profiles.load_all(Path(folder).expanduser() if folder else None)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    config = Config.load(open_readonly_path(args.data_dir).config_file)
+    facts = DriveFacts()
+    for path in args.facts_from:
+        facts = facts.merge(parse_file(path))
+    result = plan.plan_for(facts, args.level, load_profiles(config))
+    if args.json:
+        print(json.dumps({"facts": facts.stated(), "result": result.to_dict()}, indent=1, sort_keys=True))
+        return 0
+    print("Drive facts:")
+    for key, value in facts.stated().items():
+        print(f"  {key}: {value}")
+    if isinstance(result, plan.Refusal):
+        print(f"\n{args.level.capitalize()}: REFUSED: {result.reason}")
+        for alt in result.alternatives:
+            print(f"  instead: {alt}")
+        return 0
+    print(f"\nPlan: {result.method_type} by {result.technique} ({result.method}); expected after: "
+          f"{result.expected_pattern}")
+    for n, step in enumerate(result.steps, 1):
+        print(f"  {n}. {step.summary}" + (f"  [{step.reason}]" if step.reason else ""))
+    print("Why:")
+    for line in result.rationale:
+        print(f"  - {line}")
+    print(f"Hidden areas: {result.hidden_area}")
+    for w in result.warnings:
+        print(f"Warning: {w}")
+    if result.profiles:
+        print("Profiles: " + ", ".join(result.profiles))
+    return 0

@@ -1,0 +1,153 @@
+"""Check a certificate file (JSON, or the PDF carrying it): form, hash, signature, chain.
+
+Every check reports a line a customer or auditor can read. `ok` is True only when all
+of them pass:
+  form       the file's bytes are exactly the form the station writes (any edit shows);
+  hash       SHA-256 of the canonical document equals the recorded hash;
+  signature  Ed25519 over the canonical document, by the trusted station key;
+  chain      the embedded certificate.issued event recomputes, carries this hash and
+             follows the event the signed document names; when the station's event log
+             is at hand, that event is in it and the log up to it is intact.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from station import events
+from station.erase import cert_pdf, keys
+from station.erase.certificate import canonical_bytes, file_bytes
+
+# (station id, seq) -> the stored event record and whether the log up to it is intact, or None
+EventLookup = Callable[[str, int], "tuple[dict[str, Any], events.ChainReport] | None"]
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+    envelope: dict[str, Any] | None = None
+    pdf_identical: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str) -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+
+def extract(data: bytes) -> tuple[bytes | None, bool]:
+    """(the certificate JSON bytes, came from a PDF)."""
+    if data.startswith(b"%PDF"):
+        return cert_pdf.attachment(data), True
+    return data, False
+
+
+def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: EventLookup | None = None) -> Report:
+    report = Report()
+    raw, from_pdf = extract(data)
+    if raw is None:
+        report.add("form", False, "this PDF carries no embedded certificate.json: it is not a station certificate "
+                                  "or it was re-saved by another program")
+        return report
+    try:
+        env = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.add("form", False, f"not a readable certificate: {exc}")
+        return report
+    if not isinstance(env, dict) or not all(k in env for k in ("certificate", "sha256", "signature", "event")):
+        report.add("form", False, "the certificate, sha256, signature or event section is missing")
+        return report
+    report.envelope = env
+    report.add("form", file_bytes(env) == raw,
+               "bytes are exactly as written" + (" (embedded in the PDF)" if from_pdf else "")
+               if file_bytes(env) == raw else "the file was edited: its bytes differ from the form the station wrote")
+    body, sig = env["certificate"], env["signature"]
+    signed = canonical_bytes(body)
+    digest = hashlib.sha256(signed).hexdigest()
+    report.add("hash", digest == env["sha256"], f"sha256 {digest}" if digest == env["sha256"]
+               else f"the content hashes to {digest}, not the recorded {env['sha256']}: it was altered")
+    _check_signature(report, body, sig, signed, trusted)
+    _check_chain(report, body, env["event"], digest, lookup)
+    return report
+
+
+def _check_signature(report: Report, body: dict[str, Any], sig: Any, signed: bytes,
+                     trusted: Ed25519PublicKey | None) -> None:
+    try:
+        public = keys.public_from_b64(sig["public_key"])
+        value = base64.b64decode(sig["value"], validate=True)
+    except (KeyError, TypeError, ValueError) as exc:
+        report.add("signature", False, f"the signature section is damaged ({exc})")
+        return
+    fp = keys.fingerprint(public)
+    named = body.get("appendix_g", {}).get("signature", {}).get("key_fingerprint")
+    if fp != sig.get("key_fingerprint") or fp != named:
+        report.add("signature", False, "the embedded public key does not match the fingerprint in the document")
+        return
+    if not keys.verify_signature(public, value, signed):
+        report.add("signature", False, "the Ed25519 signature does not match the content: it was altered")
+        return
+    if trusted is None:
+        report.add("signature", False, f"signature is valid for key {fp}, but no trusted key was given: pass "
+                                       "--key with the station's exported public key")
+        return
+    if keys.raw_public(trusted) != keys.raw_public(public):
+        report.add("signature", False, f"signed by key {fp}, not by the trusted key {keys.fingerprint(trusted)}")
+        return
+    report.add("signature", True, f"Ed25519 signature by the trusted station key {fp}")
+
+
+def _check_chain(report: Report, body: dict[str, Any], ev: Any, digest: str, lookup: EventLookup | None) -> None:
+    chain = body.get("chain") or {}
+    try:
+        record = {k: ev[k] for k in ("seq", "station", "unit", "kind", "payload", "operator", "operator_id", "at")}
+        recomputed = events.event_hash(ev["prev_hash"], record)
+    except (KeyError, TypeError) as exc:
+        report.add("chain", False, f"the embedded event is incomplete ({exc})")
+        return
+    problems = []
+    if recomputed != ev.get("hash"):
+        problems.append("the embedded event does not hash to its recorded hash")
+    payload = ev.get("payload") or {}
+    if ev.get("kind") != "certificate.issued" or payload.get("certificate_id") != body.get("id"):
+        problems.append("the embedded event is not the issue of this certificate")
+    if payload.get("sha256") != digest:
+        problems.append("the event log recorded a different certificate hash")
+    if ev.get("prev_hash") != chain.get("prev_event_hash") or ev.get("seq") != chain.get("prev_event_seq", -2) + 1 \
+            or ev.get("station") != chain.get("station"):
+        problems.append("the event does not follow the chain position the signed document names")
+    if problems:
+        report.add("chain", False, "; ".join(problems))
+        return
+    if lookup is None:
+        report.add("chain", True, f"linked as event #{ev['seq']} of station {ev['station']} "
+                                  "(station event log not consulted here)")
+        return
+    found = lookup(str(ev["station"]), int(ev["seq"]))
+    if found is None:
+        report.add("chain", True, f"linked as event #{ev['seq']} of station {ev['station']} "
+                                  "(that station's log is not in this data dir)")
+        return
+    stored, walk = found
+    if stored.get("hash") != ev["hash"]:
+        report.add("chain", False, f"event #{ev['seq']} in the station log differs from the certificate's")
+    elif not walk.ok:
+        report.add("chain", False, f"the station event log is broken before this certificate: {walk.problem}")
+    else:
+        report.add("chain", True, f"event #{ev['seq']} is in the station log; {walk.checked} events verified")
