@@ -21,8 +21,15 @@ COMMAND_MODULES = (
     "station.commands.db",
     "station.commands.config",
     "station.commands.label",
+    "station.commands.grade",
+    "station.commands.lots",
+    "station.commands.route",
+    "station.commands.sync",
+    "station.commands.hub",
     "station.commands.cert",
     "station.commands.plan",
+    "station.commands.identify",
+    "station.commands.operators",
 )
 
 

@@ -184,7 +184,7 @@ def _numeric(digits: str) -> Classification | None:
     if len(digits) == 14:
         check = imei_check_digit(digits)
         return Classification(
-            "imei", digits, {"tac": digits[:8], "snr": digits[8:], "check_digit": check}, False,
+            "imei", digits, {"tac": digits[:8], "snr": digits[8:], "expected_check_digit": check}, False,
             f"IMEI has 14 digits; its check digit should be {check}: scan the full 15-digit IMEI.",
         )
     if len(digits) == 18:

@@ -1,0 +1,53 @@
+"""`station identify TEXT [--json]`: how the station reads one scan, and why it was rejected.
+
+Exit status 0 for a valid identifier, 1 for an invalid one (scripts rely on this).
+In TEXT, '<GS>' or a literal backslash-x1d stands for the GS separator, which a shell
+cannot easily pass; '-' reads the raw scan bytes from standard input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from station.config import Config
+from station.context import open_readonly_path
+from station.errors import UserFacingError
+from station.identifiers import classify
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("identify", help="classify one scan: kind, normalised value, parts, validity and reason")
+    p.add_argument("text", help="the scanned text; '<GS>' for the GS separator; '-' reads stdin")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_identify)
+
+
+def _identify(args: argparse.Namespace) -> int:
+    config = Config.load(open_readonly_path(args.data_dir).config_file)
+    raw: str | bytes
+    if args.text == "-":
+        raw = sys.stdin.buffer.read().rstrip(b"\r\n")
+    else:
+        raw = args.text.replace("<GS>", "\x1d").replace("\\x1d", "\x1d").replace("\\x1D", "\x1d")
+    try:
+        c = classify(raw, config)
+    except UserFacingError as exc:
+        if args.json:
+            print(json.dumps({"kind": None, "value": None, "parts": {}, "valid": False, "reason": str(exc),
+                              "symbology": None}))
+        else:
+            print(f"invalid: {exc}")
+        return 1
+    if args.json:
+        print(json.dumps({**c.to_dict(), "identifier": c.identifier}, ensure_ascii=False))
+        return 0 if c.valid else 1
+    print(f"kind:      {c.kind}")
+    print(f"value:     {c.value}")
+    if c.symbology:
+        print(f"symbology: {c.symbology}")
+    print(f"valid:     {'yes' if c.valid else 'NO'}: {c.reason}")
+    for key, value in c.parts.items():
+        print(f"  {key}: {value}")
+    return 0 if c.valid else 1
