@@ -1,0 +1,193 @@
+"""`station grade ...`: grading matrices, the active version, and grading from scripts.
+
+    station grade matrices [--json]                   every matrix, which is active per class
+    station grade show [--class phone | --id ID --version V]
+    station grade check FILE...                       validate matrix files (names file and line)
+    station grade activate ID VERSION --as NAME       supervisor: switch the active version (PIN asked)
+    station grade record UNIT power=yes glass=light ... [--cosmetic C --functional F --reason R --as NAME]
+    station grade history UNIT
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from station.context import StationContext, open_station
+from station.errors import UserFacingError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    g = sub.add_parser("grade", help="grading matrices and grades")
+    gsub = g.add_subparsers(dest="grade_command", required=True, metavar="ACTION")
+    m = gsub.add_parser("matrices", help="list grading matrices and the active one per class")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+    m.set_defaults(func=_matrices)
+    sh = gsub.add_parser("show", help="print a matrix's questions, options and photo set")
+    sh.add_argument("--class", dest="device_class", default="phone", help="the active matrix of this class")
+    sh.add_argument("--id", help="a matrix id (with --version) instead of the active one")
+    sh.add_argument("--version")
+    sh.set_defaults(func=_show)
+    c = gsub.add_parser("check", help="validate matrix files; exit 0 when all are valid")
+    c.add_argument("files", nargs="+", type=Path)
+    c.set_defaults(func=_check)
+    a = gsub.add_parser("activate", help="supervisor: make ID@VERSION the active matrix of its class")
+    a.add_argument("id")
+    a.add_argument("version")
+    _sign_in_args(a)
+    a.set_defaults(func=_activate)
+    r = gsub.add_parser("record", help="grade a unit from answers QUESTION=OPTION (Enter-defaults fill the rest)")
+    r.add_argument("unit", help="unit id, IMEI or serial")
+    r.add_argument("answers", nargs="*", metavar="QUESTION=OPTION")
+    r.add_argument("--no-defaults", action="store_true", help="do not fill unanswered questions with defaults")
+    r.add_argument("--cosmetic", help="override: final cosmetic grade A-E")
+    r.add_argument("--functional", help="override: final functional code FF/NT/FD/NF")
+    r.add_argument("--reason", help="override: why (required with --cosmetic/--functional)")
+    _sign_in_args(r)
+    r.set_defaults(func=_record)
+    h = gsub.add_parser("history", help="every grade recorded for a unit")
+    h.add_argument("unit")
+    h.set_defaults(func=_history)
+
+
+def _sign_in_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="operator", metavar="NAME", help="sign in as this operator (PIN asked, or stdin)")
+    p.add_argument("--badge", help="sign in with this badge instead")
+
+
+def sign_in(ctx: StationContext, args: argparse.Namespace) -> None:
+    """Sign in from --badge or --as NAME (PIN from the terminal, or the first line of stdin)."""
+    from station import operators
+
+    if getattr(args, "badge", None):
+        operators.sign_in_badge(ctx, args.badge)
+    elif getattr(args, "operator", None):
+        pin = getpass.getpass(f"PIN for {args.operator}: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        operators.sign_in_pin(ctx, args.operator, pin)
+
+
+def _matrices(args: argparse.Namespace) -> int:
+    from station import grading
+
+    ctx = open_station(args.data_dir)
+    try:
+        rows = grading.available(ctx)
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps([{"id": a.matrix.id, "version": a.matrix.version, "class": a.matrix.device_class,
+                           "sha256": a.matrix.sha256, "origin": a.origin, "active": a.active,
+                           "source": a.matrix.source} for a in rows], indent=2))
+        return 0
+    for a in rows:
+        mark = "*" if a.active else " "
+        print(f"{mark} {a.matrix.device_class:<8} {a.matrix.ref:<24} {a.matrix.sha256[:12]}  {a.origin:<8} "
+              f"{a.matrix.title}")
+    print("* = active for its class")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from station import grading
+
+    ctx = open_station(args.data_dir)
+    try:
+        m = grading.find(ctx, args.id, args.version or "") if args.id else grading.active(ctx, args.device_class)
+    finally:
+        ctx.close()
+    print(f"{m.ref}  ({m.device_class}, sha256 {m.sha256[:12]})  {m.title}")
+    for q in m.questions:
+        cond = " when " + ", ".join(f"{k}={'|'.join(sorted(v))}" for k, v in q.when) if q.when else ""
+        print(f"\n{q.key}: {q.text} [{q.kind}]{cond}")
+        for o in q.options:
+            effects = ", ".join(x for x in (o.cosmetic and f"cosmetic<={o.cosmetic}", o.functional,
+                                            o.defect and f"defect {o.defect}") if x)
+            default = " (default)" if o.key == q.default else ""
+            print(f"  {o.number}  {o.key:<12} {o.label}{default}" + (f"   [{effects}]" if effects else ""))
+    print("\nphotos: " + ", ".join(f"{s.name} ({s.stage}{'' if s.required else ', optional'})" for s in m.shots))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from station.errors import ConfigError
+    from station.grading.matrix import load_file
+
+    bad = 0
+    for f in args.files:
+        try:
+            m = load_file(f)
+            print(f"ok  {f}: {m.ref}, {len(m.questions)} questions, {len(m.shots)} shots")
+        except ConfigError as exc:
+            bad += 1
+            print(f"BAD {exc}")
+    return 2 if bad else 0
+
+
+def _activate(args: argparse.Namespace) -> int:
+    from station import grading
+
+    ctx = open_station(args.data_dir)
+    try:
+        sign_in(ctx, args)
+        m = grading.activate(ctx, args.id, args.version)
+    finally:
+        ctx.close()
+    print(f"{m.ref} is now the active {m.device_class} matrix (sha256 {m.sha256[:12]}).")
+    return 0
+
+
+def _answers(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise UserFacingError(f"'{item}' is not QUESTION=OPTION (e.g. glass=light).")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _record(args: argparse.Namespace) -> int:
+    from station import grading
+    from station.grading.form import GradingForm
+    from station.grading.service import unit_for
+
+    ctx = open_station(args.data_dir)
+    try:
+        sign_in(ctx, args)
+        with ctx.store.reader() as s:
+            device_class = unit_for(s, args.unit).device_class
+        form = GradingForm(grading.active(ctx, device_class), _answers(args.answers))
+        if not args.no_defaults:
+            form.goto(form.first_unanswered())
+            while not form.at_end and form.accept():
+                form.goto(form.first_unanswered())
+        override = None
+        if args.cosmetic or args.functional:
+            override = grading.Override(args.reason or "", args.cosmetic, args.functional)
+        r = grading.record(ctx, args.unit, form.effective_answers(), matrix=form.matrix, override=override)
+    finally:
+        ctx.close()
+    print(f"{r.unit_uid}: {r.sale_grade} (cosmetic {r.cosmetic}, functional {r.functional}) with {r.matrix_ref}"
+          + (f", overridden from {r.computed.sale_grade}" if r.override_reason else ""))
+    for scheme, fields in r.crosswalks.items():
+        print(f"  {scheme}: " + ", ".join(f"{k} {v}" for k, v in fields.items()))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from station import grading
+
+    ctx = open_station(args.data_dir)
+    try:
+        rows = grading.history(ctx, args.unit)
+    finally:
+        ctx.close()
+    if not rows:
+        print("no grades recorded")
+    for g in rows:
+        extra = f"  override of {g.computed_grade}: {g.override_reason}" if g.override_reason else ""
+        print(f"{g.created_at}  {g.sale_grade:<4} {g.matrix_id}@{g.matrix_version} ({g.matrix_hash[:12]}){extra}")
+    return 0

@@ -1,0 +1,131 @@
+"""`station lots ...`: auction lots of consistent class, model and grade, and their manifests.
+
+    station lots create [--code LOT-...] [--class phone --model "Pixel 7" --grade B+]
+    station lots add CODE UNIT... [--force]      refuses a unit that does not fit, unless --force
+    station lots remove CODE UNIT
+    station lots close CODE
+    station lots list [--status open|closed]
+    station lots manifest CODE --format csv|xlsx --out FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from station.context import open_station
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    lots = sub.add_parser("lots", help="auction lots and manifests")
+    lsub = lots.add_subparsers(dest="lots_command", required=True, metavar="ACTION")
+    c = lsub.add_parser("create", help="open a new lot (its rule comes from the first unit when not given)")
+    c.add_argument("--code", help="lot label, e.g. LOT-240101-001 (default: the next free one today)")
+    c.add_argument("--class", dest="device_class", help="only units of this class")
+    c.add_argument("--model", help="only this model")
+    c.add_argument("--grade", help="only this sale grade, e.g. B+")
+    c.set_defaults(func=_create)
+    a = lsub.add_parser("add", help="add units by scan text (unit id, IMEI, serial)")
+    a.add_argument("code")
+    a.add_argument("units", nargs="+")
+    a.add_argument("--force", action="store_true", help="add a unit even when it does not fit the lot's rule")
+    a.set_defaults(func=_add)
+    r = lsub.add_parser("remove", help="take a unit out of a lot")
+    r.add_argument("code")
+    r.add_argument("unit")
+    r.set_defaults(func=_remove)
+    cl = lsub.add_parser("close", help="close a lot: no more units go in")
+    cl.add_argument("code")
+    cl.set_defaults(func=_close)
+    ls = lsub.add_parser("list", help="lots, newest first")
+    ls.add_argument("--status", choices=("open", "closed"))
+    ls.set_defaults(func=_list)
+    m = lsub.add_parser("manifest", help="export a lot's manifest")
+    m.add_argument("code")
+    m.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    m.add_argument("--out", type=Path, required=True)
+    m.set_defaults(func=_manifest)
+
+
+def _create(args: argparse.Namespace) -> int:
+    from station import lots
+
+    ctx = open_station(args.data_dir)
+    try:
+        info = lots.create(ctx, args.code, device_class=args.device_class, model=args.model, grade=args.grade)
+    finally:
+        ctx.close()
+    print(f"{info.code} open ({info.rule})")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from station import lots
+    from station.errors import UserFacingError
+
+    ctx = open_station(args.data_dir)
+    refused = 0
+    try:
+        for ref in args.units:
+            try:
+                added = lots.add(ctx, args.code, ref, force=args.force)
+            except UserFacingError as exc:  # one bad scan does not stop the rest of the batch
+                refused += 1
+                print(f"refused {ref}: {exc}")
+                continue
+            note = f"  (added despite: {'; '.join(added.mismatches)})" if added.forced else ""
+            print(f"added {added.unit_uid} to {added.lot.code}: {added.lot.count} units{note}")
+    finally:
+        ctx.close()
+    return 2 if refused else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from station import lots
+
+    ctx = open_station(args.data_dir)
+    try:
+        info = lots.remove(ctx, args.code, args.unit)
+    finally:
+        ctx.close()
+    print(f"removed; {info.code} has {info.count} units")
+    return 0
+
+
+def _close(args: argparse.Namespace) -> int:
+    from station import lots
+
+    ctx = open_station(args.data_dir)
+    try:
+        info = lots.close(ctx, args.code)
+    finally:
+        ctx.close()
+    print(f"{info.code} closed with {info.count} units")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from station import lots
+
+    ctx = open_station(args.data_dir)
+    try:
+        rows = lots.list_lots(ctx, args.status)
+    finally:
+        ctx.close()
+    for info in rows:
+        print(f"{info.code:<20} {info.status:<7} {info.count:>5} units  {info.rule}")
+    if not rows:
+        print("no lots")
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from station import lot_manifest
+
+    ctx = open_station(args.data_dir)
+    try:
+        m = lot_manifest.export(ctx, args.code, args.format, args.out)
+    finally:
+        ctx.close()
+    print(f"{m.lot.code}: {len(m.rows)} units written to {args.out}")
+    return 0

@@ -1,0 +1,83 @@
+"""`station route UNIT` and `station outcome ...`: disposition from scripts.
+
+    station route UNIT [--preview] [--to ROUTE --reason "..."]
+    station outcome record UNIT sold|returned|completed|rerouted [--grade B+] [--amount 120] [--note ...]
+    station outcome accuracy [--since ISO] [--until ISO]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from station.context import open_station
+from station.disposition_rules import ROUTES
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    r = sub.add_parser("route", help="propose or assign a unit's disposition route")
+    r.add_argument("unit", help="unit id, IMEI or serial")
+    r.add_argument("--preview", action="store_true", help="show the proposed route without recording it")
+    r.add_argument("--to", choices=ROUTES, help="a route other than the proposed one (needs --reason)")
+    r.add_argument("--reason", help="why the proposed route is not taken")
+    r.set_defaults(func=_route)
+    o = sub.add_parser("outcome", help="record what happened to a routed unit; disposition accuracy")
+    osub = o.add_subparsers(dest="outcome_command", required=True, metavar="ACTION")
+    rec = osub.add_parser("record", help="record an outcome against a unit")
+    rec.add_argument("unit")
+    rec.add_argument("outcome", choices=("sold", "returned", "completed", "rerouted"))
+    rec.add_argument("--grade", help="grade it sold at")
+    rec.add_argument("--amount", type=float, help="amount realised")
+    rec.add_argument("--note")
+    rec.set_defaults(func=_outcome)
+    acc = osub.add_parser("accuracy", help="share of outcomes that confirmed the route")
+    acc.add_argument("--since", help="UTC ISO time, e.g. 2026-01-01T00:00:00.000000Z")
+    acc.add_argument("--until")
+    acc.set_defaults(func=_accuracy)
+
+
+def _route(args: argparse.Namespace) -> int:
+    from station import disposition
+
+    ctx = open_station(args.data_dir)
+    try:
+        if args.preview:
+            d = disposition.preview(ctx, args.unit)
+        else:
+            d = disposition.assign(ctx, args.unit, args.to, args.reason)
+    finally:
+        ctx.close()
+    value = f"{d.expected_value:.2f}" if d.expected_value is not None else "unknown"
+    print(f"{'proposed' if args.preview else 'routed'}: {d.label} ({d.route}); expected value {value} "
+          f"at a recovery rate of {d.recovery_rate:.0%}")
+    print(f"  {d.explanation}")
+    if d.blocked_reason:
+        print(f"  blocked: {d.blocked_reason}")
+    return 0
+
+
+def _outcome(args: argparse.Namespace) -> int:
+    from station import disposition
+
+    ctx = open_station(args.data_dir)
+    try:
+        rec = disposition.record_outcome(ctx, args.unit, args.outcome, sold_grade=args.grade, amount=args.amount,
+                                         note=args.note)
+    finally:
+        ctx.close()
+    print(f"{rec.unit_uid}: {rec.outcome} on route {rec.route}; the route was {'right' if rec.accurate else 'wrong'}")
+    return 0
+
+
+def _accuracy(args: argparse.Namespace) -> int:
+    from station import disposition
+
+    ctx = open_station(args.data_dir)
+    try:
+        acc = disposition.accuracy(ctx, args.since, args.until)
+    finally:
+        ctx.close()
+    if acc.rate is None:
+        print("no outcomes recorded")
+    else:
+        print(f"disposition accuracy {acc.rate:.1%} ({acc.accurate} of {acc.units} units with an outcome)")
+    return 0
