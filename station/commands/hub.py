@@ -1,0 +1,167 @@
+"""`station hub ...`: run the hub, manage its tokens and publish configuration to stations.
+
+The database comes from --database-url, else STATION_HUB_DATABASE_URL, else the
+hub.database_url setting. Tokens are printed once, at creation; the hub keeps only hashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from station.config import Config
+from station.context import open_readonly_path
+from station.errors import UserFacingError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    hub = sub.add_parser("hub", help="the central hub service (PostgreSQL) and its tokens")
+    hub.add_argument("--database-url", help="postgresql://user[:password]@host[:port]/db")
+    hs = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
+    serve = hs.add_parser("serve", help="run the hub HTTP service (migrates the schema first)")
+    serve.add_argument("--host", help="listen address (default: the hub.host setting)")
+    serve.add_argument("--port", type=int, help="TCP port (default: the hub.port setting)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (stateless; default 1)")
+    serve.add_argument("--ssl-certfile", help="TLS certificate (PEM); without it, serve plain HTTP behind a proxy")
+    serve.add_argument("--ssl-keyfile", help="TLS private key (PEM)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema at start")
+    serve.set_defaults(func=_serve)
+    hs.add_parser("migrate", help="create or upgrade the hub schema").set_defaults(func=_migrate)
+    for name, helptext, func in (
+        ("create-station", "register station NAME (its station.id) and print its token once", _create_station),
+        ("revoke-station", "revoke every token of station NAME", _revoke_station),
+        ("create-reader", "create a supervisor/integration read token NAME and print it once", _create_reader),
+        ("revoke-reader", "revoke the read token(s) named NAME", _revoke_reader),
+    ):
+        p = hs.add_parser(name, help=helptext)
+        p.add_argument("name", metavar="NAME")
+        p.set_defaults(func=func)
+    hs.add_parser("tokens", help="list tokens (names and roles; never the tokens)").set_defaults(func=_tokens)
+    pub = hs.add_parser("publish", help="publish a configuration document for stations to pull")
+    pub.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
+    pub.add_argument("name", help="document name (a matrix's id, a layout's name, ...)")
+    pub.add_argument("file", type=Path, help="the document (TOML, or JSON for operators)")
+    pub.add_argument("--by", help="who publishes it (recorded)")
+    pub.set_defaults(func=_publish)
+
+
+def _url(args: argparse.Namespace) -> str:
+    from station.sync.hub.db import database_url_from_env, normalise_url
+
+    setting = ""
+    if not (args.database_url or os.environ.get("STATION_HUB_DATABASE_URL")):
+        setting = Config.load(open_readonly_path(args.data_dir).config_file)["hub.database_url"]
+    return normalise_url(database_url_from_env(args.database_url, setting))
+
+
+def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from station.sync.hub.db import HubStore, migrate
+
+    store = HubStore(_url(args), pool_size=1)
+    migrate(store.engine)
+    return store
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from station.sync.hub.db import ENV_DATABASE_URL, make_engine, migrate
+
+    url = _url(args)
+    if not args.no_migrate:
+        engine = make_engine(url, pool_size=1)
+        migrate(engine)
+        engine.dispose()
+    settings = Config.load(open_readonly_path(args.data_dir).config_file)
+    host, port = args.host or settings["hub.host"], args.port or settings["hub.port"]
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise UserFacingError("TLS needs both --ssl-certfile and --ssl-keyfile.")
+    os.environ[ENV_DATABASE_URL] = url  # read by app_from_env in every worker process
+    print(f"hub listening on {'https' if args.ssl_certfile else 'http'}://{host}:{port}", flush=True)
+    uvicorn.run("station.sync.hub.app:app_from_env", factory=True, host=host, port=port, workers=args.workers,
+                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, log_level="warning",
+                proxy_headers=True, timeout_graceful_shutdown=10)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from station.sync.hub.db import current_revision
+
+    store = _store(args)
+    print(f"hub schema at {current_revision(store.engine)}")
+    store.close()
+    return 0
+
+
+def _token_command(args: argparse.Namespace, action: str) -> int:
+    from station.sync.hub import auth
+
+    store = _store(args)
+    try:
+        with store.session() as s:
+            if action == "create-station":
+                token = auth.create_station(s, args.name)
+            elif action == "create-reader":
+                token = auth.create_reader(s, args.name)
+            elif action == "revoke-station":
+                n = auth.revoke_station(s, args.name)
+                print(f"station {args.name}: {n} token(s) revoked; it can no longer write or read")
+                return 0
+            else:
+                n = auth.revoke_reader(s, args.name)
+                print(f"read token {args.name}: {n} revoked")
+                return 0
+    finally:
+        store.close()
+    print(token)
+    print(f"This token is shown only now. Put it in the station's sync.token ({args.name}).", file=sys.stderr)
+    return 0
+
+
+def _create_station(args: argparse.Namespace) -> int:
+    return _token_command(args, "create-station")
+
+
+def _revoke_station(args: argparse.Namespace) -> int:
+    return _token_command(args, "revoke-station")
+
+
+def _create_reader(args: argparse.Namespace) -> int:
+    return _token_command(args, "create-reader")
+
+
+def _revoke_reader(args: argparse.Namespace) -> int:
+    return _token_command(args, "revoke-reader")
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    from station.sync.hub import auth
+
+    store = _store(args)
+    try:
+        with store.session() as s:
+            for t in auth.list_tokens(s):
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                print(f"{t.role:8} {t.name:30} created {t.created_at:%Y-%m-%d %H:%M}  {state}")
+    finally:
+        store.close()
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from station.sync.hub import configdocs
+
+    try:
+        body = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserFacingError(f"{args.file} cannot be read as text ({exc}).") from exc
+    store = _store(args)
+    try:
+        with store.session() as s:
+            version, created = configdocs.publish(s, args.kind, args.name, body, args.by)
+    finally:
+        store.close()
+    print(f"{args.kind}/{args.name} version {version}" + ("" if created else " (unchanged: same content)"))
+    return 0

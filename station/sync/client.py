@@ -1,0 +1,137 @@
+"""HTTP client of the hub (httpx). Turns every failure into one of three UserFacingErrors.
+
+- HubUnreachable: network, timeout, TLS or a 5xx/503; nothing is lost, the outbox retries.
+- HubRefused: the token is wrong, revoked, or belongs to another station (401/403).
+- HubRejected: the hub refused the request itself (other 4xx); carries status and body.
+The token goes only into the Authorization header: it is never logged or shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import httpx
+
+from station import __version__, clock
+from station.config import Config
+from station.errors import UserFacingError
+
+STATION_TIME = "X-Station-Time"
+
+# httpx logs every request at INFO; a sync pass would flood the station log with them.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class HubError(UserFacingError):
+    """Base of hub problems; the station keeps working and retries."""
+
+
+class HubUnreachable(HubError):
+    pass
+
+
+class HubRefused(HubError):
+    pass
+
+
+class HubRejected(HubError):
+    def __init__(self, message: str, status: int, body: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+def _detail(resp: httpx.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return {"detail": resp.text[:200]}
+
+
+class HubClient:
+    """One connection pool to the hub; safe to share between threads."""
+
+    def __init__(self, url: str, token: str, *, verify: bool | str = True, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        if not url:
+            raise HubError("No hub is configured (sync.hub_url is empty); sync is off.")
+        if not token:
+            raise HubRefused("This station has no hub token (sync.token is empty). Ask for one with "
+                             "'station hub create-station <station id>' and put it in sync.token.")
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.url, verify=verify, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": f"triage-station/{__version__}"},
+            transport=transport,
+        )
+
+    @classmethod
+    def from_config(cls, config: Config, **kw: Any) -> HubClient:
+        verify: bool | str = bool(config["sync.verify_tls"])
+        if verify and config["sync.ca_file"]:
+            verify = str(config["sync.ca_file"])
+        return cls(config["sync.hub_url"], config["sync.token"], verify=verify, **kw)
+
+    def __repr__(self) -> str:  # never the token
+        return f"HubClient({self.url})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = {STATION_TIME: clock.iso(), **kw.pop("headers", {})}
+        try:
+            resp = self._http.request(method, path, headers=headers, **kw)
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(exc):
+                raise HubUnreachable(
+                    f"The hub at {self.url} presented a TLS certificate this station does not trust. "
+                    "Set sync.ca_file to the CA that signed it, or have the hub's certificate fixed."
+                ) from exc
+            raise HubUnreachable(f"The hub at {self.url} cannot be reached ({exc}); work is kept and "
+                                 "will be sent when it is back.") from exc
+        except httpx.TimeoutException as exc:
+            raise HubUnreachable(f"The hub at {self.url} did not answer in time; work is kept and will be "
+                                 "sent when it answers.") from exc
+        except httpx.TransportError as exc:
+            raise HubUnreachable(f"The connection to the hub at {self.url} failed ({type(exc).__name__}); "
+                                 "work is kept and will be sent again.") from exc
+        if resp.status_code >= 500:
+            raise HubUnreachable(f"The hub at {self.url} had a problem (HTTP {resp.status_code}); "
+                                 "work is kept and will be sent again.")
+        if resp.status_code in (401, 403):
+            detail = _detail(resp).get("detail", "")
+            raise HubRefused(f"The hub refused this station: {detail} Ask a supervisor to check sync.token.")
+        if resp.status_code >= 400:
+            body = _detail(resp)
+            raise HubRejected(f"{body.get('detail', '')} (HTTP {resp.status_code})", resp.status_code, body)
+        return resp
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/health").json()  # type: ignore[no-any-return]
+
+    def me(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/stations/me").json()  # type: ignore[no-any-return]
+
+    def post_events(self, station: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call("POST", "/v1/events", json={"station": station, "events": events}).json()  # type: ignore[no-any-return]
+
+    def blob_states(self, shas: list[str]) -> dict[str, dict[str, Any]]:
+        if not shas:
+            return {}
+        reply = self._call("POST", "/v1/blobs/query", json={"sha256": shas}).json()
+        return {b["sha256"]: b for b in reply["blobs"]}
+
+    def put_chunk(self, sha256: str, offset: int, total: int, data: bytes) -> dict[str, Any]:
+        resp = self._call("PUT", f"/v1/blobs/{sha256}", params={"offset": offset, "total": total}, content=data,
+                          headers={"Content-Type": "application/octet-stream"})
+        return resp.json()  # type: ignore[no-any-return]
+
+    def config_index(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/v1/config").json()["documents"]  # type: ignore[no-any-return]
+
+    def config_document(self, kind: str, name: str, version: int | None = None) -> dict[str, Any]:
+        params = {"version": version} if version else None
+        return self._call("GET", f"/v1/config/{kind}/{name}", params=params).json()  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""The upstream hub: a stateless HTTP service over one PostgreSQL database."""

@@ -1,0 +1,90 @@
+"""The hub's HTTP API (FastAPI). Stateless: all state is in PostgreSQL.
+
+Writes need a station token and act only as that station; reads of other stations'
+data need a reader token. Each handler runs its own transaction and answers only after
+it committed, so "accepted" always means "stored". `create_app(url)` builds an app;
+`app_from_env()` is the uvicorn factory used by `station hub serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
+
+from station import __version__
+from station.sync.hub import auth
+from station.sync.hub.db import HubStore, database_url_from_env
+
+log = logging.getLogger(__name__)
+
+STATION_TIME = "X-Station-Time"  # the station's clock, so the hub can report skew
+_bearer = HTTPBearer(auto_error=False, description="A station token (writes) or a reader token (reads).")
+
+
+def store_of(request: Request) -> HubStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def _principal(request: Request,
+               creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> auth.Principal:
+    # Its own short transaction: no session is held open across the handler.
+    try:
+        with store_of(request).session() as s:
+            return auth.authenticate(s, creds.credentials if creds else None)
+    except auth.AuthError as exc:
+        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+def _station(who: Annotated[auth.Principal, Depends(_principal)]) -> auth.Principal:
+    if who.role != auth.STATION or not who.station_id:
+        raise HTTPException(403, "Only a station token can do this; reader tokens only read.")
+    return who
+
+
+def _reader(who: Annotated[auth.Principal, Depends(_principal)]) -> auth.Principal:
+    if who.role != auth.READER:
+        raise HTTPException(403, "This needs a reader (supervisor) token; station tokens see only their own data.")
+    return who
+
+
+Who = Annotated[auth.Principal, Depends(_principal)]
+StationWho = Annotated[auth.Principal, Depends(_station)]
+ReaderWho = Annotated[auth.Principal, Depends(_reader)]
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("hub database unavailable: %s", exc)
+    return JSONResponse({"detail": "The hub's database is unavailable; retry in a moment."}, status_code=503)
+
+
+def create_app(database_url: str, *, pool_size: int = 5) -> FastAPI:
+    from station.sync.hub import routes_reader, routes_station
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.store.close()
+
+    app = FastAPI(
+        title="Triage station hub", version=__version__, lifespan=lifespan,
+        description="Central store of every station's events, certificates and photos, and the source of the "
+                    "configuration stations pull. Station tokens write as their own station only; reader tokens "
+                    "read across stations and never write.",
+    )
+    app.state.store = HubStore(database_url, pool_size=pool_size)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.include_router(routes_station.router)
+    app.include_router(routes_reader.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: the database URL comes from STATION_HUB_DATABASE_URL."""
+    return create_app(database_url_from_env())

@@ -1,0 +1,176 @@
+"""Event ingest: idempotent, and the station's hash chain checked on arrival.
+
+(station, seq) is the key: an event already held with the same hash is a *repeat*
+(success for the station); with another hash it is a *fork*. An event must attach to
+the station's chain head (its prev_hash is the hash the hub holds for seq-1), otherwise
+it is a *gap* and the reply says which seq to send from. Every event's hash is
+recomputed from its body, so an altered event is refused. Problems become incidents a
+supervisor sees; nothing is silently accepted. The station row is locked for the
+batch, so concurrent deliveries through different hub instances serialize per station.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from station import clock
+from station.events import canonical, event_hash
+from station.sync.hub.auth import now
+from station.sync.hub.models import HubCertificate, HubEvent, HubIncident, HubStation, HubUnitKey
+from station.sync.hub.schemas import BatchReply, EventIn, EventResult
+
+# Payload keys whose values identify a unit across stations (see docs/sync.md).
+IDENTIFIER_KEYS = ("serial", "imei", "imei2", "meid", "asset_tag", "gs1", "eid")
+
+
+def identifiers_in(payload: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(kind, value) pairs found at the top of a payload or in its 'identifiers' map or list."""
+    for key in IDENTIFIER_KEYS:
+        value = payload.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            yield key, str(value)
+    nested = payload.get("identifiers")
+    if isinstance(nested, dict):
+        for k, v in nested.items():
+            if isinstance(v, str | int) and not isinstance(v, bool):
+                yield str(k), str(v)
+    elif isinstance(nested, list):
+        for item in nested:
+            if isinstance(item, dict) and isinstance(item.get("value"), str | int):
+                yield str(item.get("kind", "id")), str(item["value"])
+
+
+@dataclass
+class _Batch:
+    station: HubStation
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    keys: set[tuple[str, str, str, str]] = field(default_factory=set)
+    certificates: list[dict[str, Any]] = field(default_factory=list)
+    incidents: dict[str, tuple[int, str]] = field(default_factory=dict)  # one per kind per batch
+
+    def incident(self, kind: str, seq: int, detail: str) -> None:
+        self.incidents.setdefault(kind, (seq, detail))
+
+
+def _accept(b: _Batch, ev: EventIn, received: datetime) -> None:
+    at = clock.parse(ev.at)
+    b.rows.append({
+        "station_id": ev.station, "seq": ev.seq, "hash": ev.hash, "prev_hash": ev.prev_hash, "kind": ev.kind,
+        "unit_uid": ev.unit, "operator_name": ev.operator, "operator_id": ev.operator_id, "at": at,
+        "body": canonical(ev.body()), "payload": ev.payload, "received_at": received,
+    })
+    if ev.unit:
+        b.keys.add((ev.unit, "uid", ev.station, ev.unit))
+        for kind, value in identifiers_in(ev.payload):
+            if 0 < len(value) <= 120 and len(kind) <= 20:
+                b.keys.add((value, kind, ev.station, ev.unit))
+    if ev.kind == "certificate.issued":
+        cert_id = ev.payload.get("certificate_id") or ev.payload.get("id")
+        if isinstance(cert_id, str) and 0 < len(cert_id) <= 64:
+            serial = ev.payload.get("serial")
+            sanitized = ev.payload.get("sanitized")
+            b.certificates.append({
+                "id": cert_id, "station_id": ev.station, "seq": ev.seq, "unit_uid": ev.unit,
+                "serial": serial[:120] if isinstance(serial, str) else None,
+                "sanitized": sanitized if isinstance(sanitized, bool) else None,
+                "payload": ev.payload, "issued_at": at,
+            })
+
+
+def ingest(s: Session, station_id: str, events: list[EventIn], station_time: str | None = None) -> BatchReply:
+    """Store a batch for `station_id` (already authenticated as that station) and say what happened to each."""
+    received = now()
+    station = s.get(HubStation, station_id, with_for_update=True)
+    assert station is not None, "authenticated station without a row"
+    b = _Batch(station)
+    skew = _skew(station_time, received)
+    ordered = sorted({ev.seq: ev for ev in events}.values(), key=lambda e: e.seq)  # order within a batch is free
+    held = dict(s.execute(
+        select(HubEvent.seq, HubEvent.hash).where(
+            HubEvent.station_id == station_id, HubEvent.seq.in_([e.seq for e in ordered])
+        )
+    ).all()) if ordered else {}
+    results: list[EventResult] = []
+    head_seq, head_hash = station.head_seq, station.head_hash
+    for ev in ordered:
+        status, detail = "accepted", None
+        if event_hash(ev.prev_hash, ev.body()) != ev.hash:
+            status, detail = "altered", f"event #{ev.seq}: its hash does not match its content"
+            b.incident("altered", ev.seq, detail)
+        elif ev.seq in held:
+            if held[ev.seq] == ev.hash:
+                status = "repeat"
+            else:
+                status, detail = "fork", f"event #{ev.seq} differs from the event #{ev.seq} the hub already holds"
+                b.incident("fork", ev.seq, detail)
+        elif ev.seq == head_seq + 1:
+            if ev.prev_hash != head_hash:
+                status, detail = "fork", f"event #{ev.seq} does not follow the event #{head_seq} the hub holds"
+                b.incident("fork", ev.seq, detail)
+            else:
+                _accept(b, ev, received)
+                head_seq, head_hash = ev.seq, ev.hash
+        elif ev.seq > head_seq + 1:
+            status, detail = "gap", f"event #{ev.seq} arrived before #{head_seq + 1}; send from #{head_seq + 1}"
+            b.incident("gap", ev.seq, detail)
+        else:  # below the head but not held: the hub lost rows (restored backup?)
+            status, detail = "invalid", f"event #{ev.seq} is below the hub's head #{head_seq} but missing there"
+            b.incident("invalid", ev.seq, detail)
+        results.append(EventResult(seq=ev.seq, status=status, detail=detail))  # type: ignore[arg-type]
+    _write(s, b, head_seq, head_hash, received, skew)
+    return BatchReply(
+        station=station_id, head_seq=head_seq, head_hash=head_hash, expected_seq=head_seq + 1,
+        hub_time=clock.iso(received), clock_skew_s=skew, results=results,
+    )
+
+
+def _skew(station_time: str | None, received: datetime) -> float | None:
+    if not station_time:
+        return None
+    try:
+        return round((clock.parse(station_time) - received).total_seconds(), 3)
+    except ValueError:
+        return None
+
+
+def _write(s: Session, b: _Batch, head_seq: int, head_hash: str, received: datetime, skew: float | None) -> None:
+    st = b.station
+    if b.rows:
+        s.execute(insert(HubEvent), b.rows)
+    if b.keys:
+        s.execute(pg_insert(HubUnitKey).on_conflict_do_nothing(), [
+            {"value": v, "kind": k, "station_id": sid, "unit_uid": uid} for v, k, sid, uid in sorted(b.keys)
+        ])
+    if b.certificates:
+        s.execute(pg_insert(HubCertificate).on_conflict_do_nothing(index_elements=["id"]), b.certificates)
+    for kind, (seq, detail) in b.incidents.items():
+        s.add(HubIncident(station_id=st.id, kind=kind, seq=seq, detail=detail, at=received))
+    if head_seq > st.head_seq:  # gaps now filled are resolved
+        s.execute(
+            update(HubIncident)
+            .where(HubIncident.station_id == st.id, HubIncident.kind == "gap",
+                   HubIncident.resolved_at.is_(None), HubIncident.seq <= head_seq)
+            .values(resolved_at=received)
+        )
+    st.head_seq, st.head_hash, st.last_seen_at = head_seq, head_hash, received
+    if skew is not None:
+        st.clock_skew_s = skew
+
+
+def touch(s: Session, station_id: str, station_time: str | None) -> HubStation:
+    """Record that the station called (and its clock offset) on reads that carry no events."""
+    station = s.get(HubStation, station_id)
+    assert station is not None
+    received = now()
+    station.last_seen_at = received
+    skew = _skew(station_time, received)
+    if skew is not None:
+        station.clock_skew_s = skew
+    return station

@@ -1,0 +1,152 @@
+"""The hub's PostgreSQL schema: every station's events, blobs, configuration and tokens.
+
+The hub keeps no state outside PostgreSQL, so any number of instances can serve behind
+a load balancer. Station times are kept as the station said them (`at`, inside the
+hashed body) next to the hub's own receiving time, because station clocks drift.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from station.events import GENESIS
+
+
+class HubBase(DeclarativeBase):
+    pass
+
+
+class HubStation(HubBase):
+    """One bench. Its chain head is where the next event must attach."""
+
+    __tablename__ = "stations"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    clock_skew_s: Mapped[float | None]  # station clock minus hub clock, at its last request
+    head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+class HubToken(HubBase):
+    """A bearer token, stored as its sha256 only. Role 'station' writes as one station; 'reader' only reads."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HubEvent(HubBase):
+    """One station event, stored once: (station, seq) is the key of idempotency."""
+
+    __tablename__ = "events"
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    unit_uid: Mapped[str | None] = mapped_column(String(32))
+    operator_name: Mapped[str | None] = mapped_column(String(120))
+    operator_id: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the station's clock
+    body: Mapped[str] = mapped_column(Text)  # the canonical JSON that was hashed
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the hub's clock
+    __table_args__ = (
+        Index("ix_events_at", "at"),
+        Index("ix_events_kind_at", "kind", "at"),
+        Index("ix_events_station_unit", "station_id", "unit_uid"),
+    )
+
+
+class HubUnitKey(HubBase):
+    """Identifiers a station's unit answered to, taken from its events: the way in for history queries."""
+
+    __tablename__ = "unit_identifiers"
+    value: Mapped[str] = mapped_column(String(120), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class HubCertificate(HubBase):
+    """A sanitization certificate as announced by its certificate.issued event."""
+
+    __tablename__ = "certificates"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    unit_uid: Mapped[str | None] = mapped_column(String(32))
+    serial: Mapped[str | None] = mapped_column(String(120), index=True)
+    sanitized: Mapped[bool | None] = mapped_column(Boolean)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HubBlob(HubBase):
+    """A content-addressed file; complete only once every byte arrived and the sha256 matched."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    station_id: Mapped[str | None] = mapped_column(String(64))  # first uploader, for audit
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HubBlobChunk(HubBase):
+    """Blob bytes in upload order; a resumed upload appends after the last stored chunk."""
+
+    __tablename__ = "blob_chunks"
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HubConfigDocument(HubBase):
+    """One published version of a grading matrix, disposition rules, label layout or operator list."""
+
+    __tablename__ = "config_documents"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class HubIncident(HubBase):
+    """A chain problem seen on arrival (gap, fork, altered event): reported, never silently accepted."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # gap | fork | altered | invalid
+    seq: Mapped[int] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,138 @@
+"""The hub's wire format (pydantic), which is also its published OpenAPI schema.
+
+Strings refuse NUL characters and floats must be finite: PostgreSQL text and jsonb
+cannot hold them, and a request the database would refuse must be a 422, never a 500.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+HEX64 = r"^[0-9a-f]{64}$"
+MAX_BATCH = 5000
+_MAX_DEPTH = 32
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00\s]+$")]
+ShortText = Annotated[str, StringConstraints(max_length=120, pattern=r"^[^\x00]*$")]
+Hex64 = Annotated[str, StringConstraints(pattern=HEX64)]
+
+
+def check_json(value: Any, depth: int = 0) -> None:
+    """Reject what jsonb cannot store: NUL in strings, NaN/Infinity, absurd nesting."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("payload is nested too deeply")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("payload strings may not contain NUL characters")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("payload numbers must be finite")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_json(k, depth + 1)
+            check_json(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            check_json(v, depth + 1)
+
+
+class EventIn(BaseModel):
+    """One event exactly as the station hashed it, plus its chain links."""
+
+    seq: int = Field(ge=1, le=2**62)
+    station: Name
+    unit: Annotated[str, StringConstraints(max_length=32, pattern=r"^[^\x00]*$")] | None = None
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_.]+$")]
+    payload: dict[str, Any]
+    operator: ShortText | None = None
+    operator_id: int | None = Field(default=None, ge=-(2**62), le=2**62)
+    at: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")]
+    prev_hash: Hex64
+    hash: Hex64
+
+    @field_validator("payload")
+    @classmethod
+    def _payload_storable(cls, v: dict[str, Any]) -> dict[str, Any]:
+        check_json(v)
+        return v
+
+    def body(self) -> dict[str, Any]:
+        """The hashed body, field for field as station.events builds it."""
+        return {
+            "seq": self.seq, "station": self.station, "unit": self.unit, "kind": self.kind,
+            "payload": self.payload, "operator": self.operator, "operator_id": self.operator_id, "at": self.at,
+        }
+
+
+class EventBatch(BaseModel):
+    station: Name
+    events: list[EventIn] = Field(max_length=MAX_BATCH)
+
+
+Status = Literal["accepted", "repeat", "gap", "fork", "altered", "invalid"]
+
+
+class EventResult(BaseModel):
+    seq: int
+    status: Status
+    detail: str | None = None
+
+
+class BatchReply(BaseModel):
+    """Per-event outcome. accepted and repeat both mean 'the hub has it': the station marks it sent."""
+
+    station: str
+    head_seq: int
+    head_hash: str
+    expected_seq: int  # the next event the hub can attach; after a gap, send from here
+    hub_time: str
+    clock_skew_s: float | None
+    results: list[EventResult]
+
+
+class StationInfo(BaseModel):
+    station: str
+    head_seq: int
+    head_hash: str
+    hub_time: str
+    clock_skew_s: float | None
+
+
+class BlobState(BaseModel):
+    sha256: str
+    size: int
+    received: int
+    complete: bool
+
+
+class BlobQuery(BaseModel):
+    sha256: list[Hex64] = Field(max_length=MAX_BATCH)
+
+
+class BlobQueryReply(BaseModel):
+    blobs: list[BlobState]  # only the ones the hub knows (complete or partial)
+
+
+class ConfigEntry(BaseModel):
+    kind: str
+    name: str
+    version: int
+    sha256: str
+    published_at: str
+
+
+class ConfigIndex(BaseModel):
+    documents: list[ConfigEntry]
+
+
+class ConfigDocument(ConfigEntry):
+    body: str
+
+
+class Health(BaseModel):
+    ok: bool
+    hub_time: str
+    schema_revision: str | None

@@ -1,0 +1,157 @@
+"""One sync pass: pull configuration, send pending events in chain order, then blobs.
+
+`run_once` never raises for hub or network trouble: it reports. Events are marked sent
+only once the hub said it holds them (accepted, or a repeat of what it holds), so a
+connection cut at any moment loses nothing and duplicates nothing. When the hub asks
+for an older stretch (a gap: it lost or never got earlier events), the pass sends the
+chain again from there; repeats cost little and the hub stores each event once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from station.context import StationContext
+from station.sync import blobs, configpull, outbox, state
+from station.sync.client import HubClient, HubError, HubRefused, HubUnreachable
+
+log = logging.getLogger(__name__)
+OK_STATUSES = ("accepted", "repeat")
+BLOB_QUERY = 200
+
+
+@dataclass
+class SyncReport:
+    enabled: bool = True
+    online: bool = False
+    events_sent: int = 0  # newly stored by the hub
+    events_repeat: int = 0  # the hub already had them
+    blobs_sent: int = 0
+    blobs_skipped: int = 0  # the hub already had them
+    bytes_sent: int = 0
+    config_applied: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    clock_skew_s: float | None = None
+    state: str = state.OFFLINE
+
+    @property
+    def ok(self) -> bool:
+        return self.enabled and self.online and not self.errors
+
+
+class ChainRefused(HubError):
+    """The hub refused an event as a fork, altered or invalid: a supervisor must look."""
+
+
+def run_once(ctx: StationContext, *, client: HubClient | None = None,
+             should_stop: Callable[[], bool] = lambda: False, blob_chunk: int = blobs.CHUNK) -> SyncReport:
+    """Drain everything that is due now. Safe to call from any thread; one pass at a time per station."""
+    if not ctx.config["sync.hub_url"]:
+        return SyncReport(enabled=False, state=state.OFF)
+    report = SyncReport()
+    own = client is None
+    try:
+        if client is None:
+            client = HubClient.from_config(ctx.config)
+        _pass(ctx, client, report, should_stop, blob_chunk)
+        report.state = state.ONLINE
+    except HubRefused as exc:
+        report.online, report.state = False, state.REFUSED
+        report.errors.append(str(exc))
+    except HubUnreachable as exc:
+        report.online, report.state = False, state.OFFLINE
+        report.errors.append(str(exc))
+    except HubError as exc:  # the hub answered, but refused something: it is online
+        report.online, report.state = True, state.ONLINE
+        report.errors.append(str(exc))
+    finally:
+        if own and client is not None:
+            client.close()
+    if report.errors:
+        log.warning("sync: %s", report.errors[0])
+    state.record(ctx.store, report.state, report.errors[0] if report.errors else None, report.clock_skew_s)
+    return report
+
+
+def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_stop: Callable[[], bool],
+          blob_chunk: int) -> None:
+    pulled = configpull.pull(ctx, client)
+    report.online = True
+    report.config_applied += pulled.applied
+    report.errors += pulled.rejected
+    send_events(ctx, client, report, should_stop)
+    send_blobs(ctx, client, report, should_stop, blob_chunk)
+
+
+def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
+                should_stop: Callable[[], bool]) -> None:
+    limit = max(1, int(ctx.config["sync.batch_size"]))
+    resend_from: int | None = None
+    stalled = 0
+    while not should_stop():
+        batch = outbox.events_from(ctx.store, resend_from, limit) if resend_from else \
+            outbox.pending_events(ctx.store, limit)
+        if not batch:
+            return
+        reply = client.post_events(ctx.station_id, [outbox.wire(e) for e in batch])
+        report.clock_skew_s = reply.get("clock_skew_s")
+        by_seq = {e.seq: e for e in batch}
+        done = [r for r in reply["results"] if r["status"] in OK_STATUSES]
+        outbox.mark_events_sent(ctx.store, [by_seq[r["seq"]].id for r in done if r["seq"] in by_seq])
+        report.events_sent += sum(1 for r in done if r["status"] == "accepted")
+        report.events_repeat += sum(1 for r in done if r["status"] == "repeat")
+        problems = [r for r in reply["results"] if r["status"] not in OK_STATUSES]
+        if not problems:
+            if resend_from is not None:
+                resend_from = batch[-1].seq + 1
+            stalled = 0
+            continue
+        first = min(problems, key=lambda r: r["seq"])
+        if first["status"] == "gap":
+            expected = int(reply["expected_seq"])
+            stalled = stalled + 1 if not done else 0
+            if stalled > 2 or expected < 1:
+                raise ChainRefused(f"The hub keeps asking for event #{expected}; sync of events stopped.")
+            log.info("sync: the hub holds events up to #%d; sending again from there", expected - 1)
+            resend_from = expected
+            continue
+        event = by_seq.get(first["seq"])
+        sentence = (f"The hub refused event #{first['seq']} ({first['status']}): {first.get('detail')}. "
+                    "Events are held back until a supervisor checks this station's chain ('station db check').")
+        if event is not None:
+            outbox.note_event_error(ctx.store, event.id, sentence)
+        raise ChainRefused(sentence)
+
+
+def send_blobs(ctx: StationContext, client: HubClient, report: SyncReport, should_stop: Callable[[], bool],
+               chunk: int) -> None:
+    failed: set[int] = set()
+    while not should_stop():
+        due = [(i, sha) for i, sha in outbox.due_blobs(ctx.store, BLOB_QUERY + len(failed)) if i not in failed]
+        if not due:
+            return
+        known = client.blob_states(sorted({sha for _, sha in due}))
+        sent: list[int] = []
+        try:
+            for outbox_id, sha in due:
+                if should_stop():
+                    return
+                try:
+                    up = blobs.upload(client, ctx.data, sha, known.get(sha), chunk)
+                except blobs.BlobProblem as exc:
+                    failed.add(outbox_id)
+                    report.errors.append(str(exc))
+                    outbox.defer_blob(ctx.store, outbox_id, str(exc))
+                    continue
+                known[sha] = {"sha256": sha, "size": up.size, "received": up.size, "complete": True}
+                sent.append(outbox_id)
+                report.bytes_sent += up.sent
+                report.blobs_skipped += up.skipped
+                report.blobs_sent += not up.skipped
+                if len(sent) >= 50:  # settle in groups: fewer fsyncs, little to redo after a cut
+                    outbox.mark_blobs_sent(ctx.store, sent)
+                    sent = []
+        finally:
+            outbox.mark_blobs_sent(ctx.store, sent)  # what reached the hub, even if the next one failed

@@ -1,0 +1,119 @@
+"""Test and benchmark data for sync: station events and photo blobs, written quickly.
+
+Events are built exactly as station.events.append builds them (same body, same hash,
+same outbox row), but inserted in bulk; tests check the result with verify_store_chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select
+
+from station import clock, events
+from station.context import StationContext
+from station.models import Event, Outbox
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_events(ctx: StationContext, n: int, *, kind: str = "unit.scanned", unit_uid: str | None = None,
+               payload: Callable[[int], dict[str, Any]] | None = None, sync: bool = True) -> list[int]:
+    """Append n events to the station's chain in one transaction; returns their seqs."""
+    with ctx.store.session() as s:
+        last = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+        seq, prev = (last[0], last[1]) if last else (0, events.GENESIS)
+        next_id = (s.execute(select(func.max(Event.id))).scalar() or 0) + 1
+        rows, outbox, seqs = [], [], []
+        for i in range(n):
+            seq += 1
+            body = payload(i) if payload else {"i": i, "scan": f"SN{seq:08d}"}
+            ev = Event(id=next_id + i, seq=seq, station_id=ctx.station_id, unit_id=None, unit_uid=unit_uid,
+                       kind=kind, payload=events.canonical(body), operator_id=None, operator_name="Tess",
+                       created_at=clock.iso(), prev_hash=prev, hash="")
+            ev.hash = events.event_hash(prev, events._body(ev))
+            prev = ev.hash
+            rows.append({c: getattr(ev, c) for c in ("id", "seq", "station_id", "unit_id", "unit_uid", "kind",
+                                                      "payload", "operator_id", "operator_name", "created_at",
+                                                      "prev_hash", "hash")})
+            outbox.append({"kind": "event", "ref": str(ev.id), "created_at": ev.created_at, "attempts": 0})
+            seqs.append(seq)
+        if rows:
+            s.execute(insert(Event), rows)
+            if sync:
+                s.execute(insert(Outbox), outbox)
+    return seqs
+
+
+def add_photos(ctx: StationContext, n: int, size: int, seed: int = 0) -> list[str]:
+    """n distinct incompressible 'photos' stored as blobs/<ab>/<sha>.jpg and queued for upload."""
+    shas = []
+    with ctx.store.session() as s:
+        for i in range(n):
+            content = hashlib.sha256(f"{seed}:{i}".encode()).digest() + os.urandom(max(0, size - 32))
+            sha = hashlib.sha256(content).hexdigest()
+            path = ctx.data.blobs / sha[:2] / f"{sha}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            events.enqueue_blob(s, sha)
+            shas.append(sha)
+    return shas
+
+
+def write_station_config(data_dir: Path, station_id: str, hub_url: str, token: str, **extra: Any) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lines = ["[station]", f'id = "{station_id}"', "[sync]", f'hub_url = "{hub_url}"', f'token = "{token}"']
+    for key, value in extra.items():  # more [sync] settings
+        lines.append(f"{key} = {json.dumps(value)}")
+    (data_dir / "station.toml").write_text("\n".join(lines) + "\n")
+
+
+class HubProcess:
+    """`station hub serve` as a real process: started, killed -9, restarted on the same port."""
+
+    def __init__(self, database_url: str, port: int, data_dir: Path) -> None:
+        self.database_url, self.port, self.data_dir = database_url, port, data_dir
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self, timeout: float = 60.0) -> HubProcess:
+        env = {**os.environ, "STATION_HUB_DATABASE_URL": self.database_url, "PYTHONPATH": str(ROOT)}
+        log = open(self.data_dir / "hub.log", "ab")  # noqa: SIM115 - kept open by the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "station", "--data-dir", str(self.data_dir), "hub", "serve",
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.proc.returncode}: {(self.data_dir / 'hub.log').read_text()}")
+            try:
+                if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("hub did not become ready")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
