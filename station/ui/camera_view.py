@@ -55,13 +55,16 @@ class PreviewLabel(QLabel):
     def _tick(self) -> None:
         if self.session is None:
             return
-        n, frame = self.session.latest()
+        self.session.preview_size = (self.width(), self.height())  # the capture thread scales for us
+        n, frame = self.session.latest_preview()
         if frame is None or n == self._last:
             return
         t0 = time.perf_counter()
         self._last = n
-        image = to_qimage(frame)
-        self.setPixmap(QPixmap.fromImage(image).scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                       Qt.TransformationMode.FastTransformation))
+        pixmap = QPixmap.fromImage(to_qimage(frame))
+        if pixmap.width() > self.width() or pixmap.height() > self.height():
+            pixmap = pixmap.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                   Qt.TransformationMode.FastTransformation)
+        self.setPixmap(pixmap)
         self.frames_shown += 1
         self.paint_seconds += time.perf_counter() - t0

@@ -42,6 +42,8 @@ class CameraSession:
         self._lock = threading.Lock()
         self._frame: np.ndarray | None = None
         self._previous: np.ndarray | None = None
+        self._preview: np.ndarray | None = None
+        self.preview_size: tuple[int, int] | None = None  # (w, h) the UI shows; scaled here, off its thread
         self._frame_no = 0
         self._state = "opening"
         self._stop = threading.Event()
@@ -61,6 +63,11 @@ class CameraSession:
         """(frame number, frame). The same array object is never written again after it is handed out."""
         with self._lock:
             return self._frame_no, self._frame
+
+    def latest_preview(self) -> tuple[int, np.ndarray | None]:
+        """(frame number, the frame scaled to fit preview_size), or the full frame when no size is set."""
+        with self._lock:
+            return self._frame_no, self._preview if self._preview is not None else self._frame
 
     def latest_pair(self) -> tuple[int, np.ndarray | None, np.ndarray | None]:
         """(frame number, frame, the frame before it): the frozen-camera check compares the two."""
@@ -104,6 +111,16 @@ class CameraSession:
             cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         return cap
 
+    def _scaled(self, frame: np.ndarray) -> np.ndarray | None:
+        size = self.preview_size
+        if not size:
+            return None
+        h, w = frame.shape[:2]
+        scale = min(size[0] / w, size[1] / h, 1.0)
+        if scale >= 1.0:
+            return frame
+        return cv2.resize(frame, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+
     def _run(self) -> None:
         cap: cv2.VideoCapture | None = None
         while not self._stop.is_set():
@@ -125,9 +142,11 @@ class CameraSession:
                     continue  # end of the file: reopen it, which also notices it was removed
                 self._set_state("unplugged")
                 continue
+            preview = self._scaled(frame)
             with self._lock:
                 self._previous = self._frame
                 self._frame = frame
+                self._preview = preview
                 self._frame_no += 1
             if period:
                 self._stop.wait(max(0.0, period - (time.monotonic() - t0)))
