@@ -17,13 +17,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
 
-from station import units  # noqa: E402
-from station.devices.sim.camera import write_demo_video  # noqa: E402
-from station.ui.app import create_window  # noqa: E402
-from station.ui.panels.photos import PhotosPanel  # noqa: E402
+from station import units
+from station.devices.sim.camera import write_demo_video
+from station.ui.app import create_window
+from station.ui.panels.photos import PhotosPanel
 
 
 def main() -> None:
