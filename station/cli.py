@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 COMMAND_MODULES = (
     "station.commands.db",
+    "station.commands.drives",
+    "station.commands.wipe",
     "station.commands.config",
     "station.commands.label",
     "station.commands.grade",

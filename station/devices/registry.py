@@ -72,6 +72,22 @@ REAL.append(_scanner)
 SIMULATED.append(_sim_scanner)
 
 
+def _drives(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.drives import real_factory
+
+    return real_factory(config, data_dir)
+
+
+def _sim_drives(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.sim.drives import sim_factory
+
+    return sim_factory(config, data_dir)
+
+
+REAL.append(_drives)
+SIMULATED.append(_sim_drives)
+
+
 @dataclass
 class Devices:
     manager: DeviceManager

@@ -1,0 +1,104 @@
+"""The drive driver: every whole disk on the machine, each with the guard's verdict.
+
+A DeviceManager driver of kind "drive" built on station.erase.discover and guard.
+Refused drives are listed too, with the reason, so the technician sees why the system
+disk or a mounted stick is not offered. `monitor()` gives the kernel hot-plug monitor
+that tells the panel when to rescan.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.config import Config
+from station.devices.base import DeviceInfo
+from station.erase import discover, guard
+from station.erase.discover import Drive
+from station.erase.guard import Verdict
+from station.erase.hotplug import BlockMonitor, open_monitor
+from station.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DriveEntry:
+    drive: Drive
+    verdict: Verdict
+
+
+def size_text(n: int) -> str:
+    """Decimal units, as drives are sold: 500 GB, 2 TB, 64 MB."""
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
+    return f"{n} B"
+
+
+def device_info(entry: DriveEntry) -> DeviceInfo:
+    d, f = entry.drive, entry.drive.facts
+    return DeviceInfo(
+        kind="drive", id=d.identity, label=d.label, path=d.path, simulated=d.simulated,
+        details={"port": d.port, "bus": f.bus, "model": f.model, "serial": f.serial or d.identity,
+                 "size": size_text(f.size_bytes), "eligible": "yes" if entry.verdict.eligible else "no",
+                 "guard": entry.verdict.text, "name": d.name},
+    )
+
+
+class DriveSession:
+    """One attached drive, as found at the last scan; usable while it is still there and the same."""
+
+    def __init__(self, entry: DriveEntry) -> None:
+        self.entry = entry
+        self.info = device_info(entry)
+
+    @property
+    def drive(self) -> Drive:
+        return self.entry.drive
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.entry.verdict
+
+    def is_usable(self) -> bool:
+        return os.path.exists(self.drive.sys_path)
+
+    def close(self) -> None:
+        pass
+
+
+class DriveDriver:
+    kind = "drive"
+
+    def __init__(self, data_dir: Path, include: Callable[[Drive], bool] | None = None) -> None:
+        self.data_dir = data_dir
+        self.include = include  # tests narrow the machine's drives to their own loop devices
+        self._entries: dict[str, DriveEntry] = {}
+
+    def entries(self) -> list[DriveEntry]:
+        view = guard.SystemView.read(self.data_dir)
+        found = [d for d in discover.list_drives() if self.include is None or self.include(d)]
+        entries = [DriveEntry(d, guard.verdict(d, view)) for d in found]
+        self._entries = {e.drive.identity: e for e in entries}
+        return entries
+
+    def enumerate(self) -> list[DeviceInfo]:
+        return [device_info(e) for e in self.entries()]
+
+    def open(self, info: DeviceInfo) -> DriveSession:
+        entry = self._entries.get(info.id)
+        if entry is None:
+            raise DeviceError(f"{info.label} is not connected. Plug it in and try again.")
+        return DriveSession(entry)
+
+    def monitor(self) -> BlockMonitor | None:
+        return open_monitor()
+
+
+def real_factory(config: Config, data_dir: Path) -> DriveDriver:
+    return DriveDriver(data_dir)
