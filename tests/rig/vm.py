@@ -1,0 +1,276 @@
+"""A throwaway QEMU VM with a scratch disk on each storage bus, driven through a 9p command agent.
+
+    with VM(boot, workdir, standard_disks()) as vm:
+        res = vm.run("nvme id-ctrl -o json /dev/nvme0", timeout=30)
+
+The guest runs Debian's kernel from /boot, chroots into the host root (read-only 9p) and runs
+the host's own tools and .venv. Every step has a timeout and the VM is always killed on stop(),
+on an exception, and (PR_SET_PDEATHSIG) if the test process itself dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import itertools
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.rig import guest_init
+from tests.rig.disks import Disk
+from tests.rig.initramfs import INSTALL_HINT, BootFiles, RigError
+
+KVM_GET_API_VERSION = 0xAE00
+KVM_CREATE_VM = 0xAE01
+BOOT_TIMEOUT = {"kvm": 60.0, "tcg": 150.0}
+STOP_GRACE = 5.0
+_PR_SET_PDEATHSIG = 1
+
+
+def kvm_usable() -> bool:
+    """True when /dev/kvm opens and really creates a VM (a device node alone proves nothing)."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if fcntl.ioctl(fd, KVM_GET_API_VERSION, 0) != 12:
+            return False
+        vm_fd = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
+        os.close(vm_fd)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def probe_kvm(boot: BootFiles, workdir: Path, timeout: float = 15.0) -> str:
+    """Boot the guest kernel under KVM to the first line of its init, then power off.
+
+    Returns "" when KVM works, else why not. /dev/kvm can open and create a VM yet fail to run
+    a guest (nested virtualization with a partial CPU model hangs or dies on an MSR), so only a
+    real boot proves it.
+    """
+    if not kvm_usable():
+        return "/dev/kvm is absent or cannot create a VM"
+    workdir.mkdir(parents=True, exist_ok=True)
+    console = workdir / "kvm-probe.log"
+    argv = [qemu_binary(), "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults",
+            "-no-user-config", "-display", "none", "-no-reboot", "-kernel", str(boot.kernel),
+            "-initrd", str(boot.initramfs), "-append", "console=ttyS0 panic=-1 quiet rdinit=/init rig.probe",
+            "-serial", f"file:{console}"]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=_die_with_parent)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return f"a KVM guest did not reach its init within {timeout:.0f} s"
+    if "probe done" in console.read_text(errors="replace"):
+        return ""
+    last = out.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+    return f"a KVM guest failed to boot: {last[0]}"
+
+
+def choose_accel(boot: BootFiles, workdir: Path) -> tuple[str, str]:
+    """("kvm" | "tcg", why). STATION_RIG_ACCEL=kvm|tcg forces the choice without probing."""
+    forced = os.environ.get("STATION_RIG_ACCEL", "").strip().lower()
+    if forced in ("kvm", "tcg"):
+        return forced, "forced by STATION_RIG_ACCEL"
+    why_not = probe_kvm(boot, workdir)
+    return ("tcg", why_not) if why_not else ("kvm", "KVM boots the guest")
+
+
+def qemu_binary() -> str:
+    path = shutil.which("qemu-system-x86_64")
+    if not path:
+        raise RigError(f"qemu-system-x86_64 is missing; {INSTALL_HINT} (package qemu-system-x86)")
+    return path
+
+
+@dataclass
+class GuestResult:
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def check(self) -> GuestResult:
+        if self.returncode != 0:
+            raise AssertionError(f"guest command failed ({self.returncode}): {self.command}\n"
+                                 f"--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-4000:]}")
+        return self
+
+
+@dataclass
+class VM:
+    boot: BootFiles
+    workdir: Path
+    disks: list[Disk]
+    memory_mb: int = 1024
+    cpus: int = 2
+    accel: str = "tcg"
+    udev: bool = True
+    boot_seconds: float = 0.0
+    _proc: subprocess.Popen[bytes] | None = None
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def share(self) -> Path:
+        """The host side of the writable export; the guest sees it at guest_init.GUEST_SHARE."""
+        return self.workdir / "share"
+
+    @property
+    def console_log(self) -> Path:
+        return self.workdir / "console.log"
+
+    def guest_path(self, host_path: Path) -> str:
+        return f"{guest_init.GUEST_SHARE}/{host_path.relative_to(self.share)}"
+
+    def disk(self, name: str) -> Disk:
+        for d in self.disks:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def start(self, timeout: float | None = None) -> VM:
+        qemu = qemu_binary()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.share.exists():
+            shutil.rmtree(self.share)
+        (self.share / "cmd").mkdir(parents=True)
+        (self.share / "out").mkdir()
+        shutil.copy2(Path(__file__).with_name(guest_init.AGENT_NAME), self.share / guest_init.AGENT_NAME)
+        if self.udev:
+            (self.share / "udev.on").write_text("1\n")
+        for d in self.disks:
+            d.create(self.workdir / "disks")
+        argv = [qemu, *self.qemu_args()]
+        (self.workdir / "qemu.argv").write_text(shlex.join(argv) + "\n")
+        started = time.monotonic()
+        with (self.workdir / "qemu.log").open("wb") as log:
+            self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True, preexec_fn=_die_with_parent)
+        try:
+            self._wait_ready(timeout if timeout is not None else BOOT_TIMEOUT[self.accel])
+        except BaseException:
+            self.stop()
+            raise
+        self.boot_seconds = time.monotonic() - started
+        return self
+
+    def qemu_args(self) -> list[str]:
+        cpu = "host" if self.accel == "kvm" else "max"
+        args = [
+            "-machine", f"q35,accel={self.accel}", "-cpu", cpu, "-smp", str(self.cpus), "-m", str(self.memory_mb),
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-kernel", str(self.boot.kernel), "-initrd", str(self.boot.initramfs),
+            "-append", "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init",
+            "-serial", f"file:{self.console_log}",
+            "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
+            "-virtfs", f"local,path={self.share},mount_tag=rig,security_model=none,multidevs=remap",
+        ]
+        buses = {d.bus for d in self.disks}
+        if "ata" in buses:
+            args += ["-device", "ahci,id=ahci0"]
+        if "scsi" in buses:
+            args += ["-device", "virtio-scsi-pci,id=scsi0"]
+        if "usb" in buses:
+            args += ["-device", "qemu-xhci,id=xhci0"]
+        ata_port = itertools.count()
+        for d in self.disks:
+            args += d.qemu_args(ata_port)
+        return args
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        ready = self.share / "ready"
+        while time.monotonic() < deadline:
+            if ready.exists():
+                return
+            if self._proc is not None and self._proc.poll() is not None:
+                raise RigError(f"the VM exited during boot (status {self._proc.returncode}).\n{self.diagnostics()}")
+            time.sleep(0.1)
+        raise RigError(f"the VM did not become ready within {timeout:.0f} s ({self.accel}).\n{self.diagnostics()}")
+
+    def diagnostics(self, lines: int = 40) -> str:
+        parts = []
+        for name, path in (("qemu", self.workdir / "qemu.log"), ("console", self.console_log)):
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {name} ({path})\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        """Kill the VM. There is nothing in the guest worth a clean shutdown: its root is read-only."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(STOP_GRACE)
+
+    def __enter__(self) -> VM:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- commands --------------------------------------------------------------------------------------------
+    def run(self, command: str, timeout: float = 120.0, env: dict[str, str] | None = None,
+            cwd: str = "/tmp") -> GuestResult:
+        """Run a shell command in the guest (as root, in the chrooted host root) and return its outputs.
+
+        The guest kills the command after `timeout` seconds (exit 124, like coreutils `timeout`);
+        the host gives up a little later if the guest itself stops answering.
+        """
+        if not self.alive():
+            raise RigError(f"the VM is not running.\n{self.diagnostics()}")
+        n = next(self._ids)
+        cmd_dir, out_dir = self.share / "cmd", self.share / "out"
+        spec = {"command": command, "timeout": timeout, "cwd": cwd, "env": env or {}}
+        tmp = cmd_dir / f"{n}.tmp"
+        tmp.write_text(json.dumps(spec))
+        started = time.monotonic()
+        tmp.rename(cmd_dir / f"{n}.json")
+        rc_file = out_dir / f"{n}.rc"
+        deadline = started + timeout + 30.0
+        while not rc_file.exists():
+            if not self.alive():
+                raise RigError(f"the VM died while running: {command}\n{self.diagnostics()}")
+            if time.monotonic() > deadline:
+                raise RigError(f"the guest did not answer within {timeout:.0f} s for: {command}\n{self.diagnostics()}")
+            time.sleep(0.02)
+        seconds = time.monotonic() - started
+        return GuestResult(command=command, returncode=int(rc_file.read_text().strip() or "-1"),
+                           stdout=(out_dir / f"{n}.out").read_text(errors="replace"),
+                           stderr=(out_dir / f"{n}.err").read_text(errors="replace"), seconds=seconds)
+
+    def check(self, command: str, timeout: float = 120.0, env: dict[str, str] | None = None) -> str:
+        return self.run(command, timeout=timeout, env=env).check().stdout
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: the kernel kills QEMU if the test process dies first.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
