@@ -177,17 +177,21 @@ def _element(text: str, path: Path, line: int, item: Any, width: float, height: 
         if key not in item:
             raise ConfigError(f"{where}: the {kind} element needs '{key}'.")
     el = Element(line=line, **values)
+
+    def at(key: str) -> str:
+        return f"{path}:{_key_line(text, line, key)}" if line and key in item else where
+
     if el.w <= 0 or el.h <= 0 or el.x < 0 or el.y < 0 or el.x + el.w > width + 0.01 or el.y + el.h > height + 0.01:
         raise ConfigError(f"{where}: the {kind} element ({el.x}, {el.y}, {el.w} x {el.h} mm) is off the label "
                           f"(usable area {width:.2f} x {height} mm).")
     if el.font not in FONTS:
-        raise ConfigError(f"{where}: font '{el.font}' is not one of {', '.join(FONTS)}.")
+        raise ConfigError(f"{at('font')}: font '{el.font}' is not one of {', '.join(FONTS)}.")
     if el.align not in ("left", "center", "right"):
-        raise ConfigError(f"{where}: align must be left, center or right, not '{el.align}'.")
+        raise ConfigError(f"{at('align')}: align must be left, center or right, not '{el.align}'.")
     if el.error not in ("l", "m", "q", "h"):
-        raise ConfigError(f"{where}: QR error level must be l, m, q or h, not '{el.error}'.")
+        raise ConfigError(f"{at('error')}: QR error level must be l, m, q or h, not '{el.error}'.")
     if kind != "box":
-        used |= _template_fields(where, el.text)
+        used |= _template_fields(at("data" if "data" in item else "text"), el.text)
     return el
 
 

@@ -19,7 +19,7 @@ from station.labels import symbols
 from station.labels.layout import Element, Layout
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-WHITE, BLACK = 1, 0
+WHITE, BLACK = 255, 0  # mode-1 pixel values; 1 would read as white but not invert to black
 MIN_TEXT_DOTS = 7  # below this a monochrome glyph is unreadable
 
 

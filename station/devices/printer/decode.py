@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 GS_V0 = b"\x1dv0"
 DLE_EOT = b"\x10\x04"
@@ -19,12 +19,12 @@ DLE_EOT = b"\x10\x04"
 def raster_image(width_bytes: int, height: int, data: bytes) -> Image.Image:
     """GS v 0 / ^GFA bits (1 = printed dot) as a mode-1 image (0 = black)."""
     img = Image.frombytes("1", (width_bytes * 8, height), bytes(data))
-    return ImageChops.invert(img)
+    return img.convert("L").point(lambda v: 0 if v else 255).convert("1", dither=Image.Dither.NONE)
 
 
 def stack(images: list[Image.Image]) -> Image.Image:
     width = max(i.width for i in images)
-    out = Image.new("1", (width, sum(i.height for i in images)), 1)
+    out = Image.new("1", (width, sum(i.height for i in images)), 255)
     y = 0
     for im in images:
         out.paste(im, (0, y))

@@ -184,7 +184,12 @@ class EscposBackendTransport(Transport):
 
     def _read(self, size: int) -> bytes:
         try:
-            data = bytes(self.dev._read())
+            if self.spec.scheme == "serial":  # pyserial's read(16) would wait out the timeout for 1 byte
+                ser = self.dev.device
+                data = bytes(ser.read(1))
+                data += bytes(ser.read(ser.in_waiting)) if data and ser.in_waiting else b""
+            else:
+                data = bytes(self.dev._read())
         except OSError as exc:
             raise socket_error(self.spec, exc, self.timeout, connecting=False) from exc
         except Exception as exc:

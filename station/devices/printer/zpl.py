@@ -8,7 +8,7 @@ shrinks about tenfold and goes out in a fraction of the time.
 
 from __future__ import annotations
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 HOST_STATUS = b"~HS"
 HOST_IDENTIFY = b"~HI"
@@ -50,7 +50,8 @@ def _compress_row(row: str) -> str:
 
 def gfa(img: Image.Image) -> str:
     """`^GFA,total,total,row_bytes,data` for a mode-1 bitmap (black = printed dot)."""
-    bits = ImageChops.invert(img.convert("1")).tobytes()  # ZPL: 1 = dot; PIL mode 1: 0 = black
+    # ZPL: bit 1 = dot; PIL mode 1: 0 = black. Invert through 'L' so any non-zero pixel counts as white.
+    bits = img.convert("L").point(lambda v: 0 if v else 255).convert("1", dither=Image.Dither.NONE).tobytes()
     row_bytes = (img.width + 7) // 8
     rows, prev = [], None
     for r in range(img.height):
