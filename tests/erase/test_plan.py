@@ -1,0 +1,137 @@
+"""The planner's preference order, refusals and rationale (pure: facts in, plan out)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from station.erase import profiles
+from station.erase.facts import DriveFacts
+from station.erase.plan import Plan, Refusal, plan_for
+
+
+def _plan(facts: DriveFacts, level: str = "purge", profs: list[profiles.Profile] | None = None) -> Plan:
+    result = plan_for(facts, level, profs)
+    assert isinstance(result, Plan), getattr(result, "reason", result)
+    return result
+
+
+def _refusal(facts: DriveFacts, level: str = "purge") -> Refusal:
+    result = plan_for(facts, level)
+    assert isinstance(result, Refusal), result
+    return result
+
+
+NVME = dict(bus="nvme", model="N", format_supported=True)
+SSD = dict(bus="ata", model="S", rotational=False, security_supported=True, security_enabled=False)
+HDD = dict(bus="ata", model="H", rotational=True, security_supported=True, security_enabled=False,
+           security_frozen=False)
+
+
+def test_nvme_sanitize_crypto_is_purge_then_verify() -> None:
+    p = _plan(DriveFacts(**NVME, sanitize_supported=True, sanitize_crypto=True, sanitize_block=True))
+    assert (p.method, p.method_type, p.technique) == ("nvme-sanitize-crypto", "Purge", "crypto erase")
+    actions = [s.action for s in p.steps]
+    assert actions == ["seed-markers", "erase", "check-markers", "verify"]
+    assert "NVMe" in p.rationale[0] or "NVME" in p.rationale[0]
+    assert any("800-88" in r for r in p.rationale) and any("IEEE 2883" in r for r in p.rationale)
+
+
+@pytest.mark.parametrize("caps,method", [
+    (dict(sanitize_block=True, sanitize_overwrite=True), "nvme-sanitize-block"),
+    (dict(sanitize_overwrite=True), "nvme-sanitize-overwrite"),
+    (dict(sanitize_supported=False, format_crypto_supported=True), "nvme-format-crypto"),
+    (dict(sanitize_supported=False, format_crypto_supported=False), "nvme-format-user-data"),
+    (dict(), "nvme-format-user-data"),  # SANICAP unknown (smartctl text): Format from OACS
+])
+def test_nvme_preference(caps: dict[str, bool], method: str) -> None:
+    assert _plan(DriveFacts(**NVME, **caps)).method == method
+
+
+def test_ata_security_erase_on_flash_is_only_clear() -> None:
+    r = _refusal(DriveFacts(**SSD, sanitize_supported=False, enhanced_erase_supported=True))
+    assert "ATA SECURITY ERASE on flash is only Clear per 800-88 r1" in r.reason
+    assert any("clear" in a for a in r.alternatives)
+    clear = _plan(DriveFacts(**SSD, sanitize_supported=False), "clear")
+    assert clear.method == "overwrite" and clear.method_type == "Clear"
+    assert any("not Purge" in w for w in clear.warnings)
+
+
+def test_ata_sanitize_preferred_over_security_erase_and_crypto_first() -> None:
+    p = _plan(DriveFacts(**SSD, sanitize_supported=True, sanitize_block=True, sanitize_crypto=True))
+    assert p.method == "ata-sanitize-crypto"
+    hdd = _plan(DriveFacts(**HDD, sanitize_supported=True, sanitize_overwrite=True, enhanced_erase_supported=True))
+    assert hdd.method == "ata-sanitize-overwrite" and hdd.expected_pattern == "zero"
+
+
+def test_hdd_enhanced_security_erase_sets_a_recorded_password_and_unfreezes() -> None:
+    p = _plan(DriveFacts(**{**HDD, "security_frozen": True}, sanitize_supported=False, enhanced_erase_supported=True))
+    assert p.method == "ata-security-erase-enhanced"
+    actions = [s.action for s in p.steps]
+    assert actions.index("unfreeze") < actions.index("set-password") < actions.index("erase")
+    assert "rtcwake" in p.steps[0].summary
+
+
+def test_hdd_security_erase_blocked_by_expired_count_or_foreign_password() -> None:
+    r = _refusal(DriveFacts(**{**HDD, "security_count_expired": True}, sanitize_supported=False))
+    assert "power-cycle" in r.reason
+    r = _refusal(DriveFacts(**{**HDD, "security_enabled": True}, sanitize_supported=False))
+    assert "password is already set" in r.reason
+
+
+def test_usb_bridge_without_passthrough() -> None:
+    facts = DriveFacts(bus="usb", model="U", rotational=True, passthrough=False)
+    r = _refusal(facts)
+    assert r.reason == "USB bridge blocks ATA passthrough: Purge impossible; Clear by overwrite"
+    clear = _plan(facts, "clear")
+    assert clear.method == "overwrite" and "NOT erased" in clear.hidden_area
+
+
+def test_usb_bridge_with_passthrough_uses_ata_commands() -> None:
+    p = _plan(DriveFacts(bus="usb", passthrough=True, model="U", rotational=True, security_supported=True,
+                         security_enabled=False, sanitize_supported=False))
+    assert p.method == "ata-security-erase"
+
+
+def test_locked_drive_and_running_sanitize_are_refused_with_the_way_out() -> None:
+    assert "recorded password" in _refusal(DriveFacts(**HDD, security_locked=True)).reason
+    r = _refusal(DriveFacts(bus="nvme", sanitize_in_progress=True, sanitize_progress_percent=35.5))
+    assert "35.5%" in r.reason and "in progress" in r.reason
+
+
+def test_hpa_is_reset_before_the_erase_and_said_so() -> None:
+    p = _plan(DriveFacts(**HDD, hpa_supported=True, hpa_enabled=True, native_max_sectors=1000,
+                         current_max_sectors=900, dco_supported=True), "clear")
+    assert [s.action for s in p.steps][:2] == ["hpa-reset", "dco-restore"]
+    assert "100 hidden sectors" in p.steps[0].summary
+    assert "reset before the erase" in p.hidden_area
+
+
+def test_unknown_interface() -> None:
+    r = _refusal(DriveFacts(model="?"))
+    assert "interface is not stated" in r.reason
+    assert _plan(DriveFacts(model="?"), "clear").method == "overwrite"
+
+
+def test_profile_removes_a_method_the_drive_reports_but_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "broken-crypto.toml").write_text(
+        'schema = 1\nid = "broken-crypto"\nversion = 3\nkind = "drive"\n[match]\nmodel = "^S$"\n'
+        '[quirks]\nreported_but_fail = ["ata-sanitize-crypto"]\n[timeouts]\n"ata-sanitize-block" = 1200\n'
+        '[test]\nmodel = "S"\nbus = "ata"\nexpect_purge = "ata-sanitize-block"\n')
+    profs = profiles.load_all(tmp_path)
+    p = _plan(DriveFacts(**SSD, sanitize_supported=True, sanitize_crypto=True, sanitize_block=True), profs=profs)
+    assert p.method == "ata-sanitize-block" and p.profiles == ["broken-crypto@3"]
+    assert any("reported but fails" in r for r in p.rationale)
+    assert next(s for s in p.steps if s.action == "erase").timeout_s == 1200
+
+
+def test_plans_and_refusals_serialise() -> None:
+    for result in (plan_for(DriveFacts(**NVME), "purge"), plan_for(DriveFacts(bus="usb"), "purge")):
+        doc = json.loads(json.dumps(result.to_dict()))
+        assert doc["kind"] in ("plan", "refusal")
+
+
+def test_unknown_level_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        plan_for(DriveFacts(), "destroy")
