@@ -1,17 +1,268 @@
-"""The Grade panel."""
+"""The Grade panel: the active matrix's questions, answered by number keys, with the grade live.
+
+Keys: 1-9 choose an option and move on · Enter takes the current or default answer and moves
+on, and saves after the last question · Backspace/Up go back · Ctrl+O override (reason needed)
+· Ctrl+R assign the proposed route · Ctrl+L lots. Command barcodes do the same:
+CMD:GRADE:3 (option 3), CMD:GRADE:B (the option grading this zone B), CMD:GRADE:SAVE / BACK /
+NEXT / OVERRIDE / ROUTE / LOTS.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
+
+from station import disposition, grading
+from station.grading import bench
+from station.grading.form import GradingForm
+from station.ui.grade_override import OverrideDialog
+from station.ui.grade_view import GradeSummary
+from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
+
+_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
 class GradePanel(Panel):
     title = "Grade"
-    topics = frozenset({"units"})
+    topics = frozenset({"units", "grades", "wipe"})
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = column(self)
         layout.addWidget(heading("Grade"))
-        layout.addWidget(hint("Grade the current unit from the active grading matrix."))
-        layout.addStretch(1)
+        layout.addWidget(hint("1-9 choose · Enter next / save · Backspace back · Ctrl+O override · "
+                              "Ctrl+R route · Ctrl+L lots"))
+        self.unit_line = QLabel("Scan a unit to grade it.")
+        self.unit_line.setObjectName("grade-unit")
+        layout.addWidget(self.unit_line)
+        body = QHBoxLayout()
+        self.questions = self._list("grade-questions")
+        body.addWidget(self.questions, 3)
+        middle = QVBoxLayout()
+        self.question = QLabel("")
+        self.question.setObjectName("grade-question")
+        self.question.setWordWrap(True)
+        self.question.setStyleSheet("font-size: 22px; font-weight: 600;")
+        self.help = QLabel("")
+        self.help.setWordWrap(True)
+        self.options = self._list("grade-options")
+        self.options.setStyleSheet("QListWidget { font-size: 18px; }")
+        middle.addWidget(self.question)
+        middle.addWidget(self.help)
+        middle.addWidget(self.options, 1)
+        body.addLayout(middle, 4)
+        self.summary = GradeSummary(self)
+        body.addWidget(self.summary, 3)
+        layout.addLayout(body, 1)
+        self.loaded: bench.UnitForGrading | None = None
+        self.form: GradingForm | None = None
+        self.dirty = False
+        self.saving = False
+        self.inputs = 0  # keys and commands taken since the unit was loaded (the "<= 10 inputs" goal)
+
+    @staticmethod
+    def _list(name: str) -> QListWidget:
+        w = QListWidget()
+        w.setObjectName(name)
+        w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the panel
+        return w
+
+    # -- loading --------------------------------------------------------------------------
+    def activated(self) -> None:
+        super().activated()
+        self.setFocus()
+
+    def refresh(self) -> None:
+        uid = self.unit_uid
+        if not uid:
+            self.loaded, self.form = None, None
+            self.unit_line.setText("Scan a unit to grade it.")
+            self._draw()
+            return
+        if self.dirty and self.loaded is not None and self.loaded.uid == uid:
+            return  # never throw away answers being given; the route preview updates after saving
+        Op(self, bench.load, self.ctx, uid).success(self._loaded).run()
+
+    def _loaded(self, u: bench.UnitForGrading) -> None:
+        if u.uid != self.unit_uid or (self.dirty and self.loaded is not None and self.loaded.uid == u.uid):
+            return
+        fresh = self.loaded is None or self.loaded.uid != u.uid
+        self.loaded = u
+        self.form = GradingForm(u.matrix, u.answers)
+        self.form.goto(self.form.first_unanswered())
+        if fresh:
+            self.inputs = 0
+        self.unit_line.setText(f"{u.title} · matrix {u.matrix.ref}")
+        self._draw()
+
+    # -- keys and commands ----------------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if ctrl and key in (Qt.Key.Key_O, Qt.Key.Key_R, Qt.Key.Key_L):
+            self.inputs += 1
+            {Qt.Key.Key_O: self.override, Qt.Key.Key_R: self.assign_route, Qt.Key.Key_L: self.open_lots}[key]()
+            return
+        if ctrl or mods & Qt.KeyboardModifier.AltModifier:
+            super().keyPressEvent(event)
+            return
+        if key in _DIGITS:
+            self._act(lambda f: f.choose(_DIGITS[key]), f"there is no option {_DIGITS[key]} here")
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enter()
+        elif key in (Qt.Key.Key_Backspace, Qt.Key.Key_Up, Qt.Key.Key_Left):
+            self._act(lambda f: f.back() is None, "")
+        elif key in (Qt.Key.Key_Down, Qt.Key.Key_Right):
+            self._act(lambda f: f.current is not None and f.current.key in f.answers and f.accept(), "")
+        else:
+            super().keyPressEvent(event)
+
+    def handle_command(self, command: str, argument: str | None) -> bool:
+        if command != "GRADE":
+            return False
+        arg = (argument or "").strip().upper()
+        if not arg:
+            self.setFocus()
+        elif arg.isdigit() and len(arg) == 1:
+            self._act(lambda f: f.choose(int(arg)), f"there is no option {arg} here")
+        elif arg in grading.COSMETIC:
+            self._act(lambda f: f.choose_grade(arg), f"this question has no option for grade {arg}")
+        elif arg in ("SAVE", "OK", "NEXT", "ENTER"):
+            self.enter()
+        elif arg == "BACK":
+            self._act(lambda f: f.back() is None, "")
+        else:
+            actions = {"OVERRIDE": self.override, "ROUTE": self.assign_route, "LOTS": self.open_lots}
+            if arg not in actions:
+                self._say("error", f"CMD:GRADE:{arg} is not a grading command; use 1-9, A-E, SAVE, BACK, "
+                                   "OVERRIDE, ROUTE or LOTS.")
+                return True
+            self.inputs += 1
+            actions[arg]()
+        return True
+
+    def _act(self, step, problem: str) -> None:  # type: ignore[no-untyped-def]
+        self.inputs += 1
+        if self.form is None:
+            self._say("error", "Scan a unit to grade it first.")
+            return
+        before = dict(self.form.answers)
+        if not step(self.form) and problem:
+            self._say("warn", f"{self.form.current.text if self.form.current else 'Grade'}: {problem}.")
+        self.dirty = self.dirty or self.form.answers != before
+        self._draw()
+
+    def enter(self) -> None:
+        if self.form is None:
+            self.inputs += 1
+            self._say("error", "Scan a unit to grade it first.")
+            return
+        if not self.form.at_end:
+            self._act(lambda f: f.accept(), "choose an option with its number key")
+            return
+        self.inputs += 1
+        if not self.form.complete:
+            self.form.goto(self.form.first_unanswered())
+            self._draw()
+            self._say("warn", "Some questions are not answered yet.")
+        elif not self.dirty and self.loaded is not None and self.loaded.sale_grade:
+            self._say("info", f"{self.loaded.uid} is graded {self.loaded.sale_grade}; Ctrl+R assigns its route.")
+        else:
+            self.save()
+
+    # -- actions --------------------------------------------------------------------------
+    def save(self, override: grading.Override | None = None) -> None:
+        if self.form is None or self.loaded is None or self.saving:
+            return
+        self.saving = True
+        uid, answers, matrix = self.loaded.uid, self.form.effective_answers(), self.form.matrix
+        Op(self, grading.record, self.ctx, uid, answers, matrix=matrix, override=override).changes(
+            "units", "grades").success(self._saved).failure(self._failed).run()
+
+    def _saved(self, r: grading.Recorded) -> None:
+        self.saving, self.dirty = False, False
+        how = f"overridden from {r.computed.sale_grade}" if r.override_reason else "saved"
+        self._say("ok", f"{r.unit_uid} graded {r.sale_grade} ({how}) with {r.matrix_ref}.")
+        Op(self, bench.load, self.ctx, r.unit_uid).success(self._loaded).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.saving = False
+        self._say("error", str(exc))
+
+    def override(self) -> None:
+        if self.form is None or not self.form.complete:
+            self._say("warn", "Answer every question first; the override replaces the computed grade.")
+            return
+        op = self.ctx.operator
+        if self.ctx.config["grading.override_supervisor_only"] and not (op and op.is_supervisor):
+            self._say("error", "Only a supervisor may override a computed grade here; ask a supervisor to "
+                               "sign in with their badge.")
+            return
+        dialog = OverrideDialog(self.form.result(), self)
+        if dialog.exec():
+            self.dirty = True
+            self.save(dialog.value())
+
+    def assign_route(self) -> None:
+        if self.loaded is None or self.dirty or not self.loaded.sale_grade:
+            self._say("warn", "Save the grade first; the route follows from it.")
+            return
+        Op(self, disposition.assign, self.ctx, self.loaded.uid).changes("units").success(
+            self._routed).failure(self._route_refused).run()
+
+    def _routed(self, d: disposition.Decision) -> None:
+        self.summary.show_decision(d, "Assigned.")
+        self._say("ok", f"Routed to {d.label}.")
+
+    def _route_refused(self, exc: BaseException) -> None:
+        self._say("error", str(exc))
+
+    def open_lots(self) -> None:
+        from station.ui.lots_dialog import LotsDialog
+
+        LotsDialog(self.ctx, self.unit_uid, self).exec()
+
+    # -- drawing --------------------------------------------------------------------------
+    def _say(self, level: str, text: str) -> None:
+        Changes.hub().message.emit(level, text)
+        self.help.setText(text)
+
+    def _draw(self) -> None:
+        self.questions.clear()
+        self.options.clear()
+        f, u = self.form, self.loaded
+        if f is None or u is None:
+            self.question.setText("")
+            self.summary.clear("No unit")
+            return
+        for i, q in enumerate(f.questions):
+            answer = q.option(f.answers[q.key]).label if q.key in f.answers else "…"  # type: ignore[union-attr]
+            item = QListWidgetItem(f"{'✔' if q.key in f.answers else '·'} {q.text}: {answer}")
+            self.questions.addItem(item)
+            if i == f.index:
+                self.questions.setCurrentItem(item)
+        q = f.current
+        if q is None:
+            self.question.setText("All answered: Enter saves the grade." if f.complete else "Questions remain.")
+            self.help.setText(f"Graded before with {u.graded_with}." if u.graded_with and not self.dirty else "")
+        else:
+            self.question.setText(f"{f.index + 1}/{len(f.questions)}  {q.text}")
+            self.help.setText(q.help)
+            chosen = f.answers.get(q.key, q.default)
+            for o in q.options:
+                mark = "●" if o.key == chosen else " "
+                item = QListWidgetItem(f"{mark} {o.number}  {o.label}" + ("   (Enter)" if o.key == chosen else ""))
+                self.options.addItem(item)
+                if o.key == chosen:
+                    self.options.setCurrentItem(item)
+        r = f.result()
+        left = len(r.missing)
+        state = (f"{left} question{'s' if left != 1 else ''} left" if left
+                 else ("saved" if not self.dirty and u.sale_grade else "ready to save (Enter)"))
+        self.summary.show_result(r, u.device_class, state=state)
+        if self.dirty or u.decision is None:
+            self.summary.show_decision(None, "The route is proposed once the grade is saved.")
+        else:
+            self.summary.show_decision(u.decision, f"Assigned: {u.route}" if u.route else "Ctrl+R assigns it.")

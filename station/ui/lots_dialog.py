@@ -1,0 +1,150 @@
+"""The lots dialog (Ctrl+L on the Grade panel): pick or open a lot, scan units into it, export.
+
+Keys: Up/Down pick a lot · type or scan a unit into the field and Enter adds it · Ctrl+U adds
+the unit on the bench · Ctrl+N opens a new lot · Ctrl+E exports the manifest · Ctrl+W closes
+the lot · Esc leaves. A unit that does not fit the lot's rule is refused with the reason, and
+Y adds it anyway. `handle_scan(text)` takes a scan routed here while the dialog is open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import lot_manifest, lots
+from station.context import StationContext
+from station.ui.ops import Changes, Op
+
+
+class LotsDialog(QDialog):
+    def __init__(self, ctx: StationContext, bench_unit: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.bench_unit = ctx, bench_unit
+        self.setWindowTitle("Auction lots")
+        self.resize(720, 520)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("↑/↓ pick a lot · scan or type a unit + Enter to add · Ctrl+U add the bench unit · "
+                                "Ctrl+N new lot · Ctrl+E export · Ctrl+W close lot · Esc leave"))
+        self.lots = QListWidget()
+        self.lots.setObjectName("lot-list")
+        layout.addWidget(self.lots, 1)
+        self.scan = QLineEdit()
+        self.scan.setObjectName("lot-scan")
+        self.scan.setPlaceholderText("Scan a unit to add it to the selected lot")
+        self.scan.returnPressed.connect(lambda: self.handle_scan(self.scan.text()))
+        layout.addWidget(self.scan)
+        self.message = QLabel("")
+        self.message.setObjectName("lot-message")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        for keys, slot in (("Ctrl+N", self.new_lot), ("Ctrl+U", self.add_bench_unit), ("Ctrl+E", self.export),
+                           ("Ctrl+W", self.close_lot), ("Up", lambda: self._move(-1)), ("Down", lambda: self._move(1))):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+        self.last_result: str = ""
+        self.reload()
+        self.scan.setFocus()
+
+    # -- data -----------------------------------------------------------------------------
+    def reload(self, select: str | None = None) -> None:
+        current = select or self.selected()
+        self.lots.clear()
+        for info in lots.list_lots(self.ctx):
+            item = QListWidgetItem(f"{info.code}   {info.status}   {info.count} units   {info.rule}")
+            item.setData(Qt.ItemDataRole.UserRole, info.code)
+            self.lots.addItem(item)
+            if info.code == current or (current is None and self.lots.count() == 1):
+                self.lots.setCurrentItem(item)
+
+    def selected(self) -> str | None:
+        item = self.lots.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _move(self, step: int) -> None:
+        row = max(0, min(self.lots.currentRow() + step, self.lots.count() - 1))
+        self.lots.setCurrentRow(row)
+
+    def _say(self, level: str, text: str) -> None:
+        self.last_result = text
+        colour = {"ok": "#1b5e20", "error": "#b00020", "warn": "#b35c00"}.get(level, "#333")
+        self.message.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        self.message.setText(text)
+        Changes.hub().message.emit(level, text)
+
+    # -- actions --------------------------------------------------------------------------
+    def new_lot(self) -> None:
+        Op(self, lots.create, self.ctx).success(self._opened).failure(lambda e: self._say("error", str(e))).run()
+
+    def _opened(self, info: lots.LotInfo) -> None:
+        self.reload(info.code)
+        self._say("ok", f"Lot {info.code} opened; its rule comes from the first unit scanned in.")
+
+    def add_bench_unit(self) -> None:
+        if not self.bench_unit:
+            self._say("warn", "No unit is open on the bench; scan one into the field instead.")
+            return
+        self.handle_scan(self.bench_unit)
+
+    def handle_scan(self, text: str, *, force: bool = False) -> None:
+        text = text.strip()
+        self.scan.clear()
+        code = self.selected()
+        if not text:
+            return
+        if code is None:
+            self._say("warn", "Open or pick a lot first (Ctrl+N opens a new one).")
+            return
+        Op(self, lots.add, self.ctx, code, text, force=force).changes("units", "lots").success(
+            lambda added: self._added(code, added)).failure(lambda exc: self._refused(text, exc)).run()
+
+    def _added(self, code: str, added: lots.Added) -> None:
+        note = f" despite: {'; '.join(added.mismatches)}" if added.forced else ""
+        self._say("ok", f"Added {added.unit_uid} to {added.lot.code} ({added.lot.count} units){note}.")
+        self.reload(code)
+
+    def _refused(self, text: str, exc: BaseException) -> None:
+        self._say("warn" if isinstance(exc, lots.LotMismatch) else "error", str(exc))
+        if isinstance(exc, lots.LotMismatch) and self._confirm_anyway(str(exc)):
+            self.handle_scan(text, force=True)
+
+    def _confirm_anyway(self, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unit does not fit the lot", text + "\n\nAdd it anyway? (Y/N)",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def close_lot(self) -> None:
+        code = self.selected()
+        if code is None:
+            return
+        Op(self, lots.close, self.ctx, code).success(lambda info: (self.reload(info.code), self._say(
+            "ok", f"Lot {info.code} closed with {info.count} units."))).failure(
+            lambda e: self._say("error", str(e))).run()
+
+    def export(self, path: str | None = None) -> None:
+        code = self.selected()
+        if code is None:
+            self._say("warn", "Pick a lot to export.")
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export the lot manifest", str(Path.home() / f"{code}.xlsx"),
+                                                  "Excel (*.xlsx);;CSV (*.csv)")
+            if not path:
+                return
+        fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
+        out = Path(path)
+        Op(self, lot_manifest.export, self.ctx, code, fmt, out).on("io").success(
+            lambda m: self._say("ok", f"{m.lot.code}: {len(m.rows)} units written to {out}.")).failure(
+            lambda e: self._say("error", str(e))).run()
