@@ -19,6 +19,7 @@ from station.ui.panels.label import LabelPanel
 from station.ui.panels.photos import PhotosPanel
 from station.ui.panels.supervisor import SupervisorPanel
 from station.ui.panels.wipe import WipePanel
+from station.ui.scan_router import ScanRouter
 from station.ui.status import StatusBar
 from station.ui.style import STYLE
 
@@ -53,7 +54,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = StatusBar(ctx, devices, demo, self)
         self.setStatusBar(self.status)
+        self.unit_uid: str | None = None
         self.set_unit(None)
+        # Scans from every scanner (serial, keyboard wedge, entry line), sign-in and command barcodes.
+        self.scans = ScanRouter(self)
         self.resize(1280, 800)
 
     def panel(self, cls: type[Panel]) -> Panel:
@@ -67,6 +71,7 @@ class MainWindow(QMainWindow):
         panel.activated()
 
     def set_unit(self, uid: str | None, summary: str = "") -> None:
+        self.unit_uid = uid
         self.banner.setText(f"Unit {uid}  {summary}" if uid else "No unit open: scan a device to begin")
         for p in self.panels:
             p.set_unit(uid)

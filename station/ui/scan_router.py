@@ -1,0 +1,195 @@
+"""Every scan, from any scanner, to workflow.on_scan() and its outcome onto the screen.
+
+Sources: serial scanners (QSocketNotifier adapter), keyboard-wedge scanners (the
+application event filter) and the Intake panel's entry line. Scans are handled one at
+a time, in order, on the database executor, so "scan unit, then CMD:FINISH" can never
+finish the previous unit. The outcome then: cue (sound + banner flash), status line,
+the Intake panel's verdict and row, and
+- a unit: becomes the bench's current unit (a finished one asks re-print / re-process);
+- a command barcode: switch to its panel and `panel.handle_command(cmd, arg)`;
+- CMD:NEXT / CMD:FINISH: the workflow's answer (next step, or finished / blocked);
+- a badge: signed in (Ctrl+L signs in by PIN, Ctrl+Shift+L signs out).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+
+from station import operators, workflow
+from station.ui.ops import Changes, Op, report_error
+from station.ui.panels.base import Panel
+from station.ui.panels.intake import IntakePanel
+from station.ui.scanner_cue import ScanCue, flash
+from station.ui.scanner_serial import SerialScannerAdapter
+from station.ui.scanner_wedge import WedgeFilter
+from station.ui.signin import SignInDialog
+from station.unit_view import UnitView
+from station.workflow import ScanOutcome
+
+log = logging.getLogger(__name__)
+_LEVEL = {"good": "ok", "bad": "error", "repeat": "info"}
+
+
+class ScanRouter(QObject):
+    handled = Signal(object)  # ScanOutcome, once it is on screen (tests and the latency benchmark wait on it)
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.ctx = window.ctx  # type: ignore[attr-defined]
+        config = self.ctx.config
+        self.cue = ScanCue(config, self)
+        self.cue.cued.connect(lambda cue: flash(window.banner, cue))  # type: ignore[attr-defined]
+        self.serial = SerialScannerAdapter(window.devices, self)  # type: ignore[attr-defined]
+        self.serial.scanned.connect(lambda text, _source: self.submit(text))
+        self.wedge: WedgeFilter | None = None
+        if config["scanner.wedge_enabled"]:
+            self.wedge = WedgeFilter(window, config)
+            app = QApplication.instance()
+            assert app is not None
+            app.installEventFilter(self.wedge)
+            self.wedge.scanned.connect(self.submit)
+        self.intake.scan_entered.connect(self.submit)
+        QShortcut(QKeySequence("Ctrl+L"), window, activated=self.sign_in)
+        QShortcut(QKeySequence("Ctrl+Shift+L"), window, activated=lambda: self.submit("CMD:SIGNOUT"))
+        self._queue: deque[str] = deque()
+        self._busy = False
+        self.question: QMessageBox | None = None
+        self.signin: SignInDialog | None = None
+        if self.ctx.demo:
+            Op(self, operators.ensure_demo_operators, self.ctx).success(self._demo_ready).run()
+
+    @property
+    def intake(self) -> IntakePanel:
+        return next(p for p in self.window.panels if isinstance(p, IntakePanel))  # type: ignore[attr-defined]
+
+    def panel_for(self, step: str | None) -> Panel | None:
+        panels: list[Panel] = self.window.panels  # type: ignore[attr-defined]
+        return next((p for p in panels if p.title.lower() == (step or "")), None)
+
+    def _current_step(self) -> str:
+        return str(self.window.tabs.currentWidget().title).lower()  # type: ignore[attr-defined]
+
+    # -- scans in -----------------------------------------------------------------------------
+    def submit(self, text: str) -> None:
+        self._queue.append(text)
+        self._pump()
+
+    def _pump(self) -> None:
+        if self._busy or not self._queue:
+            return
+        self._busy = True
+        text = self._queue.popleft()
+        intake = self.intake
+        Op(self, workflow.on_scan, self.ctx, text, current_uid=getattr(self.window, "unit_uid", None),
+           current_step=self._current_step(), expect=intake.expecting(),
+           defaults=intake.batch_defaults()).success(self._apply).failure(self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.cue.play("bad")
+        report_error(exc)
+        self._pump()
+
+    # -- outcomes out -------------------------------------------------------------------------
+    def _apply(self, outcome: ScanOutcome) -> None:
+        self._busy = False
+        try:
+            self._show(outcome)
+        except Exception as exc:  # a panel's handler failing must not stop the scanner
+            report_error(exc)
+        finally:
+            self.handled.emit(outcome)
+            self._pump()
+
+    def _show(self, o: ScanOutcome) -> None:
+        Changes.hub().message.emit(_LEVEL.get(o.cue, "info"), o.message)
+        self.cue.play(o.cue)
+        self.intake.show_outcome(o)
+        if o.action != "finished_unit" and self.question is not None:
+            self.question.close()
+            self.question = None
+        if o.action in ("created", "opened", "reopened", "finished_unit"):
+            self.window.set_unit(o.uid, _summary(o.unit))  # type: ignore[attr-defined]
+            if o.action != "finished_unit":
+                self.show_step("intake")
+            Changes.hub().changed.emit({"units", "events"} if o.action != "opened" else {"events"})
+        if o.action == "finished_unit":
+            self._ask_finished(o)
+        elif o.action in ("signed_in", "signed_out"):
+            Changes.hub().changed.emit({"operator", "events"})
+            if self.signin is not None and o.action == "signed_in":
+                self.signin.accept()
+        elif o.action == "command":
+            self._dispatch(o)
+        elif o.action == "next" and o.step:
+            self.show_step(o.step)
+        elif o.action in ("finished", "reopened"):
+            Changes.hub().changed.emit({"units", "events"})
+            if o.unit is not None:
+                self.window.set_unit(o.uid, _summary(o.unit))  # type: ignore[attr-defined]
+        elif o.action == "lot" and o.classification is not None:
+            self.intake.fill_lot(o.classification.value)
+
+    def show_step(self, step: str) -> None:
+        panel = self.panel_for(step)
+        if panel is not None:
+            self.window.tabs.setCurrentWidget(panel)  # type: ignore[attr-defined]
+
+    def _dispatch(self, o: ScanOutcome) -> None:
+        if o.command == "CANCEL":
+            return
+        panel = self.panel_for(o.step)
+        if panel is None or o.command is None:
+            Changes.hub().message.emit("warn", f"No panel takes {o.message} on this station.")
+            return
+        self.show_step(o.step or "")
+        if not panel.handle_command(o.command, o.argument):
+            Changes.hub().message.emit("warn", f"The {panel.title} panel did not take {o.message}; "
+                                               "use its own controls.")
+
+    def _ask_finished(self, o: ScanOutcome) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Unit already finished", o.message,
+                          QMessageBox.StandardButton.Cancel, self.window)
+        reprint = box.addButton("&Re-print label", QMessageBox.ButtonRole.ActionRole)
+        reprocess = box.addButton("Re-&process", QMessageBox.ButtonRole.ActionRole)
+        box.setDefaultButton(reprint)
+
+        def answered(button: object) -> None:
+            self.question = None
+            if button is reprint:
+                self.submit("CMD:REPRINT")
+            elif button is reprocess:
+                self.submit("CMD:REPROCESS")
+
+        box.buttonClicked.connect(answered)
+        if self.question is not None:
+            self.question.close()
+        self.question = box
+        box.open()
+
+    def sign_in(self) -> None:
+        """Ctrl+L: the PIN dialog (a badge scan also works while it is open)."""
+        if self.signin is not None and self.signin.isVisible():
+            self.signin.raise_()
+            return
+        self.signin = SignInDialog(self.ctx, self.window)
+        self.signin.finished.connect(lambda _r: setattr(self, "signin", None))
+        self.signin.open()
+
+    def _demo_ready(self, created: bool) -> None:
+        if created:
+            Changes.hub().message.emit("info", "Demo operators: badge OP-0001 (technician, PIN 1111) and OP-0002 "
+                                               "(supervisor, PIN 2222).")
+
+
+def _summary(view: UnitView | None) -> str:
+    if view is None:
+        return ""
+    ident = view.imei or view.fields.get("serial") or (view.identifiers[0][1] if view.identifiers else "")
+    return f"{view.device_class} · {ident} · {view.stage}"
