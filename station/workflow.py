@@ -286,3 +286,12 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
         units.touch(unit, **{k: v for k, (_, v) in changed.items()})
         events.append(s, ctx.actor, "unit.updated", {"changed": changed}, unit)
         return unit_view(s, unit)
+
+
+def _queue_label(ctx: StationContext, uid: str) -> str | None:
+    from station.labels.flow import queue_on_finish  # labels load only when a unit finishes
+
+    return queue_on_finish(ctx, uid)
+
+
+ON_FINISH.append(_queue_label)

@@ -1,4 +1,4 @@
-"""The label steps of the bench flow: auto-print on finish, re-print, scan-back check, history."""
+"""The label steps of the bench flow: queue on finish (auto-print), re-print, scan-back check, history."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from station import events, units
+from station.config import Config
 from station.context import StationContext
+from station.devices.printer import escpos_job
+from station.devices.printer.connection import from_config
 from station.errors import UserFacingError
-from station.labels.queue import LabelPrinter, Printed, print_unit
+from station.labels.queue import UNASSIGNED, LabelPrinter, Printed, enqueue, print_unit, render_unit
 from station.models import PrintJob
 
 
@@ -34,20 +37,28 @@ class JobRow:
     bitmap_sha256: str
 
 
-def auto_print(ctx: StationContext, printer: LabelPrinter | None, uid: str) -> Printed | None:
-    """The ON_FINISH hook: print the grade label when `label.auto_print` is on.
+def default_printer(config: Config) -> tuple[str, int]:
+    """(name, dpi) of the printer in settings; ('unassigned', printer.dpi) when none is set."""
+    spec = from_config(config)
+    dpi = int(config["printer.dpi"])
+    if spec is None:
+        return UNASSIGNED, dpi
+    if spec.protocol == "escpos":
+        dpi = escpos_job.media(str(config["printer.profile"]))[1] or dpi
+    return spec.name, dpi
 
-    With no printer attached the label is still queued (printer name 'unassigned') so it
-    prints on the next retry; a printer problem raises LabelQueued after queuing."""
+
+def queue_on_finish(ctx: StationContext, uid: str) -> str | None:
+    """The workflow's ON_FINISH hook: queue the grade label when `label.auto_print` is on.
+
+    Only queued here: finishing runs on the database executor, which must not wait on a
+    network printer. The app's printer service sends queued labels at once (and retries);
+    `station label retry` does the same from a script."""
     if not ctx.config["label.auto_print"]:
         return None
-    if printer is None:
-        from station.labels.queue import enqueue, render_unit
-
-        enqueue(ctx, render_unit(ctx, uid), "unassigned", reason="auto")
-        raise UserFacingError(f"No label printer is connected; the label for {uid} is queued and prints when "
-                              "one is.")
-    return print_unit(ctx, printer, uid, reason="auto")
+    name, dpi = default_printer(ctx.config)
+    job = enqueue(ctx, render_unit(ctx, uid, dpi=dpi), name, reason="auto")
+    return f"Label queued (job {job})."
 
 
 def reprint(ctx: StationContext, printer: LabelPrinter, uid: str, layout_name: str | None = None) -> Printed:

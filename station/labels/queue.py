@@ -26,6 +26,7 @@ from station.labels.render import bitmap_hash, render, to_png
 from station.models import PrintJob, Unit
 
 log = logging.getLogger(__name__)
+UNASSIGNED = "unassigned"  # queued with no printer set; the next printer to retry takes it
 
 
 class LabelPrinter(Protocol):

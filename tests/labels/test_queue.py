@@ -102,15 +102,32 @@ def test_reprint_history_and_scan_back(ctx: StationContext, sim: SimPrinterServe
     assert [(e["match"], e["job"]) for e in recorded] == [(True, again.job_id), (False, again.job_id)]
 
 
-def test_auto_print_follows_the_setting_and_queues_without_a_printer(ctx: StationContext) -> None:
-    uid = make_unit(ctx)
+@pytest.mark.timeout(30)
+def test_finishing_a_unit_queues_its_label_and_a_retry_prints_it(ctx: StationContext, sim: SimPrinterServer,
+                                                                 printer: PrinterSession) -> None:
+    from station import workflow
+
     ctx.config.set("label.auto_print", False)
-    assert flow.auto_print(ctx, None, uid) is None
+    first = make_unit(ctx)
+    assert workflow.finish(ctx, first).finished
     assert queue.pending(ctx) == []
     ctx.config.set("label.auto_print", True)
-    with pytest.raises(UserFacingError, match=r"No label printer is connected; the label for .* is queued"):
-        flow.auto_print(ctx, None, uid)
-    assert [j.printer for j in queue.pending(ctx)] == ["unassigned"]
+    uid = make_unit(ctx, imei="490154203237518")
+    result = workflow.finish(ctx, uid)
+    assert result.finished and any(m.startswith("Label queued (job") for m in result.messages)
+    (job,) = queue.pending(ctx)
+    assert job.printer == queue.UNASSIGNED  # no printer in settings: the first printer to retry takes it
+    assert _events(ctx, "label.queued")[0]["reason"] == "auto"
+    assert queue.retry_pending(ctx, printer) == (1, 0, None)
+    assert decode_all(sim.wait_for_jobs(1)[0].images[0])["Code128"] == uid
+
+
+def test_default_printer_comes_from_settings(ctx: StationContext) -> None:
+    assert flow.default_printer(ctx.config) == ("unassigned", 203)
+    ctx.config.set("printer.kind", "escpos")
+    ctx.config.set("printer.connection", "tcp://10.0.0.9")
+    ctx.config.set("printer.profile", "TM-T88V")
+    assert flow.default_printer(ctx.config) == ("escpos@tcp://10.0.0.9:9100", 180)
 
 
 def test_unknown_unit_is_a_clear_error(ctx: StationContext) -> None:
