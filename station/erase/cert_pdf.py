@@ -243,7 +243,7 @@ def render_batch(title: str, documents: list[tuple[dict[str, Any], str]]) -> byt
             _p("SANITIZED" if body["sanitized"] else "NOT SANITIZED: " + body["outcome"], st.small),
             _p(body["issued_at"][:16].replace("T", " "), st.small), _p(digest[:16] + "...", st.mono),
         ])
-    table = Table(rows, colWidths=[8 * mm, 32 * mm, 45 * mm, 35 * mm, 24 * mm, 20 * mm, 22 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[8 * mm, 38 * mm, 42 * mm, 33 * mm, 24 * mm, 20 * mm, 21 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),

@@ -29,6 +29,11 @@ from station.erase.certificate import canonical_bytes, file_bytes
 EventLookup = Callable[[str, int], "tuple[dict[str, Any], events.ChainReport] | None"]
 
 
+_ENVELOPE = {"certificate", "sha256", "signature", "event"}
+_SIGNATURE = {"algorithm", "public_key", "key_fingerprint", "value"}
+_EVENT = {"seq", "station", "unit", "kind", "payload", "operator", "operator_id", "at", "prev_hash", "hash"}
+
+
 @dataclass
 class Check:
     name: str
@@ -58,7 +63,9 @@ def extract(data: bytes) -> tuple[bytes | None, bool]:
     return data, False
 
 
-def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: EventLookup | None = None) -> Report:
+def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: EventLookup | None = None,
+                 issued_pdf: Callable[[str], bytes | None] | None = None) -> Report:
+    """All checks on one file; `issued_pdf(cert_id)` gives the station's own copy of the PDF when at hand."""
     report = Report()
     raw, from_pdf = extract(data)
     if raw is None:
@@ -70,8 +77,10 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         report.add("form", False, f"not a readable certificate: {exc}")
         return report
-    if not isinstance(env, dict) or not all(k in env for k in ("certificate", "sha256", "signature", "event")):
-        report.add("form", False, "the certificate, sha256, signature or event section is missing")
+    if not isinstance(env, dict) or set(env) != _ENVELOPE or not isinstance(env["signature"], dict) \
+            or set(env["signature"]) != _SIGNATURE or not isinstance(env["event"], dict) \
+            or set(env["event"]) != _EVENT or not isinstance(env["certificate"], dict):
+        report.add("form", False, "sections are missing or were added: not the layout the station writes")
         return report
     report.envelope = env
     report.add("form", file_bytes(env) == raw,
@@ -84,6 +93,12 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
                else f"the content hashes to {digest}, not the recorded {env['sha256']}: it was altered")
     _check_signature(report, body, sig, signed, trusted)
     _check_chain(report, body, env["event"], digest, lookup)
+    if from_pdf and issued_pdf is not None:
+        original = issued_pdf(str(body.get("id")))
+        if original is not None:
+            report.pdf_identical = original == data
+            report.add("pdf", report.pdf_identical, "identical to the PDF the station issued" if report.pdf_identical
+                       else "the PDF differs from the one the station issued (its pages were edited)")
     return report
 
 
@@ -94,6 +109,9 @@ def _check_signature(report: Report, body: dict[str, Any], sig: Any, signed: byt
         value = base64.b64decode(sig["value"], validate=True)
     except (KeyError, TypeError, ValueError) as exc:
         report.add("signature", False, f"the signature section is damaged ({exc})")
+        return
+    if sig.get("algorithm") != "Ed25519":
+        report.add("signature", False, f"unknown signature algorithm {sig.get('algorithm')!r}")
         return
     fp = keys.fingerprint(public)
     named = body.get("appendix_g", {}).get("signature", {}).get("key_fingerprint")
