@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "station.commands.plan",
     "station.commands.identify",
     "station.commands.operators",
+    "station.commands.export",
 )
 
 

@@ -1,0 +1,103 @@
+"""`station export shift` and `station kpis`: shift logs and KPIs for supervisors.
+
+Exports carry personal and customer data, so they need a supervisor's name and PIN
+(`--pin-stdin`, STATION_PIN, or a prompt); the sign-in is recorded like any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from station import operators, shifts
+from station.context import StationContext, open_station
+from station.errors import UserFacingError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    exp = sub.add_parser("export", help="shift logs (supervisors)")
+    esub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    shift = esub.add_parser("shift", help="one row per unit touched in the window: CSV, XLSX or PDF")
+    _window_args(shift)
+    shift.add_argument("--operator", help="only units this operator worked on")
+    shift.add_argument("--format", choices=("csv", "xlsx", "pdf"), required=True)
+    shift.add_argument("--out", required=True, type=Path)
+    shift.add_argument("--supervisor", required=True, help="supervisor's name (their PIN is asked)")
+    shift.add_argument("--pin-stdin", action="store_true", help="read the supervisor's PIN from standard input")
+    shift.set_defaults(func=_export_shift)
+    k = sub.add_parser("kpis", help="shift KPIs (default: the current shift)")
+    _window_args(k)
+    k.add_argument("--json", action="store_true")
+    k.set_defaults(func=_kpis)
+
+
+def _window_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="start", help="start, local time (default: the current shift's start)")
+    p.add_argument("--to", dest="end", help="end, local time (default: the current shift's end)")
+
+
+def window(ctx: StationContext, args: argparse.Namespace) -> shifts.Window:
+    current = shifts.shift_at(ctx.config)
+    start = shifts.parse_when(ctx.config, args.start) if args.start else current.start
+    end = shifts.parse_when(ctx.config, args.end) if args.end else (current.end if not args.start else None)
+    if end is None:
+        end = shifts.shift_at(ctx.config, start).end
+    if end <= start:
+        raise UserFacingError("--to must be later than --from.")
+    return shifts.Window(start, end, "" if args.start else current.name)
+
+
+def require_supervisor(ctx: StationContext, name: str, pin_stdin: bool) -> None:
+    pin = sys.stdin.readline().strip() if pin_stdin else os.environ.get("STATION_PIN") or \
+        getpass.getpass(f"PIN for {name}: ")
+    op = operators.sign_in_pin(ctx, name, pin)
+    if not op.is_supervisor:
+        raise UserFacingError(f"{op.name} is a technician; exports need a supervisor.")
+
+
+def _export_shift(args: argparse.Namespace) -> int:
+    from station import kpis
+    from station.reports import shift_pdf, shift_rows, tabular
+
+    ctx = open_station(args.data_dir)
+    try:
+        require_supervisor(ctx, args.supervisor, args.pin_stdin)
+        w = window(ctx, args)
+        log = shift_rows.shift_log(ctx, w, args.operator)
+        if args.format == "csv":
+            tabular.write_csv(log, args.out)
+        elif args.format == "xlsx":
+            tabular.write_xlsx(log, args.out)
+        else:
+            shift_pdf.write_pdf(log, kpis.compute(ctx, w), args.out, station=ctx.station_id)
+        print(f"{len(log.rows)} units, {w.label()} ({log.zone}) -> {args.out}")
+        return 0
+    finally:
+        ctx.close()
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from station import kpis
+    from station.reports.shift_pdf import kpi_lines
+
+    ctx = open_station(args.data_dir)
+    try:
+        k = kpis.compute(ctx, window(ctx, args))
+    finally:
+        ctx.close()
+    if args.json:
+        d = dataclasses.asdict(k)
+        d["window"] = {"start": k.window.start.isoformat(), "end": k.window.end.isoformat(), "name": k.window.name}
+        d.update(units_per_hour=k.units_per_hour, wipe_pass_rate=k.wipe_pass_rate, recovery_rate=k.recovery_rate,
+                 accuracy_rate=k.accuracy_rate, diversion_rate=k.diversion_rate)
+        print(json.dumps(d, indent=2, default=str))
+    else:
+        print(k.window.label())
+        for label, value in kpi_lines(k):
+            print(f"{label:26} {value}")
+    return 0

@@ -1,0 +1,1 @@
+"""Shift logs and KPI reports for supervisors, auditors and customers."""
