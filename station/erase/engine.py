@@ -170,9 +170,11 @@ class Failures:
 
 
 def write_pass(dev: Device, pattern: Pattern, *, block: int, retries: int, progress: Progress,
-               should_stop: ShouldStop) -> PassReport:
-    """Overwrite the whole device with `pattern`, then flush the drive's cache."""
-    report = PassReport()
+               should_stop: ShouldStop, report: PassReport | None = None) -> PassReport:
+    """Overwrite the whole device with `pattern`, then flush the drive's cache.
+
+    Pass in `report` to keep what was recorded when the pass ends by an exception."""
+    report = report if report is not None else PassReport()
     failures = Failures(dev, retries, report)
     with BlockStream(pattern, [(0, dev.size)], block) as stream:
         for piece in stream:

@@ -82,6 +82,7 @@ class JobHandle:
     unit_uid: str | None = None
     pid: int | None = None
     process: subprocess.Popen[bytes] | None = None
+    method: str = ""
 
     def __post_init__(self) -> None:
         self._reader = ProgressReader(self.job_dir)
@@ -155,7 +156,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
             "job_id": job_id, "device": drive.path, "model": f.model, "serial": drive.identity,
             "size_bytes": f.size_bytes, "bus": f.bus, "method": method, "verify": verify}, unit)
         unit_uid = unit.uid
-    handle = JobHandle(job_id, job_dir, drive.path, drive.identity, unit_uid)
+    handle = JobHandle(job_id, job_dir, drive.path, drive.identity, unit_uid, method=method)
     try:
         with open(job_dir / LOG, "ab") as out:
             handle.process = subprocess.Popen(
@@ -279,7 +280,7 @@ def recover(ctx: StationContext) -> Recovery:
     out = Recovery([], [])
     for row in rows:
         handle = JobHandle(row.id, Path(row.job_dir or ctx.data.jobs / row.id), row.device, row.serial or "",
-                           pid=row.pid)
+                           pid=row.pid, method=row.method)
         if handle.alive():
             out.running.append(handle)
         else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from station import clock
 from station.erase import discover, guard, methods, verify
-from station.erase.engine import Device, DriveGone, StopRequested, open_device, write_pass
+from station.erase.engine import Device, DriveGone, PassReport, StopRequested, open_device, write_pass
 from station.erase.patterns import Pattern, make
 from station.erase.progress import ProgressWriter
 from station.erase.result import MediaFacts, Status, WipeResult
@@ -143,12 +143,15 @@ class OverwriteJob:
         dev, spec = self.dev, self.spec
         for i, name in enumerate(self.method.passes):
             self.progress.begin("writing", dev.size, i + 1)
-            report = write_pass(dev, self._pattern(name, i), block=spec.block_bytes, retries=spec.retries,
-                                progress=self._on_progress, should_stop=self.should_stop)
+            report = PassReport()
+            try:
+                write_pass(dev, self._pattern(name, i), block=spec.block_bytes, retries=spec.retries,
+                           progress=self._on_progress, should_stop=self.should_stop, report=report)
+            finally:  # kept even when the pass ends early: the record says what was done
+                self.result.bytes_written += report.bytes_done
+                self.result.bad_ranges.extend(report.bad_ranges)
+                self.result.retried_ranges.extend(report.retried_ranges)
             self.progress.end_phase()
-            self.result.bytes_written += report.bytes_done
-            self.result.bad_ranges.extend(report.bad_ranges)
-            self.result.retried_ranges.extend(report.retried_ranges)
         if spec.verify != "none":
             self._verify()
         if self.result.bad_ranges:
@@ -194,12 +197,15 @@ class OverwriteJob:
         expected = self._pattern(passes[-1], len(passes) - 1) if passes else make(self.method.expected)
         plan = self._plan()
         self.progress.begin("verifying", plan.bytes)
-        report = verify.read_compare(self.dev, expected, plan.ranges, block=self.spec.block_bytes,
-                                     retries=self.spec.retries, progress=self._on_progress,
-                                     should_stop=self.should_stop)
+        report = verify.CompareReport()
+        try:
+            verify.read_compare(self.dev, expected, plan.ranges, block=self.spec.block_bytes,
+                                retries=self.spec.retries, progress=self._on_progress,
+                                should_stop=self.should_stop, report=report)
+        finally:
+            self.result.verification = verify.verification(self.spec.verify, plan, report, expected, self.dev.size)
+            self.result.bad_ranges.extend(report.bad_ranges)
         self.progress.end_phase()
-        self.result.verification = verify.verification(self.spec.verify, plan, report, expected, self.dev.size)
-        self.result.bad_ranges.extend(report.bad_ranges)
 
     def _on_progress(self, done: int) -> None:
         assert self.progress is not None

@@ -126,9 +126,9 @@ def _record_mismatch(report: CompareReport, words: np.ndarray, offset: int, sect
 
 
 def read_compare(dev: Device, pattern: Pattern, ranges: list[tuple[int, int]], *, block: int, retries: int,
-                 progress: Progress, should_stop: ShouldStop) -> CompareReport:
+                 progress: Progress, should_stop: ShouldStop, report: CompareReport | None = None) -> CompareReport:
     """Read `ranges` and compare with `pattern`; unreadable pieces become bad ranges."""
-    report = CompareReport()
+    report = report if report is not None else CompareReport()
     failures = Failures(dev, retries, report)
     rbuf = AlignedBuffer(block)
     words = np.frombuffer(rbuf.view, dtype=np.uint64)
