@@ -90,7 +90,8 @@ class PhoneRun:
 
         def work() -> None:
             try:
-                self.result = wipe_phone(ctx, serial, CliPrompt(assume_yes), method)
+                # The erase was confirmed above; questions during a guided reset need a real answer, not --yes.
+                self.result = wipe_phone(ctx, serial, CliPrompt(), method)
             except BaseException as exc:  # reported by finish()
                 self.error = exc
 
@@ -110,9 +111,9 @@ class PhoneRun:
         if self.error is not None:
             raise self.error
         assert self.result is not None
-        finished = jobs.Finished(self.result, None)
-        jobs.issue_certificate(ctx, finished)
-        return finished
+        from station.devices.phone.records import job_outcome  # wipe_phone recorded it and issued the certificate
+
+        return jobs.Finished(self.result, *job_outcome(ctx, self.result.job_id))
 
 
 def target_kind(target: str) -> str:
@@ -198,7 +199,7 @@ def _wipe(args: argparse.Namespace) -> int:
             if not prompt.confirm(f"ERASE ALL DATA with '{method}' on: {'; '.join(names)}? This cannot be undone."):
                 raise Cancelled
         runs: list[Run] = [start_drive(ctx, e, method, verify) for e in drives]
-        runs += [PhoneRun(ctx, p, method, args.yes) for p in phones]
+        runs += [PhoneRun(ctx, p, args.method or "auto", args.yes) for p in phones]
         finished = _wait(runs, ctx)
     finally:
         ctx.close()

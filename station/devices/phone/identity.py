@@ -34,6 +34,7 @@ class PhoneIdentity:
     imei_note: str = ""  # why there is none, or what was read that is not an IMEI
     battery_level: int | None = None
     battery_health: str | None = None
+    device_class: str = "phone"  # phone | tablet (grading classes)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,4 +112,5 @@ def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | No
         security_patch=props.get("ro.build.version.security_patch", ""),
         fingerprint=props.get("ro.build.fingerprint", ""), build_type=props.get("ro.build.type", ""),
         imei=imei, imei_note=note, battery_level=level, battery_health=health,
+        device_class="tablet" if "tablet" in props.get("ro.build.characteristics", "") else "phone",
     )

@@ -86,6 +86,12 @@ class SimulatedPhone:
                                  daemon=True).start()
             elif not self.adb_available():
                 if self._listener is not None:
+                    # shutdown() first: close() alone leaves the port listening until the accept thread's
+                    # poll returns, and a host connecting in that window would wait on a dead socket.
+                    try:
+                        self._listener.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
                     self._listener.close()
                     self._listener = None
                 for conn in list(self._conns):

@@ -1,0 +1,143 @@
+"""What a phone leaves in the store: its unit, its pre-check flags, its wipe job and the events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from station import clock, events, units
+from station.context import StationContext
+from station.devices.phone.identity import PhoneIdentity
+from station.devices.phone.prechecks import Prechecks
+from station.erase.result import WipeResult
+from station.models import PhoneCheck, Unit, WipeJob
+
+BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift again once the phone passes
+
+
+def join_unit(ctx: StationContext, identity: PhoneIdentity) -> str:
+    """The unit this phone is (matched by IMEI, then serial, as scanned at intake), or a new one."""
+    with ctx.store.session() as s:
+        by_imei = units.find(s, "imei", identity.imei) if identity.imei else None
+        by_serial = units.find(s, "serial", identity.serial)
+        unit = by_imei or by_serial
+        payload: dict[str, Any] = identity.to_dict()
+        if unit is None:
+            ids = {"serial": identity.serial} | ({"imei": identity.imei} if identity.imei else {})
+            unit = units.create(s, ctx.actor, ids, device_class=identity.device_class,
+                                make=identity.manufacturer or None, model=identity.model or None)
+            payload["matched_by"] = "new unit"
+        else:
+            payload["matched_by"] = "imei" if by_imei is not None else "serial"
+            if by_imei is not None and by_serial is not None and by_imei.id != by_serial.id:
+                payload["conflict"] = f"serial {identity.serial} is also on unit {by_serial.uid}"
+            for kind, value in (("imei", identity.imei), ("serial", identity.serial)):
+                if value and (units.find(s, kind, value) is None):
+                    units.add_identifier(s, unit, kind, value)
+            units.touch(unit, make=unit.make or identity.manufacturer or None, model=unit.model or identity.model
+                        or None, device_class=identity.device_class if unit.device_class == "other"
+                        else unit.device_class)
+        events.append(s, ctx.actor, "phone.identified", payload, unit)
+        return unit.uid
+
+
+def record_prechecks(ctx: StationContext, uid: str, identity: PhoneIdentity, checks: Prechecks) -> None:
+    """The phone's flags as a PhoneCheck row and an event; a blocked phone blocks its unit."""
+    facts = checks.flags()
+    boot = facts.get("verified_boot", {})
+    owner = next((c.facts.get("device_owner") for c in checks.checks if c.key == "device_owner"), None)
+    with ctx.store.session() as s:
+        unit = _unit(s, uid)
+        s.add(PhoneCheck(
+            unit_id=unit.id, serial=identity.serial, imei=identity.imei, android_version=identity.android_version,
+            security_patch=identity.security_patch, encryption=checks.encryption, method_type=checks.method_type,
+            verified_boot=boot.get("verified_boot"), bootloader_locked=boot.get("bootloader_locked"),
+            rooted=checks.rooted, frp_account=any(c.key == "google_account" and c.outcome == "block"
+                                                  for c in checks.checks),
+            device_owner=owner, blocked=bool(checks.blocking),
+            checks=events.canonical(checks.to_dict()), created_at=clock.iso(),
+        ))
+        events.append(s, ctx.actor, "phone.prechecked", checks.to_dict(), unit)
+        if checks.blocking:
+            reason = BLOCK_PREFIX + checks.reason()
+            units.touch(unit, blocked_reason=reason)
+            events.append(s, ctx.actor, "unit.blocked", {"reason": reason, "by": "phone pre-check"}, unit)
+        elif unit.blocked_reason and unit.blocked_reason.startswith(BLOCK_PREFIX):
+            units.touch(unit, blocked_reason=None)
+            events.append(s, ctx.actor, "unit.updated", {"blocked_reason": None, "by": "phone pre-check"}, unit)
+
+
+def start_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
+    with ctx.store.session() as s:
+        unit = _unit(s, uid)
+        s.add(WipeJob(
+            id=result.job_id, unit_id=unit.id, device=result.media.path, model=result.media.model,
+            serial=result.media.serial, size_bytes=0, method=result.method, verify="post-reset",
+            status="RUNNING", operator_id=ctx.actor.operator_id, started_at=result.started_at,
+        ))
+        events.append(s, ctx.actor, "wipe.started", {
+            "job_id": result.job_id, "device": result.media.path, "kind": result.media.kind,
+            "method": result.method, "method_type": result.method_type, "serial": result.media.serial,
+        }, unit)
+
+
+def finish_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
+    with ctx.store.session() as s:
+        unit = _unit(s, uid)
+        job = s.get(WipeJob, result.job_id)
+        if job is not None:
+            job.status, job.reason, job.ended_at = result.status.value, result.reason or None, result.ended_at
+        v = result.verification
+        events.append(s, ctx.actor, "wipe.finished", {
+            "job_id": result.job_id, "status": result.status.value, "sanitized": result.sanitized,
+            "reason": result.reason, "method_type": result.method_type, "technique": result.technique,
+            "erase_means": result.media.extra.get("erase_means"),
+            "verification": None if v is None else {"mode": v.mode, "passed": v.passed},
+        }, unit)
+        status = "failed"
+        if result.sanitized or result.status.value == "INTERRUPTED":
+            status = "sanitized" if result.sanitized else "interrupted"
+        units.touch(unit, wipe_status=status)
+
+
+def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:
+    """Keep the technician's photo as a content-addressed blob queued for upload."""
+    from station.erase.certificate import store_blob
+
+    content = path.read_bytes()
+    digest = store_blob(ctx.data, content)
+    with ctx.store.session() as s:
+        events.enqueue_blob(s, digest)
+        unit = _unit(s, uid)
+        events.append(s, ctx.actor, "unit.updated", {"evidence_photo": digest, "for": "phone reset"}, unit)
+    return {"sha256": digest, "bytes": len(content), "file": path.name}
+
+
+def latest_check(ctx: StationContext, uid: str) -> dict[str, Any] | None:
+    with ctx.store.reader() as s:
+        row = s.execute(select(PhoneCheck).join(Unit).where(Unit.uid == uid).order_by(PhoneCheck.id.desc())
+                        .limit(1)).scalar_one_or_none()
+        return None if row is None else {"serial": row.serial, "blocked": row.blocked, **json.loads(row.checks)}
+
+
+def _unit(s: Any, uid: str) -> Unit:
+    unit = units.by_uid(s, uid)
+    if unit is None:
+        raise LookupError(f"unit {uid} vanished from the store")
+    return unit
+
+
+def job_outcome(ctx: StationContext, job_id: str) -> tuple[str | None, str | None, str | None]:
+    """(unit uid, certificate JSON path, certificate PDF path) recorded for a finished phone job."""
+    from station.models import Certificate
+
+    with ctx.store.reader() as s:
+        job = s.get(WipeJob, job_id)
+        if job is None:
+            return None, None, None
+        unit = s.get(Unit, job.unit_id) if job.unit_id else None
+        cert = s.get(Certificate, job.certificate_id) if job.certificate_id else None
+        return (unit.uid if unit else None, cert.json_path if cert else None, cert.pdf_path if cert else None)

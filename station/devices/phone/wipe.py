@@ -1,0 +1,169 @@
+"""Erase one phone end to end: ready → identity → unit → pre-checks → reset → verification → certificate.
+
+`wipe_phone()` is what `station wipe adb:SERIAL` and the wipe panel call. It blocks (run it
+on a worker) and asks the technician through the prompt. A phone that must not be erased
+(FRP account, MDM, USB debugging refused) raises a UserFacingError after the reason is
+recorded on its unit; anything that ran returns a WipeResult, certified or not.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from station import clock
+from station.context import StationContext
+from station.devices.base import OperatorPrompt
+from station.devices.phone import records
+from station.devices.phone.adb import AdbClient, PhoneNotReady
+from station.devices.phone.erase import PhoneReset, PhoneTimings, Progress, ResetOutcome
+from station.devices.phone.identity import PhoneIdentity, read_identity
+from station.devices.phone.prechecks import Prechecks, run_prechecks
+from station.devices.phone.verify import failed_checks, read_baseline, verify_reset
+from station.erase.result import MediaFacts, Status, WipeResult
+from station.errors import Cancelled, DeviceError, UserFacingError
+
+log = logging.getLogger(__name__)
+
+AUTH_ATTEMPTS = 3
+_MEANS_TEXT = {
+    "recovery-command": "factory reset by recovery --wipe_data (armed through /cache/recovery/command as root)",
+    "reset-broadcast": "factory reset requested from the system (FACTORY_RESET broadcast as root)",
+    "recovery-menu": "factory reset in recovery ('Wipe data/factory reset'), done by the technician as guided",
+}
+
+
+class PhoneBlocked(UserFacingError):
+    """A pre-check refused the erase; the reason is on the unit too."""
+
+    def __init__(self, identity: PhoneIdentity, uid: str, checks: Prechecks) -> None:
+        super().__init__(f"{identity.label} ({identity.serial}, unit {uid}) cannot be erased yet. {checks.reason()}")
+        self.uid, self.checks = uid, checks
+
+
+@dataclass
+class PhoneInspection:
+    serial: str
+    props: dict[str, str]
+    identity: PhoneIdentity
+    checks: Prechecks
+
+
+def client_for(ctx: StationContext) -> AdbClient:
+    """The adb server this station uses: the configured one, or demo mode's private one."""
+    cfg = ctx.config
+    port = cfg["phone.demo_server_port"] if ctx.demo else cfg["phone.adb_server_port"]
+    return AdbClient(cfg["phone.adb_path"], port, timeout=cfg["phone.command_timeout_s"])
+
+
+def ensure_ready(client: AdbClient, serial: str, prompt: OperatorPrompt, timings: PhoneTimings) -> None:
+    """The phone is in Android and authorised, or PhoneNotReady says what to do."""
+    state = client.state(serial)
+    for _ in range(AUTH_ATTEMPTS):
+        if state not in ("unauthorized", "authorizing"):
+            break
+        if not prompt.confirm(f"Phone {serial} asks whether to allow USB debugging. Unlock it, tick 'Always allow "
+                              "from this computer' and tap Allow. Done?"):
+            break
+        state = client.wait_for(serial, {"device"}, timings.settle_s, timings.poll_s)
+    if state != "device":
+        raise PhoneNotReady(serial, state)
+
+
+def inspect(ctx: StationContext, client: AdbClient, serial: str) -> PhoneInspection:
+    props = client.getprop(serial)
+    identity = read_identity(client, serial, props)
+    return PhoneInspection(serial, props, identity, run_prechecks(client, serial, props, identity, ctx.config))
+
+
+def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method: str = "auto", *,
+               client: AdbClient | None = None, progress: Progress | None = None,
+               should_stop: Callable[[], bool] | None = None) -> WipeResult:
+    serial = serial.removeprefix("adb:")
+    client = client or client_for(ctx)
+    timings = PhoneTimings.from_config(ctx.config)
+    report = progress or (lambda f, m: None)
+    stop = should_stop or (lambda: False)
+
+    ensure_ready(client, serial, prompt, timings)
+    report(0.05, "Reading the phone")
+    found = inspect(ctx, client, serial)
+    identity, checks = found.identity, found.checks
+    uid = records.join_unit(ctx, identity)
+    records.record_prechecks(ctx, uid, identity, checks)
+    if checks.blocking:
+        raise PhoneBlocked(identity, uid, checks)
+    for warning in checks.warnings:
+        prompt.tell(f"Note: {warning.title}. {warning.detail} {warning.action}".strip())
+
+    result = _new_result(serial, identity, checks, method)
+    records.start_job(ctx, uid, result)
+    client.journal = result.commands  # from here every command sent to the phone is evidence
+    outcome = ResetOutcome(Status.FAILED, "")
+    try:
+        baseline = read_baseline(client, serial)
+        reset = PhoneReset(client, serial, prompt, checks, sdk=identity.sdk, method=method, timings=timings,
+                           progress=report, should_stop=stop)
+        try:
+            reset.startup()
+            outcome = reset.execute()
+        finally:
+            reset.shutdown()
+            outcome = reset.outcome
+        result.media.extra["erase_means"] = outcome.means
+        result.notes += [_MEANS_TEXT.get(outcome.means, outcome.means), *outcome.notes]
+        result.status, result.reason = outcome.status, outcome.reason
+        if outcome.status is Status.FINISHED:
+            report(0.8, "Verifying the reset")
+            result.verification = verify_reset(client, serial, prompt, timings, outcome.returned, baseline,
+                                               lambda path: records.store_photo(ctx, uid, path), stop)
+            if not result.verification.passed:
+                result.reason = _verification_reason(result)
+    except Cancelled:
+        result.status, result.reason = Status.ABORTED, "Stopped by the technician."
+    except DeviceError as exc:
+        result.status, result.reason = Status.FAILED, str(exc)
+    finally:
+        client.journal = None
+        result.ended_at = clock.iso()
+    records.finish_job(ctx, uid, result)
+    _issue_certificate(ctx, result, uid)
+    report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
+    return result
+
+
+def _new_result(serial: str, identity: PhoneIdentity, checks: Prechecks, method: str) -> WipeResult:
+    purge = checks.method_type == "Purge"
+    media = MediaFacts(
+        path=f"adb:{serial}", kind="mobile device", bus="adb", vendor=identity.manufacturer, model=identity.model,
+        serial=identity.serial, firmware=f"Android {identity.android_version}, patch {identity.security_patch}",
+        logical_sector=0, physical_sector=0,
+        extra={"identity": identity.to_dict(), "prechecks": checks.to_dict(), "requested_method": method},
+    )
+    return WipeResult(
+        job_id=f"phone-{uuid.uuid4().hex[:12]}", media=media, method="factory-reset",
+        method_type=checks.method_type, technique="crypto erase" if purge else "factory reset (unencrypted)",
+        status=Status.FAILED, started_at=clock.iso(),
+        notes=[f"Encryption: {checks.encryption}; " + ("the reset destroys the storage keys (Purge)." if purge
+                                                        else "the reset is a Clear, not a cryptographic erase.")],
+    )
+
+
+def _verification_reason(result: WipeResult) -> str:
+    v = result.verification
+    if v is None or v.mode == "none":
+        return "The reset was not verified: " + (v.detail.get("method", "") if v else "no verification") + "."
+    if v.mode == "visual-photo":
+        return "The technician did not confirm the setup wizard on the photo."
+    return f"The phone still holds its owner's data after the reset ({failed_checks(v)}). Erase it again."
+
+
+def _issue_certificate(ctx: StationContext, result: WipeResult, uid: str) -> None:
+    """Every finished job gets its document: a certificate, or a signed report that it is NOT sanitized."""
+    from station.erase import certificate
+
+    issued = certificate.issue(ctx, result, uid)
+    result.notes.append(f"certificate {issued.id}")
+    log.info("phone %s: certificate %s (sanitized=%s)", result.media.serial, issued.id, issued.sanitized)
