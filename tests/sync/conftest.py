@@ -7,20 +7,16 @@ suite runs as root). Each test gets its own database cloned from a migrated temp
 from __future__ import annotations
 
 import itertools
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from station.context import StationContext, open_station
 from station.sync.hub import auth
-from station.sync.hub.app import create_app
 from station.sync.hub.db import HubStore, migrate
-from tests.sync.factory import HubProcess, write_station_config
+from tests.sync.factory import HubProcess, ThreadHub, write_station_config
 from tests.sync.pgserver import PostgresServer, free_port
 
 pytestmark = pytest.mark.postgres
@@ -56,32 +52,6 @@ def hub_store(hub_db: str) -> Iterator[HubStore]:
     store = HubStore(hub_db, pool_size=2)
     yield store
     store.close()
-
-
-class ThreadHub:
-    """The hub app served by uvicorn on a real socket, in a thread of the test process."""
-
-    def __init__(self, database_url: str, port: int | None = None, **uv: object) -> None:
-        self.app = create_app(database_url)
-        self.port = port or free_port()
-        scheme = "https" if uv.get("ssl_certfile") else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", **uv))  # type: ignore[arg-type]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> ThreadHub:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("hub thread did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
 
 
 @pytest.fixture

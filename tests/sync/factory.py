@@ -11,17 +11,21 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from sqlalchemy import func, insert, select
 
 from station import clock, events
 from station.context import StationContext
 from station.models import Event, Outbox
+from station.sync.hub.app import create_app
+from tests.sync.pgserver import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,12 +91,12 @@ class HubProcess:
 
     def start(self, timeout: float = 60.0) -> HubProcess:
         env = {**os.environ, "STATION_HUB_DATABASE_URL": self.database_url, "PYTHONPATH": str(ROOT)}
-        log = open(self.data_dir / "hub.log", "ab")  # noqa: SIM115 - kept open by the child
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "station", "--data-dir", str(self.data_dir), "hub", "serve",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        with open(self.data_dir / "hub.log", "ab") as log:  # the child keeps its own copy of the fd
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "station", "--data-dir", str(self.data_dir), "hub", "serve",
+                 "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -117,3 +121,29 @@ class HubProcess:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class ThreadHub:
+    """The hub app served by uvicorn on a real socket, in a thread of the test process."""
+
+    def __init__(self, database_url: str, port: int | None = None, **uv: object) -> None:
+        self.app = create_app(database_url)
+        self.port = port or free_port()
+        scheme = "https" if uv.get("ssl_certfile") else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", **uv))  # type: ignore[arg-type]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> ThreadHub:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("hub thread did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
