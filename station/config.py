@@ -185,6 +185,10 @@ class Config:
             raise ConfigError(f"{where}: unknown setting '{key}'. Remove it or check its spelling.")
         self._values[key] = _coerce(where, setting, value)
 
+    def raw_items(self) -> Iterator[tuple[str, Any]]:
+        """Every setting with its real value (secrets included): for writing the file back."""
+        yield from ((s.key, self._values[s.key]) for s in SETTINGS)
+
     def items(self) -> Iterator[tuple[str, Any]]:
         for s in SETTINGS:
             yield s.key, ("********" if s.secret and self._values[s.key] else self._values[s.key])
