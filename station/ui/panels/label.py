@@ -1,17 +1,241 @@
-"""The Label panel."""
+"""The Label panel: the exact label bitmap, print / re-print, and the scan-back check.
+
+Keys: Ctrl+P prints (a re-print when the unit already has a label), Alt+L picks the
+layout, Alt+K goes to the scan-back box, Alt+Q sends queued labels, Enter on a history
+row re-prints that layout. After printing, scanning the printed label checks it: a
+label that scans as another unit is reported loudly and must not be stuck on.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from station.labels import flow, layout, queue
+from station.ui.label_preview import LabelPreview
+from station.ui.label_printer import PrinterService
+from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 
 
 class LabelPanel(Panel):
     title = "Label"
-    topics = frozenset({"units"})
+    topics = frozenset({"units", "labels", "devices"})
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        layout = column(self)
-        layout.addWidget(heading("Label"))
-        layout.addWidget(hint("Preview and print the grade label of the current unit."))
-        layout.addStretch(1)
+        self.service = PrinterService(self.ctx, self.devices, self)
+        self.service.retried.connect(lambda _d, _l: self.refresh())
+        self.rendered: queue.Rendered | None = None
+        self.awaiting: str | None = None  # unit whose printed label we wait to see scanned
+        self.busy = False
+        outer = column(self)
+        outer.addWidget(heading("Label"))
+        outer.addWidget(hint("Ctrl+P: print / re-print · Alt+L: layout · Alt+K: check the printed label "
+                             "(scan it) · Alt+Q: send queued labels · Enter on a past label: re-print it"))
+        bar = QHBoxLayout()
+        pick = QLabel("&Layout")
+        self.layouts = QComboBox()
+        self.layouts.setObjectName("label-layout")
+        pick.setBuddy(self.layouts)
+        self.layouts.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.print_button = QPushButton("&Print (Ctrl+P)")
+        self.print_button.clicked.connect(self.print_label)
+        self.retry_button = QPushButton("Send &queued")
+        self.retry_button.clicked.connect(self.service.retry)
+        self.printer_state = QLabel("")
+        self.printer_state.setObjectName("printer-state")
+        for w in (pick, self.layouts, self.print_button, self.retry_button, self.printer_state):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        outer.addLayout(bar)
+        body = QHBoxLayout()
+        self.preview = LabelPreview("Scan a unit to see its label.")
+        self.preview.setStyleSheet("QLabel#label-preview { background: #c8c8c8; }")  # the label's edge shows
+        body.addWidget(self.preview, 3)
+        side = QVBoxLayout()
+        self.captured = LabelPreview("What the simulated printer printed shows here.")
+        self.captured.setVisible(False)
+        side.addWidget(self.captured, 2)
+        check = QLabel("Chec&k: scan the printed label")
+        self.scan_box = QLineEdit()
+        self.scan_box.setObjectName("scan-back")
+        self.scan_box.setPlaceholderText("scan the label you just printed")
+        self.scan_box.returnPressed.connect(lambda: self.take_scan(self.scan_box.text()))
+        check.setBuddy(self.scan_box)
+        side.addWidget(check)
+        side.addWidget(self.scan_box)
+        self.verdict = QLabel("")
+        self.verdict.setObjectName("scanback-result")
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet(
+            'QLabel[level="error"] { background: #b00020; color: white; font-size: 20px; font-weight: 700; '
+            "padding: 8px; } "
+            'QLabel[level="ok"] { color: #1b5e20; font-weight: 600; } '
+            'QLabel[level="warn"] { color: #b35c00; font-weight: 600; }')
+        side.addWidget(self.verdict)
+        side.addWidget(QLabel("Labels of this unit"))
+        self.history = QListWidget()
+        self.history.setObjectName("label-history")
+        self.history.itemActivated.connect(self._reprint_item)
+        side.addWidget(self.history, 1)
+        body.addLayout(side, 2)
+        outer.addLayout(body, 1)
+        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.print_label)
+        self._fill_layouts()
+
+    # -- what is shown --------------------------------------------------------------------
+    def _fill_layouts(self) -> None:
+        names = sorted(layout.available(str(self.ctx.config["label.layout_dir"])))
+        self.layouts.blockSignals(True)
+        self.layouts.clear()
+        self.layouts.addItems(names)
+        default = str(self.ctx.config["label.layout"])
+        if default in names:
+            self.layouts.setCurrentText(default)
+        self.layouts.blockSignals(False)
+
+    def layout_name(self) -> str:
+        return self.layouts.currentText() or str(self.ctx.config["label.layout"])
+
+    def refresh(self) -> None:
+        Op(self, self._load, self.unit_uid, self.layout_name()).on("io").success(self._loaded) \
+            .failure(self._load_failed).run()
+
+    def _load(self, uid: str | None, name: str) -> tuple[queue.Rendered | None, list[flow.JobRow], int]:
+        """Off the GUI thread: the label at the attached printer's DPI, the unit's jobs, the queue length."""
+        pending = len(queue.pending(self.ctx))
+        if not uid:
+            return None, [], pending
+        try:
+            dpi: int | None = int(self.service.printer().dpi)
+        except Exception:  # no printer attached: preview at the layout's own resolution
+            dpi = None
+        return queue.render_unit(self.ctx, uid, name, dpi), flow.history(self.ctx, uid), pending
+
+    def _loaded(self, result: tuple[queue.Rendered | None, list[flow.JobRow], int]) -> None:
+        rendered, jobs, pending = result
+        self.printer_state.setText(f"Printer: {self.service.printer_label()} · {pending} queued")
+        self._show_captured()
+        if rendered is None or rendered.uid != self.unit_uid:
+            if not self.unit_uid:
+                self.rendered = None
+                self.preview.set_bitmap(None)
+                self.history.clear()
+            return  # or the bench moved on while this was rendering
+        self.rendered = rendered
+        self.preview.set_bitmap(rendered.image)
+        self.preview.setToolTip(f"{rendered.layout.title}\n{rendered.image.width} x {rendered.image.height} dots at "
+                                f"{rendered.dpi} dpi, shown at {self.preview.scale}x\nbitmap {rendered.sha256[:16]}")
+        self.history.clear()
+        for j in jobs:
+            state = j.status if j.status == "printed" else f"{j.status}, {j.attempts} tries"
+            item = QListWidgetItem(f"#{j.id} {j.created_at[:16].replace('T', ' ')}  {j.layout}  {state}")
+            item.setData(Qt.ItemDataRole.UserRole, j.layout)
+            if j.last_error and j.status != "printed":
+                item.setToolTip(j.last_error)
+            self.history.addItem(item)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.rendered = None
+        self.preview.set_bitmap(None, str(exc))
+        report_error(exc)
+
+    def _show_captured(self) -> None:
+        try:
+            session: Any = self.service.printer()
+        except Exception:
+            session = None
+        grab = getattr(session, "captured", None)
+        img = grab() if callable(grab) else None
+        self.captured.setVisible(img is not None)
+        if img is not None:
+            self.captured.set_bitmap(img)
+            self.captured.setToolTip("Decoded from the bytes the simulated printer received")
+
+    # -- printing ---------------------------------------------------------------------------
+    def print_label(self, layout_name: str | None = None) -> None:
+        if not self.unit_uid or self.busy:
+            if not self.unit_uid:
+                Changes.hub().message.emit("warn", "No unit is open: scan the unit first, then print.")
+            return
+        self.busy = True
+        uid, reprint = self.unit_uid, self.history.count() > 0
+        self.service.print_unit(uid, layout_name or self.layout_name(), reprint=reprint,
+                                done=self._printed, failed=self._print_failed)
+
+    def _printed(self, done: queue.Printed) -> None:
+        self.busy = False
+        self.awaiting = done.uid
+        self.verdict.setProperty("level", "")
+        self.verdict.setText("Printed. Scan the label to check it.")
+        self._restyle()
+        Changes.hub().message.emit("ok", done.message + " Scan it to check.")
+        self.scan_box.clear()
+        self.scan_box.setFocus()
+        self.refresh()
+
+    def _print_failed(self, exc: BaseException) -> None:
+        self.busy = False
+        report_error(exc)
+        self.verdict.setProperty("level", "warn")
+        self.verdict.setText(str(exc))
+        self._restyle()
+        self.refresh()
+
+    def _reprint_item(self, item: QListWidgetItem) -> None:
+        self.print_label(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def handle_command(self, command: str, argument: str | None) -> bool:
+        if command == "PRINT":  # CMD:PRINT, and CMD:REPRINT (a repeat scan of a finished unit)
+            self.print_label(argument if argument in layout.available(str(self.ctx.config["label.layout_dir"]))
+                             else None)
+            return True
+        return False
+
+    # -- scan-back -------------------------------------------------------------------------
+    def take_scan(self, text: str) -> bool:
+        """A scan while a printed label waits to be checked: compare it and say so. True when taken."""
+        expected = self.awaiting or self.unit_uid
+        if not expected or not text.strip():
+            return False
+        Op(self, flow.scan_back, self.ctx, expected, text).changes("events").success(self._checked).run()
+        return True
+
+    def _checked(self, result: flow.ScanBack) -> None:
+        self.verdict.setProperty("level", "ok" if result.match else "error")
+        self.verdict.setText(result.message)
+        self._restyle()
+        Changes.hub().message.emit("ok" if result.match else "error", result.message)
+        if result.match:
+            self.awaiting = None
+        self.scan_box.selectAll()
+
+    def set_unit(self, uid: str | None) -> None:
+        # The router opens the unit a scanned label names: while a printed label waits for its
+        # check, that scan is the check (same unit: match; another unit: a mismatch, loudly).
+        if self.awaiting and uid and self.isVisible():
+            self.take_scan(uid)
+            if uid != self.awaiting:
+                self.awaiting = None
+        super().set_unit(uid)
+
+    def _restyle(self) -> None:
+        self.verdict.style().unpolish(self.verdict)
+        self.verdict.style().polish(self.verdict)
+
+    def activated(self) -> None:
+        super().activated()
+        self.print_button.setFocus()
