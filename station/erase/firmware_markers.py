@@ -1,0 +1,124 @@
+"""Proof that a firmware erase happened: random markers before, none surviving after.
+
+Before the erase, random marker sectors are written at sampled LBAs (first and last LBA
+included), and a second sample of existing sectors is fingerprinted. After it, no marker
+may read back, and no fingerprinted sector that held data may still hold it. This is the
+verification idea of NIST SP 800-88 r1 for cryptographic erase, applied to every firmware
+method, because a drive that merely *reports* success is not evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import secrets
+from dataclasses import dataclass, field
+
+from station.erase.engine import Device, open_device, pread_all, pwrite_all
+from station.erase.patterns import AlignedBuffer
+
+MAGIC = b"TRIAGE-STATION-ERASE-MARKER\0"
+
+
+@dataclass
+class Seeded:
+    sector: int
+    markers: list[tuple[int, bytes]] = field(default_factory=list)  # (offset, content)
+    fingerprints: list[tuple[int, str, bool]] = field(default_factory=list)  # (offset, sha256, was all zero)
+    seed: int = 0
+
+
+@dataclass
+class MarkerCheck:
+    markers: int
+    surviving: list[int]  # offsets whose marker is still there
+    unchanged: list[int]  # fingerprinted sectors that held data and still hold it
+    unreadable: list[int]
+
+    @property
+    def passed(self) -> bool:
+        return self.markers > 0 and not self.surviving and not self.unchanged and not self.unreadable
+
+    def to_dict(self) -> dict[str, object]:
+        return {"markers": self.markers, "surviving": self.surviving[:50], "unchanged": self.unchanged[:50],
+                "unreadable": self.unreadable[:50], "passed": self.passed}
+
+
+def _lbas(rng: random.Random, total: int, count: int, avoid: set[int]) -> list[int]:
+    chosen = {0, total - 1} - avoid if total > 1 else {0}
+    while len(chosen) < min(count, max(total - len(avoid), 1)):
+        lba = rng.randrange(total)
+        if lba not in avoid:
+            chosen.add(lba)
+    return sorted(chosen)
+
+
+def _sector_io(dev: Device) -> AlignedBuffer:
+    return AlignedBuffer(dev.sector)
+
+
+def seed(path: str, count: int, job_id: str, *, sys_path: str | None = None, rng_seed: int | None = None) -> Seeded:
+    """Fingerprint `count` sectors, then write `count` random markers elsewhere (flushed to the media)."""
+    dev = open_device(path, write=True, sys_path=sys_path)
+    buf = _sector_io(dev)
+    try:
+        out = Seeded(dev.sector, seed=secrets.randbits(64) if rng_seed is None else rng_seed)
+        rng = random.Random(out.seed)
+        total = dev.size // dev.sector
+        marker_lbas = _lbas(rng, total, count, set())
+        for lba in _lbas(rng, total, count, set(marker_lbas)):
+            pread_all(dev.fd, buf.view, lba * dev.sector)
+            data = bytes(buf.view)
+            out.fingerprints.append((lba * dev.sector, hashlib.sha256(data).hexdigest(), not any(data)))
+        for lba in marker_lbas:
+            content = (MAGIC + job_id.encode()[:32] + lba.to_bytes(8, "little") +
+                       secrets.token_bytes(dev.sector))[:dev.sector]
+            buf.view[:] = content
+            pwrite_all(dev.fd, buf.view, lba * dev.sector)
+            out.markers.append((lba * dev.sector, content))
+        dev.sync()
+        return out
+    finally:
+        buf.close()
+        dev.close()
+
+
+def check(path: str, seeded: Seeded, *, sys_path: str | None = None) -> MarkerCheck:
+    """Read every marker and fingerprinted sector back through an uncached read."""
+    dev = open_device(path, write=False, sys_path=sys_path)
+    buf = _sector_io(dev)
+    surviving, unchanged, unreadable = [], [], []
+    try:
+        for offset, content in seeded.markers:
+            try:
+                pread_all(dev.fd, buf.view, offset)
+            except OSError:
+                unreadable.append(offset)
+                continue
+            if bytes(buf.view) == content:
+                surviving.append(offset)
+        for offset, digest, was_zero in seeded.fingerprints:
+            try:
+                pread_all(dev.fd, buf.view, offset)
+            except OSError:
+                unreadable.append(offset)
+                continue
+            if not was_zero and hashlib.sha256(bytes(buf.view)).hexdigest() == digest:
+                unchanged.append(offset)
+    finally:
+        buf.close()
+        dev.close()
+    return MarkerCheck(len(seeded.markers), surviving, unchanged, unreadable)
+
+
+def drop_caches(path: str) -> None:
+    """Ask the kernel to forget cached pages of the device (reads after a firmware erase must hit it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
