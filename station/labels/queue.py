@@ -23,6 +23,7 @@ from station.errors import DeviceError, UserFacingError
 from station.labels import fields
 from station.labels.layout import Layout, find
 from station.labels.render import bitmap_hash, render, to_png
+from station.labels.zpl_native import native_job
 from station.models import PrintJob, Unit
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,8 @@ def _keep(ctx: StationContext, label: Rendered) -> None:
         tmp = png.with_name(f"{png.name}.tmp")
         to_png(label.image, tmp, label.dpi)
         tmp.replace(png)
+    if label.layout.native_zpl:  # the printer-drawn variant, from the same values
+        (folder / f"{label.sha256}.zpl").write_bytes(native_job(label.layout, label.values, label.dpi))
 
 
 def enqueue(ctx: StationContext, label: Rendered, printer_name: str, *, reason: str = "print") -> int:
@@ -150,8 +153,11 @@ def send(ctx: StationContext, job_id: int, printer: LabelPrinter) -> Printed:
         label = render_unit(ctx, unit_uid, layout_name, printer.dpi)
         _keep(ctx, label)
         img, sha = label.image, label.sha256
+    native = label_dir(ctx) / f"{sha}.zpl"
+    speaks_zpl = getattr(getattr(printer, "spec", None), "protocol", "") == "zpl"
+    native_zpl = native.read_bytes() if speaks_zpl and native.exists() else None
     try:
-        printer.print_bitmap(img)
+        printer.print_bitmap(img, native_zpl)
     except DeviceError as exc:
         with ctx.store.session() as s:
             row = s.get(PrintJob, job_id)
@@ -168,7 +174,7 @@ def send(ctx: StationContext, job_id: int, printer: LabelPrinter) -> Printed:
         row.printer, row.bitmap_sha256 = printer.name, sha
         events.append(s, ctx.actor, "label.printed", {
             "job": job_id, "layout": layout_name, "printer": printer.name, "bitmap_sha256": sha,
-            "attempts": row.attempts,
+            "attempts": row.attempts, **({"native_zpl": True} if native_zpl else {}),
         }, units.by_uid(s, unit_uid))
     return Printed(job_id, unit_uid, printer.name, sha, f"Label for {unit_uid} printed ({printer.name}).")
 
