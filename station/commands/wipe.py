@@ -23,7 +23,7 @@ from station.commands.drives import entries
 from station.context import StationContext, open_station
 from station.devices.base import CliPrompt
 from station.devices.drives import DriveEntry, size_text
-from station.erase import discover, jobs, methods
+from station.erase import discover, firmware_job, jobs, methods
 from station.erase.result import Status, WipeResult
 from station.errors import Cancelled, UserFacingError
 
@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("wipe", help="overwrite and verify drives, each in its own worker process")
     p.add_argument("targets", nargs="+", metavar="DEVICE",
                    help="/dev/sdX, /dev/disk/by-id/..., a serial number, or adb:SERIAL for a phone")
-    p.add_argument("--method", help=f"one of {', '.join(methods.METHODS)} (default: wipe.default_method)")
+    p.add_argument("--method", help=f"one of {', '.join(methods.METHODS)}, purge (firmware, planned) or auto "
+                   "(purge when the drive supports it, else clear) (default: wipe.default_method)")
     p.add_argument("--verify", choices=methods.VERIFY_MODES, help="default: wipe.default_verify")
     p.add_argument("--json", action="store_true", help="print one result object per drive, in a list")
     p.add_argument("--yes", action="store_true", help="do not ask before erasing")
@@ -122,7 +123,12 @@ def target_kind(target: str) -> str:
 
 
 def start_drive(ctx: StationContext, entry: DriveEntry, method: str, verify: str) -> Run:
-    """Method dispatch for drives: the overwrite methods run as worker jobs."""
+    """Method dispatch for drives: purge/auto go to the planner's firmware erase, overwrites to worker jobs."""
+    if method in firmware_job.FIRMWARE_METHODS:
+        run = firmware_job.start(ctx, entry.drive, method, CliPrompt())
+        if run is not None:
+            return run
+        method = "clear"  # auto: no Purge possible on this drive, so Clear by overwrite
     return DriveRun(entry, jobs.start(ctx, entry.drive, method, verify))
 
 
@@ -190,7 +196,7 @@ def _wipe(args: argparse.Namespace) -> int:
         verify = args.verify or ctx.config["wipe.default_verify"]
         phones = [t.removeprefix("adb:") for t in args.targets if target_kind(t) == "phone"]
         drives = _resolve(ctx, [t for t in args.targets if target_kind(t) == "drive"])
-        if drives:
+        if drives and method not in firmware_job.FIRMWARE_METHODS:
             methods.check_verify(methods.get(method), verify)
         names = [f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, "
                  f"{size_text(e.drive.facts.size_bytes)})" for e in drives] + [f"phone {p}" for p in phones]

@@ -1,0 +1,34 @@
+"""`station wipe --method purge|auto` on real loop devices (which support no firmware erase)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from station import cli
+from tests.erase import wipe_fixtures
+from tests.erase.wipe_fixtures import LoopFactory, MiB
+
+loops = wipe_fixtures.loops  # the real loop-device fixture
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_purge_is_refused_with_the_planner_reason(loops: LoopFactory, data_dir: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    loop = loops(8 * MiB)
+    assert cli.main(["wipe", loop.path, "--method", "purge", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "Purge impossible" in err and "Nothing was erased" in err
+    assert loop.read_backing() == loop.expected_fill()
+
+
+def test_auto_falls_back_to_a_verified_clear_with_a_certificate(loops: LoopFactory, data_dir: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    loop = loops(8 * MiB)
+    assert cli.main(["wipe", loop.path, "--method", "auto", "--yes", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)[0]
+    assert result["sanitized"] and result["method"] == "clear" and result["method_type"] == "Clear"
+    assert cli.main(["cert", "verify", result["certificate"]]) == 0
+    assert loop.read_backing() == bytes(loop.size)
