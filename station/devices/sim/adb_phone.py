@@ -113,6 +113,7 @@ class SimulatedPhone:
                 if self._listener is not sock:
                     client.close()
                     return
+                client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small replies must not wait 40 ms
                 conn = AdbdConnection(self, client)
                 self._conns.add(conn)
             conn.start()
@@ -175,6 +176,9 @@ class SimulatedPhone:
 
     def accept_usb_debugging(self) -> None:
         """Tap 'Allow' (with 'Always allow from this computer') on every pending prompt."""
+        if self.model.auth == "never":  # locked with an unknown PIN: nobody can reach the prompt
+            self.history.append("usb debugging prompt could not be answered")
+            return
         for conn in list(self._conns):
             conn.accept_pending_key()
 
