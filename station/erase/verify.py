@@ -57,6 +57,23 @@ def full_plan(size: int) -> SamplePlan:
     return SamplePlan([(0, size)], {"ranges": [[0, size]]})
 
 
+def subsection_samples(total: int, subsections: int, percent: float,
+                       seed: int) -> list[tuple[int, int, int, int, int]]:
+    """Per subsection, in sectors: (start, end, first sample, second sample, sample length)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(subsections):
+        lo, hi = i * total // subsections, (i + 1) * total // subsections
+        span = hi - lo
+        length = min(max(1, math.ceil(span * percent / 200.0)), span // 2)
+        free = span - 2 * length
+        # Two ordered non-overlapping intervals, uniform over all placements: the gaps
+        # before them are two sorted uniform points in [0, free].
+        x, y = sorted((rng.randint(0, free), rng.randint(0, free)))
+        out.append((lo, hi, lo + x, lo + y + length, length))
+    return out
+
+
 def sample_plan(size: int, sector: int, percent: float = 10.0, *, seed: int | None = None,
                 subsections: int = MIN_SUBSECTIONS) -> SamplePlan:
     """The §4.7 sample: `percent` (10-100) of the media in 2 x `subsections` samples + first/last LBA."""
@@ -69,18 +86,9 @@ def sample_plan(size: int, sector: int, percent: float = 10.0, *, seed: int | No
                                f"media of {total} sectors is too small for {subsections} subsections: read in full")
         return plan
     seed = secrets.randbits(64) if seed is None else seed
-    rng = random.Random(seed)
     raw: list[tuple[int, int]] = [(0, 1)]  # in sectors: the first LBA
-    for i in range(subsections):
-        lo, hi = i * total // subsections, (i + 1) * total // subsections
-        span = hi - lo
-        length = min(max(1, math.ceil(span * percent / 200.0)), span // 2)
-        free = span - 2 * length
-        # Two ordered non-overlapping intervals, uniform over all placements: pick the
-        # two gaps before them as sorted uniform points in [0, free].
-        x, y = sorted((rng.randint(0, free), rng.randint(0, free)))
-        raw.append((lo + x, length))
-        raw.append((lo + y + length, length))
+    for _lo, _hi, first, second, length in subsection_samples(total, subsections, percent, seed):
+        raw += [(first, length), (second, length)]
     raw.append((total - 1, 1))  # the last LBA
     merged: list[tuple[int, int]] = []
     for start, n in sorted(raw):
@@ -90,6 +98,10 @@ def sample_plan(size: int, sector: int, percent: float = 10.0, *, seed: int | No
         else:
             merged.append((start, n))
     ranges = [(s * sector, n * sector) for s, n in merged]
+    if sum(n for _, n in ranges) < size * percent / 100.0:  # subsections of a few sectors round down
+        plan = full_plan(size)
+        plan.detail["note"] = f"media of {total} sectors is too small to sample {percent:g} %: read in full"
+        return plan
     listed = [[o, n] for o, n in ranges]
     plan = SamplePlan(ranges)
     plan.detail = {
