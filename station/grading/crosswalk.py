@@ -13,7 +13,7 @@ import itertools
 import string
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +55,8 @@ class Crosswalks:
     sha256: str
     schemes: tuple[Scheme, ...]
 
-    def apply(self, device_class: str, cosmetic: str, functional: str) -> dict[str, dict[str, str]]:
-        """{scheme: {field: value}} for every scheme that applies to this class."""
+    def compute(self, device_class: str, cosmetic: str, functional: str) -> dict[str, dict[str, str]]:
+        """{scheme: {field: value}} for every scheme that applies to this class, from the rules."""
         facts = {"device_class": device_class, "cosmetic": cosmetic, "functional": functional}
         out: dict[str, dict[str, str]] = {}
         for s in self.schemes:
@@ -68,6 +68,18 @@ class Crosswalks:
                 for f in s.fields
             }
         return out
+
+    @cached_property
+    def _table(self) -> dict[tuple[str, str, str], dict[str, dict[str, str]]]:
+        # The domain is tiny (6 classes x 5 grades x 4 codes), so every answer is computed once.
+        return {k: self.compute(*k) for k in itertools.product(CLASSES, COSMETIC, FUNCTIONAL_CODES)}
+
+    def apply(self, device_class: str, cosmetic: str, functional: str) -> dict[str, dict[str, str]]:
+        """{scheme: {field: value}} for every scheme that applies to this class."""
+        found = self._table.get((device_class, cosmetic, functional))
+        if found is None:
+            raise ValueError(f"no crosswalk for {device_class}/{cosmetic}/{functional}")
+        return {k: dict(v) for k, v in found.items()}
 
 
 def parse(text: str, source: str) -> Crosswalks:
@@ -91,10 +103,10 @@ def parse(text: str, source: str) -> Crosswalks:
                 raise fail((key, k), f"unknown key '{k}' in crosswalk '{key}'.")
         fields = body.get("fields")
         if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
-            raise fail((key,), f"crosswalk '{key}' needs fields = [\"...\"].")
+            raise fail((key, "fields"), f"crosswalk '{key}' needs fields = [\"...\"].")
         applies = body.get("applies_to", list(CLASSES))
         if not isinstance(applies, list) or any(c not in CLASSES for c in applies):
-            raise fail((key,), f"'{key}.applies_to' must list classes from {', '.join(CLASSES)}.")
+            raise fail((key, "applies_to"), f"'{key}.applies_to' must list classes from {', '.join(CLASSES)}.")
         rules = [_rule(text, key, i, r, fields, fail) for i, r in enumerate(body.get("rules", []))]
         scheme = Scheme(key, str(body.get("title", key)), frozenset(applies), tuple(fields), tuple(rules),
                         str(body.get("note", "")))

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +55,22 @@ class Question:
     default: str | None = None
     help: str = ""
 
+    @cached_property
+    def _by_key(self) -> dict[str, Option]:
+        return {o.key: o for o in self.options}
+
     def option(self, key: str) -> Option | None:
-        return next((o for o in self.options if o.key == key), None)
+        return self._by_key.get(key)
 
     def by_number(self, number: int) -> Option | None:
         return self.options[number - 1] if 1 <= number <= len(self.options) else None
 
-    def applies(self, answers: dict[str, str]) -> bool:
+    def applies(self, answers: Mapping[str, str]) -> bool:
         """Asked only when every `when` condition holds for the answers given so far."""
-        return all(answers.get(q) in allowed for q, allowed in self.when)
+        for q, allowed in self.when:
+            if answers.get(q) not in allowed:
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -91,8 +100,12 @@ class Matrix:
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
+    @cached_property
+    def _by_key(self) -> dict[str, Question]:
+        return {q.key: q for q in self.questions}
+
     def question(self, key: str) -> Question | None:
-        return next((q for q in self.questions if q.key == key), None)
+        return self._by_key.get(key)
 
 
 def content_hash(text: str) -> str:
