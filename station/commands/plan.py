@@ -1,4 +1,8 @@
-"""`station plan --facts-from FILE --level clear|purge [--json]`: what a drive supports, before the bench."""
+"""`station plan --facts-from FILE --level clear|purge [--json]`: what a drive supports, before the bench.
+
+Also `station unlock DEVICE`: the recovery of a drive left locked by a failed Security Erase,
+with the password the station recorded before it set one.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--level", choices=plan.LEVELS, default="purge")
     p.add_argument("--json", action="store_true", help="print facts and plan as JSON")
     p.set_defaults(func=_plan)
+    u = sub.add_parser("unlock", help="unlock a drive left locked by a failed erase (recorded ATA password)")
+    u.add_argument("device", help="/dev/sdX of the locked drive")
+    u.add_argument("--serial", help="the drive's serial, when the drive does not report it while locked")
+    u.set_defaults(func=_unlock)
 
 
 def load_profiles(config: Config) -> list[profiles.Profile]:
@@ -56,4 +64,24 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"Warning: {w}")
     if result.profiles:
         print("Profiles: " + ", ".join(result.profiles))
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    from station.erase import discover, firmware_methods
+    from station.erase.firmware_runner import CommandRunner
+    from station.errors import UserFacingError
+
+    data = open_readonly_path(args.data_dir)
+    serial = args.serial or discover.find(args.device).identity
+    password = firmware_methods.recorded_password(data, serial)
+    if password is None:
+        raise UserFacingError(f"This station recorded no erase password for drive {serial}; it was not locked "
+                              "here. Ask whoever set the password, or use the drive's master password.")
+    fc = firmware_methods.FirmwareContext(args.device, CommandRunner())
+    try:
+        firmware_methods.unlock(fc, password)
+    except firmware_methods.StepFailed as exc:
+        raise UserFacingError(f"{args.device}: {exc.reason}. Power-cycle the drive and try again.") from exc
+    print(f"{args.device} ({serial}) is unlocked and its erase password removed.")
     return 0

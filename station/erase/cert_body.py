@@ -76,7 +76,7 @@ def _method_details(result: WipeResult) -> str:
         parts.append(f"per-job key sha256 {result.key_sha256}")
     firmware = result.media.extra.get("plan")
     if isinstance(firmware, dict) and firmware.get("steps"):
-        parts.append("firmware plan: " + "; ".join(str(s.get("command", s)) for s in firmware["steps"]))
+        parts.append("firmware plan: " + "; ".join(str(s.get("summary", "")) for s in firmware["steps"]))
     if result.reason:
         parts.append(f"outcome: {result.reason}")
     return ". ".join(parts) or result.method

@@ -60,6 +60,9 @@ class CommandRunner:
                                        started, round(time.monotonic() - t0, 3))
             except OSError as exc:
                 record = CommandRecord(self.mask(argv), None, f"could not run: {exc}", started, 0.0)
+        for secret in self.secrets:  # hdparm echoes the password it was given
+            if secret:
+                record.output = record.output.replace(secret, "<recorded ATA password>")
         log.info("ran %s -> %s in %.1f s", " ".join(record.argv), record.exit_code, record.seconds)
         self.records.append(record)
         return record

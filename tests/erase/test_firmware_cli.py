@@ -32,3 +32,17 @@ def test_auto_falls_back_to_a_verified_clear_with_a_certificate(loops: LoopFacto
     assert result["sanitized"] and result["method"] == "clear" and result["method_type"] == "Clear"
     assert cli.main(["cert", "verify", result["certificate"]]) == 0
     assert loop.read_backing() == bytes(loop.size)
+
+
+def test_unlock_needs_a_recorded_password_and_reports_a_refusing_drive(
+        loops: LoopFactory, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from station.erase import firmware_methods
+    from station.paths import DataDir
+
+    loop = loops(4 * MiB)
+    assert cli.main(["unlock", loop.path, "--serial", "SN-NONE"]) == 2
+    assert "recorded no erase password" in capsys.readouterr().err
+    firmware_methods.record_password(DataDir(data_dir).ensure(), "SN-LOCKED", "ts0123456789abcdef")
+    assert cli.main(["unlock", loop.path, "--serial", "SN-LOCKED"]) == 2
+    err = capsys.readouterr().err
+    assert "Unlocking the drive" in err and "ts0123456789abcdef" not in err
