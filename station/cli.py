@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "station.commands.db",
     "station.commands.drives",
     "station.commands.wipe",
+    "station.commands.phones",
     "station.commands.config",
     "station.commands.label",
     "station.commands.grade",

@@ -88,6 +88,22 @@ REAL.append(_drives)
 SIMULATED.append(_sim_drives)
 
 
+def _phones(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.phone.driver import real_factory
+
+    return real_factory(config, data_dir)
+
+
+def _sim_phones(config: Config, data_dir: Path) -> Driver | None:
+    from station.devices.sim.adb_demo import sim_factory
+
+    return sim_factory(config, data_dir)
+
+
+REAL.append(_phones)
+SIMULATED.append(_sim_phones)
+
+
 @dataclass
 class Devices:
     manager: DeviceManager

@@ -18,6 +18,7 @@ from station.context import StationContext
 from station.devices.base import OperatorPrompt
 from station.devices.phone import records
 from station.devices.phone.adb import AdbClient, PhoneNotReady
+from station.devices.phone.driver import client_from_config
 from station.devices.phone.erase import PhoneReset, PhoneTimings, Progress, ResetOutcome
 from station.devices.phone.identity import PhoneIdentity, read_identity
 from station.devices.phone.prechecks import Prechecks, run_prechecks
@@ -52,10 +53,7 @@ class PhoneInspection:
 
 
 def client_for(ctx: StationContext) -> AdbClient:
-    """The adb server this station uses: the configured one, or demo mode's private one."""
-    cfg = ctx.config
-    port = cfg["phone.demo_server_port"] if ctx.demo else cfg["phone.adb_server_port"]
-    return AdbClient(cfg["phone.adb_path"], port, timeout=cfg["phone.command_timeout_s"])
+    return client_from_config(ctx.config, demo=ctx.demo)
 
 
 def ensure_ready(client: AdbClient, serial: str, prompt: OperatorPrompt, timings: PhoneTimings) -> None:

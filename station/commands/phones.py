@@ -1,0 +1,82 @@
+"""`station phones [--json]`: the phones connected now, with state, identity and pre-checks.
+
+Read-only: nothing is recorded and nothing is sent that changes the phone. A phone that
+is not in Android and authorised is listed with the instruction for its state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from station import units
+from station.context import StationContext, open_station
+from station.devices.phone.states import instruction
+from station.devices.phone.wipe import client_for, inspect
+from station.errors import DeviceError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("phones", help="list connected Android phones with identity and pre-check results")
+    p.add_argument("--json", action="store_true", help="one JSON object per phone, in a list")
+    p.set_defaults(func=_phones)
+
+
+def _known_unit(ctx: StationContext, imei: str | None, serial: str) -> str | None:
+    with ctx.store.reader() as s:
+        unit = (units.find(s, "imei", imei) if imei else None) or units.find(s, "serial", serial)
+        return unit.uid if unit else None
+
+
+def phone_rows(ctx: StationContext) -> list[dict[str, Any]]:
+    client = client_for(ctx)
+    rows = []
+    for listed in client.devices():
+        row: dict[str, Any] = {"serial": listed.serial, "state": listed.state, "instruction": instruction(listed.state),
+                               "model": listed.model or None, "transport": "tcp" if listed.is_tcp else "usb",
+                               "identity": None, "prechecks": None, "unit": None, "error": None}
+        if listed.state == "device":
+            try:
+                found = inspect(ctx, client, listed.serial)
+            except DeviceError as exc:
+                row["error"] = str(exc)
+            else:
+                row["identity"] = found.identity.to_dict()
+                row["prechecks"] = found.checks.to_dict()
+                row["blocked"] = bool(found.checks.blocking)
+                row["block_reason"] = found.checks.reason() or None
+                row["unit"] = _known_unit(ctx, found.identity.imei, found.identity.serial)
+        rows.append(row)
+    return rows
+
+
+def _phones(args: argparse.Namespace) -> int:
+    ctx = open_station(args.data_dir)
+    try:
+        rows = phone_rows(ctx)
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    if not rows:
+        print("No phones connected. Plug one in with a data cable and switch on USB debugging.")
+        return 0
+    for row in rows:
+        ident = row["identity"]
+        if ident is None:
+            print(f"{row['serial']}  {row['state'].upper()}  {row['model'] or ''}".rstrip())
+            print(f"    {row['error'] or row['instruction']}")
+            continue
+        checks = row["prechecks"]
+        print(f"{row['serial']}  {ident['manufacturer']} {ident['model']}  serial {ident['serial']}  "
+              f"IMEI {ident['imei'] or '-'}  Android {ident['android_version']} (patch {ident['security_patch']})"
+              f"  battery {ident['battery_level'] if ident['battery_level'] is not None else '-'}%"
+              f"  unit {row['unit'] or '-'}")
+        print(f"    reset = {checks['method_type']} (encryption: {checks['encryption']})"
+              + ("  BLOCKED" if row["blocked"] else "  ready to erase"))
+        for c in checks["checks"]:
+            if c["outcome"] != "pass":
+                print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())
+    return 0

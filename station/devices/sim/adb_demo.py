@@ -1,0 +1,64 @@
+"""Demo mode's phones: simulated phones on a private adb server, driven like USB phones.
+
+One clean encrypted phone whose "technician" resets it in recovery by itself and which
+comes back with USB debugging on (so a demo erase runs through to its certificate), one
+phone still signed in to Google (blocked for FRP) and one old unencrypted rooted phone
+(reset without hands, Clear). The private server is killed when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from pathlib import Path
+
+from station.config import Config
+from station.devices.phone.driver import PhoneDriver
+from station.devices.sim.adb_models import PhoneModel, clean_fbe, fbe_with_google_account, old_unencrypted
+from station.devices.sim.adb_rig import AdbRig
+
+log = logging.getLogger(__name__)
+
+
+def demo_phones() -> list[PhoneModel]:
+    clean = clean_fbe("DEMO-PIXEL-01")
+    clean.auto_technician, clean.adb_after_reset, clean.boot_s, clean.wipe_s = True, True, 1.5, 1.0
+    google = fbe_with_google_account("DEMO-PIXEL-02")
+    old = old_unencrypted("DEMO-MOTO-03")
+    old.boot_s, old.wipe_s = 1.5, 1.0
+    return [clean, google, old]
+
+
+_rigs: dict[int, AdbRig] = {}  # one demo rig per server port and process, however many windows open
+_lock = threading.Lock()
+
+
+def _start(rig: AdbRig) -> None:
+    try:
+        rig.start()
+        for model in demo_phones():
+            rig.add(model)
+        log.info("demo phones on adb server port %s: %s", rig.client.server_port, [p.serial for p in rig.phones])
+    except Exception:
+        log.exception("demo phones could not start")
+
+
+def _stop(rig: AdbRig, starting: threading.Thread) -> None:
+    """At exit: let a start in progress finish first, or its server would outlive the process."""
+    starting.join(timeout=15)
+    rig.close()
+
+
+def sim_factory(config: Config, data_dir: Path) -> PhoneDriver | None:
+    """The phones start in the background: the window opens at once and they appear at the next scan."""
+    port = config["phone.demo_server_port"]
+    with _lock:
+        rig = _rigs.get(port)
+        if rig is None:
+            rig = _rigs[port] = AdbRig(port, adb_path=config["phone.adb_path"],
+                                       timeout=config["phone.command_timeout_s"])
+            starting = threading.Thread(target=_start, args=(rig,), name="demo-phones", daemon=True)
+            starting.start()
+            atexit.register(_stop, rig, starting)
+    return PhoneDriver(rig.client, simulated=True)
