@@ -57,6 +57,9 @@ class TcpTransport(Transport):
             self.sock = socket.create_connection((spec.target, spec.port), timeout=timeout)
         except OSError as exc:
             raise socket_error(spec, exc, timeout, connecting=True) from exc
+        # The status query after the job is a few bytes: without this, Nagle holds it back
+        # until the job's last segment is acknowledged (a 40 ms delayed ACK per label).
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _write(self, data: bytes) -> int:
         try:
@@ -172,6 +175,8 @@ class EscposBackendTransport(Transport):
                 raise socket_error(spec, cause, timeout, connecting=True) from exc
             raise DeviceError(f"{spec.where} cannot be opened: check the cable and power "
                               f"({str(exc).splitlines()[0]}).") from exc
+        if spec.scheme == "tcp":
+            dev.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as in TcpTransport
 
     def _write(self, data: bytes) -> int:
         try:
