@@ -83,6 +83,12 @@ class LoopFactory:
         self.loops.append(path)
         return Loop(path, backing, size, seed or 0)
 
+    def attach(self, image: Path, *extra: str) -> str:
+        """Attach an image the test prepared itself (e.g. with a partition table)."""
+        path = losetup("--find", "--show", *extra, str(image))
+        self.loops.append(path)
+        return path
+
     def mount(self, loop: Loop, where: Path, *, mkfs: bool = True) -> Path:
         if mkfs:
             subprocess.run(["mkfs.ext4", "-q", "-F", loop.path], check=True, capture_output=True)
