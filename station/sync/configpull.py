@@ -41,7 +41,9 @@ def _validate_matrix(name: str, body: str) -> str | None:
 
 def _validate_layout(name: str, body: str) -> str | None:
     parse = importlib.import_module("station.labels.layout").parse
-    parse(body, Path(f"hub layout '{name}'"))
+    layout = parse(body, Path(f"hub layout '{name}'"))
+    if layout.name != name:
+        raise ConfigError(f"hub layout '{name}': its name is '{layout.name}'; publish it under that name.")
     return None
 
 
