@@ -17,7 +17,7 @@ from typing import Any
 from station.config import Config
 from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
-from station.grading.matrix import CLASSES, COSMETIC, content_hash, locate
+from station.grading.matrix import CLASSES, COSMETIC, content_hash, locate, toml_error
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",
@@ -89,7 +89,7 @@ def parse(text: str, source: str) -> Rules:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc}). Fix the file and reload.") from exc
+        raise toml_error(source, exc) from exc
 
     def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
         return ConfigError(f"{source}, line {locate(text, path)}: {problem}")

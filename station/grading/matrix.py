@@ -108,6 +108,13 @@ class Matrix:
         return self._by_key.get(key)
 
 
+def toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    """A TOML syntax error as a ConfigError naming the file and, when tomllib says it, the line."""
+    m = re.search(r"at line (\d+)", str(exc))
+    where = f", line {m.group(1)}" if m else ""
+    return ConfigError(f"{source}{where}: not valid TOML ({exc}). Fix the file and reload.")
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -141,8 +148,9 @@ def locate(text: str, path: tuple[str | int, ...]) -> int:
         table = re.compile(r"^\s*\[{1,2}\s*" + re.escape(name) + r"\s*\]")
         if nxt is not None:
             hit = next((j for j in range(start, end) if table.match(lines[j])), None)
-            if hit is None:
-                break
+            if hit is None:  # only dotted sub-tables exist ([routes.x] without [routes]): look for those
+                prefix, i = name + ".", i + 1
+                continue
             start = hit
             end = next((j for j in range(hit + 1, end) if any_header.match(lines[j])), end)
             prefix, i = name + ".", i + 1
@@ -203,9 +211,7 @@ def parse(text: str, source: str) -> Matrix:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        where = f", line {m.group(1)}" if m else ""
-        raise ConfigError(f"{source}{where}: not valid TOML ({exc}). Fix the file and reload.") from exc
+        raise toml_error(source, exc) from exc
     r = _Reader(text, source)
     top = r.table(raw, (), _TOP_KEYS)
     mid = r.text_field(top, (), "id", name=True)
