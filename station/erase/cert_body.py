@@ -103,6 +103,11 @@ def hidden_area_statement(hpa_dco: dict[str, Any]) -> str:
         return "Hidden areas (HPA/DCO) were reset before sanitization and were erased with the rest of the media."
     if hpa_dco.get("hidden_area_erased") is False:
         return "A hidden area (HPA/DCO) is present and was NOT erased."
+    hidden = hpa_dco.get("hpa_hidden_sectors") or 0
+    if (hpa_dco.get("hpa_enabled") or hidden > 0) and not hpa_dco.get("hpa_reset"):
+        return f"A Host Protected Area ({hidden or 'unknown number of'} sectors) is present and was NOT erased."
+    if hpa_dco.get("dco_restricted"):
+        return "A DCO restricts the drive below its real capacity; the area beyond it was NOT erased."
     if hpa_dco.get("hpa_enabled") is False and hpa_dco.get("dco_restricted") in (False, None):
         return "No HPA was found; the whole native capacity was addressed."
     return "HPA/DCO state: " + ", ".join(f"{k}={v}" for k, v in sorted(hpa_dco.items()))

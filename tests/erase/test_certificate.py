@@ -237,3 +237,15 @@ def test_station_key_is_private_and_stable(ctx) -> None:  # type: ignore[no-unty
     k2 = keys.load_or_create(ctx.data)
     assert k2.fingerprint == k1.fingerprint and stat.S_IMODE(os.stat(k1.path).st_mode) == 0o600
     assert len(k1.fingerprint.split(":")) == 16
+
+
+@pytest.mark.parametrize("hpa_dco,words", [
+    ({}, "was not read"),
+    ({"hpa_enabled": True, "hpa_hidden_sectors": 2048}, "2048 sectors) is present and was NOT erased"),
+    ({"dco_restricted": True, "hpa_enabled": False}, "was NOT erased"),
+    ({"hpa_checked": True, "hpa_reset": True, "hidden_area_erased": True}, "were reset before sanitization"),
+    ({"hpa_enabled": False, "dco_restricted": False}, "No HPA was found"),
+])
+def test_hidden_area_statement(hpa_dco: dict[str, object], words: str) -> None:
+    from station.erase.cert_body import hidden_area_statement
+    assert words in hidden_area_statement(hpa_dco)
