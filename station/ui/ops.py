@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from station.errors import Cancelled, UserFacingError
@@ -123,8 +124,12 @@ class Op:
             Changes.hub().message.emit("idle", "")
         if self._changes:
             Changes.hub().changed.emit(set(self._changes))
-        if self._success:
+        if self._success and self._parent_alive():
             self._success(result)
+
+    def _parent_alive(self) -> bool:
+        # The widget that asked may be gone (window closed) before the work finished: drop its callbacks.
+        return self.parent is None or shiboken6.isValid(self.parent)
 
     def _failed(self, exc: BaseException) -> None:
         Op._running.discard(self)
@@ -132,7 +137,7 @@ class Op:
             Changes.hub().message.emit("idle", "")
         if isinstance(exc, Cancelled):
             return
-        if self._failure:
+        if self._failure and self._parent_alive():
             self._failure(exc)
         else:
             report_error(exc)

@@ -148,8 +148,8 @@ class SimulatedScannerDriver:
 
     def _run(self) -> None:
         stream = demo_stream(self.rng)
-        # The first scan (a badge) comes soon, so the demo signs in by itself.
-        delay = min(3.0, self.interval_s)
+        # The first scan (a badge) comes a few seconds after start, so the demo signs in by itself.
+        delay = min(5.0, self.interval_s)
         while not self._stop.wait(delay):
             scanner = self.scanner
             if scanner is None or not scanner.plugged:
