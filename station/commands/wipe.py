@@ -91,8 +91,11 @@ class PhoneRun:
 
         def work() -> None:
             try:
-                # The erase was confirmed above; questions during a guided reset need a real answer, not --yes.
-                self.result = wipe_phone(ctx, serial, CliPrompt(), method)
+                from station.devices.phone.console import ConsolePrompt
+
+                # The erase was confirmed above; questions during a guided reset need a real answer, not --yes,
+                # and go to stderr so that --json output stays clean.
+                self.result = wipe_phone(ctx, serial, ConsolePrompt(), method)
             except BaseException as exc:  # reported by finish()
                 self.error = exc
 

@@ -87,7 +87,7 @@ class AdbClient:
                                 round(time.monotonic() - t0, 3))
             self._record(rec, record)
             raise DeviceError(
-                f"The phone did not answer {what or ' '.join(args[-1:])!r} within {limit:.0f} s. "
+                f"The phone did not answer {what or ' '.join(args[-1:])!r} within {limit:g} s. "
                 "Unplug it, plug it back in and try again; if it repeats, restart the phone."
             ) from exc
         output = _text(proc.stdout) + _text(proc.stderr)

@@ -79,6 +79,8 @@ class SimShell:
                 segment.append(tok)
                 continue
             run_it = joiner == ";" or (joiner == "&&" and status == 0) or (joiner == "||" and status != 0)
+            if segment and run_it and segment[0] == "exit":  # the shell ends here; nothing after it runs
+                return out, int(segment[1]) if len(segment) > 1 and segment[1].isdigit() else status
             if segment and run_it:
                 seg_out, status = self._segment([t.replace("$?", str(status)) for t in segment], root)
                 if status == SILENT:
