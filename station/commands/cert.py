@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("--out", type=Path, help="file to write (default: print the PEM)")
     e.set_defaults(func=_export_key)
     b = csub.add_parser("batch", help="one summary PDF for several certificates (a lot or a customer job)")
-    b.add_argument("files", type=Path, nargs="+", help="certificate JSON or PDF files")
+    b.add_argument("files", type=Path, nargs="*", help="certificate JSON or PDF files")
+    b.add_argument("--lot", help="add the latest certificate of every unit in this lot (from this station)")
     b.add_argument("--title", default="Sanitization batch summary")
     b.add_argument("--out", type=Path, required=True)
     b.set_defaults(func=_batch)
@@ -151,7 +152,10 @@ def _batch(args: argparse.Namespace) -> int:
     from station.erase import cert_pdf
 
     documents = []
-    for path in args.files:
+    paths = list(args.files) + (_lot_certificates(open_readonly_path(args.data_dir), args.lot) if args.lot else [])
+    if not paths:
+        raise UserFacingError("No certificates given: name certificate files, or a lot with --lot CODE.")
+    for path in paths:
         raw, _ = cert_verify.extract(_read(path))
         try:
             env = json.loads(raw or b"")
@@ -161,3 +165,24 @@ def _batch(args: argparse.Namespace) -> int:
     args.out.write_bytes(cert_pdf.render_batch(args.title, documents))
     print(f"wrote {args.out} ({len(documents)} certificates)")
     return 0
+
+
+def _lot_certificates(data: DataDir, code: str) -> list[Path]:
+    """The newest certificate of each unit in lot `code`."""
+    from station.models import Certificate, Lot, LotUnit
+
+    if not data.database.exists():
+        raise UserFacingError(f"No station database in {data.root}; run this on the station that wiped the lot.")
+    engine = make_engine(data.database, writer=False)
+    try:
+        with Session(engine) as s:
+            lot = s.execute(select(Lot).where(Lot.code == code)).scalar_one_or_none()
+            if lot is None:
+                raise UserFacingError(f"There is no lot {code} on this station; check the code with 'station lots'.")
+            rows = s.execute(select(Certificate.unit_id, Certificate.json_path, Certificate.created_at)
+                             .join(LotUnit, LotUnit.unit_id == Certificate.unit_id)
+                             .where(LotUnit.lot_id == lot.id).order_by(Certificate.created_at)).all()
+    finally:
+        engine.dispose()
+    newest = {unit_id: Path(path) for unit_id, path, _ in rows}
+    return list(newest.values())

@@ -136,6 +136,8 @@ def _purge_candidates(f: DriveFacts) -> tuple[list[tuple[str, str]], list[str]]:
                     found.append(("ata-security-erase-enhanced", "Enhanced Security Erase on an HDD is Purge"))
                 found.append(("ata-security-erase", "Security Erase Unit on an HDD is Purge"))
         return found, ruled
+    if f.bus:
+        return [], [f"the {f.bus} interface has no firmware erase commands this station can send"]
     return [], ["the drive's interface is not stated, so no firmware command can be chosen"]
 
 

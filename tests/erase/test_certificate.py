@@ -249,3 +249,32 @@ def test_station_key_is_private_and_stable(ctx) -> None:  # type: ignore[no-unty
 def test_hidden_area_statement(hpa_dco: dict[str, object], words: str) -> None:
     from station.erase.cert_body import hidden_area_statement
     assert words in hidden_area_statement(hpa_dco)
+
+
+def test_batch_summary_for_a_lot(configured, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from station import clock
+    from station.models import Lot, LotUnit
+    ctx = configured
+    with ctx.store.session() as s:
+        uids = [create(s, ctx.actor, {"serial": f"SN-L{i}"}).uid for i in range(2)]
+    first = certificate.issue(ctx, result(Status.FAILED, False), uids[0])
+    again = certificate.issue(ctx, result(), uids[0])  # the unit was wiped again: the newest counts
+    other = certificate.issue(ctx, result(), uids[1])
+    with ctx.store.session() as s:
+        from station.units import by_uid
+        lot = Lot(code="LOT-9", created_at=clock.iso())
+        s.add(lot)
+        s.flush()
+        for uid in uids:
+            unit = by_uid(s, uid)
+            assert unit is not None
+            s.add(LotUnit(lot_id=lot.id, unit_id=unit.id, added_at=clock.iso()))
+    out = tmp_path / "lot.pdf"
+    d = str(ctx.data.root)
+    assert cli.main(["--data-dir", d, "cert", "batch", "--lot", "LOT-9", "--out", str(out)]) == 0
+    flat = "".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True,
+                                  timeout=60).stdout.split())
+    assert again.id in flat and other.id in flat and first.id not in flat
+    assert cli.main(["--data-dir", d, "cert", "batch", "--lot", "LOT-NONE", "--out", str(out)]) == 2
