@@ -15,6 +15,7 @@ import hashlib
 import logging
 import os
 import secrets
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -66,9 +67,11 @@ class Refused(Exception):
 def _check_target(spec: JobSpec, devices_only: bool) -> str:
     """The real path to open, after the same checks the GUI made, made again here."""
     real = os.path.realpath(spec.path)
+    if devices_only and not stat.S_ISBLK(os.stat(real).st_mode if os.path.exists(real) else 0):
+        raise Refused(f"{spec.path} is not a drive: the privileged helper wipes drives only; nothing was written.")
     if spec.simulated:
         folder = os.path.realpath(Path(spec.data_dir, SIM_FOLDER))
-        if devices_only or os.path.dirname(real) != folder or not os.path.isfile(real):
+        if os.path.dirname(real) != folder or not os.path.isfile(real):
             raise Refused(f"{spec.path} is not a simulated bay of this station; nothing was written.")
         return real
     try:

@@ -70,7 +70,7 @@ class ProgressWriter:
         self.base = 0  # overall bytes finished before the current phase
         self.started = time.time()
         self._window: list[tuple[float, int]] = []  # (time, overall done): a few dozen entries
-        self.phase, self.pass_index, self.total = 0, 0, 0
+        self.phase, self.pass_index, self.total, self._done = 0, 0, 0, 0
         self.update(0)
 
     def begin(self, phase: str, total: int, pass_index: int = 0) -> None:
@@ -78,8 +78,10 @@ class ProgressWriter:
 
     def end_phase(self) -> None:
         self.base += self.total
+        self._done = 0
 
     def update(self, done: int) -> None:
+        self._done = done
         now = time.time()
         overall = self.base + done
         window = self._window
@@ -95,8 +97,9 @@ class ProgressWriter:
         struct.pack_into("<Q", self._map, 0, self.seq)
 
     def finish(self) -> None:
+        """The job ended (however it ended): overall stays what was really done."""
         self.phase = PHASES.index("done")
-        self.update(self.total)
+        self.update(self._done)
         self._map.flush()
         self._map.close()
 

@@ -78,12 +78,29 @@ def run(job_dir: Path, *, devices_only: bool = False) -> WipeResult:
     return result
 
 
+def untrusted_code() -> str | None:
+    """Under pkexec the worker runs as root: its own code must not be writable by anyone else."""
+    import station
+
+    for path in (Path(station.__file__).parent, Path(__file__)):
+        st = path.stat()
+        if st.st_uid != 0 or st.st_mode & 0o022:
+            return f"{path} is not owned by root or is writable by others"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="station-wipe-worker")
     parser.add_argument("--devices-only", action="store_true", help="refuse anything but a block device")
     parser.add_argument("job_dir", type=Path)
     args = parser.parse_args(argv)
     job_dir = args.job_dir.resolve()
+    if os.geteuid() == 0 and "PKEXEC_UID" in os.environ:
+        problem = untrusted_code()
+        if problem:
+            print(f"station-wipe-worker: refusing to run privileged: {problem}. Install the station "
+                  "root-owned (docs/wipe.md).", file=sys.stderr)
+            return 2
     if not (job_dir / SPEC).is_file():
         print(f"station-wipe-worker: {job_dir} holds no {SPEC}", file=sys.stderr)
         return 2
