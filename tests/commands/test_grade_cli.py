@@ -1,0 +1,90 @@
+"""`station grade`, `station lots`, `station route` and `station outcome` from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from station import operators
+from station.cli import main
+from station.context import open_station
+from station.grading.library import SHIPPED_DIR
+from tests.grading.helpers import set_fields, unit
+
+
+def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str]:
+    code = main(["--data-dir", str(data_dir), *args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_matrices_show_and_check(capsys, data_dir: Path, tmp_path: Path) -> None:
+    code, out = run(capsys, data_dir, "grade", "matrices", "--json")
+    rows = json.loads(out)
+    assert code == 0 and {r["id"] for r in rows if r["active"]} == {"phone", "tablet", "laptop", "desktop",
+                                                                    "drive", "other"}
+    code, out = run(capsys, data_dir, "grade", "show", "--class", "phone")
+    assert code == 0 and "1  yes          Yes, boots to the lock or setup screen (default)" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text((SHIPPED_DIR / "drive.toml").read_text().replace('cosmetic = "B"', 'cosmetic = "B-"', 1))
+    code, out = run(capsys, data_dir, "grade", "check", str(SHIPPED_DIR / "phone.toml"), str(bad))
+    assert code == 2 and "ok  " in out and f"BAD {bad}, line " in out and "'cosmetic' is 'B-'" in out
+
+
+def test_activate_needs_a_supervisor_pin(capsys, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = open_station(data_dir)
+    operators.add(ctx, "Sam Super", "supervisor", pin="4321")
+    operators.add(ctx, "Tia Tech", "technician", pin="1234")
+    ctx.close()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1234\n"))
+    code, out = run(capsys, data_dir, "grade", "activate", "phone", "2025.1", "--as", "Tia Tech")
+    assert code == 2 and "Only a supervisor can switch" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("4321\n"))
+    code, out = run(capsys, data_dir, "grade", "activate", "phone", "2025.1", "--as", "Sam Super")
+    assert code == 0 and "phone@2025.1 is now the active phone matrix" in out
+
+
+def test_grade_route_lot_and_outcome_from_scripts(capsys, data_dir: Path, tmp_path: Path) -> None:
+    ctx = open_station(data_dir)
+    uid = unit(ctx, "phone", "iPhone 14", serial="F2LXK0QJ")
+    ctx.close()
+    code, out = run(capsys, data_dir, "grade", "record", "F2LXK0QJ", "glass=light")  # Enter-defaults for the rest
+    assert code == 0 and f"{uid}: B+ (cosmetic B, functional FF) with phone@2025.1" in out
+    assert "r2v3: functional F5, cosmetic C5" in out
+    code, out = run(capsys, data_dir, "grade", "record", uid, "glass=light", "battery=worn",
+                    "--cosmetic", "C", "--reason", "deep dent under the case")
+    assert code == 2 and "Only a supervisor may override" in out
+    code, out = run(capsys, data_dir, "route", uid)
+    assert code == 2 and "sanitization has not passed" in out
+    code, out = run(capsys, data_dir, "route", uid, "--preview")
+    assert code == 0 and "proposed: Resell (retail / eCommerce)" in out and "blocked:" in out
+    ctx = open_station(data_dir)
+    set_fields(ctx, uid, wipe_status="sanitized")
+    ctx.close()
+    code, out = run(capsys, data_dir, "route", uid)
+    assert code == 0 and "routed: Resell (retail / eCommerce) (resell_retail); expected value 306.00" in out
+    code, out = run(capsys, data_dir, "lots", "create", "--code", "LOT-CLI-1")
+    assert code == 0
+    code, out = run(capsys, data_dir, "lots", "add", "LOT-CLI-1", uid, "NOT-A-UNIT")
+    assert code == 2 and f"added {uid} to LOT-CLI-1: 1 units" in out and "refused NOT-A-UNIT" in out
+    code, out = run(capsys, data_dir, "lots", "manifest", "LOT-CLI-1", "--format", "xlsx", "--out",
+                    str(tmp_path / "lot.xlsx"))
+    assert code == 0 and load_workbook(tmp_path / "lot.xlsx")["Manifest"]["B2"].value == uid
+    code, out = run(capsys, data_dir, "outcome", "record", uid, "sold", "--grade", "B+", "--amount", "300")
+    assert code == 0 and "the route was right" in out
+    code, out = run(capsys, data_dir, "outcome", "accuracy")
+    assert "disposition accuracy 100.0% (1 of 1 units with an outcome)" in out
+    code, out = run(capsys, data_dir, "grade", "history", uid)
+    assert out.count("phone@2025.1") == 1
+
+
+def test_a_bad_matrix_dir_is_reported_with_the_setting(capsys, data_dir: Path, tmp_path: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "station.toml").write_text(f'[grading]\nmatrix_dir = "{tmp_path / "nowhere"}"\n')
+    code, out = run(capsys, data_dir, "grade", "matrices")
+    assert code == 2 and "the grading matrix folder does not exist. Fix grading.matrix_dir." in out
