@@ -1,17 +1,125 @@
-"""The Supervisor panel."""
+"""The Supervisor panel: live shift KPIs with drill-down, exports, and administration.
+
+Supervisors only: a technician sees what to do instead. Keys: D dashboard, A admin,
+E export the shift log, R refresh; Tab moves between figures and Enter lists the
+units behind one.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QStackedWidget, QTabWidget
+
+from station import kpis, shifts
+from station.reports import shift_pdf, shift_rows, tabular
+from station.ui.admin_view import AdminView
+from station.ui.drilldown import DrillDown
+from station.ui.kpi_dashboard import Dashboard
+from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
+
+FORMATS = {"CSV": "csv", "Excel (XLSX)": "xlsx", "PDF report": "pdf"}
+
+
+def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-def]
+    w = shifts.shift_at(ctx.config)
+    log = shift_rows.shift_log(ctx, w)
+    if fmt == "csv":
+        tabular.write_csv(log, out)
+    elif fmt == "xlsx":
+        tabular.write_xlsx(log, out)
+    else:
+        shift_pdf.write_pdf(log, kpis.compute(ctx, w), out, station=ctx.station_id)
+    return len(log.rows)
 
 
 class SupervisorPanel(Panel):
     title = "Supervisor"
-    topics = frozenset({"units"})
+    topics = frozenset({"units", "events", "wipe", "grades", "routes", "operator", "operators", "config"})
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         layout = column(self)
         layout.addWidget(heading("Supervisor"))
-        layout.addWidget(hint("Shift KPIs, exports and administration (supervisors only)."))
-        layout.addStretch(1)
+        self.window_label = QLabel("")
+        layout.addWidget(self.window_label)
+        layout.addWidget(hint("D: dashboard · A: admin · E: export the shift log · R: refresh · "
+                              "Enter on a figure lists its units"))
+        self.stack = QStackedWidget()
+        self.gate = QLabel("Supervisors only. Scan a supervisor badge (or sign in with a supervisor PIN) "
+                           "to see the shift figures, export and administer.")
+        self.gate.setWordWrap(True)
+        self.gate.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.gate.setStyleSheet("font-size: 18px; color: #555;")
+        self.tabs = QTabWidget()
+        self.dashboard = Dashboard()
+        self.dashboard.drill.connect(self.drill)
+        self.admin = AdminView(self.ctx)
+        self.tabs.addTab(self.dashboard, "&Dashboard")
+        self.tabs.addTab(self.admin, "&Admin")
+        self.stack.addWidget(self.gate)
+        self.stack.addWidget(self.tabs)
+        layout.addWidget(self.stack, 1)
+        self.last: kpis.Kpis | None = None
+        for key, slot in (("D", lambda: self._tab(0)), ("A", lambda: self._tab(1)), ("E", self.export),
+                          ("R", self.refresh)):
+            sc = QShortcut(QKeySequence(key), self, activated=slot)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    @property
+    def allowed(self) -> bool:
+        op = self.ctx.operator
+        return bool(op and op.is_supervisor)
+
+    def _tab(self, i: int) -> None:
+        if self.allowed:
+            self.tabs.setCurrentIndex(i)
+            self.refresh()
+
+    def refresh(self) -> None:
+        if not self.allowed:
+            self.stack.setCurrentWidget(self.gate)
+            return
+        self.stack.setCurrentWidget(self.tabs)
+        if self.tabs.currentWidget() is self.admin:
+            self.admin.refresh()
+            return
+        w = shifts.shift_at(self.ctx.config)
+        self.window_label.setText(f"{w.label()}")
+        Op(self, kpis.compute, self.ctx, w).on("io").success(self._show).run()
+
+    def _show(self, k: kpis.Kpis) -> None:
+        self.last = k
+        self.dashboard.show_kpis(k)
+
+    def activated(self) -> None:
+        super().activated()
+        if self.allowed:
+            first = next(iter(self.dashboard.tiles.values()))
+            first.setFocus()
+
+    def drill(self, key: str, value: object) -> None:
+        if not self.allowed or self.last is None:
+            return
+        w = self.last.window
+        Op(self, kpis.units_behind, self.ctx, w, key, value).on("io").success(
+            lambda units: DrillDown(f"{key}{': ' + str(value) if value else ''} — {w.label()}", units, self).exec()
+        ).run()
+
+    def export(self) -> None:
+        if not self.allowed:
+            Changes.hub().message.emit("error", "Only a supervisor can export the shift log.")
+            return
+        choice, ok = QInputDialog.getItem(self, "Export shift log", "Format:", list(FORMATS), 0, False)
+        if not ok:
+            return
+        fmt = FORMATS[choice]
+        w = shifts.shift_at(self.ctx.config)
+        default = Path.home() / f"shift-{w.start:%Y%m%d-%H%M}.{fmt}"
+        name, _filter = QFileDialog.getSaveFileName(self, "Export shift log", str(default))
+        if name:
+            Op(self, export_shift, self.ctx, fmt, Path(name)).with_progress("Exporting the shift log").success(
+                lambda n: Changes.hub().message.emit("ok", f"Exported {n} units to {name}.")).run()

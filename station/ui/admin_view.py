@@ -1,0 +1,169 @@
+"""Supervisor administration: operators, grading matrix versions, settings, sync state.
+
+Every action goes through station.admin (or the grading library), which checks the
+role and records an audit event; this view only collects input and shows results.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import admin, grading, operators
+from station.config import BY_KEY
+from station.context import StationContext
+from station.ui.ops import Changes, Op
+
+
+class AdminView(QWidget):
+    def __init__(self, ctx: StationContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        ops_box = QGroupBox("Operators")
+        ob = QVBoxLayout(ops_box)
+        self.operators = QTableWidget(0, 5)
+        self.operators.setHorizontalHeaderLabels(["Name", "Role", "Badge", "Active", "Locked until"])
+        self.operators.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.operators.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        ob.addWidget(self.operators)
+        row = QHBoxLayout()
+        for text, slot in (("&Add…", self.add_operator), ("&Disable", self.disable_operator),
+                           ("Reset &PIN…", self.reset_pin), ("&Unlock", self.unlock_operator)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        ob.addLayout(row)
+        left.addWidget(ops_box, 2)
+        mat_box = QGroupBox("Grading matrices (Enter activates the selected version)")
+        mb = QVBoxLayout(mat_box)
+        self.matrices = QListWidget()
+        self.matrices.itemActivated.connect(self.activate_matrix)
+        mb.addWidget(self.matrices)
+        left.addWidget(mat_box, 1)
+        layout.addLayout(left, 3)
+        right = QVBoxLayout()
+        set_box = QGroupBox("Organisation, labels and routing")
+        form = QFormLayout(set_box)
+        self.fields: dict[str, QLineEdit | QCheckBox] = {}
+        for key in admin.EDITABLE:
+            field: QLineEdit | QCheckBox = QCheckBox() if BY_KEY[key].type is bool else QLineEdit()
+            field.setToolTip(BY_KEY[key].description)
+            form.addRow(key, field)
+            self.fields[key] = field
+        save = QPushButton("&Save settings")
+        save.clicked.connect(self.save_settings)
+        form.addRow(save)
+        right.addWidget(set_box)
+        sync_box = QGroupBox("Sync")
+        sb = QVBoxLayout(sync_box)
+        self.sync = QLabel("")
+        self.sync.setWordWrap(True)
+        sb.addWidget(self.sync)
+        right.addWidget(sync_box)
+        right.addStretch(1)
+        layout.addLayout(right, 2)
+
+    # -- reading -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        Op(self, self._load).on("io").success(self._show).run()
+
+    def _load(self) -> tuple:  # type: ignore[type-arg]
+        from station.sync.state import status
+
+        return operators.list_operators(self.ctx), grading.available(self.ctx), status(self.ctx)
+
+    def _show(self, loaded: tuple) -> None:  # type: ignore[type-arg]
+        ops, matrices, sync = loaded
+        self.operators.setRowCount(len(ops))
+        for r, o in enumerate(ops):
+            for c, v in enumerate((o.name, o.role, o.badge or "", "yes" if o.active else "no", o.locked_until or "")):
+                self.operators.setItem(r, c, QTableWidgetItem(v))
+        self.operators.resizeColumnsToContents()
+        self.matrices.clear()
+        for a in matrices:
+            m = a.matrix
+            item = QListWidgetItem(f"{'● ' if a.active else '  '}{m.device_class}: {m.ref} ({a.origin})")
+            item.setData(256, (m.id, m.version))
+            self.matrices.addItem(item)
+        for key, field in self.fields.items():
+            value = self.ctx.config[key]
+            if isinstance(field, QCheckBox):
+                field.setChecked(bool(value))
+            else:
+                field.setText(str(value))
+        lines = [sync.text, f"Hub: {sync.hub_url or 'not configured'}"]
+        if sync.last_ok_at:
+            lines.append(f"Last success: {sync.last_ok_at}")
+        if sync.last_error:
+            lines.append(f"Last error: {sync.last_error}")
+        self.sync.setText("\n".join(lines))
+
+    def selected_operator(self) -> str | None:
+        row = self.operators.currentRow()
+        item = self.operators.item(row, 0) if row >= 0 else None
+        return item.text() if item else None
+
+    # -- actions -----------------------------------------------------------------------
+    def _run(self, fn, *args, done: str) -> None:  # type: ignore[no-untyped-def]
+        Op(self, fn, *args).changes("operators", "config").success(
+            lambda _r: (Changes.hub().message.emit("ok", done), self.refresh())).run()
+
+    def add_operator(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add operator", "Name:")
+        if not ok or not name.strip():
+            return
+        role, ok = QInputDialog.getItem(self, "Add operator", "Role:", list(operators.ROLES), 0, False)
+        if not ok:
+            return
+        badge, _ok = QInputDialog.getText(self, "Add operator", "Badge (scan it, or leave empty):")
+        pin, _ok = QInputDialog.getText(self, "Add operator", "PIN (4-12 digits, or empty):",
+                                        QLineEdit.EchoMode.Password)
+        self._run(admin.add_operator, self.ctx, name, role, badge.strip() or None, pin or None, done=f"Added {name}.")
+
+    def disable_operator(self) -> None:
+        name = self.selected_operator()
+        if name:
+            self._run(admin.disable_operator, self.ctx, name, done=f"{name} can no longer sign in.")
+
+    def unlock_operator(self) -> None:
+        name = self.selected_operator()
+        if name:
+            admin.require_supervisor(self.ctx, "unlock operators")
+            self._run(operators.unlock, self.ctx, name, done=f"{name} is unlocked.")
+
+    def reset_pin(self) -> None:
+        name = self.selected_operator()
+        if not name:
+            return
+        pin, ok = QInputDialog.getText(self, "Reset PIN", f"New PIN for {name}:", QLineEdit.EchoMode.Password)
+        if ok:
+            self._run(admin.reset_pin, self.ctx, name, pin, done=f"PIN of {name} was reset.")
+
+    def activate_matrix(self, item: QListWidgetItem) -> None:
+        matrix_id, version = item.data(256)
+        self._run(grading.activate, self.ctx, matrix_id, version, done=f"{matrix_id}@{version} is now active.")
+
+    def save_settings(self) -> None:
+        changes = {}
+        for key, field in self.fields.items():
+            value = field.isChecked() if isinstance(field, QCheckBox) else field.text().strip()
+            if value != self.ctx.config[key]:
+                changes[key] = value
+        if changes:
+            self._run(admin.change_settings, self.ctx, changes, done=f"Saved {', '.join(changes)}.")

@@ -1,0 +1,123 @@
+"""The KPI dashboard: clickable figures and three charts for the current shift.
+
+Every figure is a button: Enter (or a click) lists the units behind it. Charts use
+pyqtgraph, imported the first time the dashboard is shown so the bench starts fast.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from station.kpis import Kpis
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def _min(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0f} min"
+
+
+class Tile(QPushButton):
+    def __init__(self, title: str, key: str, value: str | None = None) -> None:
+        super().__init__()
+        self.title, self.key, self.value = title, key, value
+        self.setObjectName("kpi-tile")
+        self.setMinimumHeight(64)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setStyleSheet("QPushButton#kpi-tile { text-align: left; padding: 6px 10px; font-size: 15px; }"
+                           "QPushButton#kpi-tile:focus { border: 2px solid #1f3a5f; }")
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter opens a figure, like a click
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+    def show_value(self, text: str) -> None:
+        self.setText(f"{self.title}\n{text}")
+
+
+class Dashboard(QWidget):
+    drill = Signal(str, object)  # KPI key, value (e.g. ("grade", "B"))
+
+    TILES = (("Units finished", "finished"), ("Units per hour", "finished"), ("Wipe pass rate", "wipe_failed"),
+             ("Cycle time median / p90", "finished"), ("Expected recovery", "finished"),
+             ("Recovery rate", "finished"), ("Disposition accuracy", "finished"), ("Waste diversion", "finished"),
+             ("Work in progress", "stage"), ("Blocked", "blocked"))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        grid = QGridLayout()
+        self.tiles: dict[str, Tile] = {}
+        for i, (title, key) in enumerate(self.TILES):
+            tile = Tile(title, key)
+            tile.clicked.connect(lambda _=False, t=tile: self.drill.emit(t.key, t.value))
+            grid.addWidget(tile, i // 5, i % 5)
+            self.tiles[title] = tile
+        layout.addLayout(grid)
+        self.charts = QHBoxLayout()
+        layout.addLayout(self.charts, 1)
+        self.plots: dict[str, object] = {}
+        self.breakdown = QHBoxLayout()  # grade and technician buttons for drill-down by keyboard
+        layout.addLayout(self.breakdown)
+
+    def _ensure_charts(self) -> None:
+        if self.plots:
+            return
+        import pyqtgraph as pg
+
+        pg.setConfigOptions(antialias=False, background="w", foreground="k")
+        for name in ("Throughput per hour", "Grade mix", "Units per technician"):
+            plot = pg.PlotWidget(title=name)
+            plot.setMouseEnabled(False, False)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            self.charts.addWidget(plot)
+            self.plots[name] = plot
+
+    def _bars(self, name: str, labels: list[str], values: list[float], colour: str) -> None:
+        import pyqtgraph as pg
+
+        plot = self.plots[name]
+        plot.clear()  # type: ignore[attr-defined]
+        if not labels:
+            return
+        xs = list(range(len(labels)))
+        plot.addItem(pg.BarGraphItem(x=xs, height=values, width=0.7, brush=colour))  # type: ignore[attr-defined]
+        plot.getAxis("bottom").setTicks([list(zip(xs, labels, strict=True))])  # type: ignore[attr-defined]
+
+    def show_kpis(self, k: Kpis) -> None:
+        t = self.tiles
+        t["Units finished"].show_value(f"{k.units_finished} of {k.units_in} in")
+        t["Units per hour"].show_value(f"{k.units_per_hour:.1f}")
+        t["Wipe pass rate"].show_value(f"{_pct(k.wipe_pass_rate)}  ({k.wipes_failed} failed)")
+        t["Cycle time median / p90"].show_value(f"{_min(k.cycle_median_min)} / {_min(k.cycle_p90_min)}")
+        t["Expected recovery"].show_value(f"{k.expected_value:,.2f}")
+        t["Recovery rate"].show_value(_pct(k.recovery_rate))
+        t["Disposition accuracy"].show_value(f"{_pct(k.accuracy_rate)} of {k.outcomes}")
+        t["Waste diversion"].show_value(_pct(k.diversion_rate))
+        t["Work in progress"].show_value(", ".join(f"{s} {n}" for s, n in k.wip.items()) or "none")
+        top = max(k.wip, key=lambda s: k.wip[s]) if k.wip else None
+        t["Work in progress"].value = top
+        t["Blocked"].show_value(str(len(k.blocked)))
+        self._ensure_charts()
+        self._bars("Throughput per hour", [h for h, _ in k.throughput], [n for _, n in k.throughput], "#1f3a5f")
+        self._bars("Grade mix", list(k.grade_mix), list(k.grade_mix.values()), "#2e7d32")
+        self._bars("Units per technician", [n for n, _c, _r in k.per_technician],
+                   [c for _n, c, _r in k.per_technician], "#b35c00")
+        while self.breakdown.count():
+            w = self.breakdown.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for key, items in (("grade", k.grade_mix), ("technician", {n: c for n, c, _r in k.per_technician}),
+                           ("route", k.routes)):
+            for name, count in items.items():
+                tile = Tile(f"{key}: {name}", key, name)
+                tile.setMinimumHeight(28)
+                tile.show_value(str(count))
+                tile.clicked.connect(lambda _=False, t=tile: self.drill.emit(t.key, t.value))
+                self.breakdown.addWidget(tile)

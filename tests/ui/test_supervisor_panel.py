@@ -1,0 +1,69 @@
+"""The Supervisor panel: a technician is kept out; a supervisor sees live KPIs and drills down."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from station import events, operators, units
+from station.context import Operator
+from station.ui.app import create_window
+from station.ui.drilldown import DrillDown
+from station.ui.ops import Changes
+from station.ui.panels.supervisor import SupervisorPanel
+
+
+def _window(qtbot, data_dir):
+    w = create_window(data_dir, demo=True)
+    qtbot.addWidget(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    return w
+
+
+def _sign_in(w, role: str) -> None:
+    info = operators.add(w.ctx, f"{role} {len(operators.list_operators(w.ctx))}", role, pin="2468")
+    w.ctx.operator = Operator(info.id, info.name, role)
+    Changes.hub().changed.emit({"operator"})
+
+
+def test_a_technician_cannot_open_the_dashboard_or_admin(qtbot, data_dir) -> None:
+    w = _window(qtbot, data_dir)
+    _sign_in(w, "technician")
+    panel = w.panel(SupervisorPanel)
+    qtbot.keyClick(w, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert panel.stack.currentWidget() is panel.gate
+    qtbot.keyClick(panel, Qt.Key.Key_A)
+    assert panel.stack.currentWidget() is panel.gate
+    panel.export()
+    assert "Only a supervisor" in w.status.message.text()
+
+
+def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, data_dir, monkeypatch) -> None:
+    w = _window(qtbot, data_dir)
+    _sign_in(w, "supervisor")
+    panel = w.panel(SupervisorPanel)
+    qtbot.keyClick(w, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.last is not None, timeout=20000)
+    assert panel.last.units_finished == 0
+    with w.ctx.store.session() as s:  # a unit finishes while the dashboard is open
+        u = units.create(s, w.ctx.actor, {"serial": "LIVE-1"}, device_class="phone")
+        units.touch(u, stage="finished", finished_at=u.created_at, sale_grade="B+")
+        events.append(s, w.ctx.actor, "unit.finished", {}, u)
+    Changes.hub().changed.emit({"units"})
+    qtbot.waitUntil(lambda: panel.last.units_finished == 1, timeout=10000)
+    assert "1 of 1 in" in panel.dashboard.tiles["Units finished"].text()
+    opened: list[DrillDown] = []
+    monkeypatch.setattr(DrillDown, "exec", lambda self: opened.append(self) or 0)
+    tile = panel.dashboard.tiles["Units finished"]
+    tile.setFocus()
+    assert tile.hasFocus(), QApplication.focusWidget()
+    qtbot.keyClick(tile, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=10000)
+    assert [x.uid for x in opened[0].units] == [u.uid]
+    qtbot.keyClick(panel, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: panel.admin.operators.rowCount() >= 1, timeout=10000)
+    names = [panel.admin.operators.item(r, 0).text() for r in range(panel.admin.operators.rowCount())]
+    assert any(n.startswith("supervisor") for n in names)
+    QApplication.processEvents()
