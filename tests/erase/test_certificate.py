@@ -278,3 +278,18 @@ def test_batch_summary_for_a_lot(configured, tmp_path: Path, capsys) -> None:  #
                                   timeout=60).stdout.split())
     assert again.id in flat and other.id in flat and first.id not in flat
     assert cli.main(["--data-dir", d, "cert", "batch", "--lot", "LOT-NONE", "--out", str(out)]) == 2
+
+
+def test_pdf_with_the_customer_logo(configured, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from PIL import Image
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (400, 120), (200, 30, 30)).save(logo)
+    configured.config.set("cert.customer_logo", str(logo))
+    issued = certificate.issue(configured, result(), None)
+    assert issued.pdf_path is not None
+    info = subprocess.run(["pdfimages", "-list", str(issued.pdf_path)], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    sizes = {tuple(line.split()[3:5]) for line in info.splitlines()[2:] if len(line.split()) > 5}
+    assert ("400", "120") in sizes, info
