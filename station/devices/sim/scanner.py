@@ -132,16 +132,20 @@ class SimulatedScannerDriver:
         self.rng = random.Random(seed)
         self.scanner: PtyScanner | None = None
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def enumerate(self) -> list[DeviceInfo]:
         if self.scanner is None:
             self.scanner = PtyScanner(self.link)
-            if self.interval_s > 0:
-                threading.Thread(target=self._run, name="sim-scanner", daemon=True).start()
         return [DeviceInfo("scanner", "sim-scanner", "Simulated scanner", path=self.scanner.path, simulated=True)]
 
     def open(self, info: DeviceInfo) -> SerialScannerSession:
-        return SerialScannerSession(info, 9600)
+        session = SerialScannerSession(info, 9600)
+        # Stream only once the port is open: pyserial flushes what arrived before, as a real port would.
+        if self.interval_s > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sim-scanner", daemon=True)
+            self._thread.start()
+        return session
 
     def stop(self) -> None:
         self._stop.set()

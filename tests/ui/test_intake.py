@@ -1,0 +1,240 @@
+"""Intake end to end: a pty scanner through pyserial and QSocketNotifier into the main window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import func, select
+
+from station import operators
+from station.context import open_station
+from station.devices.manager import DeviceManager
+from station.devices.scanner.serial_scanner import SerialScannerDriver
+from station.devices.sim.scanner import PtyScanner, SimulatedScannerDriver
+from station.models import Unit
+from station.ui.main_window import MainWindow
+from station.ui.signin import SignInDialog
+
+pytestmark = pytest.mark.timeout(90)
+IMEI = "352099001761481"
+
+
+class Rig:
+    def __init__(self, qtbot, data_dir: Path, tmp_path: Path) -> None:
+        self.qtbot = qtbot
+        self.scanner = PtyScanner(tmp_path / "by-id" / "usb-Zebra_DS2208-if00")
+        self.ctx = open_station(data_dir)
+        operators.add(self.ctx, "Ana", "technician", "OP-1001", "1357")
+        operators.add(self.ctx, "Sam", "supervisor", "OP-2001", "2468")
+        self.devices = DeviceManager()
+        self.devices.register(SerialScannerDriver(self.scanner.path, 9600))
+        self.devices.scan()
+        self.window = MainWindow(self.ctx, self.devices, demo=False)
+        qtbot.addWidget(self.window)
+        self.window.show()
+        qtbot.waitExposed(self.window)
+        self.outcomes: list = []
+        self.window.scans.handled.connect(self.outcomes.append)
+
+    def scan(self, text: str):
+        n = len(self.outcomes)
+        self.scanner.send(text)
+        self.qtbot.waitUntil(lambda: len(self.outcomes) > n, timeout=10000)
+        return self.outcomes[-1]
+
+    def units(self) -> int:
+        with self.ctx.store.reader() as s:
+            return int(s.execute(select(func.count()).select_from(Unit)).scalar_one())
+
+    def close(self) -> None:
+        self.window.scans.serial.close()
+        self.devices.close()
+        self.scanner.close()
+        self.ctx.close()
+
+
+@pytest.fixture
+def rig(qtbot, data_dir, tmp_path):
+    r = Rig(qtbot, data_dir, tmp_path)
+    yield r
+    r.close()
+
+
+def test_badge_then_imei_shows_the_unit_row(rig: Rig) -> None:
+    w = rig.window
+    first = rig.scan("35-209900-176148-1")
+    assert first.action == "need_sign_in" and w.scans.intake.verdict.property("cue") == "bad"
+    assert rig.scan("OP-1001").action == "signed_in"
+    assert w.status.operator.text() == "Operator: Ana (technician)"
+    o = rig.scan(IMEI)
+    intake = w.scans.intake
+    assert o.action == "created" and w.unit_uid == o.uid
+    assert intake.recent.item(0, 2).text() == o.uid and "New unit" in intake.recent.item(0, 3).text()
+    assert intake.verdict.property("cue") == "good" and o.uid in intake.unit_box.title()
+    assert intake.identifiers.text() == f"imei {IMEI}"
+    assert o.uid in w.banner.text() and w.status.message.text() == o.message
+    again = rig.scan(IMEI)
+    assert again.action == "opened" and intake.verdict.property("cue") == "repeat"
+    assert intake.history.rowCount() == 2 and intake.history.item(0, 1).text() == "unit.scanned"
+
+
+def test_invalid_scan_is_bad_and_stores_nothing(rig: Rig) -> None:
+    rig.scan("OP-1001")
+    o = rig.scan("352099001761480")
+    assert o.cue == "bad" and "IMEI check digit should be 1, not 0" in rig.window.status.message.text()
+    assert rig.window.scans.intake.verdict.property("cue") == "bad"
+    lot = rig.scan("LOT-2024-17")
+    assert "a unit was expected" in lot.message
+    assert rig.units() == 0 and rig.window.unit_uid is None
+
+
+def test_unplug_shows_in_the_status_bar_and_the_scanner_comes_back(rig: Rig) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    assert w.status.device_labels["scanner"].text() == "Scanner: connected"
+    rig.scanner.unplug()
+    qtbot.waitUntil(lambda: w.status.device_labels["scanner"].text() == "Scanner: none", timeout=5000)
+    assert "was disconnected; it reconnects by itself" in w.status.message.text()
+    rig.scanner.plug()
+    qtbot.waitUntil(lambda: w.status.device_labels["scanner"].text() == "Scanner: connected", timeout=5000)
+    assert "reconnected" in w.status.message.text()
+    assert rig.scan("OP-1001").action == "signed_in"
+
+
+def test_command_barcodes_switch_panel_and_reach_handle_command(rig: Rig, monkeypatch) -> None:
+    w = rig.window
+    rig.scan("OP-1001")
+    uid = rig.scan(IMEI).uid
+    calls: list[tuple[str, str, str | None]] = []
+    for step in ("grade", "photos", "label", "wipe"):
+        panel = w.scans.panel_for(step)
+        monkeypatch.setattr(panel, "handle_command",
+                            lambda cmd, arg, step=step: calls.append((step, cmd, arg)) or True)
+    rig.scan("CMD:GRADE:B")
+    assert w.tabs.currentWidget().title == "Grade" and calls[-1] == ("grade", "GRADE", "B")
+    rig.scan("CMD:PHOTO")
+    assert w.tabs.currentWidget().title == "Photos" and calls[-1] == ("photos", "PHOTO", None)
+    rig.scan("CMD:PRINT")
+    assert w.tabs.currentWidget().title == "Label" and calls[-1] == ("label", "PRINT", None)
+    rig.scan("CMD:WIPE")
+    assert w.tabs.currentWidget().title == "Wipe"
+    w.show_panel(1)
+    assert rig.scan("CMD:NEXT").step == "photos" and w.tabs.currentWidget().title == "Photos"
+    assert w.unit_uid == uid
+
+
+def test_finished_unit_asks_reprint_or_reprocess(rig: Rig, monkeypatch) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    rig.scan("OP-1001")
+    uid = rig.scan(IMEI).uid
+    assert rig.scan("CMD:FINISH").action == "finished"
+    printed: list[tuple[str, str | None]] = []
+    monkeypatch.setattr(w.scans.panel_for("label"), "handle_command",
+                        lambda cmd, arg: printed.append((cmd, arg)) or True)
+    assert rig.scan(IMEI).action == "finished_unit"
+    box = w.scans.question
+    assert isinstance(box, QMessageBox) and box.isVisible() and "re-print its label" in box.text()
+    reprint = next(b for b in box.buttons() if "Re-print" in b.text().replace("&", ""))
+    n = len(rig.outcomes)
+    reprint.click()
+    qtbot.waitUntil(lambda: len(rig.outcomes) > n, timeout=5000)
+    assert printed == [("PRINT", None)] and w.tabs.currentWidget().title == "Label"
+    assert rig.scan(IMEI).action == "finished_unit"
+    reprocess = next(b for b in w.scans.question.buttons() if "Re-process" in b.text().replace("&", ""))
+    n = len(rig.outcomes)
+    reprocess.click()
+    qtbot.waitUntil(lambda: len(rig.outcomes) > n, timeout=5000)
+    assert rig.outcomes[-1].action == "reopened" and rig.outcomes[-1].unit.stage == "intake"
+    assert w.unit_uid == uid
+
+
+def test_wedge_scan_and_the_entry_line(rig: Rig) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    rig.scan("OP-1001")
+    intake = w.scans.intake
+    intake.entry.setFocus()
+    QTest.keyClicks(intake.entry, "]C1010950600013435221SN77")
+    QTest.keyClick(intake.entry, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(intake.entry, "10L5\r")
+    qtbot.waitUntil(lambda: rig.outcomes[-1].action == "created", timeout=5000)
+    assert rig.outcomes[-1].unit.identifiers == [("gs1", "(01)09506000134352(21)SN77")]
+    assert intake.entry.text() == ""
+    intake.entry.setText("c02xk1y8jg5h")  # typed by hand, then Enter
+    QTest.keyClick(intake.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: rig.outcomes[-1].unit is not None and
+                    rig.outcomes[-1].unit.fields["serial"] == "C02XK1Y8JG5H", timeout=5000)
+
+
+def test_lot_scan_fills_the_batch_and_new_units_take_it(rig: Rig) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    rig.scan("OP-1001")
+    intake = w.scans.intake
+    intake.batch_source.setText("ACME Returns")
+    intake.batch_lot.setFocus()
+    qtbot.waitUntil(intake.batch_lot.hasFocus, timeout=2000)
+    assert rig.scan("LOT-2024-17").action == "lot"
+    assert intake.batch_lot.text() == "LOT-2024-17"
+    intake.entry.setFocus()
+    o = rig.scan(IMEI)
+    assert o.unit.fields["lot_ref"] == "LOT-2024-17" and o.unit.fields["source"] == "ACME Returns"
+
+
+def test_intake_form_saves_with_ctrl_s(rig: Rig) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    rig.scan("OP-1001")
+    uid = rig.scan(IMEI).uid
+    intake = w.scans.intake
+    intake.f_reason.setCurrentText("delivery refusal")
+    intake.f_notes.setPlainText("scuffed corners")
+    intake.f_serial.setFocus()
+    QTest.keyClick(intake.f_serial, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "saved" in w.status.message.text(), timeout=5000)
+    with rig.ctx.store.reader() as s:
+        unit = s.execute(select(Unit).where(Unit.uid == uid)).scalar_one()
+    assert (unit.return_reason, unit.condition_notes) == ("delivery refusal", "scuffed corners")
+    assert intake.history.item(0, 1).text() == "unit.updated"
+
+
+def test_pin_sign_in_dialog(rig: Rig) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    QTest.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(w.scans.signin, SignInDialog) and w.scans.signin.name.count() == 2,
+                    timeout=5000)
+    dialog = w.scans.signin
+    dialog.name.setCurrentIndex(dialog.name.findData("Sam"))
+    QTest.keyClicks(dialog.pin, "1111\r")
+    qtbot.waitUntil(lambda: "Wrong PIN for Sam" in dialog.error.text(), timeout=5000)
+    assert dialog.pin.text() == ""
+    QTest.keyClicks(dialog.pin, "2468\r")
+    qtbot.waitUntil(lambda: w.status.operator.text() == "Operator: Sam (supervisor)", timeout=5000)
+    assert rig.ctx.operator.is_supervisor
+    w.activateWindow()  # the dialog had the focus; shortcuts belong to the active window
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    QTest.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: rig.ctx.operator is None, timeout=5000)
+
+
+def test_demo_scanner_signs_in_and_takes_units_by_itself(qtbot, data_dir, tmp_path) -> None:
+    ctx = open_station(data_dir, demo=True)
+    devices = DeviceManager()
+    sim = SimulatedScannerDriver(tmp_path / "sim" / "scanner", interval_s=0.05, seed=11)
+    devices.register(sim)
+    devices.scan()
+    try:
+        w = MainWindow(ctx, devices, demo=True)
+        qtbot.addWidget(w)
+        seen: list = []
+        w.scans.handled.connect(seen.append)
+        qtbot.waitUntil(lambda: any(o.action == "created" for o in seen), timeout=20000)
+        assert seen[0].action == "signed_in" and seen[0].operator.name == "Demo Technician"
+        assert w.scans.intake.recent.rowCount() == len(seen)
+    finally:
+        sim.stop()
+        w.scans.serial.close()
+        devices.close()
+        if sim.scanner is not None:
+            sim.scanner.close()
+        ctx.close()
