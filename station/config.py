@@ -99,7 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     _S("phone.adb_path", str, "adb", "The adb client to use."),
     _S("phone.block_on_mdm", bool, True, "Block the erase of a phone with a device owner / MDM (else warn)."),
     _S("phone.adb_server_port", int, 0, "Port of the adb server the station uses; 0 means adb's default (5037)."),
-    _S("phone.demo_server_port", int, 5041, "Port of the private adb server demo mode runs its simulated phones on."),
+    _S("phone.demo_server_port", int, 0, "Port of demo mode's private adb server; 0 picks a free one per run."),
     _S("phone.command_timeout_s", float, 15.0, "Seconds one adb command may take before the phone is reported hung."),
     _S("phone.boot_timeout_s", float, 180.0, "Seconds a rebooting phone may stay away before the technician is asked."),
     _S("phone.reset_timeout_s", float, 900.0, "Seconds a factory reset may take before it is reported as stuck."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import select
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,11 +65,14 @@ class PhoneSession:
 class PhoneDriver:
     kind = "phone"
 
-    def __init__(self, client: AdbClient, *, simulated: bool = False) -> None:
+    def __init__(self, client: AdbClient, *, simulated: bool = False, ready: threading.Event | None = None) -> None:
         self.client = client
         self.simulated = simulated
+        self.ready = ready  # set once the adb server is up (demo mode starts it in the background)
 
     def enumerate(self) -> list[DeviceInfo]:
+        if self.ready is not None and not self.ready.is_set():
+            return []  # a second client starting the same server at once makes both fail
         return [device_info(p, simulated=self.simulated) for p in self.client.devices()]
 
     def open(self, info: DeviceInfo) -> PhoneSession:

@@ -59,7 +59,8 @@ class ListedPhone:
 
     @property
     def model(self) -> str:
-        return self.attrs.get("model", "").replace("_", " ")
+        """adb turns every non-alphanumeric character of the model into '_': 'Moto G (3rd gen)' -> 'Moto G 3rd gen'."""
+        return " ".join(self.attrs.get("model", "").replace("_", " ").split())
 
 
 _ATTR = re.compile(r"\s([a-z_]+):(\S+)")

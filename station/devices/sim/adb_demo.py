@@ -34,9 +34,13 @@ _rigs: dict[int, AdbRig] = {}  # one demo rig per server port and process, howev
 _lock = threading.Lock()
 
 
-def _start(rig: AdbRig) -> None:
+_ready: dict[int, threading.Event] = {}
+
+
+def _start(rig: AdbRig, ready: threading.Event) -> None:
     try:
         rig.start()
+        ready.set()
         for model in demo_phones():
             rig.add(model)
         log.info("demo phones on adb server port %s: %s", rig.client.server_port, [p.serial for p in rig.phones])
@@ -51,14 +55,30 @@ def _stop(rig: AdbRig, starting: threading.Thread) -> None:
 
 
 def sim_factory(config: Config, data_dir: Path) -> PhoneDriver | None:
-    """The phones start in the background: the window opens at once and they appear at the next scan."""
-    port = config["phone.demo_server_port"]
+    """The phones start in the background: the window opens at once and they appear at the next scan.
+
+    phone.demo_server_port 0 (the default) picks a free port once per process and writes it
+    back into these settings, so wipe_phone() on this station finds the same server and two
+    demos (or test runs) on one machine never share, or kill, each other's server.
+    """
+    configured = config["phone.demo_server_port"]
     with _lock:
-        rig = _rigs.get(port)
+        rig = _rigs.get(configured)
         if rig is None:
-            rig = _rigs[port] = AdbRig(port, adb_path=config["phone.adb_path"],
-                                       timeout=config["phone.command_timeout_s"])
-            starting = threading.Thread(target=_start, args=(rig,), name="demo-phones", daemon=True)
+            rig = _rigs[configured] = AdbRig(configured, adb_path=config["phone.adb_path"],
+                                             timeout=config["phone.command_timeout_s"])
+            ready = _ready[configured] = threading.Event()
+            starting = threading.Thread(target=_start, args=(rig, ready), name="demo-phones", daemon=True)
             starting.start()
             atexit.register(_stop, rig, starting)
-    return PhoneDriver(rig.client, simulated=True)
+    config.set("phone.demo_server_port", rig.client.server_port)
+    return PhoneDriver(rig.client, simulated=True, ready=_ready[configured])
+
+
+def stop_demo(configured_port: int) -> None:
+    """Stop the demo phones and their adb server now (tests; the app relies on atexit)."""
+    with _lock:
+        rig = _rigs.pop(configured_port, None)
+        _ready.pop(configured_port, None)
+    if rig is not None:
+        rig.close()

@@ -125,7 +125,10 @@ class SimulatedPhone:
     # --- what the phone does on its own ------------------------------------------------------
 
     def _set_mode(self, mode: str) -> None:
+        """A new mode is a new adbd (or none): every host connection drops and must dial again."""
         with self._lock:
+            self.mode = "off"
+            self._update_listener()
             self.mode = mode
             self.history.append(f"mode {mode}")
             self._update_listener()

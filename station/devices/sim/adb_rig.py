@@ -43,7 +43,7 @@ class AdbRig:
         if connect:
             self.client.connect(phone.serial)
             deadline = time.monotonic() + settle_s
-            want = "unauthorized" if model.auth == "never" else "device"
+            want = "unauthorized" if model.auth in ("never", "manual") else "device"
             while self.client.state(phone.serial) != want and time.monotonic() < deadline:
                 time.sleep(0.05)
         return phone
