@@ -19,6 +19,8 @@ RUNTIME=(
   fonts-dejavu-core
   # DataMatrix on labels (pylibdmtx loads it)
   libdmtx0b
+  # aplay: the good/bad/repeat tone on every scan
+  alsa-utils
 )
 TEST=(
   xvfb xauth e2fsprogs poppler-utils

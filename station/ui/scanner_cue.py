@@ -84,9 +84,11 @@ def find_player() -> list[str] | None:
 class ScanCue(QObject):
     cued = Signal(str)  # good | bad | repeat: widgets that show the cue listen
 
-    def __init__(self, config: Config, parent: QObject | None = None) -> None:
+    def __init__(self, config: Config, parent: QObject | None = None, *, player: list[str] | None = None) -> None:
         super().__init__(parent)
-        self._player = find_player() if config["scanner.sound"] and audio_available() else None
+        if player is None and config["scanner.sound"] and audio_available():
+            player = find_player()
+        self._player = player if config["scanner.sound"] else None
         self._files: dict[str, Path] = {}
         self._running: list[subprocess.Popen[bytes]] = []
         if self._player:
