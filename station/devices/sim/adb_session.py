@@ -63,7 +63,9 @@ class AdbdConnection:
     def _run(self) -> None:
         try:
             while not self._closed.is_set():
-                msg = w.read_message(self.sock, verify_checksum=self.version == w.VERSION_V1,
+                # Old adbd checks every checksum; Android 9+ checks none, not even the handshake's (the
+                # adb 29 server's own reconnect sends CNXN with checksum 0 once it has seen a new phone).
+                msg = w.read_message(self.sock, verify_checksum=self.phone.model.protocol_version == w.VERSION_V1,
                                      max_payload=self.max_payload)
                 log.debug("adbd %s << %s %d %d %r", self.phone.port, msg.name, msg.arg0, msg.arg1, msg.payload[:200])
                 self._handle(msg)
