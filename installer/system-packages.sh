@@ -13,8 +13,8 @@ RUNTIME=(
   libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
   # drive discovery and firmware-level erase
   util-linux smartmontools hdparm nvme-cli sg3-utils
-  # Android phones
-  adb
+  # Android phones; platform-tools-common carries the udev rules (51-android.rules) that let the bench user open them
+  adb android-sdk-platform-tools-common
   # label and certificate fonts
   fonts-dejavu-core
   # DataMatrix on labels (pylibdmtx loads it)

@@ -32,8 +32,8 @@ INSTRUCTIONS: dict[str, str] = {
     "bootloader": "The phone is in the bootloader (fastboot). Choose 'Start' with the volume and power keys.",
     "rescue": "The phone is in rescue mode. Restart it with a long press on the power key.",
     "no permissions": (
-        "Linux does not let the station open this phone. Install the station's udev rules "
-        "(installer/udev) and re-plug the phone."
+        "Linux does not let the station open this phone. Install the Android udev rules (Debian package "
+        "android-sdk-platform-tools-common, part of installer/system-packages.sh) and re-plug the phone."
     ),
     ABSENT: "No phone with this serial is connected. Plug it in (data cable, not charge-only) and unlock it.",
 }
