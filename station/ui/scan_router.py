@@ -24,7 +24,7 @@ from station import operators, workflow
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel
 from station.ui.panels.intake import IntakePanel
-from station.ui.scanner_cue import ScanCue, flash
+from station.ui.scanner_cue import ScanCue, cue_style, flash
 from station.ui.scanner_serial import SerialScannerAdapter
 from station.ui.scanner_wedge import WedgeFilter
 from station.ui.signin import SignInDialog
@@ -44,7 +44,9 @@ class ScanRouter(QObject):
         self.ctx = window.ctx  # type: ignore[attr-defined]
         config = self.ctx.config
         self.cue = ScanCue(config, self)
-        self.cue.cued.connect(lambda cue: flash(window.banner, cue))  # type: ignore[attr-defined]
+        banner = window.banner  # type: ignore[attr-defined]
+        banner.setStyleSheet(cue_style("QLabel#unit-banner"))
+        self.cue.cued.connect(lambda cue: flash(banner, cue))
         self.serial = SerialScannerAdapter(window.devices, self)  # type: ignore[attr-defined]
         self.serial.scanned.connect(lambda text, _source: self.submit(text))
         self.wedge: WedgeFilter | None = None

@@ -4,7 +4,8 @@ Sound: three short tones a technician tells apart without looking (one high beep
 good, two mid beeps for repeat, a low buzz for bad), written once as WAV files and
 played by the system's player (paplay, pw-play or aplay) without waiting for it. With
 no player or no audio device there is no sound; the visual cue always shows.
-Visual: `flash(widget, cue)` colours a widget for a moment (the unit banner).
+Visual: `flash(widget, cue)` colours a widget for a moment (the unit banner), through a
+`cue` property and style rules set once (see cue_style), so a scan never re-parses a style sheet.
 """
 
 from __future__ import annotations
@@ -114,20 +115,30 @@ class ScanCue(QObject):
             self._player = None
 
 
+def cue_style(selector: str) -> str:
+    """Style rules that colour `selector` by its `cue` property. Set once; flashing then only
+    changes the property, which re-polishes one widget instead of re-parsing a style sheet."""
+    return "\n".join(f'{selector}[cue="{cue}"] {{ background: {colour}; color: white; }}'
+                     for cue, colour in COLOURS.items())
+
+
+def set_cue(widget: QWidget, cue: str) -> None:
+    widget.setProperty("cue", cue)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
 def flash(widget: QWidget, cue: str, ms: int = 700) -> None:
-    """Colour `widget` for the cue, then restore its own style."""
+    """Colour `widget` for the cue (its style sheet holds cue_style() rules), then back to normal."""
     if cue not in COLOURS:
         return
-    original = widget.property("cue_style_saved")
-    if original is None:
-        original = widget.styleSheet()
-        widget.setProperty("cue_style_saved", original)
-    widget.setStyleSheet(f"{original}\nbackground: {COLOURS[cue]}; color: white;")
-    widget.setProperty("cue", cue)
+    set_cue(widget, cue)
+    token = object()
+    widget.setProperty("cue_token", id(token))
 
     def restore() -> None:
-        if widget.property("cue") == cue:
-            widget.setStyleSheet(str(original))
-            widget.setProperty("cue", "")
+        if widget.property("cue_token") == id(token):  # a newer flash owns the widget now
+            set_cue(widget, "")
 
     QTimer.singleShot(ms, widget, restore)

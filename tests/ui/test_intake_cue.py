@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtWidgets import QLabel
 
 from station.config import Config
-from station.ui.scanner_cue import RATE, TONES, ScanCue, flash, tone_samples, write_cues
+from station.ui.scanner_cue import RATE, TONES, ScanCue, cue_style, flash, tone_samples, write_cues
 
 
 def _dominant_hz(pcm: bytes) -> float:
@@ -42,19 +42,25 @@ def test_cue_signal_and_flash_without_sound(qtbot) -> None:
     cue.play("nonsense")
     assert seen == ["good"]
     label = QLabel("banner")
+    label.setObjectName("banner")
     qtbot.addWidget(label)
-    label.setStyleSheet("padding: 6px;")
+    label.setStyleSheet(cue_style("QLabel#banner"))
+    label.setFixedSize(200, 40)
+    label.show()
+    normal = label.palette().color(label.backgroundRole()).name()
     flash(label, "bad", ms=50)
-    assert "#b00020" in label.styleSheet() and label.property("cue") == "bad"
-    qtbot.waitUntil(lambda: label.styleSheet() == "padding: 6px;", timeout=2000)
+    assert label.property("cue") == "bad"
+    assert label.grab().toImage().pixelColor(190, 35).name() == "#b00020"  # painted in the cue's colour
+    qtbot.waitUntil(lambda: label.property("cue") == "", timeout=2000)
+    assert label.grab().toImage().pixelColor(190, 35).name() == normal
 
 
 def test_each_cue_plays_through_aplay_without_blocking(tmp_path) -> None:
     # ALSA's "null" device: the real player decodes and plays the file, no sound card needed.
     cue = ScanCue(Config(), player=[shutil.which("aplay") or "aplay", "-q", "-D", "null"])
     assert cue.sound
+    players = []
     for name in ("good", "repeat", "bad"):
         cue.play(name)
-    players = list(cue._running)
-    assert len(players) == 3
+        players.append(cue._running[-1])  # finished players are reaped on the next play
     assert [p.wait(timeout=10) for p in players] == [0, 0, 0]

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from station import workflow
 from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
-from station.ui.scanner_cue import COLOURS
+from station.ui.scanner_cue import cue_style, set_cue
 from station.unit_view import UnitView
 from station.workflow import IntakeDefaults, ScanOutcome
 
@@ -75,7 +75,8 @@ class IntakePanel(Panel):
         self.verdict = QLabel("Scan a device, an operator badge or a command barcode to begin.")
         self.verdict.setObjectName("scan-verdict")
         self.verdict.setWordWrap(True)
-        self.verdict.setStyleSheet("font-size: 20px; font-weight: 600; padding: 8px;")
+        self.verdict.setStyleSheet("QLabel#scan-verdict { font-size: 20px; font-weight: 600; padding: 8px; }\n"
+                                   + cue_style("QLabel#scan-verdict"))
         outer.addWidget(self.verdict)
         self.operator_hint = hint("")
         outer.addWidget(self.operator_hint)
@@ -161,10 +162,8 @@ class IntakePanel(Panel):
 
     def show_outcome(self, outcome: ScanOutcome) -> None:
         self.verdict.setText(outcome.message)
-        colour = COLOURS.get(outcome.cue, "#333")
-        self.verdict.setStyleSheet(f"font-size: 20px; font-weight: 600; padding: 8px; color: white; "
-                                   f"background: {colour};")
-        self.verdict.setProperty("cue", outcome.cue)
+        if self.verdict.property("cue") != outcome.cue:
+            set_cue(self.verdict, outcome.cue)
         c = outcome.classification
         self.recent.insertRow(0)
         scanned = c.value if c is not None else "(unreadable)"
