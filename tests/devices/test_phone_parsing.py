@@ -24,7 +24,8 @@ List of devices attached
 R58M70ABCDE            unauthorized usb:1-1.3 transport_id:4
 emulator-5554          offline transport_id:5
 192.168.1.20:5555      recovery product:o1sxeea model:SM_G991B device:o1s transport_id:6
-ZY22ABCDEF             no permissions (user in plugdev group; are your udev rules wrong?); see [http://developer.android.com/tools/device.html] usb:1-4 transport_id:7
+ZY22ABCDEF             no permissions (user in plugdev group; are your udev rules wrong?); \
+see [http://developer.android.com/tools/device.html] usb:1-4 transport_id:7
 0123456789ABCDEF       sideload product:osprey model:Moto_G device:osprey transport_id:8
 
 """
