@@ -15,4 +15,6 @@ def iso(dt: datetime | None = None) -> str:
 
 
 def parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads the trailing 'Z' since 3.11 and is ~20x faster than strptime,
+    # which matters when an export parses a million timestamps.
+    return datetime.fromisoformat(text)

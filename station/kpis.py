@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -76,11 +77,16 @@ def _finished(w: Window) -> Select:
     return select(Unit).where(Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso)
 
 
+# Plain rows, not ORM objects: a busy shift has thousands of units and the dashboard refreshes live.
+_FIGURES = (Unit.id, Unit.uid, Unit.device_class, Unit.created_at, Unit.finished_at, Unit.sale_grade, Unit.route,
+            Unit.wipe_status, Unit.blocked_reason)
+
+
 def _events(w: Window, kind: str) -> Select:
     return select(Event).where(Event.kind == kind, Event.created_at >= w.start_iso, Event.created_at < w.end_iso)
 
 
-def stage_of(u: Unit) -> str:
+def stage_of(u: Any) -> str:
     """Where an unfinished unit waits, from what has been recorded about it."""
     if u.blocked_reason:
         return "blocked"
@@ -104,7 +110,8 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
     with ctx.store.reader() as s:
         k.units_in = s.execute(select(func.count()).select_from(Unit).where(
             Unit.created_at >= w.start_iso, Unit.created_at < w.end_iso)).scalar_one()
-        finished = list(s.execute(_finished(w)).scalars())
+        finished = list(s.execute(select(*_FIGURES).where(Unit.finished_at >= w.start_iso,
+                                                           Unit.finished_at < w.end_iso)))
         k.units_finished = len(finished)
         k.grade_mix = dict(Counter(u.sale_grade or "ungraded" for u in finished).most_common())
         cycles = sorted(_minutes(u.created_at, u.finished_at) for u in finished if u.finished_at)
@@ -141,7 +148,7 @@ def _wipes(s: Session, w: Window, k: Kpis) -> None:
     k.wipe_failures = dict(failures.most_common())
 
 
-def _routes(s: Session, finished: list[Unit], k: Kpis) -> None:
+def _routes(s: Session, finished: list[Any], k: Kpis) -> None:
     k.routes = dict(Counter(u.route or "unrouted" for u in finished).most_common())
     ids = [u.id for u in finished if u.route]
     for chunk in range(0, len(ids), 500):
@@ -162,7 +169,7 @@ def _outcomes(s: Session, w: Window, k: Kpis) -> None:
 
 def _wip(s: Session, k: Kpis) -> None:
     stages: Counter[str] = Counter()
-    for u in s.execute(select(Unit).where(Unit.finished_at.is_(None))).scalars():
+    for u in s.execute(select(*_FIGURES).where(Unit.finished_at.is_(None))):
         stage = stage_of(u)
         stages[stage] += 1
         if stage == "blocked":
@@ -170,7 +177,7 @@ def _wip(s: Session, k: Kpis) -> None:
     k.wip = dict(stages.most_common())
 
 
-def _throughput(w: Window, finished: list[Unit], k: Kpis) -> None:
+def _throughput(w: Window, finished: list[Any], k: Kpis) -> None:
     hours = max(1, round(w.hours))
     buckets = [0] * hours
     for u in finished:
@@ -200,9 +207,9 @@ def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = N
                 WipeJob.started_at >= w.start_iso, WipeJob.started_at < w.end_iso,
                 WipeJob.status.notin_(("FINISHED", "RUNNING")))
         elif key in ("stage", "blocked"):
-            rows = s.execute(select(Unit).where(Unit.finished_at.is_(None))).scalars()
             want = "blocked" if key == "blocked" else value
-            return [u for u in rows if stage_of(u) == want]
+            ids = [u.id for u in s.execute(select(*_FIGURES).where(Unit.finished_at.is_(None))) if stage_of(u) == want]
+            q = select(Unit).where(Unit.id.in_(ids[:5000]))
         else:
             raise ValueError(f"unknown KPI {key!r}")
         return list(s.execute(q.order_by(Unit.id).limit(5000)).scalars().unique())
