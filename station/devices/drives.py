@@ -51,19 +51,25 @@ def device_info(entry: DriveEntry) -> DeviceInfo:
 
 
 class DriveSession:
-    """One attached drive, as found at the last scan; usable while it is still there and the same."""
+    """One attached drive, as its driver found it at the latest scan (the guard's verdict
+    changes as things get mounted and released); usable while it is still there."""
 
-    def __init__(self, entry: DriveEntry) -> None:
+    def __init__(self, entry: DriveEntry, latest: Callable[[str], DriveEntry | None]) -> None:
         self.entry = entry
+        self._latest = latest
         self.info = device_info(entry)
+
+    def _current(self) -> DriveEntry:
+        self.entry = self._latest(self.entry.drive.identity) or self.entry
+        return self.entry
 
     @property
     def drive(self) -> Drive:
-        return self.entry.drive
+        return self._current().drive
 
     @property
     def verdict(self) -> Verdict:
-        return self.entry.verdict
+        return self._current().verdict
 
     def is_usable(self) -> bool:
         return os.path.exists(self.drive.sys_path)
@@ -87,6 +93,10 @@ class DriveDriver:
         self._entries = {e.drive.identity: e for e in entries}
         return entries
 
+    def latest(self, identity: str) -> DriveEntry | None:
+        """The entry of the latest scan (each scan builds a new table)."""
+        return self._entries.get(identity)
+
     def enumerate(self) -> list[DeviceInfo]:
         return [device_info(e) for e in self.entries()]
 
@@ -94,7 +104,7 @@ class DriveDriver:
         entry = self._entries.get(info.id)
         if entry is None:
             raise DeviceError(f"{info.label} is not connected. Plug it in and try again.")
-        return DriveSession(entry)
+        return DriveSession(entry, self.latest)
 
     def monitor(self) -> BlockMonitor | None:
         return open_monitor()

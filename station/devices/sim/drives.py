@@ -70,6 +70,10 @@ class SimDriveDriver:
         self._entries = {e.drive.identity: e for e in found}
         return found
 
+    def latest(self, identity: str) -> DriveEntry | None:
+        """The entry of the latest scan (each scan builds a new table)."""
+        return self._entries.get(identity)
+
     def enumerate(self) -> list[DeviceInfo]:
         return [device_info(e) for e in self.entries()]
 
@@ -77,7 +81,7 @@ class SimDriveDriver:
         entry = self._entries.get(info.id)
         if entry is None:
             raise DeviceError(f"{info.label} is not in its bay. Put it back and try again.")
-        return DriveSession(entry)
+        return DriveSession(entry, self.latest)
 
     def monitor(self) -> None:
         return None  # no kernel events for files: the panel rescans on a timer instead

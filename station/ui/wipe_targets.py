@@ -1,0 +1,156 @@
+"""What one row of the Wipe panel stands for: a "wipe target".
+
+The panel only talks to this small interface, so a phone (or any later kind) becomes
+a row by implementing it: identity and label, the facts for the columns, whether it
+may be wiped and why not, start/stop, a progress snapshot, and finish() to record
+the outcome once the work ended. `DriveTarget` is the drive kind, built on a worker
+job (station.erase.jobs); the GUI never writes to the disk itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from station.context import StationContext
+from station.devices.drives import size_text
+from station.erase import jobs
+from station.erase.discover import Drive
+from station.erase.guard import Verdict
+from station.erase.result import Status
+
+
+@dataclass
+class Snapshot:
+    """Everything a row shows about the work in progress or done."""
+
+    running: bool = False
+    fraction: float = 0.0
+    step: str = ""
+    rate: float = 0.0  # bytes/s
+    eta_s: float | None = None
+    result: str = ""  # SANITIZED / FAILED: reason / INTERRUPTED ...
+    level: str = ""  # ok | error | warn: colours the result
+    method: str = ""
+
+
+@dataclass
+class Facts:
+    port: str = ""
+    model: str = ""
+    serial: str = ""
+    size: str = ""
+    bus: str = ""
+    guard: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class WipeTarget(Protocol):
+    id: str
+    label: str
+    connected: bool
+
+    def facts(self) -> Facts: ...
+
+    def eligible(self) -> bool: ...
+
+    def start(self, ctx: StationContext, method: str, verify: str) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+    def needs_finish(self) -> bool: ...
+
+    def finish(self, ctx: StationContext) -> jobs.Finished: ...
+
+
+def result_words(finished: jobs.Finished) -> tuple[str, str]:
+    r = finished.result
+    if r.sanitized:
+        cert = " · certificate issued" if finished.certificate_json else ""
+        return f"SANITIZED{cert}", "ok"
+    if r.status is Status.INTERRUPTED:
+        return "INTERRUPTED: press R to restart", "warn"
+    if r.status is Status.ABORTED:
+        return "STOPPED: not erased", "warn"
+    if r.status is Status.FINISHED:
+        return f"FINISHED (not certifiable) {r.reason}".strip(), "warn"
+    return f"FAILED: {r.reason}", "error"
+
+
+class DriveTarget:
+    def __init__(self, drive: Drive, verdict: Verdict) -> None:
+        self.drive, self.verdict = drive, verdict
+        self.id = drive.identity
+        self.label = drive.label
+        self.connected = True
+        self.handle: jobs.JobHandle | None = None
+        self.finished: jobs.Finished | None = None
+        self.interrupted_job: str | None = None  # a cut-off job the R key restarts
+        self.method = ""
+        self._finishing = False
+
+    def update(self, drive: Drive, verdict: Verdict) -> None:
+        self.drive, self.verdict, self.label, self.connected = drive, verdict, drive.label, True
+
+    def facts(self) -> Facts:
+        d, f = self.drive, self.drive.facts
+        guard = self.verdict.text if self.connected else "not connected"
+        if self.running():
+            guard = "wiping"
+        return Facts(port=d.port, model=f.model, serial=f.serial or d.identity, size=size_text(f.size_bytes),
+                     bus=f.bus, guard=guard)
+
+    def running(self) -> bool:
+        return self.handle is not None and self.finished is None
+
+    def eligible(self) -> bool:
+        return self.connected and self.verdict.eligible and not self.running()
+
+    def start(self, ctx: StationContext, method: str, verify: str) -> None:
+        self.finished, self._finishing, self.method = None, False, method
+        if self.interrupted_job:
+            self.handle = jobs.restart(ctx, self.interrupted_job, self.drive)
+            self.interrupted_job = None
+        else:
+            self.handle = jobs.start(ctx, self.drive, method, verify)
+
+    def attach(self, handle: jobs.JobHandle, method: str) -> None:
+        """Watch a job an earlier session started (the GUI was closed while it ran)."""
+        self.handle, self.finished, self.method, self._finishing = handle, None, method, False
+
+    def stop(self) -> None:
+        if self.running() and self.handle is not None:
+            self.handle.stop()
+
+    def snapshot(self) -> Snapshot:
+        if self.finished is not None:
+            words, level = result_words(self.finished)
+            return Snapshot(fraction=1.0 if self.finished.result.sanitized else 0.0, result=words, level=level,
+                            method=self.method)
+        if self.handle is None:
+            if self.interrupted_job:
+                return Snapshot(result="INTERRUPTED: press R to restart", level="warn", method=self.method)
+            return Snapshot(method=self.method)
+        p = self.handle.progress()
+        if p is None:
+            return Snapshot(running=True, step="starting", method=self.method)
+        return Snapshot(running=True, fraction=p.fraction, step=p.step, rate=p.rate, eta_s=p.eta_s,
+                        method=self.method)
+
+    def needs_finish(self) -> bool:
+        """The worker ended and nobody has recorded it yet (claimed once)."""
+        if self.handle is None or self.finished is not None or self._finishing or self.handle.alive():
+            return False
+        self._finishing = True
+        return True
+
+    def finish(self, ctx: StationContext) -> jobs.Finished:
+        assert self.handle is not None
+        return jobs.finish(ctx, self.handle)
+
+    def finished_with(self, finished: jobs.Finished) -> None:
+        self.finished = finished
+        if finished.result.status is Status.INTERRUPTED and self.handle is not None:
+            self.interrupted_job = self.handle.job_id
