@@ -232,8 +232,10 @@ def test_phone_dropping_mid_reset_comes_back_in_recovery_and_is_reset_again(rig:
     assert result.sanitized, result.reason
     assert "dropped off during the wipe" in phone.history and phone.state.resets == 1
     assert any("back in recovery: the reset did not finish" in t for t in tech.told)
-    assert any("attempt 1" in n and "did not finish" in n for n in result.notes)
-    assert any("attempt 2" in n and "left recovery" in n for n in result.notes)
+    log = result.media.extra["reset_log"]
+    assert any("attempt 1" in n and "did not finish" in n for n in log)
+    assert any("attempt 2" in n and "left recovery" in n for n in log)
+    assert "Erased by factory reset in recovery" in " ".join(result.notes)
     assert result.method_type == "Purge"
 
 

@@ -29,9 +29,9 @@ from station.errors import Cancelled, DeviceError, UserFacingError
 log = logging.getLogger(__name__)
 
 AUTH_ATTEMPTS = 3
-_MEANS_TEXT = {
-    "recovery-command": "factory reset by recovery --wipe_data (armed through /cache/recovery/command as root)",
-    "reset-broadcast": "factory reset requested from the system (FACTORY_RESET broadcast as root)",
+_MEANS_TEXT = {  # completes "Erased by ..."
+    "recovery-command": "recovery's --wipe_data, armed as root through /cache/recovery/command",
+    "reset-broadcast": "the system's own factory reset (FACTORY_RESET broadcast sent as root)",
     "recovery-menu": "factory reset in recovery ('Wipe data/factory reset'), done by the technician as guided",
 }
 
@@ -111,7 +111,9 @@ def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method:
             reset.shutdown()
             outcome = reset.outcome
         result.media.extra["erase_means"] = outcome.means
-        result.notes += [_MEANS_TEXT.get(outcome.means, outcome.means), *outcome.notes]
+        result.media.extra["reset_log"] = outcome.notes  # every step seen, in order: the evidence
+        if outcome.means:
+            result.notes.append(f"Erased by {_MEANS_TEXT.get(outcome.means, outcome.means)}.")
         result.status, result.reason = outcome.status, outcome.reason
         if outcome.status is Status.FINISHED:
             report(0.8, "Verifying the reset")
@@ -163,5 +165,4 @@ def _issue_certificate(ctx: StationContext, result: WipeResult, uid: str) -> Non
     from station.erase import certificate
 
     issued = certificate.issue(ctx, result, uid)
-    result.notes.append(f"certificate {issued.id}")
     log.info("phone %s: certificate %s (sanitized=%s)", result.media.serial, issued.id, issued.sanitized)
