@@ -134,7 +134,7 @@ def test_clean_encrypted_phone_is_purged_and_verified_over_adb(rig: AdbRig, fast
         assert kind in kinds
     checks = result.verification.detail["checks"]
     assert [c["check"] for c in checks if c["passed"]] == [
-        "device_provisioned", "user_setup_complete", "accounts", "user_apps", "user_files"]
+        "same_phone", "device_provisioned", "user_setup_complete", "accounts", "user_apps", "user_files"]
     assert result.verification.detail["before_reset"] == {"accounts": 0, "user_apps": 2, "user_files": 2}
 
 
@@ -251,3 +251,44 @@ def test_phone_rebooted_without_reset_fails_verification(rig: AdbRig, fast) -> N
         unit = s.get(Unit, s.get(WipeJob, result.job_id).unit_id)
         assert unit.wipe_status == "failed"
     assert _certificate(fast, result)["sanitized"] is False
+
+
+def test_rooted_phone_without_cache_is_reset_by_the_system_request(rig: AdbRig, fast) -> None:
+    """A/B phones have no /cache: the rooted path asks the system itself (FACTORY_RESET broadcast)."""
+    from station.devices.sim.adb_models import clean_fbe
+
+    model = clean_fbe("USERDEBUG01")
+    model.rooted, model.has_cache_partition, model.adb_after_reset, model.auth = True, False, True, "none"
+    model.props["ro.build.type"] = "userdebug"
+    phone = rig.add(model)
+    tech = Technician(phone)
+    result = wipe_phone(fast, phone.serial, tech)
+    assert result.sanitized, result.reason
+    assert result.media.extra["erase_means"] == "reset-broadcast" and result.method_type == "Purge"
+    assert any("am broadcast -a android.intent.action.FACTORY_RESET -p android" in " ".join(c.argv)
+               for c in result.commands)
+    assert phone.history.count("data wiped") == 1 and not tech.asked
+
+
+def test_a_different_phone_on_the_cable_fails_verification(rig: AdbRig, fast) -> None:
+    """After the reset another (fresh) phone answers on the same connection: it proves nothing."""
+    from station.devices.sim.adb_models import clean_fbe
+
+    phone = rig.add("clean-fbe")
+    fresh = clean_fbe("OTHER00001")
+    fresh.auth = "none"
+    imposter = SimulatedPhone(fresh, port=phone.port)
+    imposter.state.factory_reset()  # its own setup wizard, with nothing on it
+
+    class Swapper(Technician):
+        def choose(self, question: str, options: list[str]) -> int | None:
+            phone.stop()
+            imposter.start()
+            rig.phones.append(imposter)
+            return 0
+
+    result = wipe_phone(fast, phone.serial, Swapper(phone))
+    assert result.status is Status.FINISHED and not result.sanitized
+    same = result.verification.detail["checks"][0]
+    assert same == {"check": "same_phone", "expected": "26021JEGR09977", "found": "OTHER00001", "passed": False}
+    assert result.reason.startswith("A different phone (serial OTHER00001) answered after the reset")

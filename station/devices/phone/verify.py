@@ -61,13 +61,18 @@ def read_baseline(client: AdbClient, serial: str) -> Baseline:
     )
 
 
-def check_over_adb(client: AdbClient, serial: str, baseline: Baseline | None) -> Verification:
+def check_over_adb(client: AdbClient, serial: str, baseline: Baseline | None,
+                   hardware_serial: str = "") -> Verification:
+    """`hardware_serial`: ro.serialno read before the reset, so a different phone on the cable cannot pass."""
+    found_serial = client.shell(serial, "getprop ro.serialno").output.strip()
     provisioned = client.shell(serial, "settings get global device_provisioned").output.strip()
     setup = client.shell(serial, "settings get secure user_setup_complete").output.strip()
     accounts = parse_accounts(client.shell(serial, "dumpsys account").output)
     apps = _user_apps(client.shell(serial, "pm list packages -3").output)
     files = _user_files(client.shell(serial, "find /sdcard/ -type f").output)
     checks = [
+        {"check": "same_phone", "expected": hardware_serial or found_serial, "found": found_serial,
+         "passed": not hardware_serial or found_serial == hardware_serial},
         {"check": "device_provisioned", "expected": "0", "found": provisioned, "passed": provisioned == "0"},
         {"check": "user_setup_complete", "expected": "0", "found": setup, "passed": setup in ("0", "null")},
         {"check": "accounts", "expected": 0, "found": len(accounts), "passed": not accounts},
@@ -87,7 +92,7 @@ def failed_checks(v: Verification) -> str:
 
 def verify_reset(client: AdbClient, serial: str, prompt: OperatorPrompt, timings: PhoneTimings, returned: str,
                  baseline: Baseline | None, store_photo: Callable[[Path], dict[str, Any]],
-                 should_stop: Callable[[], bool] = lambda: False) -> Verification:
+                 should_stop: Callable[[], bool] = lambda: False, hardware_serial: str = "") -> Verification:
     """Verify over adb when the phone is there; otherwise the technician re-enables adb or sends a photo."""
     state = returned
     while True:
@@ -95,7 +100,7 @@ def verify_reset(client: AdbClient, serial: str, prompt: OperatorPrompt, timings
             prompt.tell(instruction("unauthorized"))
             state = client.wait_for(serial, {"device"}, timings.boot_s, timings.poll_s, should_stop)
         if state == "device":
-            return check_over_adb(client, serial, baseline)
+            return check_over_adb(client, serial, baseline, hardware_serial)
         choice = prompt.choose(
             "The phone is not visible over USB after the reset (USB debugging is normally off now). To verify "
             "the reset, either switch USB debugging on again (Settings > Developer options) without signing in, "

@@ -118,7 +118,8 @@ def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method:
         if outcome.status is Status.FINISHED:
             report(0.8, "Verifying the reset")
             result.verification = verify_reset(client, serial, prompt, timings, outcome.returned, baseline,
-                                               lambda path: records.store_photo(ctx, uid, path), stop)
+                                               lambda path: records.store_photo(ctx, uid, path), stop,
+                                               hardware_serial=identity.serial)
             if not result.verification.passed:
                 result.reason = _verification_reason(result)
     except Cancelled:
@@ -157,6 +158,10 @@ def _verification_reason(result: WipeResult) -> str:
         return "The reset was not verified: " + (v.detail.get("method", "") if v else "no verification") + "."
     if v.mode == "visual-photo":
         return "The technician did not confirm the setup wizard on the photo."
+    same = next((c for c in v.detail.get("checks", []) if c["check"] == "same_phone"), None)
+    if same is not None and not same["passed"]:
+        return (f"A different phone (serial {same['found']}) answered after the reset, so this phone's reset "
+                f"({same['expected']}) is not verified. Plug the right phone back in and erase it again.")
     return f"The phone still holds its owner's data after the reset ({failed_checks(v)}). Erase it again."
 
 
