@@ -148,9 +148,9 @@ def _udev_properties(sys_path: str) -> dict[str, str]:
         return {}
 
 
-def _lsblk() -> dict[str, dict[str, Any]]:
+def _lsblk(*paths: str) -> dict[str, dict[str, Any]]:
     status, out = probe.run(["lsblk", "--json", "--bytes", "--nodeps", "-o",
-                             "NAME,MODEL,SERIAL,VENDOR,REV,TRAN,WWN,SIZE,ROTA,RM,RO,HCTL"])
+                             "NAME,MODEL,SERIAL,VENDOR,REV,TRAN,WWN,SIZE,ROTA,RM,RO,HCTL", *paths])
     if status != 0:
         return {}
     try:
@@ -191,10 +191,11 @@ def _merge(drive: Drive, udev: dict[str, str], lsblk: dict[str, Any], tools: Dri
     return replace(drive, facts=f, tool_facts=tools)
 
 
-def list_drives(*, enrich: bool = True, sys_root: str = SYS) -> list[Drive]:
+def list_drives(*, enrich: bool = True, sys_root: str = SYS, names: list[str] | None = None) -> list[Drive]:
     drives = []
-    table = _lsblk() if enrich else {}
-    for name in block_names(sys_root):
+    names = block_names(sys_root) if names is None else names
+    table = _lsblk(*(f"/dev/{n}" for n in names)) if enrich and names else {}
+    for name in names:
         try:
             drive = from_sysfs(name, sys_root)
         except OSError:  # unplugged while we looked
@@ -213,7 +214,10 @@ def find(target: str, *, enrich: bool = True, sys_root: str = SYS) -> Drive:
     if part.exists():
         parent = os.path.basename(os.path.dirname(os.path.realpath(Path(sys_root, "class", "block", name))))
         raise UserFacingError(f"{target} is a partition; wipe the whole drive /dev/{parent} instead.")
-    drives = list_drives(enrich=enrich, sys_root=sys_root)
+    # A path or kernel name: only that drive is asked (the tools are slow on some drives).
+    drives = list_drives(enrich=enrich, sys_root=sys_root, names=[name]) if name in block_names(sys_root) else []
+    if not drives and not target.startswith("/"):
+        drives = list_drives(enrich=enrich, sys_root=sys_root)  # a serial number or identity
     for d in drives:
         if d.name == name or d.facts.serial == target or d.identity == target:
             return d

@@ -1,0 +1,214 @@
+"""Wipe engine against `dd` (the device limit) and Debian's `nwipe` (the open-source peer).
+
+Run as root:  .venv/bin/python benchmarks/wipe_bench.py [--size-gib 2] [--runs 3] [--drives 4]
+
+Loop devices over preallocated (fallocate) files, each written once before timing,
+because first writes into unwritten extents run several times slower and would skew
+whichever contender goes first. Contenders alternate within each run (the order
+rotates every run); the figures are medians. Single-drive contenders use loop 0; the
+parallel ones use all drives at once.
+
+  dd write        dd if=/dev/zero of=L oflag=direct bs=4M      (the write limit)
+  dd read         dd if=L of=/dev/null iflag=direct bs=4M      (the read limit)
+  engine write    one zero pass, in-process (station.erase.engine.write_pass)
+  engine random   one AES-256-CTR pass, in-process
+  engine read     full read-back compared with zeros, in-process
+  job zero+full   `python -m station.erase.worker` (the product's process), zero + full verify
+  job random+10%  the worker, random pass + NIST 800-88 sampled verification (10 %)
+  nwipe           nwipe --autonuke --nogui --nowait --method=zero --verify=last
+  4x dd / 4x job  every drive at once: dd writes, or one worker per drive (zero, no verify)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from station.erase import discover, engine, patterns, verify
+from station.erase.procedure import JobSpec
+from station.erase.worker import write_json_atomic
+
+MiB = 1 << 20
+
+
+class Rig:
+    def __init__(self, folder: Path, size: int, drives: int, block: int, loop_direct_io: bool = False) -> None:
+        self.folder, self.size, self.block = folder, size, block
+        self.loops: list[str] = []
+        for i in range(drives):
+            image = folder / f"drive{i}.img"
+            subprocess.run(["fallocate", "-l", str(size), str(image)], check=True)
+            direct = ["--direct-io=on"] if loop_direct_io else []
+            self.loops.append(subprocess.run(["losetup", "--find", "--show", *direct, str(image)], check=True,
+                                             capture_output=True, text=True).stdout.strip())
+        for loop in self.loops:
+            self.dd_write(loop)  # condition: allocate every block before anything is timed
+        self.jobs = 0
+        self.inside: dict[str, list[float]] = {}  # the workers' own timing, without process start-up
+
+    def close(self) -> None:
+        for loop in self.loops:
+            subprocess.run(["losetup", "-d", loop], capture_output=True)
+
+    # -- contenders -----------------------------------------------------------------------
+    def dd_write(self, loop: str) -> None:
+        subprocess.run(["dd", "if=/dev/zero", f"of={loop}", "oflag=direct", "bs=4M", f"count={self.size // (4 * MiB)}",
+                        "status=none"], check=True)
+
+    def dd_read(self, loop: str) -> None:
+        subprocess.run(["dd", f"if={loop}", "of=/dev/null", "iflag=direct", "bs=4M", "status=none"], check=True)
+
+    def engine_write(self, loop: str, pattern: patterns.Pattern) -> None:
+        dev = engine.open_device(loop, write=True)
+        try:
+            engine.write_pass(dev, pattern, block=self.block, retries=0, progress=lambda n: None,
+                              should_stop=lambda: False)
+        finally:
+            dev.close()
+
+    def engine_read(self, loop: str) -> None:
+        dev = engine.open_device(loop, write=False)
+        try:
+            report = verify.read_compare(dev, patterns.FixedByte(0), [(0, dev.size)], block=self.block, retries=0,
+                                         progress=lambda n: None, should_stop=lambda: False)
+        finally:
+            dev.close()
+        assert not report.mismatches, "the drive should read back as zeros here"
+
+    def job_dir(self, loop: str, method: str, verify_mode: str) -> Path:
+        self.jobs += 1
+        job_dir = self.folder / f"job{self.jobs}"
+        job_dir.mkdir()
+        drive = discover.find(loop)
+        spec = JobSpec(job_id=job_dir.name, path=loop, media=drive.facts, method=method, verify=verify_mode,
+                       identity=drive.identity, block_bytes=self.block, data_dir=str(self.folder))
+        write_json_atomic(job_dir / "spec.json", spec.to_dict())
+        return job_dir
+
+    def job(self, label: str, loops: list[str], method: str, verify_mode: str) -> float:
+        """Wall time from starting the workers (as the product does) to the last one's exit."""
+        dirs = [self.job_dir(loop, method, verify_mode) for loop in loops]
+        t0 = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-m", "station.erase.worker", str(d)]) for d in dirs]
+        for proc in procs:
+            proc.wait()
+        seconds = time.perf_counter() - t0
+        inside = []
+        for job_dir in dirs:
+            result = json.loads((job_dir / "result.json").read_text())
+            assert result["status"] == "FINISHED", result["reason"]
+            inside.append(result["throughput"][-1][0])
+        self.inside.setdefault(label, []).append(max(inside))
+        return seconds
+
+    def nwipe(self, loop: str) -> None:
+        log = self.folder / "nwipe.log"
+        subprocess.run(["nwipe", "--autonuke", "--nogui", "--nowait", "--method=zero", "--verify=last",
+                        f"--logfile={log}", loop], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    out = fn()
+    return out if isinstance(out, float) else time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size-gib", type=float, default=2.0)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--drives", type=int, default=4)
+    ap.add_argument("--block-mib", type=int, default=8, help="engine block size (wipe.block_mib)")
+    ap.add_argument("--no-nwipe", action="store_true")
+    ap.add_argument("--dir", default="/var/tmp", help="where the backing files go")
+    ap.add_argument("--loop-direct-io", action="store_true",
+                    help="loop devices bypass the page cache of their backing files (disk speed, not RAM)")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("wipe_bench: needs root for loop devices; skipped")
+        return 0
+    size = int(args.size_gib * (1 << 30)) // (4 * MiB) * (4 * MiB)
+    folder = Path(tempfile.mkdtemp(prefix="wipe-bench-", dir=args.dir))
+    rig = Rig(folder, size, args.drives, args.block_mib * MiB, args.loop_direct_io)
+    key = os.urandom(32)
+    one, every = rig.loops[0], rig.loops
+    nothing: Callable[[], object] = lambda: None  # noqa: E731
+    zeros_first = lambda: rig.dd_write(one)  # noqa: E731  (untimed: the compare needs zeros on the drive)
+    contenders: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = [  # name, bytes, prepare, run
+        ("dd write", size, nothing, lambda: rig.dd_write(one)),
+        ("engine write (zero)", size, nothing, lambda: rig.engine_write(one, patterns.FixedByte(0))),
+        ("engine write (random)", size, nothing, lambda: rig.engine_write(one, patterns.AesCtrStream(key))),
+        ("dd read", size, nothing, lambda: rig.dd_read(one)),
+        ("engine read+compare (zero)", size, zeros_first, lambda: rig.engine_read(one)),
+        ("job zero + full verify", 2 * size, nothing, lambda: rig.job("job zero + full verify", [one], "zero", "full")),
+        ("job random + 10% sample", size, nothing,
+         lambda: rig.job("job random + 10% sample", [one], "random", "sample")),
+        (f"{len(every)}x dd write", size * len(every), nothing, lambda: _parallel_dd(rig, every)),
+        (f"{len(every)}x job zero (write)", size * len(every), nothing,
+         lambda: rig.job(f"{len(every)}x job zero (write)", every, "zero", "none")),
+    ]
+    if not args.no_nwipe:
+        contenders.append(("nwipe zero + verify last", 3 * size, nothing, lambda: rig.nwipe(one)))
+    times: dict[str, list[float]] = {name: [] for name, _, _, _ in contenders}
+    try:
+        for run in range(args.runs):
+            k = run % len(contenders)
+            for name, _, prepare, fn in contenders[k:] + contenders[:k]:
+                prepare()
+                times[name].append(timed(fn))
+                print(f"run {run + 1}: {name}: {times[name][-1]:.2f} s", file=sys.stderr, flush=True)
+    finally:
+        rig.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    moved = {name: n for name, n, _, _ in contenders}
+    print(f"\nwipe_bench: {args.size_gib:g} GiB loop devices{' (direct I/O)' if args.loop_direct_io else ''}, "
+          f"{args.runs} runs, medians, engine block {args.block_mib} MiB\n")
+    print("| contender | median s | GB/s | runs (s) |\n|---|---:|---:|---|")
+    for name in times:
+        runs = ", ".join(f"{t:.2f}" for t in times[name])
+        print(f"| {name} | {med[name]:.2f} | {moved[name] / med[name] / 1e9:.2f} | {runs} |")
+    for name, inside in rig.inside.items():
+        med[f"{name}, inside"] = m = statistics.median(inside)
+        print(f"| {name}, inside the worker | {m:.2f} | {moved[name] / m / 1e9:.2f} | "
+              f"{', '.join(f'{t:.2f}' for t in inside)} |")
+    n = len(every)
+    ratios = [
+        ("zero fill: engine / dd write", med["dd write"] / med["engine write (zero)"], 0.95),
+        ("read: engine / dd read", med["dd read"] / med["engine read+compare (zero)"], None),
+        ("random / zero (engine write)", med["engine write (zero)"] / med["engine write (random)"], 0.85),
+        ("zero + full verify: job / (dd write + dd read)",
+         (med["dd write"] + med["dd read"]) / med["job zero + full verify"], None),
+        (f"{n} drives in parallel: jobs / dd (aggregate)", med[f"{n}x dd write"] / med[f"{n}x job zero (write)"],
+         0.9),
+    ]
+    ratios.append((f"{n} drives in parallel, inside the workers (without start-up)",
+                   med[f"{n}x dd write"] / med[f"{n}x job zero (write), inside"], None))
+    if "nwipe zero + verify last" in med:
+        ratios.append(("zero + verify: job speed-up over nwipe",
+                       med["nwipe zero + verify last"] / med["job zero + full verify"], 10.0))
+    print("\n| ratio | value | goal |\n|---|---:|---:|")
+    for label, value, goal in ratios:
+        target = f">= {goal:.2f}x" if goal else "-"
+        print(f"| {label} | {value:.2f}x | {target} |")
+    return 0
+
+
+def _parallel_dd(rig: Rig, loops: list[str]) -> None:
+    procs = [subprocess.Popen(["dd", "if=/dev/zero", f"of={loop}", "oflag=direct", "bs=4M",
+                               f"count={rig.size // (4 * MiB)}", "status=none"]) for loop in loops]
+    for p in procs:
+        p.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
