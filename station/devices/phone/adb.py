@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station import clock
-from station.devices.phone.states import ABSENT, SETTLED, ListedPhone, instruction, parse_devices
+from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices
 from station.erase.result import CommandRecord
 from station.errors import DeviceError
 
@@ -103,7 +103,11 @@ class AdbClient:
     # --- the server and the list of phones ---------------------------------------------------
 
     def start_server(self) -> None:
-        self.run("start-server")
+        """Start the adb server now (any adb command would); a busy machine may take seconds to fork it."""
+        rec = self.run("start-server", timeout=max(self.timeout, 30.0), what="start-server")
+        if rec.exit_code != 0:
+            raise DeviceError(f"The adb server did not start ({rec.output.strip()[-200:]}). "
+                              "Close other adb programs (Android Studio, another station) and try again.")
 
     def kill_server(self) -> None:
         self.run("kill-server", timeout=10)
@@ -128,7 +132,7 @@ class AdbClient:
         phone = self.listed(serial)
         current = phone.state if phone else ABSENT
         tcp = phone.is_tcp if phone else ListedPhone(serial, ABSENT).is_tcp
-        if tcp and current not in SETTLED:
+        if tcp and current in ("offline", ABSENT):  # connecting/authorizing are on their way: leave them be
             if phone is not None:
                 self.disconnect(serial)
             self.connect(serial)

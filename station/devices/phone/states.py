@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# States after which the state can only change if the phone (or the technician) does something.
-SETTLED = frozenset({"device", "recovery", "sideload", "unauthorized", "bootloader", "rescue", "no permissions"})
 ABSENT = "absent"  # not listed at all
 
 INSTRUCTIONS: dict[str, str] = {
