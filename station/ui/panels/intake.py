@@ -186,7 +186,8 @@ class IntakePanel(Panel):
         if uid is None:
             self._render(None)
         elif fresh is not None and fresh.uid == uid:
-            self._render(fresh)  # the scan just read it in its own transaction
+            if fresh is not self._view:
+                self._render(fresh)  # the scan just read it in its own transaction
         else:
             Op(self, workflow.load_unit, self.ctx, uid).success(self._loaded).run()
 
