@@ -1,6 +1,6 @@
 """The lots dialog (Ctrl+L on the Grade panel): pick or open a lot, scan units into it, export.
 
-Keys: Up/Down pick a lot · type or scan a unit into the field and Enter adds it · Ctrl+U adds
+Keys: Up/Down pick a lot · type or scan a unit into the field and Enter adds it · Ctrl+B adds
 the unit on the bench · Ctrl+N opens a new lot · Ctrl+E exports the manifest · Ctrl+W closes
 the lot · Esc leaves. A unit that does not fit the lot's rule is refused with the reason, and
 Y adds it anyway. `handle_scan(text)` takes a scan routed here while the dialog is open.
@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -36,7 +35,7 @@ class LotsDialog(QDialog):
         self.setWindowTitle("Auction lots")
         self.resize(720, 520)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("↑/↓ pick a lot · scan or type a unit + Enter to add · Ctrl+U add the bench unit · "
+        layout.addWidget(QLabel("↑/↓ pick a lot · scan or type a unit + Enter to add · Ctrl+B add the bench unit · "
                                 "Ctrl+N new lot · Ctrl+E export · Ctrl+W close lot · Esc leave"))
         self.lots = QListWidget()
         self.lots.setObjectName("lot-list")
@@ -50,12 +49,21 @@ class LotsDialog(QDialog):
         self.message.setObjectName("lot-message")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        for keys, slot in (("Ctrl+N", self.new_lot), ("Ctrl+U", self.add_bench_unit), ("Ctrl+E", self.export),
-                           ("Ctrl+W", self.close_lot), ("Up", lambda: self._move(-1)), ("Down", lambda: self._move(1))):
-            QShortcut(QKeySequence(keys), self, activated=slot)
+        # Keys the scan field does not use reach the dialog (keyPressEvent), whichever child has focus.
+        self._ctrl_keys = {Qt.Key.Key_N: self.new_lot, Qt.Key.Key_B: self.add_bench_unit,
+                           Qt.Key.Key_E: self.export, Qt.Key.Key_W: self.close_lot}
         self.last_result: str = ""
         self.reload()
         self.scan.setFocus()
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        key, ctrl = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if ctrl and key in self._ctrl_keys:
+            self._ctrl_keys[key]()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._move(-1 if key == Qt.Key.Key_Up else 1)
+        else:
+            super().keyPressEvent(event)
 
     # -- data -----------------------------------------------------------------------------
     def reload(self, select: str | None = None) -> None:

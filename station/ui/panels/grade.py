@@ -47,11 +47,15 @@ class GradePanel(Panel):
         self.question.setStyleSheet("font-size: 22px; font-weight: 600;")
         self.help = QLabel("")
         self.help.setWordWrap(True)
+        self.message = QLabel("")  # the last thing that happened, kept until the next one
+        self.message.setObjectName("grade-message")
+        self.message.setWordWrap(True)
         self.options = self._list("grade-options")
         self.options.setStyleSheet("QListWidget { font-size: 18px; }")
         middle.addWidget(self.question)
         middle.addWidget(self.help)
         middle.addWidget(self.options, 1)
+        middle.addWidget(self.message)
         body.addLayout(middle, 4)
         self.summary = GradeSummary(self)
         body.addWidget(self.summary, 3)
@@ -227,7 +231,9 @@ class GradePanel(Panel):
     # -- drawing --------------------------------------------------------------------------
     def _say(self, level: str, text: str) -> None:
         Changes.hub().message.emit(level, text)
-        self.help.setText(text)
+        colour = {"ok": "#1b5e20", "error": "#b00020", "warn": "#b35c00"}.get(level, "#333")
+        self.message.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        self.message.setText(text)
 
     def _draw(self) -> None:
         self.questions.clear()
