@@ -126,3 +126,16 @@ def test_outcomes_give_the_disposition_accuracy(ctx) -> None:
     acc = disposition.accuracy(ctx)
     assert (acc.units, acc.accurate, acc.rate) == (3, 1, 1 / 3)
     assert disposition.accuracy(ctx, since="2999-01-01T00:00:00.000000Z").rate is None
+
+
+def test_finish_checks_want_a_grade_and_a_route(ctx) -> None:
+    uid = unit(ctx, "other", "Dock")
+    with ctx.store.reader() as s:
+        u = units.by_uid(s, uid)
+        assert "no grade yet" in grading.service.finish_check(s, u)
+        assert "no route yet" in disposition.finish_check(s, u)
+    grading.record(ctx, uid, {"power": "works", "condition": "new", "complete": "complete"})
+    disposition.assign(ctx, uid)
+    with ctx.store.reader() as s:
+        u = units.by_uid(s, uid)
+        assert grading.service.finish_check(s, u) is None and disposition.finish_check(s, u) is None
