@@ -15,7 +15,10 @@ IMEI = "352099001761481"
 
 
 @pytest.fixture
-def bench(ctx):
+def bench(ctx, monkeypatch):
+    # Other areas register their finish checks and hooks; these tests are about the mechanism.
+    monkeypatch.setattr(workflow, "FINISH_CHECKS", [])
+    monkeypatch.setattr(workflow, "ON_FINISH", [])
     operators.add(ctx, "Ana", "technician", "OP-1001", "1357")
     operators.add(ctx, "Sam", "supervisor", "OP-2001", "2468")
     assert workflow.on_scan(ctx, "OP-1001").action == "signed_in"
