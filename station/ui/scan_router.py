@@ -18,7 +18,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QMessageBox
 
 from station import operators, workflow
 from station.ui.ops import Changes, Op, report_error
@@ -62,6 +62,7 @@ class ScanRouter(QObject):
         self._queue: deque[str] = deque()
         self._busy = False
         self.question: QMessageBox | None = None
+        self.override: QInputDialog | None = None
         self.signin: SignInDialog | None = None
         if self.ctx.demo:
             Op(self, operators.ensure_demo_operators, self.ctx).success(self._demo_ready).run()
@@ -137,6 +138,28 @@ class ScanRouter(QObject):
                 self.window.set_unit(o.uid, _summary(o.unit))  # type: ignore[attr-defined]
         elif o.action == "lot" and o.classification is not None:
             self.intake.fill_lot(o.classification.value)
+        elif o.action == "blocked" and o.uid and self.ctx.operator is not None and self.ctx.operator.is_supervisor:
+            self._offer_override(o.uid, o.blocked)
+
+    def _offer_override(self, uid: str, blocked: list[str]) -> None:
+        """A supervisor may finish past the checks, with a reason that goes into the event."""
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Finish past the checks?")
+        dialog.setLabelText("\n".join(blocked) + "\n\nReason to finish anyway (recorded), or Esc:")
+        self.override = dialog
+
+        def accepted(reason: str) -> None:
+            self.override = None
+            if reason.strip():
+                Op(self, workflow.finish, self.ctx, uid, override_reason=reason).success(self._overridden).run()
+
+        dialog.textValueSelected.connect(accepted)
+        dialog.open()
+
+    def _overridden(self, result: workflow.FinishResult) -> None:
+        Changes.hub().changed.emit({"units", "events"})
+        Changes.hub().message.emit("ok", " ".join([f"Unit {result.uid} finished by override.", *result.messages]))
+        self.cue.play("good")
 
     def show_step(self, step: str) -> None:
         panel = self.panel_for(step)

@@ -155,6 +155,27 @@ def test_finished_unit_asks_reprint_or_reprocess(rig: Rig, monkeypatch) -> None:
     assert w.unit_uid == uid
 
 
+def test_blocked_finish_is_overridden_by_a_supervisor_with_a_reason(rig: Rig, monkeypatch) -> None:
+    from station import workflow
+
+    monkeypatch.setattr(workflow, "FINISH_CHECKS", [lambda _s, u: f"Unit {u.uid} has no grade yet."])
+    monkeypatch.setattr(workflow, "ON_FINISH", [])
+    w, qtbot = rig.window, rig.qtbot
+    rig.scan("OP-1001")
+    uid = rig.scan(IMEI).uid
+    blocked = rig.scan("CMD:FINISH")
+    assert blocked.action == "blocked" and w.scans.override is None  # a technician gets no override
+    assert f"Unit {uid} has no grade yet." in w.status.message.text()
+    rig.scan("OP-2001")
+    assert rig.scan("CMD:FINISH").action == "blocked"
+    dialog = w.scans.override
+    assert dialog is not None and "has no grade yet" in dialog.labelText()
+    dialog.setTextValue("customer takes it back as is")
+    dialog.accept()
+    qtbot.waitUntil(lambda: "finished by override" in w.status.message.text(), timeout=5000)
+    assert workflow.load_unit(rig.ctx, uid).stage == "finished"
+
+
 def test_wedge_scan_and_the_entry_line(rig: Rig) -> None:
     w, qtbot = rig.window, rig.qtbot
     rig.scan("OP-1001")
