@@ -17,7 +17,8 @@ from typing import Any
 from station.config import Config
 from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
-from station.grading.matrix import CLASSES, COSMETIC, content_hash, locate, toml_error
+from station.grading.matrix import CLASSES, COSMETIC, content_hash
+from station.grading.toml_lines import locate, toml_error
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from station.errors import ConfigError
+from station.grading.toml_lines import locate, toml_error
 
 COSMETIC = ("A", "B", "C", "D", "E")  # best to worst; E is beyond economic repair (BER)
 FUNCTIONAL_EFFECTS = ("pass", "fail", "untested", "dead")
@@ -108,13 +109,6 @@ class Matrix:
         return self._by_key.get(key)
 
 
-def toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
-    """A TOML syntax error as a ConfigError naming the file and, when tomllib says it, the line."""
-    m = re.search(r"at line (\d+)", str(exc))
-    where = f", line {m.group(1)}" if m else ""
-    return ConfigError(f"{source}{where}: not valid TOML ({exc}). Fix the file and reload.")
-
-
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -122,45 +116,6 @@ def content_hash(text: str) -> str:
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
     """Natural order for versions like 2024.1 < 2024.10 < 2025.1 (numbers compare as numbers)."""
     return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-_]", version))
-
-
-def locate(text: str, path: tuple[str | int, ...]) -> int:
-    """1-based line of the key at `path` (e.g. ("questions", 2, "options", 0, "cosmetic")) in TOML text.
-
-    Follows `[[array.of.tables]]` headers by occurrence and `[table]` headers by name, then finds
-    `key =` inside that block. Good enough for the header style the data files use; falls back to
-    the line of the innermost block found.
-    """
-    lines = text.splitlines()
-    start, end, prefix, i = 0, len(lines), "", 0
-    any_header = re.compile(r"^\s*\[")
-    while i < len(path):
-        seg, nxt = path[i], (path[i + 1] if i + 1 < len(path) else None)
-        name = f"{prefix}{seg}"
-        if isinstance(nxt, int):
-            header = re.compile(r"^\s*\[\[\s*" + re.escape(name) + r"\s*\]\]")
-            hits = [j for j in range(start, end) if header.match(lines[j])]
-            if nxt >= len(hits):
-                break
-            start, end = hits[nxt], (hits[nxt + 1] if nxt + 1 < len(hits) else end)
-            prefix, i = name + ".", i + 2
-            continue
-        table = re.compile(r"^\s*\[{1,2}\s*" + re.escape(name) + r"\s*\]")
-        if nxt is not None:
-            hit = next((j for j in range(start, end) if table.match(lines[j])), None)
-            if hit is None:  # only dotted sub-tables exist ([routes.x] without [routes]): look for those
-                prefix, i = name + ".", i + 1
-                continue
-            start = hit
-            end = next((j for j in range(hit + 1, end) if any_header.match(lines[j])), end)
-            prefix, i = name + ".", i + 1
-            continue
-        key = re.compile(r"^\s*\"?" + re.escape(str(seg)) + r"\"?\s*=")
-        for j in range(start, end):
-            if key.match(lines[j]) or table.match(lines[j]):
-                return j + 1
-        break
-    return start + 1
 
 
 class _Reader:
