@@ -35,7 +35,7 @@ class GradeResult:
     sale_grade: str
     defects: tuple[str, ...] = ()
     answers: Mapping[str, str] = field(default_factory=dict)  # only the questions that applied
-    missing: tuple[str, ...] = ()  # unanswered questions (a partial result only)
+    missing: tuple[str, ...] = ()  # unanswered questions (a partial result only; open tests count as NT)
 
     @property
     def complete(self) -> bool:
@@ -75,6 +75,8 @@ def evaluate(matrix: Matrix, answers: Mapping[str, str], *, partial: bool = Fals
                     f"'{q.text}' is not answered yet; answer it (number keys) before saving the grade."
                 )
             missing.append(q.key)
+            if q.kind == "functional":
+                effects.append("untested")  # so far: an open functional question is not a pass yet
             continue
         option = q.option(key)
         if option is None:

@@ -138,3 +138,12 @@ def test_any_answers_give_one_grade_or_say_what_is_missing(case: tuple[Matrix, d
     if partial is None and all(
             m.question(k) is None or m.question(k).option(v) is not None for k, v in answers.items()):
         assert evaluate(m, answers, partial=True).missing  # only missing answers can have stopped it
+
+
+def test_a_partial_grade_counts_open_functional_questions_as_not_tested() -> None:
+    m = MATRICES["phone"]
+    so_far = evaluate(m, {"power": "yes", "glass": "light"}, partial=True)
+    assert (so_far.sale_grade, so_far.missing[:2]) == ("B", ("display", "housing"))
+    done = evaluate(m, {**so_far.answers, "display": "perfect", "housing": "flawless", "locks": "none",
+                        "tests": "passed", "battery": "good"}, partial=True)
+    assert (done.sale_grade, done.missing) == ("B+", ("liquid",))  # only a check is open: no longer NT

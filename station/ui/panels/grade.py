@@ -245,7 +245,8 @@ class GradePanel(Panel):
             return
         for i, q in enumerate(f.questions):
             answer = q.option(f.answers[q.key]).label if q.key in f.answers else "…"  # type: ignore[union-attr]
-            item = QListWidgetItem(f"{'✔' if q.key in f.answers else '·'} {q.text}: {answer}")
+            sep = " " if q.text.endswith("?") else ": "
+            item = QListWidgetItem(f"{'✔' if q.key in f.answers else '·'} {q.text}{sep}{answer}")
             self.questions.addItem(item)
             if i == f.index:
                 self.questions.setCurrentItem(item)
