@@ -36,6 +36,26 @@ def ctx(data_dir: Path) -> Iterator:
 
 
 @pytest.fixture
+def make_window(qtbot):  # type: ignore[no-untyped-def]
+    """The real main window (demo devices); its devices and store are always closed afterwards,
+    so no capture or scanner thread outlives the test."""
+    from station.ui.app import create_window
+
+    made = []
+
+    def make(data_dir: Path, demo: bool = True):  # type: ignore[no-untyped-def]
+        w = create_window(data_dir, demo=demo)
+        qtbot.addWidget(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.devices.close()
+        w.ctx.close()
+
+
+@pytest.fixture
 def corpus() -> Path:
     """The real drive outputs in ../shared; the one allowed skip is when that folder is absent."""
     from tests.no_skip import SHARED_ABSENT
@@ -43,3 +63,11 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"{SHARED_ABSENT}: {CORPUS} (the drive corpus ships beside the project in CI)")
     return CORPUS
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Let background work end before the interpreter does: a Qt worker thread alive at exit aborts."""
+    import sys
+
+    if "station.ui.ops" in sys.modules:
+        sys.modules["station.ui.ops"].shutdown(10000)

@@ -74,5 +74,8 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
     try:
         return app.exec()
     finally:
+        from station.ui.ops import shutdown
+
+        shutdown()
         window.devices.close()
         window.ctx.close()

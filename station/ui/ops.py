@@ -53,6 +53,15 @@ def pool(kind: str) -> QThreadPool:
     return _POOLS[kind]
 
 
+def shutdown(timeout_ms: int = 5000) -> bool:
+    """Drop queued work and wait for running work, so no worker thread outlives the app."""
+    done = True
+    for p in _POOLS.values():
+        p.clear()
+        done = p.waitForDone(timeout_ms) and done
+    return done
+
+
 class _Relay(QObject):
     done = Signal(object)
     failed = Signal(object)

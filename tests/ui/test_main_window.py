@@ -8,21 +8,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from station.errors import UserFacingError
-from station.ui.app import create_window
 from station.ui.ops import Changes, Op, report_error
 
 
-def _window(qtbot, data_dir):
-    w = create_window(data_dir, demo=True)
-    qtbot.addWidget(w)
+def _window(qtbot, make_window, data_dir):
+    w = make_window(data_dir)
     with qtbot.waitActive(w):
         w.show()
         w.activateWindow()
     return w
 
 
-def test_six_panels_each_reachable_by_keyboard(qtbot, data_dir) -> None:
-    w = _window(qtbot, data_dir)
+def test_six_panels_each_reachable_by_keyboard(qtbot, make_window, data_dir) -> None:
+    w = _window(qtbot, make_window, data_dir)
     titles = [p.title for p in w.panels]
     assert titles == ["Intake", "Grade", "Photos", "Wipe", "Label", "Supervisor"]
     for i in range(len(titles)):
@@ -33,8 +31,8 @@ def test_six_panels_each_reachable_by_keyboard(qtbot, data_dir) -> None:
             assert w.tabs.currentIndex() == i, (titles[i], key)
 
 
-def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, data_dir) -> None:
-    w = _window(qtbot, data_dir)
+def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, make_window, data_dir) -> None:
+    w = _window(qtbot, make_window, data_dir)
     texts = [lbl.text() for lbl in w.status.findChildren(type(w.status.message))]
     joined = " | ".join(texts)
     for word in ("Operator:", "Scanner:", "Printer:", "Camera:", "Drives:", "Phones:", "DEMO"):
@@ -42,16 +40,16 @@ def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, data_dir) -> None
     qtbot.waitUntil(lambda: "to sync" in w.status.hub.text(), timeout=5000)
 
 
-def test_user_facing_error_is_shown_as_written(qtbot, data_dir) -> None:
-    w = _window(qtbot, data_dir)
+def test_user_facing_error_is_shown_as_written(qtbot, make_window, data_dir) -> None:
+    w = _window(qtbot, make_window, data_dir)
     report_error(UserFacingError("Printer at 10.0.0.7:9100 did not answer in 3 s; the label is queued."))
     assert w.status.message.text() == "Printer at 10.0.0.7:9100 did not answer in 3 s; the label is queued."
 
 
-def test_an_exception_in_a_slot_never_stops_background_work(qtbot, data_dir, caplog) -> None:
+def test_an_exception_in_a_slot_never_stops_background_work(qtbot, make_window, data_dir, caplog) -> None:
     from station.ui.app import _excepthook
 
-    w = _window(qtbot, data_dir)
+    w = _window(qtbot, make_window, data_dir)
     release = threading.Event()
     results: list[str] = []
     Op(w, lambda: (release.wait(10), "wipe still running")[1]).on("io").success(results.append).run()
@@ -65,8 +63,8 @@ def test_an_exception_in_a_slot_never_stops_background_work(qtbot, data_dir, cap
     qtbot.waitUntil(lambda: results == ["wipe still running"], timeout=5000)
 
 
-def test_ops_report_changes_and_failures_on_the_gui_thread(qtbot, data_dir) -> None:
-    w = _window(qtbot, data_dir)
+def test_ops_report_changes_and_failures_on_the_gui_thread(qtbot, make_window, data_dir) -> None:
+    w = _window(qtbot, make_window, data_dir)
     seen: list[set[str]] = []
     threads: list[bool] = []
     Changes.hub().changed.connect(seen.append)

@@ -7,15 +7,13 @@ from PySide6.QtWidgets import QApplication
 
 from station import events, operators, units
 from station.context import Operator
-from station.ui.app import create_window
 from station.ui.drilldown import DrillDown
 from station.ui.ops import Changes
 from station.ui.panels.supervisor import SupervisorPanel
 
 
-def _window(qtbot, data_dir):
-    w = create_window(data_dir, demo=True)
-    qtbot.addWidget(w)
+def _window(qtbot, make_window, data_dir):
+    w = make_window(data_dir)
     with qtbot.waitActive(w):
         w.show()
         w.activateWindow()
@@ -28,8 +26,8 @@ def _sign_in(w, role: str) -> None:
     Changes.hub().changed.emit({"operator"})
 
 
-def test_a_technician_cannot_open_the_dashboard_or_admin(qtbot, data_dir) -> None:
-    w = _window(qtbot, data_dir)
+def test_a_technician_cannot_open_the_dashboard_or_admin(qtbot, make_window, data_dir) -> None:
+    w = _window(qtbot, make_window, data_dir)
     _sign_in(w, "technician")
     panel = w.panel(SupervisorPanel)
     qtbot.keyClick(w, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
@@ -40,8 +38,8 @@ def test_a_technician_cannot_open_the_dashboard_or_admin(qtbot, data_dir) -> Non
     assert "Only a supervisor" in w.status.message.text()
 
 
-def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, data_dir, monkeypatch) -> None:
-    w = _window(qtbot, data_dir)
+def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, make_window, data_dir, monkeypatch) -> None:
+    w = _window(qtbot, make_window, data_dir)
     _sign_in(w, "supervisor")
     panel = w.panel(SupervisorPanel)
     qtbot.keyClick(w, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
