@@ -28,6 +28,9 @@ class Rig:
         self.qtbot = qtbot
         self.scanner = PtyScanner(tmp_path / "by-id" / "usb-Zebra_DS2208-if00")
         self.ctx = open_station(data_dir)
+        # QTest keys carry no timestamp: a busy machine's stalls must not split a synthetic wedge scan.
+        self.ctx.config.set("scanner.wedge_max_gap_ms", 150)
+        self.ctx.config.set("scanner.sound", False)
         operators.add(self.ctx, "Ana", "technician", "OP-1001", "1357")
         operators.add(self.ctx, "Sam", "supervisor", "OP-2001", "2468")
         self.devices = DeviceManager()
