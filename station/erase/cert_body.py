@@ -33,6 +33,7 @@ _TECHNIQUE_LABEL = {
     "crypto erase": "Cryptographic Erase",
     "format nvm": "NVMe Format (User Data Erase / Cryptographic Erase)",
     "factory reset": "Factory Reset (device-managed cryptographic erase)",
+    "factory reset (unencrypted)": "Factory Reset (data partition reformatted; the phone was not encrypted)",
     "security erase": "ATA Security Erase",
 }
 
@@ -77,6 +78,9 @@ def _method_details(result: WipeResult) -> str:
     firmware = result.media.extra.get("plan")
     if isinstance(firmware, dict) and firmware.get("steps"):
         parts.append("firmware plan: " + "; ".join(str(s.get("summary", "")) for s in firmware["steps"]))
+    means = result.media.extra.get("erase_means")
+    if means:
+        parts.append(f"erase performed by: {means}")
     if result.reason:
         parts.append(f"outcome: {result.reason}")
     return ". ".join(parts) or result.method
@@ -87,7 +91,9 @@ def _verification_method(result: WipeResult) -> str:
     if v is None:
         return "none: not verified"
     label = {"full": "Full verification", "sample": "Sampling verification",
-             "firmware-markers": "Firmware erase marker check with sampling", "none": "Not verified"}
+             "firmware-markers": "Firmware erase marker check with sampling", "none": "Not verified",
+             "adb-setup-wizard": "Post-reset check over USB debugging: setup wizard state, no accounts, no user data",
+             "visual-photo": "Technician's visual confirmation of the setup wizard, with a photo"}
     text = label.get(v.mode, v.mode)
     if v.percent_of_media:
         text += f" ({v.percent_of_media:.2f}% of the media read back"
@@ -134,7 +140,8 @@ def build(
     identifiers = unit.get("identifiers") or {}
     technique = _TECHNIQUE_LABEL.get(result.technique, result.technique or result.method)
     notes = list(result.notes)
-    notes.append(hidden_area_statement(media.hpa_dco))
+    if media.kind != "mobile device":  # phones have no HPA/DCO
+        notes.append(hidden_area_statement(media.hpa_dco))
     if not sanitized:
         notes.append(f"NOT SANITIZED: {result.status.value}" + (f": {result.reason}" if result.reason else ""))
     appendix_g = {
