@@ -295,3 +295,24 @@ def _queue_label(ctx: StationContext, uid: str) -> str | None:
 
 
 ON_FINISH.append(_queue_label)
+
+
+def _graded(s: Session, unit: Unit) -> str | None:
+    from station.grading.service import finish_check
+
+    return finish_check(s, unit)
+
+
+def _photographed(s: Session, unit: Unit) -> str | None:
+    from station.photos import finish_check
+
+    return finish_check(s, unit)
+
+
+def _routed(s: Session, unit: Unit) -> str | None:
+    from station.disposition import finish_check
+
+    return finish_check(s, unit)
+
+
+FINISH_CHECKS.extend((_graded, _photographed, _routed))
