@@ -42,7 +42,7 @@ def fill(db: Path, n_units: int, n_events: int, w: shifts.Window) -> None:
                      f"SN{i:09d}", rng.choice(("finished", "grade")), rng.choice("ABCD"), "F0",
                      rng.choice(("A+", "B", "B-", "C", "D-")), "phone@3", rng.choice(("sanitized", "failed")),
                      rng.choice(("resell_retail", "refurbish", "recycle", "harvest_parts")), rng.uniform(0, 300),
-                     clock.iso(t0), clock.iso(t0), finished))
+                     rng.uniform(300, 600), clock.iso(t0), clock.iso(t0), finished))
         if len(rows) == 50_000:
             _units(conn, rows)
             rows = []
@@ -63,8 +63,8 @@ def fill(db: Path, n_units: int, n_events: int, w: shifts.Window) -> None:
 
 def _units(conn: sqlite3.Connection, rows: list[tuple]) -> None:  # type: ignore[type-arg]
     conn.executemany("INSERT INTO units (uid, device_class, make, model, serial, stage, cosmetic_grade, "
-                     "functional_code, sale_grade, grade_matrix, wipe_status, route, expected_value, created_at, "
-                     "updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                     "functional_code, sale_grade, grade_matrix, wipe_status, route, expected_value, estimated_value, "
+                     "created_at, updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

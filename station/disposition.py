@@ -137,7 +137,7 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
         if d.blocked_reason:
             raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}")
         previous = unit.route
-        units.touch(unit, route=d.route, expected_value=d.expected_value)
+        units.touch(unit, route=d.route, expected_value=d.expected_value, estimated_value=d.estimated_value)
         events.append(s, ctx.actor, "route.assigned", {
             "route": d.route, "rule": d.rule, "explanation": d.explanation, "estimated_value": d.estimated_value,
             "recovery_rate": d.recovery_rate, "expected_value": d.expected_value, "currency": rules.currency,

@@ -79,7 +79,7 @@ def _finished(w: Window) -> Select:
 
 # Plain rows, not ORM objects: a busy shift has thousands of units and the dashboard refreshes live.
 _FIGURES = (Unit.id, Unit.uid, Unit.device_class, Unit.created_at, Unit.finished_at, Unit.sale_grade, Unit.route,
-            Unit.wipe_status, Unit.blocked_reason)
+            Unit.wipe_status, Unit.blocked_reason, Unit.expected_value, Unit.estimated_value)
 
 
 def _events(w: Window, kind: str) -> Select:
@@ -150,14 +150,10 @@ def _wipes(s: Session, w: Window, k: Kpis) -> None:
 
 def _routes(s: Session, finished: list[Any], k: Kpis) -> None:
     k.routes = dict(Counter(u.route or "unrouted" for u in finished).most_common())
-    ids = [u.id for u in finished if u.route]
-    for chunk in range(0, len(ids), 500):
-        rows = s.execute(select(Event.unit_id, Event.payload).where(
-            Event.unit_id.in_(ids[chunk:chunk + 500]), Event.kind == "route.assigned").order_by(Event.seq)).all()
-        latest = {uid: json.loads(p) for uid, p in rows}
-        for p in latest.values():
-            k.expected_value += float(p.get("expected_value") or 0)
-            k.estimated_value += float(p.get("estimated_value") or 0)
+    for u in finished:
+        if u.route:
+            k.expected_value += float(u.expected_value or 0)
+            k.estimated_value += float(u.estimated_value or 0)
 
 
 def _outcomes(s: Session, w: Window, k: Kpis) -> None:

@@ -57,6 +57,7 @@ class Unit(Base):
     certificate_id: Mapped[str | None] = mapped_column(String(64))
     route: Mapped[str | None] = mapped_column(String(32))
     expected_value: Mapped[float | None]
+    estimated_value: Mapped[float | None]  # market value at routing; expected = estimated x route recovery rate
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     created_at: Mapped[str] = mapped_column(String(32), index=True)

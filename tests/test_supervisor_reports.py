@@ -59,7 +59,8 @@ def shift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         step(when, by)
         with ctx.store.session() as s:
             u = units.by_uid(s, uid)
-            units.touch(u, sale_grade=grade, cosmetic_grade=grade[0], route=route, expected_value=est * rate)
+            units.touch(u, sale_grade=grade, cosmetic_grade=grade[0], route=route, expected_value=est * rate,
+                        estimated_value=est)
             events.append(s, ctx.actor, "grade.recorded", {"sale_grade": grade}, u)
             events.append(s, ctx.actor, "route.assigned", {"route": route, "estimated_value": est,
                                                            "expected_value": est * rate}, u)

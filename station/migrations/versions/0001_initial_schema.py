@@ -92,6 +92,7 @@ def upgrade() -> None:
     sa.Column('certificate_id', sa.String(length=64), nullable=True),
     sa.Column('route', sa.String(length=32), nullable=True),
     sa.Column('expected_value', sa.Double(), nullable=True),
+    sa.Column('estimated_value', sa.Double(), nullable=True),
     sa.Column('blocked_reason', sa.Text(), nullable=True),
     sa.Column('operator_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.String(length=32), nullable=False),
