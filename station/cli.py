@@ -37,7 +37,31 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Which module registers each subcommand, so `station wipe ...` imports only what a wipe
+# needs and the GUI imports none of them. Only speed depends on this table: a word not in
+# it falls back to the full parser. A test keeps it in step with what the modules register.
+SUBCOMMANDS = {
+    "db": "station.commands.db", "drives": "station.commands.drives", "wipe": "station.commands.wipe",
+    "phones": "station.commands.phones", "config": "station.commands.config", "label": "station.commands.label",
+    "grade": "station.commands.grade", "lots": "station.commands.lots", "route": "station.commands.route",
+    "outcome": "station.commands.route", "sync": "station.commands.sync", "hub": "station.commands.hub",
+    "cert": "station.commands.cert", "plan": "station.commands.plan", "unlock": "station.commands.plan",
+    "identify": "station.commands.identify", "operator": "station.commands.operators",
+    "export": "station.commands.export", "kpis": "station.commands.export",
+}
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    words = iter(argv)
+    for word in words:
+        if word == "--data-dir":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="station", description="Bench triage station.")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
     parser.add_argument("--data-dir", help="data folder (default: STATION_DATA_DIR or the platform's)")
@@ -47,9 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(func=_run_gui, demo=False)
     demo = sub.add_parser("demo", help="start the bench app with simulated devices")
     demo.set_defaults(func=_run_gui, demo=True)
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    word = _command_word(argv)
+    if word in SUBCOMMANDS:
+        return build_parser((SUBCOMMANDS[word],))
+    if word in ("gui", "demo") or (word is None and not {"-h", "--help"} & set(argv)):
+        return build_parser(())
+    return build_parser()
 
 
 def _run_gui(args: argparse.Namespace) -> int:
@@ -59,10 +92,11 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser_for(argv)
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+        args = parser.parse_args(["gui", *argv])
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
