@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -96,6 +95,8 @@ def store_jpeg(data: DataDir, jpeg: bytes) -> tuple[str, Path]:
 
 
 def encode_jpeg(frame: np.ndarray) -> bytes:
+    import cv2  # only when a photo is taken: OpenCV costs a noticeable part of a cold start
+
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise UserFacingError("The camera picture could not be encoded as JPEG. Retake the photo.")

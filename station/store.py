@@ -11,16 +11,15 @@ Pragmas, chosen on purpose:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,10 +96,29 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def migrate(engine: Engine) -> None:
+def _create_fresh(engine: Engine) -> bool:
+    """An empty database gets the head schema straight from the models, stamped at head.
+
+    Same result as replaying every migration (a test compares the two), without loading
+    Alembic on a bench's first start."""
+    from station.models import Base
+
+    with engine.begin() as conn:
+        if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar():
+            return False
+        Base.metadata.create_all(conn)
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (head_revision(),))
+    return True
+
+
+def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
     """Bring the schema to head. Runs at every start; a no-op when current."""
     try:
         if current_revision(engine) == head_revision():
+            return
+        if fresh_from_models and _create_fresh(engine):
             return
         from alembic import command
 
@@ -174,7 +192,7 @@ def check(db_path: Path) -> HealthReport:
     try:
         cur = current_revision(engine)
     except DatabaseError as exc:
-        return HealthReport(False, lines + [f"migration state unreadable: {exc.orig}"])
+        return HealthReport(False, [*lines, f"migration state unreadable: {exc.orig}"])
     finally:
         engine.dispose()
     head = head_revision()

@@ -6,19 +6,23 @@ CameraSession as a real camera.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from station.config import Config
 from station.devices.base import DeviceInfo
-from station.devices.camera.capture import CameraSession
-from station.devices.camera.driver import settings_from
+
+if TYPE_CHECKING:
+    from station.devices.camera.capture import CameraSession
 
 
 def write_demo_video(path: Path, *, size: tuple[int, int] = (1280, 720), frames: int = 60, fps: int = 15) -> Path:
     """A textured device on a bench mat, drifting slightly so no two frames are identical."""
+    import cv2
+
     w, h = size
     rng = np.random.default_rng(7)
     mat: np.ndarray = rng.integers(60, 110, (h, w, 3), dtype=np.uint8)
@@ -47,16 +51,21 @@ class SimulatedCameraDriver:
     kind = "camera"
 
     def __init__(self, config: Config, data_dir: Path) -> None:
-        self.settings = settings_from(config)
+        self.config = config
         self.video = data_dir / "demo" / "camera.avi"
 
     def enumerate(self) -> list[DeviceInfo]:
-        if not self.video.exists():
-            write_demo_video(self.video)
         return [DeviceInfo("camera", "sim:camera", "Demo camera", str(self.video), simulated=True)]
 
     def open(self, info: DeviceInfo) -> CameraSession:
-        return CameraSession(info, self.settings)
+        from station.devices.camera.capture import CameraSession
+        from station.devices.camera.driver import settings_from
+
+        if not self.video.exists():
+            # Written in the background when the preview first opens, not at start-up; the
+            # capture thread finds the file once it is renamed into place.
+            threading.Thread(target=write_demo_video, args=(self.video,), daemon=True).start()
+        return CameraSession(info, settings_from(self.config))
 
 
 def sim_factory(config: Config, data_dir: Path) -> SimulatedCameraDriver:

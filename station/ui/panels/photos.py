@@ -12,7 +12,6 @@ from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
 from station import photos
-from station.devices.camera import service as camera_service
 from station.ui.camera_view import CameraState, PreviewLabel
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
@@ -58,6 +57,8 @@ class PhotosPanel(Panel):
     def _ensure_camera(self) -> None:
         if self.camera is not None and self.camera.state in ("connected", "opening"):
             return
+        from station.devices.camera import service as camera_service  # OpenCV loads with the first preview
+
         try:
             self.camera = camera_service.open_camera(self.devices, self.camera_state.changed.emit)
         except Exception as exc:  # no camera: say so in the preview, keep the panel usable
@@ -147,13 +148,15 @@ class PhotosPanel(Panel):
         self._ensure_camera()
         if self.camera is None or self.busy:
             return
+        from station.devices.camera import service as camera_service
+
         shot: photos.ShotStatus = item.data(Qt.ItemDataRole.UserRole)
         self.busy = True
         uid, cam = self.unit_uid, self.camera
         Op(self, camera_service.capture_checked, self.ctx, cam, uid, shot.name, shot.stage).success(
             self._captured).failure(self._capture_failed).changes("photos").run()
 
-    def _captured(self, outcome: camera_service.CaptureOutcome) -> None:
+    def _captured(self, outcome) -> None:  # type: ignore[no-untyped-def]
         self.busy = False
         if outcome.saved:
             self._say("ok", f"Saved {outcome.shot} (sharpness {outcome.quality['blur']:.0f}).")
@@ -175,6 +178,8 @@ class PhotosPanel(Panel):
         self._ensure_camera()
         if self.camera is None:
             return
+        from station.devices.camera import service as camera_service
+
         Op(self, camera_service.calibrate, self.ctx, self.camera).success(
             lambda t: self._say("ok", f"Sharpness threshold for {self.camera.info.label} set to {t:.0f}.")).run()
 

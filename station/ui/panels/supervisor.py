@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QStackedWidget, QTabWidget
 
 from station import kpis, shifts
-from station.reports import shift_pdf, shift_rows, tabular
 from station.ui.admin_view import AdminView
 from station.ui.drilldown import DrillDown
 from station.ui.kpi_dashboard import Dashboard
@@ -25,6 +24,8 @@ FORMATS = {"CSV": "csv", "Excel (XLSX)": "xlsx", "PDF report": "pdf"}
 
 
 def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-def]
+    from station.reports import shift_pdf, shift_rows, tabular  # reportlab and openpyxl load on first export
+
     w = shifts.shift_at(ctx.config)
     log = shift_rows.shift_log(ctx, w)
     if fmt == "csv":
