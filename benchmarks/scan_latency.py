@@ -47,10 +47,26 @@ def _imei(i: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
+def _schema_differs(db: Path) -> bool:
+    """True when a kept database predates a change to the (unreleased) schema: it is rebuilt."""
+    from station.models import Base
+
+    conn = sqlite3.connect(db)
+    try:
+        return any({r[1] for r in conn.execute(f"PRAGMA table_info({t.name})")} != {c.name for c in t.columns}
+                   for t in Base.metadata.sorted_tables)
+    finally:
+        conn.close()
+
+
 def populate(db: Path, count: int, station_id: str) -> None:
     """Bulk-load `count` units the fast way; the schema comes from the station's own migration."""
     from station.context import open_station
 
+    if db.exists() and _schema_differs(db):
+        print("  the kept database has an older schema: rebuilding it", flush=True)
+        for path in db.parent.glob(db.name + "*"):
+            path.unlink()
     ctx = open_station(db.parent)
     ctx.close()
     conn = sqlite3.connect(db)
