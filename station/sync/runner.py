@@ -9,9 +9,12 @@ chain again from there; repeats cost little and the hub stores each event once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 from station.context import StationContext
 from station.sync import blobs, configpull, outbox, state
@@ -20,6 +23,7 @@ from station.sync.client import HubClient, HubError, HubRefused, HubUnreachable
 log = logging.getLogger(__name__)
 OK_STATUSES = ("accepted", "repeat")
 BLOB_QUERY = 200
+UPLOAD_THREADS = 4  # concurrent blob uploads: enough to overlap the hub's commits, gentle on a busy hub
 
 
 @dataclass
@@ -81,8 +85,17 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
     report.online = True
     report.config_applied += pulled.applied
     report.errors += pulled.rejected
-    send_events(ctx, client, report, should_stop)
-    send_blobs(ctx, client, report, should_stop, blob_chunk)
+    # Events and blobs are independent streams: send them side by side, so the photos of a
+    # busy shift do not hold back the chain, and the two overlap on the hub.
+    with ThreadPoolExecutor(1, thread_name_prefix="station-blobs") as side:
+        blobs_done = side.submit(send_blobs, ctx, client, report, should_stop, blob_chunk)
+        try:
+            send_events(ctx, client, report, should_stop)
+        except BaseException:
+            with contextlib.suppress(HubError):  # the events' error is the one to report
+                blobs_done.result()
+            raise
+        blobs_done.result()
 
 
 def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
@@ -127,25 +140,32 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
 
 def send_blobs(ctx: StationContext, client: HubClient, report: SyncReport, should_stop: Callable[[], bool],
                chunk: int) -> None:
+    """Upload due blobs a few at a time: the hub's commits overlap instead of queueing behind each other."""
     failed: set[int] = set()
     while not should_stop():
         due = [(i, sha) for i, sha in outbox.due_blobs(ctx.store, BLOB_QUERY + len(failed)) if i not in failed]
         if not due:
             return
         known = client.blob_states(sorted({sha for _, sha in due}))
+
+        def one(sha: str, state: dict[str, Any] | None) -> blobs.Upload | None:
+            return None if should_stop() else blobs.upload(client, ctx.data, sha, state, chunk)
+
         sent: list[int] = []
+        pool = ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="station-upload")
         try:
-            for outbox_id, sha in due:
-                if should_stop():
-                    return
+            futures = {pool.submit(one, sha, known.get(sha)): outbox_id for outbox_id, sha in due}
+            for future in as_completed(futures):
+                outbox_id = futures[future]
                 try:
-                    up = blobs.upload(client, ctx.data, sha, known.get(sha), chunk)
+                    up = future.result()
                 except blobs.BlobProblem as exc:
                     failed.add(outbox_id)
                     report.errors.append(str(exc))
                     outbox.defer_blob(ctx.store, outbox_id, str(exc))
                     continue
-                known[sha] = {"sha256": sha, "size": up.size, "received": up.size, "complete": True}
+                if up is None:
+                    continue  # stop was asked
                 sent.append(outbox_id)
                 report.bytes_sent += up.sent
                 report.blobs_skipped += up.skipped
@@ -154,4 +174,5 @@ def send_blobs(ctx: StationContext, client: HubClient, report: SyncReport, shoul
                     outbox.mark_blobs_sent(ctx.store, sent)
                     sent = []
         finally:
-            outbox.mark_blobs_sent(ctx.store, sent)  # what reached the hub, even if the next one failed
+            pool.shutdown(wait=True, cancel_futures=True)
+            outbox.mark_blobs_sent(ctx.store, sent)  # what reached the hub, even if another upload failed

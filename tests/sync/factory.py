@@ -84,8 +84,8 @@ def write_station_config(data_dir: Path, station_id: str, hub_url: str, token: s
 class HubProcess:
     """`station hub serve` as a real process: started, killed -9, restarted on the same port."""
 
-    def __init__(self, database_url: str, port: int, data_dir: Path) -> None:
-        self.database_url, self.port, self.data_dir = database_url, port, data_dir
+    def __init__(self, database_url: str, port: int, data_dir: Path, workers: int = 1) -> None:
+        self.database_url, self.port, self.data_dir, self.workers = database_url, port, data_dir, workers
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{port}"
 
@@ -94,7 +94,7 @@ class HubProcess:
         with open(self.data_dir / "hub.log", "ab") as log:  # the child keeps its own copy of the fd
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "station", "--data-dir", str(self.data_dir), "hub", "serve",
-                 "--host", "127.0.0.1", "--port", str(self.port)],
+                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout

@@ -9,14 +9,15 @@ it committed, so "accepted" always means "stored". `create_app(url)` builds an a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from station import __version__
 from station.sync.hub import auth
@@ -32,31 +33,30 @@ def store_of(request: Request) -> HubStore:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def _principal(request: Request,
-               creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> auth.Principal:
-    # Its own short transaction: no session is held open across the handler.
-    try:
-        with store_of(request).session() as s:
-            return auth.authenticate(s, creds.credentials if creds else None)
-    except auth.AuthError as exc:
-        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+def _bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    # Presence only (no database): a request without any token is refused before anything else.
+    if creds is None or not creds.credentials:
+        raise HTTPException(401, "No token was sent. Send 'Authorization: Bearer <token>'.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return creds.credentials
 
 
-def _station(who: Annotated[auth.Principal, Depends(_principal)]) -> auth.Principal:
-    if who.role != auth.STATION or not who.station_id:
-        raise HTTPException(403, "Only a station token can do this; reader tokens only read.")
-    return who
+Token = Annotated[str, Depends(_bearer_token)]
 
 
-def _reader(who: Annotated[auth.Principal, Depends(_principal)]) -> auth.Principal:
-    if who.role != auth.READER:
-        raise HTTPException(403, "This needs a reader (supervisor) token; station tokens see only their own data.")
-    return who
-
-
-Who = Annotated[auth.Principal, Depends(_principal)]
-StationWho = Annotated[auth.Principal, Depends(_station)]
-ReaderWho = Annotated[auth.Principal, Depends(_reader)]
+@contextmanager
+def authed(request: Request, token: str, role: str | None = None) -> Iterator[tuple[Session, auth.Principal]]:
+    """One transaction that checks the token and then does the work: one round trip, one commit."""
+    with store_of(request).session() as s:
+        try:
+            who = auth.authenticate(s, token)
+        except auth.AuthError as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+        if role == auth.STATION and (who.role != auth.STATION or not who.station_id):
+            raise HTTPException(403, "Only a station token can do this; reader tokens only read.")
+        if role == auth.READER and who.role != auth.READER:
+            raise HTTPException(403, "This needs a reader (supervisor) token; station tokens see only their own data.")
+        yield s, who
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -11,6 +11,7 @@ batch, so concurrent deliveries through different hub instances serialize per st
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from station import clock
-from station.events import canonical, event_hash
+from station.events import canonical
 from station.sync.hub.auth import now
 from station.sync.hub.models import HubCertificate, HubEvent, HubIncident, HubStation, HubUnitKey
 from station.sync.hub.schemas import BatchReply, EventIn, EventResult
@@ -59,12 +60,12 @@ class _Batch:
         self.incidents.setdefault(kind, (seq, detail))
 
 
-def _accept(b: _Batch, ev: EventIn, received: datetime) -> None:
+def _accept(b: _Batch, ev: EventIn, body: str, received: datetime) -> None:
     at = clock.parse(ev.at)
     b.rows.append({
         "station_id": ev.station, "seq": ev.seq, "hash": ev.hash, "prev_hash": ev.prev_hash, "kind": ev.kind,
         "unit_uid": ev.unit, "operator_name": ev.operator, "operator_id": ev.operator_id, "at": at,
-        "body": canonical(ev.body()), "payload": ev.payload, "received_at": received,
+        "body": body, "payload": ev.payload, "received_at": received,
     })
     if ev.unit:
         b.keys.add((ev.unit, "uid", ev.station, ev.unit))
@@ -101,7 +102,9 @@ def ingest(s: Session, station_id: str, events: list[EventIn], station_time: str
     head_seq, head_hash = station.head_seq, station.head_hash
     for ev in ordered:
         status, detail = "accepted", None
-        if event_hash(ev.prev_hash, ev.body()) != ev.hash:
+        body = canonical(ev.body())
+        # station.events.event_hash, with the canonical text kept for storage: sha256(prev_hash + body)
+        if hashlib.sha256((ev.prev_hash + body).encode("utf-8")).hexdigest() != ev.hash:
             status, detail = "altered", f"event #{ev.seq}: its hash does not match its content"
             b.incident("altered", ev.seq, detail)
         elif ev.seq in held:
@@ -115,7 +118,7 @@ def ingest(s: Session, station_id: str, events: list[EventIn], station_time: str
                 status, detail = "fork", f"event #{ev.seq} does not follow the event #{head_seq} the hub holds"
                 b.incident("fork", ev.seq, detail)
             else:
-                _accept(b, ev, received)
+                _accept(b, ev, body, received)
                 head_seq, head_hash = ev.seq, ev.hash
         elif ev.seq > head_seq + 1:
             status, detail = "gap", f"event #{ev.seq} arrived before #{head_seq + 1}; send from #{head_seq + 1}"

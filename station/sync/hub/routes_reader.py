@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from station.sync.hub import blobstore, queries
-from station.sync.hub.app import ReaderWho, store_of
+from station.sync.hub.app import Token, authed, store_of
+from station.sync.hub.auth import READER
 from station.sync.hub.schemas import HEX64
 
 router = APIRouter(prefix="/v1", tags=["reader"])
@@ -19,17 +20,17 @@ PathText = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00/]+
 
 
 @router.get("/units/history")
-def unit_history(who: ReaderWho, request: Request, value: Text,
+def unit_history(token: Token, request: Request, value: Text,
                  kind: Annotated[str | None, Query(max_length=20, pattern=r"^[a-z0-9_]+$")] = None,
                  limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> dict[str, Any]:
     """Every event of the units that answered to `value` (serial, IMEI, unit id...), across stations."""
-    with store_of(request).session() as s:
+    with authed(request, token, READER) as (s, _who):
         return queries.unit_history(s, value, kind, limit)
 
 
 @router.get("/certificates/{cert_id}")
-def certificate(cert_id: PathText, who: ReaderWho, request: Request) -> dict[str, Any]:
-    with store_of(request).session() as s:
+def certificate(cert_id: PathText, token: Token, request: Request) -> dict[str, Any]:
+    with authed(request, token, READER) as (s, _who):
         found = queries.certificate(s, cert_id)
     if found is None:
         raise HTTPException(404, f"No certificate '{cert_id}' has reached the hub.")
@@ -37,21 +38,21 @@ def certificate(cert_id: PathText, who: ReaderWho, request: Request) -> dict[str
 
 
 @router.get("/certificates")
-def certificates(who: ReaderWho, request: Request, serial: Text) -> list[dict[str, Any]]:
+def certificates(token: Token, request: Request, serial: Text) -> list[dict[str, Any]]:
     """Every certificate issued for a drive or phone serial."""
-    with store_of(request).session() as s:
+    with authed(request, token, READER) as (s, _who):
         return queries.certificates_by_serial(s, serial)
 
 
 @router.get("/blobs/{sha256}/content", response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}}}})
-def blob_content(sha256: Annotated[str, Path(pattern=HEX64)], who: ReaderWho, request: Request) -> StreamingResponse:
+def blob_content(sha256: Annotated[str, Path(pattern=HEX64)], token: Token, request: Request) -> StreamingResponse:
     """A blob's bytes (a photo, a certificate PDF)."""
-    store = store_of(request)
-    with store.session() as s:
+    with authed(request, token, READER) as (s, _who):
         st = blobstore.state(s, sha256)
     if st is None or not st.complete:
         raise HTTPException(404, "The hub does not hold this blob completely.")
+    store = store_of(request)
 
     def chunks() -> Iterator[bytes]:
         with store.session() as s:
@@ -61,39 +62,39 @@ def blob_content(sha256: Annotated[str, Path(pattern=HEX64)], who: ReaderWho, re
 
 
 @router.get("/summary/stations")
-def summary_stations(who: ReaderWho, request: Request, since: date | None = None,
+def summary_stations(token: Token, request: Request, since: date | None = None,
                      until: date | None = None) -> list[dict[str, Any]]:
     """Per station: chain head, last contact, clock skew, open incidents, and work counts in [since, until) UTC."""
     start = datetime.combine(since, time(), UTC) if since else None
     end = datetime.combine(until, time(), UTC) if until else None
-    with store_of(request).session() as s:
+    with authed(request, token, READER) as (s, _who):
         return queries.station_summary(s, start, end)
 
 
 @router.get("/summary/shifts")
-def summary_shifts(who: ReaderWho, request: Request, day: date,
+def summary_shifts(token: Token, request: Request, day: date,
                    boundaries: Annotated[str, Query(max_length=100, pattern=r"^[0-9:, ]+$")] = "06:00,14:00,22:00",
                    tz: Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")] = "UTC",
                    ) -> list[dict[str, Any]]:
     """Per shift of `day` (shift starts local to `tz`), per station: events, units and work counts."""
     try:
-        with store_of(request).session() as s:
+        with authed(request, token, READER) as (s, _who):
             return queries.shift_summary(s, day, boundaries, tz)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
 
 
 @router.get("/incidents")
-def incidents(who: ReaderWho, request: Request,
+def incidents(token: Token, request: Request,
               station: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00\s]+$")] = None,
               open_only: bool = False) -> list[dict[str, Any]]:
     """Chain problems seen on arrival: gaps (resolved once filled), forks, altered events."""
-    with store_of(request).session() as s:
+    with authed(request, token, READER) as (s, _who):
         return queries.incidents(s, station, open_only)
 
 
 @router.get("/stations/{station_id}/verify")
-def verify(station_id: PathText, who: ReaderWho, request: Request) -> dict[str, Any]:
+def verify(station_id: PathText, token: Token, request: Request) -> dict[str, Any]:
     """Re-walk a station's stored chain from its first event, recomputing every hash."""
-    with store_of(request).session() as s:
+    with authed(request, token, READER) as (s, _who):
         return queries.verify_station_chain(s, station_id)

@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from station import clock
 from station.sync.hub import blobstore, configdocs, ingest
-from station.sync.hub.app import STATION_TIME, StationWho, Who, store_of
+from station.sync.hub.app import STATION_TIME, Token, authed, store_of
+from station.sync.hub.auth import STATION
 from station.sync.hub.db import current_revision
 from station.sync.hub.schemas import (
     HEX64,
@@ -39,36 +40,36 @@ def health(request: Request) -> Health:
 
 
 @router.get("/stations/me", response_model=StationInfo)
-def me(who: StationWho, request: Request) -> StationInfo:
+def me(token: Token, request: Request) -> StationInfo:
     """The calling station's chain head as the hub holds it."""
-    with store_of(request).session() as s:
+    with authed(request, token, STATION) as (s, who):
         st = ingest.touch(s, who.station_id or "", request.headers.get(STATION_TIME))
         return StationInfo(station=st.id, head_seq=st.head_seq, head_hash=st.head_hash, hub_time=clock.iso(),
                            clock_skew_s=st.clock_skew_s)
 
 
 @router.post("/events", response_model=BatchReply)
-def post_events(batch: EventBatch, who: StationWho, request: Request) -> BatchReply:
+def post_events(batch: EventBatch, token: Token, request: Request) -> BatchReply:
     """Store a batch of the calling station's events: idempotent and chain-checked; see each result's status."""
-    claimed = {batch.station} | {e.station for e in batch.events}
-    if claimed != {who.station_id}:
-        others = ", ".join(repr(x) for x in sorted(claimed - {who.station_id}))
-        raise HTTPException(403, f"This token belongs to station '{who.station_id}'; it cannot write as {others}.")
-    with store_of(request).session() as s:
+    with authed(request, token, STATION) as (s, who):
+        claimed = {batch.station} | {e.station for e in batch.events}
+        if claimed != {who.station_id}:
+            others = ", ".join(repr(x) for x in sorted(claimed - {who.station_id}))
+            raise HTTPException(403, f"This token belongs to station '{who.station_id}'; it cannot write as {others}.")
         reply = ingest.ingest(s, who.station_id or "", batch.events, request.headers.get(STATION_TIME))
     return reply  # only after the commit: "accepted" means stored
 
 
 @router.post("/blobs/query", response_model=BlobQueryReply)
-def query_blobs(q: BlobQuery, who: Who, request: Request) -> BlobQueryReply:
+def query_blobs(q: BlobQuery, token: Token, request: Request) -> BlobQueryReply:
     """Which of these blobs the hub already holds, completely or partly."""
-    with store_of(request).session() as s:
+    with authed(request, token) as (s, _who):
         return BlobQueryReply(blobs=blobstore.states(s, q.sha256))
 
 
 @router.get("/blobs/{sha256}", response_model=BlobState)
-def blob_state(sha256: Sha, who: Who, request: Request) -> BlobState:
-    with store_of(request).session() as s:
+def blob_state(sha256: Sha, token: Token, request: Request) -> BlobState:
+    with authed(request, token) as (s, _who):
         st = blobstore.state(s, sha256)
     if st is None:
         raise HTTPException(404, "The hub has no bytes of this blob yet.")
@@ -78,16 +79,15 @@ def blob_state(sha256: Sha, who: Who, request: Request) -> BlobState:
 @router.put("/blobs/{sha256}", response_model=BlobState, openapi_extra=_OCTETS,
             responses={409: {"description": "Wrong offset: the body says how many bytes the hub holds."},
                        422: {"description": "The finished content did not match the sha256; upload discarded."}})
-async def put_blob(sha256: Sha, request: Request, who: StationWho,
+async def put_blob(sha256: Sha, request: Request, token: Token,
                    offset: Annotated[int, Query(ge=0, le=blobstore.MAX_BLOB)],
                    total: Annotated[int, Query(ge=0, le=blobstore.MAX_BLOB)]) -> Any:
     """Append a chunk at `offset` (where the hub's bytes end). The last chunk completes the blob and checks it."""
     data = await request.body()
-    store = store_of(request)
 
     def work() -> tuple[int, dict[str, Any]]:
         try:
-            with store.session() as s:
+            with authed(request, token, STATION) as (s, who):
                 state, mismatch = blobstore.put_chunk(s, sha256, offset, total, data, who.station_id)
         except blobstore.BlobError as exc:
             return exc.status, {"detail": str(exc), **(exc.state.model_dump() if exc.state else {})}
@@ -98,19 +98,19 @@ async def put_blob(sha256: Sha, request: Request, who: StationWho,
 
 
 @router.get("/config", response_model=ConfigIndex)
-def config_index(who: Who, request: Request) -> ConfigIndex:
+def config_index(token: Token, request: Request) -> ConfigIndex:
     """The latest version of each published configuration document (without bodies)."""
-    with store_of(request).session() as s:
+    with authed(request, token) as (s, who):
         if who.station_id:
             ingest.touch(s, who.station_id, request.headers.get(STATION_TIME))
         return ConfigIndex(documents=configdocs.current(s))
 
 
 @router.get("/config/{kind}/{name}", response_model=ConfigDocument)
-def config_document(kind: DocPart, name: DocPart, who: Who, request: Request,
+def config_document(kind: DocPart, name: DocPart, token: Token, request: Request,
                     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> ConfigDocument:
     """One configuration document: the latest version, or the one asked for."""
-    with store_of(request).session() as s:
+    with authed(request, token) as (s, _who):
         doc = configdocs.get(s, kind, name, version)
     if doc is None:
         raise HTTPException(404, f"No published {kind} named '{name}'" + (f", version {version}." if version else "."))
