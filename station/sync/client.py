@@ -53,7 +53,7 @@ def _detail(resp: httpx.Response) -> Any:
 class HubClient:
     """One connection pool to the hub; safe to share between threads."""
 
-    def __init__(self, url: str, token: str, *, verify: bool | str = True, timeout: float = 30.0,
+    def __init__(self, url: str, token: str, *, verify: bool | ssl.SSLContext = True, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> None:
         if not url:
             raise HubError("No hub is configured (sync.hub_url is empty); sync is off.")
@@ -69,9 +69,13 @@ class HubClient:
 
     @classmethod
     def from_config(cls, config: Config, **kw: Any) -> HubClient:
-        verify: bool | str = bool(config["sync.verify_tls"])
+        verify: bool | ssl.SSLContext = bool(config["sync.verify_tls"])
         if verify and config["sync.ca_file"]:
-            verify = str(config["sync.ca_file"])
+            try:
+                verify = ssl.create_default_context(cafile=str(config["sync.ca_file"]))
+            except (OSError, ssl.SSLError) as exc:
+                raise HubUnreachable(f"The CA file {config['sync.ca_file']} (sync.ca_file) cannot be used ({exc}). "
+                               "Point sync.ca_file at the PEM file of the CA that signed the hub.") from exc
         return cls(config["sync.hub_url"], config["sync.token"], verify=verify, **kw)
 
     def __repr__(self) -> str:  # never the token

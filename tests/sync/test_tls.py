@@ -1,0 +1,74 @@
+"""TLS between station and hub: verified by default, with a private CA when configured."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from station.sync import run_once
+from tests.sync.factory import ThreadHub, add_events
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
+
+
+def _pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _certs(folder: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a hub certificate for 127.0.0.1 signed by it."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test facility CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hub.test")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = folder / "ca.pem", folder / "hub.pem", folder / "hub.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(_pem(key))
+    return paths
+
+
+def test_hub_certificate_is_verified_and_a_private_ca_can_be_trusted(hub_db, tokens, make_station, tmp_path):
+    ca, cert, key = _certs(tmp_path)
+    hub = ThreadHub(hub_db, ssl_certfile=str(cert), ssl_keyfile=str(key)).start()
+    token = tokens.station("bench-1")
+    try:
+        assert hub.url.startswith("https://")
+        strict = make_station("bench-1", hub.url, token)
+        add_events(strict, 2)
+        refused = run_once(strict)
+        assert refused.state == "offline" and "does not trust" in refused.errors[0]
+        strict.config.set("sync.ca_file", str(ca))
+        trusted = run_once(strict)
+        assert trusted.ok and trusted.events_sent == 2
+        lax = make_station("bench-1", hub.url, token, verify_tls=False)
+        assert run_once(lax).online  # verification off: connects (its own chain is a fork, refused)
+    finally:
+        hub.stop()
