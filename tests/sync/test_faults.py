@@ -5,13 +5,20 @@ The hub runs as a real `station hub serve` process where the case needs killing 
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
+from station.context import open_station
 from station.sync import SyncWorker, outbox, run_once, status
+from station.sync.client import HubClient
 from station.sync.hub.models import HubBlob, HubEvent
 from station.sync.hub.queries import verify_station_chain
 from tests.sync.factory import ThreadHub, add_events, add_photos
@@ -118,3 +125,47 @@ def test_hub_restart_between_passes(hub, hub_db, tokens, make_station, hub_store
     finally:
         again.stop()
     assert up.ok and up.events_sent == 5 and _hub_counts(hub_store) == (15, 15)
+
+
+def test_station_killed_mid_sync_resumes_after_restart(hub, tokens, make_station, hub_store):
+
+    ctx = make_station("bench-1", hub.url, tokens.station("bench-1"), batch_size=200)
+    add_events(ctx, 4000)
+    root = str(ctx.data.root)
+    proc = subprocess.Popen([sys.executable, "-m", "station", "--data-dir", root, "sync"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: _hub_counts(hub_store)[0] >= 400)
+        os.kill(proc.pid, signal.SIGKILL)  # the station dies with batches in flight
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _hub_counts(hub_store)[0] < 4000
+    again = open_station(root)  # the restarted station carries on from its outbox
+    try:
+        report = run_once(again)
+        assert report.ok and outbox.backlog(again.store)["event"] == 0
+    finally:
+        again.close()
+    assert _hub_counts(hub_store) == (4000, 4000)
+
+
+def test_stateless_instances_share_one_database_and_serialize_a_station(hub, hub_db, tokens, make_station,
+                                                                        hub_store):
+    second = ThreadHub(hub_db).start()  # two hub instances behind an imaginary load balancer
+    token = tokens.station("bench-1")
+    ctx = make_station("bench-1", hub.url, token)
+    add_events(ctx, 300)
+    batch = [outbox.wire(e) for e in outbox.events_from(ctx.store, 1, 300)]
+    clients = [HubClient(hub.url, token), HubClient(second.url, token)]
+    try:
+        with ThreadPoolExecutor(4) as pool:  # the same batch delivered 4 times at once through both
+            replies = list(pool.map(lambda i: clients[i % 2].post_events("bench-1", batch), range(4)))
+    finally:
+        for c in clients:
+            c.close()
+        second.stop()
+    statuses = sorted(tuple(sorted({r["status"] for r in rep["results"]})) for rep in replies)
+    assert statuses == [("accepted",), ("repeat",), ("repeat",), ("repeat",)]
+    assert _hub_counts(hub_store) == (300, 300)
