@@ -9,6 +9,8 @@ rotates every run); the figures are medians. Single-drive contenders use loop 0;
 parallel ones use all drives at once.
 
   dd write        dd if=/dev/zero of=L oflag=direct bs=4M      (the write limit)
+  dd write+fsync  the same with conv=fsync: flushes at the end, as every engine pass does
+                  (on a loop device that writes the backing file's cached pages to disk)
   dd read         dd if=L of=/dev/null iflag=direct bs=4M      (the read limit)
   engine write    one zero pass, in-process (station.erase.engine.write_pass)
   engine random   one AES-256-CTR pass, in-process
@@ -60,9 +62,9 @@ class Rig:
             subprocess.run(["losetup", "-d", loop], capture_output=True)
 
     # -- contenders -----------------------------------------------------------------------
-    def dd_write(self, loop: str) -> None:
+    def dd_write(self, loop: str, *extra: str) -> None:
         subprocess.run(["dd", "if=/dev/zero", f"of={loop}", "oflag=direct", "bs=4M", f"count={self.size // (4 * MiB)}",
-                        "status=none"], check=True)
+                        "status=none", *extra], check=True)
 
     def dd_read(self, loop: str) -> None:
         subprocess.run(["dd", f"if={loop}", "of=/dev/null", "iflag=direct", "bs=4M", "status=none"], check=True)
@@ -127,7 +129,7 @@ def main() -> int:
     ap.add_argument("--size-gib", type=float, default=2.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--drives", type=int, default=4)
-    ap.add_argument("--block-mib", type=int, default=8, help="engine block size (wipe.block_mib)")
+    ap.add_argument("--block-mib", type=int, default=4, help="engine block size (wipe.block_mib)")
     ap.add_argument("--no-nwipe", action="store_true")
     ap.add_argument("--dir", default="/var/tmp", help="where the backing files go")
     ap.add_argument("--loop-direct-io", action="store_true",
@@ -145,6 +147,7 @@ def main() -> int:
     zeros_first = lambda: rig.dd_write(one)  # noqa: E731  (untimed: the compare needs zeros on the drive)
     contenders: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = [  # name, bytes, prepare, run
         ("dd write", size, nothing, lambda: rig.dd_write(one)),
+        ("dd write + fsync", size, nothing, lambda: rig.dd_write(one, "conv=fsync")),
         ("engine write (zero)", size, nothing, lambda: rig.engine_write(one, patterns.FixedByte(0))),
         ("engine write (random)", size, nothing, lambda: rig.engine_write(one, patterns.AesCtrStream(key))),
         ("dd read", size, nothing, lambda: rig.dd_read(one)),
@@ -184,6 +187,8 @@ def main() -> int:
     n = len(every)
     ratios = [
         ("zero fill: engine / dd write", med["dd write"] / med["engine write (zero)"], 0.95),
+        ("zero fill: engine / dd write + fsync (both flush at the end)",
+         med["dd write + fsync"] / med["engine write (zero)"], 0.95),
         ("read: engine / dd read", med["dd read"] / med["engine read+compare (zero)"], None),
         ("random / zero (engine write)", med["engine write (zero)"] / med["engine write (random)"], 0.85),
         ("zero + full verify: job / (dd write + dd read)",

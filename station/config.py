@@ -88,10 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
     # wipe
     _S("wipe.default_method", str, "clear", "Method offered by default in the wipe panel."),
     _S("wipe.default_verify", str, "sample", "Verification offered by default: full, sample or none."),
-    _S("wipe.block_mib", int, 8, "Overwrite block size in MiB (at least 4)."),
+    _S("wipe.block_mib", int, 4, "Overwrite and read-back block size in MiB (at least 4)."),
     _S("wipe.sample_percent", float, 10.0, "Share of the media read back by sampled verification (10-100)."),
     _S("wipe.io_retries", int, 3, "Retries of a failed block before its range is recorded as bad."),
-    _S("wipe.helper", str, "", "Privileged wipe helper command (pkexec ...); empty means run in-process workers."),
+    _S("wipe.helper", str, "", "Privileged wipe helper command (pkexec ...); empty: workers run as this user."),
     _S("erase.profiles_dir", str, "", "Folder of firmware profiles (TOML); empty means the shipped ones."),
     _S("erase.firmware_markers", int, 64, "Random markers written before a firmware erase and checked after it."),
     _S("erase.unfreeze", str, "ask", "Frozen ATA drive: 'ask' the operator, 'suspend' (rtcwake) or 'replug'."),

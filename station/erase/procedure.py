@@ -44,7 +44,7 @@ class JobSpec:
     method: str
     verify: str  # full | sample | none
     identity: str  # what the drive at `path` must still be (serial, wwn, loop backing file)
-    block_bytes: int = 8 << 20
+    block_bytes: int = 4 << 20
     sample_percent: float = 10.0
     retries: int = 3
     data_dir: str = ""

@@ -19,6 +19,7 @@ from station.ui.app import create_window
 from station.ui.ops import Changes
 from station.ui.panels.wipe import WipePanel
 from station.ui.wipe_model import COLUMNS
+from station.ui.wipe_targets import DriveTarget
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
 
@@ -194,12 +195,13 @@ def test_demo_bays_sit_in_the_main_window_and_are_wiped_for_real(qtbot, data_dir
     panel.confirm = lambda question: "these 4 drive(s)" in question
     qtbot.keyClick(w, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)  # Ctrl+4: the Wipe panel
     assert w.tabs.currentWidget() is panel and panel.table.hasFocus()
-    assert [panel.model.targets[i].facts().port for i in range(panel.model.rowCount())] == [
-        "bay 1", "bay 2", "bay 3", "bay 4"]
+    drives = [t for t in panel.model.targets if isinstance(t, DriveTarget)]
+    assert [t.facts().port for t in drives] == ["bay 1", "bay 2", "bay 3", "bay 4"]
+    assert len(panel.model.targets) > 4 and "phone(s)" in panel.summary.text()  # the demo phones sit beside
     qtbot.keyClick(panel.table, Qt.Key.Key_A)  # held a moment by the wedge-scanner filter, then delivered
-    for row in range(4):
-        qtbot.waitUntil(lambda row=row: str(panel.model.data(panel.model.index(row, COLUMNS.index("Result"))))
-                        .startswith("SANITIZED"), timeout=WAIT)
+    for target in drives:
+        qtbot.waitUntil(lambda t=target: t.snapshot().result.startswith("SANITIZED"), timeout=WAIT)
+    assert not any(t.snapshot().running or t.snapshot().result for t in panel.model.targets if t not in drives)
     assert all((bays / f"bay{i}.img").read_bytes() == bytes(4 * MiB) for i in range(1, 5))
     w.devices.close()
     w.ctx.close()

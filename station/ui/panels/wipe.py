@@ -1,7 +1,7 @@
 """The Wipe panel: every drive on the bench, live, with its guard status and its wipe.
 
-Keys: Enter wipes the selected drive (after a confirmation), A wipes every eligible
-drive (one confirmation), S or Delete stops the selected wipe, R restarts an
+Keys: Enter wipes the selected drive or phone (after a confirmation), A wipes every
+eligible drive (one confirmation), S or Delete stops the selected wipe, R restarts an
 interrupted one, F5 rescans; Alt+M / Alt+V reach the method and verification.
 
 Drives appear and vanish live: the kernel's hot-plug events (through the drive
@@ -37,6 +37,7 @@ from station.errors import DeviceError
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.wipe_model import COLUMNS, ProgressDelegate, WipeTableModel
+from station.ui.wipe_phone_target import sync_phone_rows
 from station.ui.wipe_targets import DriveTarget, WipeTarget, result_words
 
 POLL_MS = 100
@@ -151,8 +152,11 @@ class WipePanel(Panel):
             self.rescan()
 
     def rescan(self) -> None:
-        Op(self, self.devices.scan, "drive").on("io").changes("devices").success(
-            lambda _found: self._sync_rows()).run()
+        Op(self, self._scan).on("io").changes("devices").success(lambda _found: self._sync_rows()).run()
+
+    def _scan(self) -> None:
+        for kind in ("drive", "phone"):  # the kinds that have rows here
+            self.devices.scan(kind)
 
     def refresh(self) -> None:
         self.rescan()
@@ -184,15 +188,18 @@ class WipePanel(Panel):
                 else:
                     target.connected = False
                     self.model.refresh_row(row)
+        sync_phone_rows(self.devices, self.model)  # phones sit beside the drives
         if self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
         self._update_summary()
 
     def _update_summary(self) -> None:
         targets = self.model.targets
+        drives = sum(1 for t in targets if isinstance(t, DriveTarget))
+        phones = f" · {len(targets) - drives} phone(s)" if len(targets) > drives else ""
         eligible = sum(1 for t in targets if t.eligible())
         running = sum(1 for t in targets if t.snapshot().running)
-        self.summary.setText(f"{len(targets)} drive(s) · {eligible} eligible · {running} wiping")
+        self.summary.setText(f"{drives} drive(s){phones} · {eligible} eligible · {running} wiping")
 
     # -- starting, stopping, restarting -----------------------------------------------------
     def selected(self) -> WipeTarget | None:
@@ -208,12 +215,13 @@ class WipePanel(Panel):
             self._say("error", f"{target.label} cannot be wiped: {target.facts().guard}.")
             return
         method, verify = self.method_box.currentText(), self.verify_box.currentText()
-        if self.confirm(f"Erase ALL data on {target.label} with '{method}' (verify {verify})?\n"
-                        "This cannot be undone."):
+        how = f"'{method}' (verify {verify})" if isinstance(target, DriveTarget) else f"a {target.snapshot().method}"
+        if self.confirm(f"Erase ALL data on {target.label} with {how}?\nThis cannot be undone."):
             self._start(target, method, verify)
 
     def start_all(self) -> None:
-        targets = [t for t in self.model.targets if t.eligible()]
+        # Drives only: a phone's reset asks the technician for steps, so phones start one by one.
+        targets = [t for t in self.model.targets if isinstance(t, DriveTarget) and t.eligible()]
         if not targets:
             self._say("warn", "No eligible drive to wipe.")
             return
