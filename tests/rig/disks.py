@@ -32,9 +32,10 @@ class Fault:
     once: bool = False
 
     def rule(self) -> str:
+        # QEMU 7.2 needs an event to arm the rule; iotype keeps it to one direction once armed.
         event = {"read": "read_aio", "write": "write_aio"}[self.iotype]
-        return (f'[inject-error]\nevent = "{event}"\nerrno = "{self.errno}"\nsector = "{self.sector}"\n'
-                f'once = "{"on" if self.once else "off"}"\n')
+        return (f'[inject-error]\nevent = "{event}"\niotype = "{self.iotype}"\nerrno = "{self.errno}"\n'
+                f'sector = "{self.sector}"\nonce = "{"on" if self.once else "off"}"\n')
 
 
 @dataclass

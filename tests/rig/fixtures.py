@@ -1,17 +1,19 @@
 """pytest fixtures for the VM rig. Import them into a conftest.py:
 
-    from tests.rig.fixtures import rig_boot, rig_accel, rig_vm_factory  # noqa: F401
+    from tests.rig.fixtures import rig_accel, rig_boot, rig_vms  # noqa: F401
 
 `rig_boot` builds the initramfs once per session; `rig_accel` decides KVM or TCG once per session;
-`rig_vm_factory(disks)` boots a VM and kills it when the requesting scope ends. A missing QEMU,
-kernel or busybox FAILS the test with the package to install: the rig never skips.
+`rig_vms(disks, name=...)` boots a VM that is killed at the end of the session. For a VM that lives
+only as long as one module, use `VM(rig_boot, workdir, disks, accel=rig_accel)` as a context manager
+in a module-scoped fixture. A missing QEMU, kernel or busybox FAILS the test with the package to
+install: the rig never skips.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,11 +44,14 @@ def rig_accel(rig_boot: BootFiles, tmp_path_factory: pytest.TempPathFactory) -> 
 VMFactory = Callable[..., VM]
 
 
-def _factory(boot: BootFiles, accel: str, base: Path) -> Iterator[VMFactory]:
+@pytest.fixture(scope="session")
+def rig_vms(rig_boot: BootFiles, rig_accel: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VMFactory]:
+    """Boot VMs on demand; every one is killed when the session ends, whatever happened."""
+    base = tmp_path_factory.mktemp("rig-vm")
     started: list[VM] = []
 
-    def make(disks: list[Disk], name: str = "vm", **options: object) -> VM:
-        vm = VM(boot, base / f"{name}-{len(started)}", disks, accel=accel, **options)  # type: ignore[arg-type]
+    def make(disks: list[Disk], name: str = "vm", **options: Any) -> VM:
+        vm = VM(rig_boot, base / f"{name}-{len(started)}", disks, accel=rig_accel, **options)
         started.append(vm)
         try:
             return vm.start()
@@ -58,10 +63,3 @@ def _factory(boot: BootFiles, accel: str, base: Path) -> Iterator[VMFactory]:
     finally:
         for vm in started:
             vm.stop()
-
-
-@pytest.fixture(scope="module")
-def rig_vm_factory(rig_boot: BootFiles, rig_accel: str,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[VMFactory]:
-    """Boot VMs that live until the end of the test module (boot once, run many commands)."""
-    yield from _factory(rig_boot, rig_accel, tmp_path_factory.mktemp("rig-vm"))

@@ -32,9 +32,17 @@ mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 # The host root is read-only here: everything the guest writes goes to tmpfs or the rig export.
-for d in /tmp /run /var/tmp /var/lock; do [ -d $R$d ] && mount -t tmpfs tmpfs $R$d; done
+# /tmp and /var/tmp get a tmpfs overlay, not a bare tmpfs, so a project checked out there stays visible.
+mount -t tmpfs tmpfs /ov
+for d in /tmp /var/tmp; do
+  [ -d $R$d ] || continue
+  mkdir -p /ov$d/upper /ov$d/work
+  mount -t overlay overlay -o lowerdir=$R$d,upperdir=/ov$d/upper,workdir=/ov$d/work $R$d ||
+    mount -t tmpfs tmpfs $R$d
+done
+mount -t tmpfs tmpfs $R/run
 mkdir -p $R@SHARE@
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=@MSIZE@,cache=none rig $R@SHARE@ || die "cannot mount the rig export"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=@MSIZE@,cache=mmap rig $R@SHARE@ || die "cannot mount the rig export"
 if [ -f $R@SHARE@/udev.on ]; then
   # udev, like on a real bench machine (it fills the ID_* properties discovery reads), started
   # beside the agent. Only storage and USB are triggered: all of /sys costs about 10 s under TCG.

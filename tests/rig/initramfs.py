@@ -23,7 +23,7 @@ MODULES = (
     "virtio_pci", "9pnet_virtio", "9p",
     "nvme", "ahci", "sd_mod", "sg", "virtio_scsi",
     "xhci_pci", "ehci_pci", "usb-storage", "uas",
-    "dm_mod",
+    "overlay", "dm_mod",
 )
 
 BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
@@ -133,7 +133,7 @@ def build(workdir: Path) -> BootFiles:
     stage = workdir / "stage"
     if stage.exists():
         shutil.rmtree(stage)
-    for d in ("bin", "sbin", "proc", "sys", "dev", "newroot", "etc"):
+    for d in ("bin", "sbin", "proc", "sys", "dev", "newroot", "etc", "ov"):
         (stage / d).mkdir(parents=True)
     shutil.copy2(_busybox(), stage / "bin" / "busybox")
     for applet in ("sh", "mount", "modprobe", "insmod", "mkdir", "chroot", "cat", "sleep", "poweroff", "echo", "grep"):
