@@ -47,6 +47,11 @@ def _validate_layout(name: str, body: str) -> str | None:
     return None
 
 
+def _validate_rules(name: str, body: str) -> str | None:
+    parse = importlib.import_module("station.disposition_rules").parse
+    return str(parse(body, f"hub disposition rules '{name}'").version)
+
+
 def _validate_operators(name: str, body: str) -> str | None:
     try:
         rows = json.loads(body)
@@ -66,6 +71,7 @@ def _validate_operators(name: str, body: str) -> str | None:
 VALIDATORS: dict[str, Callable[[str, str], str | None]] = {
     "matrix": _validate_matrix,
     "layout": _validate_layout,
+    "rules": _validate_rules,
     "operators": _validate_operators,
 }
 

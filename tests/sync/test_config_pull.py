@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = (ROOT / "station/grading/matrices/phone.toml").read_text()
 LAYOUT = (ROOT / "station/labels/layouts/2x1in.toml").read_text()
+RULES = (ROOT / "station/data/disposition.toml").read_text()
 
 
 def _publish(hub_store, kind, name, body):
@@ -41,13 +42,15 @@ def test_publish_pull_apply_and_record_the_version(hub, tokens, make_station, hu
     assert _publish(hub_store, "matrix", phone_id, newer) == (1, True)
     assert _publish(hub_store, "matrix", phone_id, newer) == (1, False)  # same content: no new version
     assert _publish(hub_store, "layout", "2x1in", LAYOUT) == (1, True)
+    assert _publish(hub_store, "rules", "default", RULES) == (1, True)
     roster = [{"badge": "OP-1001", "name": "Ann", "role": "supervisor", "pin_hash": "scrypt$1$2$3$c2FsdA==$aGFzaA=="},
               {"badge": "OP-1002", "name": "Bo"}]
     assert _publish(hub_store, "operators", "site", json.dumps(roster)) == (1, True)
 
     report = run_once(ctx)
     assert report.ok, report.errors
-    assert sorted(report.config_applied) == ["layout/2x1in v1", f"matrix/{phone_id} v1", "operators/site v1"]
+    assert sorted(report.config_applied) == ["layout/2x1in v1", f"matrix/{phone_id} v1", "operators/site v1",
+                                             "rules/default v1"]
     applied = _applied(ctx)
     assert applied[("matrix", phone_id)].version == "2099.1" and applied[("matrix", phone_id)].body == newer
     assert applied[("operators", "site")].version == "1"
@@ -60,7 +63,8 @@ def test_publish_pull_apply_and_record_the_version(hub, tokens, make_station, hu
     assert ops["OP-1001"].role == "supervisor" and ops["OP-1001"].pin_hash.startswith("scrypt$")
     assert ops["OP-1002"].name == "Bo" and ops["OP-1002"].role == "technician" and ops["OP-1002"].active
     assert {(e["kind"], e["hub_version"], e["source"]) for e in events} == {
-        ("matrix", 1, "hub"), ("layout", 1, "hub"), ("operators", 1, "hub")}
+        ("matrix", 1, "hub"), ("layout", 1, "hub"), ("rules", 1, "hub"), ("operators", 1, "hub")}
+    assert applied[("rules", "default")].body == RULES
     # nothing new: nothing applied again
     assert run_once(ctx).config_applied == []
     # a new version arrives on the next pass
@@ -76,8 +80,9 @@ def test_a_bad_document_is_reported_and_never_applied(hub, tokens, make_station,
     phone_id = library.active(ctx, "phone").id
     _publish(hub_store, "matrix", phone_id, broken)
     _publish(hub_store, "layout", "wrong-name", LAYOUT)
+    _publish(hub_store, "rules", "default", RULES.replace("\nversion =", "\nversio =", 1))
     report = run_once(ctx)
-    assert len(report.errors) == 2 and report.online
+    assert len(report.errors) == 3 and report.online
     assert any("matrix" in e and "not applied" in e for e in report.errors)
     assert any("its name is '2x1in'" in e for e in report.errors)
     assert _applied(ctx) == {}
