@@ -215,6 +215,7 @@ def finish(ctx: StationContext, handle: JobHandle) -> Finished:
         why = ("The wipe was cut off (the station or its worker stopped before it ended); "
                "the drive is NOT erased. Restart the wipe.")
         result = _synthesized(ctx, handle.job_id, Status.INTERRUPTED, why + _log_tail(handle.job_dir))
+        handle.job_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(handle.job_dir / RESULT, result.to_dict())
     with ctx.store.session() as s:
         row = s.get(WipeJob, handle.job_id)
@@ -273,6 +274,19 @@ class Recovery:
     finished: list[Finished]
 
 
+def _in_process_job_alive(pid: int | None) -> bool:
+    """A job run inside a station process (phone reset, firmware erase) lives as long as that process.
+    Without a recorded pid nobody can tell: such a job is left alone, never declared interrupted."""
+    if pid is None:
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z" and b"station" in cmdline
+
+
 def recover(ctx: StationContext) -> Recovery:
     """Jobs left RUNNING by an earlier session: watch the live ones, close the rest."""
     with ctx.store.reader() as s:
@@ -281,7 +295,10 @@ def recover(ctx: StationContext) -> Recovery:
     for row in rows:
         handle = JobHandle(row.id, Path(row.job_dir or ctx.data.jobs / row.id), row.device, row.serial or "",
                            pid=row.pid, method=row.method)
-        if handle.alive():
+        if not (handle.job_dir / SPEC).exists():  # not a worker job of ours
+            if not _in_process_job_alive(row.pid):
+                out.finished.append(finish(ctx, handle))
+        elif handle.alive():
             out.running.append(handle)
         else:
             out.finished.append(finish(ctx, handle))

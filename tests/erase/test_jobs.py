@@ -203,3 +203,29 @@ def test_progress_file_is_consistent_for_readers(tmp_path: Path) -> None:
     p = reader.read()
     assert p is not None and p.phase == "done" and p.eta_s is None
     reader.close()
+
+
+def test_recovery_leaves_in_process_jobs_of_live_stations_alone(ctx: StationContext) -> None:
+    """Phone resets and firmware erases run inside a station process: only its death interrupts them."""
+    import subprocess
+
+    from station import clock, units
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "station"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass", "station"])
+    gone.wait()
+    try:
+        with ctx.store.session() as s:
+            unit, _ = units.get_or_create(s, ctx.actor, "serial", "R58M-PHONE", device_class="phone")
+            for job_id, pid in (("P-unknown", None), ("P-live", live.pid), ("P-gone", gone.pid)):
+                s.add(WipeJob(id=job_id, unit_id=unit.id, device="adb:R58M-PHONE", serial="R58M-PHONE",
+                              method="auto", verify="post-reset", status="RUNNING", pid=pid, started_at=clock.iso()))
+        recovery = jobs.recover(ctx)
+        assert not recovery.running
+        assert [(f.result.job_id, f.result.status) for f in recovery.finished] == [("P-gone", Status.INTERRUPTED)]
+        with ctx.store.reader() as s:
+            status = dict(s.execute(select(WipeJob.id, WipeJob.status)).all())
+        assert status == {"P-unknown": "RUNNING", "P-live": "RUNNING", "P-gone": "INTERRUPTED"}
+    finally:
+        live.kill()
+        live.wait()
