@@ -110,6 +110,27 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def commit_floor(folder: Path, n: int = 300) -> list[float]:
+    """The limit for the database part: one-row commits, WAL + synchronous=FULL, same disk (ms)."""
+    path = folder / "fsync-floor.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
+        conn.execute("COMMIT")
+        times.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.01)
+    conn.close()
+    for p in folder.glob(path.name + "*"):
+        p.unlink()
+    return times
+
+
 def run(db: Path, units: int, scans: int, seed: int) -> None:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
@@ -224,6 +245,9 @@ def run(db: Path, units: int, scans: int, seed: int) -> None:
     ):
         ms = [(m[end] - m[start]) * 1000 for m in sample]
         print(f"{label:22} {statistics.median(ms):8.2f} {pct(ms, 90):8.2f} {pct(ms, 99):8.2f} {max(ms):8.2f}")
+    floor = commit_floor(db.parent)
+    print(f"{'  limit: bare commit':22} {statistics.median(floor):8.2f} {pct(floor, 90):8.2f} {pct(floor, 99):8.2f} "
+          f"{max(floor):8.2f}   (one-row WAL commit, synchronous=FULL, same disk, n={len(floor)})")
     print(f"database: {db} ({db.stat().st_size / 2**20:,.0f} MiB)")
     window.scans.serial.close()
     devices.close()
