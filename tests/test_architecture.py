@@ -44,7 +44,8 @@ def test_import_linter_contracts_hold() -> None:
 
 
 def test_core_cli_does_not_load_qt() -> None:
-    code = "import sys, station.cli; station.cli.build_parser(); print(any(m.startswith('PySide6') for m in sys.modules))"
+    code = ("import sys, station.cli; station.cli.build_parser(); "
+            "print(any(m.startswith('PySide6') for m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "False", r.stdout + r.stderr
 

@@ -8,11 +8,11 @@ Nothing else may ever be certified as sanitized.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     FINISHED = "FINISHED"
     FAILED = "FAILED"
     ABORTED = "ABORTED"  # the operator stopped it
