@@ -8,6 +8,7 @@ The token goes only into the Authorization header: it is never logged or shown.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import ssl
 from typing import Any
@@ -61,6 +62,7 @@ class HubClient:
             raise HubRefused("This station has no hub token (sync.token is empty). Ask for one with "
                              "'station hub create-station <station id>' and put it in sync.token.")
         self.url = url.rstrip("/")
+        self.clock_skew_s: float | None = None
         self._http = httpx.Client(
             base_url=self.url, verify=verify, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"Authorization": f"Bearer {token}", "User-Agent": f"triage-station/{__version__}"},
@@ -102,6 +104,7 @@ class HubClient:
         except httpx.TransportError as exc:
             raise HubUnreachable(f"The connection to the hub at {self.url} failed ({type(exc).__name__}); "
                                  "work is kept and will be sent again.") from exc
+        self._note_clock(resp)
         if resp.status_code >= 500:
             raise HubUnreachable(f"The hub at {self.url} had a problem (HTTP {resp.status_code}); "
                                  "work is kept and will be sent again.")
@@ -112,6 +115,14 @@ class HubClient:
             body = _detail(resp)
             raise HubRejected(f"{body.get('detail', '')} (HTTP {resp.status_code})", resp.status_code, body)
         return resp
+
+    def _note_clock(self, resp: httpx.Response) -> None:
+        """Station clock minus the hub's, from the reply's Date header (whole seconds, good enough to warn)."""
+        try:
+            hub_time = email.utils.parsedate_to_datetime(resp.headers["date"])
+        except (KeyError, TypeError, ValueError):
+            return
+        self.clock_skew_s = round((clock.now() - hub_time).total_seconds(), 1)
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/v1/health").json()  # type: ignore[no-any-return]

@@ -18,7 +18,7 @@ from typing import Any
 
 from station.context import StationContext
 from station.sync import blobs, configpull, outbox, state
-from station.sync.client import HubClient, HubError, HubRefused, HubUnreachable
+from station.sync.client import HubClient, HubError, HubRefused, HubRejected, HubUnreachable
 
 log = logging.getLogger(__name__)
 OK_STATUSES = ("accepted", "repeat")
@@ -73,6 +73,8 @@ def run_once(ctx: StationContext, *, client: HubClient | None = None,
     finally:
         if own and client is not None:
             client.close()
+    if report.clock_skew_s is None and client is not None:
+        report.clock_skew_s = client.clock_skew_s  # no events went up: the hub's Date header tells
     if report.errors:
         log.warning("sync: %s", report.errors[0])
     state.record(ctx.store, report.state, report.errors[0] if report.errors else None, report.clock_skew_s)
@@ -81,10 +83,13 @@ def run_once(ctx: StationContext, *, client: HubClient | None = None,
 
 def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_stop: Callable[[], bool],
           blob_chunk: int) -> None:
-    pulled = configpull.pull(ctx, client)
+    try:
+        pulled = configpull.pull(ctx, client)
+        report.config_applied += pulled.applied
+        report.errors += pulled.rejected
+    except HubRejected as exc:  # a configuration problem must not hold back the station's records
+        report.errors.append(f"Configuration could not be pulled: {exc}")
     report.online = True
-    report.config_applied += pulled.applied
-    report.errors += pulled.rejected
     # Events and blobs are independent streams: send them side by side, so the photos of a
     # busy shift do not hold back the chain, and the two overlap on the hub.
     with ThreadPoolExecutor(1, thread_name_prefix="station-blobs") as side:

@@ -107,6 +107,8 @@ def test_clock_skew_is_measured_tolerated_and_shown(hub, tokens, make_station, h
         assert 7100 < s.get(HubStation, "bench-1").clock_skew_s < 7300
     st = status(ctx)
     assert st.level == "warn" and "120 min ahead of the hub" in st.text
+    idle = run_once(ctx)  # nothing to send: the skew still comes from the hub's Date header
+    assert idle.ok and idle.events_sent == 0 and 7190 < idle.clock_skew_s < 7210
     # the clock is fixed (jumps back 2 h): blobs waiting for a retry are not stuck for 2 h
     with ctx.store.session() as s:
         s.add(Outbox(kind="blob", ref="f" * 64, created_at=clock.iso(),
