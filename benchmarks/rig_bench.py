@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.rig import initramfs  # noqa: E402
+from tests.rig.accel import choose_accel  # noqa: E402
 from tests.rig.disks import MiB, standard_disks  # noqa: E402
-from tests.rig.vm import VM, choose_accel  # noqa: E402
+from tests.rig.vm import VM  # noqa: E402
 
 
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from tests.rig import initramfs
+from tests.rig.accel import choose_accel, qemu_binary
 from tests.rig.disks import Disk
 from tests.rig.initramfs import BootFiles, RigError
-from tests.rig.vm import VM, choose_accel, qemu_binary
+from tests.rig.vm import VM
 
 log = logging.getLogger(__name__)
 

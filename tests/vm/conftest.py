@@ -44,6 +44,9 @@ class Bench:
     vm: VM
     paths: dict[str, str] = field(default_factory=dict)  # serial -> /dev path in the guest
 
+    def __repr__(self) -> str:
+        return f"Bench({self.vm.workdir}, {self.vm.accel}, {self.paths})"
+
     @property
     def data_host(self) -> Path:
         return self.vm.share / DATA

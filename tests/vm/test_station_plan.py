@@ -45,14 +45,15 @@ def test_nvme_plans_purge_by_format_nvm_because_sanitize_is_absent(bench: Bench)
     assert {"seed-markers", "check-markers"} <= {s["action"] for s in result["steps"]}
 
 
+@pytest.fixture(scope="module")
 def ahci_plan(bench: Bench) -> dict[str, Any]:
     ident = facts_file(bench, "sata.hdparm", f"hdparm -I {bench.path('sata')}")
     security = facts_file(bench, "sata.smartctl", f"smartctl -i -g security {bench.path('sata')}")
     return plan(bench, "purge", ident, security)
 
 
-def test_ahci_without_security_feature_set_refuses_purge_and_offers_clear(bench: Bench) -> None:
-    doc = ahci_plan(bench)
+def test_ahci_without_security_feature_set_refuses_purge_and_offers_clear(ahci_plan: dict[str, Any]) -> None:
+    doc = ahci_plan
     assert doc["facts"]["bus"] == "ata"
     assert doc["facts"]["security_supported"] is False  # smartctl: "ATA Security is: Unavailable"
     assert doc["facts"]["sanitize_supported"] is False
@@ -61,8 +62,8 @@ def test_ahci_without_security_feature_set_refuses_purge_and_offers_clear(bench:
     assert any(a.startswith("clear") for a in result["alternatives"]), result
 
 
-def test_ahci_refusal_names_the_missing_security_feature_set(bench: Bench) -> None:
-    result = ahci_plan(bench)["result"]
+def test_ahci_refusal_names_the_missing_security_feature_set(ahci_plan: dict[str, Any]) -> None:
+    result = ahci_plan["result"]
     assert result["kind"] == "refusal", result
     assert "security" in result["reason"].lower(), (
         f"the refusal should say the ATA Security feature set is absent; it says: {result['reason']!r}")
