@@ -22,6 +22,7 @@ from station.sync.client import HubClient
 from station.sync.hub.models import HubBlob, HubEvent
 from station.sync.hub.queries import verify_station_chain
 from tests.sync.factory import ThreadHub, add_events, add_photos
+from tests.sync.pgserver import free_port
 from tests.sync.proxy import CuttingProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
@@ -169,3 +170,15 @@ def test_stateless_instances_share_one_database_and_serialize_a_station(hub, hub
     statuses = sorted(tuple(sorted({r["status"] for r in rep["results"]})) for rep in replies)
     assert statuses == [("accepted",), ("repeat",), ("repeat",), ("repeat",)]
     assert _hub_counts(hub_store) == (300, 300)
+
+
+def test_hub_without_its_database_answers_503_and_the_station_waits(make_station):
+    hub = ThreadHub(f"postgresql://postgres@127.0.0.1:{free_port()}/gone").start()  # PostgreSQL is down
+    try:
+        ctx = make_station("bench-1", hub.url, "sth_any")
+        add_events(ctx, 3)
+        report = run_once(ctx)
+    finally:
+        hub.stop()
+    assert report.state == "offline" and "HTTP 503" in report.errors[0]
+    assert outbox.backlog(ctx.store)["event"] == 3
