@@ -8,6 +8,7 @@ socket directory, so it never meets the system's own cluster.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import shutil
@@ -62,6 +63,7 @@ class PostgresServer:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "-o", opts,
                   "-l", str(self.root / "server.log"), "start")
+        atexit.register(self.stop)  # also when a run is interrupted: no server left behind
         return self
 
     def url(self, database: str = "postgres") -> str:
@@ -79,6 +81,8 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
+        if not self.root.exists():
+            return
         try:
             if self.data.exists():
                 self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
