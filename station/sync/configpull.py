@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from station import clock, events
@@ -27,6 +26,7 @@ from station.context import StationContext
 from station.errors import ConfigError
 from station.models import AppliedConfig, Meta, Operator
 from station.sync.client import HubClient
+from station.sync.state import set_meta
 
 ROLES = ("technician", "supervisor")
 
@@ -137,19 +137,14 @@ def pull(ctx: StationContext, client: HubClient) -> PullResult:
                 "kind": kind, "id": name, "version": row.version, "hub_version": version, "sha256": sha,
                 "source": "hub",
             })
-            _remember_in(s, marker, f"{version}:{sha}")
+            set_meta(s, marker, f"{version}:{sha}")
         result.applied.append(f"{kind}/{name} v{version}")
     return result
 
 
-def _remember_in(s: Session, key: str, value: str) -> None:
-    stmt = sqlite_insert(Meta).values(key=key, value=value)
-    s.execute(stmt.on_conflict_do_update(index_elements=[Meta.key], set_={"value": value}))
-
-
 def _remember(ctx: StationContext, key: str, value: str) -> None:
     with ctx.store.session() as s:
-        _remember_in(s, key, value)
+        set_meta(s, key, value)
 
 
 def applied(ctx: StationContext) -> list[dict[str, Any]]:

@@ -8,14 +8,13 @@ up the others. Every write here is one short transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from station import clock
+from station import clock, events
 from station.models import Event, Outbox
 from station.store import Store
 
@@ -24,12 +23,8 @@ MAX_RETRY_S = 3600.0  # a retry time further away than this means the clock jump
 
 
 def wire(ev: Event) -> dict[str, Any]:
-    """The event as the hub receives it: the hashed body plus its chain links."""
-    return {
-        "seq": ev.seq, "station": ev.station_id, "unit": ev.unit_uid, "kind": ev.kind,
-        "payload": json.loads(ev.payload), "operator": ev.operator_name, "operator_id": ev.operator_id,
-        "at": ev.created_at, "prev_hash": ev.prev_hash, "hash": ev.hash,
-    }
+    """The event as the hub receives it: exactly the body station.events hashed, plus its chain links."""
+    return {**events._body(ev), "prev_hash": ev.prev_hash, "hash": ev.hash}
 
 
 def pending_events(store: Store, limit: int) -> list[Event]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from station import clock
 from station.context import StationContext
@@ -99,5 +100,10 @@ def record(store: Store, state: str, error: str | None, clock_skew_s: float | No
         values["sync.clock_skew_s"] = f"{clock_skew_s:.3f}"
     with store.session() as s:
         for key, value in values.items():
-            stmt = sqlite_insert(Meta).values(key=key, value=value)
-            s.execute(stmt.on_conflict_do_update(index_elements=[Meta.key], set_={"value": value}))
+            set_meta(s, key, value)
+
+
+def set_meta(s: Session, key: str, value: str) -> None:
+    """Insert or replace one Meta row in the caller's transaction."""
+    stmt = sqlite_insert(Meta).values(key=key, value=value)
+    s.execute(stmt.on_conflict_do_update(index_elements=[Meta.key], set_={"value": value}))
