@@ -50,9 +50,10 @@ def make_window(qtbot):  # type: ignore[no-untyped-def]
         return w
 
     yield make
+    from station.ui.app import close_station
+
     for w in made:
-        w.devices.close()
-        w.ctx.close()
+        close_station(w)
 
 
 @pytest.fixture

@@ -40,7 +40,26 @@ def create_window(data_dir: str | Path | None = None, *, demo: bool = False):  #
     devices = registry.build(ctx.config, ctx.data.root, demo=ctx.demo)
     ctx.demo = devices.demo
     log.info("devices: %s (%s)", devices.manager.summary(), devices.reason)
-    return MainWindow(ctx, devices.manager, demo=devices.demo)
+    window = MainWindow(ctx, devices.manager, demo=devices.demo)
+    from station.sync import SyncWorker
+    from station.ui.ops import Changes
+
+    # The outbox drains in its own thread; the bench never waits on the hub.
+    window.sync_worker = SyncWorker(ctx, on_report=lambda _report: Changes.hub().changed.emit({"sync"}))
+    window.sync_worker.start()
+    return window
+
+
+def close_station(window) -> None:  # type: ignore[no-untyped-def]
+    """Stop background work in order: queued UI work, sync, devices, then the store."""
+    from station.ui.ops import shutdown
+
+    shutdown()
+    worker = getattr(window, "sync_worker", None)
+    if worker is not None:
+        worker.stop()
+    window.devices.close()
+    window.ctx.close()
 
 
 def _screenshot(window, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -74,8 +93,4 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
     try:
         return app.exec()
     finally:
-        from station.ui.ops import shutdown
-
-        shutdown()
-        window.devices.close()
-        window.ctx.close()
+        close_station(window)

@@ -13,13 +13,10 @@ DEVICE_KINDS = (("scanner", "Scanner"), ("printer", "Printer"), ("camera", "Came
                 ("drive", "Drives"), ("phone", "Phones"))
 
 
-def sync_backlog(ctx: StationContext) -> int:
-    from sqlalchemy import func, select
+def sync_status(ctx: StationContext):  # type: ignore[no-untyped-def]
+    from station.sync import status
 
-    from station.models import Outbox
-
-    with ctx.store.reader() as s:
-        return int(s.execute(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None))).scalar_one())
+    return status(ctx)
 
 
 class StatusBar(QStatusBar):
@@ -38,7 +35,6 @@ class StatusBar(QStatusBar):
             badge = QLabel(" DEMO: simulated devices ")
             badge.setObjectName("demo-badge")
             self.addPermanentWidget(badge)
-        self.hub_state = "offline"
         hub = Changes.hub()
         hub.message.connect(self.show_message)
         hub.changed.connect(self._on_changed)
@@ -78,11 +74,10 @@ class StatusBar(QStatusBar):
                 label.setText(f"{name}: {'connected' if n else 'none'}")
             label.setProperty("ok", bool(n))
 
-    def set_hub_state(self, state: str) -> None:
-        self.hub_state = state
-        self.refresh_sync()
-
     def refresh_sync(self) -> None:
-        Op(self, sync_backlog, self.ctx).success(
-            lambda n: self.hub.setText(f"Hub: {self.hub_state}, {n} to sync")
-        ).run()
+        Op(self, sync_status, self.ctx).on("io").success(self._show_sync).run()
+
+    def _show_sync(self, st) -> None:  # type: ignore[no-untyped-def]
+        self.hub.setText(st.text)
+        self.hub.setToolTip(st.last_error or "")
+        self.hub.setProperty("level", st.level)

@@ -37,7 +37,7 @@ def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, make_window, data
     joined = " | ".join(texts)
     for word in ("Operator:", "Scanner:", "Printer:", "Camera:", "Drives:", "Phones:", "DEMO"):
         assert word in joined, joined
-    qtbot.waitUntil(lambda: "to sync" in w.status.hub.text(), timeout=5000)
+    qtbot.waitUntil(lambda: w.status.hub.text() == "Hub: sync off", timeout=5000)  # no hub_url set
 
 
 def test_user_facing_error_is_shown_as_written(qtbot, make_window, data_dir) -> None:
@@ -76,3 +76,17 @@ def test_ops_report_changes_and_failures_on_the_gui_thread(qtbot, make_window, d
     Op(w, lambda: 1 / 0).failure(failures.append).run()
     qtbot.waitUntil(lambda: len(failures) == 1, timeout=5000)
     assert isinstance(failures[0], ZeroDivisionError)
+
+
+def test_status_bar_shows_the_hub_offline_with_its_backlog(qtbot, make_window, data_dir) -> None:
+    import socket
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:  # a port nobody listens on: the hub is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (data_dir / "station.toml").write_text(
+        f'[sync]\nhub_url = "http://127.0.0.1:{port}"\ntoken = "t0ken"\n[scanner]\nport = "none"\n')
+    w = _window(qtbot, make_window, data_dir)
+    qtbot.waitUntil(lambda: w.status.hub.text().startswith("Hub: offline"), timeout=20000)
+    assert "to send" in w.status.hub.text() or "all sent" in w.status.hub.text()

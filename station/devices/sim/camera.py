@@ -6,6 +6,7 @@ CameraSession as a real camera.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from station.devices.base import DeviceInfo
 
 if TYPE_CHECKING:
     from station.devices.camera.capture import CameraSession
+
+log = logging.getLogger(__name__)
 
 
 def write_demo_video(path: Path, *, size: tuple[int, int] = (1280, 720), frames: int = 60, fps: int = 15) -> Path:
@@ -53,6 +56,7 @@ class SimulatedCameraDriver:
     def __init__(self, config: Config, data_dir: Path) -> None:
         self.config = config
         self.video = data_dir / "demo" / "camera.avi"
+        self._writer: threading.Thread | None = None
 
     def enumerate(self) -> list[DeviceInfo]:
         return [DeviceInfo("camera", "sim:camera", "Demo camera", str(self.video), simulated=True)]
@@ -61,11 +65,18 @@ class SimulatedCameraDriver:
         from station.devices.camera.capture import CameraSession
         from station.devices.camera.driver import settings_from
 
-        if not self.video.exists():
+        if not self.video.exists() and (self._writer is None or not self._writer.is_alive()):
             # Written in the background when the preview first opens, not at start-up; the
             # capture thread finds the file once it is renamed into place.
-            threading.Thread(target=write_demo_video, args=(self.video,), daemon=True).start()
+            self._writer = threading.Thread(target=self._write, daemon=True, name="demo camera video")
+            self._writer.start()
         return CameraSession(info, settings_from(self.config))
+
+    def _write(self) -> None:
+        try:
+            write_demo_video(self.video)
+        except Exception as exc:  # the data dir went away (tests) or is full: the camera shows as missing
+            log.warning("demo camera video not written: %s", exc)
 
 
 def sim_factory(config: Config, data_dir: Path) -> SimulatedCameraDriver:
