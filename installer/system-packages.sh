@@ -26,7 +26,7 @@ TEST=(
   xvfb xauth e2fsprogs poppler-utils
   nwipe                       # the open-source peer the wipe benchmark compares against
   postgresql                  # the hub's real store in tests
-  qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio   # firmware-erase VM rig
+  qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio udev   # firmware-erase VM rig
 )
 
 want=("${RUNTIME[@]}")

@@ -97,5 +97,8 @@ def bench(rig_vms: VMFactory) -> Iterator[Bench]:
     listing = json.loads(vm.check("lsblk --json --nodeps -o PATH,SERIAL"))
     paths = {d["serial"]: d["path"] for d in listing["blockdevices"] if d.get("serial")}
     missing = [d.serial for d in vm.disks if d.serial not in paths]
-    assert not missing, f"the guest does not see the disks {missing}:\n{json.dumps(listing)}\n{vm.diagnostics()}"
+    udev = vm.share / "out" / "udev.done"
+    assert not missing, (f"the guest does not see the disks {missing} (lsblk reads serials from udev: "
+                         f"{udev.read_text().strip() if udev.exists() else 'not started'}):\n"
+                         f"{json.dumps(listing)}\n{vm.diagnostics()}")
     yield Bench(vm, paths)
