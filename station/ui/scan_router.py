@@ -80,8 +80,23 @@ class ScanRouter(QObject):
 
     # -- scans in -----------------------------------------------------------------------------
     def submit(self, text: str) -> None:
+        if self._intercepted(text):
+            return
         self._queue.append(text)
         self._pump()
+
+    def _intercepted(self, text: str) -> bool:
+        """A scan that answers an open question goes there, not to intake: a lot being filled
+        in its dialog, or the scan-back check of a label just printed."""
+        modal = QApplication.activeModalWidget()
+        if modal is not None and hasattr(modal, "handle_scan"):
+            modal.handle_scan(text)
+            return True
+        panel = self.window.tabs.currentWidget()  # type: ignore[attr-defined]
+        is_command = text.strip().upper().startswith("CMD:")
+        if not is_command and getattr(panel, "awaiting", None) and hasattr(panel, "take_scan"):
+            return bool(panel.take_scan(text))
+        return False
 
     def _pump(self) -> None:
         if self._busy or not self._queue:
