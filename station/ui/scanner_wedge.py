@@ -32,12 +32,13 @@ _MODIFIER_KEYS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt
 _MODIFIER = object()  # a modifier key on its own: neither typing nor a scan character
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two presses of the same key are two presses
 class HeldKey:
     widget: QWidget
     key: Qt.Key
     modifiers: Qt.KeyboardModifier
     text: str
+    released: bool = False  # its KeyRelease came while the press was held: replay both, in order
 
 
 def _normalise(framing: str) -> str:
@@ -60,10 +61,13 @@ class WedgeFilter(QObject):
         self._timer.timeout.connect(self._on_timeout)
         self._replaying = False
         self._clock: str | None = None
+        self._held: list[HeldKey] = []  # presses held now, whose releases must wait for them
 
     # -- event filter ---------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         etype = event.type()
+        if etype == QEvent.Type.KeyRelease and not self._replaying and isinstance(event, QKeyEvent):
+            return self._hold_release(obj, event)
         if self._replaying or etype not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
             return False
         if not obj.isWidgetType() or not self._mine(obj) or not isinstance(event, QKeyEvent):
@@ -79,8 +83,21 @@ class WedgeFilter(QObject):
             return False
         token = HeldKey(obj, Qt.Key(event.key()), event.modifiers(), event.text())  # type: ignore[arg-type]
         step = self.decoder.key(ch, token, self._now(event))
+        if step.hold:
+            self._held.append(token)
         self._apply(step)
         return step.hold
+
+    def _hold_release(self, obj: QObject, event: QKeyEvent) -> bool:
+        """A release whose press is still held would reach the widget first (a button pressed by
+        Space would never click): keep it with its press."""
+        if event.isAutoRepeat():
+            return False
+        for held in self._held:
+            if held.widget is obj and held.key == event.key() and not held.released:
+                held.released = True
+                return True
+        return False
 
     def flush(self) -> None:
         """Deliver anything held now (tests, focus changes, shutdown)."""
@@ -140,6 +157,7 @@ class WedgeFilter(QObject):
             self.scanned.emit(step.scan)
         deadline = self.decoder.deadline()
         if deadline is None:
+            self._held.clear()  # nothing is held any more: presses were replayed or taken by a scan
             self._timer.stop()
         else:
             if self._clock == "event":
@@ -151,8 +169,12 @@ class WedgeFilter(QObject):
     def _replay(self, held: HeldKey) -> None:
         if not shiboken6.isValid(held.widget):
             return
+        if held in self._held:
+            self._held.remove(held)
         self._replaying = True
         try:
             QTest.sendKeyEvent(QTest.KeyAction.Press, held.widget, held.key, held.text, held.modifiers)
+            if held.released and shiboken6.isValid(held.widget):
+                QTest.sendKeyEvent(QTest.KeyAction.Release, held.widget, held.key, held.text, held.modifiers)
         finally:
             self._replaying = False
