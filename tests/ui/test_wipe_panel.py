@@ -197,7 +197,8 @@ def test_demo_bays_sit_in_the_main_window_and_are_wiped_for_real(qtbot, data_dir
     assert w.tabs.currentWidget() is panel and panel.table.hasFocus()
     drives = [t for t in panel.model.targets if isinstance(t, DriveTarget)]
     assert [t.facts().port for t in drives] == ["bay 1", "bay 2", "bay 3", "bay 4"]
-    assert len(panel.model.targets) > 4 and "phone(s)" in panel.summary.text()  # the demo phones sit beside
+    qtbot.keyClick(panel.table, Qt.Key.Key_F5)  # the demo phones come up on their adb server: rows beside the bays
+    qtbot.waitUntil(lambda: len(panel.model.targets) > 4 and "phone(s)" in panel.summary.text(), timeout=20000)
     qtbot.keyClick(panel.table, Qt.Key.Key_A)  # held a moment by the wedge-scanner filter, then delivered
     for target in drives:
         qtbot.waitUntil(lambda t=target: t.snapshot().result.startswith("SANITIZED"), timeout=WAIT)
