@@ -100,7 +100,7 @@ def stack(name: str, sys_root: str = SYS) -> list[tuple[str, str]]:
     """(kernel name, "maj:min") of the drive, its partitions, and every holder above them."""
     base = Path(sys_root, "block", name)
     found: list[tuple[str, str]] = [(name, _read(base / "dev"))]
-    todo = [base] + sorted(p for p in base.iterdir() if (p / "partition").exists()) if base.exists() else []
+    todo = [base, *sorted(p for p in base.iterdir() if (p / "partition").exists())] if base.exists() else []
     for p in todo[1:]:
         found.append((p.name, _read(p / "dev")))
     seen = {name}
