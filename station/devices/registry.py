@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station.config import Config
-from station.devices.base import Driver
+from station.devices.base import DeviceInfo, Driver
 from station.devices.manager import DeviceManager
 
 log = logging.getLogger(__name__)
@@ -122,13 +122,21 @@ def _add(manager: DeviceManager, factories: list[Factory], config: Config, data_
             manager.register(driver)
 
 
+def bench_hardware(info: DeviceInfo) -> bool:
+    """Something a technician works with. The station's own disks (refused by the guard) are not:
+    every computer has one, and it must not keep a bench without devices out of demo mode."""
+    return not (info.kind == "drive" and info.details.get("eligible") != "yes")
+
+
 def build(config: Config, data_dir: Path, *, demo: bool = False) -> Devices:
     """Real drivers, then a scan; with `demo` or no real hardware found, the simulated ones."""
     manager = DeviceManager()
     if not demo:
         _add(manager, REAL, config, data_dir)
-        if manager.scan():
-            return Devices(manager, False, "hardware found")
+        found = [d for d in manager.scan() if bench_hardware(d)]
+        if found:
+            return Devices(manager, False, "hardware found: " + ", ".join(sorted({d.kind for d in found})))
+        manager.close()
         reason = "no hardware found"
     else:
         reason = "demo mode requested"
