@@ -3,7 +3,7 @@
 #  - the 'triage' group for scanners and printers, with USER added to it
 #  - udev rules (scanner/printer access, ModemManager kept away from scanners)
 #  - the desktop entry, so technicians start the station from the menu
-#  - the polkit policy for the privileged wipe helper, when present
+#  - the privileged wipe helper and its polkit policy (pkexec)
 # Usage: sudo installer/install-system.sh [USER]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -18,9 +18,14 @@ if command -v udevadm >/dev/null; then udevadm control --reload && udevadm trigg
 
 install -m 0644 "$here/triage-station.desktop" /usr/share/applications/triage-station.desktop
 
+# The privileged wipe helper (run through pkexec; root-owned so only root can change what runs as root)
+install -D -m 0755 "$here/station-wipe-helper" /usr/local/libexec/triage-station/station-wipe-helper
 if [[ -d "$here/polkit" ]]; then
   for f in "$here"/polkit/*.policy; do
-    [[ -e "$f" ]] && install -m 0644 "$f" /usr/share/polkit-1/actions/
+    [[ -e "$f" ]] && install -D -m 0644 "$f" "/usr/share/polkit-1/actions/$(basename "$f")"
   done
+  # Optional: lets members of 'triage' run the helper without a password prompt at the bench.
+  [[ -e "$here/polkit/50-triage-station-wipe.rules" ]] && \
+    install -D -m 0644 "$here/polkit/50-triage-station-wipe.rules" /etc/polkit-1/rules.d/50-triage-station-wipe.rules
 fi
 echo "installed: udev rules, desktop entry${user:+, group membership for $user (log out and in again)}"
