@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from station import clock
@@ -77,54 +77,52 @@ def _finished(w: Window) -> Select:
     return select(Unit).where(Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso)
 
 
-# Plain rows, not ORM objects: a busy shift has thousands of units and the dashboard refreshes live.
-_FIGURES = (Unit.id, Unit.uid, Unit.device_class, Unit.created_at, Unit.finished_at, Unit.sale_grade, Unit.route,
-            Unit.wipe_status, Unit.blocked_reason, Unit.expected_value, Unit.estimated_value)
-
-
 def _events(w: Window, kind: str) -> Select:
     return select(Event).where(Event.kind == kind, Event.created_at >= w.start_iso, Event.created_at < w.end_iso)
 
 
-def stage_of(u: Any) -> str:
-    """Where an unfinished unit waits, from what has been recorded about it."""
-    if u.blocked_reason:
-        return "blocked"
-    if not u.sale_grade:
-        return "grade"
-    if u.device_class in DATA_BEARING and u.wipe_status != "sanitized":
-        return "wipe"
-    if not u.route:
-        return "route"
-    return "label"
-
-
-def _minutes(a: str, b: str) -> float:
-    return (clock.parse(b) - clock.parse(a)).total_seconds() / 60
+def stage_sql() -> Any:
+    """Where an unfinished unit waits, from what has been recorded about it: blocked, then the
+    first step missing (grade, wipe for data-bearing units, route), else the label. In SQL, so
+    work in progress is counted by the database, not row by row."""
+    return case(
+        (func.coalesce(Unit.blocked_reason, "") != "", "blocked"),
+        (func.coalesce(Unit.sale_grade, "") == "", "grade"),
+        (Unit.device_class.in_(DATA_BEARING) & (func.coalesce(Unit.wipe_status, "") != "sanitized"), "wipe"),
+        (func.coalesce(Unit.route, "") == "", "route"),
+        else_="label",
+    )
 
 
 def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis:
+    """Every figure is aggregated in SQL over the window's rows; only the cycle times (for the
+    median and p90) and the blocked units come back as rows."""
     now = now or clock.now()
     elapsed = max(0.0, (min(now, w.end) - w.start).total_seconds() / 3600) or w.hours
     k = Kpis(w, elapsed)
+    in_window = (Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso)
     with ctx.store.reader() as s:
         k.units_in = s.execute(select(func.count()).select_from(Unit).where(
             Unit.created_at >= w.start_iso, Unit.created_at < w.end_iso)).scalar_one()
-        finished = list(s.execute(select(*_FIGURES).where(Unit.finished_at >= w.start_iso,
-                                                           Unit.finished_at < w.end_iso)))
-        k.units_finished = len(finished)
-        k.grade_mix = dict(Counter(u.sale_grade or "ungraded" for u in finished).most_common())
-        cycles = sorted(_minutes(u.created_at, u.finished_at) for u in finished if u.finished_at)
+        grade = func.coalesce(Unit.sale_grade, "ungraded")
+        k.grade_mix = _ranked(s.execute(select(grade, func.count()).where(*in_window).group_by(grade)).all())
+        k.units_finished = sum(k.grade_mix.values())
+        minutes = (func.julianday(Unit.finished_at) - func.julianday(Unit.created_at)) * 1440.0
+        cycles = sorted(s.execute(select(minutes).where(*in_window)).scalars())
         if cycles:
             k.cycle_median_min = statistics.median(cycles)
             k.cycle_p90_min = cycles[min(len(cycles) - 1, round(0.9 * (len(cycles) - 1)))]
         _technicians(s, w, k)
         _wipes(s, w, k)
-        _routes(s, finished, k)
+        _routes(s, in_window, k)
         _outcomes(s, w, k)
         _wip(s, k)
-        _throughput(w, finished, k)
+        _throughput(s, w, in_window, k)
     return k
+
+
+def _ranked(rows: Any) -> dict[str, int]:
+    return dict(sorted(((str(key), int(n)) for key, n in rows), key=lambda kv: -kv[1]))
 
 
 def _technicians(s: Session, w: Window, k: Kpis) -> None:
@@ -148,12 +146,15 @@ def _wipes(s: Session, w: Window, k: Kpis) -> None:
     k.wipe_failures = dict(failures.most_common())
 
 
-def _routes(s: Session, finished: list[Any], k: Kpis) -> None:
-    k.routes = dict(Counter(u.route or "unrouted" for u in finished).most_common())
-    for u in finished:
-        if u.route:
-            k.expected_value += float(u.expected_value or 0)
-            k.estimated_value += float(u.estimated_value or 0)
+def _routes(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
+    route = func.coalesce(Unit.route, "unrouted")
+    rows = s.execute(select(route, func.count(), func.sum(Unit.expected_value), func.sum(Unit.estimated_value))
+                     .where(*in_window).group_by(route)).all()
+    k.routes = _ranked((r, n) for r, n, _e, _v in rows)
+    for r, _n, expected, estimated in rows:
+        if r != "unrouted":
+            k.expected_value += float(expected or 0)
+            k.estimated_value += float(estimated or 0)
 
 
 def _outcomes(s: Session, w: Window, k: Kpis) -> None:
@@ -164,24 +165,19 @@ def _outcomes(s: Session, w: Window, k: Kpis) -> None:
 
 
 def _wip(s: Session, k: Kpis) -> None:
-    stages: Counter[str] = Counter()
-    for u in s.execute(select(*_FIGURES).where(Unit.finished_at.is_(None))):
-        stage = stage_of(u)
-        stages[stage] += 1
-        if stage == "blocked":
-            k.blocked.append((u.uid, u.blocked_reason or ""))
-    k.wip = dict(stages.most_common())
+    stage = stage_sql()
+    unfinished = Unit.finished_at.is_(None)
+    k.wip = _ranked(s.execute(select(stage, func.count()).where(unfinished).group_by(stage)).all())
+    if k.wip.get("blocked"):
+        k.blocked = [(uid, reason or "") for uid, reason in s.execute(
+            select(Unit.uid, Unit.blocked_reason).where(unfinished, stage == "blocked").order_by(Unit.id))]
 
 
-def _throughput(w: Window, finished: list[Any], k: Kpis) -> None:
+def _throughput(s: Session, w: Window, in_window: tuple[Any, ...], k: Kpis) -> None:
     hours = max(1, round(w.hours))
-    buckets = [0] * hours
-    for u in finished:
-        if u.finished_at:
-            i = int((clock.parse(u.finished_at) - w.start).total_seconds() // 3600)
-            if 0 <= i < hours:
-                buckets[i] += 1
-    k.throughput = [((w.start + timedelta(hours=i)).strftime("%H:%M"), n) for i, n in enumerate(buckets)]
+    bucket = func.cast((func.julianday(Unit.finished_at) - func.julianday(w.start_iso)) * 24.0, Integer)
+    counts: dict[int, int] = dict(s.execute(select(bucket, func.count()).where(*in_window).group_by(bucket)).all())
+    k.throughput = [((w.start + timedelta(hours=i)).strftime("%H:%M"), int(counts.get(i, 0))) for i in range(hours)]
 
 
 def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = None) -> list[Unit]:
@@ -204,8 +200,7 @@ def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = N
                 WipeJob.status.notin_(("FINISHED", "RUNNING")))
         elif key in ("stage", "blocked"):
             want = "blocked" if key == "blocked" else value
-            ids = [u.id for u in s.execute(select(*_FIGURES).where(Unit.finished_at.is_(None))) if stage_of(u) == want]
-            q = select(Unit).where(Unit.id.in_(ids[:5000]))
+            q = select(Unit).where(Unit.finished_at.is_(None), stage_sql() == want)
         else:
             raise ValueError(f"unknown KPI {key!r}")
         return list(s.execute(q.order_by(Unit.id).limit(5000)).scalars().unique())
