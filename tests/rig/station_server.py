@@ -24,6 +24,8 @@ import traceback
 
 TIMED_OUT = 124
 POLL = 0.02
+IDLE_POLL = 0.25
+WAIT_POLL = 0.05  # while a command runs
 # Modules the commands import lazily (the database migration on first open, udev): warmed here once.
 WARM = ("alembic.command", "alembic.config", "alembic.runtime.migration", "alembic.runtime.environment",
         "alembic.script", "sqlalchemy.dialects.sqlite", "mako.template", "pyudev")
@@ -91,7 +93,7 @@ def run_one(name: str) -> None:
                 err.write(f"\nrig station server: killed after {spec.get('timeout')} s\n")
             rc = TIMED_OUT
             break
-        time.sleep(POLL)
+        time.sleep(WAIT_POLL)
     with open(f"out/{job}.rc.tmp", "w") as fh:
         fh.write(f"{rc}\n")
     os.rename(f"out/{job}.rc.tmp", f"out/{job}.rc")
@@ -114,12 +116,14 @@ def main() -> int:
     with open("ready.tmp", "w") as fh:
         json.dump({"seconds": time.monotonic() - started, "modules": len(sys.modules), "warm_failed": failed}, fh)
     os.rename("ready.tmp", "ready")
+    idle = POLL
     while True:
         names = sorted((n for n in os.listdir("cmd") if n.endswith(".json")), key=lambda n: int(n.split(".")[0]))
         for name in names:
             run_one(name)
-        if not names:
-            time.sleep(POLL)
+        # Quick to answer right after a command, then polling less: under TCG every wake-up costs.
+        idle = POLL if names else min(idle * 1.25, IDLE_POLL)
+        time.sleep(idle)
 
 
 if __name__ == "__main__":
