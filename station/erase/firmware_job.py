@@ -8,6 +8,7 @@ events) and ends with a signed certificate or failure report.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -69,7 +70,8 @@ class FirmwareRun:
                                           make=f.vendor or None, model=f.model or None)
             s.add(WipeJob(id=self.job_id, unit_id=unit.id, device=d.path, model=f.model or None, serial=d.identity,
                           size_bytes=f.size_bytes, method="purge", verify="firmware", status="RUNNING",
-                          operator_id=ctx.actor.operator_id, started_at=clock.iso()))
+                          operator_id=ctx.actor.operator_id, started_at=clock.iso(),
+                          pid=os.getpid()))  # runs in this process: recovery checks it is alive
             events.append(s, ctx.actor, "wipe.started", {
                 "job_id": self.job_id, "device": d.path, "model": f.model, "serial": d.identity, "method": "purge",
                 "plan": self.plan.method, "profiles": self.plan.profiles}, unit)

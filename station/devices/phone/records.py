@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ def start_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
             id=result.job_id, unit_id=unit.id, device=result.media.path, model=result.media.model,
             serial=result.media.serial, size_bytes=0, method=result.method, verify="post-reset",
             status="RUNNING", operator_id=ctx.actor.operator_id, started_at=result.started_at,
+            pid=os.getpid(),  # the reset runs in this process: recovery checks it is alive
         ))
         events.append(s, ctx.actor, "wipe.started", {
             "job_id": result.job_id, "device": result.media.path, "kind": result.media.kind,
