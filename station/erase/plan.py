@@ -122,6 +122,12 @@ def _purge_candidates(f: DriveFacts) -> tuple[list[tuple[str, str]], list[str]]:
         found = _sanitize_order(f, "ata")
         if f.sanitize_supported is None:
             ruled.append("the ATA SANITIZE feature set is not in this report (hdparm -I shows it)")
+        elif f.sanitize_supported is False:
+            ruled.append("the drive does not support the ATA SANITIZE feature set")
+        if f.security_supported is False:
+            ruled.append("the drive does not support the ATA Security feature set (no Security Erase)")
+        elif f.security_supported is None:
+            ruled.append("the ATA Security feature set is not in this report (hdparm -I shows it)")
         if f.security_supported:
             if f.is_flash:
                 ruled.append("ATA SECURITY ERASE on flash is only Clear per 800-88 r1 (" + R1_FLASH + ")")

@@ -135,3 +135,10 @@ def test_plans_and_refusals_serialise() -> None:
 def test_unknown_level_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         plan_for(DriveFacts(), "destroy")
+
+
+def test_refusal_names_the_missing_security_and_sanitize_feature_sets() -> None:
+    facts = DriveFacts(bus="ata", model="QEMU HARDDISK", rotational=False, security_supported=False,
+                       sanitize_supported=False)
+    reason = _refusal(facts).reason
+    assert "ATA Security feature set" in reason and "SANITIZE feature set" in reason
