@@ -120,3 +120,13 @@ def test_binary_noise_in_a_capture_does_not_break_parsing(corpus: Path) -> None:
     noisy = [p for p in corpus.rglob("*.txt") if b"\x00" in p.read_bytes()]
     for path in noisy:
         assert parse_file(path).model
+
+
+def test_an_unknown_usb_bridge_is_a_usb_disk_without_passthrough() -> None:
+    from station.erase.parsers import smartctl_text
+
+    text = ("smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-28-amd64] (local build)\n"
+            "/dev/sdc: Unknown USB bridge [0x46f4:0x0001 (0x000)]\n"
+            "Please specify device type with the -d option.\n")
+    f = smartctl_text.parse(text)
+    assert (f.bus, f.passthrough, f.usb_bridge) == ("usb", False, "USB bridge 0x46f4:0x0001")

@@ -51,6 +51,10 @@ def _identity(f: DriveFacts, kv: dict[str, str]) -> None:
 
 
 def _bus(f: DriveFacts, kv: dict[str, str], text: str) -> None:
+    bridge = re.search(r"Unknown USB bridge \[(0x[0-9a-fA-F]{4}):(0x[0-9a-fA-F]{4})", text)
+    if bridge:  # smartctl could not talk through the bridge: no ATA/SCSI passthrough known
+        f.bus, f.usb_bridge, f.passthrough = "usb", f"USB bridge {bridge.group(1)}:{bridge.group(2)}", False
+        return
     if "NVMe Version" in kv or "(NVMe Log" in text or "Number of Namespaces" in kv:
         f.bus, f.transport = "nvme", f"NVMe {kv.get('NVMe Version', '')}".strip()
         f.nvme_namespaces = first_int(kv.get("Number of Namespaces"))
