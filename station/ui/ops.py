@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 from station.errors import Cancelled, UserFacingError
 
@@ -32,7 +32,13 @@ class Changes(QObject):
     @classmethod
     def hub(cls) -> Changes:
         if cls._instance is None:
-            cls._instance = cls()
+            hub = cls()
+            app = QCoreApplication.instance()
+            if app is not None:
+                # It may be first asked for from a worker thread (a phone erase's progress); an
+                # object left in that thread would queue every notice to a thread that has ended.
+                hub.moveToThread(app.thread())
+            cls._instance = hub
         return cls._instance
 
 

@@ -90,3 +90,16 @@ def test_status_bar_shows_the_hub_offline_with_its_backlog(qtbot, make_window, d
     w = _window(qtbot, make_window, data_dir)
     qtbot.waitUntil(lambda: w.status.hub.text().startswith("Hub: offline"), timeout=20000)
     assert "to send" in w.status.hub.text() or "all sent" in w.status.hub.text()
+
+
+def test_the_change_hub_delivers_even_when_a_worker_thread_made_it(qtbot, monkeypatch) -> None:
+    import threading
+
+    monkeypatch.setattr(Changes, "_instance", None)
+    made = threading.Thread(target=Changes.hub)  # e.g. a phone erase reporting progress first
+    made.start()
+    made.join()
+    seen: list[set[str]] = []
+    Changes.hub().changed.connect(seen.append)
+    Changes.hub().changed.emit({"units"})
+    qtbot.waitUntil(lambda: seen == [{"units"}], timeout=3000)
