@@ -65,11 +65,20 @@ def qr_drawing(text: str, size: float) -> Drawing:
     cell = size / n
     d = Drawing(size, size)
     d.add(Rect(0, 0, size, size, fillColor=colors.white, strokeColor=None))
+    bleed = cell * 0.06  # neighbouring rows overlap a hair: no white seams when rasterised
     for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                d.add(Rect((x + quiet) * cell, size - (y + quiet + 1) * cell, cell, cell,
-                           fillColor=colors.black, strokeColor=None, strokeWidth=0))
+        x = 0
+        while x < len(row):
+            if not row[x]:
+                x += 1
+                continue
+            run = x
+            while run < len(row) and row[run]:
+                run += 1
+            # one rectangle per run of dark modules, so no seams appear between them either
+            d.add(Rect((x + quiet) * cell, size - (y + quiet + 1) * cell - bleed, (run - x) * cell, cell + bleed,
+                       fillColor=colors.black, strokeColor=None, strokeWidth=0))
+            x = run
     return d
 
 

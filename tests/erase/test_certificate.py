@@ -172,7 +172,7 @@ def test_pdf_qr_decodes_to_id_and_hash(configured, tmp_path: Path) -> None:  # t
     subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(issued.pdf_path),
                     str(tmp_path / "page")], check=True, timeout=60)
     page = next(tmp_path.glob("page*.png"))
-    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(page)))
+    text, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(cv2.imread(str(page)))
     assert parse_qr(text) == (issued.id, issued.sha256)
 
 

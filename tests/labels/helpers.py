@@ -38,5 +38,5 @@ def decode_qr_cv2(img: Image.Image) -> str:
     import cv2
 
     arr = np.array(img.convert("L"))
-    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(arr)
+    text, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(arr)
     return str(text)
