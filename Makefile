@@ -41,5 +41,5 @@ clean:
 
 # Refresh the README screenshot: the real app on Xvfb.
 screenshot: setup
-	$(VPY) -c "from pathlib import Path; import tempfile; from tests.ui.test_xvfb_screenshot import take_screenshot; \
+	STATION_SCREENSHOT_DELAY_MS=12000 $(VPY) -c "from pathlib import Path; import tempfile; from tests.ui.test_xvfb_screenshot import take_screenshot; \
 	r = take_screenshot(Path('docs/screenshot-main.png'), Path(tempfile.mkdtemp())); print(r.stderr[-2000:])"

@@ -89,7 +89,8 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
         print(f"ready {ready:.4f}", flush=True)
         return 0
     if os.environ.get("STATION_SCREENSHOT"):  # README screenshot and the Xvfb smoke test
-        QTimer.singleShot(1500, lambda: _screenshot(window, Path(os.environ["STATION_SCREENSHOT"])))
+        delay = int(os.environ.get("STATION_SCREENSHOT_DELAY_MS", "1500"))
+        QTimer.singleShot(delay, lambda: _screenshot(window, Path(os.environ["STATION_SCREENSHOT"])))
     try:
         return app.exec()
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from station.context import StationContext
 from station.devices.manager import DeviceManager
@@ -25,6 +25,10 @@ class StatusBar(QStatusBar):
         self.ctx, self.devices = ctx, devices
         self.message = QLabel("")
         self.message.setObjectName("status-message")
+        # A long message must never widen the window past a bench screen: it is cut, and the
+        # whole sentence stays in its tooltip and in the Intake panel's scan list.
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.message.setMinimumWidth(120)
         self.addWidget(self.message, 1)
         self.operator = QLabel()
         self.device_labels = {kind: QLabel() for kind, _ in DEVICE_KINDS}
@@ -32,7 +36,8 @@ class StatusBar(QStatusBar):
         for w in (self.operator, *self.device_labels.values(), self.hub):
             self.addPermanentWidget(w)
         if demo:
-            badge = QLabel(" DEMO: simulated devices ")
+            badge = QLabel(" DEMO ")
+            badge.setToolTip("Demo mode: simulated scanner, printer, camera, drives and phones")
             badge.setObjectName("demo-badge")
             self.addPermanentWidget(badge)
         hub = Changes.hub()
@@ -45,6 +50,7 @@ class StatusBar(QStatusBar):
 
     def show_message(self, level: str, text: str) -> None:
         self.message.setText(text)
+        self.message.setToolTip(text)
         self.message.setProperty("level", level)
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
@@ -61,7 +67,7 @@ class StatusBar(QStatusBar):
 
     def refresh_operator(self) -> None:
         op = self.ctx.operator
-        self.operator.setText(f"Operator: {op.name} ({op.role})" if op else "Operator: not signed in")
+        self.operator.setText(f"{op.name} ({op.role})" if op else "Not signed in (Ctrl+L)")
 
     def refresh_devices(self) -> None:
         counts = self.devices.summary()
@@ -71,7 +77,8 @@ class StatusBar(QStatusBar):
             if kind in ("drive", "phone"):
                 label.setText(f"{name}: {n}")
             else:
-                label.setText(f"{name}: {'connected' if n else 'none'}")
+                label.setText(f"{name}: {'ok' if n else 'none'}")
+            label.setToolTip(", ".join(d.label for d in self.devices.devices(kind)) or f"no {name.lower()} connected")
             label.setProperty("ok", bool(n))
 
     def refresh_sync(self) -> None:

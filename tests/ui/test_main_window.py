@@ -35,7 +35,8 @@ def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, make_window, data
     w = _window(qtbot, make_window, data_dir)
     texts = [lbl.text() for lbl in w.status.findChildren(type(w.status.message))]
     joined = " | ".join(texts)
-    for word in ("Operator:", "Scanner:", "Printer:", "Camera:", "Drives:", "Phones:", "DEMO"):
+    assert w.status.operator.text()
+    for word in ("Scanner:", "Printer:", "Camera:", "Drives:", "Phones:", "DEMO"):
         assert word in joined, joined
     qtbot.waitUntil(lambda: w.status.hub.text() == "Hub: sync off", timeout=5000)  # no hub_url set
 

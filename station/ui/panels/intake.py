@@ -115,6 +115,7 @@ class IntakePanel(Panel):
         for w in (self.f_notes, self.f_usage):
             w.setTabChangesFocus(True)
             w.setMaximumHeight(70)
+            w.setMinimumHeight(34)  # two lines at least; lets the window fit a 1280x800 screen
         form.addRow("Identifiers", self.identifiers)
         form.addRow("&Serial", self.f_serial)
         form.addRow("Return &category", self.f_category)
