@@ -19,6 +19,7 @@ from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
 from station.grading.toml_lines import locate, toml_error
+from station.paths import hub_documents
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",
@@ -210,5 +211,10 @@ def load(path: Path = SHIPPED) -> Rules:
 
 
 def for_config(config: Config) -> Rules:
+    """A rules file set in settings wins; then the newest rules the hub pushed; then the shipped rules."""
     configured = config["disposition.rules_file"]
-    return load(Path(configured).expanduser() if configured else SHIPPED)
+    if configured:
+        return load(Path(configured).expanduser())
+    pushed = hub_documents(config.path, "rules")
+    files = sorted(pushed.glob("*.toml"), key=lambda p: p.stat().st_mtime) if pushed and pushed.is_dir() else []
+    return load(files[-1] if files else SHIPPED)

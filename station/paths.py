@@ -63,3 +63,12 @@ class DataDir:
             p.mkdir(parents=True, exist_ok=True)
         self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
+
+
+HUB_DOCUMENTS = "hub"  # configuration documents pulled from the hub, as files the loaders read
+
+
+def hub_documents(config_path: Path | None, kind: str) -> Path | None:
+    """Folder of `kind` documents ('rules', 'layouts') the hub pushed to the station owning this
+    settings file; None for settings not read from a data dir."""
+    return config_path.parent / HUB_DOCUMENTS / kind if config_path is not None else None

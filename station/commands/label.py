@@ -61,11 +61,11 @@ def _printer(ctx: StationContext, name: str | None):  # type: ignore[no-untyped-
 
 
 def _layouts(args: argparse.Namespace) -> int:
-    from station.labels.layout import available, load
+    from station.labels.layout import for_config, load
 
     ctx = open_station(args.data_dir)
     try:
-        for name, path in sorted(available(str(ctx.config["label.layout_dir"])).items()):
+        for name, path in sorted(for_config(ctx.config).items()):
             lay = load(path)
             default = "  (default)" if name == ctx.config["label.layout"] else ""
             print(f"{name:12} {lay.width:g} x {lay.height:g} mm, {lay.dpi} dpi: {lay.title}{default}")

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from station.config import Config
 from station.errors import ConfigError
 from station.labels.fields import FIELDS
+from station.paths import hub_documents
 
 SHIPPED = Path(__file__).with_name("layouts")
 TYPES = ("text", "code128", "qr", "datamatrix", "box")
@@ -203,22 +205,27 @@ def load(path: Path) -> Layout:
     return parse(text, path)
 
 
-def folders(extra: str = "") -> list[Path]:
-    """Where layouts are looked up: the configured folder first, then the shipped ones."""
-    return ([Path(extra).expanduser()] if extra else []) + [SHIPPED]
+def folders(extra: str = "", pushed: Path | None = None) -> list[Path]:
+    """Where layouts are looked up: the configured folder first, then those the hub pushed, then the shipped ones."""
+    return ([Path(extra).expanduser()] if extra else []) + ([pushed] if pushed else []) + [SHIPPED]
 
 
-def available(extra: str = "") -> dict[str, Path]:
-    """Layout name -> file; a configured folder's layout overrides a shipped one of that name."""
+def available(extra: str = "", pushed: Path | None = None) -> dict[str, Path]:
+    """Layout name -> file; an earlier folder's layout overrides a later one of that name."""
     found: dict[str, Path] = {}
-    for folder in reversed(folders(extra)):
+    for folder in reversed(folders(extra, pushed)):
         for p in sorted(folder.glob("*.toml")):
             found[p.stem] = p
     return found
 
 
-def find(name: str, extra: str = "") -> Layout:
-    files = available(extra)
+def for_config(config: Config) -> dict[str, Path]:
+    """The layouts this station can use: settings' folder, the hub's pushed layouts, the shipped ones."""
+    return available(str(config["label.layout_dir"]), hub_documents(config.path, "layouts"))
+
+
+def find(name: str, extra: str = "", pushed: Path | None = None) -> Layout:
+    files = available(extra, pushed)
     if name not in files:
         raise ConfigError(f"No label layout named '{name}'. Known layouts: {', '.join(sorted(files)) or 'none'}.")
     layout = load(files[name])

@@ -25,6 +25,7 @@ from station.labels.layout import Layout, find
 from station.labels.render import bitmap_hash, render, to_png
 from station.labels.zpl_native import native_job
 from station.models import PrintJob, Unit
+from station.paths import hub_documents
 
 log = logging.getLogger(__name__)
 UNASSIGNED = "unassigned"  # queued with no printer set; the next printer to retry takes it
@@ -73,7 +74,8 @@ def label_dir(ctx: StationContext) -> Path:
 
 
 def layout_for(ctx: StationContext, name: str | None = None) -> Layout:
-    return find(name or str(ctx.config["label.layout"]), str(ctx.config["label.layout_dir"]))
+    return find(name or str(ctx.config["label.layout"]), str(ctx.config["label.layout_dir"]),
+                hub_documents(ctx.config.path, "layouts"))
 
 
 def render_unit(ctx: StationContext, ident: str, layout_name: str | None = None, dpi: int | None = None) -> Rendered:

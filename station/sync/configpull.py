@@ -25,6 +25,7 @@ from station import clock, events
 from station.context import StationContext
 from station.errors import ConfigError
 from station.models import AppliedConfig, Meta, Operator
+from station.paths import hub_documents
 from station.sync.client import HubClient
 from station.sync.state import set_meta
 
@@ -138,8 +139,24 @@ def pull(ctx: StationContext, client: HubClient) -> PullResult:
                 "source": "hub",
             })
             set_meta(s, marker, f"{version}:{sha}")
+        _write_document(ctx, kind, name, body)
         result.applied.append(f"{kind}/{name} v{version}")
     return result
+
+
+_FOLDERS = {"rules": "rules", "layout": "layouts"}
+
+
+def _write_document(ctx: StationContext, kind: str, name: str, body: str) -> None:
+    """Rules and layouts are read from files by their loaders: the pushed version goes where they look
+    (written whole, then renamed, so a loader never reads half a document)."""
+    folder = hub_documents(ctx.data.config_file, _FOLDERS[kind]) if kind in _FOLDERS else None
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.toml.tmp"
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(folder / f"{name}.toml")
 
 
 def _remember(ctx: StationContext, key: str, value: str) -> None:

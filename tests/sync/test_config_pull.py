@@ -56,6 +56,14 @@ def test_publish_pull_apply_and_record_the_version(hub, tokens, make_station, hu
     assert applied[("operators", "site")].version == "1"
     # the grading area now grades phones with the pushed version
     assert library.active(ctx, "phone").version == "2099.1"
+    # the routing and label areas read the pushed rules and layout from where the pull put them
+    from station import disposition_rules
+    from station.labels import layout
+
+    pushed_rules = ctx.data.root / "hub" / "rules" / "default.toml"
+    assert pushed_rules.read_text() == RULES
+    assert disposition_rules.for_config(ctx.config).version == disposition_rules.parse(RULES, "x").version
+    assert layout.for_config(ctx.config)["2x1in"] == ctx.data.root / "hub" / "layouts" / "2x1in.toml"
     with ctx.store.reader() as s:
         ops = {o.badge: o for o in s.execute(select(Operator)).scalars()}
         events = [json.loads(e.payload) for e in s.execute(select(Event).where(Event.kind == "config.applied"))

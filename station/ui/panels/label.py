@@ -98,7 +98,7 @@ class LabelPanel(Panel):
 
     # -- what is shown --------------------------------------------------------------------
     def _fill_layouts(self) -> None:
-        names = sorted(layout.available(str(self.ctx.config["label.layout_dir"])))
+        names = sorted(layout.for_config(self.ctx.config))
         self.layouts.blockSignals(True)
         self.layouts.clear()
         self.layouts.addItems(names)
@@ -200,7 +200,7 @@ class LabelPanel(Panel):
 
     def handle_command(self, command: str, argument: str | None) -> bool:
         if command == "PRINT":  # CMD:PRINT, and CMD:REPRINT (a repeat scan of a finished unit)
-            self.print_label(argument if argument in layout.available(str(self.ctx.config["label.layout_dir"]))
+            self.print_label(argument if argument in layout.for_config(self.ctx.config)
                              else None)
             return True
         return False
