@@ -12,6 +12,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,26 +111,30 @@ class ProgressReader:
     def __init__(self, job_dir: Path) -> None:
         self.path = job_dir / FILE
         self._map: mmap.mmap | None = None
+        # The panel's 100 ms poll and the job's end (closing the map) run on different threads.
+        self._lock = threading.Lock()
 
     def read(self) -> Progress | None:
-        if self._map is None:
-            try:
-                with open(self.path, "rb") as fh:
-                    self._map = mmap.mmap(fh.fileno(), mmap.PAGESIZE, prot=mmap.PROT_READ)
-            except (OSError, ValueError):
+        with self._lock:
+            if self._map is None:
+                try:
+                    with open(self.path, "rb") as fh:
+                        self._map = mmap.mmap(fh.fileno(), mmap.PAGESIZE, prot=mmap.PROT_READ)
+                except (OSError, ValueError):
+                    return None
+            for _ in range(100):
+                fields = _LAYOUT.unpack_from(self._map, 0)
+                again = struct.unpack_from("<Q", self._map, 0)[0]
+                if fields[0] % 2 == 0 and fields[0] == again:
+                    break
+            else:
                 return None
-        for _ in range(100):
-            fields = _LAYOUT.unpack_from(self._map, 0)
-            again = struct.unpack_from("<Q", self._map, 0)[0]
-            if fields[0] % 2 == 0 and fields[0] == again:
-                break
-        else:
-            return None
         _seq, phase, pidx, pcount, done, total, odone, ototal, rate, started, updated, pid = fields
         return Progress(PHASES[min(phase, len(PHASES) - 1)], pidx, pcount, done, total, odone, ototal,
                         rate, started, updated, pid)
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
-            self._map = None
+        with self._lock:
+            if self._map is not None:
+                self._map.close()
+                self._map = None
