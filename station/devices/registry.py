@@ -7,6 +7,7 @@ area is switched off in settings.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,88 +21,28 @@ log = logging.getLogger(__name__)
 
 Factory = Callable[[Config, Path], Driver | None]
 
-REAL: list[Factory] = []
-SIMULATED: list[Factory] = []
+def _lazy(module: str, name: str) -> Factory:
+    """A factory that imports its driver module only when the station starts devices."""
+
+    def factory(config: Config, data_dir: Path) -> Driver | None:
+        made: Driver | None = getattr(importlib.import_module(module), name)(config, data_dir)
+        return made
+
+    factory.__qualname__ = f"{module}.{name}"
+    return factory
 
 
-def _camera(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.camera.driver import real_factory
-
-    return real_factory(config, data_dir)
-
-
-def _sim_camera(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.sim.camera import sim_factory
-
-    return sim_factory(config, data_dir)
-
-
-REAL.append(_camera)
-SIMULATED.append(_sim_camera)
-
-
-def _printer(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.printer.session import real_factory
-
-    return real_factory(config, data_dir)
-
-
-def _sim_printer(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.sim.printer import sim_factory
-
-    return sim_factory(config, data_dir)
-
-
-REAL.append(_printer)
-SIMULATED.append(_sim_printer)
-
-
-def _scanner(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.scanner.serial_scanner import serial_scanner_driver
-
-    return serial_scanner_driver(config, data_dir)
-
-
-def _sim_scanner(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.sim.scanner import simulated_scanner_driver
-
-    return simulated_scanner_driver(config, data_dir)
-
-
-REAL.append(_scanner)
-SIMULATED.append(_sim_scanner)
-
-
-def _drives(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.drives import real_factory
-
-    return real_factory(config, data_dir)
-
-
-def _sim_drives(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.sim.drives import sim_factory
-
-    return sim_factory(config, data_dir)
-
-
-REAL.append(_drives)
-SIMULATED.append(_sim_drives)
-
-
-def _phones(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.phone.driver import real_factory
-
-    return real_factory(config, data_dir)
-
-
-def _sim_phones(config: Config, data_dir: Path) -> Driver | None:
-    from station.devices.sim.adb_demo import sim_factory
-
-    return sim_factory(config, data_dir)
-
-
-REAL.append(_phones)
-SIMULATED.append(_sim_phones)
+# (real driver, simulated driver) per device area.
+_AREAS = (
+    (("station.devices.camera.driver", "real_factory"), ("station.devices.sim.camera", "sim_factory")),
+    (("station.devices.printer.session", "real_factory"), ("station.devices.sim.printer", "sim_factory")),
+    (("station.devices.scanner.serial_scanner", "serial_scanner_driver"),
+     ("station.devices.sim.scanner", "simulated_scanner_driver")),
+    (("station.devices.drives", "real_factory"), ("station.devices.sim.drives", "sim_factory")),
+    (("station.devices.phone.driver", "real_factory"), ("station.devices.sim.adb_demo", "sim_factory")),
+)
+REAL: list[Factory] = [_lazy(*real) for real, _sim in _AREAS]
+SIMULATED: list[Factory] = [_lazy(*sim) for _real, sim in _AREAS]
 
 
 @dataclass

@@ -58,7 +58,8 @@ def test_real_factory_needs_the_adb_client(tmp_path: Path) -> None:
     assert isinstance(real_factory(config, tmp_path), PhoneDriver)
     config.set("phone.adb_path", "/nonexistent/adb")
     assert real_factory(config, tmp_path) is None  # phones off, the rest of the station runs
-    assert registry._phones in registry.REAL and registry._sim_phones in registry.SIMULATED
+    names = {f.__qualname__ for f in (*registry.REAL, *registry.SIMULATED)}
+    assert {"station.devices.phone.driver.real_factory", "station.devices.sim.adb_demo.sim_factory"} <= names
 
 
 def test_demo_mode_starts_simulated_phones_on_its_private_server(tmp_path: Path) -> None:
