@@ -78,23 +78,25 @@ class DriveSession:
         pass
 
 
-class DriveDriver:
-    kind = "drive"
+class DriveTable:
+    """What every drive driver shares: each scan builds a new table of entries; sessions follow it."""
 
-    def __init__(self, data_dir: Path, include: Callable[[Drive], bool] | None = None) -> None:
-        self.data_dir = data_dir
-        self.include = include  # tests narrow the machine's drives to their own loop devices
+    kind = "drive"
+    missing = "{label} is not connected. Plug it in and try again."
+
+    def __init__(self) -> None:
         self._entries: dict[str, DriveEntry] = {}
 
+    def scan(self) -> list[DriveEntry]:
+        raise NotImplementedError
+
     def entries(self) -> list[DriveEntry]:
-        view = guard.SystemView.read(self.data_dir)
-        found = [d for d in discover.list_drives() if self.include is None or self.include(d)]
-        entries = [DriveEntry(d, guard.verdict(d, view)) for d in found]
+        entries = self.scan()
         self._entries = {e.drive.identity: e for e in entries}
         return entries
 
     def latest(self, identity: str) -> DriveEntry | None:
-        """The entry of the latest scan (each scan builds a new table)."""
+        """The entry of the latest scan."""
         return self._entries.get(identity)
 
     def enumerate(self) -> list[DeviceInfo]:
@@ -103,8 +105,20 @@ class DriveDriver:
     def open(self, info: DeviceInfo) -> DriveSession:
         entry = self._entries.get(info.id)
         if entry is None:
-            raise DeviceError(f"{info.label} is not connected. Plug it in and try again.")
+            raise DeviceError(self.missing.format(label=info.label))
         return DriveSession(entry, self.latest)
+
+
+class DriveDriver(DriveTable):
+    def __init__(self, data_dir: Path, include: Callable[[Drive], bool] | None = None) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.include = include  # tests narrow the machine's drives to their own loop devices
+
+    def scan(self) -> list[DriveEntry]:
+        view = guard.SystemView.read(self.data_dir)
+        found = [d for d in discover.list_drives() if self.include is None or self.include(d)]
+        return [DriveEntry(d, guard.verdict(d, view)) for d in found]
 
     def monitor(self) -> BlockMonitor | None:
         return open_monitor()

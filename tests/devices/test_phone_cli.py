@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ from station.cli import main
 from station.devices.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[AdbRig]:
-    r = AdbRig(home=tmp_path / "adbhome", timeout=3.0).start()
-    yield r
-    r.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,6 @@ from station.devices.sim import adb_demo
 from station.devices.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[AdbRig]:
-    r = AdbRig(home=tmp_path / "adbhome", timeout=3.0).start()
-    yield r
-    r.close()
 
 
 def test_manager_lists_phones_in_every_state_and_follows_them(rig: AdbRig) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -31,13 +29,6 @@ class NoHands:
 
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
         raise AssertionError(question)
-
-
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[AdbRig]:
-    r = AdbRig(home=tmp_path / "adbhome", timeout=3.0).start()
-    yield r
-    r.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,6 @@ from station.ui.wipe_model import WipeTableModel
 from station.ui.wipe_phone_target import PhonePromptBridge, PhoneTarget, sync_phone_rows
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[AdbRig]:
-    r = AdbRig(home=tmp_path / "adbhome", timeout=3.0).start()
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def fast(ctx, rig: AdbRig):  # type: ignore[no-untyped-def]
-    for key, value in {"phone.adb_server_port": rig.client.server_port, "phone.command_timeout_s": 3.0,
-                       "phone.boot_timeout_s": 1.5, "phone.reset_timeout_s": 5.0, "phone.poll_interval_s": 0.1,
-                       "phone.settle_s": 0.8}.items():
-        ctx.config.set(key, value)
-    return ctx
 
 
 def _rows(rig: AdbRig) -> tuple[DeviceManager, WipeTableModel]:

@@ -16,13 +16,11 @@ import hashlib
 from pathlib import Path
 
 from station.config import Config
-from station.devices.base import DeviceInfo
-from station.devices.drives import DriveEntry, DriveSession, device_info
+from station.devices.drives import DriveEntry, DriveTable
 from station.erase.discover import Drive
 from station.erase.guard import Verdict
 from station.erase.procedure import SIM_FOLDER
 from station.erase.result import MediaFacts
-from station.errors import DeviceError
 
 BAYS = 4
 BAY_BYTES = 128 << 20
@@ -57,31 +55,16 @@ def bay_drive(folder: Path, path: Path) -> Drive:
                  simulated=True)
 
 
-class SimDriveDriver:
-    kind = "drive"
+class SimDriveDriver(DriveTable):
+    missing = "{label} is not in its bay. Put it back and try again."
 
     def __init__(self, data_dir: Path, bays: int = BAYS, size: int = BAY_BYTES) -> None:
+        super().__init__()
         self.folder = data_dir / SIM_FOLDER
         make_bays(self.folder, bays, size)
-        self._entries: dict[str, DriveEntry] = {}
 
-    def entries(self) -> list[DriveEntry]:
-        found = [DriveEntry(bay_drive(self.folder, p), Verdict(True)) for p in sorted(self.folder.glob("bay*.img"))]
-        self._entries = {e.drive.identity: e for e in found}
-        return found
-
-    def latest(self, identity: str) -> DriveEntry | None:
-        """The entry of the latest scan (each scan builds a new table)."""
-        return self._entries.get(identity)
-
-    def enumerate(self) -> list[DeviceInfo]:
-        return [device_info(e) for e in self.entries()]
-
-    def open(self, info: DeviceInfo) -> DriveSession:
-        entry = self._entries.get(info.id)
-        if entry is None:
-            raise DeviceError(f"{info.label} is not in its bay. Put it back and try again.")
-        return DriveSession(entry, self.latest)
+    def scan(self) -> list[DriveEntry]:
+        return [DriveEntry(bay_drive(self.folder, p), Verdict(True)) for p in sorted(self.folder.glob("bay*.img"))]
 
     def monitor(self) -> None:
         return None  # no kernel events for files: the panel rescans on a timer instead
