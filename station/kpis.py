@@ -104,9 +104,7 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
     with ctx.store.reader() as s:
         k.units_in = s.execute(select(func.count()).select_from(Unit).where(
             Unit.created_at >= w.start_iso, Unit.created_at < w.end_iso)).scalar_one()
-        grade = func.coalesce(Unit.sale_grade, "ungraded")
-        k.grade_mix = _ranked(s.execute(select(grade, func.count()).where(*in_window).group_by(grade)).all())
-        k.units_finished = sum(k.grade_mix.values())
+        _grades_and_routes(s, in_window, k)
         minutes = (func.julianday(Unit.finished_at) - func.julianday(Unit.created_at)) * 1440.0
         cycles = sorted(s.execute(select(minutes).where(*in_window)).scalars())
         if cycles:
@@ -114,7 +112,6 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
             k.cycle_p90_min = cycles[min(len(cycles) - 1, round(0.9 * (len(cycles) - 1)))]
         _technicians(s, w, k)
         _wipes(s, w, k)
-        _routes(s, in_window, k)
         _outcomes(s, w, k)
         _wip(s, k)
         _throughput(s, w, in_window, k)
@@ -122,7 +119,7 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
 
 
 def _ranked(rows: Any) -> dict[str, int]:
-    return dict(sorted(((str(key), int(n)) for key, n in rows), key=lambda kv: -kv[1]))
+    return dict(sorted(((str(key), int(n)) for key, n in rows), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _technicians(s: Session, w: Window, k: Kpis) -> None:
@@ -146,15 +143,22 @@ def _wipes(s: Session, w: Window, k: Kpis) -> None:
     k.wipe_failures = dict(failures.most_common())
 
 
-def _routes(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
-    route = func.coalesce(Unit.route, "unrouted")
-    rows = s.execute(select(route, func.count(), func.sum(Unit.expected_value), func.sum(Unit.estimated_value))
-                     .where(*in_window).group_by(route)).all()
-    k.routes = _ranked((r, n) for r, n, _e, _v in rows)
-    for r, _n, expected, estimated in rows:
+def _grades_and_routes(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
+    # One pass over the finished units, grouped by grade and route together: the grade
+    # mix and the route mix are both sums over it (each separate pass cost ~25 ms at 20,000 units).
+    grade, route = func.coalesce(Unit.sale_grade, "ungraded"), func.coalesce(Unit.route, "unrouted")
+    rows = s.execute(select(grade, route, func.count(), func.sum(Unit.expected_value), func.sum(Unit.estimated_value))
+                     .where(*in_window).group_by(grade, route)).all()
+    grades: Counter[str] = Counter()
+    routes: Counter[str] = Counter()
+    for g, r, n, expected, estimated in rows:
+        grades[g] += n
+        routes[r] += n
         if r != "unrouted":
             k.expected_value += float(expected or 0)
             k.estimated_value += float(estimated or 0)
+    k.grade_mix, k.routes = _ranked(grades.items()), _ranked(routes.items())
+    k.units_finished = sum(grades.values())
 
 
 def _outcomes(s: Session, w: Window, k: Kpis) -> None:

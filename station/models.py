@@ -83,15 +83,22 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)  # position in this station's chain
     station_id: Mapped[str] = mapped_column(String(64))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     unit_uid: Mapped[str | None] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     operator_name: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Shift figures and exports read a time window's events by kind, unit and operator, and
+    # a unit's operators; these indexes answer them without touching the table.
+    __table_args__ = (
+        Index("ix_events_unit_operator", "unit_id", "operator_name"),
+        Index("ix_events_kind_created_at", "kind", "created_at", "operator_name"),
+        Index("ix_events_created_at_unit", "created_at", "unit_id", "operator_name"),
+    )
 
 
 class Outbox(Base):
