@@ -54,6 +54,9 @@ def close_station(window) -> None:  # type: ignore[no-untyped-def]
     """Stop background work in order: queued UI work, sync, devices, then the store."""
     from station.ui.ops import shutdown
 
+    phones = getattr(window, "phones", None)
+    if phones is not None:
+        phones.close()
     shutdown()
     worker = getattr(window, "sync_worker", None)
     if worker is not None:

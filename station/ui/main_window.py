@@ -19,6 +19,7 @@ from station.ui.panels.label import LabelPanel
 from station.ui.panels.photos import PhotosPanel
 from station.ui.panels.supervisor import SupervisorPanel
 from station.ui.panels.wipe import WipePanel
+from station.ui.phone_watch import PhoneWatch
 from station.ui.scan_router import ScanRouter
 from station.ui.status import StatusBar
 from station.ui.style import STYLE
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = StatusBar(ctx, devices, demo, self)
         self.setStatusBar(self.status)
+        self.phones = PhoneWatch(devices, self)  # phones plugged in show wherever the technician is
         self.unit_uid: str | None = None
         self.set_unit(None)
         # Scans from every scanner (serial, keyboard wedge, entry line), sign-in and command barcodes.

@@ -186,3 +186,25 @@ def test_lots_dialog_adds_by_scan_confirms_a_misfit_and_exports(qtbot, ctx, tmp_
     dialog.export(str(out))
     qtbot.waitUntil(lambda: "2 units written" in dialog.last_result, timeout=5000)
     assert out.read_text().count("phone@2025.1") == 2
+
+
+def test_grading_scans_that_arrive_before_the_form_loads_are_kept(qtbot, ctx) -> None:
+    # A scanner reads the next barcode faster than the unit loads: nothing may be lost or refused.
+    holder = type("W", (), {"ctx": ctx})()
+    first, second = _phone(holder, "356938035643809"), _phone(holder, "490154203237518")
+    panel = _panel(qtbot, ctx)
+    panel.set_unit(first)
+    panel.handle_command("GRADE", "1")  # meant for the first unit, which is replaced before it loads
+    panel.set_unit(second)
+    assert panel.form is None or panel.loaded.uid != second
+    for arg in ("1", "B", "1"):  # power yes, glass B, display ok
+        panel.handle_command("GRADE", arg)
+    assert "Scan a unit" not in panel.message.text()
+    qtbot.waitUntil(lambda: panel.form is not None and panel.loaded.uid == second, timeout=5000)
+    assert panel.form.answers == {"power": "yes", "glass": "light", "display": "perfect"}
+    assert panel.inputs == 3 and panel.dirty
+
+    panel.set_unit(None)
+    qtbot.waitUntil(lambda: panel.form is None, timeout=5000)
+    panel.handle_command("GRADE", "1")
+    assert "Scan a unit to grade it first" in panel.message.text()

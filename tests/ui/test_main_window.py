@@ -41,6 +41,16 @@ def test_status_bar_shows_operator_devices_hub_and_demo(qtbot, make_window, data
     qtbot.waitUntil(lambda: w.status.hub.text() == "Hub: sync off", timeout=5000)  # no hub_url set
 
 
+def test_phones_show_in_the_status_bar_without_opening_the_wipe_panel(qtbot, make_window, data_dir) -> None:
+    # Demo phones come up in the background after the window opened; the technician is on Intake.
+    w = _window(qtbot, make_window, data_dir)
+    assert w.tabs.currentIndex() == 0
+    qtbot.waitUntil(lambda: w.status.device_labels["phone"].text() == "Phones: 3", timeout=20000)
+    assert w.status.device_labels["phone"].toolTip().count(",") == 2  # the three phones, named
+    qtbot.waitUntil(lambda: w.phones.scans >= 1, timeout=10000)
+    assert w.tabs.currentIndex() == 0
+
+
 def test_user_facing_error_is_shown_as_written(qtbot, make_window, data_dir) -> None:
     w = _window(qtbot, make_window, data_dir)
     report_error(UserFacingError("Printer at 10.0.0.7:9100 did not answer in 3 s; the label is queued."))

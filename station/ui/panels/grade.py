@@ -9,6 +9,8 @@ NEXT / OVERRIDE / ROUTE / LOTS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
@@ -63,6 +65,9 @@ class GradePanel(Panel):
         self.loaded: bench.UnitForGrading | None = None
         self.form: GradingForm | None = None
         self.dirty = False
+        # Keys and CMD:GRADE scans that arrive between a unit's scan and its form loading
+        # (a scanner is faster than the database): replayed in order once it has loaded.
+        self.pending: list[tuple[str, Callable[[], None]]] = []  # (unit uid, replay)
         self.saving = False
         self.inputs = 0  # keys and commands taken since the unit was loaded (the "<= 10 inputs" goal)
 
@@ -82,6 +87,7 @@ class GradePanel(Panel):
         uid = self.unit_uid
         if not uid:
             self.loaded, self.form = None, None
+            self.pending.clear()
             self.unit_line.setText("Scan a unit to grade it.")
             self._draw()
             return
@@ -100,6 +106,10 @@ class GradePanel(Panel):
             self.inputs = 0
         self.unit_line.setText(f"{u.title} · matrix {u.matrix.ref}")
         self._draw()
+        pending, self.pending = self.pending, []
+        for uid, replay in pending:
+            if uid == u.uid:  # keys meant for a unit scanned before this one are dropped
+                replay()
 
     # -- keys and commands ----------------------------------------------------------------------
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -147,11 +157,21 @@ class GradePanel(Panel):
             actions[arg]()
         return True
 
-    def _act(self, step, problem: str) -> None:  # type: ignore[no-untyped-def]
-        self.inputs += 1
-        if self.form is None:
+    def _waiting(self, replay: Callable[[], None]) -> bool:
+        """True when there is no form yet; a unit still loading keeps `replay` for when it arrives."""
+        if self.form is not None:
+            return False
+        if self.unit_uid:
+            self.pending.append((self.unit_uid, replay))
+        else:
+            self.inputs += 1
             self._say("error", "Scan a unit to grade it first.")
+        return True
+
+    def _act(self, step, problem: str) -> None:  # type: ignore[no-untyped-def]
+        if self._waiting(lambda: self._act(step, problem)):
             return
+        self.inputs += 1
         before = dict(self.form.answers)
         if not step(self.form) and problem:
             self._say("warn", f"{self.form.current.text if self.form.current else 'Grade'}: {problem}.")
@@ -159,9 +179,7 @@ class GradePanel(Panel):
         self._draw()
 
     def enter(self) -> None:
-        if self.form is None:
-            self.inputs += 1
-            self._say("error", "Scan a unit to grade it first.")
+        if self._waiting(self.enter):
             return
         if not self.form.at_end:
             self._act(lambda f: f.accept(), "choose an option with its number key")
