@@ -8,9 +8,11 @@ what lets a random pass be verified by sampling.
 
 `BlockStream` walks a list of ranges in pieces of at most one block and hands out
 buffers already holding the expected bytes. For the random stream a producer thread
-fills the next buffer while the caller writes or reads the current one (OpenSSL
-releases the GIL on large buffers), so generation overlaps with I/O. No buffer is
-allocated per block: a stream owns two or three mmaps for its whole life.
+fills the next buffer while the caller writes or reads the current one, so generation
+overlaps with I/O: the writer sleeps in pwrite without the GIL, and the producer's
+cipher calls are short enough (FILL_SLICE) that the writer gets the GIL back at once
+when its write returns. No buffer is allocated per block: a stream owns two or three
+mmaps for its whole life.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 PAGE = mmap.PAGESIZE
 AES_BLOCK = 16
+FILL_SLICE = 256 << 10  # keystream generated per call (see AesCtrStream.fill)
 
 
 class AlignedBuffer:
@@ -104,7 +107,13 @@ class AesCtrStream(Pattern):
                 self._zeros.close()
             self._zeros = AlignedBuffer(max(length, buf.size))
         # Sequential fills continue one cipher context: one object per pass, not per block.
-        self._encryptor_at(offset).update_into(self._zeros.view[:length], buf.whole)
+        enc = self._encryptor_at(offset)
+        zeros, out = self._zeros.view, buf.whole
+        # In slices: the cipher call holds the GIL, and the writer thread waiting for it
+        # to issue the next write would otherwise wait for a whole block's keystream.
+        for start in range(0, length, FILL_SLICE):
+            end = min(length, start + FILL_SLICE)
+            enc.update_into(zeros[start:end], out[start:])
         self._next_offset = offset + length
 
     def forget_key(self) -> None:
