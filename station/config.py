@@ -120,6 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
     # sync
     _S("sync.hub_url", str, "", "Hub URL (https://hub.example:8443); empty disables sync."),
     _S("sync.token", str, "", "This station's hub token.", secret=True),
+    _S("sync.reader_token", str, "", "A hub reader token, for supervisors' exports across stations "
+       "(or STATION_HUB_READER_TOKEN).", secret=True),
     _S("sync.verify_tls", bool, True, "Verify the hub's TLS certificate."),
     _S("sync.batch_size", int, 500, "Events per upload batch."),
     _S("sync.ca_file", str, "", "PEM file of the CA that signed the hub's certificate; empty means the system's."),

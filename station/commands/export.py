@@ -2,6 +2,7 @@
 
 Exports carry personal and customer data, so they need a supervisor's name and PIN
 (`--pin-stdin`, STATION_PIN, or a prompt); the sign-in is recorded like any other.
+`--hub` exports every station's units from the hub instead (station.reports.hub_rows).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     shift.add_argument("--out", required=True, type=Path)
     shift.add_argument("--supervisor", required=True, help="supervisor's name (their PIN is asked)")
     shift.add_argument("--pin-stdin", action="store_true", help="read the supervisor's PIN from standard input")
+    shift.add_argument("--hub", action="store_true",
+                       help="every station's units, from the hub at sync.hub_url (needs a reader token)")
+    shift.add_argument("--reader-token-file", type=Path, metavar="FILE",
+                       help="with --hub: file holding the hub reader token (else STATION_HUB_READER_TOKEN or "
+                            "sync.reader_token)")
     shift.set_defaults(func=_export_shift)
     k = sub.add_parser("kpis", help="shift KPIs (default: the current shift)")
     _window_args(k)
@@ -68,6 +74,10 @@ def _export_shift(args: argparse.Namespace) -> int:
     try:
         require_supervisor(ctx, args.supervisor, args.pin_stdin)
         w = window(ctx, args)
+        if args.hub:
+            return _export_from_hub(ctx, w, args)
+        if args.reader_token_file:
+            raise UserFacingError("--reader-token-file is for --hub exports; add --hub, or leave it out.")
         log = shift_rows.shift_log(ctx, w, args.operator)
         if args.format == "csv":
             tabular.write_csv(log, args.out)
@@ -79,6 +89,21 @@ def _export_shift(args: argparse.Namespace) -> int:
         return 0
     finally:
         ctx.close()
+
+
+def _export_from_hub(ctx: StationContext, w: shifts.Window, args: argparse.Namespace) -> int:
+    from station.reports import hub_rows
+
+    token = hub_rows.reader_token(ctx.config, args.reader_token_file)
+    try:
+        log = hub_rows.export(ctx.config, w, args.operator, token, args.format, args.out)
+    except hub_rows.HubExportError as exc:  # the hub is down or refused: exit 1, like `station sync --once`
+        print(f"station: {exc}", file=sys.stderr)
+        return 1
+    n = len(log.stations)
+    stations = f"{n} station{'' if n == 1 else 's'}"
+    print(f"{len(log.rows)} units from {stations} (hub), {w.label()} ({log.zone}) -> {args.out}")
+    return 0
 
 
 def _kpis(args: argparse.Namespace) -> int:

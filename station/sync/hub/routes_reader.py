@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from station.sync.hub import blobstore, queries
+from station.sync.hub import blobstore, queries, shift_export
 from station.sync.hub.app import Token, authed, store_of
 from station.sync.hub.auth import READER
 from station.sync.hub.schemas import HEX64
 
 router = APIRouter(prefix="/v1", tags=["reader"])
 Text = Annotated[str, Query(min_length=1, max_length=120, pattern=r"^[^\x00]+$")]
+MAX_EXPORT = timedelta(days=92)  # a quarter: bounds the work one request can ask of the database
 PathText = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00/]+$")]
 
 
@@ -82,6 +83,37 @@ def summary_shifts(token: Token, request: Request, day: date,
             return queries.shift_summary(s, day, boundaries, tz)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
+
+
+def _moment(name: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(422, f"'{name}' must be an ISO date and time with its offset, e.g. "
+                                 f"2026-11-23T06:00:00+01:00; '{value}' is not one.") from None
+    if moment.tzinfo is None:  # a bare local time would be read in the hub's zone: refuse rather than guess
+        raise HTTPException(422, f"'{name}' needs a UTC offset (e.g. 2026-11-23T06:00:00+01:00), "
+                                 "because stations may run in different zones.")
+    return moment
+
+
+@router.get("/export/shift")
+def export_shift(token: Token, request: Request,
+                 start: Annotated[str, Query(max_length=40, description="ISO date-time with offset (inclusive)")],
+                 end: Annotated[str, Query(max_length=40, description="ISO date-time with offset (exclusive)")],
+                 operator: Annotated[str | None, Query(min_length=1, max_length=120,
+                                                       pattern=r"^[^\x00]+$")] = None,
+                 ) -> dict[str, Any]:
+    """One row per (station, unit) with an event in [start, end), station clock; `operator` keeps the units
+    that operator worked on in the window. The columns of a station's shift log, plus `station`."""
+    begin, finish = _moment("start", start), _moment("end", end)
+    if finish <= begin:
+        raise HTTPException(422, f"'end' ({end}) must be later than 'start' ({start}).")
+    if finish - begin > MAX_EXPORT:
+        raise HTTPException(422, f"An export covers at most {MAX_EXPORT.days} days; split the period.")
+    with authed(request, token, READER) as (s, _who):
+        rows = shift_export.shift_rows(s, begin, finish, operator)
+    return {"start": begin.isoformat(), "end": finish.isoformat(), "operator": operator, "rows": rows}
 
 
 @router.get("/incidents")

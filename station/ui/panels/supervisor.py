@@ -1,8 +1,8 @@
 """The Supervisor panel: live shift KPIs with drill-down, exports, and administration.
 
 Supervisors only: a technician sees what to do instead. Keys: D dashboard, A admin,
-E export the shift log, R refresh; Tab moves between figures and Enter lists the
-units behind one.
+E export the shift log (of this station, or of all stations from the hub), R refresh;
+Tab moves between figures and Enter lists the units behind one.
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QStackedWidget, QTabWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
 
 from station import kpis, shifts
+from station.config import Config
+from station.errors import UserFacingError
 from station.ui.admin_view import AdminView
 from station.ui.drilldown import DrillDown
+from station.ui.export_dialog import ExportChoice, ExportDialog
 from station.ui.kpi_dashboard import Dashboard
 from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
-
-FORMATS = {"CSV": "csv", "Excel (XLSX)": "xlsx", "PDF report": "pdf"}
 
 
 def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-def]
@@ -35,6 +36,28 @@ def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-de
     else:
         shift_pdf.write_pdf(log, kpis.compute(ctx, w), out, station=ctx.station_id)
     return len(log.rows)
+
+
+def export_from_hub(config: Config, fmt: str, out: Path) -> int:
+    """Every station's units of the current shift, from the hub (network: runs on the 'net' pool)."""
+    from station.reports import hub_rows  # httpx and the writers load on first export, not at start
+
+    w = shifts.shift_at(config)
+    log = hub_rows.export(config, w, None, hub_rows.reader_token(config), fmt, out)
+    return len(log.rows)
+
+
+def hub_missing(config: Config) -> str | None:
+    """Why an export across stations cannot be offered, or None when it can."""
+    from station.reports import hub_rows
+
+    if not config["sync.hub_url"]:
+        return "All stations needs the hub: set sync.hub_url in station.toml."
+    try:
+        hub_rows.reader_token(config)
+    except UserFacingError:
+        return f"All stations needs a hub reader token in sync.reader_token or {hub_rows.TOKEN_ENV}."
+    return None
 
 
 class SupervisorPanel(Panel):
@@ -65,6 +88,7 @@ class SupervisorPanel(Panel):
         self.stack.addWidget(self.tabs)
         layout.addWidget(self.stack, 1)
         self.last: kpis.Kpis | None = None
+        self.export_dialog: ExportDialog | None = None
         for key, slot in (("D", lambda: self._tab(0)), ("A", lambda: self._tab(1)), ("E", self.export),
                           ("R", self.refresh)):
             sc = QShortcut(QKeySequence(key), self, activated=slot)
@@ -114,13 +138,28 @@ class SupervisorPanel(Panel):
         if not self.allowed:
             Changes.hub().message.emit("error", "Only a supervisor can export the shift log.")
             return
-        choice, ok = QInputDialog.getItem(self, "Export shift log", "Format:", list(FORMATS), 0, False)
-        if not ok:
-            return
-        fmt = FORMATS[choice]
         w = shifts.shift_at(self.ctx.config)
-        default = Path.home() / f"shift-{w.start:%Y%m%d-%H%M}.{fmt}"
-        name, _filter = QFileDialog.getSaveFileName(self, "Export shift log", str(default))
-        if name:
-            Op(self, export_shift, self.ctx, fmt, Path(name)).with_progress("Exporting the shift log").success(
-                lambda n: Changes.hub().message.emit("ok", f"Exported {n} units to {name}.")).run()
+        dialog = ExportDialog(self, Path.home(), f"shift-{w.start:%Y%m%d-%H%M}", hub_missing(self.ctx.config))
+        dialog.accepted.connect(lambda: self._export(dialog.choice()))
+        dialog.finished.connect(self._dialog_closed)
+        self.export_dialog = dialog  # kept while open (and reachable for tests)
+        dialog.open()
+
+    def _dialog_closed(self) -> None:
+        if self.export_dialog is not None:
+            self.export_dialog.deleteLater()
+            self.export_dialog = None
+        # Back to the figures, so the panel's keys (E again, R...) work without reaching for the mouse.
+        self.window().activateWindow()
+        if self.allowed:
+            next(iter(self.dashboard.tiles.values())).setFocus()
+
+    def _export(self, choice: ExportChoice) -> None:
+        out = choice.out
+        if choice.from_hub:
+            Op(self, export_from_hub, self.ctx.config, choice.fmt, out).on("net").with_progress(
+                "Fetching every station's shift log from the hub").success(
+                lambda n: Changes.hub().message.emit("ok", f"Exported {n} units of all stations to {out}.")).run()
+        else:
+            Op(self, export_shift, self.ctx, choice.fmt, out).with_progress("Exporting the shift log").success(
+                lambda n: Changes.hub().message.emit("ok", f"Exported {n} units to {out}.")).run()

@@ -1,0 +1,162 @@
+"""The shift report across stations: a KPI summary computed from the hub's rows, then the units.
+
+The station's own report draws on its database (wipe jobs, outcomes, work in progress);
+across stations only the rows are at hand, so the summary keeps to what the rows can
+say, over the units touched in the window: units in and finished, throughput per
+technician, grade mix, wipe results, cycle time, routes and value. The layout helpers are
+shift_pdf's, so both reports look alike.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
+
+from station import __version__, clock
+from station.errors import UserFacingError
+from station.kpis import LANDFILL_ROUTES
+from station.reports.hub_rows import HubShiftLog
+from station.reports.shift_pdf import _num, _pct, _table
+
+
+@dataclass
+class HubSummary:
+    hours: float
+    units: int = 0
+    units_in: int = 0
+    units_finished: int = 0
+    per_station: list[tuple[str, int, int, float]] = field(default_factory=list)  # station, units, finished, value
+    per_technician: list[tuple[str, int, float]] = field(default_factory=list)  # name, finished, per hour
+    grade_mix: dict[str, int] = field(default_factory=dict)
+    wipes_passed: int = 0
+    wipes_failed: int = 0
+    wipe_failures: dict[str, int] = field(default_factory=dict)
+    cycle_median_min: float | None = None
+    cycle_p90_min: float | None = None
+    routes: dict[str, int] = field(default_factory=dict)
+    expected_value: float = 0.0
+    estimated_value: float = 0.0
+
+    @property
+    def wipe_pass_rate(self) -> float | None:
+        n = self.wipes_passed + self.wipes_failed
+        return self.wipes_passed / n if n else None
+
+    @property
+    def diversion_rate(self) -> float | None:
+        routed = sum(n for r, n in self.routes.items() if r != "unrouted")
+        kept = sum(n for r, n in self.routes.items() if r != "unrouted" and r not in LANDFILL_ROUTES)
+        return kept / routed if routed else None
+
+
+def summarize(log: HubShiftLog, now: datetime | None = None) -> HubSummary:
+    """Figures over the units of the log; 'finished' means finished inside the window (as on a station)."""
+    w = log.window
+    now = now or clock.now()
+    k = HubSummary(max(0.0, (min(now, w.end) - w.start).total_seconds() / 3600) or w.hours, units=len(log.rows))
+    start, end = (t.astimezone(w.start.tzinfo).replace(tzinfo=None) for t in (w.start, w.end))
+    finished = [r for r in log.rows if r["finished_at"] is not None and start <= r["finished_at"] < end]
+    k.units_in = sum(1 for r in log.rows if start <= r["intake_at"] < end)
+    k.units_finished = len(finished)
+    grades = Counter(r["sale_grade"] or "ungraded" for r in finished)
+    k.grade_mix = dict(grades.most_common())
+    routes = Counter(r["route"] or "unrouted" for r in finished)
+    k.routes = dict(routes.most_common())
+    k.expected_value = sum(r["expected_value"] or 0.0 for r in finished if r["route"])
+    k.estimated_value = sum(r.get("estimated_value") or 0.0 for r in finished if r["route"])
+    cycles = sorted(r["cycle_minutes"] for r in finished if r["cycle_minutes"] is not None)
+    if cycles:  # the same nearest-rank p90 as station.kpis
+        k.cycle_median_min = statistics.median(cycles)
+        k.cycle_p90_min = cycles[min(len(cycles) - 1, round(0.9 * (len(cycles) - 1)))]
+    techs = Counter(r.get("finished_by") or "(not signed in)" for r in finished)
+    k.per_technician = [(name, n, n / k.hours) for name, n in techs.most_common()]
+    failures: Counter[str] = Counter()
+    for r in log.rows:
+        if r["wipe_status"] == "sanitized":
+            k.wipes_passed += 1
+        elif r["wipe_status"]:
+            k.wipes_failed += 1
+            failures[f"{r['wipe_status']}: {(r.get('wipe_reason') or 'no reason recorded').split('.')[0][:80]}"] += 1
+    k.wipe_failures = dict(failures.most_common())
+    for station in log.stations:
+        mine = [r for r in log.rows if r["station"] == station]
+        done = [r for r in finished if r["station"] == station]
+        k.per_station.append((station, len(mine), len(done), sum(r["expected_value"] or 0.0 for r in done)))
+    return k
+
+
+def summary_lines(k: HubSummary) -> list[tuple[str, str]]:
+    return [
+        ("Units touched / in / finished", f"{k.units} / {k.units_in} / {k.units_finished}"),
+        ("Units per hour (all stations)", f"{k.units_finished / k.hours if k.hours else 0.0:.1f}"),
+        ("Wipe pass rate", f"{_pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
+        ("Cycle time median / p90", f"{_num(k.cycle_median_min)} / {_num(k.cycle_p90_min)} min"),
+        ("Expected recovery value", f"{k.expected_value:,.2f}"),
+        ("Recovery rate", _pct(k.expected_value / k.estimated_value if k.estimated_value else None)),
+        ("Waste diversion", _pct(k.diversion_rate)),
+        ("Grade mix", ", ".join(f"{g}: {n}" for g, n in k.grade_mix.items()) or "–"),
+        ("Routes", ", ".join(f"{r}: {n}" for r, n in k.routes.items()) or "–"),
+    ]
+
+
+def write_pdf(log: HubShiftLog, out: Path, now: datetime | None = None) -> Path:
+    k = summarize(log, now)
+    styles = getSampleStyleSheet()
+    story: list[Flowable] = [
+        Paragraph("Shift report — all stations", styles["Title"]),
+        Paragraph(f"{log.window.label()} (times in {log.zone}){' — operator ' + log.operator if log.operator else ''}"
+                  f" — from the hub {log.hub_url}", styles["Normal"]),
+        Spacer(1, 4 * mm),
+        Paragraph("Summary (units touched in the window)", styles["Heading2"]),
+        _table([[a, b] for a, b in summary_lines(k)], [70 * mm, 190 * mm], header=False),
+        Paragraph("Stations", styles["Heading2"]),
+        _table([["Station", "Units", "Finished", "Expected value"]] +
+               [[s, str(n), str(f), f"{v:,.2f}"] for s, n, f, v in k.per_station],
+               [60 * mm, 30 * mm, 30 * mm, 40 * mm]),
+    ]
+    if k.per_technician:
+        story += [Paragraph("Technicians", styles["Heading2"]),
+                  _table([["Technician", "Units finished", "Units per hour"]] +
+                         [[n, str(c), f"{r:.1f}"] for n, c, r in k.per_technician], [80 * mm, 40 * mm, 40 * mm])]
+    if k.wipe_failures:
+        story += [Paragraph("Wipe failures by reason", styles["Heading2"]),
+                  _table([["Reason", "Units"]] + [[r, str(n)] for r, n in k.wipe_failures.items()],
+                         [200 * mm, 30 * mm])]
+    rows = [["Station", "Unit", "Class / model", "Grade", "Photos", "Wipe", "Certificate", "Route", "Value",
+             "Operators", "Finished"]]
+    for r in log.rows:
+        rows.append([r["station"], r["uid"], f"{r['device_class']} {r['model'] or ''}".strip(), r["sale_grade"] or "–",
+                     str(r["photos"]), r["wipe_status"] or "–", (r["certificate_id"] or "–")[:18], r["route"] or "–",
+                     f"{r['expected_value']:,.2f}" if r["expected_value"] is not None else "–", r["operators"],
+                     r["finished_at"].strftime("%H:%M") if r["finished_at"] else "open"])
+    rows.append(["Total", f"{len(log.rows)} units", "", "", str(sum(r["photos"] for r in log.rows)), "", "", "",
+                 f"{sum(r['expected_value'] or 0.0 for r in log.rows):,.2f}", "", ""])
+    story += [Paragraph("Units", styles["Heading2"]),
+              _table(rows, [24 * mm, 24 * mm, 36 * mm, 14 * mm, 13 * mm, 18 * mm, 30 * mm, 28 * mm, 20 * mm,
+                            40 * mm, 16 * mm])]
+
+    def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+        canvas.setFont("Helvetica", 7)
+        canvas.drawString(15 * mm, 8 * mm, f"triage-station {__version__} — all stations — page {doc.page}")
+
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        SimpleDocTemplate(str(tmp), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                          topMargin=12 * mm, bottomMargin=14 * mm, title=f"Shift report {log.window.label()}"
+                          ).build(story, onFirstPage=footer, onLaterPages=footer)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserFacingError(f"The shift report could not be written to {out} ({exc.strerror or exc}). "
+                              "Choose another folder or free some space.") from exc
+    return out

@@ -1,0 +1,166 @@
+"""The shift log across stations: one row per (station, unit) touched in a window.
+
+The hub holds no unit table, only every station's events, so each column is rebuilt from
+the event payloads the station wrote (the same facts the station's own `units` row was
+updated from): the first `unit.created`, the newest grade, route, wipe start and wipe end,
+intake fields merged from `unit.updated` changes in chain order, and so on. It is one
+statement: the touched units are found through `ix_events_at`, their events through
+`ix_events_station_unit`, and every column is an aggregate over those events, so the cost
+grows with the events of the touched units, never with one query per unit.
+
+Times are the station's clock (`at`), like every shift figure on the hub.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from station import clock
+
+# Intake fields a technician edits: a `unit.updated` event carries {"changed": {field: [old, new]}}.
+INTAKE_FIELDS = ("return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history")
+
+_SQL = """
+WITH touched AS (
+    SELECT DISTINCT station_id, unit_uid FROM events
+    WHERE at >= :start AND at < :end AND unit_uid IS NOT NULL
+      AND (CAST(:operator AS text) IS NULL OR operator_name = :operator)
+), ev AS MATERIALIZED (
+    SELECT e.station_id, e.unit_uid, e.seq, e.kind, e.at, e.operator_name, e.payload
+    FROM events e JOIN touched t ON t.station_id = e.station_id AND t.unit_uid = e.unit_uid
+), agg AS (
+    -- (array_agg(... ORDER BY seq DESC) FILTER (...))[1] is "the newest event of that kind"
+    SELECT station_id, unit_uid,
+        min(at) AS first_at,
+        min(at) FILTER (WHERE kind = 'unit.created') AS created_at,
+        (array_agg(payload ORDER BY seq) FILTER (WHERE kind = 'unit.created'))[1] AS created,
+        (array_agg(payload ORDER BY seq DESC) FILTER (WHERE kind = 'phone.identified'))[1] AS phone,
+        (array_agg(payload ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('grade.recorded', 'grade.overridden')))[1] AS grade,
+        (array_agg(payload ORDER BY seq DESC) FILTER (WHERE kind = 'route.assigned'))[1] AS route,
+        (array_agg(payload ->> 'method' ORDER BY seq DESC) FILTER (WHERE kind = 'wipe.started'))[1] AS wipe_method,
+        (array_agg(payload ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('wipe.finished', 'wipe.interrupted', 'certificate.issued')))[1] AS wipe_end,
+        (array_agg(payload ->> 'reason' ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('wipe.finished', 'wipe.interrupted')))[1] AS wipe_reason,
+        (array_agg(payload ->> 'certificate_id' ORDER BY seq DESC)
+            FILTER (WHERE kind = 'certificate.issued'))[1] AS certificate_id,
+        count(*) FILTER (WHERE kind = 'photo.captured') AS photos,
+        bool_or(kind = 'label.printed') AS label_printed,
+        -- code-point order, as Python's sorted() on a station
+        string_agg(DISTINCT operator_name::text COLLATE "C", ', '
+                   ORDER BY operator_name::text COLLATE "C") AS operators,
+        (array_agg(kind ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_kind,
+        (array_agg(at ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_at,
+        (array_agg(operator_name ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_by
+    FROM ev GROUP BY station_id, unit_uid
+), changes AS (
+    -- jsonb keeps the last value of a repeated key, and ORDER BY seq makes the newest change last
+    SELECT ev.station_id, ev.unit_uid, jsonb_object_agg(c.key, c.value -> 1 ORDER BY ev.seq) AS changed
+    FROM ev CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(ev.payload -> 'changed') = 'object'
+                                               THEN ev.payload -> 'changed' ELSE '{}'::jsonb END) c
+    WHERE ev.kind = 'unit.updated' AND jsonb_typeof(c.value) = 'array'
+    GROUP BY ev.station_id, ev.unit_uid
+), ids AS (
+    -- what the station adds to a unit's identifiers: its intake scan, a phone's own serial and
+    -- IMEI, and a serial typed at intake (old ones stay: the unit still answers to them)
+    SELECT station_id, unit_uid, string_agg(DISTINCT k || ':' || v, '; ' ORDER BY k || ':' || v) AS identifiers
+    FROM (
+        SELECT ev.station_id, ev.unit_uid, i.key AS k, i.value AS v
+        FROM ev CROSS JOIN LATERAL jsonb_each_text(CASE WHEN jsonb_typeof(ev.payload -> 'identifiers') = 'object'
+                                                         THEN ev.payload -> 'identifiers' ELSE '{}'::jsonb END) i
+        WHERE ev.kind = 'unit.created'
+        UNION ALL
+        SELECT ev.station_id, ev.unit_uid, k.key, ev.payload ->> k.key
+        FROM ev CROSS JOIN (VALUES ('imei'), ('serial')) AS k(key) WHERE ev.kind = 'phone.identified'
+        UNION ALL
+        SELECT station_id, unit_uid, 'serial', payload -> 'changed' -> 'serial' ->> 1
+        FROM ev WHERE kind = 'unit.updated'
+    ) found
+    WHERE v IS NOT NULL AND v <> ''
+    GROUP BY station_id, unit_uid
+)
+SELECT a.*, ch.changed, ids.identifiers
+FROM agg a
+LEFT JOIN changes ch ON ch.station_id = a.station_id AND ch.unit_uid = a.unit_uid
+LEFT JOIN ids ON ids.station_id = a.station_id AND ids.unit_uid = a.unit_uid
+ORDER BY a.station_id, coalesce(a.created_at, a.first_at), a.unit_uid
+"""
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _wipe_status(end: dict[str, Any] | None) -> str | None:
+    """As the station sets units.wipe_status from the newest wipe end or certificate."""
+    if not end:
+        return None
+    if end.get("sanitized") is True:
+        return "sanitized"
+    return "interrupted" if end.get("status") == "INTERRUPTED" else "failed"
+
+
+def _row(r: Any) -> dict[str, Any]:
+    created: dict[str, Any] = r.created or {}
+    phone: dict[str, Any] = r.phone or {}
+    grade: dict[str, Any] = r.grade or {}
+    route: dict[str, Any] = r.route or {}
+    changed: dict[str, Any] = r.changed or {}
+    idents: dict[str, Any] = created["identifiers"] if isinstance(created.get("identifiers"), dict) else {}
+    device_class = created.get("device_class") or "other"
+    if device_class == "other" and phone.get("device_class"):  # a phone's own report names its class
+        device_class = phone["device_class"]
+    intake: datetime = r.created_at or r.first_at
+    finished: datetime | None = r.fin_at if r.fin_kind == "unit.finished" else None
+    wipe_status = _wipe_status(r.wipe_end)
+    matrix = f"{grade['matrix']}@{grade['version']}" if grade.get("matrix") and grade.get("version") else None
+    return {
+        "station": r.station_id,
+        "uid": r.unit_uid,
+        "identifiers": r.identifiers or "",
+        "serial": _text(changed["serial"] if "serial" in changed else
+                        idents.get("serial") or created.get("serial") or phone.get("serial")),
+        "imei": _text(idents.get("imei") or created.get("imei") or phone.get("imei")),
+        "device_class": device_class,
+        "make": _text(created.get("make") or phone.get("manufacturer")),
+        "model": _text(created.get("model") or phone.get("model")),
+        **{k: _text(changed[k] if k in changed else created.get(k)) for k in INTAKE_FIELDS},
+        "cosmetic_grade": _text(grade.get("cosmetic")),
+        "functional_code": _text(grade.get("functional")),
+        "sale_grade": _text(grade.get("sale_grade")),
+        "grade_matrix": matrix,
+        "photos": int(r.photos),
+        "wipe_method": _text(r.wipe_method),
+        "wipe_status": wipe_status,
+        "certificate_id": _text(r.certificate_id),
+        "route": _text(route.get("route")),
+        "expected_value": _number(route.get("expected_value")),
+        "label_printed": bool(r.label_printed),
+        "operators": r.operators or "",
+        "intake_at": clock.iso(intake),
+        "finished_at": clock.iso(finished) if finished else None,
+        "cycle_minutes": round((finished - intake).total_seconds() / 60, 1) if finished else None,
+        # not columns of the log, but what the summary needs: recovery rate, failures, per technician
+        "estimated_value": _number(route.get("estimated_value")),
+        "wipe_reason": _text(r.wipe_reason) if wipe_status not in (None, "sanitized") else None,
+        "finished_by": r.fin_by if finished else None,
+    }
+
+
+def shift_rows(s: Session, start: datetime, end: datetime, operator: str | None = None) -> list[dict[str, Any]]:
+    """One row per (station, unit) with an event in [start, end) (by `operator`, when given)."""
+    # The per-unit aggregation sorts whole payloads; PostgreSQL's default 4 MB of sort memory makes a
+    # 100,000-event day spill to disk. Raised for this transaction only.
+    s.execute(text("SET LOCAL work_mem = '64MB'"))
+    result = s.execute(text(_SQL), {"start": start, "end": end, "operator": operator or None})
+    return [_row(r) for r in result]
