@@ -9,23 +9,20 @@ shift_pdf's, so both reports look alike.
 
 from __future__ import annotations
 
-import os
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from station import __version__, clock
-from station.errors import UserFacingError
+from station import clock
 from station.kpis import LANDFILL_ROUTES
 from station.reports.hub_rows import HubShiftLog
-from station.reports.shift_pdf import _num, _pct, _table
+from station.reports.shift_pdf import build, num, pct, people_and_failures, table, units_section
 
 
 @dataclass
@@ -98,11 +95,11 @@ def summary_lines(k: HubSummary) -> list[tuple[str, str]]:
     return [
         ("Units touched / in / finished", f"{k.units} / {k.units_in} / {k.units_finished}"),
         ("Units per hour (all stations)", f"{k.units_finished / k.hours if k.hours else 0.0:.1f}"),
-        ("Wipe pass rate", f"{_pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
-        ("Cycle time median / p90", f"{_num(k.cycle_median_min)} / {_num(k.cycle_p90_min)} min"),
+        ("Wipe pass rate", f"{pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
+        ("Cycle time median / p90", f"{num(k.cycle_median_min)} / {num(k.cycle_p90_min)} min"),
         ("Expected recovery value", f"{k.expected_value:,.2f}"),
-        ("Recovery rate", _pct(k.expected_value / k.estimated_value if k.estimated_value else None)),
-        ("Waste diversion", _pct(k.diversion_rate)),
+        ("Recovery rate", pct(k.expected_value / k.estimated_value if k.estimated_value else None)),
+        ("Waste diversion", pct(k.diversion_rate)),
         ("Grade mix", ", ".join(f"{g}: {n}" for g, n in k.grade_mix.items()) or "–"),
         ("Routes", ", ".join(f"{r}: {n}" for r, n in k.routes.items()) or "–"),
     ]
@@ -117,46 +114,12 @@ def write_pdf(log: HubShiftLog, out: Path, now: datetime | None = None) -> Path:
                   f" — from the hub {log.hub_url}", styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph("Summary (units touched in the window)", styles["Heading2"]),
-        _table([[a, b] for a, b in summary_lines(k)], [70 * mm, 190 * mm], header=False),
+        table([[a, b] for a, b in summary_lines(k)], [70 * mm, 190 * mm], header=False),
         Paragraph("Stations", styles["Heading2"]),
-        _table([["Station", "Units", "Finished", "Expected value"]] +
+        table([["Station", "Units", "Finished", "Expected value"]] +
                [[s, str(n), str(f), f"{v:,.2f}"] for s, n, f, v in k.per_station],
                [60 * mm, 30 * mm, 30 * mm, 40 * mm]),
     ]
-    if k.per_technician:
-        story += [Paragraph("Technicians", styles["Heading2"]),
-                  _table([["Technician", "Units finished", "Units per hour"]] +
-                         [[n, str(c), f"{r:.1f}"] for n, c, r in k.per_technician], [80 * mm, 40 * mm, 40 * mm])]
-    if k.wipe_failures:
-        story += [Paragraph("Wipe failures by reason", styles["Heading2"]),
-                  _table([["Reason", "Units"]] + [[r, str(n)] for r, n in k.wipe_failures.items()],
-                         [200 * mm, 30 * mm])]
-    rows = [["Station", "Unit", "Class / model", "Grade", "Photos", "Wipe", "Certificate", "Route", "Value",
-             "Operators", "Finished"]]
-    for r in log.rows:
-        rows.append([r["station"], r["uid"], f"{r['device_class']} {r['model'] or ''}".strip(), r["sale_grade"] or "–",
-                     str(r["photos"]), r["wipe_status"] or "–", (r["certificate_id"] or "–")[:18], r["route"] or "–",
-                     f"{r['expected_value']:,.2f}" if r["expected_value"] is not None else "–", r["operators"],
-                     r["finished_at"].strftime("%H:%M") if r["finished_at"] else "open"])
-    rows.append(["Total", f"{len(log.rows)} units", "", "", str(sum(r["photos"] for r in log.rows)), "", "", "",
-                 f"{sum(r['expected_value'] or 0.0 for r in log.rows):,.2f}", "", ""])
-    story += [Paragraph("Units", styles["Heading2"]),
-              _table(rows, [24 * mm, 24 * mm, 36 * mm, 14 * mm, 13 * mm, 18 * mm, 30 * mm, 28 * mm, 20 * mm,
-                            40 * mm, 16 * mm])]
-
-    def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
-        canvas.setFont("Helvetica", 7)
-        canvas.drawString(15 * mm, 8 * mm, f"triage-station {__version__} — all stations — page {doc.page}")
-
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        SimpleDocTemplate(str(tmp), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                          topMargin=12 * mm, bottomMargin=14 * mm, title=f"Shift report {log.window.label()}"
-                          ).build(story, onFirstPage=footer, onLaterPages=footer)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserFacingError(f"The shift report could not be written to {out} ({exc.strerror or exc}). "
-                              "Choose another folder or free some space.") from exc
-    return out
+    story += people_and_failures(k.per_technician, k.wipe_failures)
+    story += units_section(log.rows, with_station=True)
+    return build(out, story, f"Shift report {log.window.label()}", "all stations")

@@ -22,7 +22,7 @@ import httpx
 from station import __version__, clock
 from station.config import Config
 from station.errors import UserFacingError
-from station.reports.shift_rows import COLUMNS
+from station.reports.shift_rows import COLUMNS, ShiftLog
 from station.shifts import Window
 
 TOKEN_ENV = "STATION_HUB_READER_TOKEN"
@@ -36,19 +36,24 @@ class HubExportError(UserFacingError):
 
 
 @dataclass(frozen=True)
-class HubShiftLog:
-    """A ShiftLog with the rows of every station and the columns to write them with."""
+class HubShiftLog(ShiftLog):
+    """A ShiftLog with the rows of every station, written with the Station column first."""
 
-    window: Window
-    zone: str
-    operator: str | None
-    rows: list[dict[str, Any]]
-    hub_url: str
+    hub_url: str = ""
     columns: tuple[tuple[str, str, str], ...] = HUB_COLUMNS
 
     @property
     def stations(self) -> list[str]:
         return sorted({r["station"] for r in self.rows})
+
+    def title(self) -> str:
+        stations = self.stations
+        return (f"Shift log, all stations ({len(stations)}: {', '.join(stations) or 'none'}), "
+                f"{self.window.label()}; times in {self.zone}{'; operator ' + self.operator if self.operator else ''}")
+
+    def about(self) -> list[tuple[str, Any]]:
+        *head, units = super().about()
+        return [*head, ("Stations", ", ".join(self.stations)), ("Source", f"hub {self.hub_url}"), units]
 
 
 def reader_token(config: Config, token_file: Path | None = None) -> str:
@@ -144,7 +149,7 @@ def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeou
     if missing:
         raise HubExportError(f"The hub at {url} is older than this station (its rows lack {', '.join(sorted(missing))})"
                               "; nothing was exported. Update the hub.")
-    return HubShiftLog(w, str(tz), operator, rows, url)
+    return HubShiftLog(w, str(tz), operator, rows, hub_url=url)
 
 
 def export(config: Config, w: Window, operator: str | None, token: str, fmt: str, out: Path) -> HubShiftLog:
@@ -160,7 +165,7 @@ def export(config: Config, w: Window, operator: str | None, token: str, fmt: str
 
         hub_pdf.write_pdf(log, out)
     else:
-        from station.reports import hub_tabular
+        from station.reports import tabular
 
-        (hub_tabular.write_csv if fmt == "csv" else hub_tabular.write_xlsx)(log, out)
+        (tabular.write_csv if fmt == "csv" else tabular.write_xlsx)(log, out)
     return log

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station import __version__
 from station.errors import UserFacingError
@@ -17,11 +18,11 @@ from station.kpis import Kpis
 from station.reports.shift_rows import ShiftLog
 
 
-def _pct(x: float | None) -> str:
+def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
 
 
-def _num(x: float | None, fmt: str = "{:.1f}") -> str:
+def num(x: float | None, fmt: str = "{:.1f}") -> str:
     return "–" if x is None else fmt.format(x)
 
 
@@ -29,19 +30,19 @@ def kpi_lines(k: Kpis) -> list[tuple[str, str]]:
     return [
         ("Units in / finished", f"{k.units_in} / {k.units_finished}"),
         ("Units per hour", f"{k.units_per_hour:.1f}"),
-        ("Wipe pass rate", f"{_pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
-        ("Cycle time median / p90", f"{_num(k.cycle_median_min)} / {_num(k.cycle_p90_min)} min"),
+        ("Wipe pass rate", f"{pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
+        ("Cycle time median / p90", f"{num(k.cycle_median_min)} / {num(k.cycle_p90_min)} min"),
         ("Expected recovery value", f"{k.expected_value:,.2f}"),
-        ("Recovery rate", _pct(k.recovery_rate)),
-        ("Disposition accuracy", f"{_pct(k.accuracy_rate)} of {k.outcomes} outcomes"),
-        ("Waste diversion", _pct(k.diversion_rate)),
+        ("Recovery rate", pct(k.recovery_rate)),
+        ("Disposition accuracy", f"{pct(k.accuracy_rate)} of {k.outcomes} outcomes"),
+        ("Waste diversion", pct(k.diversion_rate)),
         ("Grade mix", ", ".join(f"{g}: {n}" for g, n in k.grade_mix.items()) or "–"),
         ("Routes", ", ".join(f"{r}: {n}" for r, n in k.routes.items()) or "–"),
         ("Work in progress", ", ".join(f"{s}: {n}" for s, n in k.wip.items()) or "none"),
     ]
 
 
-def _table(data: list[list[str]], widths: list[float], header: bool = True) -> Table:
+def table(data: list[list[str]], widths: list[float], header: bool = True) -> Table:
     t = Table(data, colWidths=widths, repeatRows=1 if header else 0)
     style = [("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
@@ -52,48 +53,55 @@ def _table(data: list[list[str]], widths: list[float], header: bool = True) -> T
     return t
 
 
-def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
+def people_and_failures(per_technician: list[tuple[str, int, float]], wipe_failures: dict[str, int]) -> list[Flowable]:
+    """The Technicians and Wipe failures sections, when there is anything to show."""
     styles = getSampleStyleSheet()
-    story = [
-        Paragraph(f"Shift report — {station}", styles["Title"]),
-        Paragraph(f"{log.window.label()} (times in {log.zone})"
-                  f"{' — operator ' + log.operator if log.operator else ''}", styles["Normal"]),
-        Spacer(1, 4 * mm),
-        Paragraph("Summary", styles["Heading2"]),
-        _table([[a, b] for a, b in kpi_lines(kpis)], [60 * mm, 200 * mm], header=False),
-    ]
-    if kpis.per_technician:
+    story: list[Flowable] = []
+    if per_technician:
         story += [Paragraph("Technicians", styles["Heading2"]),
-                  _table([["Technician", "Units finished", "Units per hour"]] +
-                         [[n, str(c), f"{r:.1f}"] for n, c, r in kpis.per_technician], [80 * mm, 40 * mm, 40 * mm])]
-    if kpis.wipe_failures:
+                  table([["Technician", "Units finished", "Units per hour"]] +
+                         [[n, str(c), f"{r:.1f}"] for n, c, r in per_technician], [80 * mm, 40 * mm, 40 * mm])]
+    if wipe_failures:
         story += [Paragraph("Wipe failures by reason", styles["Heading2"]),
-                  _table([["Reason", "Drives"]] + [[r, str(n)] for r, n in kpis.wipe_failures.items()],
+                  table([["Reason", "Count"]] + [[r, str(n)] for r, n in wipe_failures.items()],
                          [200 * mm, 30 * mm])]
-    rows = [["Unit", "Class / model", "Sale grade", "Photos", "Wipe", "Certificate", "Route", "Value",
-             "Operators", "Finished"]]
-    total_value = 0.0
-    for r in log.rows:
-        total_value += r["expected_value"] or 0.0
-        rows.append([r["uid"], f"{r['device_class']} {r['model'] or ''}".strip(), r["sale_grade"] or "–",
-                     str(r["photos"]), r["wipe_status"] or "–", (r["certificate_id"] or "–")[:18],
-                     r["route"] or "–", f"{r['expected_value']:,.2f}" if r["expected_value"] is not None else "–",
-                     r["operators"], r["finished_at"].strftime("%H:%M") if r["finished_at"] else "open"])
-    rows.append(["Total", f"{len(log.rows)} units", "", str(sum(r["photos"] for r in log.rows)), "", "", "",
-                 f"{total_value:,.2f}", "", ""])
-    story += [Paragraph("Units", styles["Heading2"]),
-              _table(rows, [26 * mm, 42 * mm, 18 * mm, 14 * mm, 20 * mm, 34 * mm, 30 * mm, 22 * mm, 40 * mm,
-                            18 * mm])]
+    return story
 
+
+_UNIT_HEAD = ["Unit", "Class / model", "Sale grade", "Photos", "Wipe", "Certificate", "Route", "Value",
+              "Operators", "Finished"]
+_UNIT_WIDTHS = [26 * mm, 42 * mm, 18 * mm, 14 * mm, 20 * mm, 34 * mm, 30 * mm, 22 * mm, 40 * mm, 18 * mm]
+
+
+def units_section(rows: list[dict[str, Any]], *, with_station: bool = False) -> list[Flowable]:
+    """Every unit on one line, then the totals (units, photos, expected value)."""
+    lead = ["Station"] if with_station else []
+    data = [lead + _UNIT_HEAD]
+    for r in rows:
+        data.append(([r["station"]] if with_station else []) + [
+            r["uid"], f"{r['device_class']} {r['model'] or ''}".strip(), r["sale_grade"] or "–",
+            str(r["photos"]), r["wipe_status"] or "–", (r["certificate_id"] or "–")[:18], r["route"] or "–",
+            f"{r['expected_value']:,.2f}" if r["expected_value"] is not None else "–", r["operators"],
+            r["finished_at"].strftime("%H:%M") if r["finished_at"] else "open"])
+    total = sum(r["expected_value"] or 0.0 for r in rows)
+    data.append([""] * len(lead) + ["Total", f"{len(rows)} units", "", str(sum(r["photos"] for r in rows)),
+                                    "", "", "", f"{total:,.2f}", "", ""])
+    # With a Station column the others give up a little width each, so the page still holds them.
+    widths = [24 * mm] + [w * 0.91 for w in _UNIT_WIDTHS] if with_station else _UNIT_WIDTHS
+    return [Paragraph("Units", getSampleStyleSheet()["Heading2"]), table(data, widths)]
+
+
+def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Path:
+    """Lay out an A4 landscape report atomically: a failure leaves no partial file."""
     def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
         canvas.setFont("Helvetica", 7)
-        canvas.drawString(15 * mm, 8 * mm, f"triage-station {__version__} — {station} — page {doc.page}")
+        canvas.drawString(15 * mm, 8 * mm, f"triage-station {__version__} — {footer_text} — page {doc.page}")
 
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         SimpleDocTemplate(str(tmp), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                          topMargin=12 * mm, bottomMargin=14 * mm, title=f"Shift report {log.window.label()}"
+                          topMargin=12 * mm, bottomMargin=14 * mm, title=title
                           ).build(story, onFirstPage=footer, onLaterPages=footer)
         os.replace(tmp, out)
     except OSError as exc:
@@ -101,3 +109,18 @@ def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
         raise UserFacingError(f"The shift report could not be written to {out} ({exc.strerror or exc}). "
                               "Choose another folder or free some space.") from exc
     return out
+
+
+def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
+    styles = getSampleStyleSheet()
+    story: list[Flowable] = [
+        Paragraph(f"Shift report — {station}", styles["Title"]),
+        Paragraph(f"{log.window.label()} (times in {log.zone})"
+                  f"{' — operator ' + log.operator if log.operator else ''}", styles["Normal"]),
+        Spacer(1, 4 * mm),
+        Paragraph("Summary", styles["Heading2"]),
+        table([[a, b] for a, b in kpi_lines(kpis)], [60 * mm, 200 * mm], header=False),
+    ]
+    story += people_and_failures(kpis.per_technician, kpis.wipe_failures)
+    story += units_section(log.rows)
+    return build(out, story, f"Shift report {log.window.label()}", station)

@@ -43,6 +43,17 @@ class ShiftLog:
     zone: str
     operator: str | None
     rows: list[dict[str, Any]]
+    columns: tuple[tuple[str, str, str], ...] = COLUMNS  # what the writers put out, in order
+
+    def title(self) -> str:
+        """The line that heads a CSV: the window, the zone its times are in, the filter."""
+        return (f"Shift log {self.window.label()}; times in {self.zone}"
+                f"{'; operator ' + self.operator if self.operator else ''}")
+
+    def about(self) -> list[tuple[str, Any]]:
+        """The XLSX About sheet."""
+        return [("Shift", self.window.label()), ("Time zone", self.zone),
+                ("Operator filter", self.operator or "all"), ("Units", len(self.rows))]
 
 
 _SEP = "\x1f"  # unit separator: cannot occur in an operator's name

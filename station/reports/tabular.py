@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from station.errors import UserFacingError
-from station.reports.shift_rows import COLUMNS, ShiftLog
+from station.reports.shift_rows import ShiftLog
 
 FORMATS = {"money": "#,##0.00", "float": "0.0", "int": "0", "time": "yyyy-mm-dd hh:mm"}
 
@@ -47,12 +47,11 @@ def write_csv(log: ShiftLog, out: Path) -> Path:
     tmp = _atomic(out)
     try:
         with tmp.open("w", newline="", encoding="utf-8") as f:
-            f.write(f"# Shift log {log.window.label()}; times in {log.zone}"
-                    f"{'; operator ' + log.operator if log.operator else ''}\n")
+            f.write(f"# {log.title()}\n")
             w = csv.writer(f)
-            w.writerow([h for _k, h, _t in COLUMNS])
-            getter = itemgetter(*(k for k, _h, _t in COLUMNS))
-            converters = [(i, conv) for i, (_k, _h, t) in enumerate(COLUMNS) if (conv := _csv_value(t))]
+            w.writerow([h for _k, h, _t in log.columns])
+            getter = itemgetter(*(k for k, _h, _t in log.columns))
+            converters = [(i, conv) for i, (_k, _h, t) in enumerate(log.columns) if (conv := _csv_value(t))]
             for row in log.rows:
                 values = list(getter(row))
                 for i, conv in converters:
@@ -69,12 +68,12 @@ def write_xlsx(log: ShiftLog, out: Path) -> Path:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Shift log")
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(log.rows) + 1}"
-    for i, (_k, _header, kind) in enumerate(COLUMNS, 1):
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(log.columns))}{len(log.rows) + 1}"
+    for i, (_k, _header, kind) in enumerate(log.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = 22 if kind in ("text", "time") else 12
     bold = Font(bold=True)
     header_cells = []
-    for _k, h, _t in COLUMNS:
+    for _k, h, _t in log.columns:
         c = WriteOnlyCell(ws, value=h)
         c.font = bold
         header_cells.append(c)
@@ -83,12 +82,12 @@ def write_xlsx(log: ShiftLog, out: Path) -> Path:
     # writes a write-only row as soon as it is appended, and creating and styling a cell
     # for every money, time and number value was a third of the export time.
     styled = []
-    for i, (_k, _h, kind) in enumerate(COLUMNS):
+    for i, (_k, _h, kind) in enumerate(log.columns):
         if kind in FORMATS:
             c = WriteOnlyCell(ws)
             c.number_format = FORMATS[kind]
             styled.append((i, c))
-    getter = itemgetter(*(k for k, _h, _t in COLUMNS))
+    getter = itemgetter(*(k for k, _h, _t in log.columns))
     for row in log.rows:
         values = [None if v == "" else v for v in getter(row)]  # an empty string still writes a cell
         for i, c in styled:
@@ -97,10 +96,8 @@ def write_xlsx(log: ShiftLog, out: Path) -> Path:
                 values[i] = c
         ws.append(values)
     about = wb.create_sheet("About")
-    about.append(["Shift", log.window.label()])
-    about.append(["Time zone", log.zone])
-    about.append(["Operator filter", log.operator or "all"])
-    about.append(["Units", len(log.rows)])
+    for label, value in log.about():
+        about.append([label, value])
     tmp = _atomic(out)
     try:
         wb.save(tmp)
