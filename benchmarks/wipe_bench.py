@@ -22,6 +22,8 @@ Two rigs, one after the other (`--rig both`, the default):
   dd read         dd if=L of=/dev/null iflag=direct bs=4M      (the read limit)
   engine write    one zero pass, in-process (station.erase.engine.write_pass)
   engine random   one AES-256-CTR pass, in-process
+  dd random data  dd copying a pass of keystream from /dev/shm: the device limit for random data
+                  (a device may take zeros faster than random bytes; then so does every tool)
   engine read     full read-back compared with zeros, in-process
   job zero+full   `python -m station.erase.worker` (the product's process), zero + full verify
   job random+10%  the worker, random pass + NIST 800-88 sampled verification (10 %)
@@ -64,9 +66,12 @@ class Rig:
         for loop in self.loops:
             self.dd_write(loop)  # condition: allocate every block before anything is timed
         self.jobs = 0
+        self._random: Path | None = None
         self.inside: dict[str, list[float]] = {}  # the workers' own timing, without process start-up
 
     def close(self) -> None:
+        if self._random is not None:
+            self._random.unlink(missing_ok=True)
         for loop in self.loops:
             subprocess.run(["losetup", "-d", loop], capture_output=True)
 
@@ -74,6 +79,22 @@ class Rig:
     def dd_write(self, loop: str, *extra: str) -> None:
         subprocess.run(["dd", "if=/dev/zero", f"of={loop}", "oflag=direct", "bs=4M", f"count={self.size // (4 * MiB)}",
                         "status=none", *extra], check=True)
+
+    def dd_write_random(self, loop: str) -> None:
+        """The device limit for random data: dd copying a keystream already in RAM (/dev/shm)."""
+        subprocess.run(["dd", f"if={self.random_source()}", f"of={loop}", "oflag=direct", "bs=4M",
+                        f"count={self.size // (4 * MiB)}", "status=none"], check=True)
+
+    def random_source(self) -> Path:
+        if self._random is None:
+            self._random = Path("/dev/shm", f"{self.folder.name}-random.bin")
+            stream, buf = patterns.AesCtrStream(os.urandom(32)), patterns.AlignedBuffer(4 * MiB)
+            with open(self._random, "wb") as fh:
+                for offset in range(0, self.size, 4 * MiB):
+                    stream.fill(buf, offset, 4 * MiB)
+                    fh.write(buf.view)
+            buf.close()
+        return self._random
 
     def dd_read(self, loop: str) -> None:
         subprocess.run(["dd", f"if={loop}", "of=/dev/null", "iflag=direct", "bs=4M", "status=none"], check=True)
@@ -164,12 +185,21 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
     key = os.urandom(32)
     one, every = rig.loops[0], rig.loops
     settle = lambda: _settle(rig)  # noqa: E731  (untimed: no contender pays for another's write-back)
-    zeros_first = lambda: (rig.dd_write(one), _settle(rig))  # noqa: E731  (the compare needs zeros on the drive)
+
+    def zeros_first() -> None:  # untimed: the compare needs zeros on the drive
+        rig.dd_write(one)
+        _settle(rig)
+
+    def random_ready() -> None:  # untimed: the keystream file is made once, in RAM
+        rig.random_source()
+        _settle(rig)
+
     contenders: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = [  # name, bytes, prepare, run
         ("dd write", size, settle, lambda: rig.dd_write(one)),
         ("dd write + fsync", size, settle, lambda: rig.dd_write(one, "conv=fsync")),
         ("engine write (zero)", size, settle, lambda: rig.engine_write(one, patterns.FixedByte(0))),
         ("engine write (random)", size, settle, lambda: rig.engine_write(one, patterns.AesCtrStream(key))),
+        ("dd write (random data from RAM)", size, random_ready, lambda: rig.dd_write_random(one)),
         ("dd read", size, settle, lambda: rig.dd_read(one)),
         ("engine read+compare (zero)", size, zeros_first, lambda: rig.engine_read(one)),
         ("job zero + full verify", 2 * size, settle,
@@ -210,6 +240,10 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
          med["dd write + fsync"] / med["engine write (zero)"], None),
         ("read: engine / dd read", med["dd read"] / med["engine read+compare (zero)"], None),
         ("random / zero (engine write)", med["engine write (zero)"] / med["engine write (random)"], 0.85),
+        ("random: engine / dd of random data (the device limit for random data)",
+         med["dd write (random data from RAM)"] / med["engine write (random)"], None),
+        ("random data / zeros, both by dd (what the device itself makes of the data)",
+         med["dd write"] / med["dd write (random data from RAM)"], None),
         ("zero + full verify: job / (dd write + dd read)",
          (med["dd write"] + med["dd read"]) / med["job zero + full verify"], None),
         (f"{n} drives in parallel: jobs / dd (aggregate)", med[f"{n}x dd write"] / med[f"{n}x job zero (write)"],
