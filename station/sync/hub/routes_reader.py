@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from station.sync.hub import blobstore, queries, shift_export
 from station.sync.hub.app import Token, authed, store_of
@@ -97,13 +98,14 @@ def _moment(name: str, value: str) -> datetime:
     return moment
 
 
-@router.get("/export/shift")
+@router.get("/export/shift", response_class=JSONResponse,
+            responses={200: {"description": "{start, end, operator, rows: [one object per (station, unit)]}"}})
 def export_shift(token: Token, request: Request,
                  start: Annotated[str, Query(max_length=40, description="ISO date-time with offset (inclusive)")],
                  end: Annotated[str, Query(max_length=40, description="ISO date-time with offset (exclusive)")],
                  operator: Annotated[str | None, Query(min_length=1, max_length=120,
                                                        pattern=r"^[^\x00]+$")] = None,
-                 ) -> dict[str, Any]:
+                 ) -> Response:
     """One row per (station, unit) with an event in [start, end), station clock; `operator` keeps the units
     that operator worked on in the window. The columns of a station's shift log, plus `station`."""
     begin, finish = _moment("start", start), _moment("end", end)
@@ -113,7 +115,10 @@ def export_shift(token: Token, request: Request,
         raise HTTPException(422, f"An export covers at most {MAX_EXPORT.days} days; split the period.")
     with authed(request, token, READER) as (s, _who):
         rows = shift_export.shift_rows(s, begin, finish, operator)
-    return {"start": begin.isoformat(), "end": finish.isoformat(), "operator": operator, "rows": rows}
+    # Rows are plain JSON values already: dumped as they are, not walked through response
+    # validation, which for 10,000 rows of 30 fields cost more than the query.
+    doc = {"start": begin.isoformat(), "end": finish.isoformat(), "operator": operator, "rows": rows}
+    return Response(json.dumps(doc, separators=(",", ":")), media_type="application/json")
 
 
 @router.get("/incidents")
