@@ -22,8 +22,13 @@ Two rigs, one after the other (`--rig both`, the default):
   dd read         dd if=L of=/dev/null iflag=direct bs=4M      (the read limit)
   engine write    one zero pass, in-process (station.erase.engine.write_pass)
   engine random   one AES-256-CTR pass, in-process
-  dd random data  dd copying a pass of keystream from /dev/shm: the device limit for random data
-                  (a device may take zeros faster than random bytes; then so does every tool)
+  dd random data  dd copying a pass of keystream from /dev/shm (dd's own copy included)
+  premade random  the engine's I/O (same block, pwrite, flush at the end) of a keystream made
+                  before timing, every block distinct and already in RAM: the limit for random
+                  data, i.e. the random pass with generation costing nothing
+  premade ring    the same I/O from as many buffers as the random pass cycles through
+                  (patterns.DEPTH), filled before timing and reused block after block: the
+                  random pass's memory traffic with generation costing nothing
   engine read     full read-back compared with zeros, in-process
   job zero+full   `python -m station.erase.worker` (the product's process), zero + full verify
   job random+10%  the worker, random pass + NIST 800-88 sampled verification (10 %)
@@ -51,6 +56,8 @@ from station.erase.procedure import JobSpec
 from station.erase.worker import write_json_atomic
 
 MiB = 1 << 20
+PREMADE = "engine I/O of premade random data (every block distinct)"
+PREMADE_RING = f"engine I/O of premade random data in {patterns.DEPTH} buffers, reused"
 
 
 class Rig:
@@ -67,9 +74,12 @@ class Rig:
             self.dd_write(loop)  # condition: allocate every block before anything is timed
         self.jobs = 0
         self._random: Path | None = None
+        self._premade: list[patterns.AlignedBuffer] = []
         self.inside: dict[str, list[float]] = {}  # the workers' own timing, without process start-up
 
     def close(self) -> None:
+        for buf in self._premade:
+            buf.close()
         if self._random is not None:
             self._random.unlink(missing_ok=True)
         for loop in self.loops:
@@ -95,6 +105,26 @@ class Rig:
                     fh.write(buf.view)
             buf.close()
         return self._random
+
+    def premade(self) -> list[patterns.AlignedBuffer]:
+        """A whole pass of keystream in engine-sized, page-aligned buffers, made once."""
+        if not self._premade:
+            stream = patterns.AesCtrStream(os.urandom(32))
+            for offset in range(0, self.size, self.block):
+                buf = patterns.AlignedBuffer(self.block)
+                stream.fill(buf, offset, self.block)
+                self._premade.append(buf)
+        return self._premade
+
+    def engine_write_premade(self, loop: str, buffers: list[patterns.AlignedBuffer]) -> None:
+        """The engine's write I/O (block, pwrite_all, flush at the end) with nothing to generate."""
+        dev = engine.open_device(loop, write=True)
+        try:
+            for i, offset in enumerate(range(0, self.size, self.block)):
+                engine.pwrite_all(dev.fd, buffers[i % len(buffers)].view, offset)
+            dev.sync()
+        finally:
+            dev.close()
 
     def dd_read(self, loop: str) -> None:
         subprocess.run(["dd", f"if={loop}", "of=/dev/null", "iflag=direct", "bs=4M", "status=none"], check=True)
@@ -194,12 +224,19 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
         rig.random_source()
         _settle(rig)
 
+    def premade_ready() -> None:  # untimed: the keystream buffers are made once, in RAM
+        rig.premade()
+        _settle(rig)
+
     contenders: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = [  # name, bytes, prepare, run
         ("dd write", size, settle, lambda: rig.dd_write(one)),
         ("dd write + fsync", size, settle, lambda: rig.dd_write(one, "conv=fsync")),
         ("engine write (zero)", size, settle, lambda: rig.engine_write(one, patterns.FixedByte(0))),
         ("engine write (random)", size, settle, lambda: rig.engine_write(one, patterns.AesCtrStream(key))),
         ("dd write (random data from RAM)", size, random_ready, lambda: rig.dd_write_random(one)),
+        (PREMADE, size, premade_ready, lambda: rig.engine_write_premade(one, rig.premade())),
+        (PREMADE_RING, size, premade_ready,
+         lambda: rig.engine_write_premade(one, rig.premade()[:patterns.DEPTH])),
         ("dd read", size, settle, lambda: rig.dd_read(one)),
         ("engine read+compare (zero)", size, zeros_first, lambda: rig.engine_read(one)),
         ("job zero + full verify", 2 * size, settle,
@@ -240,10 +277,16 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
          med["dd write + fsync"] / med["engine write (zero)"], None),
         ("read: engine / dd read", med["dd read"] / med["engine read+compare (zero)"], None),
         ("random / zero (engine write)", med["engine write (zero)"] / med["engine write (random)"], 0.85),
-        ("random: engine / dd of random data (the device limit for random data)",
-         med["dd write (random data from RAM)"] / med["engine write (random)"], None),
-        ("random data / zeros, both by dd (what the device itself makes of the data)",
-         med["dd write"] / med["dd write (random data from RAM)"], None),
+        ("random: engine / dd of random data", med["dd write (random data from RAM)"] / med["engine write (random)"],
+         None),
+        ("random data / zeros, both by dd", med["dd write"] / med["dd write (random data from RAM)"], None),
+        ("random: engine / premade random data, every block distinct",
+         med[PREMADE] / med["engine write (random)"], None),
+        ("random: engine / the same buffers premade (generation's own cost)",
+         med[PREMADE_RING] / med["engine write (random)"], None),
+        ("premade random data, every block distinct / engine zero", med["engine write (zero)"] / med[PREMADE], None),
+        (f"premade random data in {patterns.DEPTH} reused buffers / engine zero",
+         med["engine write (zero)"] / med[PREMADE_RING], None),
         ("zero + full verify: job / (dd write + dd read)",
          (med["dd write"] + med["dd read"]) / med["job zero + full verify"], None),
         (f"{n} drives in parallel: jobs / dd (aggregate)", med[f"{n}x dd write"] / med[f"{n}x job zero (write)"],
