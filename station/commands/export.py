@@ -95,6 +95,7 @@ def _export_from_hub(ctx: StationContext, w: shifts.Window, args: argparse.Names
     from station.reports import hub_rows
 
     token = hub_rows.reader_token(ctx.config, args.reader_token_file)
+    queued = hub_rows.unsynced_note(ctx.store)  # counted first: what the hub cannot have had
     try:
         log = hub_rows.export(ctx.config, w, args.operator, token, args.format, args.out)
     except hub_rows.HubExportError as exc:  # the hub is down or refused: exit 1, like `station sync --once`
@@ -103,6 +104,8 @@ def _export_from_hub(ctx: StationContext, w: shifts.Window, args: argparse.Names
     n = len(log.stations)
     stations = f"{n} station{'' if n == 1 else 's'}"
     print(f"{len(log.rows)} units from {stations} (hub), {w.label()} ({log.zone}) -> {args.out}")
+    if queued:
+        print(f"station: {queued}", file=sys.stderr)
     return 0
 
 

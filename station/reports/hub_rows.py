@@ -24,6 +24,7 @@ from station.config import Config
 from station.errors import UserFacingError
 from station.reports.shift_rows import COLUMNS, ShiftLog
 from station.shifts import Window
+from station.store import Store
 
 TOKEN_ENV = "STATION_HUB_READER_TOKEN"
 FORMATS = ("csv", "xlsx", "pdf")
@@ -169,3 +170,14 @@ def export(config: Config, w: Window, operator: str | None, token: str, fmt: str
 
         (tabular.write_csv if fmt == "csv" else tabular.write_xlsx)(log, out)
     return log
+
+
+def unsynced_note(store: Store) -> str | None:
+    """What an export from the hub cannot hold yet: this station's unit events still in its outbox."""
+    from station.sync import outbox
+
+    n = outbox.pending_unit_events(store)
+    if not n:
+        return None
+    what = "1 change to units at this station is" if n == 1 else f"{n:,} changes to units at this station are"
+    return f"{what} not on the hub yet, so not in this log; export again once the station has synced."

@@ -350,3 +350,37 @@ def test_hub_down_or_token_refused_is_one_sentence_exit_1_and_no_file(shift, ben
     monkeypatch.delenv("STATION_HUB_READER_TOKEN")
     assert _cli(shift["a"], "--format", "csv", "--out", str(out)) == 2  # no token anywhere: a usage error
     assert "need a hub reader token" in capsys.readouterr().err and not out.exists()
+
+
+def test_events_not_yet_on_the_hub_are_counted_and_said(shift, tmp_path: Path, monkeypatch, capsys) -> None:
+    from station.reports import hub_rows
+    from station.sync import outbox
+    from station.ui.panels.supervisor import export_from_hub
+
+    a = shift["a"]
+    assert hub_rows.unsynced_note(a.ctx.store) is None  # the fixture synced everything
+    late = a.intake("13:00", "Ann", {"serial": "LATE-1"})  # worked after the last sync
+    queued = outbox.pending_unit_events(a.ctx.store)
+    assert queued >= 1 and outbox.backlog(a.ctx.store)[outbox.EVENT] == queued
+    what = "1 change to units at this station is" if queued == 1 else f"{queued} changes to units at this station are"
+    note = f"{what} not on the hub yet, so not in this log; export again once the station has synced."
+    assert hub_rows.unsynced_note(a.ctx.store) == note
+
+    monkeypatch.setenv("STATION_PIN", "2468")
+    monkeypatch.setenv("STATION_HUB_READER_TOKEN", shift["reader"])
+    out = tmp_path / "all.csv"
+    assert _cli(a, "--format", "csv", "--out", str(out)) == 0
+    said = capsys.readouterr()
+    assert "6 units from 2 stations (hub)" in said.out
+    assert said.err.startswith("station: ") and "not on the hub yet, so not in this log" in said.err
+    assert late not in out.read_text(encoding="utf-8")
+    level, line = export_from_hub(a.ctx, "csv", out)  # the Supervisor panel's export: a warning
+    assert level == "warn" and line == f"Exported 6 units of all stations to {out}. {note}"
+
+    assert run_once(a.ctx).ok  # synced: the same export now has the unit, and says nothing more
+    assert hub_rows.unsynced_note(a.ctx.store) is None
+    assert _cli(a, "--format", "csv", "--out", str(out)) == 0
+    said = capsys.readouterr()
+    assert "7 units from 2 stations (hub)" in said.out and said.err == ""
+    assert late in out.read_text(encoding="utf-8")
+    assert export_from_hub(a.ctx, "csv", out) == ("ok", f"Exported 7 units of all stations to {out}.")

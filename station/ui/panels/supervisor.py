@@ -38,13 +38,17 @@ def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-de
     return len(log.rows)
 
 
-def export_from_hub(config: Config, fmt: str, out: Path) -> int:
-    """Every station's units of the current shift, from the hub (network: runs on the 'net' pool)."""
+def export_from_hub(ctx, fmt: str, out: Path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Every station's units of the current shift, from the hub (network: runs on the 'net' pool).
+
+    Returns the status bar's level and line: a warning when this station had events the hub lacked."""
     from station.reports import hub_rows  # httpx and the writers load on first export, not at start
 
-    w = shifts.shift_at(config)
-    log = hub_rows.export(config, w, None, hub_rows.reader_token(config), fmt, out)
-    return len(log.rows)
+    w = shifts.shift_at(ctx.config)
+    queued = hub_rows.unsynced_note(ctx.store)
+    log = hub_rows.export(ctx.config, w, None, hub_rows.reader_token(ctx.config), fmt, out)
+    done = f"Exported {len(log.rows)} units of all stations to {out}."
+    return ("warn", f"{done} {queued}") if queued else ("ok", done)
 
 
 def hub_missing(config: Config) -> str | None:
@@ -157,9 +161,9 @@ class SupervisorPanel(Panel):
     def _export(self, choice: ExportChoice) -> None:
         out = choice.out
         if choice.from_hub:
-            Op(self, export_from_hub, self.ctx.config, choice.fmt, out).on("net").with_progress(
+            Op(self, export_from_hub, self.ctx, choice.fmt, out).on("net").with_progress(
                 "Fetching every station's shift log from the hub").success(
-                lambda n: Changes.hub().message.emit("ok", f"Exported {n} units of all stations to {out}.")).run()
+                lambda said: Changes.hub().message.emit(*said)).run()
         else:
             Op(self, export_shift, self.ctx, choice.fmt, out).with_progress("Exporting the shift log").success(
                 lambda n: Changes.hub().message.emit("ok", f"Exported {n} units to {out}.")).run()
