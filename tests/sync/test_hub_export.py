@@ -384,3 +384,13 @@ def test_events_not_yet_on_the_hub_are_counted_and_said(shift, tmp_path: Path, m
     assert "7 units from 2 stations (hub)" in said.out and said.err == ""
     assert late in out.read_text(encoding="utf-8")
     assert export_from_hub(a.ctx, "csv", out) == ("ok", f"Exported 7 units of all stations to {out}.")
+
+
+def test_a_technician_cannot_export_from_the_hub(shift, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("STATION_PIN", "2468")
+    monkeypatch.setenv("STATION_HUB_READER_TOKEN", shift["reader"])
+    out = tmp_path / "all.csv"
+    code = cli.main(["--data-dir", str(shift["a"].ctx.data.root), "export", "shift", "--from", "2026-11-23T06:00",
+                     "--to", "2026-11-23T14:00", "--supervisor", "Ann", "--hub", "--format", "csv", "--out", str(out)])
+    assert code == 2 and "Ann is a technician; exports need a supervisor." in capsys.readouterr().err
+    assert not out.exists()
