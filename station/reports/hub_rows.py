@@ -179,5 +179,5 @@ def unsynced_note(store: Store) -> str | None:
     n = outbox.pending_unit_events(store)
     if not n:
         return None
-    what = "1 change to units at this station is" if n == 1 else f"{n:,} changes to units at this station are"
+    what = "1 unit change made at this station is" if n == 1 else f"{n:,} unit changes made at this station are"
     return f"{what} not on the hub yet, so not in this log; export again once the station has synced."

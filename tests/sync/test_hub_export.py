@@ -362,7 +362,7 @@ def test_events_not_yet_on_the_hub_are_counted_and_said(shift, tmp_path: Path, m
     late = a.intake("13:00", "Ann", {"serial": "LATE-1"})  # worked after the last sync
     queued = outbox.pending_unit_events(a.ctx.store)
     assert queued >= 1 and outbox.backlog(a.ctx.store)[outbox.EVENT] == queued
-    what = "1 change to units at this station is" if queued == 1 else f"{queued} changes to units at this station are"
+    what = "1 unit change made at this station is" if queued == 1 else f"{queued} unit changes made at this station are"
     note = f"{what} not on the hub yet, so not in this log; export again once the station has synced."
     assert hub_rows.unsynced_note(a.ctx.store) == note
 
@@ -375,7 +375,7 @@ def test_events_not_yet_on_the_hub_are_counted_and_said(shift, tmp_path: Path, m
     assert said.err.startswith("station: ") and "not on the hub yet, so not in this log" in said.err
     assert late not in out.read_text(encoding="utf-8")
     level, line = export_from_hub(a.ctx, "csv", out)  # the Supervisor panel's export: a warning
-    assert level == "warn" and line == f"Exported 6 units of all stations to {out}. {note}"
+    assert level == "warn" and line == f"{note} Exported 6 units of all stations to {out}."
 
     assert run_once(a.ctx).ok  # synced: the same export now has the unit, and says nothing more
     assert hub_rows.unsynced_note(a.ctx.store) is None

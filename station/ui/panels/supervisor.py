@@ -41,14 +41,15 @@ def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-de
 def export_from_hub(ctx, fmt: str, out: Path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """Every station's units of the current shift, from the hub (network: runs on the 'net' pool).
 
-    Returns the status bar's level and line: a warning when this station had events the hub lacked."""
+    Returns the status bar's level and line. What the hub lacked comes first: the status line is cut
+    to the window's width, and the warning must be the part that shows."""
     from station.reports import hub_rows  # httpx and the writers load on first export, not at start
 
     w = shifts.shift_at(ctx.config)
     queued = hub_rows.unsynced_note(ctx.store)
     log = hub_rows.export(ctx.config, w, None, hub_rows.reader_token(ctx.config), fmt, out)
     done = f"Exported {len(log.rows)} units of all stations to {out}."
-    return ("warn", f"{done} {queued}") if queued else ("ok", done)
+    return ("warn", f"{queued} {done}") if queued else ("ok", done)
 
 
 def hub_missing(config: Config) -> str | None:
