@@ -84,6 +84,8 @@ class Dashboard(QWidget):
 
         plot = self.plots[name]
         plot.clear()  # type: ignore[attr-defined]
+        # Counts start at zero: an empty or all-zero shift would otherwise get an axis from -0.5.
+        plot.setYRange(0, max([1.0, *values]) * 1.1, padding=0)  # type: ignore[attr-defined]
         if not labels:
             return
         xs = list(range(len(labels)))
