@@ -28,7 +28,7 @@ Two rigs, one after the other (`--rig both`, the default):
                   data, i.e. the random pass with generation costing nothing
   premade ring    the same I/O from as many buffers as the random pass cycles through
                   (patterns.DEPTH), filled before timing and reused block after block: the
-                  random pass's memory traffic with generation costing nothing
+                  random pass's buffers with nothing filled during the pass
   engine read     full read-back compared with zeros, in-process
   job zero+full   `python -m station.erase.worker` (the product's process), zero + full verify
   job random+10%  the worker, random pass + NIST 800-88 sampled verification (10 %)
@@ -282,7 +282,7 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
         ("random data / zeros, both by dd", med["dd write"] / med["dd write (random data from RAM)"], None),
         ("random: engine / premade random data, every block distinct",
          med[PREMADE] / med["engine write (random)"], None),
-        ("random: engine / the same buffers premade (generation's own cost)",
+        ("random: engine / the same buffers premade (what filling them just before costs)",
          med[PREMADE_RING] / med["engine write (random)"], None),
         ("premade random data, every block distinct / engine zero", med["engine write (zero)"] / med[PREMADE], None),
         (f"premade random data in {patterns.DEPTH} reused buffers / engine zero",
