@@ -17,6 +17,7 @@ mmaps (DEPTH of them, or one for a fixed byte) for its whole life.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import queue
 import threading
@@ -27,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 PAGE = mmap.PAGESIZE
+HUGE = 2 << 20  # a transparent huge page on x86-64 and arm64 with 4 KiB pages
 AES_BLOCK = 16
 FILL_SLICE = 256 << 10  # keystream generated per call (see AesCtrStream.fill)
 # Buffers a generated stream cycles through (32 MiB at 4 MiB blocks). On drive-like (direct-I/O)
@@ -36,13 +38,30 @@ DEPTH = 8
 
 
 class AlignedBuffer:
-    """Anonymous mmap: page-aligned as O_DIRECT needs, with one spare page because
-    OpenSSL's update_into wants room for a cipher block beyond the data."""
+    """Private anonymous mmap: page-aligned as O_DIRECT needs, with one spare page because
+    OpenSSL's update_into wants room for a cipher block beyond the data.
+
+    A buffer of HUGE bytes or more starts on a HUGE boundary and asks for transparent huge
+    pages. A write is handed to the drive as one segment per physically contiguous run, and a
+    queue takes only so many segments per request: 4 KiB pages scattered by a busy allocator
+    split a 4 MiB block into several requests. Measured on virtio-blk (254 segments), a block
+    from 2 MiB pages wrote 2x faster than one from scattered pages (benchmarks/RESULTS.md).
+    Private, not shared: shared anonymous memory is shmem, which ignores the advice.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._map = mmap.mmap(-1, size + PAGE)
-        self.whole = memoryview(self._map)
+        span = size + PAGE
+        huge = size >= HUGE
+        self._map = mmap.mmap(-1, span + (HUGE if huge else 0), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        start = 0
+        if huge:
+            start = -ctypes.addressof(ctypes.c_char.from_buffer(self._map)) % HUGE
+            try:
+                self._map.madvise(mmap.MADV_HUGEPAGE, start, span)
+            except (AttributeError, OSError):  # a kernel without THP: small pages still work
+                pass
+        self.whole = memoryview(self._map)[start:start + span]
         self.view = self.whole[:size]
 
     def close(self) -> None:
