@@ -1,6 +1,6 @@
 """Wipe engine against `dd` (the device limit) and Debian's `nwipe` (the open-source peer).
 
-Run as root:  .venv/bin/python benchmarks/wipe_bench.py [--size-gib 2] [--runs 3] [--drives 4] [--rig both]
+Run as root:  .venv/bin/python benchmarks/wipe_bench.py [--size-gib 2] [--runs 3] [--drives 4] [--rig all]
 
 Loop devices over preallocated (fallocate) files, each written once before timing,
 because first writes into unwritten extents run several times slower and would skew
@@ -9,13 +9,19 @@ rotates every run); the figures are medians. Before each contender every dirty p
 written back (untimed), so nobody pays for the one before. Single-drive contenders use
 loop 0; the parallel ones use all drives at once.
 
-Two rigs, one after the other (`--rig both`, the default):
+Three rigs, one after the other (`--rig all`, the default; `both` is direct and cached):
   direct  `losetup --direct-io=on`: writes go through to the disk, as on a drive; the
           flush at the end of a pass is a drive-cache flush. This is the device limit.
   cached  plain loop devices: a write lands in the backing file's page cache (RAM), so
           `dd oflag=direct` measures memory speed, and a flush writes the whole pass to
           disk. The engine flushes at the end of every pass (a certificate must not count
           bytes still in a volatile cache), so here `dd + fsync` is the like-for-like limit.
+  drive-rate  the direct rig with each loop capped at --drive-rate-mbps (2000: an NVMe
+          drive's sequential write) by the kernel's block throttle (cgroup blkio, or io.max
+          on cgroup v2). The other rigs run at memory speed, faster than most drives, where
+          what a pass sends out of RAM decides; at a drive's rate the question is whether
+          keystream generation keeps up with the drive. (At a 3000 MB/s cap this VM's
+          throttle let zero passes through at 3.6 GB/s, so the cap did not hold.)
 
   dd write        dd if=/dev/zero of=L oflag=direct bs=4M      (the write limit)
   dd write+fsync  the same with conv=fsync: flushes at the end, as every engine pass does
@@ -58,6 +64,32 @@ from station.erase.worker import write_json_atomic
 MiB = 1 << 20
 PREMADE = "engine I/O of premade random data (every block distinct)"
 PREMADE_RING = f"engine I/O of premade random data in {patterns.DEPTH} buffers, reused"
+
+
+class Throttle:
+    """Cap reads and writes of each device at `bps` for this process and its children."""
+
+    def __init__(self, devices: list[str], bps: int) -> None:
+        numbers = [f"{os.major(os.stat(d).st_rdev)}:{os.minor(os.stat(d).st_rdev)}" for d in devices]
+        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+        if v2.exists() and "io" in v2.read_text().split():
+            self.root = Path("/sys/fs/cgroup")
+            self.group = self.root / f"wipe-bench-{os.getpid()}"
+            self.group.mkdir()
+            for n in numbers:
+                (self.group / "io.max").write_text(f"{n} rbps={bps} wbps={bps}")
+        else:
+            self.root = Path("/sys/fs/cgroup/blkio")
+            self.group = self.root / f"wipe-bench-{os.getpid()}"
+            self.group.mkdir()
+            for n in numbers:
+                (self.group / "blkio.throttle.write_bps_device").write_text(f"{n} {bps}")
+                (self.group / "blkio.throttle.read_bps_device").write_text(f"{n} {bps}")
+        (self.group / "cgroup.procs").write_text(str(os.getpid()))
+
+    def close(self) -> None:
+        (self.root / "cgroup.procs").write_text(str(os.getpid()))
+        self.group.rmdir()
 
 
 class Rig:
@@ -192,26 +224,32 @@ def main() -> int:
     ap.add_argument("--block-mib", type=int, default=4, help="engine block size (wipe.block_mib)")
     ap.add_argument("--no-nwipe", action="store_true")
     ap.add_argument("--dir", default="/var/tmp", help="where the backing files go")
-    ap.add_argument("--rig", choices=("both", "direct", "cached"), default="both",
+    ap.add_argument("--rig", choices=("all", "both", "direct", "cached", "drive-rate"), default="all",
                     help="direct: loop devices with --direct-io=on (writes reach the disk, like a drive); "
-                         "cached: plain loop devices (writes land in the backing file's page cache)")
+                         "cached: plain loop devices (writes land in the backing file's page cache); "
+                         "drive-rate: direct, capped at --drive-rate-mbps; both: direct and cached")
+    ap.add_argument("--drive-rate-mbps", type=int, default=2000, help="the drive-rate rig's cap, MB/s")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("wipe_bench: needs root for loop devices; skipped")
         return 0
     size = int(args.size_gib * (1 << 30)) // (4 * MiB) * (4 * MiB)
-    for direct in {"both": (True, False), "direct": (True,), "cached": (False,)}[args.rig]:
+    rigs = {"all": ("direct", "cached", "drive-rate"), "both": ("direct", "cached")}.get(args.rig, (args.rig,))
+    for kind in rigs:
         folder = Path(tempfile.mkdtemp(prefix="wipe-bench-", dir=args.dir))
-        rig = Rig(folder, size, args.drives, args.block_mib * MiB, direct)
+        rig = Rig(folder, size, args.drives, args.block_mib * MiB, kind != "cached")
+        throttle = Throttle(rig.loops, args.drive_rate_mbps * 1_000_000) if kind == "drive-rate" else None
         try:
-            bench(rig, args, size, direct)
+            bench(rig, args, size, kind)
         finally:
+            if throttle is not None:
+                throttle.close()
             rig.close()
             shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
-def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
+def bench(rig: Rig, args: argparse.Namespace, size: int, kind: str) -> None:
     key = os.urandom(32)
     one, every = rig.loops[0], rig.loops
     settle = lambda: _settle(rig)  # noqa: E731  (untimed: no contender pays for another's write-back)
@@ -248,7 +286,7 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
         (f"{len(every)}x job zero (write)", size * len(every), settle,
          lambda: rig.job(f"{len(every)}x job zero (write)", every, "zero", "none")),
     ]
-    if not args.no_nwipe:
+    if not args.no_nwipe and kind != "drive-rate":  # nwipe is far below any cap: the direct rig's figure holds
         contenders.append(("nwipe zero + verify last", 3 * size, settle, lambda: rig.nwipe(one)))
     times: dict[str, list[float]] = {name: [] for name, _, _, _ in contenders}
     for run in range(args.runs):
@@ -259,8 +297,9 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, direct: bool) -> None:
             print(f"run {run + 1}: {name}: {times[name][-1]:.2f} s", file=sys.stderr, flush=True)
     med = {name: statistics.median(ts) for name, ts in times.items()}
     moved = {name: n for name, n, _, _ in contenders}
-    kind = "direct I/O: writes reach the disk" if direct else "cached: writes land in the page cache"
-    print(f"\nwipe_bench: {args.size_gib:g} GiB loop devices ({kind}), {args.runs} runs, medians, "
+    about = {"direct": "direct I/O: writes reach the disk", "cached": "cached: writes land in the page cache",
+             "drive-rate": f"direct I/O capped at {args.drive_rate_mbps} MB/s each, as a drive"}[kind]
+    print(f"\nwipe_bench: {args.size_gib:g} GiB loop devices ({about}), {args.runs} runs, medians, "
           f"engine block {args.block_mib} MiB\n")
     print("| contender | median s | GB/s | runs (s) |\n|---|---:|---:|---|")
     for name in times:
