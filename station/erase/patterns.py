@@ -31,9 +31,10 @@ PAGE = mmap.PAGESIZE
 HUGE = 2 << 20  # a transparent huge page on x86-64 and arm64 with 4 KiB pages
 AES_BLOCK = 16
 FILL_SLICE = 256 << 10  # keystream generated per call (see AesCtrStream.fill)
-# Buffers a generated stream cycles through (32 MiB at 4 MiB blocks). On drive-like (direct-I/O)
-# loops a random pass from a ring of 8 ran 17-27 % faster than from 3 (benchmarks/RESULTS.md):
-# a buffer then waits a few blocks between being filled and being written.
+# Buffers a generated stream cycles through (32 MiB at 4 MiB blocks). A buffer then waits a few
+# blocks between being filled and being written, which the drive-like loops reward: 2 MiB blocks
+# from 2, 4 and 8 buffers took 1.62, 1.11 and 0.73 s per 2 GiB; more than 8 gained nothing
+# (benchmarks/RESULTS.md).
 DEPTH = 8
 
 
