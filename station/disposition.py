@@ -40,7 +40,7 @@ class Facts:
     cosmetic: str | None
     functional: str | None
     sale_grade: str | None
-    wipe_status: str  # sanitized | failed | interrupted | n/a | none
+    wipe_status: str  # sanitized | failed | interrupted | aborted | n/a | none
 
     @classmethod
     def of(cls, unit: Unit) -> Facts:
@@ -82,7 +82,7 @@ def sanitization_block(f: Facts, route: str, rules: Rules | None = None) -> str 
     if not needs or f.device_class not in DATA_BEARING or f.wipe_status == "sanitized":
         return None
     label = rules.routes[route].label if rules else route
-    status = "not wiped" if f.wipe_status == "none" else f.wipe_status
+    status = {"none": "not wiped", "aborted": "stopped before it finished"}.get(f.wipe_status, f.wipe_status)
     return (f"This {f.device_class} holds data and its sanitization has not passed (wipe: {status}), so it cannot "
             f"go to '{label}' (R2v3 Appendix B). Wipe it until the wipe passes, or route it to recycle or harvest "
             "parts.")

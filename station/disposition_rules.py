@@ -28,7 +28,7 @@ ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "r
 # sanitized first. The data file can add routes to the list, never take one away.
 REUSE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish", "return_to_stock",
                           "redeploy_internal", "donate"})
-WIPE_STATUSES = ("sanitized", "failed", "interrupted", "n/a", "none")
+WIPE_STATUSES = ("sanitized", "failed", "interrupted", "aborted", "n/a", "none")
 _LIST_CONDITIONS: dict[str, tuple[str, ...] | None] = {
     "device_class": CLASSES, "cosmetic": COSMETIC, "functional": tuple(FUNCTIONAL_CODES),
     "sale_grade": None, "wipe_status": WIPE_STATUSES, "model": None,

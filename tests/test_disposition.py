@@ -56,6 +56,8 @@ def test_every_unit_gets_exactly_one_route(f: Facts) -> None:
     (Facts("laptop", "Aspire 3", "D", "FF", "D+", "sanitized"), "wholesale_auction", 80.0),
     (Facts("desktop", "Vostro", "C", "FF", "C+", "sanitized"), "wholesale_auction", 90.0),  # under retail's 100
     (Facts("drive", "ST1000", "A", "FF", "A+", "failed"), "recycle", 25.0),
+    # Stopped by the operator: the drive is fine, so it keeps its route and waits for a wipe that passes.
+    (Facts("drive", "ST1000", "A", "FF", "A+", "aborted"), "wholesale_auction", 25.0),
     (Facts("drive", "ST1000", "A", "NT", "A", "sanitized"), "wholesale_auction", 17.5),
     (Facts("other", "Dock", "A", "FF", "A+", "n/a"), "return_to_stock", 40.0),
     (Facts("tablet", "Fire 7", "D", "FD", "D-", "sanitized"), "wholesale_auction", 18.0),
@@ -70,10 +72,15 @@ def test_golden_routes(f: Facts, route: str, value: float) -> None:
     assert (d.route, d.estimated_value) == (route, value), d
 
 
+def test_a_stopped_drive_wipe_is_named_so_in_the_refusal() -> None:
+    d = decide(RULES, Facts("drive", "ST1000", "A", "FF", "A+", "aborted"))
+    assert d.blocked_reason is not None and "(wipe: stopped before it finished)" in d.blocked_reason
+
+
 def test_a_data_bearing_unit_is_refused_resale_until_its_wipe_passed(ctx) -> None:
     uid = unit(ctx, "phone", "iPhone 14")
     grading.record(ctx, uid, PHONE_B_PLUS)
-    for status in (None, "failed", "interrupted", "n/a"):
+    for status in (None, "failed", "interrupted", "aborted", "n/a"):
         set_fields(ctx, uid, wipe_status=status)
         with pytest.raises(UserFacingError, match=r"sanitization has not passed .*R2v3 Appendix B"):
             disposition.assign(ctx, uid)

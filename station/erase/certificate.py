@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from station import clock, events, units
 from station.context import StationContext
 from station.erase import cert_body, cert_pdf, keys
-from station.erase.result import Status, WipeResult
+from station.erase.result import WipeResult
 from station.models import Certificate, Event, Unit, UnitIdentifier, WipeJob
 from station.paths import DataDir
 
@@ -90,12 +90,6 @@ def _unit_facts(s: Session, unit: Unit) -> dict[str, Any]:
     }
 
 
-def _wipe_status(result: WipeResult) -> str:
-    if result.sanitized:
-        return "sanitized"
-    return "interrupted" if result.status is Status.INTERRUPTED else "failed"
-
-
 def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> IssuedCertificate:
     """Sign, chain, write and record the certificate (or failure report) for `result`."""
     key = keys.load_or_create(ctx.data)
@@ -149,7 +143,7 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
         if job is not None:
             job.certificate_id = cert_id
         if unit is not None:
-            units.touch(unit, certificate_id=cert_id, wipe_status=_wipe_status(result))
+            units.touch(unit, certificate_id=cert_id, wipe_status=result.unit_status)
     return IssuedCertificate(cert_id, json_path, pdf_path, digest, result.sanitized)
 
 

@@ -236,7 +236,7 @@ def finish(ctx: StationContext, handle: JobHandle) -> Finished:
             "bytes_written": result.bytes_written, "bytes_verified": v.bytes_read if v else 0,
             "bad_ranges": len(result.bad_ranges), "serial": row.serial}, unit)
         if unit is not None:
-            units.touch(unit, wipe_status="sanitized" if result.sanitized else result.status.value.lower())
+            units.touch(unit, wipe_status=result.unit_status)
     finished = Finished(result, handle.unit_uid)
     issue_certificate(ctx, finished)
     handle.close()

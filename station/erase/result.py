@@ -19,6 +19,10 @@ class Status(StrEnum):
     INTERRUPTED = "INTERRUPTED"  # the app or the machine died under it
 
 
+# Status value -> units.wipe_status for a wipe that did not sanitize (the hub maps its events the same way).
+UNIT_STATUS = {Status.INTERRUPTED.value: "interrupted", Status.ABORTED.value: "aborted"}
+
+
 @dataclass
 class CommandRecord:
     """One external command run against the device, for the evidence."""
@@ -93,6 +97,14 @@ class WipeResult:
             and self.verification.passed
             and not self.bad_ranges
         )
+
+    @property
+    def unit_status(self) -> str:
+        """The unit's wipe_status: sanitized, or how the wipe fell short. An operator's stop is
+        not a failure: the drive is fine and is wiped again, not sent to destruction."""
+        if self.sanitized:
+            return "sanitized"
+        return UNIT_STATUS.get(self.status.value, "failed")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -30,7 +30,8 @@ FIELDS: dict[str, str] = {
     "station": "this bench's name",
 }
 
-WIPE_WORDS = {"sanitized": "WIPED", "failed": "WIPE FAILED", "interrupted": "WIPE INTERRUPTED", "n/a": "NO DATA"}
+WIPE_WORDS = {"sanitized": "WIPED", "failed": "WIPE FAILED", "interrupted": "WIPE INTERRUPTED",
+              "aborted": "WIPE STOPPED", "n/a": "NO DATA"}
 EMPTY = "-"
 
 

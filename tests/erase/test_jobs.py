@@ -141,6 +141,9 @@ def test_stop_ends_the_job_as_aborted(ctx: StationContext, loops: LoopFactory) -
     assert finished.result.status is Status.ABORTED and not finished.result.sanitized
     assert "Stopped by the operator" in finished.result.reason
     assert 0 < finished.result.bytes_written < 3 * loop.size
+    # Not "failed": a failed drive is routed to destruction, a stopped one is wiped again.
+    with ctx.store.reader() as s:
+        assert s.execute(select(Unit.wipe_status).where(Unit.uid == finished.unit_uid)).scalar_one() == "aborted"
 
 
 def test_the_privileged_helper_runs_the_worker(ctx: StationContext, loops: LoopFactory,

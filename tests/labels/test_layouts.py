@@ -70,3 +70,11 @@ def test_configured_folder_overrides_a_shipped_layout(tmp_path: Path) -> None:
     assert layout.find("4x6in", str(tmp_path)).path.parent == layout.SHIPPED
     with pytest.raises(ConfigError, match="No label layout named 'nope'"):
         layout.find("nope", str(tmp_path))
+
+
+def test_every_wipe_outcome_has_its_own_word_on_the_label() -> None:
+    from station.disposition_rules import WIPE_STATUSES
+    from station.labels.fields import WIPE_WORDS
+    words = [WIPE_WORDS[status] for status in WIPE_STATUSES if status != "none"]
+    assert len(set(words)) == len(words) and "NOT WIPED" not in words
+    assert WIPE_WORDS["aborted"] == "WIPE STOPPED"

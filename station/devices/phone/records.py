@@ -99,10 +99,7 @@ def finish_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
             "erase_means": result.media.extra.get("erase_means"),
             "verification": None if v is None else {"mode": v.mode, "passed": v.passed},
         }, unit)
-        status = "failed"
-        if result.sanitized or result.status.value == "INTERRUPTED":
-            status = "sanitized" if result.sanitized else "interrupted"
-        units.touch(unit, wipe_status=status)
+        units.touch(unit, wipe_status=result.unit_status)
 
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:

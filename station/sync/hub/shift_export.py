@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from station import clock
+from station.erase.result import UNIT_STATUS
 
 # Intake fields a technician edits: a `unit.updated` event carries {"changed": {field: [old, new]}}.
 INTAKE_FIELDS = ("return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history")
@@ -111,7 +112,7 @@ def _wipe_status(end: dict[str, Any] | None) -> str | None:
         return None
     if end.get("sanitized") is True:
         return "sanitized"
-    return "interrupted" if end.get("status") == "INTERRUPTED" else "failed"
+    return UNIT_STATUS.get(str(end.get("status")), "failed")
 
 
 def _row(r: Any) -> dict[str, Any]:
