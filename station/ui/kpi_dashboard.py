@@ -6,10 +6,14 @@ pyqtgraph, imported the first time the dashboard is shown so the bench starts fa
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from station.kpis import Kpis
+
+EMPTY_CHART = "Nothing finished in this shift yet"
 
 
 def _pct(x: float | None) -> str:
@@ -85,12 +89,20 @@ class Dashboard(QWidget):
         plot = self.plots[name]
         plot.clear()  # type: ignore[attr-defined]
         # Counts start at zero: an empty or all-zero shift would otherwise get an axis from -0.5.
-        plot.setYRange(0, max([1.0, *values]) * 1.1, padding=0)  # type: ignore[attr-defined]
-        if not labels:
-            return
+        top = max([1.0, *values]) * 1.1
+        plot.setYRange(0, top, padding=0)  # type: ignore[attr-defined]
+        step = max(1, math.ceil(max([1.0, *values]) / 5))  # counts: whole-number ticks, never 0.2
+        plot.getAxis("left").setTickSpacing(step, step)  # type: ignore[attr-defined]
+        # One slot per bar, so the bottom axis shows the bars' names and never bare fractions.
+        plot.setXRange(-0.5, max(len(labels), 1) - 0.5, padding=0)  # type: ignore[attr-defined]
         xs = list(range(len(labels)))
-        plot.addItem(pg.BarGraphItem(x=xs, height=values, width=0.7, brush=colour))  # type: ignore[attr-defined]
         plot.getAxis("bottom").setTicks([list(zip(xs, labels, strict=True))])  # type: ignore[attr-defined]
+        if not labels:
+            note = pg.TextItem(EMPTY_CHART, color="#555", anchor=(0.5, 0.5))
+            note.setPos(0, top / 2)
+            plot.addItem(note)  # type: ignore[attr-defined]
+            return
+        plot.addItem(pg.BarGraphItem(x=xs, height=values, width=0.7, brush=colour))  # type: ignore[attr-defined]
 
     def show_kpis(self, k: Kpis) -> None:
         t = self.tiles

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from station import events, operators, units
 from station.context import Operator
 from station.ui.drilldown import DrillDown
+from station.ui.kpi_dashboard import EMPTY_CHART
 from station.ui.ops import Changes
 from station.ui.panels.supervisor import SupervisorPanel
 
@@ -18,6 +19,12 @@ def _window(qtbot, make_window, data_dir):
         w.show()
         w.activateWindow()
     return w
+
+
+def _chart_notes(panel: SupervisorPanel, name: str) -> list[str]:
+    import pyqtgraph as pg
+    items = panel.dashboard.plots[name].getPlotItem().items
+    return [i.toPlainText() for i in items if isinstance(i, pg.TextItem)]
 
 
 def _sign_in(w, role: str) -> None:
@@ -45,6 +52,9 @@ def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, make_win
     qtbot.keyClick(w, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: panel.last is not None, timeout=20000)
     assert panel.last.units_finished == 0
+    assert _chart_notes(panel, "Grade mix") == [EMPTY_CHART]  # said in words, not a bare axis
+    x_range = panel.dashboard.plots["Grade mix"].getViewBox().viewRange()[0]
+    assert x_range == [-0.5, 0.5]
     with w.ctx.store.session() as s:  # a unit finishes while the dashboard is open
         u = units.create(s, w.ctx.actor, {"serial": "LIVE-1"}, device_class="phone")
         units.touch(u, stage="finished", finished_at=u.created_at, sale_grade="B+")
@@ -52,6 +62,9 @@ def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, make_win
     Changes.hub().changed.emit({"units"})
     qtbot.waitUntil(lambda: panel.last.units_finished == 1, timeout=10000)
     assert "1 of 1 in" in panel.dashboard.tiles["Units finished"].text()
+    assert _chart_notes(panel, "Grade mix") == []
+    ticks = panel.dashboard.plots["Grade mix"].getAxis("bottom")._tickLevels
+    assert ticks == [[(0, "B+")]]
     opened: list[DrillDown] = []
     monkeypatch.setattr(DrillDown, "exec", lambda self: opened.append(self) or 0)
     tile = panel.dashboard.tiles["Units finished"]
