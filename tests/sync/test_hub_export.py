@@ -248,10 +248,13 @@ def _late_uid(shift) -> str:
 
 def test_reader_token_only_and_clear_sentences_for_bad_input(shift, hub, tokens) -> None:
     params = {"start": at("06:00").isoformat(), "end": at("14:00").isoformat()}
-    as_station = httpx.get(f"{hub.url}/v1/export/shift", params=params,
-                           headers={"Authorization": f"Bearer {tokens.station('bench-z')}"})
+    station_token = {"Authorization": f"Bearer {tokens.station('bench-z')}"}
+    as_station = httpx.get(f"{hub.url}/v1/export/shift", params=params, headers=station_token)
     assert as_station.status_code == 403 and "reader" in as_station.json()["detail"]
     assert httpx.get(f"{hub.url}/v1/export/shift", params=params).status_code == 401
+    swapped = {"start": params["end"], "end": params["start"]}
+    backwards_as_station = httpx.get(f"{hub.url}/v1/export/shift", params=swapped, headers=station_token)
+    assert backwards_as_station.status_code == 403  # the token is judged before the dates
     client = shift["client"]
     bad = client.get("/v1/export/shift", params={**params, "start": "yesterday"})
     assert bad.status_code == 422 and bad.json()["detail"].startswith("'start' must be an ISO date and time")
