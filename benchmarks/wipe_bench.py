@@ -57,39 +57,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from station.erase import discover, engine, patterns, verify
-from station.erase.procedure import JobSpec
-from station.erase.worker import write_json_atomic
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.erase.throttle
+
+from station.erase import discover, engine, patterns, verify  # noqa: E402
+from station.erase.procedure import JobSpec  # noqa: E402
+from station.erase.worker import write_json_atomic  # noqa: E402
+from tests.erase.throttle import Throttle  # noqa: E402
 
 MiB = 1 << 20
 PREMADE = "engine I/O of premade random data (every block distinct)"
 PREMADE_RING = f"engine I/O of premade random data in {patterns.DEPTH} buffers, reused"
-
-
-class Throttle:
-    """Cap reads and writes of each device at `bps` for this process and its children."""
-
-    def __init__(self, devices: list[str], bps: int) -> None:
-        numbers = [f"{os.major(os.stat(d).st_rdev)}:{os.minor(os.stat(d).st_rdev)}" for d in devices]
-        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
-        if v2.exists() and "io" in v2.read_text().split():
-            self.root = Path("/sys/fs/cgroup")
-            self.group = self.root / f"wipe-bench-{os.getpid()}"
-            self.group.mkdir()
-            for n in numbers:
-                (self.group / "io.max").write_text(f"{n} rbps={bps} wbps={bps}")
-        else:
-            self.root = Path("/sys/fs/cgroup/blkio")
-            self.group = self.root / f"wipe-bench-{os.getpid()}"
-            self.group.mkdir()
-            for n in numbers:
-                (self.group / "blkio.throttle.write_bps_device").write_text(f"{n} {bps}")
-                (self.group / "blkio.throttle.read_bps_device").write_text(f"{n} {bps}")
-        (self.group / "cgroup.procs").write_text(str(os.getpid()))
-
-    def close(self) -> None:
-        (self.root / "cgroup.procs").write_text(str(os.getpid()))
-        self.group.rmdir()
 
 
 class Rig:
@@ -238,7 +216,11 @@ def main() -> int:
     for kind in rigs:
         folder = Path(tempfile.mkdtemp(prefix="wipe-bench-", dir=args.dir))
         rig = Rig(folder, size, args.drives, args.block_mib * MiB, kind != "cached")
-        throttle = Throttle(rig.loops, args.drive_rate_mbps * 1_000_000) if kind == "drive-rate" else None
+        throttle = Throttle() if kind == "drive-rate" else None
+        if throttle is not None:
+            for loop in rig.loops:
+                throttle.limit(loop, args.drive_rate_mbps * 1_000_000)
+            throttle.join()
         try:
             bench(rig, args, size, kind)
         finally:

@@ -21,7 +21,7 @@ from station.erase.progress import ProgressReader, ProgressWriter
 from station.erase.result import Status
 from station.models import Event, Unit, WipeJob
 from tests.erase import wipe_fixtures
-from tests.erase.wipe_fixtures import LoopFactory, MiB
+from tests.erase.wipe_fixtures import DRIVE_RATE, LoopFactory, MiB
 
 loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(120)
@@ -82,7 +82,7 @@ def start_and_catch(ctx: StationContext, loop_path: str, method: str = "dod3") -
 
 def test_a_killed_station_leaves_an_interrupted_job_that_restarts(
         ctx: StationContext, loops: LoopFactory, data_dir: Path) -> None:
-    loop = loops(64 * MiB)
+    loop = loops(64 * MiB, write_rate=DRIVE_RATE)
     handle = start_and_catch(ctx, loop.path)
     assert handle.pid is not None
     os.kill(handle.pid, signal.SIGSTOP)  # frozen mid-pass, then killed like a power cut
@@ -114,7 +114,7 @@ def test_a_killed_station_leaves_an_interrupted_job_that_restarts(
 
 def test_recovery_reattaches_a_worker_that_outlived_the_gui(
         ctx: StationContext, loops: LoopFactory, data_dir: Path) -> None:
-    loop = loops(64 * MiB)
+    loop = loops(64 * MiB, write_rate=DRIVE_RATE)
     handle = start_and_catch(ctx, loop.path)
     assert handle.pid is not None
     os.kill(handle.pid, signal.SIGSTOP)  # keep it mid-job while "the GUI restarts"
@@ -134,7 +134,7 @@ def test_recovery_reattaches_a_worker_that_outlived_the_gui(
 
 
 def test_stop_ends_the_job_as_aborted(ctx: StationContext, loops: LoopFactory) -> None:
-    loop = loops(64 * MiB)
+    loop = loops(64 * MiB, write_rate=DRIVE_RATE)
     handle = start_and_catch(ctx, loop.path)
     handle.stop()
     finished = run_to_end(ctx, handle)

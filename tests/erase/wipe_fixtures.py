@@ -21,8 +21,11 @@ from pathlib import Path
 import pytest
 
 from station.erase.discover import Drive
+from tests.erase.throttle import Throttle
 
 MiB = 1 << 20
+# A write rate for loops a test must catch mid-pass: a 64 MiB pass takes a second, not milliseconds.
+DRIVE_RATE = 64 * MiB
 EXT4_IOC_SHUTDOWN = 0x8004587D  # _IOR('X', 125, __u32)
 EXT4_GOING_FLAGS_NOLOGFLUSH = 2
 
@@ -70,9 +73,12 @@ class LoopFactory:
         self.folder = folder
         self.loops: list[str] = []
         self.mounts: list[Path] = []
+        self.throttle: Throttle | None = None
 
     def __call__(self, size: int = 16 * MiB, *, seed: int | None = 1234, folder: Path | None = None,
-                 sparse: bool = False, extra: tuple[str, ...] = ()) -> Loop:
+                 sparse: bool = False, extra: tuple[str, ...] = (), write_rate: int | None = None) -> Loop:
+        """A loop device over a new backing file; `write_rate` (bytes/s) caps writes to it for
+        the wipe workers this test starts from now on (reads stay at full speed)."""
         backing = (folder or self.folder) / f"disk{len(self.loops)}.img"
         if sparse:
             with open(backing, "wb") as fh:
@@ -81,6 +87,11 @@ class LoopFactory:
             write_file(backing, size, seed)
         path = losetup("--find", "--show", *extra, str(backing))
         self.loops.append(path)
+        if write_rate is not None:
+            if self.throttle is None:
+                self.throttle = Throttle()
+            self.throttle.limit(path, write_rate, reads=False)
+            self.throttle.join()
         return Loop(path, backing, size, seed or 0)
 
     def attach(self, image: Path, *extra: str) -> str:
@@ -98,6 +109,8 @@ class LoopFactory:
         return where
 
     def cleanup(self) -> None:
+        if self.throttle is not None:
+            self.throttle.close()
         # Newest first: a loop over a file inside a mounted image goes before the image's own
         # loop, whose detach is then deferred by the kernel until the unmount below.
         for path in reversed(self.loops):

@@ -21,7 +21,7 @@ from station.ui.panels.wipe import WipePanel
 from station.ui.wipe_model import COLUMNS
 from station.ui.wipe_targets import DriveTarget
 from tests.erase import wipe_fixtures
-from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
+from tests.erase.wipe_fixtures import DRIVE_RATE, LoopFactory, MiB, only_ours
 
 loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(120)
@@ -145,7 +145,7 @@ def test_wipe_all_eligible_after_one_confirmation(bench: Bench, loops: LoopFacto
 
 
 def test_s_stops_a_wipe_and_says_it_is_not_erased(bench: Bench, loops: LoopFactory) -> None:
-    loop = loops(128 * MiB)
+    loop = loops(128 * MiB, write_rate=DRIVE_RATE)
     bench.key(Qt.Key.Key_F5)
     bench.qtbot.waitUntil(lambda: bench.panel.model.rowCount() == 1, timeout=10000)
     bench.panel.method_box.setCurrentText("dod3")
@@ -159,7 +159,7 @@ def test_s_stops_a_wipe_and_says_it_is_not_erased(bench: Bench, loops: LoopFacto
 
 def test_an_interrupted_wipe_is_shown_and_r_restarts_it(qtbot, ctx: StationContext,  # type: ignore[no-untyped-def]
                                                           loops: LoopFactory, tmp_path: Path) -> None:
-    loop = loops(64 * MiB)
+    loop = loops(64 * MiB, write_rate=DRIVE_RATE)
     handle = jobs.start(ctx, discover.find(loop.path), "dod3", "full")
     qtbot.waitUntil(lambda: (p := handle.progress()) is not None and p.phase == "writing", timeout=WAIT)
     assert handle.pid is not None
