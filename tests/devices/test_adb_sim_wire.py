@@ -128,3 +128,42 @@ def test_reboot_drops_the_phone_and_it_comes_back_in_recovery(rig: AdbRig) -> No
     phone.recovery_select("reboot")
     assert rig.client.wait_for(phone.serial, {"device"}, 3, 0.05) == "device"
     assert phone.state.resets == 0  # rebooting is not resetting
+
+
+def _squatter() -> tuple[socket.socket, int]:
+    """Something that is not adb listening on a port: it answers every connection with garbage."""
+    import threading
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"000chost:version")
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, int(srv.getsockname()[1])
+
+
+def test_a_rig_whose_port_was_taken_meanwhile_takes_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from station.devices.sim import adb_rig
+    from station.errors import DeviceError
+    srv, taken = _squatter()
+    try:
+        ports = iter([taken])
+        real = adb_rig.free_port
+        monkeypatch.setattr(adb_rig, "free_port", lambda: next(ports, None) or real())
+        rig = AdbRig(home=tmp_path / "adbhome", timeout=5.0)
+        assert rig.client.server_port == taken
+        rig.start()  # the real adb meets the squatter, says "protocol fault"; the rig moves on
+        try:
+            assert rig.client.server_port != taken
+            assert _adb(rig, "devices").returncode == 0
+        finally:
+            rig.close()
+        with pytest.raises(DeviceError, match="did not start"):  # a port the caller named is not changed
+            AdbRig(taken, home=tmp_path / "adbhome2", timeout=5.0).start()
+    finally:
+        srv.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 from station.devices.phone.adb import AdbClient
 from station.devices.sim.adb_models import MODELS, PhoneModel
 from station.devices.sim.adb_phone import SimulatedPhone
+from station.errors import DeviceError
 
 
 def free_port() -> int:
@@ -28,10 +29,20 @@ class AdbRig:
         if home is not None:
             home.mkdir(parents=True, exist_ok=True)
         self.client = AdbClient(adb_path, port or free_port(), timeout=timeout, home=home)
+        self.chosen_port = port == 0
         self.phones: list[SimulatedPhone] = []
 
     def start(self) -> AdbRig:
-        self.client.start_server()
+        # A port found free can be taken by another program before adb binds it (seen once in
+        # CI: "protocol fault"); a port this rig chose itself is then simply chosen again.
+        for attempt in range(3):
+            try:
+                self.client.start_server()
+                return self
+            except DeviceError:
+                if not self.chosen_port or attempt == 2:
+                    raise
+                self.client.server_port = free_port()
         return self
 
     def add(self, model: PhoneModel | str, *, connect: bool = True, settle_s: float = 2.0) -> SimulatedPhone:
