@@ -143,7 +143,7 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
         if job is not None:
             job.certificate_id = cert_id
         if unit is not None:
-            units.touch(unit, certificate_id=cert_id, wipe_status=result.unit_status)
+            units.touch(unit, certificate_id=cert_id)
     return IssuedCertificate(cert_id, json_path, pdf_path, digest, result.sanitized)
 
 

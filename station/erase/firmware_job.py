@@ -108,6 +108,8 @@ class FirmwareRun:
                           {"job_id": self.job_id, "status": result.status.value, "reason": result.reason,
                            "sanitized": result.sanitized, "method": "purge", "technique": result.technique,
                            "commands": len(result.commands)}, unit)
+            if unit is not None:
+                units.touch(unit, wipe_status=result.unit_status)
         finished = jobs.Finished(result, self.unit_uid)
         jobs.issue_certificate(ctx, finished)
         return finished

@@ -7,6 +7,7 @@ image files directly after it: that check does not trust anything the guest or t
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 import pytest
@@ -17,6 +18,13 @@ from tests.vm.conftest import FAULT_SECTOR, ROOT, VM_TIMEOUT, Bench
 pytestmark = [pytest.mark.vm, pytest.mark.timeout(VM_TIMEOUT)]
 
 STANDARD = ("nvme", "sata", "scsi", "usb")
+
+
+def _wipe_status(bench: Bench, serial: str) -> str | None:
+    """Read from the host, in the station's database the guest wrote (the station has exited)."""
+    with sqlite3.connect(f"file:{bench.data_host / 'station.sqlite3'}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT wipe_status FROM units WHERE serial = ? ORDER BY id DESC", (serial,)).fetchall()
+    return rows[0][0] if rows else None
 
 
 def test_purge_formats_the_nvme_and_the_host_finds_no_original_byte(bench: Bench) -> None:
@@ -33,6 +41,7 @@ def test_purge_formats_the_nvme_and_the_host_finds_no_original_byte(bench: Bench
 
     cert = bench.certificate(r["certificate"])
     assert cert["sanitized"] is True
+    assert _wipe_status(bench, "RIGNVME0001") == "sanitized"  # the unit, as the firmware job recorded it
     assert cert["job"]["method_type"] == "Purge" and cert["job"]["technique"] == "format nvm"
     assert cert["job"]["passes"] == ["nvme-format-user-data"]
     assert cert["appendix_g"]["sanitization"]["method_type"] == "Purge"
@@ -103,6 +112,7 @@ def test_a_wipe_on_a_disk_with_a_bad_sector_ends_failed_with_the_range_recorded(
     assert any(start <= bad_byte < start + length for start, length in r["bad_ranges"]), r["bad_ranges"]
     cert = bench.certificate(r["certificate"])
     assert cert["sanitized"] is False and "NOT sanitized" in cert["title"]
+    assert _wipe_status(bench, r["serial"]) == "failed"
     assert [list(x) for x in cert["errors"]["bad_ranges"]] == r["bad_ranges"]
     # Everywhere but the bad range was written: the host finds seeded data only inside it.
     left = rig_disks.leftover_sectors(bench.image("faulty"))
