@@ -89,9 +89,10 @@ class Dashboard(QWidget):
         plot = self.plots[name]
         plot.clear()  # type: ignore[attr-defined]
         # Counts start at zero: an empty or all-zero shift would otherwise get an axis from -0.5.
-        top = max([1.0, *values]) * 1.1
+        peak = max([1.0, *values])
+        top = peak * 1.1
         plot.setYRange(0, top, padding=0)  # type: ignore[attr-defined]
-        step = max(1, math.ceil(max([1.0, *values]) / 5))  # counts: whole-number ticks, never 0.2
+        step = max(1, math.ceil(peak / 5))  # counts: whole-number ticks, never 0.2
         plot.getAxis("left").setTickSpacing(step, step)  # type: ignore[attr-defined]
         # One slot per bar, so the bottom axis shows the bars' names and never bare fractions.
         plot.setXRange(-0.5, max(len(labels), 1) - 0.5, padding=0)  # type: ignore[attr-defined]

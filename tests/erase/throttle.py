@@ -13,6 +13,15 @@ import time
 from pathlib import Path
 
 
+def _current(v2: bool) -> str:
+    """This process's cgroup path in the io (v2) or blkio (v1) hierarchy, from /proc/self/cgroup."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if (v2 and controllers == "") or (not v2 and "blkio" in controllers.split(",")):
+            return path
+    return "/"
+
+
 class Throttle:
     def __init__(self) -> None:
         v2 = Path("/sys/fs/cgroup/cgroup.controllers")
@@ -20,7 +29,7 @@ class Throttle:
         self.root = Path("/sys/fs/cgroup") if self.v2 else Path("/sys/fs/cgroup/blkio")
         self.group = self.root / f"station-throttle-{os.getpid()}-{time.monotonic_ns()}"
         self.group.mkdir()
-        self.joined = False
+        self.home: Path | None = None  # the group this process was in before join()
 
     def limit(self, device: str, bps: int, *, reads: bool = True) -> None:
         """Cap writes (and reads, unless reads=False) to `device` at `bps` bytes per second."""
@@ -35,13 +44,14 @@ class Throttle:
 
     def join(self) -> None:
         """Move this process (all its threads) into the group; children started from now on are born there."""
+        if self.home is None:
+            self.home = self.root / _current(self.v2).lstrip("/")
         (self.group / "cgroup.procs").write_text(str(os.getpid()))
-        self.joined = True
 
     def close(self) -> None:
-        if self.joined:
-            (self.root / "cgroup.procs").write_text(str(os.getpid()))
-            self.joined = False
+        if self.home is not None:
+            (self.home / "cgroup.procs").write_text(str(os.getpid()))
+            self.home = None
         for _ in range(50):  # a worker that was inside leaves the group only once it has exited
             try:
                 self.group.rmdir()
