@@ -19,6 +19,19 @@ from station.reports.shift_rows import ShiftLog
 
 FORMATS = {"money": "#,##0.00", "float": "0.0", "int": "0", "time": "yyyy-mm-dd hh:mm"}
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, CSV injection):
+# free text from the bench ("=HYPERLINK(...)" as a condition note) must never become one.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet shows but never evaluates: OWASP's leading apostrophe, only where needed."""
+    return "'" + text if text.startswith(FORMULA_LEADS) else text
+
+
+def _text_cell(value: Any) -> Any:
+    return neutralise(value) if isinstance(value, str) else value
+
 
 def _atomic(out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -40,6 +53,8 @@ def _csv_value(kind: str) -> Callable[[Any], Any] | None:
         return lambda v: "" if v is None else ("yes" if v else "no")
     if kind == "time":
         return lambda v: "" if v is None else v.isoformat(sep=" ", timespec="seconds")
+    if kind == "text":
+        return _text_cell
     return None  # csv.writer writes None as an empty field and everything else with str()
 
 
@@ -62,6 +77,16 @@ def write_csv(log: ShiftLog, out: Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise _fail(exc, out) from exc
     return out
+
+
+def _quoted_cell(ws: Any) -> Callable[[str], WriteOnlyCell]:
+    """A fresh string cell per value: a row may hold several of them."""
+    def make(text: str) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=text)
+        c.data_type = "s"  # after the value: assigning "=..." made it a formula
+        c.quotePrefix = True
+        return c
+    return make
 
 
 def write_xlsx(log: ShiftLog, out: Path) -> Path:
@@ -87,6 +112,11 @@ def write_xlsx(log: ShiftLog, out: Path) -> Path:
             c = WriteOnlyCell(ws)
             c.number_format = FORMATS[kind]
             styled.append((i, c))
+    # Text that a spreadsheet could take for a formula goes out as a string cell: openpyxl
+    # makes any text starting with "=" a formula, and quotePrefix keeps Excel from turning
+    # the rest into one when the cell is edited. Numbers, dates and booleans keep their types.
+    quoted = _quoted_cell(ws)
+    texts = [i for i, (_k, _h, kind) in enumerate(log.columns) if kind == "text"]
     getter = itemgetter(*(k for k, _h, _t in log.columns))
     for row in log.rows:
         values = [None if v == "" else v for v in getter(row)]  # an empty string still writes a cell
@@ -94,10 +124,16 @@ def write_xlsx(log: ShiftLog, out: Path) -> Path:
             if values[i] is not None:
                 c.value = values[i]
                 values[i] = c
+        for i in texts:
+            v = values[i]
+            if isinstance(v, str) and v.startswith(FORMULA_LEADS):
+                values[i] = quoted(v)
         ws.append(values)
     about = wb.create_sheet("About")
+    quoted_about = _quoted_cell(about)
     for label, value in log.about():
-        about.append([label, value])
+        about.append([label, quoted_about(value) if isinstance(value, str) and value.startswith(FORMULA_LEADS)
+                      else value])
     tmp = _atomic(out)
     try:
         wb.save(tmp)
