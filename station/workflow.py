@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import clock, events, identifiers, operators, units
@@ -75,6 +76,7 @@ class FinishResult:
     finished: bool
     blocked: list[str]
     messages: list[str]
+    label_unchecked: bool = False  # not finished: its printed label waits for the scan-back check
 
 
 def _bad(message: str, c: Classification | None = None) -> ScanOutcome:
@@ -83,7 +85,7 @@ def _bad(message: str, c: Classification | None = None) -> ScanOutcome:
 
 def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None = None,
             current_step: str = "intake", expect: str = "unit",
-            defaults: IntakeDefaults | None = None) -> ScanOutcome:
+            defaults: IntakeDefaults | None = None, finish_unchecked: bool = False) -> ScanOutcome:
     """Everything one scan does. Only store errors raise; a bad scan is an outcome with cue 'bad'."""
     try:
         c = identifiers.classify(text, ctx.config)
@@ -97,7 +99,7 @@ def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None =
         return ScanOutcome("need_sign_in", "bad", "Sign in first: scan your badge, or press Ctrl+L to use your PIN.",
                            classification=c)
     if c.kind == "command":
-        return _command(ctx, c, current_uid, current_step)
+        return _command(ctx, c, current_uid, current_step, finish_unchecked)
     if c.kind == "lot" or "sscc" in c.parts:
         if expect == "lot":
             return ScanOutcome("lot", "good", f"Lot {c.value} set for the next units.", classification=c)
@@ -160,7 +162,8 @@ def _describe(c: Classification) -> str:
     return f"{names.get(c.kind, c.kind)} {c.value}"
 
 
-def _command(ctx: StationContext, c: Classification, uid: str | None, step: str) -> ScanOutcome:
+def _command(ctx: StationContext, c: Classification, uid: str | None, step: str,
+             finish_unchecked: bool = False) -> ScanOutcome:
     cmd, arg = c.parts["command"], c.parts.get("argument")
     if cmd == "SIGNOUT":
         name = ctx.operator.name if ctx.operator else ""
@@ -180,7 +183,11 @@ def _command(ctx: StationContext, c: Classification, uid: str | None, step: str)
     if cmd == "REPROCESS":
         view = reprocess(ctx, uid)
         return ScanOutcome("reopened", "good", f"Unit {uid} re-opened for processing.", uid, c, unit=view)
-    result = finish(ctx, uid)  # FINISH
+    result = finish(ctx, uid, label_unchecked_ok=finish_unchecked)  # FINISH
+    if result.label_unchecked:
+        return ScanOutcome("check_label", "bad", f"The label of unit {uid} was printed but not checked: scan it "
+                           "now. To finish without the check, scan CMD:FINISH again (recorded as 'label not "
+                           "checked').", uid, c, command=cmd)
     if not result.finished:
         return ScanOutcome("blocked", "bad", " ".join(result.blocked), uid, c, command=cmd, blocked=result.blocked)
     text = " ".join([f"Unit {uid} finished.", *result.messages, "Scan the next unit."])
@@ -207,8 +214,15 @@ def _get(s: Session, uid: str) -> Unit:
     return unit
 
 
-def finish(ctx: StationContext, uid: str, override_reason: str | None = None) -> FinishResult:
-    """Run FINISH_CHECKS; if none blocks (or a supervisor overrides with a reason), finish and run ON_FINISH."""
+def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
+           label_unchecked_ok: bool = False) -> FinishResult:
+    """Run FINISH_CHECKS; if none blocks (or a supervisor overrides with a reason), finish and run ON_FINISH.
+
+    A label printed but not scanned back stops the finish (`label_unchecked`) unless the technician
+    chose to go on without the check; the finish event then says "label not checked", never that
+    a check happened."""
+    from station.steps import label_state
+
     override_reason = (override_reason or "").strip() or None
     with ctx.store.session() as s:
         unit = _get(s, uid)
@@ -220,10 +234,14 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None) ->
         if blocked and not (ctx.operator and ctx.operator.is_supervisor):
             raise UserFacingError("Only a supervisor can finish a unit past its checks; ask one to sign in. "
                                   + " ".join(blocked))
+        label = label_state(s, unit)
+        if label == "printed" and not label_unchecked_ok:
+            return FinishResult(uid, False, [], [], label_unchecked=True)
         units.touch(unit, stage="finished", finished_at=clock.iso())
-        payload = {"override_reason": override_reason, "overridden": blocked} if blocked else {}
+        payload: dict[str, object] = {"override_reason": override_reason, "overridden": blocked} if blocked else {}
+        payload["label"] = "label checked" if label == "checked" else "label not checked"
         events.append(s, ctx.actor, "unit.finished", payload, unit)
-    messages: list[str] = []
+    messages: list[str] = [] if label == "checked" else ["Label not checked."]
     for hook in list(ON_FINISH):
         try:
             msg = hook(ctx, uid)
@@ -289,8 +307,15 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
 
 
 def _queue_label(ctx: StationContext, uid: str) -> str | None:
+    """Auto-print on finish, only for a unit that has no label yet: never a second copy of one
+    already printed (and perhaps checked and stuck on)."""
     from station.labels.flow import queue_on_finish  # labels load only when a unit finishes
+    from station.models import PrintJob
 
+    with ctx.store.reader() as s:
+        unit = _get(s, uid)
+        if s.execute(select(PrintJob.id).where(PrintJob.unit_id == unit.id, PrintJob.status != "failed")).first():
+            return None
     return queue_on_finish(ctx, uid)
 
 

@@ -20,10 +20,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QMessageBox
 
-from station import operators, workflow
+from station import label_check, operators, workflow
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel
 from station.ui.panels.intake import IntakePanel
+from station.ui.panels.label import LabelPanel
 from station.ui.scanner_cue import ScanCue, cue_style, flash
 from station.ui.scanner_serial import SerialScannerAdapter
 from station.ui.scanner_wedge import WedgeFilter
@@ -61,11 +62,16 @@ class ScanRouter(QObject):
         QShortcut(QKeySequence("Ctrl+Shift+L"), window, activated=lambda: self.submit("CMD:SIGNOUT"))
         self._queue: deque[str] = deque()
         self._busy = False
+        self._asked_label: str | None = None  # the unit whose FINISH asked for its label's check
         self.question: QMessageBox | None = None
         self.override: QInputDialog | None = None
         self.signin: SignInDialog | None = None
         if self.ctx.demo:
             Op(self, operators.ensure_demo_operators, self.ctx).success(self._demo_ready).run()
+
+    @property
+    def label(self) -> LabelPanel:
+        return next(p for p in self.window.panels if isinstance(p, LabelPanel))  # type: ignore[attr-defined]
 
     @property
     def intake(self) -> IntakePanel:
@@ -87,15 +93,17 @@ class ScanRouter(QObject):
 
     def _intercepted(self, text: str) -> bool:
         """A scan that answers an open question goes there, not to intake: a lot being filled
-        in its dialog, or the scan-back check of a label just printed."""
+        in its dialog, or the open unit's own label just printed (its scan-back check). Any
+        other scan, on any panel, goes to intake: another unit's label or IMEI opens that unit."""
         modal = QApplication.activeModalWidget()
         if modal is not None and hasattr(modal, "handle_scan"):
             modal.handle_scan(text)
             return True
-        panel = self.window.tabs.currentWidget()  # type: ignore[attr-defined]
-        is_command = text.strip().upper().startswith("CMD:")
-        if not is_command and getattr(panel, "awaiting", None) and hasattr(panel, "take_scan"):
-            return bool(panel.take_scan(text))
+        label = self.label
+        uid = self.window.unit_uid  # type: ignore[attr-defined]
+        if label.awaiting == uid and label_check.is_label_of(text, uid, self.ctx.config):
+            self.show_step("label")
+            return label.take_scan(text)
         return False
 
     def _pump(self) -> None:
@@ -104,9 +112,14 @@ class ScanRouter(QObject):
         self._busy = True
         text = self._queue.popleft()
         intake = self.intake
-        Op(self, workflow.on_scan, self.ctx, text, current_uid=getattr(self.window, "unit_uid", None),
+        uid = getattr(self.window, "unit_uid", None)
+        # CMD:FINISH right after "the label was printed but not checked" finishes without the check.
+        unchecked = self._asked_label is not None and self._asked_label == uid
+        self._asked_label = None
+        Op(self, workflow.on_scan, self.ctx, text, current_uid=uid,
            current_step=self._current_step(), expect=intake.expecting(),
-           defaults=intake.batch_defaults()).success(self._apply).failure(self._failed).run()
+           defaults=intake.batch_defaults(), finish_unchecked=unchecked).success(self._apply).failure(
+            self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
@@ -151,6 +164,9 @@ class ScanRouter(QObject):
             Changes.hub().changed.emit({"units", "events"})
             if o.unit is not None:
                 self.window.set_unit(o.uid, _summary(o.unit))  # type: ignore[attr-defined]
+        elif o.action == "check_label":
+            self._asked_label = o.uid
+            self.show_step("label")
         elif o.action == "lot" and o.classification is not None:
             self.intake.fill_lot(o.classification.value)
         elif o.action == "blocked" and o.uid and self.ctx.operator is not None and self.ctx.operator.is_supervisor:

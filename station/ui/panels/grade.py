@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 from station import disposition, grading
 from station.grading import bench
+from station.grading.evaluate import applicable
 from station.grading.form import GradingForm
 from station.ui.grade_override import OverrideDialog
 from station.ui.grade_view import GradeSummary
@@ -23,6 +24,13 @@ from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
 
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
+
+
+def _expected_count(f: GradingForm) -> int:
+    """How many questions this unit will be asked if the open ones take their defaults: a count
+    that does not jump (1/4, then 2/8) when an answer such as "powers on" opens the later ones."""
+    projected = {q.key: q.default for q in f.matrix.questions if q.default is not None}
+    return len(applicable(f.matrix, {**projected, **f.answers}))
 
 
 class GradePanel(Panel):
@@ -79,6 +87,15 @@ class GradePanel(Panel):
         return w
 
     # -- loading --------------------------------------------------------------------------
+    def set_unit(self, uid: str | None) -> None:
+        if uid != self.unit_uid:  # nothing of the last unit stays: its message, route, answers, counter
+            self.loaded, self.form, self.dirty, self.inputs = None, None, False, 0
+            self.pending.clear()
+            self.message.setText("")
+            self.summary.clear("")
+            self._draw()
+        super().set_unit(uid)
+
     def activated(self) -> None:
         super().activated()
         self.setFocus()
@@ -273,7 +290,7 @@ class GradePanel(Panel):
             self.question.setText("All answered: Enter saves the grade." if f.complete else "Questions remain.")
             self.help.setText(f"Graded before with {u.graded_with}." if u.graded_with and not self.dirty else "")
         else:
-            self.question.setText(f"{f.index + 1}/{len(f.questions)}  {q.text}")
+            self.question.setText(f"{f.index + 1}/{_expected_count(f)}  {q.text}")
             self.help.setText(q.help)
             chosen = f.answers.get(q.key, q.default)
             for o in q.options:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from station import label_check
 from station.labels import flow, layout, queue
 from station.ui.label_preview import LabelPreview
 from station.ui.label_printer import PrinterService
@@ -211,25 +212,34 @@ class LabelPanel(Panel):
         expected = self.awaiting or self.unit_uid
         if not expected or not text.strip():
             return False
-        Op(self, flow.scan_back, self.ctx, expected, text).changes("events").success(self._checked).run()
+        Op(self, label_check.check, self.ctx, expected, text).changes("events", "units", "labels").success(
+            self._checked).run()
         return True
 
-    def _checked(self, result: flow.ScanBack) -> None:
-        self.verdict.setProperty("level", "ok" if result.match else "error")
-        self.verdict.setText(result.message)
+    def _checked(self, checked: label_check.Checked) -> None:
+        result, done = checked.scan, checked.finished
+        message, level = result.message, "ok" if result.match else "error"
+        if done is not None and done.finished:
+            message = " ".join([message, f"Unit {done.uid} is done.", *done.messages, "Scan the next unit."])
+        elif done is not None:  # the label is right; the unit still misses a step
+            message = " ".join([message, "Not finished yet:", *done.blocked])
+        self.verdict.setProperty("level", level)
+        self.verdict.setText(message)
         self._restyle()
-        Changes.hub().message.emit("ok" if result.match else "error", result.message)
+        Changes.hub().message.emit(level, message)
         if result.match:
             self.awaiting = None
         self.scan_box.selectAll()
 
     def set_unit(self, uid: str | None) -> None:
-        # The router opens the unit a scanned label names: while a printed label waits for its
-        # check, that scan is the check (same unit: match; another unit: a mismatch, loudly).
-        if self.awaiting and uid and self.isVisible():
-            self.take_scan(uid)
-            if uid != self.awaiting:
-                self.awaiting = None
+        # Another unit: nothing of the last one stays (its unchecked label, its verdict). The
+        # scan-back check only ever takes the open unit's own label (see the scan router).
+        if uid != self.unit_uid:
+            self.awaiting = None
+            self.verdict.setProperty("level", "")
+            self.verdict.setText("")
+            self.scan_box.clear()
+            self._restyle()
         super().set_unit(uid)
 
     def _restyle(self) -> None:

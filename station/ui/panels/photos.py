@@ -51,6 +51,8 @@ class PhotosPanel(Panel):
         self.camera_state.changed.connect(self._on_camera_state)
         self.camera = None
         self.busy = False
+        self._shown_uid: str | None = None  # the unit whose shots the list shows
+        self._advance = False  # a shot was just accepted: select the next missing one
         self._bind_keys()
 
     # -- camera ------------------------------------------------------------------------
@@ -92,6 +94,14 @@ class PhotosPanel(Panel):
             self.preview.timer.start()
 
     # -- data --------------------------------------------------------------------------
+    def set_unit(self, uid: str | None) -> None:
+        if uid != self.unit_uid:  # a new unit starts at its own first missing shot, with no old verdict
+            self.shots.clear()
+            self.thumbs.clear()
+            self.verdict.setText("")
+            self._shown_uid = None
+        super().set_unit(uid)
+
     def refresh(self) -> None:
         if not self.unit_uid:
             self.shots.clear()
@@ -105,6 +115,8 @@ class PhotosPanel(Panel):
     def _show(self, uid: str, shots: list[photos.ShotStatus], taken: list[photos.PhotoRecord]) -> None:
         if uid != self.unit_uid:
             return
+        fresh = uid != self._shown_uid
+        self._shown_uid = uid
         row = max(self.shots.currentRow(), 0)
         self.shots.clear()
         for sh in shots:
@@ -114,8 +126,10 @@ class PhotosPanel(Panel):
             item.setToolTip(sh.description)
             self.shots.addItem(item)
         missing = [i for i, sh in enumerate(shots) if sh.required and not sh.taken]
-        self.shots.setCurrentRow(missing[0] if missing and row < len(shots) and shots[row].taken else
-                                 min(row, len(shots) - 1))
+        if missing and (fresh or self._advance or row >= len(shots) or shots[row].taken):
+            row = missing[0]  # the first missing required shot; after each accepted one, the next
+        self._advance = False
+        self.shots.setCurrentRow(min(row, len(shots) - 1))
         self.thumbs.clear()
         for p in taken:
             icon = QIcon(QPixmap(str(p.path)).scaled(160, 120, Qt.AspectRatioMode.KeepAspectRatio))
@@ -159,6 +173,7 @@ class PhotosPanel(Panel):
     def _captured(self, outcome) -> None:  # type: ignore[no-untyped-def]
         self.busy = False
         if outcome.saved:
+            self._advance = True
             self._say("ok", f"Saved {outcome.shot} (sharpness {outcome.quality['blur']:.0f}).")
         else:
             self._say("error", "Retake " + outcome.shot + ": " + " ".join(outcome.failures))
