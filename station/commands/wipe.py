@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 from station.commands.drives import entries
 from station.context import StationContext, open_station
-from station.devices.base import CliPrompt
 from station.devices.drives import DriveEntry, size_text
 from station.erase import discover, firmware_job, jobs, methods
 from station.erase.result import Status, WipeResult
 from station.errors import Cancelled, UserFacingError
+from station.prompt import TerminalPrompt
 
 POLL_S = 0.1
 PRINT_EVERY_S = 2.0
@@ -91,11 +91,8 @@ class PhoneRun:
 
         def work() -> None:
             try:
-                from station.devices.phone.console import ConsolePrompt
-
-                # The erase was confirmed above; questions during a guided reset need a real answer, not --yes,
-                # and go to stderr so that --json output stays clean.
-                self.result = wipe_phone(ctx, serial, ConsolePrompt(), method)
+                # The erase was confirmed above; questions during a guided reset need a real answer, not --yes.
+                self.result = wipe_phone(ctx, serial, TerminalPrompt(), method)
             except BaseException as exc:  # reported by finish()
                 self.error = exc
 
@@ -128,7 +125,7 @@ def target_kind(target: str) -> str:
 def start_drive(ctx: StationContext, entry: DriveEntry, method: str, verify: str) -> Run:
     """Method dispatch for drives: purge/auto go to the planner's firmware erase, overwrites to worker jobs."""
     if method in firmware_job.FIRMWARE_METHODS:
-        run = firmware_job.start(ctx, entry.drive, method, CliPrompt())
+        run = firmware_job.start(ctx, entry.drive, method, TerminalPrompt())
         if run is not None:
             return run
         method = "clear"  # auto: no Purge possible on this drive, so Clear by overwrite
@@ -203,7 +200,7 @@ def _wipe(args: argparse.Namespace) -> int:
             methods.check_verify(methods.get(method), verify)
         names = [f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, "
                  f"{size_text(e.drive.facts.size_bytes)})" for e in drives] + [f"phone {p}" for p in phones]
-        prompt = CliPrompt(args.yes)
+        prompt = TerminalPrompt(args.yes)
         if methods.METHODS.get(method, methods.METHODS["clear"]).writes or phones:
             if not prompt.confirm(f"ERASE ALL DATA with '{method}' on: {'; '.join(names)}? This cannot be undone."):
                 raise Cancelled

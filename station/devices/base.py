@@ -2,7 +2,7 @@
 
 - A *Driver* per kind/vendor: `enumerate()` what is attached, `open()` one of them.
 - A *Session* for one physical unit: a stable id from its serial, `is_usable()`, `close()`.
-- An *OperatorPrompt*: questions to the technician. The Qt UI, the CLI and tests implement it.
+- An *OperatorPrompt* (station/prompt.py): questions to the technician.
 """
 
 from __future__ import annotations
@@ -44,18 +44,6 @@ class Driver(Protocol):
     def open(self, info: DeviceInfo) -> Session: ...
 
 
-class OperatorPrompt(Protocol):
-    """Questions to the technician. Implementations block until answered."""
-
-    def tell(self, message: str) -> None: ...
-
-    def confirm(self, question: str) -> bool: ...
-
-    def choose(self, question: str, options: list[str]) -> int | None: ...
-
-    def ask_text(self, question: str, *, secret: bool = False) -> str | None: ...
-
-
 class Transport:
     """Byte transport base: public write()/read() log every byte, subclasses do _write/_read."""
 
@@ -78,41 +66,3 @@ class Transport:
 
     def close(self) -> None:
         pass
-
-
-class CliPrompt:
-    """OperatorPrompt on a terminal, for the `station` subcommands."""
-
-    def __init__(self, assume_yes: bool = False) -> None:
-        self.assume_yes = assume_yes
-
-    def tell(self, message: str) -> None:
-        print(message)
-
-    def confirm(self, question: str) -> bool:
-        if self.assume_yes:
-            return True
-        try:
-            return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
-        except EOFError:
-            return False
-
-    def choose(self, question: str, options: list[str]) -> int | None:
-        print(question)
-        for i, opt in enumerate(options, 1):
-            print(f"  {i}. {opt}")
-        try:
-            answer = input("> ").strip()
-        except EOFError:
-            return None
-        return int(answer) - 1 if answer.isdigit() and 0 < int(answer) <= len(options) else None
-
-    def ask_text(self, question: str, *, secret: bool = False) -> str | None:
-        try:
-            if secret:
-                import getpass
-
-                return getpass.getpass(f"{question} ")
-            return input(f"{question} ")
-        except EOFError:
-            return None

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from station import clock, events, units
 from station.context import StationContext
-from station.devices.base import OperatorPrompt
 from station.erase import firmware, jobs, plan, profiles
 from station.erase.discover import Drive
 from station.erase.firmware_runner import CommandRunner
 from station.erase.result import Status, WipeResult
 from station.errors import UserFacingError
 from station.models import Unit, WipeJob
+from station.prompt import OperatorPrompt
 
 FIRMWARE_METHODS = ("purge", "auto")
 

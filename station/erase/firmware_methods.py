@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from station.devices.base import OperatorPrompt
 from station.erase.firmware_runner import CommandRunner, looks_unsupported
 from station.erase.parsers import hdparm, nvme
 from station.erase.result import CommandRecord
 from station.paths import DataDir
+from station.prompt import OperatorPrompt
 
 YES = "--yes-i-know-what-i-am-doing"
 PASSWORDS = "ata-passwords.json"

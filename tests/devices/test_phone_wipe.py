@@ -29,7 +29,7 @@ class Technician:
         self.recovery = list(recovery or [["wipe_data", "reboot"]])
         self.after_reset = after_reset
         self.allow_debugging = allow_debugging
-        self.photo = photo
+        self.photo_path = photo
         self.sees_wizard = sees_wizard
         self.told: list[str] = []
         self.asked: list[str] = []
@@ -62,8 +62,11 @@ class Technician:
         return 2
 
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
+        raise AssertionError(f"unexpected question: {question}")
+
+    def photo(self, question: str) -> Path | None:
         self.asked.append(question)
-        return str(self.photo) if self.photo else None
+        return self.photo_path
 
 
 def _photo(tmp_path: Path) -> Path:

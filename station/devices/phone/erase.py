@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from station.config import Config
-from station.devices.base import OperatorPrompt
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.prechecks import Prechecks
 from station.devices.phone.states import ABSENT, instruction
 from station.erase.result import Status
 from station.errors import DeviceError
+from station.prompt import OperatorPrompt
 
 log = logging.getLogger(__name__)
 

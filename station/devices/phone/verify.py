@@ -15,12 +15,12 @@ from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
 
-from station.devices.base import OperatorPrompt
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.erase import PhoneTimings
 from station.devices.phone.prechecks import parse_accounts
 from station.devices.phone.states import ABSENT, instruction
 from station.erase.result import Verification
+from station.prompt import OperatorPrompt
 
 EXPECTED = "setup wizard: not provisioned, user setup not complete, no accounts, no user apps, no user files"
 CHOICES = [
@@ -119,12 +119,7 @@ def verify_reset(client: AdbClient, serial: str, prompt: OperatorPrompt, timings
 def _visual(prompt: OperatorPrompt, store_photo: Callable[[Path], dict[str, Any]]) -> Verification:
     question = "Photograph the phone showing the setup wizard's welcome screen"
     for _ in range(3):
-        taker = getattr(prompt, "photo", None)
-        if callable(taker):
-            path = taker(question + ".")
-        else:
-            answer = prompt.ask_text(question + ", then enter the photo's file path:")
-            path = Path(answer.strip()).expanduser() if answer and answer.strip() else None
+        path = prompt.photo(question + ".")
         if path is None:
             break
         try:

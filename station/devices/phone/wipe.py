@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from station import clock
 from station.context import StationContext
-from station.devices.base import OperatorPrompt
 from station.devices.phone import records
 from station.devices.phone.adb import AdbClient, PhoneNotReady
 from station.devices.phone.driver import client_from_config
@@ -25,6 +24,7 @@ from station.devices.phone.prechecks import Prechecks, run_prechecks
 from station.devices.phone.verify import failed_checks, read_baseline, verify_reset
 from station.erase.result import MediaFacts, Status, WipeResult
 from station.errors import Cancelled, DeviceError, UserFacingError
+from station.prompt import OperatorPrompt
 
 log = logging.getLogger(__name__)
 
