@@ -147,11 +147,29 @@ def _classify(text: str, sym: Symbology | None, config: Config) -> Classificatio
         hexdigits = re.sub(r"[ \-]", "", m.group(1))
         if len(hexdigits) in (14, 15) and re.search("[A-F]", hexdigits):
             return _meid(hexdigits)
-    if upper.startswith("01") and len(upper) > 16 and upper[:16].isdigit():
-        gs1 = _gs1(text, sym)
-        if gs1.valid and len([k for k in gs1.parts if k.startswith("ai_")]) >= 2:
-            return gs1
+    if upper.startswith("01") and len(upper) > 16 and upper[:16].isdigit() and (bare := _bare_gs1(text)):
+        return bare
     return _serial(upper)
+
+
+def _bare_gs1(text: str) -> Classification | None:
+    """A GS1 element string scanned without AIM identifier or parentheses, or None if it has not that shape.
+
+    When the digits split cleanly into two or more element strings but a check digit fails, the scan is far
+    more likely a misread GS1 label than a serial number that happens to look like one, so it is refused.
+    """
+    try:
+        msg = GS1Message.parse(text)
+    except biip.ParseError:
+        return None
+    if len(msg.element_strings) < 2:
+        return None
+    gs1 = _gs1(text, None)
+    if gs1.valid:
+        return gs1
+    return Classification("gs1", gs1.value, gs1.parts, False,
+                          f"{gs1.reason} This scan has the shape of a GS1 code without its symbology identifier, so "
+                          "it is likely a misread: scan it again, or scan the unit's serial number label.")
 
 
 def _command(upper: str) -> Classification:

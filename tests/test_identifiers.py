@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 
 import pytest
 from hypothesis import given, settings
@@ -148,6 +149,41 @@ def test_garbage_is_a_user_facing_error(raw: str | bytes, says: str) -> None:
         classify(raw)
 
 
+def test_bare_gs1_with_a_wrong_check_digit_is_a_likely_misread_not_a_serial() -> None:
+    # Same digits as (01)09506000134352(21)12345 but the GTIN's check digit is 3: with an AIM prefix or in
+    # parentheses it is refused, so without them it must not become a new unit's serial number.
+    for text in ("01095060001343532112345", "]C101095060001343532112345", "(01)09506000134353(21)12345"):
+        c = classify(text)
+        assert not c.valid and c.identifier is None, text
+        assert "Expected 2, got 3" in c.reason
+    assert "likely a misread" in classify("01095060001343532112345").reason
+    assert classify("01095060001343522112345").identifier == ("gs1", "(01)09506000134352(21)12345")
+    # Digits that do not split into element strings stay a serial number.
+    assert classify("0112345678901234ABC").identifier == ("serial", "0112345678901234ABC")
+
+
+_AIM_PAYLOADS = ("abc", "010950600013435221ABC123\x1d10LOT5", "4006381333931", "(01)09506000134352(21)X")
+
+
+def test_every_aim_prefix_is_a_classification_or_a_sentence() -> None:
+    # ']' + letter + letter-or-digit: 3,224 prefixes, of which biip knows about half; ']qw' and ']Ya' used to
+    # raise biip's ParseError or a bare ValueError out of classify().
+    unknown = 0
+    for a in string.ascii_letters:
+        for b in string.ascii_letters + string.digits:
+            for payload in _AIM_PAYLOADS:
+                try:
+                    c = classify(f"]{a}{b}{payload}")
+                except UserFacingError as exc:
+                    assert "symbology identifier" in str(exc) or "no data" in str(exc)
+                    unknown += 1
+                else:
+                    assert c.reason
+    assert unknown > 0
+    with pytest.raises(UserFacingError, match=r"'\]qw', a symbology identifier the station does not know"):
+        classify("]qw123456")
+
+
 def _only_classification_or_user_error(raw: str | bytes) -> None:
     try:
         c = classify(raw)
@@ -178,6 +214,12 @@ def test_fuzz_arbitrary_text(raw: str) -> None:
 def test_fuzz_barcode_like_text(raw: str) -> None:
     # Dense in digits, AIM prefixes, GS and parentheses: reaches the GS1 and MEID parsers often.
     _only_classification_or_user_error(raw)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"\A\][A-Za-z][0-9A-Za-z]", fullmatch=False), st.text(max_size=40))
+def test_fuzz_aim_prefixed_text(prefix: str, rest: str) -> None:
+    _only_classification_or_user_error(prefix[:3] + rest)
 
 
 def test_identify_cli_exit_codes(data_dir, capsys: pytest.CaptureFixture[str]) -> None:

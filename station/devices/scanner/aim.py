@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from biip import ParseError
 from biip.symbology import ISOSymbology, SymbologyIdentifier
+
+from station.errors import UserFacingError
 
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 
@@ -48,7 +51,13 @@ def split_symbology(text: str) -> tuple[Symbology | None, str]:
     """(symbology, data) when `text` starts with an AIM identifier, else (None, text)."""
     if not _AIM.match(text):
         return None, text
-    ident = SymbologyIdentifier.extract(text[:3])
+    try:
+        ident = SymbologyIdentifier.extract(text[:3])
+    except (ParseError, ValueError):  # ValueError: biip's int() of a non-digit modifier count (']Ya')
+        raise UserFacingError(
+            f"The scan starts with '{text[:3]}', a symbology identifier the station does not know; turn off the "
+            "scanner's AIM identifiers, or set it to send only the barcode's data, and scan again."
+        ) from None
     gs1 = ident.gs1_symbology
     gs1_name = _GS1_NAMES.get(gs1.name, gs1.name.replace("_", " ")) if gs1 is not None else None
     # Only the GS1 *element string* symbologies carry AIs; an EAN-13 is GS1 but has none.
