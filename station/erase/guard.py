@@ -1,14 +1,19 @@
 """The system-disk guard: which drives may never be offered for a wipe, and why.
 
 A drive is refused when anything built on it is in use: the drive itself, any of its
-partitions, and everything stacked above them through sysfs `holders` (dm-crypt, LVM,
-md RAID, multipath), followed to the top. "In use" means: mounted (from
+partitions, everything stacked above them through sysfs `holders` (dm-crypt, LVM, md
+RAID, multipath), and every loop device backed by one of them or by a file on one of
+their filesystems, followed to the top. "In use" means: mounted (from
 /proc/self/mountinfo, including btrfs member devices), active swap, the filesystem that
-holds the station's data folder, or any active holder at all. Write-protected and
-empty drives are refused too. There is no force flag: the reasons are shown instead.
+holds the station's data folder, any active holder, or open or memory-mapped by a
+process (named with its pid). A loop device is also in use while a process (a VM) holds
+its backing file or another loop device is attached to the same file. Write-protected
+and empty drives are refused too. There is no force flag: the reasons are shown instead.
 
 The last word belongs to the kernel: the engine opens the drive O_EXCL, which fails
 while anything mounts or holds it, and `probe_exclusive` asks the same question early.
+O_EXCL does not keep out a plain open, so the worker checks the processes again once it
+holds the drive.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from station.erase import disk_users
 from station.erase.discover import SYS, Drive
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
@@ -54,10 +60,14 @@ class SystemView:
     swaps: set[str] = field(default_factory=set)
     data_dir: str | None = None
     data_dir_dev: str | None = None
+    users: disk_users.Users = field(default_factory=disk_users.Users)
 
     @classmethod
-    def read(cls, data_dir: Path | None = None, proc: str = "/proc", sys_root: str = SYS) -> SystemView:
+    def read(cls, data_dir: Path | None = None, proc: str = "/proc", sys_root: str = SYS, *,
+             ignore_pids: frozenset[int] | None = None) -> SystemView:
+        """`ignore_pids`: processes whose hold is ours (the worker itself); this process by default."""
         view = cls()
+        view.users = disk_users.scan(proc, sys_root, frozenset({os.getpid()}) if ignore_pids is None else ignore_pids)
         for line in Path(proc, "self", "mountinfo").read_text().splitlines():
             left, _, right = line.partition(" - ")
             parts, rparts = left.split(), right.split()
@@ -125,12 +135,55 @@ def _holder_words(name: str, sys_root: str) -> str:
     return f"{kind} {dm_name or name}"
 
 
+def _loops_above(nodes: list[tuple[str, str]], view: SystemView, sys_root: str,
+                 reasons: list[str], drive_name: str) -> list[tuple[str, str]]:
+    """Loop devices built on any node, recursively, with their own stacks; their reasons added."""
+    found: list[tuple[str, str]] = []
+    known = {num for _, num in nodes if num}
+    todo = list(nodes)
+    while todo:
+        node, num = todo.pop(0)
+        if not num:
+            continue
+        on = f" (on {node})" if node != drive_name else ""
+        for loop in view.users.loops.values():
+            if loop.num in known or num not in (loop.backing_rdev, loop.backing_fs):
+                continue
+            if loop.backing_rdev == num:
+                reasons.append(f"backs loop device /dev/{loop.name}{on}")
+            else:
+                reasons.append(f"holds {loop.backing_file}, the backing file of loop device /dev/{loop.name}{on}")
+            above = stack(loop.name, sys_root)
+            known.update(n for _, n in above if n)
+            found += above
+            todo += above
+    return found
+
+
+def _backing_file_users(drive: Drive, view: SystemView) -> list[str]:
+    """A loop device's image file is the drive: a VM or another loop device on it is a user."""
+    me = view.users.loops.get(drive.name)
+    if me is None or me.backing_fs is None or me.backing_ino is None:
+        return []
+    key = (disk_users.dev_of(me.backing_fs), me.backing_ino)
+    out = [f"its backing file {me.backing_file} {o.words}" for o in view.users.files.get(key, [])]
+    out += [f"its backing file {me.backing_file} is also attached as /dev/{other.name}"
+            for other in view.users.loops.values()
+            if other.name != me.name and (other.backing_fs, other.backing_ino) == (me.backing_fs, me.backing_ino)]
+    return out
+
+
 def check(drive: Drive, view: SystemView, sys_root: str = SYS) -> Verdict:
     """Every reason this drive must not be wiped, in plain words; eligible when there are none."""
     reasons: list[str] = []
     nodes = stack(drive.name, sys_root)
+    holders = [n for n, _ in nodes if n != drive.name and not Path(sys_root, "block", drive.name, n).exists()]
+    nodes += _loops_above(nodes, view, sys_root, reasons, drive.name)
+    reasons += _backing_file_users(drive, view)
     for node, num in nodes:
         on = f" (on {node})" if node != drive.name else ""
+        for opener in view.users.blocks.get(num, []) if num else []:
+            reasons.append(f"{opener.words}{on}")
         for mountpoint in view.mounts.get(num, []):
             if mountpoint in SYSTEM_MOUNTS:
                 what = "the running system" if mountpoint == "/" else f"the system's {mountpoint}"
@@ -141,7 +194,6 @@ def check(drive: Drive, view: SystemView, sys_root: str = SYS) -> Verdict:
             reasons.append(f"is used as swap{on}")
         if num and num == view.data_dir_dev:
             reasons.append(f"holds the station's data folder {view.data_dir}{on}")
-    holders = [n for n, _ in nodes if n != drive.name and not Path(sys_root, "block", drive.name, n).exists()]
     if holders:
         reasons.append("is part of " + ", ".join(_holder_words(h, sys_root) for h in holders))
     if drive.read_only:

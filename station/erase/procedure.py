@@ -88,6 +88,19 @@ def _check_target(spec: JobSpec, devices_only: bool) -> str:
     return drive.path
 
 
+def _check_users_again(real: str, data_dir: str, tries: int = 3) -> None:
+    """With the drive held O_EXCL, ask again who else has it: a plain open is not kept out by
+    O_EXCL. A udev probe opens a drive for a moment, so a reader is given a second look."""
+    for attempt in range(tries):
+        drive = discover.find(real, enrich=False)
+        verdict = guard.check(drive, guard.SystemView.read(Path(data_dir) if data_dir else None))
+        if verdict.eligible:
+            return
+        if attempt + 1 < tries:
+            time.sleep(0.3)
+    raise Refused(f"{real} {verdict.text}; nothing was written.")
+
+
 class OverwriteJob:
     def __init__(self, spec: JobSpec, job_dir: Path, should_stop: Callable[[], bool], *,
                  devices_only: bool = False) -> None:
@@ -131,6 +144,8 @@ class OverwriteJob:
         real = _check_target(self.spec, self.devices_only)
         sys_path = None if self.spec.simulated else os.path.realpath(f"/sys/class/block/{os.path.basename(real)}")
         self.dev = open_device(real, write=self.method.writes, sys_path=sys_path)
+        if not self.spec.simulated:
+            _check_users_again(real, self.spec.data_dir)
         if self.spec.media.size_bytes and self.dev.size != self.spec.media.size_bytes:
             raise Refused(f"{real} now reports {self.dev.size:,} bytes, not {self.spec.media.size_bytes:,} "
                           "as discovered; nothing was written. Rescan and try again.")
