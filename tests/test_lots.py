@@ -13,7 +13,7 @@ from sqlalchemy import select
 from station import grading, lot_manifest, lots, units
 from station.errors import UserFacingError
 from station.models import Event, Photo
-from tests.grading.helpers import PHONE_B_PLUS, set_fields, unit
+from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF, set_fields, unit
 
 
 def _graded_phone(ctx, imei: str, model: str = "Pixel 7", answers: dict | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -96,7 +96,7 @@ def test_manifest_csv_and_xlsx_carry_identifiers_grades_wipe_certificate_and_pho
     assert first["Other identifiers"] == "asset:AT-0042"
     assert (first["Sale grade"], first["Cosmetic"], first["Functional"]) == ("B+", "B", "FF")
     assert (first["Wipe result"], first["Certificate"], first["Photos"]) == ("sanitized", "CERT-3809", "3")
-    assert first["Grading matrix"] == "phone@2025.1" and rows[1]["Photos"] == "0"
+    assert first["Grading matrix"] == PHONE_REF and rows[1]["Photos"] == "0"
 
     lot_manifest.export(ctx, lot.code, "xlsx", tmp_path / "m.xlsx")
     wb = load_workbook(tmp_path / "m.xlsx")

@@ -39,18 +39,44 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("version")
     _sign_in_args(a)
     a.set_defaults(func=_activate)
-    r = gsub.add_parser("record", help="grade a unit from answers QUESTION=OPTION (Enter-defaults fill the rest)")
+    r = gsub.add_parser("record", help="grade a unit from answers QUESTION=OPTION (Enter-defaults fill the rest; "
+                        "a test left unanswered is recorded as not tested)")
     r.add_argument("unit", help="unit id, IMEI or serial")
-    r.add_argument("answers", nargs="*", metavar="QUESTION=OPTION")
-    r.add_argument("--no-defaults", action="store_true", help="do not fill unanswered questions with defaults")
-    r.add_argument("--cosmetic", help="override: final cosmetic grade A-E")
-    r.add_argument("--functional", help="override: final functional code FF/NT/FD/NF")
-    r.add_argument("--reason", help="override: why (required with --cosmetic/--functional)")
-    _sign_in_args(r)
+    # argparse cannot take positionals after an option once they were matched, so everything after
+    # the unit is read again by _RECORD_REST: flags and answers may then come in any order.
+    r.add_argument("answers", nargs=argparse.REMAINDER, metavar="QUESTION=OPTION")
+    _record_flags(r)
     r.set_defaults(func=_record)
     h = gsub.add_parser("history", help="every grade recorded for a unit")
     h.add_argument("unit")
     h.set_defaults(func=_history)
+
+
+def _record_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-defaults", action="store_true", help="do not fill unanswered questions with defaults")
+    p.add_argument("--cosmetic", help="override: final cosmetic grade A-E")
+    p.add_argument("--functional", help="override: final functional code FF/NT/FD/NF")
+    p.add_argument("--reason", help="override: why (required with --cosmetic/--functional)")
+    _sign_in_args(p)
+
+
+def _record_rest() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="station grade record UNIT", add_help=False)
+    p.add_argument("answers", nargs="*", metavar="QUESTION=OPTION")
+    _record_flags(p)
+    return p
+
+
+def _merge_rest(args: argparse.Namespace) -> argparse.Namespace:
+    """Flags given after the unit (between or after the answers) join those given before it."""
+    rest, unknown = _record_rest().parse_known_intermixed_args(args.answers)
+    if unknown:
+        raise UserFacingError(f"'{unknown[0]}' is not an option of 'station grade record'; see --help.")
+    merged = vars(args) | {"answers": rest.answers}
+    for key, value in vars(rest).items():
+        if key != "answers" and value:
+            merged[key] = value
+    return argparse.Namespace(**merged)
 
 
 def _sign_in_args(p: argparse.ArgumentParser) -> None:
@@ -154,6 +180,7 @@ def _record(args: argparse.Namespace) -> int:
     from station.grading.form import GradingForm
     from station.grading.service import unit_for
 
+    args = _merge_rest(args)
     ctx = open_station(args.data_dir)
     try:
         sign_in(ctx, args)

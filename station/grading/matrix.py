@@ -5,7 +5,8 @@ top-level id / version / device_class / title, `[[questions]]` each with `[[ques
 and `[[shots]]`, the photo set the class requires. An option's effects are a cosmetic cap
 (A best .. E beyond economic repair: the worst cap chosen wins) and a functional effect
 (pass / fail / untested / dead). A question may be asked only `when` earlier answers hold,
-which is how "does not power on" skips every functional test.
+which is how "does not power on" skips every functional test. A default (what Enter takes)
+never claims a passed test, so Enter through a form records "not checked", never a pass.
 """
 
 from __future__ import annotations
@@ -195,6 +196,13 @@ def _questions(r: _Reader, top: dict[str, Any]) -> tuple[Question, ...]:
         default = r.text_field(q, path, "default", required=False)
         if default is not None and not any(o.key == default for o in options):
             raise r.fail((*path, "default"), f"default '{default}' is not one of the options of '{key}'.")
+        claimed = next((o for o in options if o.key == default and o.functional == "pass"), None)
+        if claimed is not None:
+            # Enter on a question must never record a test that was not run: the default of a
+            # test question is its "not checked" answer, or there is none.
+            raise r.fail((*path, "default"), f"default '{default}' records a passed test; a default may not claim "
+                         "a result. Make the default the 'not checked' option (functional = \"untested\") or "
+                         "drop it.")
         when = _when(r, q.get("when"), path, out)
         out.append(Question(key, text, kind, options, when, default, str(q.get("help", ""))))
     return tuple(out)

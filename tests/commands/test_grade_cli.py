@@ -14,7 +14,7 @@ from station import operators
 from station.cli import main
 from station.context import open_station
 from station.grading.library import SHIPPED_DIR
-from tests.grading.helpers import set_fields, unit
+from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF, PHONE_VERSION, set_fields, unit
 
 
 def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str]:
@@ -29,7 +29,8 @@ def test_matrices_show_and_check(capsys, data_dir: Path, tmp_path: Path) -> None
     assert code == 0 and {r["id"] for r in rows if r["active"]} == {"phone", "tablet", "laptop", "desktop",
                                                                     "drive", "other"}
     code, out = run(capsys, data_dir, "grade", "show", "--class", "phone")
-    assert code == 0 and "1  yes          Yes, boots to the lock or setup screen (default)" in out
+    assert code == 0 and "1  yes          Yes, boots to the lock or setup screen   [pass]" in out
+    assert "not_checked  Not checked yet (no charger or cable for it here) (default)" in out
     bad = tmp_path / "bad.toml"
     bad.write_text((SHIPPED_DIR / "drive.toml").read_text().replace('cosmetic = "B"', 'cosmetic = "B-"', 1))
     code, out = run(capsys, data_dir, "grade", "check", str(SHIPPED_DIR / "phone.toml"), str(bad))
@@ -42,19 +43,20 @@ def test_activate_needs_a_supervisor_pin(capsys, data_dir: Path, monkeypatch: py
     operators.add(ctx, "Tia Tech", "technician", pin="1234")
     ctx.close()
     monkeypatch.setattr(sys, "stdin", io.StringIO("1234\n"))
-    code, out = run(capsys, data_dir, "grade", "activate", "phone", "2025.1", "--as", "Tia Tech")
+    code, out = run(capsys, data_dir, "grade", "activate", "phone", PHONE_VERSION, "--as", "Tia Tech")
     assert code == 2 and "Only a supervisor can switch" in out
     monkeypatch.setattr(sys, "stdin", io.StringIO("4321\n"))
-    code, out = run(capsys, data_dir, "grade", "activate", "phone", "2025.1", "--as", "Sam Super")
-    assert code == 0 and "phone@2025.1 is now the active phone matrix" in out
+    code, out = run(capsys, data_dir, "grade", "activate", "phone", PHONE_VERSION, "--as", "Sam Super")
+    assert code == 0 and f"{PHONE_REF} is now the active phone matrix" in out
 
 
 def test_grade_route_lot_and_outcome_from_scripts(capsys, data_dir: Path, tmp_path: Path) -> None:
     ctx = open_station(data_dir)
     uid = unit(ctx, "phone", "iPhone 14", serial="F2LXK0QJ")
     ctx.close()
-    code, out = run(capsys, data_dir, "grade", "record", "F2LXK0QJ", "glass=light")  # Enter-defaults for the rest
-    assert code == 0 and f"{uid}: B+ (cosmetic B, functional FF) with phone@2025.1" in out
+    answers = [f"{k}={v}" for k, v in PHONE_B_PLUS.items()]
+    code, out = run(capsys, data_dir, "grade", "record", "F2LXK0QJ", *answers)
+    assert code == 0 and f"{uid}: B+ (cosmetic B, functional FF) with {PHONE_REF}" in out
     assert "r2v3: functional F5, cosmetic C5" in out
     code, out = run(capsys, data_dir, "grade", "record", uid, "glass=light", "battery=worn",
                     "--cosmetic", "C", "--reason", "deep dent under the case")
@@ -80,7 +82,7 @@ def test_grade_route_lot_and_outcome_from_scripts(capsys, data_dir: Path, tmp_pa
     code, out = run(capsys, data_dir, "outcome", "accuracy")
     assert "disposition accuracy 100.0% (1 of 1 units with an outcome)" in out
     code, out = run(capsys, data_dir, "grade", "history", uid)
-    assert out.count("phone@2025.1") == 1
+    assert out.count(PHONE_REF) == 1
 
 
 def test_a_bad_matrix_dir_is_reported_with_the_setting(capsys, data_dir: Path, tmp_path: Path) -> None:
@@ -88,3 +90,27 @@ def test_a_bad_matrix_dir_is_reported_with_the_setting(capsys, data_dir: Path, t
     (data_dir / "station.toml").write_text(f'[grading]\nmatrix_dir = "{tmp_path / "nowhere"}"\n')
     code, out = run(capsys, data_dir, "grade", "matrices")
     assert code == 2 and "the grading matrix folder does not exist. Fix grading.matrix_dir." in out
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_flags_may_follow_the_answers(capsys, data_dir: Path, before: bool) -> None:
+    """Audit: `grade record UNIT --no-defaults Q=A` failed (flags had to come first)."""
+    ctx = open_station(data_dir)
+    uid = unit(ctx, "phone", "Pixel 7", serial="NODEF1")
+    ctx.close()
+    flag = ["--no-defaults"]
+    args = [uid, *flag, "glass=light"] if before else [uid, "glass=light", *flag]
+    code, out = run(capsys, data_dir, "grade", "record", *args)
+    assert code == 2 and "is not answered yet" in out  # no defaults: the power question stays open
+    code, out = run(capsys, data_dir, "grade", "record", uid, "--bogus", "glass=light")
+    assert code == 2 and "'--bogus' is not an option" in out
+
+
+def test_enter_through_every_question_is_not_tested(capsys, data_dir: Path) -> None:
+    """Audit: Enter on every question gave A+ fully functional, R2v3 F5 and Back Market Premium."""
+    ctx = open_station(data_dir)
+    uid = unit(ctx, "phone", "Pixel 7", serial="ENTER1")
+    ctx.close()
+    code, out = run(capsys, data_dir, "grade", "record", uid)
+    assert code == 0 and f"{uid}: A (cosmetic A, functional NT)" in out
+    assert "F5" not in out and "Premium" not in out

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from station import operators, units
 from station.context import StationContext
+from station.grading.library import SHIPPED_DIR
+from station.grading.matrix import load_file
+
+PHONE_VERSION = load_file(SHIPPED_DIR / "phone.toml").version  # the shipped phone matrix's version
+PHONE_REF = f"phone@{PHONE_VERSION}"
 
 PHONE_B_PLUS = {"power": "yes", "glass": "light", "display": "perfect", "housing": "flawless", "locks": "none",
                 "tests": "passed", "battery": "good", "liquid": "clean"}

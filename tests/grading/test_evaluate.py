@@ -22,9 +22,9 @@ from station.grading.matrix import COSMETIC, Matrix
 MATRICES = {m.id: m for m in load_dir(SHIPPED_DIR)}
 SUFFIX = {"FF": "+", "NT": "", "FD": "-", "NF": "-"}
 PATHS = {
-    # power no: glass 5 x housing 5 x liquid 2; power yes: glass 5 x display 3 x housing 5 x locks 4
-    # x tests (passed, not tested, or failed x 2^5 sub-tests) x battery 4 x liquid 2
-    "phone": 5 * 5 * 2 + 5 * 3 * 5 * 4 * (2 + 32) * 4 * 2,
+    # power no or not checked: glass 5 x housing 5 x liquid 3; power yes: glass 5 x display 4 x housing 5
+    # x locks 5 x tests (passed, not tested, or failed x 2^5 sub-tests) x battery 4 x liquid 3
+    "phone": 2 * 5 * 5 * 3 + 5 * 4 * 5 * 5 * (2 + 32) * 4 * 3,
     # detected no: physical 5 x connector 3; yes: the same x smart 4 x surface 3
     "drive": 5 * 3 + 5 * 3 * 4 * 3,
 }

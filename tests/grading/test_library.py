@@ -12,15 +12,17 @@ from station import grading
 from station.errors import UserFacingError
 from station.grading.library import SHIPPED_DIR, required_shots
 from station.models import AppliedConfig, Event, Grade
-from tests.grading.helpers import PHONE_B_PLUS, sign_in, unit
+from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF, PHONE_VERSION, sign_in, unit
+
+NEW = "2099.1"  # a version newer than the shipped one
 
 
 def _v2(folder: Path) -> None:
-    """A copy of the shipped matrices plus phone 2026.1, where light glass scratches already mean C."""
+    """A copy of the shipped matrices plus phone NEW, where light glass scratches already mean C."""
     folder.mkdir()
     for f in SHIPPED_DIR.glob("*.toml"):
         (folder / f.name).write_text(f.read_text())
-    text = (SHIPPED_DIR / "phone.toml").read_text().replace('version = "2025.1"', 'version = "2026.1"')
+    text = (SHIPPED_DIR / "phone.toml").read_text().replace(f'version = "{PHONE_VERSION}"', f'version = "{NEW}"')
     text = text.replace('label = "Light scratches, visible only at an angle"\ncosmetic = "B"',
                         'label = "Light scratches, visible only at an angle"\ncosmetic = "C"')
     (folder / "phone-2026.toml").write_text(text)
@@ -29,26 +31,26 @@ def _v2(folder: Path) -> None:
 def test_the_newest_version_is_active_until_a_supervisor_pins_one(ctx, tmp_path: Path) -> None:
     _v2(tmp_path / "matrices")
     ctx.config.set("grading.matrix_dir", str(tmp_path / "matrices"))
-    assert grading.active(ctx, "phone").ref == "phone@2026.1"
+    assert grading.active(ctx, "phone").ref == f"phone@{NEW}"
     rows = {a.matrix.ref: a for a in grading.available(ctx)}
-    assert rows["phone@2026.1"].active and not rows["phone@2025.1"].active
+    assert rows[f"phone@{NEW}"].active and not rows[PHONE_REF].active
 
     sign_in(ctx, "supervisor")
-    m = grading.activate(ctx, "phone", "2025.1")
+    m = grading.activate(ctx, "phone", PHONE_VERSION)
     assert grading.active(ctx, "phone").sha256 == m.sha256
     with ctx.store.reader() as s:
         row = s.get(AppliedConfig, ("matrix", "phone"))
-        assert (row.version, row.sha256, row.body) == ("2025.1", m.sha256, m.text)
+        assert (row.version, row.sha256, row.body) == (PHONE_VERSION, m.sha256, m.text)
         ev = s.execute(select(Event).where(Event.kind == "config.applied")).scalar_one()
         payload = json.loads(ev.payload)
-        assert (payload["version"], payload["previous"], ev.operator_name) == ("2025.1", "phone@2026.1",
+        assert (payload["version"], payload["previous"], ev.operator_name) == (PHONE_VERSION, f"phone@{NEW}",
                                                                                "Supervisor One")
 
 
 def test_a_technician_cannot_switch_the_matrix(ctx) -> None:
     sign_in(ctx, "technician")
     with pytest.raises(UserFacingError, match="Only a supervisor can switch"):
-        grading.activate(ctx, "phone", "2025.1")
+        grading.activate(ctx, "phone", PHONE_VERSION)
     with pytest.raises(UserFacingError, match=r"no grading matrix phone@1999\.1"):
         sign_in(ctx, "supervisor")
         grading.activate(ctx, "phone", "1999.1")
@@ -58,15 +60,15 @@ def test_old_results_keep_their_version_after_a_switch(ctx, tmp_path: Path) -> N
     _v2(tmp_path / "matrices")
     ctx.config.set("grading.matrix_dir", str(tmp_path / "matrices"))
     uid = unit(ctx)
-    first = grading.record(ctx, uid, PHONE_B_PLUS)  # newest, 2026.1: light scratches are C now
-    assert (first.sale_grade, first.matrix_ref) == ("C+", "phone@2026.1")
+    first = grading.record(ctx, uid, PHONE_B_PLUS)  # newest, NEW: light scratches are C now
+    assert (first.sale_grade, first.matrix_ref) == ("C+", f"phone@{NEW}")
     sign_in(ctx, "supervisor")
-    grading.activate(ctx, "phone", "2025.1")
+    grading.activate(ctx, "phone", PHONE_VERSION)
     second = grading.record(ctx, uid, PHONE_B_PLUS)
-    assert (second.sale_grade, second.matrix_ref) == ("B+", "phone@2025.1")
+    assert (second.sale_grade, second.matrix_ref) == ("B+", PHONE_REF)
     with ctx.store.reader() as s:
         rows = s.execute(select(Grade).order_by(Grade.id)).scalars().all()
-    assert [(g.matrix_version, g.sale_grade) for g in rows] == [("2026.1", "C+"), ("2025.1", "B+")]
+    assert [(g.matrix_version, g.sale_grade) for g in rows] == [(NEW, "C+"), (PHONE_VERSION, "B+")]
     assert rows[0].matrix_hash == first.matrix_sha256 != rows[1].matrix_hash
 
 
@@ -74,7 +76,7 @@ def test_an_activated_version_keeps_working_when_its_file_is_gone(ctx, tmp_path:
     _v2(tmp_path / "matrices")
     ctx.config.set("grading.matrix_dir", str(tmp_path / "matrices"))
     sign_in(ctx, "supervisor")
-    pinned = grading.activate(ctx, "phone", "2026.1")
+    pinned = grading.activate(ctx, "phone", NEW)
     (tmp_path / "matrices" / "phone-2026.toml").unlink()
     assert grading.active(ctx, "phone").sha256 == pinned.sha256  # from the AppliedConfig body
 

@@ -11,21 +11,21 @@ from station import grading, units
 from station.errors import UserFacingError
 from station.events import verify_store_chain
 from station.models import Event, Grade, Outbox
-from tests.grading.helpers import PHONE_B_PLUS, sign_in, unit
+from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF, PHONE_VERSION, sign_in, unit
 
 
 def test_record_writes_the_grade_the_unit_and_the_event(ctx) -> None:
     sign_in(ctx, "technician")
     uid = unit(ctx, serial="R58N12345")
     r = grading.record(ctx, "R58N12345", PHONE_B_PLUS)  # by any identifier the unit answers to
-    assert (r.unit_uid, r.sale_grade, r.matrix_ref) == (uid, "B+", "phone@2025.1")
+    assert (r.unit_uid, r.sale_grade, r.matrix_ref) == (uid, "B+", PHONE_REF)
     with ctx.store.reader() as s:
         u = units.by_uid(s, uid)
         assert (u.cosmetic_grade, u.functional_code, u.sale_grade) == ("B", "FF", "B+")
-        assert u.grade_matrix == "phone@2025.1"
+        assert u.grade_matrix == PHONE_REF
         g = s.execute(select(Grade)).scalar_one()
         sha = grading.active(ctx, "phone").sha256
-        assert (g.matrix_id, g.matrix_version, g.matrix_hash) == ("phone", "2025.1", sha)
+        assert (g.matrix_id, g.matrix_version, g.matrix_hash) == ("phone", PHONE_VERSION, sha)
         assert json.loads(g.answers) == PHONE_B_PLUS and json.loads(g.defects) == []
         assert json.loads(g.crosswalks)["r2v3"] == {"functional": "F5", "cosmetic": "C5"}
         assert g.computed_grade == "B+" and g.override_reason is None

@@ -29,7 +29,7 @@ from station.erase import certificate
 from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.labels import queue
 from station.sync import run_once
-from tests.grading.helpers import PHONE_B_PLUS
+from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF
 from tests.sync.pgserver import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
@@ -194,7 +194,7 @@ def test_the_hub_rebuilds_one_row_per_station_and_unit(shift) -> None:
         "R58A1XYZ", IMEI_A1, "phone", "Google", "Pixel 7")
     assert (a1["source"], a1["return_reason"], a1["return_category"]) == ("Acme Returns", "screen flicker", None)
     assert (a1["cosmetic_grade"], a1["functional_code"], a1["sale_grade"], a1["grade_matrix"]) == (
-        "B", "FF", "B+", "phone@2025.1")
+        "B", "FF", "B+", PHONE_REF)
     assert a1["photos"] == u["photos_a1"] == 6
     assert (a1["wipe_method"], a1["wipe_status"]) == ("factory-reset", "sanitized")
     assert str(a1["certificate_id"]).startswith("C-20261123-")

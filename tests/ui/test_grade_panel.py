@@ -15,7 +15,7 @@ from station.ui.app import create_window
 from station.ui.lots_dialog import LotsDialog
 from station.ui.ops import Changes
 from station.ui.panels.grade import GradePanel
-from tests.grading.helpers import PHONE_B_PLUS, set_fields, sign_in
+from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF, set_fields, sign_in
 
 WEDGE_GAP_MS = 60  # above scanner.wedge_max_gap_ms (35)
 
@@ -66,7 +66,7 @@ def test_a_phone_is_graded_by_keys_alone_in_ten_inputs(qtbot, data_dir) -> None:
     with w.ctx.store.reader() as s:
         unit = units.by_uid(s, uid)
         assert (unit.sale_grade, unit.cosmetic_grade, unit.functional_code) == ("B+", "B", "FF")
-        assert unit.grade_matrix == "phone@2025.1"
+        assert unit.grade_matrix == PHONE_REF
         grade = s.execute(select(Grade)).scalar_one()
         assert json.loads(grade.answers)["glass"] == "light"
         assert s.execute(select(Event.kind).where(Event.unit_id == unit.id).order_by(Event.seq.desc())
@@ -185,7 +185,7 @@ def test_lots_dialog_adds_by_scan_confirms_a_misfit_and_exports(qtbot, ctx, tmp_
     out = tmp_path / "lot.csv"
     dialog.export(str(out))
     qtbot.waitUntil(lambda: "2 units written" in dialog.last_result, timeout=5000)
-    assert out.read_text().count("phone@2025.1") == 2
+    assert out.read_text().count(PHONE_REF) == 2
 
 
 def test_grading_scans_that_arrive_before_the_form_loads_are_kept(qtbot, ctx) -> None:
