@@ -17,7 +17,9 @@ import fcntl
 import os
 import stat
 import struct
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from station.erase.patterns import BlockStream, Pattern
@@ -64,10 +66,49 @@ class Device:
             self.fd = -1
 
 
+_CLAIMED: dict[int, int] = {}  # device number -> this process's O_EXCL descriptor on it
+_CLAIM_LOCK = threading.Lock()
+
+
+def _device_number(path: str) -> int | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_rdev if stat.S_ISBLK(st.st_mode) else None
+
+
+@contextmanager
+def claim(paths: Iterable[str]) -> Iterator[None]:
+    """Hold every device O_EXCL for a whole firmware job: nothing can mount or claim it while
+    hdparm or nvme (which open it without O_EXCL) run. This process's own later opens of a
+    claimed device skip O_EXCL, since the kernel would refuse a second claim."""
+    taken: list[int] = []
+    try:
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno == errno.EBUSY:
+                    raise DeviceError(f"{path} is in use by another program (the kernel refused exclusive "
+                                      "access); nothing was erased. Release it and try again.") from exc
+                raise DeviceError(f"{path} could not be opened ({exc.strerror}); nothing was erased.") from exc
+            with _CLAIM_LOCK:
+                _CLAIMED[os.fstat(fd).st_rdev] = fd
+                taken.append(os.fstat(fd).st_rdev)
+        yield
+    finally:
+        with _CLAIM_LOCK:
+            for rdev in taken:
+                os.close(_CLAIMED.pop(rdev))
+
+
 def open_device(path: str, *, write: bool, sys_path: str | None = None) -> Device:
     """Open exclusively and unbuffered. O_DIRECT falls back to buffered only for image
     files on filesystems without it (tmpfs); a block device always gets O_DIRECT."""
-    base = (os.O_RDWR if write else os.O_RDONLY) | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+    with _CLAIM_LOCK:
+        ours = _device_number(path) in _CLAIMED
+    base = (os.O_RDWR if write else os.O_RDONLY) | (0 if ours else os.O_EXCL) | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         fd, direct = os.open(path, base | os.O_DIRECT), True
     except OSError as exc:

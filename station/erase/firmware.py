@@ -12,13 +12,15 @@ no marker survived, and the read-back matched what the method leaves behind.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import replace
 
 from station import clock
 from station.erase import firmware_markers as markers
+from station.erase import guard
 from station.erase import verify as engine_verify
-from station.erase.engine import DriveGone, StopRequested, open_device
+from station.erase.engine import DriveGone, StopRequested, claim, open_device
 from station.erase.facts import DriveFacts
 from station.erase.firmware_methods import (
     FirmwareContext,
@@ -123,6 +125,16 @@ def _verify(fc: FirmwareContext, plan: Plan, seeded: markers.Seeded | None, chec
     return v
 
 
+def erased_devices(plan: Plan, facts: DriveFacts, path: str, sys_root: str = "/sys") -> list[str]:
+    """What the erase reaches: Sanitize acts on the whole NVM subsystem, and Format on every
+    namespace unless the controller says (FNA bit 0 clear) that it formats one at a time."""
+    name = os.path.basename(os.path.realpath(path))
+    whole = plan.method.startswith("nvme-sanitize") or (
+        plan.method.startswith("nvme-format") and facts.format_all_namespaces is not False)
+    names = guard.controller_namespaces(name, sys_root) if whole else [name]
+    return [path if n == name else f"/dev/{n}" for n in names]
+
+
 def execute_plan(plan: Plan, fc: FirmwareContext, media: MediaFacts, job_id: str, *, facts: DriveFacts | None = None,
                  marker_count: int = 64, sample_percent: float = 10.0, sys_path: str | None = None) -> WipeResult:
     if plan.method == "overwrite":
@@ -132,44 +144,21 @@ def execute_plan(plan: Plan, fc: FirmwareContext, media: MediaFacts, job_id: str
     media.extra["plan"] = plan.to_dict()
     result = WipeResult(job_id, media, method="purge", method_type=plan.method_type, technique=plan.technique,
                         status=Status.FAILED, started_at=clock.iso(), passes=[plan.method])
-    t0 = time.monotonic()
-    seeded: markers.Seeded | None = None
-    check: markers.MarkerCheck | None = None
-    erased = False
+    targets = erased_devices(plan, facts, fc.path)
+    if len(targets) > 1:
+        media.extra["namespaces"] = targets
+        fc.notes.append(f"{plan.method} erases every namespace of the controller: {', '.join(targets)}.")
     try:
-        for step in plan.steps:
-            if fc.should_stop():
-                raise StopRequested
-            fc.progress(step.action, 0.0)
-            if step.action == "unfreeze":
-                unfreeze(fc)
-            elif step.action == "hpa-reset":
-                media.hpa_dco.update(hpa_reset(fc))
-            elif step.action == "dco-restore":
-                media.hpa_dco.update(dco_restore(fc, media.hpa_dco.get("native_max_sectors")))
-            elif step.action == "seed-markers":
-                seeded = markers.seed(fc.path, marker_count, job_id, sys_path=sys_path)
-            elif step.action == "erase" and step.method:
-                _erase(fc, step.method, facts, step.timeout_s)
-                erased = True
-                result.throughput.append((round(time.monotonic() - t0, 3), media.size_bytes))
-            elif step.action == "check-markers" and seeded is not None:
-                markers.drop_caches(fc.path)
-                check = markers.check(fc.path, seeded, sys_path=sys_path)
-                if not check.passed:
-                    raise StepFailed(f"The drive reported the erase done, but {len(check.surviving)} markers and "
-                                     f"{len(check.unchanged)} old sectors survived: it was NOT erased")
-            elif step.action == "verify":
-                result.verification = _verify(fc, plan, seeded, check, sample_percent, sys_path)
-            fc.progress(step.action, 100.0)
-        if result.verification is None or not result.verification.passed:
-            raise StepFailed("Verification after the firmware erase did not pass")
-        result.status = Status.FINISHED
-        if media.hpa_dco.get("hpa_checked") or media.hpa_dco.get("hpa_reset"):
-            media.hpa_dco["hidden_area_erased"] = not media.hpa_dco.get("dco_restricted", False)
+        # Checked again right before the erase, and held O_EXCL until it has ended.
+        busy = guard.recheck([os.path.basename(os.path.realpath(t)) for t in targets],
+                             fc.data.root if fc.data else None)
+        if busy:
+            raise StepFailed("; ".join(busy))
+        with claim(targets):
+            _run_steps(plan, fc, media, facts, result, marker_count, sample_percent, sys_path)
     except StepFailed as exc:
         result.reason = ("unsupported by the device: " if exc.unsupported else "") + exc.reason
-        if not erased:
+        if not result.throughput:
             result.reason += "; nothing was erased"
     except StopRequested:
         result.status, result.reason = Status.ABORTED, "stopped by the operator before the firmware erase ended"
@@ -181,3 +170,39 @@ def execute_plan(plan: Plan, fc: FirmwareContext, media: MediaFacts, job_id: str
         result.notes.extend(plan.warnings + fc.notes)
         result.notes.extend(f"rationale: {r}" for r in plan.rationale)
     return result
+
+
+def _run_steps(plan: Plan, fc: FirmwareContext, media: MediaFacts, facts: DriveFacts, result: WipeResult,
+               marker_count: int, sample_percent: float, sys_path: str | None) -> None:
+    t0 = time.monotonic()
+    seeded: markers.Seeded | None = None
+    check: markers.MarkerCheck | None = None
+    for step in plan.steps:
+        if fc.should_stop():
+            raise StopRequested
+        fc.progress(step.action, 0.0)
+        if step.action == "unfreeze":
+            unfreeze(fc)
+        elif step.action == "hpa-reset":
+            media.hpa_dco.update(hpa_reset(fc))
+        elif step.action == "dco-restore":
+            media.hpa_dco.update(dco_restore(fc, media.hpa_dco.get("native_max_sectors")))
+        elif step.action == "seed-markers":
+            seeded = markers.seed(fc.path, marker_count, result.job_id, sys_path=sys_path)
+        elif step.action == "erase" and step.method:
+            _erase(fc, step.method, facts, step.timeout_s)
+            result.throughput.append((round(time.monotonic() - t0, 3), media.size_bytes))
+        elif step.action == "check-markers" and seeded is not None:
+            markers.drop_caches(fc.path)
+            check = markers.check(fc.path, seeded, sys_path=sys_path)
+            if not check.passed:
+                raise StepFailed(f"The drive reported the erase done, but {len(check.surviving)} markers and "
+                                 f"{len(check.unchanged)} old sectors survived: it was NOT erased")
+        elif step.action == "verify":
+            result.verification = _verify(fc, plan, seeded, check, sample_percent, sys_path)
+        fc.progress(step.action, 100.0)
+    if result.verification is None or not result.verification.passed:
+        raise StepFailed("Verification after the firmware erase did not pass")
+    result.status = Status.FINISHED
+    if media.hpa_dco.get("hpa_checked") or media.hpa_dco.get("hpa_reset"):
+        media.hpa_dco["hidden_area_erased"] = not media.hpa_dco.get("dco_restricted", False)

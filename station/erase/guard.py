@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from station.erase import disk_users
+from station.erase import discover, disk_users
 from station.erase.discover import SYS, Drive
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
@@ -201,6 +201,31 @@ def check(drive: Drive, view: SystemView, sys_root: str = SYS) -> Verdict:
     if drive.facts.size_bytes == 0:
         reasons.append("has no media (size 0)")
     return Verdict(not reasons, tuple(dict.fromkeys(reasons)))
+
+
+def controller_namespaces(name: str, sys_root: str = SYS) -> list[str]:
+    """Every namespace (kernel name) of the NVMe controller that `name` belongs to, `name` included."""
+    real = Path(os.path.realpath(Path(sys_root, "class", "block", name)))
+    if not re.fullmatch(r"nvme\d+n\d+", name) or not real.parent.is_dir():
+        return [name]
+    found = sorted((p.name for p in real.parent.iterdir() if re.fullmatch(r"nvme\d+n\d+", p.name)
+                    and (p / "dev").exists()), key=lambda n: int(n.rpartition("n")[2]))
+    return found or [name]
+
+
+def recheck(names: list[str], data_dir: Path | None, sys_root: str = SYS) -> list[str]:
+    """Right before a firmware erase: every reason any of these devices must not be erased."""
+    view = SystemView.read(data_dir, sys_root=sys_root)
+    reasons = []
+    for name in names:
+        try:
+            drive = discover.from_sysfs(name, sys_root)
+        except OSError:
+            reasons.append(f"/dev/{name} is not connected any more")
+            continue
+        v = check(drive, view, sys_root)
+        reasons += [f"/dev/{name} {r}" for r in v.reasons]
+    return reasons
 
 
 def probe_exclusive(path: str) -> str | None:
