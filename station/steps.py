@@ -3,7 +3,7 @@
 The flow is Intake, Grade, Photos, Wipe, Route, Label, Done. A step is done when its record
 exists (a grade, the required shots, a wipe that ended, a route, a label printed and checked),
 so the stage shown in the header and stored on the unit can never claim a step nobody did.
-`follow()` stores the stage when it moved, with a `unit.stage` event saying from where to where.
+`follow()` stores the stage when it moved, with a `unit.updated` event saying from where to where.
 """
 
 from __future__ import annotations
@@ -77,6 +77,6 @@ def follow(ctx: StationContext, uid: str) -> Progress | None:
         p = progress_of(s, unit)
         stored = "finished" if p.stage == "done" else p.stage  # "finished" is what finish() has always stored
         if unit.stage != stored:
-            events.append(s, ctx.actor, "unit.stage", {"from": unit.stage, "to": stored}, unit)
+            events.append(s, ctx.actor, "unit.updated", {"changed": {"stage": [unit.stage, stored]}}, unit)
             units.touch(unit, stage=stored)
         return p

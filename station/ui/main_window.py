@@ -2,16 +2,24 @@
 
 Ctrl+1..6 (or F1..F6) switch panels. A bench command barcode or a scan is routed by
 the intake flow; panels never call each other, they refresh on `Changes`.
+
+The step tracker under the header follows the open unit (station.steps): whenever
+something is recorded, its progress is read again and its stored stage follows. When a
+step is finished the window moves on by itself to the panel of the next one and tells
+that panel it arrived (`Panel.arrived`): grade saved leads to Photos, the last shot to
+Wipe, a wipe that ended to Route, a route to the printed label, its check to Done.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from station import steps
 from station.context import StationContext
 from station.devices.manager import DeviceManager
+from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel
 from station.ui.panels.grade import GradePanel
 from station.ui.panels.intake import IntakePanel
@@ -22,9 +30,15 @@ from station.ui.panels.wipe import WipePanel
 from station.ui.phone_watch import PhoneWatch
 from station.ui.scan_router import ScanRouter
 from station.ui.status import StatusBar
+from station.ui.step_tracker import StepTracker
 from station.ui.style import STYLE
 
 PANELS: tuple[type[Panel], ...] = (IntakePanel, GradePanel, PhotosPanel, WipePanel, LabelPanel, SupervisorPanel)
+STEP_PANELS: dict[str, type[Panel]] = {"intake": IntakePanel, "grade": GradePanel, "photos": PhotosPanel,
+                                       "wipe": WipePanel, "route": LabelPanel, "label": LabelPanel,
+                                       "done": IntakePanel}
+# What is recorded when a step is done; any of these makes the tracker read the unit again.
+_STEP_TOPICS = frozenset({"units", "grades", "photos", "wipe", "labels", "events"})
 
 
 class MainWindow(QMainWindow):
@@ -41,6 +55,12 @@ class MainWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setObjectName("unit-banner")
         layout.addWidget(self.banner)
+        self.tracker = StepTracker()
+        layout.addWidget(self.tracker)
+        self.progress: steps.Progress | None = None
+        self._go_to_step = False  # the unit was just opened: show the panel of its step once known
+        self._follow_timer = QTimer(self, singleShot=True, interval=30, timeout=self.follow)
+        Changes.hub().changed.connect(self._on_changed)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.panels: list[Panel] = []
@@ -72,12 +92,54 @@ class MainWindow(QMainWindow):
         panel = self.panels[index]
         panel.activated()
 
-    def set_unit(self, uid: str | None, summary: str = "") -> None:
+    def set_unit(self, uid: str | None, summary: str = "", *, go_to_step: bool = False) -> None:
+        if uid != self.unit_uid:
+            self.progress = None
+            self.tracker.show_progress(None)
         self.unit_uid = uid
-        self.banner.setText(f"Unit {uid}  {summary}" if uid else "No unit open: scan a device to begin")
+        self._summary = summary
+        self._go_to_step = go_to_step
+        self._show_banner()
         for p in self.panels:
             p.set_unit(uid)
         self.unit_changed.emit(uid)
+        self.follow()
+
+    def _show_banner(self) -> None:
+        uid, p = self.unit_uid, self.progress
+        if not uid:
+            self.banner.setText("No unit open: scan a device to begin")
+            return
+        # The summary's last part is the stage as stored when the unit was read; the tracker's is newer.
+        summary = self._summary.rsplit(" · ", 1)[0] if p is not None else self._summary
+        stage = f" · {steps.TITLES[p.stage]}" if p is not None else ""
+        done = "  Done: scan the next unit" if p is not None and p.stage == "done" else ""
+        self.banner.setText(f"Unit {uid}  {summary}{stage}{done}")
+
+    # -- the open unit's progress ---------------------------------------------------------------
+    def _on_changed(self, topics: set[str]) -> None:
+        if self.unit_uid and topics & _STEP_TOPICS:
+            self._follow_timer.start()  # one read for a burst of changes
+
+    def follow(self) -> None:
+        if self.unit_uid:
+            Op(self, steps.follow, self.ctx, self.unit_uid).success(self._followed).run()
+
+    def _followed(self, p: steps.Progress | None) -> None:
+        if p is None or p.uid != self.unit_uid:
+            return  # the bench moved on to another unit meanwhile
+        before, self.progress = self.progress, p
+        self.tracker.show_progress(p)
+        self._show_banner()
+        moved = before is not None and steps.STEPS.index(p.stage) > steps.STEPS.index(before.stage)
+        if moved or self._go_to_step:
+            self._go_to_step = False
+            self.go_to_step(p)
+
+    def go_to_step(self, p: steps.Progress) -> None:
+        panel = self.panel(STEP_PANELS[p.stage])
+        self.tabs.setCurrentWidget(panel)
+        panel.arrived(p)
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key() == Qt.Key.Key_Escape:

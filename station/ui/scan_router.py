@@ -146,9 +146,9 @@ class ScanRouter(QObject):
             self.question.close()
             self.question = None
         if o.action in ("created", "opened", "reopened", "finished_unit"):
-            self.window.set_unit(o.uid, _summary(o.unit))  # type: ignore[attr-defined]
-            if o.action != "finished_unit":
-                self.show_step("intake")
+            # The unit opens at its own step: a new phone at Grade, a graded one at Photos...
+            self.window.set_unit(o.uid, _summary(o.unit),  # type: ignore[attr-defined]
+                                 go_to_step=o.action != "finished_unit")
             Changes.hub().changed.emit({"units", "events"} if o.action != "opened" else {"events"})
         if o.action == "finished_unit":
             self._ask_finished(o)

@@ -82,7 +82,9 @@ def test_badge_then_imei_shows_the_unit_row(rig: Rig) -> None:
     assert o.uid in w.banner.text() and w.status.message.text() == o.message
     again = rig.scan(IMEI)
     assert again.action == "opened" and intake.verdict.property("cue") == "repeat"
-    assert intake.history.rowCount() == 2 and intake.history.item(0, 1).text() == "unit.scanned"
+    # created, its stage moving on to Grade, scanned again
+    assert intake.history.rowCount() == again.unit.events_total == 3
+    assert intake.history.item(0, 1).text() == "unit.scanned"
 
 
 def test_invalid_scan_is_bad_and_stores_nothing(rig: Rig) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from station.context import StationContext
 from station.devices.manager import DeviceManager
+from station.steps import Progress
 from station.ui.ops import Changes
 
 
@@ -37,6 +38,9 @@ class Panel(QWidget):
     def activated(self) -> None:
         """The panel became the visible one; give focus to its first control."""
         self.refresh()
+
+    def arrived(self, progress: Progress) -> None:
+        """The open unit's flow moved on to `progress.stage`, a step of this panel, now on screen."""
 
     def handle_command(self, command: str, argument: str | None) -> bool:
         """A bench command barcode (CMD:...) while this panel is shown; True when taken."""

@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 
 from station import label_check
 from station.labels import flow, layout, queue
+from station.steps import Progress
 from station.ui.label_preview import LabelPreview
 from station.ui.label_printer import PrinterService
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
+from station.ui.route_box import RouteBox
 
 
 class LabelPanel(Panel):
@@ -43,7 +45,7 @@ class LabelPanel(Panel):
         self.awaiting: str | None = None  # unit whose printed label we wait to see scanned
         self.busy = False
         outer = column(self)
-        outer.addWidget(heading("Label"))
+        outer.addWidget(heading("Route and label"))
         outer.addWidget(hint("Ctrl+P: print / re-print · Alt+L: layout · Alt+K: check the printed label "
                              "(scan it) · Alt+Q: send queued labels · Enter on a past label: re-print it"))
         bar = QHBoxLayout()
@@ -67,6 +69,8 @@ class LabelPanel(Panel):
         self.preview.setStyleSheet("QLabel#label-preview { background: #c8c8c8; }")  # the label's edge shows
         body.addWidget(self.preview, 3)
         side = QVBoxLayout()
+        self.route_box = RouteBox(self.ctx, self)
+        side.addWidget(self.route_box)
         self.captured = LabelPreview("What the simulated printer printed shows here.")
         self.captured.setVisible(False)
         side.addWidget(self.captured, 2)
@@ -112,6 +116,7 @@ class LabelPanel(Panel):
         return self.layouts.currentText() or str(self.ctx.config["label.layout"])
 
     def refresh(self) -> None:
+        self.route_box.load(self.unit_uid)
         Op(self, self._load, self.unit_uid, self.layout_name()).on("io").success(self._loaded) \
             .failure(self._load_failed).run()
 
@@ -249,3 +254,10 @@ class LabelPanel(Panel):
     def activated(self) -> None:
         super().activated()
         self.print_button.setFocus()
+
+    def arrived(self, progress: Progress) -> None:
+        """Route: the route list has the keys. Label: a unit routed and not labelled yet prints at once."""
+        if progress.stage == "route":
+            self.route_box.focus()
+        elif progress.stage == "label" and progress.label == "none" and not self.busy:
+            self.print_label()

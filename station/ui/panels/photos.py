@@ -7,6 +7,7 @@ A foot pedal that types Space, or the CMD:PHOTO barcode, also captures.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
@@ -62,12 +63,17 @@ class PhotosPanel(Panel):
         from station.devices.camera import service as camera_service  # OpenCV loads with the first preview
 
         try:
-            self.camera = camera_service.open_camera(self.devices, self.camera_state.changed.emit)
+            self.camera = camera_service.open_camera(self.devices, self._camera_state_from_thread)
         except Exception as exc:  # no camera: say so in the preview, keep the panel usable
             self.camera = None
             self.preview.detach(str(exc))
             return
         self.preview.attach(self.camera)
+
+    def _camera_state_from_thread(self, state: str) -> None:
+        # The capture thread may report once more while the window is being closed.
+        if shiboken6.isValid(self.camera_state):
+            self.camera_state.changed.emit(state)
 
     def _on_camera_state(self, state: str) -> None:
         label = self.camera.info.label if self.camera else "Camera"
