@@ -15,10 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import station
 from station.erase.facts import DriveFacts
 from station.errors import ConfigError
 
-SHIPPED = Path(__file__).resolve().parents[2] / "firmware_profiles"
+
+def shipped_folder(package: Path = Path(station.__file__).resolve().parent) -> Path:
+    """The profiles that ship: inside the package when installed from a wheel, beside it in a checkout."""
+    installed = package / "firmware_profiles"
+    return installed if installed.is_dir() else package.parent / "firmware_profiles"
+
+
+SHIPPED = shipped_folder()
 SCHEMA = 1
 KINDS = ("drive", "usb-bridge", "raid-volume")
 PATTERNS = ("zero", "ones", "indeterminate")
