@@ -1,13 +1,16 @@
 """Shift KPIs, computed from the store for one time window.
 
-Every figure comes with the query that produced it reachable through `units_behind`,
-so a supervisor can click a number and see the units behind it. Queries touch only the
-window's rows through indexed columns, so a store of a million units stays fast.
+Each figure follows its definition in docs/supervisor.md ("KPI definitions"); change one
+only together with the other. Every figure comes with the query that produced it reachable
+through `units_behind`, so a supervisor can click a number and see the units behind it.
+Queries touch only the window's rows through indexed columns, so a store of a million units
+stays fast.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,11 +22,27 @@ from sqlalchemy.orm import Session
 
 from station import clock
 from station.context import StationContext
-from station.models import Event, Unit, WipeJob
+from station.disposition import DATA_BEARING, judge
+from station.disposition_rules import REUSE_ROUTES, ROUTES
+from station.errors import UserFacingError
+from station.models import Event, Operator, Unit, WipeJob
 from station.shifts import Window
 
-LANDFILL_ROUTES = frozenset({"landfill", "dispose"})
-DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
+# Routes that end in landfill. None of the station's routes does: parts harvesting and
+# recycling (shredding included) are diversion. A unit finished without a route is not
+# counted as diverted (see diversion_rate), so the figure can fall below 100 %.
+LANDFILL_ROUTES: frozenset[str] = frozenset()
+assert LANDFILL_ROUTES <= set(ROUTES), "a landfill route must be one of the station's routes"
+NOT_SIGNED_IN = "(not signed in)"
+
+
+def p90(values: list[float]) -> float | None:
+    """The 90th percentile by the nearest-rank method: the smallest value that at least 90 % of
+    the values do not exceed, i.e. sorted(values)[ceil(0.9 n) - 1]."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
 @dataclass
@@ -34,9 +53,10 @@ class Kpis:
     units_finished: int = 0
     per_technician: list[tuple[str, int, float]] = field(default_factory=list)  # name, finished, per hour
     grade_mix: dict[str, int] = field(default_factory=dict)
-    wipes_passed: int = 0
-    wipes_failed: int = 0
-    wipe_failures: dict[str, int] = field(default_factory=dict)  # reason -> count
+    wipes_passed: int = 0  # runs that ended sanitized (certifiable)
+    wipes_failed: int = 0  # runs that ended FINISHED without sanitizing, or FAILED
+    wipes_stopped: int = 0  # ABORTED by the technician or INTERRUPTED: not in the pass rate
+    wipe_failures: dict[str, int] = field(default_factory=dict)  # "status: reason" -> count
     cycle_median_min: float | None = None
     cycle_p90_min: float | None = None
     routes: dict[str, int] = field(default_factory=dict)
@@ -67,29 +87,35 @@ class Kpis:
 
     @property
     def diversion_rate(self) -> float | None:
-        routed = sum(self.routes.values())
-        if not routed:
-            return None
-        return sum(n for r, n in self.routes.items() if r not in LANDFILL_ROUTES) / routed
+        return diversion(self.routes)
+
+
+def diversion(routes: dict[str, int]) -> float | None:
+    """Finished units routed anywhere but landfill, over all finished units: one finished without
+    a route ("unrouted") is not claimed as diverted."""
+    finished = sum(routes.values())
+    if not finished:
+        return None
+    return sum(n for r, n in routes.items() if r != "unrouted" and r not in LANDFILL_ROUTES) / finished
 
 
 def _finished(w: Window) -> Select:
     return select(Unit).where(Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso)
 
 
-def _events(w: Window, kind: str) -> Select:
-    return select(Event).where(Event.kind == kind, Event.created_at >= w.start_iso, Event.created_at < w.end_iso)
-
-
 def stage_sql() -> Any:
     """Where an unfinished unit waits, from what has been recorded about it: blocked, then the
-    first step missing (grade, wipe for data-bearing units, route), else the label. In SQL, so
-    work in progress is counted by the database, not row by row."""
+    first step missing (grade; a wipe for a data-bearing unit that is not sanitized, unless its wipe
+    failed or it is routed where no wipe is needed (parts, recycling); route), else the label. In
+    SQL, so work in progress is counted by the database, not row by row."""
+    unsanitized = Unit.device_class.in_(DATA_BEARING) & (func.coalesce(Unit.wipe_status, "") != "sanitized")
+    route = func.coalesce(Unit.route, "")
     return case(
         (func.coalesce(Unit.blocked_reason, "") != "", "blocked"),
         (func.coalesce(Unit.sale_grade, "") == "", "grade"),
-        (Unit.device_class.in_(DATA_BEARING) & (func.coalesce(Unit.wipe_status, "") != "sanitized"), "wipe"),
-        (func.coalesce(Unit.route, "") == "", "route"),
+        (unsanitized & route.in_(REUSE_ROUTES), "wipe"),
+        (unsanitized & (route == "") & (func.coalesce(Unit.wipe_status, "") != "failed"), "wipe"),
+        (route == "", "route"),
         else_="label",
     )
 
@@ -109,11 +135,11 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
         cycles = sorted(s.execute(select(minutes).where(*in_window)).scalars())
         if cycles:
             k.cycle_median_min = statistics.median(cycles)
-            k.cycle_p90_min = cycles[min(len(cycles) - 1, round(0.9 * (len(cycles) - 1)))]
-        _technicians(s, w, k)
+            k.cycle_p90_min = p90(cycles)
+        _technicians(s, in_window, k)
         _wipes(s, w, k)
         _outcomes(s, w, k)
-        _wip(s, k)
+        _wip(s, w, k)
         _throughput(s, w, in_window, k)
     return k
 
@@ -122,25 +148,66 @@ def _ranked(rows: Any) -> dict[str, int]:
     return dict(sorted(((str(key), int(n)) for key, n in rows), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _technicians(s: Session, w: Window, k: Kpis) -> None:
-    rows = s.execute(select(Event.operator_name, func.count()).where(
-        Event.kind == "unit.finished", Event.created_at >= w.start_iso, Event.created_at < w.end_iso,
-    ).group_by(Event.operator_name)).all()
-    k.per_technician = sorted(((name or "(not signed in)", n, n / k.hours_elapsed) for name, n in rows),
-                              key=lambda r: -r[1])
+def _finisher(in_window: tuple[Any, ...]) -> Any:
+    """Per unit finished in the window, the operator of the event that finished it (its latest
+    `unit.finished`): a unit re-processed and finished again is one unit, credited once."""
+    last = select(func.max(Event.seq)).join(Unit, Unit.id == Event.unit_id).where(
+        Event.kind == "unit.finished", *in_window).group_by(Event.unit_id)
+    return select(Event.unit_id, Event.operator_id).where(Event.seq.in_(last)).subquery()
+
+
+def _technicians(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
+    # By operator id, named as the operator is named now: a rename is still one person.
+    fin = _finisher(in_window)
+    rows = s.execute(select(Operator.name, func.count()).select_from(fin)
+                     .outerjoin(Operator, Operator.id == fin.c.operator_id).group_by(fin.c.operator_id)).all()
+    k.per_technician = sorted(((name or NOT_SIGNED_IN, n, n / k.hours_elapsed) for name, n in rows),
+                              key=lambda r: (-r[1], r[0]))
+
+
+def operator_ids(s: Session, name: str) -> list[int | None]:
+    """The operator a name means, as sign-in reads it (case and spacing ignored); [None] for
+    NOT_SIGNED_IN. Filters go by this id, so events recorded under a former name still count."""
+    if name == NOT_SIGNED_IN:
+        return [None]
+    wanted = " ".join(name.split()).lower()
+    ids = list(s.execute(select(Operator.id).where(func.lower(Operator.name) == wanted)).scalars())
+    if not ids:
+        raise UserFacingError(f"There is no operator named '{name}'; 'station operator list' shows who exists.")
+    return list(ids)
+
+
+def _ended_jobs(w: Window) -> Select:
+    return select(WipeJob.id, WipeJob.status, WipeJob.reason).where(
+        WipeJob.started_at >= w.start_iso, WipeJob.started_at < w.end_iso, WipeJob.status != "RUNNING")
+
+
+def _sanitized(s: Session, w: Window, job_ids: list[str]) -> set[str]:
+    job_id = func.json_extract(Event.payload, "$.job_id")
+    return {jid for jid, payload in s.execute(select(job_id, Event.payload).where(
+        Event.kind == "wipe.finished", Event.created_at >= w.start_iso, job_id.in_(job_ids)))
+        if json.loads(payload).get("sanitized") is True}
 
 
 def _wipes(s: Session, w: Window, k: Kpis) -> None:
-    jobs = s.execute(select(WipeJob.status, WipeJob.reason).where(
-        WipeJob.started_at >= w.start_iso, WipeJob.started_at < w.end_iso, WipeJob.status != "RUNNING")).all()
+    jobs = s.execute(_ended_jobs(w)).all()
+    # Whether a run sanitized is what its end event recorded (the result's `sanitized`: FINISHED,
+    # Clear or Purge, verification passed), the same fact the unit's wipe result and its
+    # certificate come from. A FINISHED run with `--verify none` is not a pass.
+    sanitized = _sanitized(s, w, [job_id for job_id, _st, _r in jobs])
     failures: Counter[str] = Counter()
-    for status, reason in jobs:
-        if status == "FINISHED":
+    for job_id, status, reason in jobs:
+        if job_id in sanitized:
             k.wipes_passed += 1
+            continue
+        if status in ("ABORTED", "INTERRUPTED"):
+            k.wipes_stopped += 1
         else:
             k.wipes_failed += 1
-            failures[f"{status.lower()}: {(reason or 'no reason recorded').split('.')[0][:80]}"] += 1
-    k.wipe_failures = dict(failures.most_common())
+        why = reason or ("finished without a passed verification" if status == "FINISHED" else "no reason recorded")
+        label = "not sanitized" if status == "FINISHED" else status.lower()
+        failures[f"{label}: {' '.join(why.split())[:200]}"] += 1
+    k.wipe_failures = dict(sorted(failures.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _grades_and_routes(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
@@ -162,19 +229,38 @@ def _grades_and_routes(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
 
 
 def _outcomes(s: Session, w: Window, k: Kpis) -> None:
-    latest: dict[int | None, bool] = {}
-    for ev in s.execute(_events(w, "outcome.recorded").order_by(Event.seq)).scalars():
-        latest[ev.unit_id] = bool(json.loads(ev.payload).get("accurate"))
-    k.outcomes, k.outcomes_accurate = len(latest), sum(latest.values())
+    """Disposition accuracy on the first inspection: per unit whose first recorded outcome falls in
+    the window, that outcome judged against the unit's first route, as disposition.judge does."""
+    in_window = select(Event.unit_id).where(Event.kind == "outcome.recorded", Event.created_at >= w.start_iso,
+                                            Event.created_at < w.end_iso)
+    first_outcome: dict[int | None, tuple[str, dict[str, Any]]] = {}
+    first_route: dict[int | None, str] = {}
+    for unit_id, kind, created, payload in s.execute(
+            select(Event.unit_id, Event.kind, Event.created_at, Event.payload).where(
+                Event.unit_id.in_(in_window), Event.kind.in_(("outcome.recorded", "route.assigned")))
+            .order_by(Event.seq)):
+        if kind == "outcome.recorded":
+            first_outcome.setdefault(unit_id, (created, json.loads(payload)))
+        else:
+            first_route.setdefault(unit_id, json.loads(payload).get("route"))
+    for unit_id, (created, o) in first_outcome.items():
+        if not w.start_iso <= created < w.end_iso:
+            continue  # its first inspection was reported in an earlier window
+        route = first_route.get(unit_id, o.get("route"))
+        accurate = judge(route, o.get("graded"), o["outcome"], o.get("sold_grade")) if o.get("outcome") \
+            else bool(o.get("accurate"))
+        k.outcomes += 1
+        k.outcomes_accurate += accurate
 
 
-def _wip(s: Session, k: Kpis) -> None:
+def _wip(s: Session, w: Window, k: Kpis) -> None:
+    """Units at the bench at the window's end: taken in before it and not finished by then."""
     stage = stage_sql()
-    unfinished = Unit.finished_at.is_(None)
-    k.wip = _ranked(s.execute(select(stage, func.count()).where(unfinished).group_by(stage)).all())
+    open_at_end = (Unit.created_at < w.end_iso) & (Unit.finished_at.is_(None) | (Unit.finished_at >= w.end_iso))
+    k.wip = _ranked(s.execute(select(stage, func.count()).where(open_at_end).group_by(stage)).all())
     if k.wip.get("blocked"):
         k.blocked = [(uid, reason or "") for uid, reason in s.execute(
-            select(Unit.uid, Unit.blocked_reason).where(unfinished, stage == "blocked").order_by(Unit.id))]
+            select(Unit.uid, Unit.blocked_reason).where(open_at_end, stage == "blocked").order_by(Unit.id))]
 
 
 def _throughput(s: Session, w: Window, in_window: tuple[Any, ...], k: Kpis) -> None:
@@ -195,16 +281,19 @@ def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = N
         elif key == "route":
             q = _finished(w).where(Unit.route == value)
         elif key == "technician":
-            q = select(Unit).join(Event, Event.unit_id == Unit.id).where(
-                Event.kind == "unit.finished", Event.operator_name == value,
-                Event.created_at >= w.start_iso, Event.created_at < w.end_iso)
+            fin = _finisher((Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso))
+            ids = operator_ids(s, value or NOT_SIGNED_IN)
+            who = fin.c.operator_id.is_(None) if ids == [None] else fin.c.operator_id.in_(ids)
+            q = select(Unit).join(fin, fin.c.unit_id == Unit.id).where(who)
         elif key == "wipe_failed":
-            q = select(Unit).join(WipeJob, WipeJob.unit_id == Unit.id).where(
-                WipeJob.started_at >= w.start_iso, WipeJob.started_at < w.end_iso,
-                WipeJob.status.notin_(("FINISHED", "RUNNING")))
+            jobs = s.execute(_ended_jobs(w)).all()
+            passed = _sanitized(s, w, [job_id for job_id, _st, _r in jobs])
+            failed = [job for job, status, _r in jobs if job not in passed and status in ("FINISHED", "FAILED")]
+            q = select(Unit).join(WipeJob, WipeJob.unit_id == Unit.id).where(WipeJob.id.in_(failed))
         elif key in ("stage", "blocked"):
             want = "blocked" if key == "blocked" else value
-            q = select(Unit).where(Unit.finished_at.is_(None), stage_sql() == want)
+            q = select(Unit).where(Unit.created_at < w.end_iso, Unit.finished_at.is_(None) |
+                                   (Unit.finished_at >= w.end_iso), stage_sql() == want)
         else:
             raise ValueError(f"unknown KPI {key!r}")
         return list(s.execute(q.order_by(Unit.id).limit(5000)).scalars().unique())

@@ -53,6 +53,8 @@ def shift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             u = units.by_uid(s, uid)
             s.add(WipeJob(id=f"job-{uid}-{when}", unit_id=u.id, device="/dev/sdx", method="clear", verify="sample",
                           status=status, reason=reason, started_at=clock.iso()))
+            events.append(s, ctx.actor, "wipe.finished", {"job_id": f"job-{uid}-{when}", "status": status,
+                                                          "reason": reason, "sanitized": status == "FINISHED"}, u)
             units.touch(u, wipe_status="sanitized" if status == "FINISHED" else status.lower())
 
     def grade_route(uid: str, when: str, by: str, grade: str, route: str, est: float, rate: float) -> None:
@@ -120,7 +122,7 @@ def test_kpis_of_the_scripted_shift(shift) -> None:
     assert k.grade_mix == {"A": 1, "A+": 1, "B": 1, "C-": 1}
     assert (k.wipes_passed, k.wipes_failed) == (2, 1)  # S6's wipe ran in the night shift
     assert k.wipe_pass_rate == pytest.approx(2 / 3)
-    assert k.wipe_failures == {"failed: I/O error at LBA 4096": 1}
+    assert k.wipe_failures == {"failed: I/O error at LBA 4096. The drive was pulled": 1}  # the whole reason
     assert k.cycle_median_min == pytest.approx(62.5)  # 30, 60, 65, 90
     assert k.cycle_p90_min == pytest.approx(90.0)
     assert k.routes == {"resell_retail": 2, "harvest_parts": 1, "recycle": 1}

@@ -20,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from station import clock
-from station.kpis import LANDFILL_ROUTES
+from station.kpis import diversion, p90
 from station.reports.hub_rows import HubShiftLog
 from station.reports.shift_pdf import build, num, pct, people_and_failures, table, units_section
 
@@ -36,6 +36,7 @@ class HubSummary:
     grade_mix: dict[str, int] = field(default_factory=dict)
     wipes_passed: int = 0
     wipes_failed: int = 0
+    wipes_stopped: int = 0
     wipe_failures: dict[str, int] = field(default_factory=dict)
     cycle_median_min: float | None = None
     cycle_p90_min: float | None = None
@@ -50,9 +51,7 @@ class HubSummary:
 
     @property
     def diversion_rate(self) -> float | None:
-        routed = sum(n for r, n in self.routes.items() if r != "unrouted")
-        kept = sum(n for r, n in self.routes.items() if r != "unrouted" and r not in LANDFILL_ROUTES)
-        return kept / routed if routed else None
+        return diversion(self.routes)
 
 
 def summarize(log: HubShiftLog, now: datetime | None = None) -> HubSummary:
@@ -73,16 +72,22 @@ def summarize(log: HubShiftLog, now: datetime | None = None) -> HubSummary:
     cycles = sorted(r["cycle_minutes"] for r in finished if r["cycle_minutes"] is not None)
     if cycles:  # the same nearest-rank p90 as station.kpis
         k.cycle_median_min = statistics.median(cycles)
-        k.cycle_p90_min = cycles[min(len(cycles) - 1, round(0.9 * (len(cycles) - 1)))]
+        k.cycle_p90_min = p90(cycles)
     techs = Counter(r.get("finished_by") or "(not signed in)" for r in finished)
     k.per_technician = [(name, n, n / k.hours) for name, n in techs.most_common()]
     failures: Counter[str] = Counter()
-    for r in log.rows:
+    for r in log.rows:  # as station.kpis: stopped runs (aborted, interrupted) are not in the pass rate
         if r["wipe_status"] == "sanitized":
             k.wipes_passed += 1
-        elif r["wipe_status"]:
+            continue
+        if not r["wipe_status"]:
+            continue
+        if r["wipe_status"] in ("aborted", "interrupted"):
+            k.wipes_stopped += 1
+        else:
             k.wipes_failed += 1
-            failures[f"{r['wipe_status']}: {(r.get('wipe_reason') or 'no reason recorded').split('.')[0][:80]}"] += 1
+        why = " ".join((r.get("wipe_reason") or "no reason recorded").split())[:200]
+        failures[f"{r['wipe_status']}: {why}"] += 1
     k.wipe_failures = dict(failures.most_common())
     for station in log.stations:
         mine = [r for r in log.rows if r["station"] == station]
@@ -95,7 +100,8 @@ def summary_lines(k: HubSummary) -> list[tuple[str, str]]:
     return [
         ("Units touched / in / finished", f"{k.units} / {k.units_in} / {k.units_finished}"),
         ("Units per hour (all stations)", f"{k.units_finished / k.hours if k.hours else 0.0:.1f}"),
-        ("Wipe pass rate", f"{pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
+        ("Wipe pass rate", f"{pct(k.wipe_pass_rate)} ({k.wipes_passed} sanitized, {k.wipes_failed} failed"
+                           f"{f'; {k.wipes_stopped} stopped, not counted' if k.wipes_stopped else ''})"),
         ("Cycle time median / p90", f"{num(k.cycle_median_min)} / {num(k.cycle_p90_min)} min"),
         ("Expected recovery value", f"{k.expected_value:,.2f}"),
         ("Recovery rate", pct(k.expected_value / k.estimated_value if k.estimated_value else None)),

@@ -30,7 +30,8 @@ def kpi_lines(k: Kpis) -> list[tuple[str, str]]:
     return [
         ("Units in / finished", f"{k.units_in} / {k.units_finished}"),
         ("Units per hour", f"{k.units_per_hour:.1f}"),
-        ("Wipe pass rate", f"{pct(k.wipe_pass_rate)} ({k.wipes_passed} passed, {k.wipes_failed} failed)"),
+        ("Wipe pass rate", f"{pct(k.wipe_pass_rate)} ({k.wipes_passed} sanitized, {k.wipes_failed} failed"
+                           f"{f'; {k.wipes_stopped} stopped, not counted' if k.wipes_stopped else ''})"),
         ("Cycle time median / p90", f"{num(k.cycle_median_min)} / {num(k.cycle_p90_min)} min"),
         ("Expected recovery value", f"{k.expected_value:,.2f}"),
         ("Recovery rate", pct(k.recovery_rate)),

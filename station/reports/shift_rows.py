@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from station import clock
 from station.context import StationContext
-from station.models import Event, Photo, PrintJob, Unit, UnitIdentifier, WipeJob
+from station.kpis import operator_ids
+from station.models import Event, Operator, Photo, PrintJob, Unit, UnitIdentifier, WipeJob
 from station.shifts import Window
 
 # (key, header, type) — the type drives XLSX cell types and number formats.
@@ -57,6 +58,9 @@ class ShiftLog:
 
 
 _SEP = "\x1f"  # unit separator: cannot occur in an operator's name
+# Names in the Operators cell, one a line: a name may hold a comma but never a line break
+# (operators.add folds all whitespace), so the list cannot be split wrongly.
+OPERATOR_SEP = "\n"
 
 # Columns read straight from the units table, in the order they are selected.
 _UNIT_COLUMNS = ("uid", "serial", "imei", "device_class", "make", "model", "return_category", "return_reason",
@@ -69,10 +73,11 @@ def shift_log(ctx: StationContext, w: Window, operator: str | None = None) -> Sh
     assert tz is not None
     touched = select(Event.unit_id).where(Event.created_at >= w.start_iso, Event.created_at < w.end_iso,
                                           Event.unit_id.is_not(None))
-    if operator:
-        touched = touched.where(Event.operator_name == operator)
     t = Unit.__table__.c
     with ctx.store.reader() as s:
+        if operator:  # the person, by id: events under a former name or another spelling are theirs too
+            ids = operator_ids(s, operator)
+            touched = touched.where(Event.operator_id.is_(None) if ids == [None] else Event.operator_id.in_(ids))
         # The touched ids are found once and handed to every query as one JSON array:
         # as a subquery, SQLite re-ran the window scan for each of the six queries.
         found = s.connection().execute(touched.distinct()).scalars().all()
@@ -96,7 +101,7 @@ def shift_log(ctx: StationContext, w: Window, operator: str | None = None) -> Sh
             photos=photos.get(uid, 0),
             wipe_method=wipe.get(uid),
             label_printed=uid in printed,
-            operators=", ".join(operators.get(uid, ())),
+            operators=OPERATOR_SEP.join(operators.get(uid, ())),
             intake_at=start.astimezone(tz).replace(tzinfo=None),
             finished_at=end.astimezone(tz).replace(tzinfo=None) if end else None,
             cycle_minutes=round((end - start).total_seconds() / 60, 1) if end else None,
@@ -120,9 +125,11 @@ def _aggregates(s: Session, touched: Any) -> dict[str, Any]:
             wipe[job_unit] = method  # the latest job wins
     printed = set(conn.execute(select(PrintJob.unit_id).where(PrintJob.unit_id.in_(touched),
                                                               PrintJob.status == "printed")).scalars())
-    # One row per unit with its operators joined by SQLite, not one row per (unit, operator).
-    pairs = select(Event.unit_id, Event.operator_name).where(
-        Event.unit_id.in_(touched), Event.operator_name.is_not(None)).distinct().subquery()
+    # One row per unit with its operators joined by SQLite, not one row per (unit, operator);
+    # each named as they are named now, so a renamed operator appears once.
+    name = func.coalesce(Operator.name, Event.operator_name)
+    pairs = select(Event.unit_id, name.label("operator_name")).outerjoin(Operator, Operator.id == Event.operator_id) \
+        .where(Event.unit_id.in_(touched), Event.operator_name.is_not(None)).distinct().subquery()
     operators = {unit_id: sorted(names.split(_SEP)) for unit_id, names in conn.execute(
         select(pairs.c.unit_id, func.group_concat(pairs.c.operator_name, _SEP)).group_by(pairs.c.unit_id))}
     return {"ids": ids, "photos": photos, "wipe": wipe, "printed": printed, "operators": operators}

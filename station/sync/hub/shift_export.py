@@ -30,7 +30,7 @@ _SQL = """
 WITH touched AS (
     SELECT DISTINCT station_id, unit_uid FROM events
     WHERE at >= :start AND at < :end AND unit_uid IS NOT NULL
-      AND (CAST(:operator AS text) IS NULL OR operator_name = :operator)
+      AND (CAST(:operator AS text) IS NULL OR lower(operator_name) = lower(CAST(:operator AS text)))
 ), ev AS MATERIALIZED (
     SELECT e.station_id, e.unit_uid, e.seq, e.kind, e.at, e.operator_name, e.payload
     FROM events e JOIN touched t ON t.station_id = e.station_id AND t.unit_uid = e.unit_uid
@@ -53,8 +53,8 @@ WITH touched AS (
             FILTER (WHERE kind = 'certificate.issued'))[1] AS certificate_id,
         count(*) FILTER (WHERE kind = 'photo.captured') AS photos,
         bool_or(kind = 'label.printed') AS label_printed,
-        -- code-point order, as Python's sorted() on a station
-        string_agg(DISTINCT operator_name::text COLLATE "C", ', '
+        -- code-point order, as Python's sorted() on a station; one name a line, as a station's log
+        string_agg(DISTINCT operator_name::text COLLATE "C", E'\n'
                    ORDER BY operator_name::text COLLATE "C") AS operators,
         (array_agg(kind ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_kind,
         (array_agg(at ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_at,
