@@ -8,19 +8,18 @@ events) and ends with a signed certificate or failure report.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
-from station import clock, events, units
+from station import clock
 from station.context import StationContext
-from station.erase import firmware, jobs, plan, profiles
+from station.erase import firmware, jobs, ledger, plan, profiles
 from station.erase.discover import Drive
 from station.erase.firmware_runner import CommandRunner
 from station.erase.result import Status, WipeResult
 from station.errors import UserFacingError
-from station.models import Unit, WipeJob
 from station.prompt import OperatorPrompt
+from station.wipe_record import JobKind, WipeStarted
 
 FIRMWARE_METHODS = ("purge", "auto")
 
@@ -65,17 +64,10 @@ class FirmwareRun:
 
     def _record_start(self, ctx: StationContext) -> str:
         f, d = self.drive.facts, self.drive
-        with ctx.store.session() as s:
-            unit, _ = units.get_or_create(s, ctx.actor, "serial", d.identity, device_class="drive",
-                                          make=f.vendor or None, model=f.model or None)
-            s.add(WipeJob(id=self.job_id, unit_id=unit.id, device=d.path, model=f.model or None, serial=d.identity,
-                          size_bytes=f.size_bytes, method="purge", verify="firmware", status="RUNNING",
-                          operator_id=ctx.actor.operator_id, started_at=clock.iso(),
-                          pid=os.getpid()))  # runs in this process: recovery checks it is alive
-            events.append(s, ctx.actor, "wipe.started", {
-                "job_id": self.job_id, "device": d.path, "model": f.model, "serial": d.identity, "method": "purge",
-                "plan": self.plan.method, "profiles": self.plan.profiles}, unit)
-            return unit.uid
+        return ledger.record_start(ctx, WipeStarted(
+            job_id=self.job_id, kind=JobKind.FIRMWARE, device=d.path, serial=d.identity, method="purge",
+            verify="firmware", model=f.model, size_bytes=f.size_bytes, bus=f.bus, plan=self.plan.method,
+            profiles=list(self.plan.profiles)), make=f.vendor, in_process=True)
 
     def _progress(self, label: str, percent: float) -> None:
         self._state = (label, percent)
@@ -98,18 +90,7 @@ class FirmwareRun:
                      "the drive may be partly erased and is NOT certified"
             result = WipeResult(self.job_id, self.drive.facts, "purge", self.plan.method_type, self.plan.technique,
                                 Status.FAILED, reason=reason, started_at=clock.iso(), ended_at=clock.iso())
-        with ctx.store.session() as s:
-            row = s.get(WipeJob, self.job_id)
-            unit = s.get(Unit, row.unit_id) if row is not None and row.unit_id else None
-            if row is not None:
-                row.status, row.reason, row.ended_at = result.status.value, result.reason or None, result.ended_at
-                row.bytes_verified = result.verification.bytes_read if result.verification else 0
-            events.append(s, ctx.actor, "wipe.interrupted" if result.status is Status.INTERRUPTED else "wipe.finished",
-                          {"job_id": self.job_id, "status": result.status.value, "reason": result.reason,
-                           "sanitized": result.sanitized, "method": "purge", "technique": result.technique,
-                           "commands": len(result.commands)}, unit)
-            if unit is not None:
-                units.touch(unit, wipe_status=result.unit_status)
+        ledger.record_end(ctx, result, JobKind.FIRMWARE)
         finished = jobs.Finished(result, self.unit_uid)
         jobs.issue_certificate(ctx, finished)
         return finished

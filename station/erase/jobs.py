@@ -28,16 +28,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from station import clock, events, units
+from station import clock
 from station.context import StationContext
-from station.erase import methods
+from station.erase import ledger, methods
 from station.erase.discover import Drive
 from station.erase.procedure import JobSpec
 from station.erase.progress import Progress, ProgressReader
 from station.erase.result import CommandRecord, MediaFacts, Status, Verification, WipeResult
 from station.erase.worker import LOG, PID, RESULT, SPEC, STOP, write_json_atomic
 from station.errors import UserFacingError
-from station.models import Unit, WipeJob
+from station.models import WipeJob
+from station.wipe_record import JobKind, WipeStarted
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class JobHandle:
     pid: int | None = None
     process: subprocess.Popen[bytes] | None = None
     method: str = ""
+    kind: JobKind = JobKind.OVERWRITE
 
     def __post_init__(self) -> None:
         self._reader = ProgressReader(self.job_dir)
@@ -146,16 +148,9 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
                    simulated=drive.simulated)
     write_json_atomic(job_dir / SPEC, spec.to_dict())
     f = drive.facts
-    with ctx.store.session() as s:  # the row exists before the worker does: a crash in between is recoverable
-        unit, _ = units.get_or_create(s, ctx.actor, "serial", drive.identity, device_class="drive",
-                                      make=f.vendor or None, model=f.model or None)
-        s.add(WipeJob(id=job_id, unit_id=unit.id, device=drive.path, model=f.model or None, serial=drive.identity,
-                      size_bytes=f.size_bytes, method=method, verify=verify, status="RUNNING", job_dir=str(job_dir),
-                      operator_id=ctx.actor.operator_id, started_at=clock.iso()))
-        events.append(s, ctx.actor, "wipe.started", {
-            "job_id": job_id, "device": drive.path, "model": f.model, "serial": drive.identity,
-            "size_bytes": f.size_bytes, "bus": f.bus, "method": method, "verify": verify}, unit)
-        unit_uid = unit.uid
+    unit_uid = ledger.record_start(ctx, WipeStarted(
+        job_id=job_id, kind=JobKind.OVERWRITE, device=drive.path, serial=drive.identity, method=method,
+        verify=verify, model=f.model, size_bytes=f.size_bytes, bus=f.bus), make=f.vendor, job_dir=job_dir)
     handle = JobHandle(job_id, job_dir, drive.path, drive.identity, unit_uid, method=method)
     try:
         with open(job_dir / LOG, "ab") as out:
@@ -167,10 +162,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
                           f"The wipe worker could not start ({exc.strerror}); nothing was written.").to_dict())
         return handle
     handle.pid = handle.process.pid
-    with ctx.store.session() as s:
-        row = s.get(WipeJob, job_id)
-        if row is not None:
-            row.pid = handle.pid
+    ledger.set_pid(ctx, job_id, handle.pid)
     return handle
 
 
@@ -217,26 +209,10 @@ def finish(ctx: StationContext, handle: JobHandle) -> Finished:
         result = _synthesized(ctx, handle.job_id, Status.INTERRUPTED, why + _log_tail(handle.job_dir))
         handle.job_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(handle.job_dir / RESULT, result.to_dict())
-    with ctx.store.session() as s:
-        row = s.get(WipeJob, handle.job_id)
-        if row is None:
-            raise UserFacingError(f"Wipe job {handle.job_id} is not in this station's database.")
-        unit = s.get(Unit, row.unit_id) if row.unit_id else None
-        handle.unit_uid = unit.uid if unit is not None else None
-        if row.status != "RUNNING":  # already recorded (by another window, or an earlier call)
-            return Finished(result, handle.unit_uid)
-        v = result.verification
-        row.status, row.reason = result.status.value, result.reason or None
-        row.bytes_written, row.bytes_verified = result.bytes_written, v.bytes_read if v else 0
-        row.ended_at = result.ended_at or clock.iso()
-        kind = "wipe.interrupted" if result.status is Status.INTERRUPTED else "wipe.finished"
-        events.append(s, ctx.actor, kind, {
-            "job_id": result.job_id, "status": result.status.value, "reason": result.reason,
-            "sanitized": result.sanitized, "method": result.method, "verify": v.mode if v else "none",
-            "bytes_written": result.bytes_written, "bytes_verified": v.bytes_read if v else 0,
-            "bad_ranges": len(result.bad_ranges), "serial": row.serial}, unit)
-        if unit is not None:
-            units.touch(unit, wipe_status=result.unit_status)
+    ended = ledger.record_end(ctx, result, handle.kind)
+    handle.unit_uid = ended.unit_uid
+    if not ended.recorded:  # already recorded (by another window, or an earlier call)
+        return Finished(result, handle.unit_uid)
     finished = Finished(result, handle.unit_uid)
     issue_certificate(ctx, finished)
     handle.close()
@@ -294,7 +270,7 @@ def recover(ctx: StationContext) -> Recovery:
     out = Recovery([], [])
     for row in rows:
         handle = JobHandle(row.id, Path(row.job_dir or ctx.data.jobs / row.id), row.device, row.serial or "",
-                           pid=row.pid, method=row.method)
+                           pid=row.pid, method=row.method, kind=ledger.kind_of(row))
         if not (handle.job_dir / SPEC).exists():  # not a worker job of ours
             if not _in_process_job_alive(row.pid):
                 out.finished.append(finish(ctx, handle))

@@ -8,19 +8,11 @@ Nothing else may ever be certified as sanitized.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from station.wipe_record import UNIT_STATUS, Status, unit_status
 
-class Status(StrEnum):
-    FINISHED = "FINISHED"
-    FAILED = "FAILED"
-    ABORTED = "ABORTED"  # the operator stopped it
-    INTERRUPTED = "INTERRUPTED"  # the app or the machine died under it
-
-
-# Status value -> units.wipe_status for a wipe that did not sanitize (the hub maps its events the same way).
-UNIT_STATUS = {Status.INTERRUPTED.value: "interrupted", Status.ABORTED.value: "aborted"}
+__all__ = ["UNIT_STATUS", "CommandRecord", "MediaFacts", "Status", "Verification", "WipeResult"]
 
 
 @dataclass
@@ -100,11 +92,8 @@ class WipeResult:
 
     @property
     def unit_status(self) -> str:
-        """The unit's wipe_status: sanitized, or how the wipe fell short. An operator's stop is
-        not a failure: the drive is fine and is wiped again, not sent to destruction."""
-        if self.sanitized:
-            return "sanitized"
-        return UNIT_STATUS.get(self.status.value, "failed")
+        """The unit's wipe_status: sanitized, or how the wipe fell short (station.wipe_record)."""
+        return unit_status(self.status.value, self.sanitized)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

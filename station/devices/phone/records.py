@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,10 @@ from station import clock, events, units
 from station.context import StationContext
 from station.devices.phone.identity import PhoneIdentity
 from station.devices.phone.prechecks import Prechecks
+from station.erase import ledger
 from station.erase.result import WipeResult
 from station.models import PhoneCheck, Unit, WipeJob
+from station.wipe_record import JobKind, WipeStarted
 
 BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift again once the phone passes
 
@@ -72,34 +73,14 @@ def record_prechecks(ctx: StationContext, uid: str, identity: PhoneIdentity, che
 
 
 def start_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
-    with ctx.store.session() as s:
-        unit = _unit(s, uid)
-        s.add(WipeJob(
-            id=result.job_id, unit_id=unit.id, device=result.media.path, model=result.media.model,
-            serial=result.media.serial, size_bytes=0, method=result.method, verify="post-reset",
-            status="RUNNING", operator_id=ctx.actor.operator_id, started_at=result.started_at,
-            pid=os.getpid(),  # the reset runs in this process: recovery checks it is alive
-        ))
-        events.append(s, ctx.actor, "wipe.started", {
-            "job_id": result.job_id, "device": result.media.path, "kind": result.media.kind,
-            "method": result.method, "method_type": result.method_type, "serial": result.media.serial,
-        }, unit)
+    ledger.record_start(ctx, WipeStarted(
+        job_id=result.job_id, kind=JobKind.PHONE_RESET, device=result.media.path, serial=result.media.serial,
+        method=result.method, verify="post-reset", model=result.media.model, bus=result.media.bus),
+        unit_uid=uid, in_process=True, started_at=result.started_at)
 
 
 def finish_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
-    with ctx.store.session() as s:
-        unit = _unit(s, uid)
-        job = s.get(WipeJob, result.job_id)
-        if job is not None:
-            job.status, job.reason, job.ended_at = result.status.value, result.reason or None, result.ended_at
-        v = result.verification
-        events.append(s, ctx.actor, "wipe.finished", {
-            "job_id": result.job_id, "status": result.status.value, "sanitized": result.sanitized,
-            "reason": result.reason, "method_type": result.method_type, "technique": result.technique,
-            "erase_means": result.media.extra.get("erase_means"),
-            "verification": None if v is None else {"mode": v.mode, "passed": v.passed},
-        }, unit)
-        units.touch(unit, wipe_status=result.unit_status)
+    ledger.record_end(ctx, result, JobKind.PHONE_RESET)
 
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:

@@ -21,10 +21,21 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from station import clock
-from station.erase.result import UNIT_STATUS
+from station import wipe_record as wr
 
 # Intake fields a technician edits: a `unit.updated` event carries {"changed": {field: [old, new]}}.
 INTAKE_FIELDS = ("return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history")
+
+# The wipe payloads are read by station.wipe_record's names: the ledger writes them by the same ones.
+_WIPE_COLUMNS = f"""(array_agg(payload ->> '{wr.key(wr.WipeStarted, "method")}' ORDER BY seq DESC)
+            FILTER (WHERE kind = '{wr.STARTED}'))[1] AS wipe_method,
+        (array_agg(payload ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('{wr.FINISHED}', '{wr.INTERRUPTED}', 'certificate.issued')))[1] AS wipe_end,
+        (array_agg(payload ->> '{wr.key(wr.WipeEnded, "reason")}' ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('{wr.FINISHED}', '{wr.INTERRUPTED}')))[1] AS wipe_reason,"""
+
+# A wipe's end and its certificate.issued event both carry these two.
+_STATUS, _SANITIZED = wr.key(wr.WipeEnded, "status"), wr.key(wr.WipeEnded, "sanitized")
 
 _SQL = """
 WITH touched AS (
@@ -44,11 +55,7 @@ WITH touched AS (
         (array_agg(payload ORDER BY seq DESC)
             FILTER (WHERE kind IN ('grade.recorded', 'grade.overridden')))[1] AS grade,
         (array_agg(payload ORDER BY seq DESC) FILTER (WHERE kind = 'route.assigned'))[1] AS route,
-        (array_agg(payload ->> 'method' ORDER BY seq DESC) FILTER (WHERE kind = 'wipe.started'))[1] AS wipe_method,
-        (array_agg(payload ORDER BY seq DESC)
-            FILTER (WHERE kind IN ('wipe.finished', 'wipe.interrupted', 'certificate.issued')))[1] AS wipe_end,
-        (array_agg(payload ->> 'reason' ORDER BY seq DESC)
-            FILTER (WHERE kind IN ('wipe.finished', 'wipe.interrupted')))[1] AS wipe_reason,
+        {wipe_columns}
         (array_agg(payload ->> 'certificate_id' ORDER BY seq DESC)
             FILTER (WHERE kind = 'certificate.issued'))[1] AS certificate_id,
         count(*) FILTER (WHERE kind = 'photo.captured') AS photos,
@@ -95,7 +102,7 @@ FROM agg a
 LEFT JOIN changes ch ON ch.station_id = a.station_id AND ch.unit_uid = a.unit_uid
 LEFT JOIN ids ON ids.station_id = a.station_id AND ids.unit_uid = a.unit_uid
 ORDER BY a.station_id, coalesce(a.created_at, a.first_at), a.unit_uid
-"""
+""".replace("{wipe_columns}", _WIPE_COLUMNS)
 
 
 def _text(value: Any) -> str | None:
@@ -110,9 +117,7 @@ def _wipe_status(end: dict[str, Any] | None) -> str | None:
     """As the station sets units.wipe_status from the newest wipe end or certificate."""
     if not end:
         return None
-    if end.get("sanitized") is True:
-        return "sanitized"
-    return UNIT_STATUS.get(str(end.get("status")), "failed")
+    return wr.unit_status(str(end.get(_STATUS)), end.get(_SANITIZED) is True)
 
 
 def _row(r: Any) -> dict[str, Any]:
