@@ -27,9 +27,10 @@ _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
 def _expected_count(f: GradingForm) -> int:
-    """How many questions this unit will be asked if the open ones take their defaults: a count
-    that does not jump (1/4, then 2/8) when an answer such as "powers on" opens the later ones."""
-    projected = {q.key: q.default for q in f.matrix.questions if q.default is not None}
+    """How many questions this unit will be asked if each open one takes its first option (the
+    matrices list the working, undamaged answer first): a count that does not jump (1/4, then
+    2/8) when "powers on" opens the later ones. Only for the counter; nothing is recorded."""
+    projected = {q.key: q.options[0].key for q in f.matrix.questions if q.options}
     return len(applicable(f.matrix, {**projected, **f.answers}))
 
 
