@@ -18,7 +18,7 @@ from typing import Any
 
 from station import __version__, clock
 from station.config import Config
-from station.erase.result import WipeResult
+from station.erase.result import WipeResult, hidden_area_left
 
 SCHEMA = "triage-station/certificate-of-sanitization"
 SCHEMA_VERSION = 1
@@ -58,11 +58,19 @@ def host_dmi(root: Path = Path("/sys/class/dmi/id")) -> dict[str, str]:
 
 
 def title_for(result: WipeResult) -> str:
+    """What the document is, in one line; only a sanitized result is titled a certificate."""
     if result.sanitized:
         return TITLE_OK
-    if result.status.value == "FINISHED":
+    if result.status.value != "FINISHED":
+        return f"Sanitization report: {result.status.value}, media NOT sanitized"
+    v = result.verification
+    if v is None or v.mode == "none":
+        return "Sanitization report: NOT VERIFIED, media NOT sanitized"
+    if not v.passed:
         return "Sanitization report: VERIFICATION FAILED, media NOT sanitized"
-    return f"Sanitization report: {result.status.value}, media NOT sanitized"
+    if hidden_area_left(result.media.hpa_dco):
+        return "Sanitization report: HIDDEN AREA NOT ERASED, media NOT sanitized"
+    return "Sanitization report: FAILED, media NOT sanitized"
 
 
 def _method_details(result: WipeResult) -> str:
@@ -105,15 +113,11 @@ def hidden_area_statement(hpa_dco: dict[str, Any]) -> str:
     """What the certificate says about HPA/DCO: reset and erased, absent, or NOT erased."""
     if not hpa_dco:
         return "HPA/DCO state was not read for this media; any hidden area was not verified as erased."
-    if hpa_dco.get("hidden_area_erased") is True:
+    left = hidden_area_left(hpa_dco)
+    if left:
+        return left[0].upper() + left[1:] + "."
+    if hpa_dco.get("hidden_area_erased") is True or hpa_dco.get("hpa_reset"):
         return "Hidden areas (HPA/DCO) were reset before sanitization and were erased with the rest of the media."
-    if hpa_dco.get("hidden_area_erased") is False:
-        return "A hidden area (HPA/DCO) is present and was NOT erased."
-    hidden = hpa_dco.get("hpa_hidden_sectors") or 0
-    if (hpa_dco.get("hpa_enabled") or hidden > 0) and not hpa_dco.get("hpa_reset"):
-        return f"A Host Protected Area ({hidden or 'unknown number of'} sectors) is present and was NOT erased."
-    if hpa_dco.get("dco_restricted"):
-        return "A DCO restricts the drive below its real capacity; the area beyond it was NOT erased."
     if hpa_dco.get("hpa_enabled") is False and hpa_dco.get("dco_restricted") in (False, None):
         return "No HPA was found; the whole native capacity was addressed."
     return "HPA/DCO state: " + ", ".join(f"{k}={v}" for k, v in sorted(hpa_dco.items()))
@@ -143,7 +147,8 @@ def build(
     if media.kind != "mobile device":  # phones have no HPA/DCO
         notes.append(hidden_area_statement(media.hpa_dco))
     if not sanitized:
-        notes.append(f"NOT SANITIZED: {result.status.value}" + (f": {result.reason}" if result.reason else ""))
+        why = result.shortfall() or result.status.value
+        notes.append(f"NOT SANITIZED: {why}" + (f". {result.reason}" if result.reason and result.reason != why else ""))
     appendix_g = {
         "person": {
             "name": performer,

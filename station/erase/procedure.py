@@ -18,16 +18,18 @@ import secrets
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from station import clock
 from station.erase import discover, guard, methods, verify
 from station.erase.engine import Device, DriveGone, PassReport, StopRequested, open_device, write_pass
+from station.erase.firmware_methods import FirmwareContext, StepFailed, hpa_reset
+from station.erase.firmware_runner import CommandRunner
 from station.erase.patterns import Pattern, make
 from station.erase.progress import ProgressWriter
-from station.erase.result import MediaFacts, Status, WipeResult
+from station.erase.result import MediaFacts, Status, WipeResult, hidden_area_left
 from station.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class JobSpec:
     retries: int = 3
     data_dir: str = ""
     simulated: bool = False  # an image file in <data_dir>/sim-bays (demo mode)
+    remove_hidden_area: bool = False  # the technician confirmed: restore the native max address first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,12 +106,14 @@ def _check_users_again(real: str, data_dir: str, tries: int = 3) -> None:
 
 class OverwriteJob:
     def __init__(self, spec: JobSpec, job_dir: Path, should_stop: Callable[[], bool], *,
-                 devices_only: bool = False) -> None:
+                 devices_only: bool = False, runner: CommandRunner | None = None) -> None:
         self.spec, self.job_dir, self.should_stop = spec, job_dir, should_stop
         self.devices_only = devices_only
+        self.runner = runner or CommandRunner()
         self.method = methods.get(spec.method)
+        media = replace(spec.media, hpa_dco=dict(spec.media.hpa_dco), extra=dict(spec.media.extra))
         self.result = WipeResult(
-            job_id=spec.job_id, media=spec.media, method=spec.method, method_type=self.method.method_type,
+            job_id=spec.job_id, media=media, method=spec.method, method_type=self.method.method_type,
             technique=self.method.technique, status=Status.FAILED, passes=list(self.method.passes),
             started_at=clock.iso(),
         )
@@ -143,11 +148,14 @@ class OverwriteJob:
         methods.check_verify(self.method, self.spec.verify)
         real = _check_target(self.spec, self.devices_only)
         sys_path = None if self.spec.simulated else os.path.realpath(f"/sys/class/block/{os.path.basename(real)}")
+        expected_size = self.spec.media.size_bytes
+        if self.method.writes and hidden_area_left(self.result.media.hpa_dco) and self.spec.remove_hidden_area:
+            expected_size = self._remove_hidden_area(real, sys_path) or expected_size
         self.dev = open_device(real, write=self.method.writes, sys_path=sys_path)
         if not self.spec.simulated:
             _check_users_again(real, self.spec.data_dir)
-        if self.spec.media.size_bytes and self.dev.size != self.spec.media.size_bytes:
-            raise Refused(f"{real} now reports {self.dev.size:,} bytes, not {self.spec.media.size_bytes:,} "
+        if expected_size and self.dev.size != expected_size:
+            raise Refused(f"{real} now reports {self.dev.size:,} bytes, not {expected_size:,} "
                           "as discovered; nothing was written. Rescan and try again.")
         if "random" in self.method.passes:
             self._key = secrets.token_bytes(32)
@@ -182,6 +190,10 @@ class OverwriteJob:
         else:
             self.result.status = Status.FINISHED
             self.result.reason = "" if spec.verify != "none" else "Not verified: the result cannot be certified."
+            left = hidden_area_left(self.result.media.hpa_dco)
+            if left:
+                self.result.reason = (f"Every addressable sector was overwritten, but {left}: the drive is NOT "
+                                      "sanitized. Wipe it again and confirm removing the hidden area.")
 
     def shutdown(self) -> None:
         self._key = None  # the key lives only as long as verification needs it
@@ -198,6 +210,28 @@ class OverwriteJob:
         self.result.throughput.append((round(time.monotonic() - self._t0, 3), done))
 
     # -- helpers --------------------------------------------------------------------
+    def _remove_hidden_area(self, real: str, sys_path: str | None) -> int | None:
+        """Restore the native max address (hdparm -N p<native>), so the passes reach the sectors
+        an HPA hid; the drive's new size, or None when it could not be done (then the result says
+        NOT sanitized, with the reason)."""
+        fc = FirmwareContext(real, self.runner)
+        try:
+            found = hpa_reset(fc)
+        except StepFailed as exc:
+            self.result.notes.append(f"The HPA could not be removed: {exc.reason}.")
+            return None
+        finally:
+            self.result.commands.extend(self.runner.records)
+        self.result.media.hpa_dco.update(found)
+        if not found.get("hpa_reset"):
+            return None
+        if sys_path and os.path.exists(f"{sys_path}/device/rescan"):  # the kernel learns the new capacity
+            Path(f"{sys_path}/device/rescan").write_text("1\n")
+        native = int(found["native_max_sectors"])  # hdparm -N counts sectors, not the last LBA
+        self.result.media.size_bytes = native * self.spec.media.logical_sector
+        self.result.media.hpa_dco["hidden_area_erased"] = True  # the passes now cover it; sanitized still needs them
+        return self.result.media.size_bytes
+
     def _pattern(self, name: str, index: int) -> Pattern:
         return make(name, self._key, index)
 

@@ -1,8 +1,9 @@
 """The outcome of one sanitization job: the contract between the erase engines
 (overwrite, firmware, phone) and the certificate.
 
-A result is `sanitized` only when the job FINISHED and its verification passed.
-Nothing else may ever be certified as sanitized.
+A result is `sanitized` only when the job FINISHED, its verification passed, no range
+failed, and no hidden area (HPA/DCO) is known to be left unerased. Nothing else may ever
+be certified as sanitized; `shortfall()` says in words what is missing.
 """
 
 from __future__ import annotations
@@ -58,6 +59,22 @@ class MediaFacts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def hidden_area_left(hpa_dco: dict[str, Any]) -> str | None:
+    """Why a hidden area may still hold data, or None when none is known to be left.
+    The certificate's hidden-area statement is built from this, so the two never disagree."""
+    if hpa_dco.get("hidden_area_erased") is True:
+        return None
+    if hpa_dco.get("hidden_area_erased") is False:
+        return "a hidden area (HPA/DCO) is present and was NOT erased"
+    hidden = hpa_dco.get("hpa_hidden_sectors") or 0
+    if (hpa_dco.get("hpa_enabled") or hidden > 0) and not hpa_dco.get("hpa_reset"):
+        return (f"a Host Protected Area ({hidden or 'unknown number of'} sectors) is present and was NOT erased "
+                "(it was not removed before the erase)")
+    if hpa_dco.get("dco_restricted"):
+        return "a DCO restricts the drive below its real capacity, and the area beyond it was NOT erased"
+    return None
+
+
 @dataclass
 class WipeResult:
     job_id: str
@@ -82,13 +99,21 @@ class WipeResult:
 
     @property
     def sanitized(self) -> bool:
-        return (
-            self.status is Status.FINISHED
-            and self.method_type in ("Clear", "Purge")
-            and self.verification is not None
-            and self.verification.passed
-            and not self.bad_ranges
-        )
+        return self.shortfall() is None
+
+    def shortfall(self) -> str | None:
+        """Why this result is not sanitized, in the certificate's words; None when it is."""
+        if self.status is not Status.FINISHED:
+            return f"the job ended {self.status.value}"
+        if self.method_type not in ("Clear", "Purge"):
+            return "nothing was erased (verification only)"
+        if self.verification is None or self.verification.mode == "none":
+            return "the result was not verified"
+        if not self.verification.passed:
+            return "verification failed"
+        if self.bad_ranges:
+            return f"{len(self.bad_ranges)} range(s) could not be written"
+        return hidden_area_left(self.media.hpa_dco)
 
     @property
     def unit_status(self) -> str:
