@@ -12,12 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock
+from station import chainhead, clock
 from station.models import Event, Outbox, Unit
 
 GENESIS = "0" * 64
@@ -45,7 +45,32 @@ def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(body)).encode("utf-8")).hexdigest()
 
 
-def _body(ev: Event) -> dict[str, Any]:
+class ChainRecord(Protocol):
+    """What the chain hashes of one event: an Event row, or a raw row read by `station db check`."""
+
+    @property
+    def seq(self) -> Any: ...
+    @property
+    def station_id(self) -> Any: ...
+    @property
+    def unit_uid(self) -> Any: ...
+    @property
+    def kind(self) -> Any: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def operator_id(self) -> Any: ...
+    @property
+    def operator_name(self) -> Any: ...
+    @property
+    def created_at(self) -> Any: ...
+    @property
+    def prev_hash(self) -> Any: ...
+    @property
+    def hash(self) -> Any: ...
+
+
+def _body(ev: ChainRecord) -> dict[str, Any]:
     return {
         "seq": ev.seq,
         "station": ev.station_id,
@@ -97,6 +122,7 @@ def append(
     ev.hash = event_hash(prev, _body(ev))
     s.add(ev)
     s.flush()
+    s.info["chain_head"] = chainhead.Head(ev.seq, ev.hash)  # Store.session records it once committed
     if sync:
         s.add(Outbox(kind="event", ref=str(ev.id), created_at=ev.created_at))
     return ev
@@ -114,16 +140,20 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(events: Iterable[Event]) -> ChainReport:
+def verify_chain(events: Iterable[ChainRecord]) -> ChainReport:
     """Walk events in seq order; report the first gap, fork or altered event."""
     prev, expected_seq, n = GENESIS, 1, 0
     for ev in events:
         if ev.seq != expected_seq:
             return ChainReport(False, n, f"gap: expected event #{expected_seq}, found #{ev.seq}")
         if ev.prev_hash != prev:
-            return ChainReport(False, n, f"event #{ev.seq} does not follow #{ev.seq - 1}")
-        if event_hash(prev, _body(ev)) != ev.hash:
-            return ChainReport(False, n, f"event #{ev.seq} was altered after it was written")
+            return ChainReport(False, n, f"event #{expected_seq} does not follow #{expected_seq - 1}")
+        try:
+            recomputed = event_hash(prev, _body(ev))
+        except (ValueError, TypeError):  # damaged bytes: the payload is no longer JSON, or not text
+            return ChainReport(False, n, f"event #{expected_seq} was damaged: its payload is no longer readable")
+        if recomputed != ev.hash:
+            return ChainReport(False, n, f"event #{expected_seq} was altered after it was written")
         prev, expected_seq, n = ev.hash, expected_seq + 1, n + 1
     return ChainReport(True, n)
 

@@ -11,11 +11,11 @@ Pragmas, chosen on purpose:
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,12 +23,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from station import chainhead
 from station.errors import StoreError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
+    from station.dbcheck import HealthReport
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -128,6 +132,51 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
             f"The station database {engine.url.database} could not be migrated ({exc.orig}). "
             "Run 'station db check' and restore from backup if it reports damage."
         ) from exc
+    except Exception as exc:  # Alembic's own errors, e.g. a revision no migration knows
+        from alembic.util import CommandError
+
+        if not isinstance(exc, CommandError):
+            raise
+        raise StoreError(
+            f"The station database {engine.url.database} has a schema version this station does not know ({exc}). "
+            "It was written by a newer station or altered by hand: run 'station db check', and use the station "
+            "version that wrote it, or restore it from a backup."
+        ) from exc
+
+
+def _refuse_to_replace(db_path: Path, anchor_path: Path) -> None:
+    """Stop before an empty schema is created where the station's data used to be."""
+    try:
+        anchor = chainhead.read(anchor_path)
+    except StoreError:
+        anchor = None  # a damaged record is db check's to report; the database decides here
+    had_events = anchor is not None and anchor.local is not None and anchor.local.seq > 0
+    if db_path.exists() and db_path.stat().st_size == 0:
+        raise StoreError(
+            f"The station database {db_path} is empty (0 bytes): its data is gone, and the station will not "
+            "start over on top of it. Restore station.sqlite3 from a backup; if this station never recorded "
+            "anything, delete the empty file to start a new database."
+        )
+    if had_events and anchor is not None and anchor.local is not None and not _has_tables(db_path):
+        raise StoreError(
+            f"The station database {db_path} is missing or holds no tables, but {anchor_path.name} records "
+            f"{anchor.local.seq} events on this station: the station will not start an empty database over them. "
+            f"Restore station.sqlite3 from a backup; to start a new, empty station here instead, move "
+            f"{anchor_path.name} aside."
+        )
+
+
+def _has_tables(db_path: Path) -> bool:
+    if not db_path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return bool(conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return True  # damaged, not empty: opening it reports the damage
 
 
 class Store:
@@ -135,19 +184,63 @@ class Store:
 
     def __init__(self, db_path: Path, *, run_migrations: bool = True) -> None:
         self.path = db_path
+        self.anchor_path = chainhead.path_for(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
+        _refuse_to_replace(db_path, self.anchor_path)
         self.engine = make_engine(db_path)
         if run_migrations:
             migrate(self.engine)
+        self._adopt_head()
         self.read_engine = make_engine(db_path, writer=False)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: commits on success, rolls back on any error."""
+        """One transaction: commits on success, rolls back on any error.
+
+        When the transaction appended events, the chain's new head is recorded outside the
+        database once it is committed (see chainhead)."""
         with self._sessions() as s, s.begin():
             yield s
+            head = s.info.pop("chain_head", None)
+            if head is not None and not self._anchor_holds(s):
+                head = None
+        if head is not None:
+            try:
+                chainhead.advance(self.anchor_path, head)
+            except OSError as exc:  # the events are committed; the next commit records a newer head
+                log.warning("chain head not recorded in %s: %s", self.anchor_path, exc)
+
+    def _adopt_head(self) -> None:
+        """A database from before the head record gets one, from its newest event."""
+        if self.anchor_path.exists():
+            return
+        try:
+            with self.engine.connect() as conn:
+                last = conn.exec_driver_sql("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").first()
+        except (DatabaseError, OperationalError):
+            return  # not migrated yet (run_migrations=False), or damaged: db check says which
+        if last is not None:
+            try:
+                chainhead.advance(self.anchor_path, chainhead.Head(int(last[0]), str(last[1])))
+            except OSError as exc:
+                log.warning("chain head not recorded in %s: %s", self.anchor_path, exc)
+
+    def _anchor_holds(self, s: Session) -> bool:
+        """Whether the database still has the head last recorded, so that recording a newer one hides nothing."""
+        try:
+            anchor = chainhead.read(self.anchor_path)
+        except StoreError:
+            return True  # damaged: replaced by this good head
+        if anchor is None or anchor.local is None:
+            return True
+        stored = s.connection().exec_driver_sql("SELECT hash FROM events WHERE seq = ?", (anchor.local.seq,)).scalar()
+        if stored == anchor.local.hash:
+            return True
+        log.warning("the chain no longer holds recorded head #%d: keeping that record for 'station db check'",
+                    anchor.local.seq)
+        return False
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
@@ -160,45 +253,8 @@ class Store:
         self.read_engine.dispose()
 
 
-@dataclass
-class HealthReport:
-    ok: bool
-    lines: list[str]
-
-
 def check(db_path: Path) -> HealthReport:
-    """Integrity check + migration state, for `station db check`. Never raises on damage."""
-    lines: list[str] = []
-    if not db_path.exists():
-        return HealthReport(False, [f"No database at {db_path}. Start the station once to create it."])
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-            fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        return HealthReport(
-            False,
-            [f"{db_path} is not a readable station database ({exc}). Restore it from backup, "
-             "or move it aside to start an empty one."],
-        )
-    ok = rows == ["ok"] and not fk
-    lines.append("integrity: ok" if rows == ["ok"] else "integrity: DAMAGED: " + "; ".join(rows[:5]))
-    if fk:
-        lines.append(f"foreign keys: {len(fk)} broken references")
-    engine = create_engine(f"sqlite:///file:{db_path}?mode=ro&uri=true")
-    try:
-        cur = current_revision(engine)
-    except DatabaseError as exc:
-        return HealthReport(False, [*lines, f"migration state unreadable: {exc.orig}"])
-    finally:
-        engine.dispose()
-    head = head_revision()
-    if cur == head:
-        lines.append(f"schema: {cur} (current)")
-    else:
-        ok = False
-        lines.append(f"schema: {cur or 'none'}, expected {head}. Start the station to migrate.")
-    return HealthReport(ok, lines)
+    """`station db check`'s report (see station.dbcheck). Never raises on damage."""
+    from station.dbcheck import check as full_check
+
+    return full_check(db_path)

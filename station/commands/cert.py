@@ -69,8 +69,9 @@ def _lookup(data: DataDir) -> cert_verify.EventLookup | None:
                 if _station_id(data, s) != station:
                     return None
                 ev = s.execute(select(Event).where(Event.seq == seq)).scalar_one_or_none()
-                if ev is None:
-                    return None
+                if ev is None:  # this station's own certificate, but its event is gone from the log
+                    last = s.execute(select(Event.seq).order_by(Event.seq.desc()).limit(1)).scalar() or 0
+                    return {"missing": True, "last_seq": last}, events.ChainReport(False, 0, "event missing")
                 walk = events.verify_chain(
                     s.execute(select(Event).where(Event.seq <= seq).order_by(Event.seq)).scalars())
                 return {"hash": ev.hash}, walk

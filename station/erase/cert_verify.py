@@ -159,11 +159,14 @@ def _check_chain(report: Report, body: dict[str, Any], ev: Any, digest: str, loo
         return
     found = lookup(str(ev["station"]), int(ev["seq"]))
     if found is None:
-        report.add("chain", True, f"linked as event #{ev['seq']} of station {ev['station']} "
-                                  "(that station's log is not in this data dir)")
+        report.add("chain", True, f"linked as event #{ev['seq']} of station {ev['station']}: another station's "
+                                  "certificate (that station's log is not in this data dir)")
         return
     stored, walk = found
-    if stored.get("hash") != ev["hash"]:
+    if stored.get("missing"):
+        report.add("chain", False, f"event #{ev['seq']} is missing from this station's own event log (it ends at "
+                                   f"#{stored.get('last_seq')}): events were lost or deleted; run 'station db check'")
+    elif stored.get("hash") != ev["hash"]:
         report.add("chain", False, f"event #{ev['seq']} in the station log differs from the certificate's")
     elif not walk.ok:
         report.add("chain", False, f"the station event log is broken before this certificate: {walk.problem}")

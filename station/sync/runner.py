@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
+from station import chainhead
 from station.context import StationContext
 from station.sync import blobs, configpull, outbox, state
 from station.sync.client import HubClient, HubError, HubRefused, HubRejected, HubUnreachable
@@ -117,7 +118,9 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
         report.clock_skew_s = reply.get("clock_skew_s")
         by_seq = {e.seq: e for e in batch}
         done = [r for r in reply["results"] if r["status"] in OK_STATUSES]
-        outbox.mark_events_sent(ctx.store, [by_seq[r["seq"]].id for r in done if r["seq"] in by_seq])
+        held = [by_seq[r["seq"]] for r in done if r["seq"] in by_seq]
+        outbox.mark_events_sent(ctx.store, [e.id for e in held])
+        _note_hub_head(ctx, held)
         report.events_sent += sum(1 for r in done if r["status"] == "accepted")
         report.events_repeat += sum(1 for r in done if r["status"] == "repeat")
         problems = [r for r in reply["results"] if r["status"] not in OK_STATUSES]
@@ -141,6 +144,17 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
         if event is not None:
             outbox.note_event_error(ctx.store, event.id, sentence)
         raise ChainRefused(sentence)
+
+
+def _note_hub_head(ctx: StationContext, held: list[Any]) -> None:
+    """Keep the newest event the hub holds beside the database: `station db check` finds events lost after it."""
+    if not held:
+        return
+    top = max(held, key=lambda e: e.seq)
+    try:
+        chainhead.note_hub(ctx.store.anchor_path, chainhead.Head(top.seq, top.hash))
+    except OSError as exc:
+        log.warning("hub head not recorded: %s", exc)
 
 
 def send_blobs(ctx: StationContext, client: HubClient, report: SyncReport, should_stop: Callable[[], bool],
