@@ -1,9 +1,13 @@
 """Disposition: which route a unit takes, why, what it should recover, and how right we were.
 
-`decide()` is pure: the first rule of the rules file whose conditions hold gives exactly one
-route, with the explanation the technician sees, the estimated value from the price table and
-the expected recovery (value x the route's recovery rate). `assign()` records it, and refuses a
-resale or reuse route for a data-bearing unit until its sanitization passed (R2v3 Appendix B).
+`decide()` is pure: the first rule of the rules file whose conditions hold, and whose route no gate
+of the unit closes, gives exactly one route, with the explanation the technician sees, the
+estimated value from the price table and the expected recovery (value x the route's recovery
+rate). `assign()` records it. It refuses a resale or reuse route for a data-bearing unit until its
+sanitization passed (R2v3 Appendix B), and any route a gate closes (locked, locks not checked,
+beyond repair, no power, swollen battery: disposition_gates.py); a supervisor may override a gate,
+never the sanitization, with a reason, and the override is its own audited event.
+`allowed_routes()` lists every route with whether it is open and why not.
 Outcomes (sold at grade X, returned by the buyer, route completed) are recorded against the unit
 later; the disposition accuracy rate is derived from them.
 """
@@ -19,33 +23,22 @@ from sqlalchemy.orm import Session
 
 from station import events, units
 from station.context import StationContext
+from station.disposition_gates import Facts, facts_for, gates, open_routes, refusal_text, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
 from station.errors import UserFacingError
 from station.models import Event, Unit
 
+__all__ = ["Facts", "facts_for"]
+
 DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
 SALE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish"})
+MIN_REASON = 5  # characters
 OUTCOMES = {
     "sold": "sold to a buyer",
     "returned": "returned by the buyer",
     "completed": "the route was carried out as planned (recycled, harvested, redeployed, donated, restocked)",
     "rerouted": "the unit ended on another route than assigned",
 }
-
-
-@dataclass(frozen=True)
-class Facts:
-    device_class: str
-    model: str | None
-    cosmetic: str | None
-    functional: str | None
-    sale_grade: str | None
-    wipe_status: str  # sanitized | failed | interrupted | aborted | n/a | none
-
-    @classmethod
-    def of(cls, unit: Unit) -> Facts:
-        return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
-                   unit.wipe_status or "none")
 
 
 @dataclass(frozen=True)
@@ -57,17 +50,30 @@ class Decision:
     estimated_value: float | None
     recovery_rate: float
     expected_value: float | None
-    blocked_reason: str | None = None  # set when the route needs a sanitization that has not passed
+    blocked_reason: str | None = None  # set when a gate or the sanitization refuses the route
 
     @property
     def allowed(self) -> bool:
         return self.blocked_reason is None
 
 
+@dataclass(frozen=True)
+class RouteOption:
+    """One route as the Route step lists it: open or not, and why not."""
+
+    route: str
+    label: str
+    allowed: bool
+    reason: str | None  # why it is closed (None when open)
+
+
 def _matches(rule: Rule, f: Facts, value: float | None) -> bool:
     for key, allowed in rule.conditions:
         if key == "model":
             if not any(fnmatch.fnmatch((f.model or "").lower(), g.lower()) for g in allowed):
+                return False
+        elif key == "defects":
+            if not set(f.defects) & set(allowed):
                 return False
         elif getattr(f, key) not in allowed:
             return False
@@ -88,6 +94,15 @@ def sanitization_block(f: Facts, route: str, rules: Rules | None = None) -> str 
             "parts.")
 
 
+def route_block(rules: Rules, f: Facts, route: str) -> str | None:
+    """Why `route` is refused for this unit (a gate, then the sanitization), or None."""
+    closing = refusing(f, route)
+    if closing:
+        return refusal_text(f, rules.routes[route].label, closing,
+                            [rules.routes[r].label for r in open_routes(f, ROUTES)])
+    return sanitization_block(f, route, rules)
+
+
 def _decision(rules: Rules, f: Facts, route: str, rule_name: str, template: str) -> Decision:
     value = rules.price(f.device_class, f.model, f.cosmetic, f.functional)
     r = rules.routes[route]
@@ -95,14 +110,20 @@ def _decision(rules: Rules, f: Facts, route: str, rule_name: str, template: str)
     text = template.format(grade=f.sale_grade or "ungraded", value=shown, model=f.model or "this model",
                            route=r.label, **{"class": f.device_class})
     expected = round(value * r.recovery_rate, 2) if value is not None else None
-    return Decision(route, r.label, rule_name, text, value, r.recovery_rate, expected,
-                    sanitization_block(f, route, rules))
+    return Decision(route, r.label, rule_name, text, value, r.recovery_rate, expected, route_block(rules, f, route))
 
 
 def decide(rules: Rules, f: Facts) -> Decision:
-    """Exactly one route: the first rule whose conditions hold (the last rule always holds)."""
+    """Exactly one route: the first rule whose conditions hold and whose route no gate closes.
+
+    A route waiting only for the wipe is still proposed (and shown blocked until the wipe passes).
+    When every matching rule's route is gated, the unit is held, with the gates as the reason.
+    """
     value = rules.price(f.device_class, f.model, f.cosmetic, f.functional)
-    rule = next(r for r in rules.rules if _matches(r, f, value))
+    rule = next((r for r in rules.rules if _matches(r, f, value) and not refusing(f, r.route)), None)
+    if rule is None:
+        why = "; ".join(g.reason for g in gates(f))
+        return _decision(rules, f, "hold", "gated", f"No rule's route is open: {why}. Hold it until that changes.")
     return _decision(rules, f, rule.route, rule.name, rule.explanation)
 
 
@@ -113,39 +134,78 @@ def choose(rules: Rules, f: Facts, route: str) -> Decision:
     return _decision(rules, f, route, "chosen by operator", rules.routes[route].explanation)
 
 
+def allowed_routes_for(rules: Rules, f: Facts) -> list[RouteOption]:
+    """Every route, in the rules' order, with whether this unit may take it and why not."""
+    out = []
+    for route in ROUTES:
+        reason = route_block(rules, f, route)
+        out.append(RouteOption(route, rules.routes[route].label, reason is None, reason))
+    return out
+
+
+def allowed_routes(ctx: StationContext, unit_ref: str) -> list[RouteOption]:
+    """For the Route step: every route of the unit, open or closed with the reason."""
+    with ctx.store.reader() as s:
+        return allowed_routes_for(for_config(ctx.config), facts_for(s, _unit(s, unit_ref)))
+
+
 def preview(ctx: StationContext, unit_ref: str) -> Decision:
     with ctx.store.reader() as s:
-        return decide(for_config(ctx.config), Facts.of(_unit(s, unit_ref)))
+        return decide(for_config(ctx.config), facts_for(s, _unit(s, unit_ref)))
 
 
-def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason: str | None = None) -> Decision:
+def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason: str | None = None, *,
+           override_gate: bool = False) -> Decision:
     """Record the unit's route (the proposed one, or `route` with a reason). Refused with the reason when
-    the unit is ungraded or a data-bearing unit has not passed sanitization."""
+    the unit is ungraded, a gate closes the route, or a data-bearing unit has not passed sanitization.
+    `override_gate` lets a signed-in supervisor take a gated route anyway (never past the sanitization)."""
     rules = for_config(ctx.config)
     with ctx.store.session() as s:
         unit = _unit(s, unit_ref)
         if unit.sale_grade is None:
             raise UserFacingError(f"Unit {unit.uid} has no grade yet; grade it on the Grade panel, then route it.")
-        f = Facts.of(unit)
+        f = facts_for(s, unit)
         proposed = decide(rules, f)
         d = proposed
         if route is not None and route != proposed.route:
-            if not reason or len(reason.strip()) < 5:
+            if not reason or len(reason.strip()) < MIN_REASON:
                 raise UserFacingError(f"The rules propose '{proposed.label}'; choosing '{route}' instead needs a "
                                       "reason (a short sentence).")
             d = choose(rules, f, route)
+        closing = refusing(f, d.route)
+        overridden = None
+        if closing and override_gate:
+            _check_gate_override(ctx, reason)
+            overridden = [g.code for g in closing]
+            d = Decision(d.route, d.label, d.rule, d.explanation, d.estimated_value, d.recovery_rate,
+                         d.expected_value, sanitization_block(f, d.route, rules))
         if d.blocked_reason:
-            raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}")
+            raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}"
+                                  + (" A supervisor may override this gate with a reason." if closing else ""))
         previous = unit.route
         units.touch(unit, route=d.route, expected_value=d.expected_value, estimated_value=d.estimated_value)
-        events.append(s, ctx.actor, "route.assigned", {
+        payload = {
             "route": d.route, "rule": d.rule, "explanation": d.explanation, "estimated_value": d.estimated_value,
             "recovery_rate": d.recovery_rate, "expected_value": d.expected_value, "currency": rules.currency,
             "rules_version": rules.version, "rules_sha256": rules.sha256, "previous": previous,
             "proposed": proposed.route, "reason": reason.strip() if reason else None,
-            "sale_grade": f.sale_grade, "wipe_status": f.wipe_status,
-        }, unit)
+            "sale_grade": f.sale_grade, "wipe_status": f.wipe_status, "defects": list(f.defects), "locks": f.locks,
+            "frp": f.frp, "gates": [g.code for g in gates(f)], "gate_override": overridden,
+        }
+        if overridden:
+            events.append(s, ctx.actor, "route.gate_overridden", {
+                "route": d.route, "gates": overridden, "reasons": [g.reason for g in closing],
+                "reason": (reason or "").strip()}, unit)
+        events.append(s, ctx.actor, "route.assigned", payload, unit)
         return d
+
+
+def _check_gate_override(ctx: StationContext, reason: str | None) -> None:
+    if not (ctx.operator and ctx.operator.is_supervisor):
+        raise UserFacingError("Only a supervisor can override a route gate; ask a supervisor to sign in with their "
+                              "badge or PIN.")
+    if not reason or len(reason.strip()) < MIN_REASON:
+        raise UserFacingError("Overriding a route gate needs a reason (a short sentence an auditor can read).")
 
 
 def _unit(s: Session, unit_ref: str) -> Unit:

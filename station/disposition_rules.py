@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from station.config import Config
+from station.disposition_gates import LOCK_STATUSES
 from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
@@ -23,15 +24,25 @@ from station.paths import hub_documents
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",
-          "return_to_stock", "redeploy_internal", "donate")
+          "return_to_stock", "redeploy_internal", "donate", "return_to_customer", "hazardous_battery", "hold")
 # R2v3 Appendix B: these let a unit be reused or leave for reuse, so a data-bearing unit must be
 # sanitized first. The data file can add routes to the list, never take one away.
 REUSE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish", "return_to_stock",
                           "redeploy_internal", "donate"})
+# Routes added after rules files were first pushed by hubs: a file that does not describe them
+# still loads, and they read as described here.
+LATER_ROUTES: dict[str, tuple[str, str]] = {
+    "return_to_customer": ("Return to customer", "Sent back to the customer who owns it, as it is."),
+    "hazardous_battery": ("Hazardous battery: remove the cell, battery vendor",
+                          "The swollen cell is removed and recycled through the battery vendor before anything else."),
+    "hold": ("Hold", "Set aside on hold until the reason shown is resolved."),
+}
 WIPE_STATUSES = ("sanitized", "failed", "interrupted", "aborted", "n/a", "none")
 _LIST_CONDITIONS: dict[str, tuple[str, ...] | None] = {
     "device_class": CLASSES, "cosmetic": COSMETIC, "functional": tuple(FUNCTIONAL_CODES),
     "sale_grade": None, "wipe_status": WIPE_STATUSES, "model": None,
+    "defects": None,  # holds when the unit has any of the listed defect tags
+    "locks": LOCK_STATUSES,
 }
 _RULE_KEYS = {"name", "route", "explanation", "min_value", "max_value", *_LIST_CONDITIONS}
 _ROUTE_KEYS = {"label", "recovery_rate", "explanation", "requires_sanitization"}
@@ -119,10 +130,13 @@ def parse(text: str, source: str) -> Rules:
 def _routes(raw: Any, fail: Any) -> dict[str, Route]:
     if not isinstance(raw, dict):
         raise fail(("routes",), "[routes.<key>] tables are missing.")
-    out = {}
+    out: dict[str, Route] = {}
     for key in ROUTES:
-        if key not in raw:
+        if key not in raw and key not in LATER_ROUTES:
             raise fail(("routes",), f"route '{key}' is not described under [routes.{key}].")
+    for key, (later_label, later_text) in LATER_ROUTES.items():
+        if key not in raw:
+            out[key] = Route(key, later_label, 0.0, later_text, False)
     for key, body in raw.items():
         path: tuple[str | int, ...] = ("routes", key)
         if key not in ROUTES:

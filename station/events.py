@@ -30,7 +30,8 @@ KINDS = frozenset({
     "photo.captured", "photo.override",
     "wipe.started", "wipe.finished", "wipe.interrupted", "certificate.issued",
     "phone.identified", "phone.prechecked",
-    "route.assigned", "outcome.recorded", "lot.created", "lot.unit_added", "lot.unit_removed", "lot.closed",
+    "route.assigned", "route.gate_overridden", "route.cleared", "outcome.recorded",
+    "lot.created", "lot.unit_added", "lot.unit_removed", "lot.closed",
     "label.printed", "label.queued", "label.scan_back",
     "config.applied", "station.started",
 })

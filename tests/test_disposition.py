@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from station import disposition, grading, units
 from station.disposition import Facts, decide
+from station.disposition_gates import LOCK_STATUSES, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, WIPE_STATUSES, load
 from station.errors import UserFacingError
 from station.grading.evaluate import FUNCTIONAL_CODES, SUFFIX
@@ -28,18 +29,23 @@ def facts(draw: st.DrawFn) -> Facts:
     functional = draw(st.sampled_from(tuple(FUNCTIONAL_CODES))) if graded else None
     model = draw(st.one_of(st.none(), st.sampled_from(["iPhone 14", "Pixel 8", "Latitude 5420", "ThinkPad T14s",
                                                         "OptiPlex 7090", "Galaxy S21"]), st.text(max_size=20)))
+    defects = tuple(draw(st.lists(st.sampled_from(["account_lock", "mdm", "ber", "no_power", "battery_swollen",
+                                                    "camera", "liquid"]), max_size=3, unique=True)))
     return Facts(draw(st.sampled_from(CLASSES)), model, cosmetic, functional,
                  cosmetic + SUFFIX[functional] if cosmetic and functional else None,
-                 draw(st.sampled_from(WIPE_STATUSES)))
+                 draw(st.sampled_from(WIPE_STATUSES)), defects, draw(st.sampled_from(LOCK_STATUSES)))
 
 
 @settings(max_examples=300, deadline=None)
 @given(facts())
 def test_every_unit_gets_exactly_one_route(f: Facts) -> None:
     matching = [r for r in RULES.rules if disposition._matches(r, f, RULES.price(f.device_class, f.model, f.cosmetic,
-                                                                                   f.functional))]
+                                                                                   f.functional))
+                and not refusing(f, r.route)]
     d = decide(RULES, f)
-    assert d.route in ROUTES and matching and d.rule == matching[0].name  # one route: the first rule that holds
+    assert d.route in ROUTES and not refusing(f, d.route)  # a gate's route is never proposed
+    # one route: the first rule that holds and whose route is open, else hold
+    assert d.rule == (matching[0].name if matching else "gated")
     assert d.explanation and "{" not in d.explanation
     if d.estimated_value is not None:
         assert d.expected_value == round(d.estimated_value * RULES.routes[d.route].recovery_rate, 2)
@@ -96,7 +102,7 @@ def test_a_data_bearing_unit_is_refused_resale_until_its_wipe_passed(ctx) -> Non
         u = units.by_uid(s, uid)
         assert (u.route, u.expected_value) == ("resell_retail", 306.0)
         payload = json.loads(s.execute(select(Event.payload).where(Event.kind == "route.assigned")).scalar_one())
-        assert payload["recovery_rate"] == 0.85 and payload["rules_version"] == "2025.1"
+        assert payload["recovery_rate"] == 0.85 and payload["rules_version"] == RULES.version
 
 
 def test_recycle_and_parts_need_no_wipe_and_other_equipment_is_not_data_bearing(ctx) -> None:

@@ -37,7 +37,8 @@ def test_bad_rules_name_the_file_and_line(old: str, new: str, needle: str, words
 
 
 def test_a_syntax_error_names_its_line() -> None:
-    with pytest.raises(ConfigError, match=r"rules\.toml, line 30: not valid TOML"):
+    line = _line_of(TEXT, 'label = "Wholesale auction"')
+    with pytest.raises(ConfigError, match=rf"rules\.toml, line {line}: not valid TOML"):
         parse(TEXT.replace('label = "Wholesale auction"', 'label = "Wholesale auction'), "rules.toml")
 
 
@@ -66,7 +67,7 @@ def test_the_data_cannot_switch_off_the_sanitization_gate() -> None:
 
 def test_a_configured_rules_file_is_used(ctx, tmp_path: Path) -> None:
     custom = tmp_path / "rules.toml"
-    custom.write_text(TEXT.replace('version = "2025.1"', 'version = "site-7"'))
+    custom.write_text(TEXT.replace('version = "2026.1"', 'version = "site-7"'))
     ctx.config.set("disposition.rules_file", str(custom))
     assert for_config(ctx.config).version == "site-7"
     ctx.config.set("disposition.rules_file", str(tmp_path / "missing.toml"))

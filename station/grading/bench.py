@@ -49,7 +49,7 @@ def load(ctx: StationContext, uid: str) -> UnitForGrading:
                     answers[key] = value
         decision = None
         if unit.sale_grade is not None:
-            decision = disposition.decide(for_config(ctx.config), disposition.Facts.of(unit))
+            decision = disposition.decide(for_config(ctx.config), disposition.facts_for(s, unit))
         return UnitForGrading(
             unit.uid, unit.device_class, unit.make, unit.model, unit.wipe_status, unit.sale_grade, unit.route, m,
             answers, f"{last.matrix_id}@{last.matrix_version}" if last else None, decision,

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import clock
+from station.disposition_gates import facts_for, gates
 from station.models import Event, Lot, LotUnit, Operator, Unit
 
 FIELDS: dict[str, str] = {
     "uid": "the unit id (what the unit-id barcode carries)",
-    "grade": "the sale grade, else the cosmetic grade",
+    "grade": "the sale grade, else the cosmetic grade; HOLD when a route gate holds the unit",
+    "hold": "why the unit is held (LOCKED, BER, NO POWER, SWOLLEN BATTERY, LOCKS NOT CHECKED), else empty",
     "cosmetic": "the cosmetic grade",
     "functional": "the functional code",
     "ident": "IMEI when there is one, else the serial",
@@ -23,7 +25,7 @@ FIELDS: dict[str, str] = {
     "model": "make and model",
     "wipe": "wipe status in words (WIPED, WIPE FAILED, NOT WIPED...)",
     "certificate": "wipe certificate id",
-    "route": "route / disposition",
+    "route": "route / disposition; HOLD and why when a route gate holds the unit",
     "lot": "lot, pallet or bin",
     "date": "date finished (else today), station time zone",
     "operator": "who last worked on the unit",
@@ -85,12 +87,38 @@ def _lot(s: Session, unit: Unit) -> str | None:
     return str(code) if code else unit.lot_ref
 
 
+def _gate_overridden(s: Session, unit: Unit) -> bool:
+    """The unit's current route was taken past a gate by a supervisor (route.gate_overridden)."""
+    kind = s.execute(
+        select(Event.kind).where(Event.unit_id == unit.id, Event.kind.in_(("route.assigned", "route.gate_overridden",
+                                                                           "route.cleared")))
+        .order_by(Event.seq.desc()).limit(2)
+    ).scalars().all()
+    return "route.gate_overridden" in kind and "route.cleared" not in kind[:1]
+
+
+def hold_text(s: Session, unit: Unit) -> str | None:
+    """Why a gate holds this graded unit (e.g. 'LOCKED / NO POWER'), or None; an override shows as such."""
+    if unit.sale_grade is None:
+        return None
+    held = gates(facts_for(s, unit))
+    if not held:
+        return None
+    words = " / ".join(g.short for g in held)
+    return f"OVERRIDE: {words}" if _gate_overridden(s, unit) else words
+
+
 def gather(s: Session, unit: Unit, *, station: str, timezone: str = "") -> dict[str, str]:
     """Every field in FIELDS as display text; missing values are '-'."""
     model = " ".join(p for p in (unit.make, unit.model) if p) or None
+    hold = hold_text(s, unit)
+    # A held unit never shows a sale grade a buyer could read as "sellable": the grade box says HOLD.
+    held = hold is not None and not hold.startswith("OVERRIDE")
+    route = unit.route or _latest_payload_value(s, unit, "route")
     values: dict[str, str | None] = {
         "uid": unit.uid,
-        "grade": unit.sale_grade or unit.cosmetic_grade,
+        "grade": "HOLD" if held else unit.sale_grade or unit.cosmetic_grade,
+        "hold": hold,
         "cosmetic": unit.cosmetic_grade,
         "functional": unit.functional_code,
         "ident": unit.imei or unit.serial,
@@ -99,7 +127,8 @@ def gather(s: Session, unit: Unit, *, station: str, timezone: str = "") -> dict[
         "model": model,
         "wipe": WIPE_WORDS.get(unit.wipe_status or "", "NOT WIPED"),
         "certificate": unit.certificate_id or _latest_payload_value(s, unit, "certificate_id"),
-        "route": unit.route or _latest_payload_value(s, unit, "route"),
+        "route": f"HOLD {hold}" + (f" ({route})" if route else "") if held else (
+            f"{route} ({hold})" if hold and route else route),
         "lot": _lot(s, unit),
         "date": _local_date(unit.finished_at, timezone),
         "operator": _operator(s, unit),

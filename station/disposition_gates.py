@@ -1,0 +1,123 @@
+"""Route gates: what a unit's own facts forbid, whatever the rules file proposes.
+
+The rules file proposes; the gates dispose. A unit that is account-locked (FRP, activation lock,
+MDM, a firmware password), whose lock status was never checked, that is beyond economic repair,
+that does not power on, or whose battery is swollen may not take a route that sells or reuses it
+as is. Each gate names its reason and the routes that stay open. A swollen lithium cell is
+hazardous: the unit goes to the hazardous-battery route (remove the cell, recycle it through the
+battery vendor) or waits on hold, never to auction or resale, and not to the e-waste recycler
+with the cell in it. Sanitization (R2v3 Appendix B) is its own gate in disposition.py.
+
+`Facts` is everything disposition knows about a unit; `facts_for()` reads it from the store,
+including the defects and answers of the latest grade and the FRP flag of the latest phone check.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station.models import Grade, PhoneCheck, Unit
+
+# What a defect tag of the grading matrices means to a route.
+LOCK_DEFECTS = {"account_lock": "account-locked (FRP / activation lock)", "mdm": "enrolled in device management "
+                "(MDM)", "firmware_lock": "locked by a firmware password or asset lock"}
+DEAD_DEFECTS = frozenset({"no_power", "no_post", "not_detected"})
+HAZARD_DEFECTS = frozenset({"battery_swollen"})
+BER_DEFECT = "ber"
+# Answers to the lock questions (phone/tablet "locks", laptop/desktop "firmware_lock").
+LOCK_QUESTIONS = ("locks", "firmware_lock")
+CLEAR_LOCK_ANSWERS = frozenset({"none", "carrier"})
+LOCK_STATUSES = ("clear", "locked", "unchecked", "n/a")
+# Classes that can carry an account, management or firmware lock: no answer means not checked.
+LOCKABLE = frozenset({"phone", "tablet", "laptop", "desktop"})
+
+# Routes that never sell or reuse the unit as is, and so stay open behind a gate.
+NOT_FOR_SALE = frozenset({"harvest_parts", "recycle", "return_to_customer", "hold"})
+HAZARD_OPEN = frozenset({"hazardous_battery", "hold"})
+
+
+@dataclass(frozen=True)
+class Facts:
+    device_class: str
+    model: str | None
+    cosmetic: str | None
+    functional: str | None
+    sale_grade: str | None
+    wipe_status: str  # sanitized | failed | interrupted | aborted | n/a | none
+    defects: tuple[str, ...] = ()
+    locks: str = "n/a"  # clear | locked | unchecked | n/a (a class that carries no lock)
+    frp: bool = False  # the phone pre-check found a Google account (factory reset protection)
+
+    @classmethod
+    def of(cls, unit: Unit, grade: Grade | None = None, frp: bool = False) -> Facts:
+        defects: tuple[str, ...] = tuple(json.loads(grade.defects or "[]")) if grade is not None else ()
+        answers: dict[str, str] = json.loads(grade.answers or "{}") if grade is not None else {}
+        return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
+                   unit.wipe_status or "none", defects, lock_status(unit.device_class, answers, defects, frp), frp)
+
+
+def lock_status(device_class: str, answers: dict[str, str], defects: tuple[str, ...], frp: bool = False) -> str:
+    if frp or any(d in LOCK_DEFECTS for d in defects):
+        return "locked"
+    given = [answers[q] for q in LOCK_QUESTIONS if q in answers]
+    if not given:  # not asked: the unit did not power on, or its power was not checked
+        return "unchecked" if device_class in LOCKABLE else "n/a"
+    return "clear" if all(a in CLEAR_LOCK_ANSWERS for a in given) else "unchecked"
+
+
+def facts_for(s: Session, unit: Unit) -> Facts:
+    """The unit's facts with its latest grade's defects and answers and its latest FRP flag."""
+    grade = s.execute(select(Grade).where(Grade.unit_id == unit.id).order_by(Grade.id.desc()).limit(1)).scalar()
+    frp = s.execute(select(PhoneCheck.frp_account).where(PhoneCheck.unit_id == unit.id)
+                    .order_by(PhoneCheck.id.desc()).limit(1)).scalar()
+    return Facts.of(unit, grade, bool(frp))
+
+
+@dataclass(frozen=True)
+class Gate:
+    code: str  # locked | unchecked_locks | ber | no_power | hazardous_battery
+    reason: str  # what the technician reads
+    short: str  # what the label prints after HOLD
+    open_routes: frozenset[str]
+
+
+def gates(f: Facts) -> list[Gate]:
+    """Every gate this unit's facts close, most restrictive first."""
+    out: list[Gate] = []
+    if any(d in HAZARD_DEFECTS for d in f.defects):
+        out.append(Gate("hazardous_battery", "its battery is swollen (a hazardous lithium cell must not ship as is)",
+                        "SWOLLEN BATTERY", HAZARD_OPEN))
+    if f.locks == "locked":
+        what = [LOCK_DEFECTS[d] for d in f.defects if d in LOCK_DEFECTS]
+        if f.frp and "account_lock" not in f.defects:
+            what.insert(0, "signed in to an account (factory reset protection), as the phone check recorded")
+        out.append(Gate("locked", f"it is {' and '.join(what) or 'locked'}", "LOCKED", NOT_FOR_SALE))
+    elif f.locks == "unchecked":
+        out.append(Gate("unchecked_locks", "its account, management and firmware locks were not checked",
+                        "LOCKS NOT CHECKED", NOT_FOR_SALE))
+    if BER_DEFECT in f.defects:
+        out.append(Gate("ber", "it is beyond economic repair", "BER", NOT_FOR_SALE))
+    if f.functional == "NF" or any(d in DEAD_DEFECTS for d in f.defects):
+        out.append(Gate("no_power", "it does not power on", "NO POWER", NOT_FOR_SALE))
+    return out
+
+
+def refusing(f: Facts, route: str) -> list[Gate]:
+    """The gates that close `route` for this unit (empty when it may take it)."""
+    return [g for g in gates(f) if route not in g.open_routes]
+
+
+def open_routes(f: Facts, routes: tuple[str, ...]) -> list[str]:
+    """The routes, in order, that no gate closes."""
+    closed = gates(f)
+    return [r for r in routes if all(r in g.open_routes for g in closed)]
+
+
+def refusal_text(f: Facts, route_label: str, closing: list[Gate], open_labels: list[str]) -> str:
+    why = "; ".join(g.reason for g in closing)
+    return (f"This {f.device_class} cannot go to '{route_label}' because {why}. Routes still open: "
+            f"{', '.join(open_labels) or 'none'}.")
