@@ -106,8 +106,9 @@ def _check_users_again(real: str, data_dir: str, tries: int = 3) -> None:
 
 class OverwriteJob:
     def __init__(self, spec: JobSpec, job_dir: Path, should_stop: Callable[[], bool], *,
-                 devices_only: bool = False, runner: CommandRunner | None = None) -> None:
+                 devices_only: bool = False, runner: CommandRunner | None = None, dir_fd: int | None = None) -> None:
         self.spec, self.job_dir, self.should_stop = spec, job_dir, should_stop
+        self.dir_fd = dir_fd
         self.devices_only = devices_only
         self.runner = runner or CommandRunner()
         self.method = methods.get(spec.method)
@@ -162,7 +163,7 @@ class OverwriteJob:
             self.result.key_sha256 = hashlib.sha256(self._key).hexdigest()
         verify_bytes = self._plan().bytes if self.spec.verify != "none" else 0
         total = self.dev.size * len(self.method.passes) + verify_bytes
-        self.progress = ProgressWriter(self.job_dir, total, len(self.method.passes))
+        self.progress = ProgressWriter(self.job_dir, total, len(self.method.passes), dir_fd=self.dir_fd)
 
     def execute(self) -> None:
         assert self.dev is not None and self.progress is not None

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from station.erase import jobfiles
+
 FILE = "progress.bin"
 # seq, phase, pass index, pass count, done, total, overall done, overall total, rate B/s, started, updated, pid
 _LAYOUT = struct.Struct("<QBBBxQQQQddd I")
@@ -58,9 +60,16 @@ class Progress:
 class ProgressWriter:
     """The worker's side. `update()` is cheap enough to call after every block."""
 
-    def __init__(self, job_dir: Path, overall_total: int, pass_count: int) -> None:
-        path = job_dir / FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    def __init__(self, job_dir: Path, overall_total: int, pass_count: int, *, dir_fd: int | None = None) -> None:
+        """`dir_fd`: the job folder, opened by the worker; the file is created afresh in it, never
+        through a link a caller planted (the worker may run as root)."""
+        own_dir = dir_fd is None
+        folder = jobfiles.open_dir(job_dir) if dir_fd is None else dir_fd
+        try:
+            fd = jobfiles.create(folder, FILE, readable=True)
+        finally:
+            if own_dir:
+                os.close(folder)
         try:
             os.ftruncate(fd, mmap.PAGESIZE)
             self._map = mmap.mmap(fd, mmap.PAGESIZE)

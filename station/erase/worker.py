@@ -1,7 +1,10 @@
 """The wipe worker process: `python -m station.erase.worker [--devices-only] JOB_DIR`.
 
 One process per drive. It reads JOB_DIR/spec.json, runs the overwrite procedure, and
-writes JOB_DIR/result.json (atomically) before it exits. Progress goes to the shared
+writes JOB_DIR/result.json (atomically) before it exits. Run as root for a caller, it
+trusts nothing in the folder (see station.erase.jobfiles): the folder must be the
+caller's, the job id must be a station job id naming it, every file is reached through
+the folder's descriptor and created afresh, and the log is the caller's stderr. Progress goes to the shared
 progress file. It never touches the database: the parent records the outcome.
 
 Stopping: SIGTERM/SIGINT, or a file JOB_DIR/stop (which also works when the worker
@@ -15,7 +18,6 @@ finds it running, or finds its result, or, if it died too, marks it INTERRUPTED.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -23,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from station.erase import jobfiles
+from station.erase.jobfiles import Untrusted, escape
 from station.erase.procedure import JobSpec, OverwriteJob
 from station.erase.result import WipeResult
 
@@ -33,22 +37,17 @@ log = logging.getLogger("station.erase.worker")
 
 
 def write_json_atomic(path: Path, doc: dict) -> None:  # type: ignore[type-arg]
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    """Write `doc` to `path` atomically (the rename survives a power cut), never through a link."""
+    dir_fd = jobfiles.open_dir(path.parent)
     try:
-        os.fsync(dir_fd)  # the rename itself survives a power cut
+        jobfiles.write_json(dir_fd, path.name, doc)
     finally:
         os.close(dir_fd)
 
 
 class StopFlag:
-    def __init__(self, job_dir: Path) -> None:
-        self.stop_file = job_dir / STOP
+    def __init__(self, dir_fd: int) -> None:
+        self.dir_fd = dir_fd
         self.requested = False
         self._checked = 0.0
 
@@ -57,7 +56,7 @@ class StopFlag:
             now = time.monotonic()
             if now - self._checked >= STOP_CHECK_S:
                 self._checked = now
-                self.requested = self.stop_file.exists()
+                self.requested = jobfiles.exists(self.dir_fd, STOP)
         return self.requested
 
     def on_signal(self, signum: int, _frame: object) -> None:
@@ -65,16 +64,34 @@ class StopFlag:
         self.requested = True
 
 
-def run(job_dir: Path, *, devices_only: bool = False) -> WipeResult:
-    spec = JobSpec.from_dict(json.loads((job_dir / SPEC).read_text(encoding="utf-8")))
-    flag = StopFlag(job_dir)
+def load_spec(job_dir: Path, dir_fd: int) -> JobSpec:
+    """The job's spec, checked: a station job id that names its folder, and only known fields."""
+    doc = jobfiles.read_json(dir_fd, SPEC)
+    job_id = jobfiles.check_job_id(doc.get("job_id"))
+    if job_id != job_dir.name:
+        raise Untrusted(f"the folder {escape(job_dir.name)} is not named after its job {job_id}")
+    try:
+        spec = JobSpec.from_dict(doc)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise Untrusted(f"{SPEC} is not a station job spec ({escape(str(exc))})") from exc
+    if not all(isinstance(v, str) for v in (spec.path, spec.method, spec.verify, spec.identity, spec.data_dir)):
+        raise Untrusted(f"{SPEC} has fields of the wrong type")
+    return spec
+
+
+def run(job_dir: Path, dir_fd: int, spec: JobSpec, *, devices_only: bool = False) -> WipeResult:
+    flag = StopFlag(dir_fd)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, flag.on_signal)
-    (job_dir / PID).write_text(f"{os.getpid()}\n")
-    log.info("job %s: %s on %s, verify %s", spec.job_id, spec.method, spec.path, spec.verify)
-    result = OverwriteJob(spec, job_dir, flag, devices_only=devices_only).run()
-    write_json_atomic(job_dir / RESULT, result.to_dict())
-    log.info("job %s: %s %s", spec.job_id, result.status.value, result.reason)
+    fd = jobfiles.create(dir_fd, PID)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+    finally:
+        os.close(fd)
+    log.info("job %s: %s on %s, verify %s", spec.job_id, escape(spec.method), escape(spec.path), escape(spec.verify))
+    result = OverwriteJob(spec, job_dir, flag, devices_only=devices_only, dir_fd=dir_fd).run()
+    jobfiles.write_json(dir_fd, RESULT, result.to_dict())
+    log.info("job %s: %s %s", spec.job_id, result.status.value, escape(result.reason))
     return result
 
 
@@ -89,24 +106,45 @@ def untrusted_code() -> str | None:
     return None
 
 
+def caller_uid() -> int | None:
+    """Whose job this is when running as root for someone else (pkexec, sudo); None otherwise."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("PKEXEC_UID", "SUDO_UID"):
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="station-wipe-worker")
     parser.add_argument("--devices-only", action="store_true", help="refuse anything but a block device")
     parser.add_argument("job_dir", type=Path)
     args = parser.parse_args(argv)
-    job_dir = args.job_dir.resolve()
+    job_dir = Path(os.path.abspath(args.job_dir))  # not resolved: a link in its place is refused below
     if os.geteuid() == 0 and "PKEXEC_UID" in os.environ:
         problem = untrusted_code()
         if problem:
             print(f"station-wipe-worker: refusing to run privileged: {problem}. Install the station "
                   "root-owned (docs/wipe.md).", file=sys.stderr)
             return 2
-    if not (job_dir / SPEC).is_file():
-        print(f"station-wipe-worker: {job_dir} holds no {SPEC}", file=sys.stderr)
+    # The log goes to stderr, which the caller opened on its own worker.log: the worker opens no log file.
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        dir_fd = jobfiles.open_dir(job_dir, owner=caller_uid())
+    except Untrusted as exc:
+        print(f"station-wipe-worker: refusing: {exc}; nothing was done.", file=sys.stderr)
         return 2
-    logging.basicConfig(filename=job_dir / LOG, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    result = run(job_dir, devices_only=args.devices_only)
+    try:
+        spec = load_spec(job_dir, dir_fd)
+    except Untrusted as exc:
+        print(f"station-wipe-worker: refusing: {exc}; nothing was done.", file=sys.stderr)
+        return 2
+    try:
+        result = run(job_dir, dir_fd, spec, devices_only=args.devices_only)
+    finally:
+        os.close(dir_fd)
     return 0 if result.sanitized else 1
 
 
