@@ -34,7 +34,10 @@ class OperatorPrompt(Protocol):
 
 def _ask(question: str) -> str | None:
     print(question, end=" ", file=sys.stderr, flush=True)
-    line = sys.stdin.readline() if sys.stdin is not None else ""
+    try:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except (OSError, ValueError):  # no readable stdin (closed, detached): nobody to answer
+        line = ""
     return line.strip() if line else None
 
 

@@ -5,8 +5,9 @@ the results go to stdout (a table, or with --json a list with one object per dri
 The exit status is 0 only when every target finished and passed. Ctrl+C stops every
 job cleanly (ABORTED, recorded) and exits 130.
 
-Two small dispatch points keep later erase kinds easy to add: `target_kind()` (drive,
-or a phone for "adb:SERIAL") and `start_drive()` (which method runs how).
+A thin wrapper over station.erase.run.WipeRun (which method runs how, the prompt, the
+ledger), which the Wipe panel wraps too; `target_kind()` tells a phone ("adb:SERIAL")
+from a drive.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from station.commands.drives import entries
 from station.context import StationContext, open_station
 from station.devices.drives import DriveEntry, size_text
-from station.erase import discover, firmware_job, jobs, methods
-from station.erase.result import Status, WipeResult
+from station.erase import discover, jobs, methods
+from station.erase.result import Status
+from station.erase.run import AUTO, WipeRun
 from station.errors import Cancelled, UserFacingError
 from station.prompt import TerminalPrompt
 
@@ -43,93 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_wipe)
 
 
-class Run(Protocol):
-    label: str
-
-    def done(self) -> bool: ...
-
-    def status_line(self) -> str: ...
-
-    def stop(self) -> None: ...
-
-    def finish(self, ctx: StationContext) -> jobs.Finished: ...
-
-
-class DriveRun:
-    def __init__(self, entry: DriveEntry, handle: jobs.JobHandle) -> None:
-        self.entry, self.handle = entry, handle
-        self.label = entry.drive.path
-
-    def done(self) -> bool:
-        return not self.handle.alive()
-
-    def status_line(self) -> str:
-        p = self.handle.progress()
-        if p is None:
-            return f"{self.label}: starting"
-        eta = f", ETA {p.eta_s:.0f} s" if p.eta_s is not None else ""
-        return f"{self.label}: {p.step} {100 * p.fraction:.0f}%, {p.rate / 1e6:.0f} MB/s{eta}"
-
-    def stop(self) -> None:
-        self.handle.stop()
-
-    def finish(self, ctx: StationContext) -> jobs.Finished:
-        return jobs.finish(ctx, self.handle)
-
-
-class PhoneRun:
-    """A phone erase runs in a thread of this process: it talks adb, it writes no disk."""
-
-    def __init__(self, ctx: StationContext, serial: str, method: str, assume_yes: bool) -> None:
-        try:
-            from station.devices.phone.wipe import wipe_phone  # type: ignore[import-not-found]
-        except ImportError as exc:
-            raise UserFacingError("Phone erase is not available in this build; nothing was erased.") from exc
-        self.label = f"adb:{serial}"
-        self.result: WipeResult | None = None
-        self.error: BaseException | None = None
-
-        def work() -> None:
-            try:
-                # The erase was confirmed above; questions during a guided reset need a real answer, not --yes.
-                self.result = wipe_phone(ctx, serial, TerminalPrompt(), method)
-            except BaseException as exc:  # reported by finish()
-                self.error = exc
-
-        self.thread = threading.Thread(target=work, name=self.label, daemon=True)
-        self.thread.start()
-
-    def done(self) -> bool:
-        return not self.thread.is_alive()
-
-    def status_line(self) -> str:
-        return f"{self.label}: erasing"
-
-    def stop(self) -> None:
-        pass  # a factory reset cannot be taken back once sent
-
-    def finish(self, ctx: StationContext) -> jobs.Finished:
-        if self.error is not None:
-            raise self.error
-        assert self.result is not None
-        from station.devices.phone.records import job_outcome  # wipe_phone recorded it and issued the certificate
-
-        return jobs.Finished(self.result, *job_outcome(ctx, self.result.job_id))
-
-
 def target_kind(target: str) -> str:
-    """Which engine a target goes to: 'phone' for adb:SERIAL, else 'drive'."""
+    """'phone' for adb:SERIAL, else 'drive'."""
     return "phone" if target.startswith("adb:") else "drive"
 
 
-def start_drive(ctx: StationContext, entry: DriveEntry, method: str, verify: str) -> Run:
-    """Method dispatch for drives: purge/auto go to the planner's firmware erase, overwrites to worker jobs."""
-    if method in firmware_job.FIRMWARE_METHODS:
-        run = firmware_job.start(ctx, entry.drive, method, TerminalPrompt())
-        if run is not None:
-            return run
-        method = "clear"  # auto: no Purge possible on this drive, so Clear by overwrite
-    return DriveRun(entry, jobs.start(ctx, entry.drive, method, verify))
+def _status_line(run: WipeRun) -> str:
+    p = run.progress()
+    rate = f", {p.rate / 1e6:.0f} MB/s" if p.rate else ""
+    eta = f", ETA {p.eta_s:.0f} s" if p.eta_s is not None else ""
+    return f"{run.label}: {p.step} {100 * p.fraction:.0f}%{rate}{eta}"
 
 
 def _resolve(ctx: StationContext, targets: list[str]) -> list[DriveEntry]:
@@ -149,14 +73,14 @@ def _resolve(ctx: StationContext, targets: list[str]) -> list[DriveEntry]:
     return chosen
 
 
-def _wait(runs: list[Run], ctx: StationContext) -> list[jobs.Finished]:
+def _wait(runs: list[WipeRun]) -> list[jobs.Finished]:
     last_print = 0.0
     stopping = False
     while True:
         try:
             while not all(r.done() for r in runs):
                 if time.monotonic() - last_print >= PRINT_EVERY_S:
-                    print("; ".join(r.status_line() for r in runs if not r.done()), file=sys.stderr, flush=True)
+                    print("; ".join(_status_line(r) for r in runs if not r.done()), file=sys.stderr, flush=True)
                     last_print = time.monotonic()
                 time.sleep(POLL_S)
             break
@@ -166,7 +90,7 @@ def _wait(runs: list[Run], ctx: StationContext) -> list[jobs.Finished]:
                 for r in runs:
                     r.stop()
                 stopping = True
-    return [r.finish(ctx) for r in runs]
+    return [r.finish() for r in runs]
 
 
 def result_dict(f: jobs.Finished) -> dict[str, Any]:
@@ -194,19 +118,24 @@ def _wipe(args: argparse.Namespace) -> int:
     try:
         method = args.method or ctx.config["wipe.default_method"]
         verify = args.verify or ctx.config["wipe.default_verify"]
-        phones = [t.removeprefix("adb:") for t in args.targets if target_kind(t) == "phone"]
+        phones = [t for t in args.targets if target_kind(t) == "phone"]
         drives = _resolve(ctx, [t for t in args.targets if target_kind(t) == "drive"])
-        if drives and method not in firmware_job.FIRMWARE_METHODS:
-            methods.check_verify(methods.get(method), verify)
+        # Questions during a wipe need a real answer, not --yes; the terminal prompt keeps them off stdout.
+        during = TerminalPrompt()
+        runs = [WipeRun.for_drive(ctx, e.drive, method, verify, during) for e in drives]
+        runs += [WipeRun.for_phone(ctx, p, during, args.method or AUTO) for p in phones]
+        for run in runs:
+            run.checked_plan()  # a refusal stops everything before anything is erased
         names = [f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, "
                  f"{size_text(e.drive.facts.size_bytes)})" for e in drives] + [f"phone {p}" for p in phones]
-        prompt = TerminalPrompt(args.yes)
-        if methods.METHODS.get(method, methods.METHODS["clear"]).writes or phones:
-            if not prompt.confirm(f"ERASE ALL DATA with '{method}' on: {'; '.join(names)}? This cannot be undone."):
+        shown = ", ".join(sorted({r.plan().runs for r in runs}))
+        if any(methods.METHODS.get(r.plan().runs, methods.METHODS["clear"]).writes for r in runs):
+            if not TerminalPrompt(args.yes).confirm(f"ERASE ALL DATA with '{shown}' on: {'; '.join(names)}? "
+                                                    "This cannot be undone."):
                 raise Cancelled
-        runs: list[Run] = [start_drive(ctx, e, method, verify) for e in drives]
-        runs += [PhoneRun(ctx, p, args.method or "auto", args.yes) for p in phones]
-        finished = _wait(runs, ctx)
+        for run in runs:
+            run.start()
+        finished = _wait(runs)
     finally:
         ctx.close()
     results = [result_dict(f) for f in finished]

@@ -3,8 +3,9 @@
 The panel only talks to this small interface, so a phone (or any later kind) becomes
 a row by implementing it: identity and label, the facts for the columns, whether it
 may be wiped and why not, start/stop, a progress snapshot, and finish() to record
-the outcome once the work ended. `DriveTarget` is the drive kind, built on a worker
-job (station.erase.jobs); the GUI never writes to the disk itself.
+the outcome once the work ended. `DriveTarget` is the drive kind, a thin wrapper over
+station.erase.run.WipeRun (overwrite in a worker process, or the drive's own Purge);
+the GUI never writes to the disk itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from station.erase import jobs
 from station.erase.discover import Drive
 from station.erase.guard import Verdict
 from station.erase.result import Status
+from station.erase.run import WipeRun
+from station.ui.prompt import QtPrompt
 
 
 @dataclass
@@ -80,16 +83,24 @@ def result_words(finished: jobs.Finished) -> tuple[str, str]:
 
 
 class DriveTarget:
+    """A drive row over station.erase.run.WipeRun: overwrite, purge or auto, as the method box says."""
+
     def __init__(self, drive: Drive, verdict: Verdict) -> None:
         self.drive, self.verdict = drive, verdict
         self.id = drive.identity
         self.label = drive.label
         self.connected = True
-        self.handle: jobs.JobHandle | None = None
+        self.prompt = QtPrompt()  # a frozen drive's question during a Purge
+        self.run: WipeRun | None = None
         self.finished: jobs.Finished | None = None
         self.interrupted_job: str | None = None  # a cut-off job the R key restarts
         self.method = ""
         self._finishing = False
+
+    @property
+    def handle(self) -> WipeRun | None:
+        """The run on this row, if any was started or watched here."""
+        return self.run
 
     def update(self, drive: Drive, verdict: Verdict) -> None:
         self.drive, self.verdict, self.label, self.connected = drive, verdict, drive.label, True
@@ -103,7 +114,7 @@ class DriveTarget:
                      bus=f.bus, guard=guard)
 
     def running(self) -> bool:
-        return self.handle is not None and self.finished is None
+        return self.run is not None and self.finished is None
 
     def eligible(self) -> bool:
         return self.connected and self.verdict.eligible and not self.running()
@@ -111,46 +122,46 @@ class DriveTarget:
     def start(self, ctx: StationContext, method: str, verify: str) -> None:
         self.finished, self._finishing, self.method = None, False, method
         if self.interrupted_job:
-            self.handle = jobs.restart(ctx, self.interrupted_job, self.drive)
+            self.run = WipeRun.restart(ctx, self.interrupted_job, self.drive, self.prompt)
             self.interrupted_job = None
         else:
-            self.handle = jobs.start(ctx, self.drive, method, verify)
+            run = WipeRun.for_drive(ctx, self.drive, method, verify, self.prompt)
+            run.start()
+            self.run = run
 
     def attach(self, handle: jobs.JobHandle, method: str) -> None:
         """Watch a job an earlier session started (the GUI was closed while it ran)."""
-        self.handle, self.finished, self.method, self._finishing = handle, None, method, False
+        self.run, self.finished, self.method, self._finishing = WipeRun.watch(handle, self.prompt), None, method, False
 
     def stop(self) -> None:
-        if self.running() and self.handle is not None:
-            self.handle.stop()
+        if self.running() and self.run is not None:
+            self.run.stop()
 
     def snapshot(self) -> Snapshot:
         if self.finished is not None:
             words, level = result_words(self.finished)
             return Snapshot(fraction=1.0 if self.finished.result.sanitized else 0.0, result=words, level=level,
                             method=self.method)
-        if self.handle is None:
+        if self.run is None:
             if self.interrupted_job:
                 return Snapshot(result="INTERRUPTED: press R to restart", level="warn", method=self.method)
             return Snapshot(method=self.method)
-        p = self.handle.progress()
-        if p is None:
-            return Snapshot(running=True, step="starting", method=self.method)
+        p = self.run.progress()
         return Snapshot(running=True, fraction=p.fraction, step=p.step, rate=p.rate, eta_s=p.eta_s,
                         method=self.method)
 
     def needs_finish(self) -> bool:
-        """The worker ended and nobody has recorded it yet (claimed once)."""
-        if self.handle is None or self.finished is not None or self._finishing or self.handle.alive():
+        """The work ended and nobody has recorded it yet (claimed once)."""
+        if self.run is None or self.finished is not None or self._finishing or not self.run.done():
             return False
         self._finishing = True
         return True
 
     def finish(self, ctx: StationContext) -> jobs.Finished:
-        assert self.handle is not None
-        return jobs.finish(ctx, self.handle)
+        assert self.run is not None
+        return self.run.finish(ctx)
 
     def finished_with(self, finished: jobs.Finished) -> None:
         self.finished = finished
-        if finished.result.status is Status.INTERRUPTED and self.handle is not None:
-            self.interrupted_job = self.handle.job_id
+        if finished.result.status is Status.INTERRUPTED and self.run is not None and self.run.job_id:
+            self.interrupted_job = self.run.job_id

@@ -11,8 +11,9 @@ import pytest
 from station.devices.manager import DeviceManager
 from station.devices.phone.driver import PhoneDriver
 from station.devices.sim.adb_rig import AdbRig
+from station.ui.prompt import QtPrompt
 from station.ui.wipe_model import WipeTableModel
-from station.ui.wipe_phone_target import PhonePromptBridge, PhoneTarget, sync_phone_rows
+from station.ui.wipe_phone_target import PhoneTarget, sync_phone_rows
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -90,7 +91,7 @@ def test_blocked_phone_shows_the_reason_in_its_row(qtbot, rig: AdbRig, fast) -> 
 
 
 def test_bridge_answers_directly_on_the_gui_thread(qtbot) -> None:
-    bridge = PhonePromptBridge()
+    bridge = QtPrompt()
     bridge.answer = lambda kind, text, options: {"confirm": True, "choose": 1, "text": "x", "photo": "/p.jpg"}[kind]
     assert bridge.confirm("?") is True and bridge.choose("?", ["a", "b"]) == 1
     assert bridge.ask_text("?") == "x" and bridge.photo("?") == Path("/p.jpg")
