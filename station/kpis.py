@@ -9,15 +9,16 @@ stays fast.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from station import clock
@@ -123,9 +124,7 @@ def stage_sql() -> Any:
 def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis:
     """Every figure is aggregated in SQL over the window's rows; only the cycle times (for the
     median and p90) and the blocked units come back as rows."""
-    now = now or clock.now()
-    elapsed = max(0.0, (min(now, w.end) - w.start).total_seconds() / 3600) or w.hours
-    k = Kpis(w, elapsed)
+    k = Kpis(w, w.elapsed_hours(now or clock.now()))
     in_window = (Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso)
     with ctx.store.reader() as s:
         k.units_in = s.execute(select(func.count()).select_from(Unit).where(
@@ -263,11 +262,36 @@ def _wip(s: Session, w: Window, k: Kpis) -> None:
             select(Unit.uid, Unit.blocked_reason).where(open_at_end, stage == "blocked").order_by(Unit.id))]
 
 
+def hour_buckets(w: Window) -> list[tuple[datetime, str]]:
+    """The window cut at every local hour that exists in it, as (UTC start, label): seven buckets on
+    the March night (no 02:00), nine on the October one, where the two 02:00 hours are labelled
+    with their abbreviations ("02:00 CEST", "02:00 CET"). A window that starts mid-hour begins its
+    first bucket there."""
+    tz = w.start.tzinfo
+    end = w.end.astimezone(UTC)
+    t = w.start.astimezone(UTC)
+    buckets = []
+    while t < end:
+        local = t.astimezone(tz)
+        hour = local.replace(minute=0, second=0, microsecond=0)
+        # a local hour that repeats (the autumn change) is told apart by its offset
+        ambiguous = hour.replace(fold=1 - hour.fold).utcoffset() != hour.utcoffset()
+        buckets.append((t, f"{local:%H:%M}" + (f" {local.tzname()}" if ambiguous else "")))
+        t = max(hour.astimezone(UTC) + timedelta(hours=1), t + timedelta(minutes=15))
+    return buckets
+
+
 def _throughput(s: Session, w: Window, in_window: tuple[Any, ...], k: Kpis) -> None:
-    hours = max(1, round(w.hours))
-    bucket = func.cast((func.julianday(Unit.finished_at) - func.julianday(w.start_iso)) * 24.0, Integer)
-    counts: dict[int, int] = dict(s.execute(select(bucket, func.count()).where(*in_window).group_by(bucket)).all())
-    k.throughput = [((w.start + timedelta(hours=i)).strftime("%H:%M"), int(counts.get(i, 0))) for i in range(hours)]
+    # Counted per minute in SQL ("2026-10-25T01:20" of the UTC text) and placed in the local
+    # hours here: exact for every zone (offsets are whole quarter hours) and on the hour itself.
+    buckets = hour_buckets(w)
+    starts = [b for b, _label in buckets]
+    counts = [0] * len(buckets)
+    minute = func.substr(Unit.finished_at, 1, 16)
+    for text, n in s.execute(select(minute, func.count()).where(*in_window).group_by(minute)):
+        at = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        counts[max(0, bisect.bisect_right(starts, at) - 1)] += int(n)
+    k.throughput = [(label, n) for (_b, label), n in zip(buckets, counts, strict=True)]
 
 
 def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = None) -> list[Unit]:

@@ -2,12 +2,17 @@
 
 `shift.boundaries = "06:00,14:00,22:00"` makes three shifts; the last runs past
 midnight to the first. Exports state the zone they were made in.
+
+Lengths and comparisons are taken in UTC: Python compares and subtracts two datetimes
+of the same zone by their wall clocks, which makes the October night 8 hours, not 9.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from station import clock
@@ -31,22 +36,59 @@ class Window:
 
     @property
     def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600
+        """Elapsed real time: 7 h or 9 h across a DST change, as a clock on the wall would not say."""
+        return (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds() / 3600
+
+    def elapsed_hours(self, now: datetime) -> float:
+        """Real hours from the start to `now` or the end, whichever is first; the whole window
+        when it has not begun."""
+        until = min(now.astimezone(UTC), self.end.astimezone(UTC))
+        return max(0.0, (until - self.start.astimezone(UTC)).total_seconds() / 3600) or self.hours
 
     def label(self) -> str:
-        tz = self.start.tzname() or ""
-        return f"{self.name + ' ' if self.name else ''}{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} {tz}".strip()
+        """'Shift 3 2026-10-24 22:00 CEST–06:00 CET': each end with the abbreviation in force then."""
+        tz, end_tz = self.start.tzname() or "", self.end.tzname() or ""
+        head = f"{self.name + ' ' if self.name else ''}{self.start:%Y-%m-%d %H:%M}"
+        if tz == end_tz:
+            return f"{head}–{self.end:%H:%M} {tz}".strip()
+        return f"{head} {tz}–{self.end:%H:%M} {end_tz}".strip()
 
 
 def zone(config: Config) -> tzinfo:
     name = config["station.timezone"]
     if not name:
-        local = datetime.now().astimezone().tzinfo
-        return local or UTC
+        return system_zone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"station.timezone: '{name}' is not a known time zone (e.g. Europe/Berlin).") from exc
+
+
+def system_zone(localtime: Path = Path("/etc/localtime")) -> tzinfo:
+    """The system's zone with its rules (not today's offset, which would put a July shift asked
+    about in December on CET): TZ, else the zone /etc/localtime links to, else its rules read
+    from the file, else /etc/timezone, else UTC."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    try:
+        target = str(localtime.resolve())
+        candidates.append(target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else "")
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    try:
+        with localtime.open("rb") as f:
+            return ZoneInfo.from_file(f, key="localtime")
+    except (OSError, ValueError):
+        pass
+    try:
+        return ZoneInfo(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def boundaries(config: Config) -> list[time]:
@@ -63,13 +105,15 @@ def boundaries(config: Config) -> list[time]:
 def shift_at(config: Config, when: datetime | None = None) -> Window:
     """The shift that contains `when` (default: now)."""
     tz = zone(config)
-    local = (when or clock.now()).astimezone(tz)
+    instant = (when or clock.now()).astimezone(UTC)
+    local = instant.astimezone(tz)
     starts = boundaries(config)
     candidates = []
     for day in (local.date() - timedelta(days=1), local.date()):
         for i, t in enumerate(starts):
             candidates.append((datetime.combine(day, t, tz), i))
-    start, index = max((c for c in candidates if c[0] <= local), key=lambda c: c[0])
+    start, index = max((c for c in candidates if c[0].astimezone(UTC) <= instant),
+                       key=lambda c: c[0].astimezone(UTC))
     nxt = starts[(index + 1) % len(starts)]
     end_day = start.date() if index + 1 < len(starts) else start.date() + timedelta(days=1)
     end = datetime.combine(end_day, nxt, tz)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -148,21 +150,23 @@ def test_csv_and_xlsx_exports_hold_the_same_values(shift, tmp_path: Path) -> Non
     r1 = by_uid[u["u1"]]
     assert (r1["sale_grade"], r1["route"], r1["wipe_status"], r1["wipe_method"]) == ("A+", "resell_retail",
                                                                                      "sanitized", "clear")
-    assert r1["intake_at"] == datetime(2026, 11, 23, 6, 10) and r1["cycle_minutes"] == 30.0
+    assert r1["intake_at"] == datetime(2026, 11, 23, 6, 10, tzinfo=ZoneInfo(BERLIN)) and r1["cycle_minutes"] == 30.0
     assert r1["operators"] == "Ann" and r1["expected_value"] == pytest.approx(170)
     tabular.write_csv(log, tmp_path / "s.csv")
-    lines = (tmp_path / "s.csv").read_text().splitlines()
-    assert BERLIN in lines[0]
-    table = list(csv.DictReader(lines[1:]))
+    raw = (tmp_path / "s.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfUnit,") and raw.count(b"\n") == raw.count(b"\r\n") == 7  # header first
+    table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert {t["Intake"] for t in table if t["Unit"] == u["u1"]} == {"2026-11-23 06:10:00+01:00"}
     assert len(table) == 6 and {t["Unit"] for t in table} == set(by_uid)
     tabular.write_xlsx(log, tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     ws = wb["Shift log"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:AB7"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:AD7"
     header = [c.value for c in ws[1]]
     got = {row[0]: dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2, values_only=True)}
     x1 = got[u["u1"]]
     assert x1["Intake"] == datetime(2026, 11, 23, 6, 10)  # a real date cell, not text
+    assert x1["Intake UTC offset"] == "UTC+01:00"
     assert x1["Cycle time (min)"] == 30.0 and x1["Expected value"] == pytest.approx(170)
     assert x1["Photos"] == 0 and x1["Label printed"] is False
     assert got[u["u4"]]["Finished"] is None

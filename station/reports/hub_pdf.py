@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reportlab.lib.styles import getSampleStyleSheet
@@ -57,11 +57,15 @@ class HubSummary:
 def summarize(log: HubShiftLog, now: datetime | None = None) -> HubSummary:
     """Figures over the units of the log; 'finished' means finished inside the window (as on a station)."""
     w = log.window
-    now = now or clock.now()
-    k = HubSummary(max(0.0, (min(now, w.end) - w.start).total_seconds() / 3600) or w.hours, units=len(log.rows))
-    start, end = (t.astimezone(w.start.tzinfo).replace(tzinfo=None) for t in (w.start, w.end))
-    finished = [r for r in log.rows if r["finished_at"] is not None and start <= r["finished_at"] < end]
-    k.units_in = sum(1 for r in log.rows if start <= r["intake_at"] < end)
+    k = HubSummary(w.elapsed_hours(now or clock.now()), units=len(log.rows))
+    # compared as UTC instants: two times of one zone compare by wall clock, fold ignored
+    start, end = w.start.astimezone(UTC), w.end.astimezone(UTC)
+
+    def inside(t: datetime | None) -> bool:
+        return t is not None and start <= t.astimezone(UTC) < end
+
+    finished = [r for r in log.rows if inside(r["finished_at"])]
+    k.units_in = sum(1 for r in log.rows if inside(r["intake_at"]))
     k.units_finished = len(finished)
     grades = Counter(r["sale_grade"] or "ungraded" for r in finished)
     k.grade_mix = dict(grades.most_common())

@@ -140,9 +140,9 @@ def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeou
     try:
         rows = resp.json()["rows"]
         tz = w.start.tzinfo
-        for row in rows:  # instants -> naive local times, as the writers and the local export expect
+        for row in rows:  # instants -> local times with their offsets, as the local export has them
             for key in ("intake_at", "finished_at"):
-                row[key] = clock.parse(row[key]).astimezone(tz).replace(tzinfo=None) if row[key] else None
+                row[key] = clock.parse(row[key]).astimezone(tz) if row[key] else None
         missing = {k for k, _h, _t in HUB_COLUMNS} - set(rows[0]) if rows else set()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise HubExportError(f"The hub at {url} answered with something that is not a shift log; nothing was "

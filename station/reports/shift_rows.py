@@ -102,8 +102,8 @@ def shift_log(ctx: StationContext, w: Window, operator: str | None = None) -> Sh
             wipe_method=wipe.get(uid),
             label_printed=uid in printed,
             operators=OPERATOR_SEP.join(operators.get(uid, ())),
-            intake_at=start.astimezone(tz).replace(tzinfo=None),
-            finished_at=end.astimezone(tz).replace(tzinfo=None) if end else None,
+            intake_at=start.astimezone(tz),  # aware: the writers show the offset with the local time
+            finished_at=end.astimezone(tz) if end else None,
             cycle_minutes=round((end - start).total_seconds() / 60, 1) if end else None,
         )
         rows.append(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable
+from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,13 @@ def _csv_value(kind: str) -> Callable[[Any], Any] | None:
 
 
 def write_csv(log: ShiftLog, out: Path) -> Path:
+    """The header on the first line, CRLF throughout (RFC 4180), UTF-8 with a BOM so Excel reads
+    the en dash and accents right. Window, zone and filter are not a line of their own (a
+    spreadsheet would take it for the header): every time carries its UTC offset instead."""
     tmp = _atomic(out)
     try:
-        with tmp.open("w", newline="", encoding="utf-8") as f:
-            f.write(f"# {log.title()}\n")
-            w = csv.writer(f)
+        with tmp.open("w", newline="", encoding="utf-8-sig") as f:
+            w = csv.writer(f, lineterminator="\r\n")
             w.writerow([h for _k, h, _t in log.columns])
             getter = itemgetter(*(k for k, _h, _t in log.columns))
             converters = [(i, conv) for i, (_k, _h, t) in enumerate(log.columns) if (conv := _csv_value(t))]
@@ -89,16 +92,27 @@ def _quoted_cell(ws: Any) -> Callable[[str], WriteOnlyCell]:
     return make
 
 
+def utc_offset(moment: datetime) -> str:
+    """'UTC+02:00': what tells the two 02:30s of the October night apart in a spreadsheet."""
+    off = moment.utcoffset()
+    minutes = int(off.total_seconds()) // 60 if off is not None else 0
+    return f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def write_xlsx(log: ShiftLog, out: Path) -> Path:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Shift log")
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(log.columns))}{len(log.rows) + 1}"
-    for i, (_k, _header, kind) in enumerate(log.columns, 1):
+    # A spreadsheet date has no zone: each time column's local time is a date cell, and its UTC
+    # offset follows in a text column at the end.
+    times = [i for i, (_k, _h, kind) in enumerate(log.columns) if kind == "time"]
+    columns = [*log.columns, *((k, f"{h} UTC offset", "offset") for k, h, _t in (log.columns[i] for i in times))]
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(log.rows) + 1}"
+    for i, (_k, _header, kind) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = 22 if kind in ("text", "time") else 12
     bold = Font(bold=True)
     header_cells = []
-    for _k, h, _t in log.columns:
+    for _k, h, _t in columns:
         c = WriteOnlyCell(ws, value=h)
         c.font = bold
         header_cells.append(c)
@@ -120,6 +134,10 @@ def write_xlsx(log: ShiftLog, out: Path) -> Path:
     getter = itemgetter(*(k for k, _h, _t in log.columns))
     for row in log.rows:
         values = [None if v == "" else v for v in getter(row)]  # an empty string still writes a cell
+        for i in times:
+            v = values[i]
+            values.append(utc_offset(v) if v is not None else None)
+            values[i] = v.replace(tzinfo=None) if v is not None else None
         for i, c in styled:
             if values[i] is not None:
                 c.value = values[i]

@@ -10,6 +10,7 @@ Times are Berlin local on 2026-11-23 (UTC+1); the shift is 06:00-14:00.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -139,7 +140,7 @@ def shift(benches, printer, tokens, hub) -> Iterator[dict[str, object]]:
     a.now[0] = at("06:55")
     queue.print_unit(a.ctx, session_for_spec(printer.spec, a.ctx.config), a1)
     a.now[0] = at("07:00")
-    assert workflow.finish(a.ctx, a1).finished
+    assert workflow.finish(a.ctx, a1, label_unchecked_ok=True).finished  # the label is not scanned back
     a2 = a.intake("07:30", "Ann", {"serial": "A2-SER"})
     a.wipe("07:35", "07:50", a2, "A2-SER", passed=False)
     a.intake("14:00", "Ann", {"serial": "A3-LATE"})  # the next shift's first unit: outside
@@ -221,8 +222,8 @@ def test_hub_rows_match_each_stations_own_shift_log(shift) -> None:
         assert local and all(r["uid"] in rows for r in local)
         for mine in local:
             theirs = dict(rows[mine["uid"]])
-            for key in ("intake_at", "finished_at"):  # instants on the hub, naive UTC (the window's zone) here
-                theirs[key] = clock.parse(theirs[key]).replace(tzinfo=None) if theirs[key] else None
+            for key in ("intake_at", "finished_at"):  # instants on the hub, in the window's zone (UTC) here
+                theirs[key] = clock.parse(theirs[key]) if theirs[key] else None
             assert {k: theirs[k] for k in mine} == mine
 
 
@@ -282,14 +283,13 @@ def test_cli_writes_csv_xlsx_and_pdf_from_the_hub(shift, tmp_path: Path, monkeyp
     out = tmp_path / "out"
     assert _cli(a, "--format", "csv", "--out", str(out / "all.csv"), "--reader-token-file", str(token_file)) == 0
     assert "6 units from 2 stations (hub)" in capsys.readouterr().out
-    lines = (out / "all.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("# Shift log, all stations (2: bench-a, bench-b), 2026-11-23 06:00–14:00 CET")
-    assert "times in Europe/Berlin" in lines[0]
-    table = list(csv.DictReader(lines[1:]))
+    raw = (out / "all.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfStation,Unit,")  # the header first; the offsets say the zone
+    table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert list(table[0])[:3] == ["Station", "Unit", "Identifiers"]
     a1 = next(r for r in table if r["Unit"] == u["a1"])
     assert (a1["Station"], a1["Sale grade"], a1["Route"], a1["Intake"], a1["Finished"], a1["Cycle time (min)"]) == (
-        "bench-a", "B+", "resell_retail", "2026-11-23 06:10:00", "2026-11-23 07:00:00", "50.0")
+        "bench-a", "B+", "resell_retail", "2026-11-23 06:10:00+01:00", "2026-11-23 07:00:00+01:00", "50.0")
     assert (a1["Label printed"], a1["Photos"], a1["Expected value"]) == ("yes", "6", "187.0")
 
     monkeypatch.setenv("STATION_HUB_READER_TOKEN", shift["reader"])
