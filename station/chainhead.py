@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from station import atomic
 from station.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -70,28 +71,6 @@ def read(path: Path) -> Anchor | None:
                          "checked against it. Run 'station db check'.") from exc
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write `data` so that a reader sees the old file or the new one, never a part (or 0 bytes)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     # Two processes commit in turn but write the file after their commits: the lock and the
@@ -116,7 +95,7 @@ def advance(path: Path, head: Head) -> None:
         current = _read_quiet(path)
         if current.local is not None and current.local.seq >= head.seq:
             return
-        write_atomic(path, _dump(Anchor(head, current.hub)))
+        atomic.write_atomic(path, _dump(Anchor(head, current.hub)), 0o600)
 
 
 def note_hub(path: Path, head: Head) -> None:
@@ -125,7 +104,7 @@ def note_hub(path: Path, head: Head) -> None:
         current = _read_quiet(path)
         if current.hub is not None and current.hub.seq >= head.seq:
             return
-        write_atomic(path, _dump(Anchor(current.local, head)))
+        atomic.write_atomic(path, _dump(Anchor(current.local, head)), 0o600)
 
 
 def _read_quiet(path: Path) -> Anchor:

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from station import __version__
+from station import __version__, atomic
 from station.errors import Cancelled, UserFacingError
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UserFacingError as exc:
         print(f"station: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in atomic.DISK_ERRNOS:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"station: the command stopped because {atomic.why(exc)}{where}. Free some space or check the disk, "
+              "then run it again.", file=sys.stderr)
         return 2
     except Cancelled:
         return 130

@@ -12,6 +12,7 @@ Pragmas, chosen on purpose:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import chainhead
@@ -128,6 +129,8 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
 
         command.upgrade(alembic_config(engine), "head")
     except (DatabaseError, OperationalError) as exc:
+        if isinstance(exc, OperationalError):  # the disk or a lock, not the file's contents
+            raise store_error(Path(str(engine.url.database)), exc, saved=None) from exc
         raise StoreError(
             f"The station database {engine.url.database} could not be migrated ({exc.orig}). "
             "Run 'station db check' and restore from backup if it reports damage."
@@ -179,6 +182,34 @@ def _has_tables(db_path: Path) -> bool:
         return True  # damaged, not empty: opening it reports the damage
 
 
+LOW_SPACE = 1 << 20  # SQLite reports a full disk as an I/O error when it cannot grow the -shm file
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return 1 << 62
+    return st.f_bavail * st.f_frsize
+
+
+def store_error(db_path: Path, exc: DatabaseError, *, saved: bool | None) -> StoreError:
+    """The sentence for an SQLite failure: what happened to the database, and what to do."""
+    text = str(exc.orig).lower()
+    outcome = " Nothing was saved." if saved is False else ""
+    if "full" in text or ("i/o" in text and _free_bytes(db_path.parent) < LOW_SPACE):
+        why, todo = "the disk is full", "free some space (old logs, jobs or photos elsewhere) and try again"
+    elif "locked" in text or "busy" in text:
+        why, todo = "another program held it for more than 5 s", "close other station windows or commands and try again"
+    elif "i/o" in text:
+        why, todo = "the disk reported an I/O error", "check the disk and run 'station db check'"
+    elif "readonly" in text or "read-only" in text:
+        why, todo = "it can only be read", "check the data folder's permissions and free space"
+    else:
+        why, todo = f"{exc.orig}", "run 'station db check'"
+    return StoreError(f"The station database {db_path} could not be used: {why}.{outcome} To go on, {todo}.")
+
+
 class Store:
     """The opened, migrated database with a session factory."""
 
@@ -201,11 +232,16 @@ class Store:
 
         When the transaction appended events, the chain's new head is recorded outside the
         database once it is committed (see chainhead)."""
-        with self._sessions() as s, s.begin():
-            yield s
-            head = s.info.pop("chain_head", None)
-            if head is not None and not self._anchor_holds(s):
-                head = None
+        try:
+            with self._sessions() as s, s.begin():
+                yield s
+                head = s.info.pop("chain_head", None)
+                if head is not None and not self._anchor_holds(s):
+                    head = None
+        except IntegrityError:
+            raise  # a broken constraint is a bug to fix, not a state of the disk
+        except (OperationalError, DatabaseError) as exc:
+            raise store_error(self.path, exc, saved=False) from exc
         if head is not None:
             try:
                 chainhead.advance(self.anchor_path, head)
@@ -245,8 +281,13 @@ class Store:
     @contextmanager
     def reader(self) -> Iterator[Session]:
         """A read-only session that takes no write lock."""
-        with self._readers() as s:
-            yield s
+        try:
+            with self._readers() as s:
+                yield s
+        except IntegrityError:
+            raise
+        except (OperationalError, DatabaseError) as exc:
+            raise store_error(self.path, exc, saved=None) from exc
 
     def close(self) -> None:
         self.engine.dispose()

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import events
+from station import atomic, events
 from station.config import Config
 from station.context import open_readonly_path
 from station.erase import cert_verify, keys
@@ -141,7 +141,10 @@ def _export_key(args: argparse.Namespace) -> int:
     key = keys.load_or_create(data)
     pem = keys.public_pem(key.public)
     if args.out:
-        args.out.write_bytes(pem)
+        try:
+            atomic.write_atomic(args.out, pem)
+        except OSError as exc:
+            raise atomic.write_error(args.out, exc, "the public key") from exc
         print(f"wrote {args.out}")
     else:
         print(pem.decode("ascii"), end="")

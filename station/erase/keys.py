@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from station import atomic
 from station.errors import UserFacingError
 from station.paths import DataDir
 
@@ -92,16 +93,14 @@ def load_or_create(data: DataDir) -> StationKey:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    # O_EXCL: if two processes race on first run, one key wins and the other reads it.
+    # Written whole under a temporary name, then linked exclusively: a full disk leaves no
+    # 0-byte key behind, and if two processes race on first run one key wins and the other reads it.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return StationKey(_load_private(path), path)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-        fh.flush()
-        os.fsync(fh.fileno())
-    (folder / PUBLIC_NAME).write_bytes(public_pem(key.public_key()))
+        if not atomic.write_atomic(path, pem, 0o600, exclusive=True):
+            return StationKey(_load_private(path), path)
+        atomic.write_atomic(folder / PUBLIC_NAME, public_pem(key.public_key()))
+    except OSError as exc:
+        raise atomic.write_error(path, exc, "the station signing key") from exc
     return StationKey(key, path)
 
 

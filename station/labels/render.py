@@ -9,11 +9,13 @@ integer scale and the printer drivers send these very bits.
 from __future__ import annotations
 
 import hashlib
+import io
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from station import atomic
 from station.errors import ConfigError
 from station.labels import symbols
 from station.labels.layout import Element, Layout
@@ -148,5 +150,10 @@ def _box(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], el: Element,
 
 
 def to_png(img: Image.Image, path: Path, dpi: int) -> None:
-    """The exact bitmap as a 1-bit PNG with its resolution recorded."""
-    img.save(path, format="PNG", dpi=(dpi, dpi))
+    """The exact bitmap as a 1-bit PNG with its resolution recorded, written whole or not at all."""
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", dpi=(dpi, dpi))
+    try:
+        atomic.write_atomic(path, buf.getvalue())
+    except OSError as exc:
+        raise atomic.write_error(path, exc, "the label image") from exc
