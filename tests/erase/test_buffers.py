@@ -8,10 +8,7 @@ import os
 from pathlib import Path
 
 from station.erase import engine, patterns
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
-
-loops = wipe_fixtures.loops
 
 THP = Path("/sys/kernel/mm/transparent_hugepage/enabled")
 

@@ -10,10 +10,8 @@ import pytest
 
 from station import cli
 from station.commands import wipe as wipe_command
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(120)
 
 

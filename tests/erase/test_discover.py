@@ -13,7 +13,6 @@ from station.errors import UserFacingError
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(60)
 
 

@@ -12,10 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from station.erase import discover, engine, patterns
 from station.erase.procedure import JobSpec, OverwriteJob
 from station.erase.result import Status
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB, shutdown_fs
-
-loops = wipe_fixtures.loops
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -9,7 +9,6 @@ drive's firmware would, and asserts every scripted exchange was consumed.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Callable
@@ -24,10 +23,7 @@ from station.erase.firmware_runner import CommandRunner
 from station.erase.parsers import parse_file
 from station.erase.result import CommandRecord, MediaFacts, Status
 from station.paths import DataDir
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB
-
-loops = wipe_fixtures.loops  # the real loop-device fixture
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -264,6 +260,8 @@ def test_hpa_is_removed_and_recorded(loops: LoopFactory) -> None:
 def test_overwrite_plans_are_not_firmware_plans(loops: LoopFactory) -> None:
     loop = loops(4 * MiB)
     clear = the_plan(DriveFacts(bus="ata", model="X"), "clear")
-    with pytest.raises(ValueError):
-        firmware.execute_plan(clear, firmware.FirmwareContext(loop.path, CommandRunner()), media_for(loop), "J")
-    assert json.dumps(clear.to_dict())
+    assert clear.method == "overwrite"
+    runner = ScriptedRunner([])  # any command sent to the drive fails the test
+    with pytest.raises(ValueError, match="overwrite engine"):
+        firmware.execute_plan(clear, firmware.FirmwareContext(loop.path, runner), media_for(loop), "J")
+    assert runner.records == []

@@ -15,13 +15,11 @@ from pathlib import Path
 from station.erase import discover, firmware, guard, plan
 from station.erase.facts import DriveFacts
 from station.erase.result import Status
-from tests.erase import wipe_fixtures
 from tests.erase.test_firmware import ScriptedRunner, media_for, the_plan, zero_loop
 from tests.erase.test_guard import disk
 from tests.erase.test_guard_users import Peers, command_of, peers
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 __all__ = ["peers"]
 
 TRY_EXCL = "import os, sys\ntry:\n os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL))\n print(0)\n" \

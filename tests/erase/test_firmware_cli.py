@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 
 from station import cli
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 
-loops = wipe_fixtures.loops  # the real loop-device fixture
 pytestmark = pytest.mark.timeout(180)
 
 

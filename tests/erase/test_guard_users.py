@@ -19,7 +19,6 @@ from tests.erase import wipe_fixtures
 from tests.erase.test_engine import run_job
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(60)
 
 OPENER = """

@@ -16,7 +16,6 @@ from station.erase.hotplug import BlockMonitor, open_monitor
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(60)
 
 

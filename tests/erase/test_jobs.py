@@ -20,10 +20,8 @@ from station.erase import discover, jobs
 from station.erase.progress import ProgressReader, ProgressWriter
 from station.erase.result import Status
 from station.models import Event, Unit, WipeJob
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import DRIVE_RATE, LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(120)
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -127,9 +127,15 @@ def test_profile_removes_a_method_the_drive_reports_but_fails(tmp_path) -> None:
 
 
 def test_plans_and_refusals_serialise() -> None:
-    for result in (plan_for(DriveFacts(**NVME), "purge"), plan_for(DriveFacts(bus="usb"), "purge")):
-        doc = json.loads(json.dumps(result.to_dict()))
-        assert doc["kind"] in ("plan", "refusal")
+    planned, refused = plan_for(DriveFacts(**NVME), "purge"), plan_for(DriveFacts(bus="usb"), "purge")
+    assert isinstance(planned, Plan) and isinstance(refused, Refusal)
+    doc = json.loads(json.dumps(planned.to_dict()))
+    assert (doc["kind"], doc["method"], doc["level"]) == ("plan", planned.method, "purge")
+    assert [s["action"] for s in doc["steps"]] == [s.action for s in planned.steps]
+    assert "facts" not in doc
+    doc = json.loads(json.dumps(refused.to_dict()))
+    assert (doc["kind"], doc["level"], doc["reason"]) == ("refusal", "purge", refused.reason)
+    assert doc["alternatives"] == refused.alternatives and refused.reason
 
 
 def test_unknown_level_is_a_programming_error() -> None:
