@@ -19,12 +19,10 @@ from station.erase import certificate, discover
 from station.erase.cert_body import hidden_area_statement
 from station.erase.procedure import JobSpec, OverwriteJob
 from station.erase.result import Status, hidden_area_left
-from tests.erase import wipe_fixtures
 from tests.erase.test_certificate import result
 from tests.erase.test_firmware import ScriptedRunner
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(60)
 
 HIDDEN = 2048  # sectors behind the HPA

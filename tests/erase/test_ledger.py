@@ -18,11 +18,9 @@ from station.erase.facts import DriveFacts
 from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.models import Event, WipeJob
 from station.wipe_record import ENDED, STARTED, JobKind, WipeEnded, WipeStarted
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 from tests.test_prompt import FrozenDrive
 
-loops = wipe_fixtures.loops  # the real loop-device fixture
 pytestmark = pytest.mark.timeout(180)
 
 

@@ -14,11 +14,9 @@ from station.erase.guard import Verdict
 from station.erase.run import RunPlan, TargetKind, WipeRun, methods_for
 from station.errors import UserFacingError
 from station.wipe_record import JobKind, Status
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 from tests.test_prompt import FrozenDrive
 
-loops = wipe_fixtures.loops  # the real loop-device fixture
 pytestmark = pytest.mark.timeout(120)
 
 FROZEN = DriveFacts(source="test", bus="ata", model="HDD", rotational=True, security_supported=True,

@@ -18,10 +18,8 @@ import pytest
 
 from station.erase import discover
 from station.erase.procedure import JobSpec
-from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 
-loops = wipe_fixtures.loops
 pytestmark = pytest.mark.timeout(60)
 
 CALLER = 65534  # nobody
