@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from station import cli, clock
-from station.erase import firmware_runner, probe
-from station.erase.facts import DriveFacts
+from station.devices.drive import firmware_runner, probe
+from station.devices.drive.facts import DriveFacts
 from station.erase.result import CommandRecord
 from station.prompt import TerminalPrompt
 from tests.erase import wipe_fixtures

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from station.config import Config
 from station.context import open_readonly_path
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers import parse_file
 from station.erase import plan, profiles
-from station.erase.facts import DriveFacts
-from station.erase.parsers import parse_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,8 +68,9 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _unlock(args: argparse.Namespace) -> int:
-    from station.erase import discover, firmware_methods
-    from station.erase.firmware_runner import CommandRunner
+    from station.devices.drive import discover
+    from station.devices.drive.firmware_runner import CommandRunner
+    from station.erase import firmware_methods
     from station.errors import UserFacingError
 
     data = open_readonly_path(args.data_dir)

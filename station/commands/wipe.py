@@ -21,8 +21,9 @@ from typing import Any
 
 from station.commands.drives import entries
 from station.context import StationContext, open_station
+from station.devices.drive import discover
 from station.devices.drives import DriveEntry, size_text
-from station.erase import discover, jobs, methods
+from station.erase import jobs, methods
 from station.erase.result import Status
 from station.erase.run import AUTO, WipeRun
 from station.errors import Cancelled, UserFacingError

@@ -1,6 +1,6 @@
 """The drive driver: every whole disk on the machine, each with the guard's verdict.
 
-A DeviceManager driver of kind "drive" built on station.erase.discover and guard.
+A DeviceManager driver of kind "drive" built on station.devices.drive.discover and guard.
 Refused drives are listed too, with the reason, so the technician sees why the system
 disk or a mounted stick is not offered. `monitor()` gives the kernel hot-plug monitor
 that tells the panel when to rescan.
@@ -16,10 +16,11 @@ from pathlib import Path
 
 from station.config import Config
 from station.devices.base import DeviceInfo
-from station.erase import discover, guard
-from station.erase.discover import Drive
+from station.devices.drive import discover
+from station.devices.drive.discover import Drive
+from station.devices.drive.hotplug import BlockMonitor, open_monitor
+from station.erase import guard
 from station.erase.guard import Verdict
-from station.erase.hotplug import BlockMonitor, open_monitor
 from station.errors import DeviceError
 
 log = logging.getLogger(__name__)

@@ -17,11 +17,13 @@ import time
 from dataclasses import replace
 
 from station import clock
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.firmware_runner import CommandRunner
+from station.devices.drive.parsers import hdparm, nvme, smartctl_json
 from station.erase import firmware_markers as markers
 from station.erase import guard
 from station.erase import verify as engine_verify
 from station.erase.engine import DriveGone, StopRequested, claim, open_device
-from station.erase.facts import DriveFacts
 from station.erase.firmware_methods import (
     FirmwareContext,
     StepFailed,
@@ -35,8 +37,6 @@ from station.erase.firmware_methods import (
     security_erase,
     unfreeze,
 )
-from station.erase.firmware_runner import CommandRunner
-from station.erase.parsers import hdparm, nvme, smartctl_json
 from station.erase.patterns import make
 from station.erase.plan import Plan
 from station.erase.result import MediaFacts, Status, Verification, WipeResult

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from station import clock
 from station.context import StationContext
+from station.devices.drive.discover import Drive
+from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware, jobs, ledger, plan, profiles
-from station.erase.discover import Drive
-from station.erase.firmware_runner import CommandRunner
 from station.erase.result import Status, WipeResult
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, WipeStarted

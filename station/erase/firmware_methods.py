@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from station.erase.firmware_runner import CommandRunner, looks_unsupported
-from station.erase.parsers import hdparm, nvme
+from station.devices.drive.firmware_runner import CommandRunner, looks_unsupported
+from station.devices.drive.parsers import hdparm, nvme
 from station.erase.result import CommandRecord
 from station.paths import DataDir
 from station.prompt import OperatorPrompt

@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from station.erase import discover, disk_users
-from station.erase.discover import SYS, Drive
+from station.devices.drive import discover
+from station.devices.drive.discover import SYS, Drive
+from station.erase import disk_users
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
 

@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from station import clock
 from station.context import StationContext
+from station.devices.drive.discover import Drive
 from station.erase import ledger, methods
-from station.erase.discover import Drive
 from station.erase.procedure import JobSpec
 from station.erase.progress import Progress, ProgressReader
 from station.erase.result import CommandRecord, MediaFacts, Status, Verification, WipeResult

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from station.devices.drive.facts import DriveFacts
 from station.erase import profiles as profiles_mod
-from station.erase.facts import DriveFacts
 from station.erase.profiles import Profile
 
 LEVELS = ("clear", "purge")

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from station import clock
-from station.erase import discover, guard, methods, verify
+from station.devices.drive import discover
+from station.devices.drive.firmware_runner import CommandRunner
+from station.erase import guard, methods, verify
 from station.erase.engine import Device, DriveGone, PassReport, StopRequested, open_device, write_pass
 from station.erase.firmware_methods import FirmwareContext, StepFailed, hpa_reset
-from station.erase.firmware_runner import CommandRunner
 from station.erase.patterns import Pattern, make
 from station.erase.progress import ProgressWriter
 from station.erase.result import MediaFacts, Status, WipeResult, hidden_area_left

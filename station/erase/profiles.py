@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import station
-from station.erase.facts import DriveFacts
+from station.devices.drive.facts import DriveFacts
 from station.errors import ConfigError
 
 

@@ -11,20 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from station.devices.media import CommandRecord, MediaFacts
 from station.wipe_record import UNIT_STATUS, Status, unit_status
 
 __all__ = ["UNIT_STATUS", "CommandRecord", "MediaFacts", "Status", "Verification", "WipeResult"]
-
-
-@dataclass
-class CommandRecord:
-    """One external command run against the device, for the evidence."""
-
-    argv: list[str]
-    exit_code: int | None
-    output: str
-    started_at: str
-    seconds: float
 
 
 @dataclass
@@ -37,26 +27,6 @@ class Verification:
     expected: str = ""  # "zero", "0xff", "aes-ctr stream", "vendor pattern ..."
     mismatches: list[tuple[int, int]] = field(default_factory=list)  # (offset, length)
     detail: dict[str, Any] = field(default_factory=dict)  # subsections, seed, sample size...
-
-
-@dataclass
-class MediaFacts:
-    """What the certificate says about the media. Filled from discovery."""
-
-    path: str
-    kind: str = "drive"  # drive | mobile device
-    bus: str = ""  # ata | sas | scsi | nvme | usb | mmc | virtual | loop | adb
-    vendor: str = ""
-    model: str = ""
-    serial: str = ""
-    firmware: str = ""
-    size_bytes: int = 0
-    logical_sector: int = 512
-    physical_sector: int = 512
-    rotational: bool | None = None
-    hpa_dco: dict[str, Any] = field(default_factory=dict)
-    smart: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def hidden_area_left(hpa_dco: dict[str, Any]) -> str | None:

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from station.context import StationContext
+from station.devices.drive.discover import Drive
+from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware_job, jobs, methods
-from station.erase.discover import Drive
-from station.erase.firmware_runner import CommandRunner
 from station.erase.result import WipeResult
 from station.errors import UserFacingError
 from station.prompt import OperatorPrompt

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from station.context import StationContext
+from station.devices.drive.discover import Drive
 from station.devices.drives import size_text
 from station.erase import jobs
-from station.erase.discover import Drive
 from station.erase.guard import Verdict
 from station.erase.result import Status
 from station.erase.run import WipeRun

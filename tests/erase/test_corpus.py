@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from station.devices.drive.parsers import parse_file
 from station.erase import plan, profiles
-from station.erase.parsers import parse_file
 
 SKIP = {"README.md", "SOURCES.tsv"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from station.erase import discover, parsers
+from station.devices.drive import discover, parsers
 from station.errors import UserFacingError
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from station.erase import discover, engine, patterns
+from station.devices.drive import discover
+from station.erase import engine, patterns
 from station.erase.procedure import JobSpec, OverwriteJob
 from station.erase.result import Status
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB, shutdown_fs

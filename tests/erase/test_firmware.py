@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from station import clock
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.firmware_runner import CommandRunner
+from station.devices.drive.parsers import parse_file
 from station.erase import firmware, firmware_methods, plan, profiles
-from station.erase.facts import DriveFacts
-from station.erase.firmware_runner import CommandRunner
-from station.erase.parsers import parse_file
 from station.erase.result import CommandRecord, MediaFacts, Status
 from station.paths import DataDir
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB

@@ -12,8 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from station.erase import discover, firmware, guard, plan
-from station.erase.facts import DriveFacts
+from station.devices.drive import discover
+from station.devices.drive.facts import DriveFacts
+from station.erase import firmware, guard, plan
 from station.erase.result import Status
 from tests.erase.test_firmware import ScriptedRunner, media_for, the_plan, zero_loop
 from tests.erase.test_guard import disk

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from station.erase import discover, guard
+from station.devices.drive import discover
+from station.erase import guard
 from tests.erase import wipe_fixtures
 from tests.erase.test_engine import run_job
 from tests.erase.wipe_fixtures import LoopFactory, MiB

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.erase import certificate, discover
+from station.devices.drive import discover
+from station.erase import certificate
 from station.erase.cert_body import hidden_area_statement
 from station.erase.procedure import JobSpec, OverwriteJob
 from station.erase.result import Status, hidden_area_left

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from station.devices.base import DeviceInfo
+from station.devices.drive.hotplug import BlockMonitor, open_monitor
 from station.devices.drives import DriveDriver, DriveSession
 from station.devices.manager import DeviceManager
 from station.devices.sim.drives import SimDriveDriver
-from station.erase.hotplug import BlockMonitor, open_monitor
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
 

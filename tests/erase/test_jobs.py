@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from station.context import StationContext, open_station
+from station.devices.drive import discover
 from station.devices.sim.drives import SimDriveDriver
-from station.erase import discover, jobs
+from station.erase import jobs
 from station.erase.progress import ProgressReader, ProgressWriter
 from station.erase.result import Status
 from station.models import Event, Unit, WipeJob

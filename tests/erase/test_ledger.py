@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from station import cli, clock
 from station.context import open_station
+from station.devices.drive import firmware_runner, probe
+from station.devices.drive.facts import DriveFacts
 from station.devices.phone import records
-from station.erase import firmware_runner, ledger, probe
-from station.erase.facts import DriveFacts
+from station.erase import ledger
 from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.models import Event, WipeJob
 from station.wipe_record import ENDED, STARTED, JobKind, WipeEnded, WipeStarted

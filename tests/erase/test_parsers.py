@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from station.erase.facts import DriveFacts
-from station.erase.parsers import hdparm, parse, parse_file
-from station.erase.parsers.common import grouped_int, number
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers import hdparm, parse, parse_file
+from station.devices.drive.parsers.common import grouped_int, number
 from station.errors import UserFacingError
 
 
@@ -133,7 +133,7 @@ def test_binary_noise_in_a_capture_does_not_break_parsing(corpus: Path, tmp_path
 
 
 def test_an_unknown_usb_bridge_is_a_usb_disk_without_passthrough() -> None:
-    from station.erase.parsers import smartctl_text
+    from station.devices.drive.parsers import smartctl_text
 
     text = ("smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-28-amd64] (local build)\n"
             "/dev/sdc: Unknown USB bridge [0x46f4:0x0001 (0x000)]\n"

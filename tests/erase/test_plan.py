@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from station.devices.drive.facts import DriveFacts
 from station.erase import profiles
-from station.erase.facts import DriveFacts
 from station.erase.plan import Plan, Refusal, plan_for
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from station.devices.drive.facts import DriveFacts
 from station.erase import plan, profiles
-from station.erase.facts import DriveFacts
 from station.errors import ConfigError
 
 SHIPPED = sorted(profiles.SHIPPED.glob("*.toml"))

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from station.erase import discover, firmware_runner, probe
-from station.erase.facts import DriveFacts
+from station.devices.drive import discover, firmware_runner, probe
+from station.devices.drive.facts import DriveFacts
 from station.erase.guard import Verdict
 from station.erase.run import RunPlan, TargetKind, WipeRun, methods_for
 from station.errors import UserFacingError

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from station.erase import discover
+from station.devices.drive import discover
 from station.erase.procedure import JobSpec
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 

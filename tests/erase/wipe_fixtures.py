@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from station.erase.discover import Drive
+from station.devices.drive.discover import Drive
 from tests.erase.throttle import Throttle
 
 MiB = 1 << 20

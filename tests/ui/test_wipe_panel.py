@@ -11,10 +11,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from station.context import StationContext
+from station.devices.drive import discover
 from station.devices.drives import DriveDriver
 from station.devices.manager import DeviceManager
 from station.devices.sim.drives import SimDriveDriver
-from station.erase import discover, jobs
+from station.erase import jobs
 from station.ui.app import create_window
 from station.ui.ops import Changes
 from station.ui.panels.wipe import WipePanel

@@ -15,9 +15,9 @@ def nvme_sanitize_attempt(path: str) -> int:
     drive (or a wrong profile) that claims it: the facts say Sanitize is there, the device says
     Invalid Command Opcode, and the station must end FAILED with that reason, claiming nothing.
     """
+    from station.devices.drive.firmware_runner import CommandRunner
     from station.erase import firmware, plan
     from station.erase.cert_body import title_for
-    from station.erase.firmware_runner import CommandRunner
     from station.erase.result import MediaFacts
 
     runner = CommandRunner()

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station import clock
+from station.devices.media import CommandRecord
 from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices
-from station.erase.result import CommandRecord
 from station.errors import DeviceError
 
 log = logging.getLogger("station.devices.io")

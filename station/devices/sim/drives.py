@@ -16,8 +16,8 @@ import hashlib
 from pathlib import Path
 
 from station.config import Config
+from station.devices.drive.discover import Drive
 from station.devices.drives import DriveEntry, DriveTable
-from station.erase.discover import Drive
 from station.erase.guard import Verdict
 from station.erase.procedure import SIM_FOLDER
 from station.erase.result import MediaFacts

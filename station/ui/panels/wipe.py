@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
+from station.devices.drive.discover import Drive
 from station.devices.drives import DriveSession
 from station.erase import jobs, methods
-from station.erase.discover import Drive
 from station.erase.guard import Verdict
 from station.erase.result import MediaFacts
 from station.errors import DeviceError

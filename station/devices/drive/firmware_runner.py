@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from station import clock
-from station.erase.result import CommandRecord
+from station.devices.media import CommandRecord
 
 log = logging.getLogger(__name__)
 

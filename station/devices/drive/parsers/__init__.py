@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from station.erase.facts import DriveFacts
-from station.erase.parsers import hdparm, nvme, smartctl_json, smartctl_text
-from station.erase.parsers.common import clean
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers import hdparm, nvme, smartctl_json, smartctl_text
+from station.devices.drive.parsers.common import clean
 from station.errors import UserFacingError
 
 FORMATS = "smartctl text or --json, hdparm -I, nvme id-ctrl (text, -H or JSON), nvme sanitize-log"

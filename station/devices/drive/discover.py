@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from station.erase import probe
-from station.erase.facts import DriveFacts
-from station.erase.result import MediaFacts
+from station.devices.drive import probe
+from station.devices.drive.facts import DriveFacts
+from station.devices.media import MediaFacts
 from station.errors import UserFacingError
 
 log = logging.getLogger(__name__)

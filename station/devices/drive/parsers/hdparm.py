@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from station.erase.facts import DriveFacts
-from station.erase.parsers.common import clean, first_int, grouped_int, key_values, rotation, strip_or_none
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers.common import clean, first_int, grouped_int, key_values, rotation, strip_or_none
 
 _FEATURE = re.compile(r"^\s*(\*?)\s+(\S.*?)\s*$")
 _ERASE_TIME = re.compile(r"(\d+)\s*min for (ENHANCED )?SECURITY ERASE UNIT", re.I)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from station.erase.facts import DriveFacts
-from station.erase.parsers.common import clean, first_int, grouped_int, key_values, rotation, strip_or_none
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers.common import clean, first_int, grouped_int, key_values, rotation, strip_or_none
 
 _ATTR = re.compile(r"^\s*(\d{1,3})\s+([A-Za-z0-9_\-]+)\s+(\S+)\s+(\d{1,3})\s+(\d{1,3})\s+(\S+)\s+(.*)$")
 _SECTORS = re.compile(r"(\d+)\s*bytes\s*logical(?:[,/]\s*(?:(\d+)\s*bytes\s*)?physical)?", re.I)

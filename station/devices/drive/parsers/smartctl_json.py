@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from station.erase.facts import DriveFacts
-from station.erase.parsers.common import strip_or_none
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers.common import strip_or_none
 
 _USB_TYPES = ("usb", "jmb39x", "jms56x")  # smartctl -d types that talk through a USB bridge
 

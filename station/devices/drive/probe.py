@@ -1,6 +1,6 @@
 """Ask the drive itself: run smartctl, hdparm and nvme-cli and parse their answers.
 
-Parsing is station.erase.parsers' job (shared with the firmware-erase planner); this
+Parsing is station.devices.drive.parsers' job (shared with the firmware-erase planner); this
 module only runs the tools, with timeouts, and combines what they said into one
 DriveFacts. A tool that is missing, hangs or does not understand the drive simply adds
 nothing. smartctl's exit status is a bit mask: only bits 0-1 mean it could not ask.
@@ -14,9 +14,9 @@ import re
 import shutil
 import subprocess
 
-from station.erase import parsers
-from station.erase.facts import DriveFacts
-from station.erase.parsers import hdparm
+from station.devices.drive import parsers
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers import hdparm
 from station.errors import UserFacingError
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from station.erase.facts import DriveFacts
-from station.erase.parsers.common import bit, clean, grouped_int, number, strip_or_none
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers.common import bit, clean, grouped_int, number, strip_or_none
 
 _SSTAT = {0: "never sanitized", 1: "completed successfully", 2: "in progress", 3: "failed",
           4: "completed successfully (no-deallocate)"}
