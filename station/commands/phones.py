@@ -13,7 +13,7 @@ from typing import Any
 from station import units
 from station.context import StationContext, open_station
 from station.devices.phone.states import instruction
-from station.devices.phone.wipe import client_for, inspect
+from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
 
 

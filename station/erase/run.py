@@ -194,7 +194,7 @@ class WipeRun:
             self._handle = jobs.start(self._station(), self.drive, p.runs, self.verify)
 
     def _phone_work(self) -> None:
-        from station.devices.phone.wipe import wipe_phone
+        from station.erase.phone.wipe import wipe_phone
 
         try:
             self._phone_result = wipe_phone(self._station(), self.serial, self.prompt, AUTO, progress=self._on_phone,
@@ -257,6 +257,6 @@ class WipeRun:
             raise self.error
         if self._phone_result is None:
             raise UserFacingError(f"{self.label}: the wipe was never started.")
-        from station.devices.phone.records import job_outcome  # wipe_phone recorded it, with its certificate
+        from station.erase.phone.records import job_outcome  # wipe_phone recorded it, with its certificate
 
         return jobs.Finished(self._phone_result, *job_outcome(station, self._phone_result.job_id))

@@ -16,8 +16,8 @@ from station.context import StationContext
 from station.devices.base import DeviceInfo
 from station.devices.manager import DeviceManager
 from station.devices.phone.states import instruction
-from station.devices.phone.wipe import PhoneBlocked
 from station.erase import jobs
+from station.erase.phone.wipe import PhoneBlocked
 from station.erase.run import FACTORY_RESET, WipeRun
 from station.errors import UserFacingError
 from station.ui.ops import Changes

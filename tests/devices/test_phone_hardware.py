@@ -13,7 +13,7 @@ from stdnum import imei
 from station.config import Config
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.identity import read_identity
-from station.devices.phone.prechecks import run_prechecks
+from station.erase.phone.prechecks import run_prechecks
 
 
 @pytest.mark.hardware

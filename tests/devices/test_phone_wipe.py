@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from station import events, units
 from station.devices.phone.adb import PhoneNotReady
-from station.devices.phone.wipe import PhoneBlocked, wipe_phone
 from station.devices.sim.adb_phone import SimulatedPhone
 from station.devices.sim.adb_rig import AdbRig
+from station.erase.phone.wipe import PhoneBlocked, wipe_phone
 from station.erase.result import Status
 from station.models import Certificate, PhoneCheck, Unit, WipeJob
 

@@ -14,8 +14,8 @@ from station import cli, clock
 from station.context import open_station
 from station.devices.drive import firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
-from station.devices.phone import records
 from station.erase import ledger
+from station.erase.phone import records
 from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.models import Event, WipeJob
 from station.wipe_record import ENDED, STARTED, JobKind, WipeEnded, WipeStarted

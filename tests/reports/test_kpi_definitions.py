@@ -10,8 +10,8 @@ import pytest
 
 from station import clock, disposition, events, kpis, operators, shifts, units, workflow
 from station.context import Operator, StationContext, open_station
-from station.devices.phone import records
 from station.disposition_rules import ROUTES
+from station.erase.phone import records
 from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.errors import UserFacingError
 from station.reports import shift_rows

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from station import clock, events, units
 from station.context import StationContext
 from station.devices.phone.identity import PhoneIdentity
-from station.devices.phone.prechecks import Prechecks
 from station.erase import ledger
+from station.erase.phone.prechecks import Prechecks
 from station.erase.result import WipeResult
 from station.models import PhoneCheck, Unit, WipeJob
 from station.wipe_record import JobKind, WipeStarted

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from station.config import Config
 from station.devices.phone.adb import AdbClient
-from station.devices.phone.prechecks import Prechecks
 from station.devices.phone.states import ABSENT, instruction
+from station.erase.phone.prechecks import Prechecks
 from station.erase.result import Status
 from station.errors import DeviceError
 from station.prompt import OperatorPrompt

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from PIL import Image, UnidentifiedImageError
 
 from station.devices.phone.adb import AdbClient
-from station.devices.phone.erase import PhoneTimings
-from station.devices.phone.prechecks import parse_accounts
 from station.devices.phone.states import ABSENT, instruction
+from station.erase.phone.prechecks import parse_accounts
+from station.erase.phone.reset import PhoneTimings
 from station.erase.result import Verification
 from station.prompt import OperatorPrompt
 

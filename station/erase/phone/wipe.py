@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from station import clock
 from station.context import StationContext
-from station.devices.phone import records
 from station.devices.phone.adb import AdbClient, PhoneNotReady
 from station.devices.phone.driver import client_from_config
-from station.devices.phone.erase import PhoneReset, PhoneTimings, Progress, ResetOutcome
 from station.devices.phone.identity import PhoneIdentity, read_identity
-from station.devices.phone.prechecks import Prechecks, run_prechecks
-from station.devices.phone.verify import failed_checks, read_baseline, verify_reset
+from station.erase.phone import records
+from station.erase.phone.prechecks import Prechecks, run_prechecks
+from station.erase.phone.reset import PhoneReset, PhoneTimings, Progress, ResetOutcome
+from station.erase.phone.verify import failed_checks, read_baseline, verify_reset
 from station.erase.result import MediaFacts, Status, WipeResult
 from station.errors import Cancelled, DeviceError, UserFacingError
 from station.prompt import OperatorPrompt
