@@ -127,8 +127,9 @@ def _events(conn: sqlite3.Connection) -> Iterator[_Row]:
 def _chain(conn: sqlite3.Connection, db_path: Path) -> tuple[bool, list[str]]:
     chain = events.verify_chain(_events(conn))
     lines = [f"event chain: {chain.checked} events, " + ("verified" if chain.ok else f"BROKEN: {chain.problem}")]
-    last = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    db_head = chainhead.Head(int(last[0]), str(last[1])) if last and isinstance(last[0], int) else None
+    last = conn.execute("SELECT seq, hash FROM events WHERE typeof(seq) = 'integer' ORDER BY seq DESC LIMIT 1"
+                        ).fetchone()
+    db_head = chainhead.Head(int(last[0]), str(last[1])) if last else None
     anchor_path = chainhead.path_for(db_path)
     try:
         anchor = chainhead.read(anchor_path)

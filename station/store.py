@@ -122,6 +122,7 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
     """Bring the schema to head. Runs at every start; a no-op when current."""
     try:
         if current_revision(engine) == head_revision():
+            _require_tables(engine)
             return
         if fresh_from_models and _create_fresh(engine):
             return
@@ -145,6 +146,20 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
             "It was written by a newer station or altered by hand: run 'station db check', and use the station "
             "version that wrote it, or restore it from a backup."
         ) from exc
+
+
+def _require_tables(engine: Engine) -> None:
+    """Every table of the models exists: a table dropped by hand stops the station here, not mid-shift."""
+    from station.models import Base
+
+    with engine.connect() as conn:
+        have = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    lacking = sorted(set(Base.metadata.tables) - have)
+    if lacking:
+        raise StoreError(
+            f"The station database {engine.url.database} lacks the table(s) {', '.join(lacking)}: it was changed "
+            "outside the station. Run 'station db check', then restore station.sqlite3 from a backup."
+        )
 
 
 def _refuse_to_replace(db_path: Path, anchor_path: Path) -> None:
