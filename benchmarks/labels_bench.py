@@ -19,9 +19,9 @@ from station import units
 from station.context import open_station
 from station.devices.printer import escpos_job, zpl
 from station.devices.printer.session import session_for_spec
-from station.devices.sim.printer import SimPrinterServer
 from station.labels import layout, queue
 from station.labels.render import render
+from station.sim.printer import SimPrinterServer
 
 SAMPLE = {
     "uid": "U1A2B3C4D", "grade": "B+", "cosmetic": "B", "functional": "F1", "ident": "356938035643809",

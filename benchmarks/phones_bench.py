@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from station.context import open_station
-from station.devices.sim.adb_models import clean_fbe, old_unencrypted
-from station.devices.sim.adb_rig import AdbRig
 from station.erase.phone.wipe import inspect, wipe_phone
+from station.sim.adb_models import clean_fbe, old_unencrypted
+from station.sim.adb_rig import AdbRig
 
 
 class NoQuestions:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 from station import units
-from station.devices.sim.camera import write_demo_video
+from station.sim.camera import write_demo_video
 from station.ui.app import create_window
 from station.ui.panels.photos import PhotosPanel
 

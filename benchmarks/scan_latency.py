@@ -139,7 +139,7 @@ def run(db: Path, units: int, scans: int, seed: int) -> None:
     from station.context import open_station
     from station.devices.manager import DeviceManager
     from station.devices.scanner.serial_scanner import SerialScannerDriver
-    from station.devices.sim.scanner import PtyScanner
+    from station.sim.scanner import PtyScanner
     from station.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def entries(ctx: StationContext) -> list[DriveEntry]:
     """The drives this station offers: real ones, or the simulated bays in demo mode."""
     if ctx.demo:
-        from station.devices.sim.drives import SimDriveDriver
+        from station.sim.drives import SimDriveDriver
 
         return SimDriveDriver(ctx.data.root).entries()
     return DriveDriver(ctx.data.root).entries()

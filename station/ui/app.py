@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from station.devices import registry
+from station import registry
 from station.errors import UserFacingError
 from station.log import setup_logging
 from station.ui.ops import report_error

@@ -9,8 +9,8 @@ from PIL import Image
 
 from station.cli import main
 from station.context import StationContext
-from station.devices.sim.printer import SimPrinterServer
 from station.labels import queue
+from station.sim.printer import SimPrinterServer
 from tests.labels.helpers import decode_all, make_unit, same_pixels
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from station.devices.sim.adb_rig import AdbRig
+from station.sim.adb_rig import AdbRig
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from station.devices.sim import adb_wire as w
-from station.devices.sim.adb_models import clean_fbe, old_unencrypted
-from station.devices.sim.adb_phone import SimulatedPhone
-from station.devices.sim.adb_rig import AdbRig
+from station.sim import adb_wire as w
+from station.sim.adb_models import clean_fbe, old_unencrypted
+from station.sim.adb_phone import SimulatedPhone
+from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -148,8 +148,8 @@ def _squatter() -> tuple[socket.socket, int]:
 
 
 def test_a_rig_whose_port_was_taken_meanwhile_takes_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from station.devices.sim import adb_rig
     from station.errors import DeviceError
+    from station.sim import adb_rig
     srv, taken = _squatter()
     try:
         ports = iter([taken])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from station.cli import main
-from station.devices.sim.adb_rig import AdbRig
+from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from station import registry
 from station.config import Config
-from station.devices import registry
 from station.devices.base import DeviceInfo
 from station.devices.manager import DeviceManager
 from station.devices.phone.driver import PhoneDriver, UsbMonitor, real_factory
-from station.devices.sim import adb_demo
-from station.devices.sim.adb_rig import AdbRig
+from station.sim import adb_demo
+from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -50,8 +50,8 @@ def test_real_factory_needs_the_adb_client(tmp_path: Path) -> None:
     assert isinstance(real_factory(config, tmp_path), PhoneDriver)
     config.set("phone.adb_path", "/nonexistent/adb")
     assert real_factory(config, tmp_path) is None  # phones off, the rest of the station runs
-    names = {f.__qualname__ for f in (*registry.REAL, *registry.SIMULATED)}
-    assert {"station.devices.phone.driver.real_factory", "station.devices.sim.adb_demo.sim_factory"} <= names
+    names = {f"{f.__module__}.{f.__qualname__}" for f in (*registry.REAL, *registry.SIMULATED)}
+    assert {"station.devices.phone.driver.real_factory", "station.sim.adb_demo.sim_factory"} <= names
 
 
 def test_demo_mode_starts_simulated_phones_on_its_private_server(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ import time
 import pytest
 
 from station.devices.phone.adb import AdbClient
-from station.devices.sim.adb_rig import AdbRig
 from station.erase.phone.wipe import wipe_phone
 from station.errors import DeviceError
 from station.models import Unit
+from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(60)
 

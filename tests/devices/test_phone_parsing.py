@@ -7,7 +7,6 @@ import pytest
 from station.devices.phone.adb import parse_getprop
 from station.devices.phone.identity import parse_battery, parse_parcel_string
 from station.devices.phone.states import instruction, parse_devices
-from station.devices.sim.adb_shell import _parcel
 from station.erase.phone.prechecks import (
     boot_check,
     encryption_check,
@@ -15,6 +14,7 @@ from station.erase.phone.prechecks import (
     parse_accounts,
     parse_device_policy,
 )
+from station.sim.adb_shell import _parcel
 
 DEVICES = """\
 * daemon not running; starting now at tcp:5037

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from station import events, units
 from station.devices.phone.adb import PhoneNotReady
-from station.devices.sim.adb_phone import SimulatedPhone
-from station.devices.sim.adb_rig import AdbRig
 from station.erase.phone.wipe import PhoneBlocked, wipe_phone
 from station.erase.result import Status
 from station.models import Certificate, PhoneCheck, Unit, WipeJob
+from station.sim.adb_phone import SimulatedPhone
+from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -166,7 +166,7 @@ def test_google_account_blocks_before_anything_is_sent(rig: AdbRig, fast) -> Non
 
 
 def test_device_owner_blocks_per_setting(rig: AdbRig, fast) -> None:
-    from station.devices.sim.adb_models import clean_fbe
+    from station.sim.adb_models import clean_fbe
 
     model = clean_fbe("MDM0001")
     model.device_owner = "com.example.mdm/.AdminReceiver"
@@ -240,7 +240,7 @@ def test_phone_rebooted_without_reset_fails_verification(rig: AdbRig, fast) -> N
 
 def test_rooted_phone_without_cache_is_reset_by_the_system_request(rig: AdbRig, fast) -> None:
     """A/B phones have no /cache: the rooted path asks the system itself (FACTORY_RESET broadcast)."""
-    from station.devices.sim.adb_models import clean_fbe
+    from station.sim.adb_models import clean_fbe
 
     model = clean_fbe("USERDEBUG01")
     model.rooted, model.has_cache_partition, model.adb_after_reset, model.auth = True, False, True, "none"
@@ -257,7 +257,7 @@ def test_rooted_phone_without_cache_is_reset_by_the_system_request(rig: AdbRig, 
 
 def test_a_different_phone_on_the_cable_fails_verification(rig: AdbRig, fast) -> None:
     """After the reset another (fresh) phone answers on the same connection: it proves nothing."""
-    from station.devices.sim.adb_models import clean_fbe
+    from station.sim.adb_models import clean_fbe
 
     phone = rig.add("clean-fbe")
     fresh = clean_fbe("OTHER00001")

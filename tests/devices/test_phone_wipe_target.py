@@ -10,7 +10,7 @@ import pytest
 
 from station.devices.manager import DeviceManager
 from station.devices.phone.driver import PhoneDriver
-from station.devices.sim.adb_rig import AdbRig
+from station.sim.adb_rig import AdbRig
 from station.ui.prompt import QtPrompt
 from station.ui.wipe_model import WipeTableModel
 from station.ui.wipe_phone_target import PhoneTarget, sync_phone_rows

@@ -9,10 +9,10 @@ import pytest
 
 from station.config import Config
 from station.devices.printer.session import session_for_spec
-from station.devices.sim.printer import SimPrinterServer
 from station.errors import DeviceError
 from station.labels import layout
 from station.labels.render import render
+from station.sim.printer import SimPrinterServer
 from tests.labels.helpers import SAMPLE, same_pixels
 
 CONFIG = Config({"printer.timeout_s": 0.5, "printer.profile": "TM-L90"})

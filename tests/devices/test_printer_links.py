@@ -15,10 +15,10 @@ from station.devices.printer.connection import PrinterSpec, from_config, parse_n
 from station.devices.printer.decode import EscposStream, zpl_images
 from station.devices.printer.discovery import discover, hosts
 from station.devices.printer.session import PrinterDriver, session_for_spec
-from station.devices.sim.printer import SimPrinterServer, zpl_status
 from station.errors import ConfigError, DeviceError, UserFacingError
 from station.labels import layout
 from station.labels.render import render
+from station.sim.printer import SimPrinterServer, zpl_status
 from tests.labels.helpers import SAMPLE, same_pixels
 
 CONFIG = Config({"printer.timeout_s": 1.0, "printer.profile": "TM-L90"})

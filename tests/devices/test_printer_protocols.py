@@ -16,10 +16,10 @@ from station.devices.printer import escpos_job, zpl
 from station.devices.printer.connection import PrinterSpec
 from station.devices.printer.decode import escpos_image, zpl_images
 from station.devices.printer.session import session_for_spec
-from station.devices.sim.printer import SimPrinterServer
 from station.errors import DeviceError
 from station.labels import layout
 from station.labels.render import render
+from station.sim.printer import SimPrinterServer
 from tests.labels.helpers import SAMPLE, decode_all, same_pixels
 
 CONFIG = Config({"printer.timeout_s": 2.0, "printer.profile": "TM-L90", "printer.dpi": 203})

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from station import registry
 from station.config import Config
-from station.devices import registry
 from station.devices.base import DeviceInfo
 
 

@@ -15,9 +15,9 @@ from station.devices.manager import DeviceManager
 from station.devices.scanner import detect
 from station.devices.scanner.framing import ScanFramer
 from station.devices.scanner.serial_scanner import SerialScannerDriver, SerialScannerSession, serial_scanner_driver
-from station.devices.sim.scanner import PtyScanner, SimulatedScannerDriver, demo_stream, random_imei
 from station.errors import DeviceError, UserFacingError
 from station.identifiers import classify
+from station.sim.scanner import PtyScanner, SimulatedScannerDriver, demo_stream, random_imei
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,7 +12,7 @@ from station.devices.base import DeviceInfo
 from station.devices.drive.hotplug import BlockMonitor, open_monitor
 from station.devices.drives import DriveDriver, DriveSession
 from station.devices.manager import DeviceManager
-from station.devices.sim.drives import SimDriveDriver
+from station.sim.drives import SimDriveDriver
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
 

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from station.context import StationContext, open_station
 from station.devices.drive import discover
-from station.devices.sim.drives import SimDriveDriver
 from station.erase import jobs
 from station.erase.progress import ProgressReader, ProgressWriter
 from station.erase.result import Status
 from station.models import Event, Unit, WipeJob
+from station.sim.drives import SimDriveDriver
 from tests.erase.wipe_fixtures import DRIVE_RATE, LoopFactory, MiB
 
 pytestmark = pytest.mark.timeout(120)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from station.context import StationContext
 from station.devices.printer.session import session_for_spec
-from station.devices.sim.printer import SimPrinterServer
 from station.labels import layout, queue
 from station.labels.zpl_native import _field_data, native_job
 from station.models import Event
+from station.sim.printer import SimPrinterServer
 from tests.labels.helpers import SAMPLE, make_unit, same_pixels
 
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from station import events, units
 from station.context import StationContext
 from station.devices.printer.session import PrinterSession, session_for_spec
-from station.devices.sim.printer import SimPrinterServer
 from station.errors import UserFacingError
 from station.labels import flow, queue
 from station.labels.render import bitmap_hash
 from station.models import Event, PrintJob
+from station.sim.printer import SimPrinterServer
 from tests.labels.helpers import decode_all, make_unit, same_pixels
 
 

@@ -14,8 +14,8 @@ from station import operators
 from station.context import open_station
 from station.devices.manager import DeviceManager
 from station.devices.scanner.serial_scanner import SerialScannerDriver
-from station.devices.sim.scanner import PtyScanner, SimulatedScannerDriver
 from station.models import Unit
+from station.sim.scanner import PtyScanner, SimulatedScannerDriver
 from station.ui.main_window import MainWindow
 from station.ui.signin import SignInDialog
 

@@ -14,8 +14,8 @@ from station.context import StationContext
 from station.devices.drive import discover
 from station.devices.drives import DriveDriver
 from station.devices.manager import DeviceManager
-from station.devices.sim.drives import SimDriveDriver
 from station.erase import jobs
+from station.sim.drives import SimDriveDriver
 from station.ui.app import create_window
 from station.ui.ops import Changes
 from station.ui.panels.wipe import WipePanel

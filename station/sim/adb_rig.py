@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from station.devices.phone.adb import AdbClient
-from station.devices.sim.adb_models import MODELS, PhoneModel
-from station.devices.sim.adb_phone import SimulatedPhone
 from station.errors import DeviceError
+from station.sim.adb_models import MODELS, PhoneModel
+from station.sim.adb_phone import SimulatedPhone
 
 
 def free_port() -> int:

@@ -18,9 +18,9 @@ import socket
 import threading
 import time
 
-from station.devices.sim.adb_models import PhoneModel
-from station.devices.sim.adb_session import AdbdConnection
-from station.devices.sim.adb_shell import PhoneState
+from station.sim.adb_models import PhoneModel
+from station.sim.adb_session import AdbdConnection
+from station.sim.adb_shell import PhoneState
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
-from station.devices.sim import adb_wire as w
-from station.devices.sim.adb_shell import SILENT, SimShell
+from station.sim import adb_wire as w
+from station.sim.adb_shell import SILENT, SimShell
 
 if TYPE_CHECKING:
-    from station.devices.sim.adb_phone import SimulatedPhone
+    from station.sim.adb_phone import SimulatedPhone
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from station.devices.sim.adb_models import PhoneModel
+from station.sim.adb_models import PhoneModel
 
 SILENT = -1  # exit code meaning "this command never answers"
 

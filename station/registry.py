@@ -1,48 +1,41 @@
 """Which drivers a station runs with, and the fall-back to demo mode.
 
 Each device area adds its real driver factory to REAL and its simulated one to SIMULATED.
+This is the one place outside demo mode's own commands that imports station.sim.
 A factory takes the settings and the data dir and returns a Driver, or None when the
 area is switched off in settings.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from station.config import Config
+from station.devices import drives
 from station.devices.base import DeviceInfo, Driver
+from station.devices.camera import driver as camera
 from station.devices.manager import DeviceManager
+from station.devices.phone import driver as phone
+from station.devices.printer import session as printer
+from station.devices.scanner import serial_scanner
+from station.sim import adb_demo
+from station.sim import camera as sim_camera
+from station.sim import drives as sim_drives
+from station.sim import printer as sim_printer
+from station.sim import scanner as sim_scanner
 
 log = logging.getLogger(__name__)
 
 Factory = Callable[[Config, Path], Driver | None]
 
-def _lazy(module: str, name: str) -> Factory:
-    """A factory that imports its driver module only when the station starts devices."""
-
-    def factory(config: Config, data_dir: Path) -> Driver | None:
-        made: Driver | None = getattr(importlib.import_module(module), name)(config, data_dir)
-        return made
-
-    factory.__qualname__ = f"{module}.{name}"
-    return factory
-
-
-# (real driver, simulated driver) per device area.
-_AREAS = (
-    (("station.devices.camera.driver", "real_factory"), ("station.devices.sim.camera", "sim_factory")),
-    (("station.devices.printer.session", "real_factory"), ("station.devices.sim.printer", "sim_factory")),
-    (("station.devices.scanner.serial_scanner", "serial_scanner_driver"),
-     ("station.devices.sim.scanner", "simulated_scanner_driver")),
-    (("station.devices.drives", "real_factory"), ("station.devices.sim.drives", "sim_factory")),
-    (("station.devices.phone.driver", "real_factory"), ("station.devices.sim.adb_demo", "sim_factory")),
-)
-REAL: list[Factory] = [_lazy(*real) for real, _sim in _AREAS]
-SIMULATED: list[Factory] = [_lazy(*sim) for _real, sim in _AREAS]
+# Real drivers and their simulated counterparts (demo mode), one per device area.
+REAL: list[Factory] = [camera.real_factory, printer.real_factory, serial_scanner.serial_scanner_driver,
+                       drives.real_factory, phone.real_factory]
+SIMULATED: list[Factory] = [sim_camera.sim_factory, sim_printer.sim_factory, sim_scanner.simulated_scanner_driver,
+                            sim_drives.sim_factory, adb_demo.sim_factory]
 
 
 @dataclass

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from station.config import Config
 from station.devices.phone.driver import PhoneDriver
-from station.devices.sim.adb_models import PhoneModel, clean_fbe, fbe_with_google_account, old_unencrypted
-from station.devices.sim.adb_rig import AdbRig
+from station.sim.adb_models import PhoneModel, clean_fbe, fbe_with_google_account, old_unencrypted
+from station.sim.adb_rig import AdbRig
 
 log = logging.getLogger(__name__)
 
