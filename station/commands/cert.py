@@ -34,11 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.set_defaults(func=_show)
     e = csub.add_parser("export-key", help="write the station's public key (PEM) and print its fingerprint")
     e.add_argument("--out", type=Path, help="file to write (default: print the PEM)")
+    e.add_argument("--x509", action="store_true", help="the station's X.509 CA certificate instead of the bare key: "
+                                                       "the trust anchor for openssl, pyHanko and PDF readers")
     e.set_defaults(func=_export_key)
-    b = csub.add_parser("batch", help="one summary PDF for several certificates (a lot or a customer job)")
+    b = csub.add_parser("batch", help="one summary PDF of verified certificates (a lot or a customer job); "
+                                      "exit 1 when any file fails verification")
     b.add_argument("files", type=Path, nargs="*", help="certificate JSON or PDF files")
     b.add_argument("--lot", help="add the latest certificate of every unit in this lot (from this station)")
     b.add_argument("--title", default="Sanitization batch summary")
+    b.add_argument("--key", type=Path, help="the station's public key (PEM); default: this station's own key")
     b.add_argument("--out", type=Path, required=True)
     b.set_defaults(func=_batch)
 
@@ -140,6 +144,18 @@ def _export_key(args: argparse.Namespace) -> int:
     data = open_readonly_path(args.data_dir).ensure()
     key = keys.load_or_create(data)
     pem = keys.public_pem(key.public)
+    if args.x509:
+        from station.erase import cert_x509
+
+        station_id = None
+        if data.database.exists():
+            engine = make_engine(data.database, writer=False)
+            try:
+                with Session(engine) as s:
+                    station_id = _station_id(data, s)
+            finally:
+                engine.dispose()
+        pem = cert_x509.root_pem(data, key, station_id or "unnamed")
     if args.out:
         try:
             atomic.write_atomic(args.out, pem)
@@ -153,22 +169,27 @@ def _export_key(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    """A summary of verified certificates; a file that fails verification is listed apart, never counted."""
     from station.erase import cert_pdf
 
-    documents = []
-    paths = list(args.files) + (_lot_certificates(open_readonly_path(args.data_dir), args.lot) if args.lot else [])
+    data = open_readonly_path(args.data_dir)
+    paths = list(args.files) + (_lot_certificates(data, args.lot) if args.lot else [])
     if not paths:
         raise UserFacingError("No certificates given: name certificate files, or a lot with --lot CODE.")
+    trusted, lookup = _trusted_key(args, data), _lookup(data)
+    documents: list[tuple[dict[str, Any], str]] = []
+    failures: list[tuple[str, str]] = []
     for path in paths:
-        raw, _ = cert_verify.extract(_read(path))
-        try:
-            env = json.loads(raw or b"")
-            documents.append((env["certificate"], env["sha256"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UserFacingError(f"{path} is not a station certificate ({exc}); leave it out of the batch.") from exc
-    args.out.write_bytes(cert_pdf.render_batch(args.title, documents))
-    print(f"wrote {args.out} ({len(documents)} certificates)")
-    return 0
+        report = cert_verify.verify_bytes(_read(path), trusted=trusted, lookup=lookup)
+        if report.ok and report.envelope is not None:
+            documents.append((report.envelope["certificate"], report.envelope["sha256"]))
+        else:
+            failures.append((str(path), "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.ok)))
+    args.out.write_bytes(cert_pdf.render_batch(args.title, documents, failures))
+    print(f"wrote {args.out} ({len(documents)} verified certificates)")
+    for path, why in failures:
+        print(f"  NOT VERIFIED {path}: {why}")
+    return 0 if not failures else 1
 
 
 def _lot_certificates(data: DataDir, code: str) -> list[Path]:

@@ -21,7 +21,7 @@ from station.config import Config
 from station.erase.result import WipeResult, hidden_area_left
 
 SCHEMA = "triage-station/certificate-of-sanitization"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: RFC 8785 canonical form, event and signing time signed, PAdES PDF
 TITLE_OK = "Certificate of Sanitization"
 DMI_FIELDS = ("sys_vendor", "product_name", "product_version", "product_serial", "product_uuid",
               "board_vendor", "board_name", "bios_vendor", "bios_version", "bios_date", "chassis_type")

@@ -232,15 +232,17 @@ def attachment(pdf: bytes, name: str = ATTACHMENT) -> bytes | None:
     return found[0] if found else None
 
 
-def render_batch(title: str, documents: list[tuple[dict[str, Any], str]]) -> bytes:
-    """One summary PDF for a lot or a customer job: a row per certificate, totals on top."""
+def render_batch(title: str, documents: list[tuple[dict[str, Any], str]],
+                 failures: list[tuple[str, str]] | None = None) -> bytes:
+    """One summary PDF for a lot or a customer job: a row per verified certificate, totals on top,
+    and the files that failed verification apart (counted in neither total)."""
     st = _Styles()
+    failures = failures or []
     ok = sum(1 for body, _ in documents if body["sanitized"])
-    story: list[Flowable] = [
-        _p(title, st.title),
-        _p(f"{len(documents)} certificates: {ok} sanitized, {len(documents) - ok} NOT sanitized.", st.body),
-        Spacer(1, 4 * mm),
-    ]
+    summary = f"{len(documents)} verified certificates: {ok} sanitized, {len(documents) - ok} NOT sanitized."
+    if failures:
+        summary += f" {len(failures)} file(s) FAILED verification and are listed apart, not counted."
+    story: list[Flowable] = [_p(title, st.title), _p(summary, st.body), Spacer(1, 4 * mm)]
     header = ["#", "Certificate", "Media (serial)", "Method", "Result", "Issued", "SHA-256"]
     rows: list[list[Any]] = [[_p(h, st.key) for h in header]]
     for n, (body, digest) in enumerate(sorted(documents, key=lambda d: d[0]["issued_at"]), 1):
@@ -258,6 +260,9 @@ def render_batch(title: str, documents: list[tuple[dict[str, Any], str]]) -> byt
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
     ]))
     story.append(table)
+    if failures:
+        story += [_p("Files that FAILED verification (not counted above)", st.h2),
+                  _grid([(path, why) for path, why in failures], st, (70 * mm, 116 * mm))]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
                             bottomMargin=15 * mm, title=title, invariant=1)

@@ -3,11 +3,16 @@
 Every check reports a line a customer or auditor can read. `ok` is True only when all
 of them pass:
   form       the file's bytes are exactly the form the station writes (any edit shows);
-  hash       SHA-256 of the canonical document equals the recorded hash;
-  signature  Ed25519 over the canonical document, by the trusted station key;
+  hash       SHA-256 of the RFC 8785 canonical document equals the recorded hash;
+  signature  Ed25519 by the trusted station key over the canonical {certificate, event,
+             signed_at}: the operator and time in the event cannot be edited either;
   chain      the embedded certificate.issued event recomputes, carries this hash and
              follows the event the signed document names; when the station's event log
-             is at hand, that event is in it and the log up to it is intact.
+             is at hand, that event is in it and the log up to it is intact;
+  pdf        for a PDF, its own PAdES signature covers the whole file and chains to the
+             trusted key, so the visible pages are checked on any machine.
+Certificates issued before RFC 8785 (schema 1) are still checked, and say that their
+signature does not cover the event.
 """
 
 from __future__ import annotations
@@ -22,15 +27,22 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from station import events
-from station.erase import cert_pdf, keys
-from station.erase.certificate import canonical_bytes, file_bytes
+from station.erase import cert_pdf, cert_x509, keys
+from station.erase.certificate import (
+    CANONICALIZATION,
+    canonical_bytes,
+    file_bytes,
+    legacy_canonical_bytes,
+    signed_statement,
+)
 
 # (station id, seq) -> the stored event record and whether the log up to it is intact, or None
 EventLookup = Callable[[str, int], "tuple[dict[str, Any], events.ChainReport] | None"]
 
 
 _ENVELOPE = {"certificate", "sha256", "signature", "event"}
-_SIGNATURE = {"algorithm", "public_key", "key_fingerprint", "value"}
+_LEGACY_SIGNATURE = {"algorithm", "public_key", "key_fingerprint", "value"}
+_SIGNATURE = _LEGACY_SIGNATURE | {"canonicalization", "covers", "signed_at"}
 _EVENT = {"seq", "station", "unit", "kind", "payload", "operator", "operator_id", "at", "prev_hash", "hash"}
 
 
@@ -78,7 +90,7 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
         report.add("form", False, f"not a readable certificate: {exc}")
         return report
     if not isinstance(env, dict) or set(env) != _ENVELOPE or not isinstance(env["signature"], dict) \
-            or set(env["signature"]) != _SIGNATURE or not isinstance(env["event"], dict) \
+            or set(env["signature"]) not in (_SIGNATURE, _LEGACY_SIGNATURE) or not isinstance(env["event"], dict) \
             or set(env["event"]) != _EVENT or not isinstance(env["certificate"], dict):
         report.add("form", False, "sections are missing or were added: not the layout the station writes")
         return report
@@ -87,23 +99,36 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
                "bytes are exactly as written" + (" (embedded in the PDF)" if from_pdf else "")
                if file_bytes(env) == raw else "the file was edited: its bytes differ from the form the station wrote")
     body, sig = env["certificate"], env["signature"]
-    signed = canonical_bytes(body)
+    legacy = set(sig) == _LEGACY_SIGNATURE
+    try:
+        signed = legacy_canonical_bytes(body) if legacy else canonical_bytes(body)
+        statement = signed if legacy else signed_statement(env)
+    except Exception as exc:  # rfc8785 refuses what JCS cannot express (e.g. huge integers)
+        report.add("hash", False, f"the document cannot be put in canonical form ({type(exc).__name__})")
+        return report
     digest = hashlib.sha256(signed).hexdigest()
     report.add("hash", digest == env["sha256"], f"sha256 {digest}" if digest == env["sha256"]
                else f"the content hashes to {digest}, not the recorded {env['sha256']}: it was altered")
-    _check_signature(report, body, sig, signed, trusted)
+    if not legacy and (sig.get("canonicalization") != CANONICALIZATION or sig.get("covers") != _COVERS):
+        report.add("signature", False, "the signature section names a form this station does not sign")
+    else:
+        _check_signature(report, body, sig, statement, trusted, legacy)
     _check_chain(report, body, env["event"], digest, lookup)
+    if from_pdf:
+        pdf = cert_x509.check_pdf(data, trusted)
+        report.add("pdf", pdf.ok, pdf.detail)
     if from_pdf and issued_pdf is not None:
         original = issued_pdf(str(body.get("id")))
         if original is not None:
             report.pdf_identical = original == data
-            report.add("pdf", report.pdf_identical, "identical to the PDF the station issued" if report.pdf_identical
-                       else "the PDF differs from the one the station issued (its pages were edited)")
     return report
 
 
+_COVERS = ["certificate", "event", "signed_at"]
+
+
 def _check_signature(report: Report, body: dict[str, Any], sig: Any, signed: bytes,
-                     trusted: Ed25519PublicKey | None) -> None:
+                     trusted: Ed25519PublicKey | None, legacy: bool) -> None:
     try:
         public = keys.public_from_b64(sig["public_key"])
         value = base64.b64decode(sig["value"], validate=True)
@@ -128,7 +153,12 @@ def _check_signature(report: Report, body: dict[str, Any], sig: Any, signed: byt
     if keys.raw_public(trusted) != keys.raw_public(public):
         report.add("signature", False, f"signed by key {fp}, not by the trusted key {keys.fingerprint(trusted)}")
         return
-    report.add("signature", True, f"Ed25519 signature by the trusted station key {fp}")
+    if legacy:
+        report.add("signature", True, f"Ed25519 signature by the trusted station key {fp} (a schema 1 "
+                                      "certificate: the signature covers the document, not its event)")
+    else:
+        report.add("signature", True, f"Ed25519 signature by the trusted station key {fp}, signed "
+                                      f"{sig.get('signed_at')}, covering the document and its event")
 
 
 def _check_chain(report: Report, body: dict[str, Any], ev: Any, digest: str, lookup: EventLookup | None) -> None:

@@ -3,12 +3,15 @@
 `issue()` is called by every engine (overwrite, firmware, phone) once its WipeResult
 is final. In ONE write transaction it:
   1. reads the head of the station's event chain and names it in the document,
-  2. signs the canonical JSON of the document with the station's Ed25519 key,
-  3. appends a `certificate.issued` event carrying the document's hash, so the
-     certificate is chained into the event log (and queued for the hub),
-  4. writes the JSON file (document + signature + that event) and the PDF,
-     stores both as content-addressed blobs and queues them for upload,
-  5. writes the Certificate row and points the unit and the job at it.
+  2. hashes the document in its RFC 8785 (JCS) canonical form,
+  3. appends a `certificate.issued` event carrying that hash, so the certificate is
+     chained into the event log (and queued for the hub),
+  4. signs the canonical form of {certificate, event, signed_at} with the station's
+     Ed25519 key: the operator and time the event names are covered too,
+  5. writes the JSON file (document + signature + that event) and the PDF, which
+     carries the JSON and is itself signed (PAdES, see cert_x509), stores both as
+     content-addressed blobs and queues them for upload,
+  6. writes the Certificate row and points the unit and the job at it.
 A result that is not `sanitized` yields a report titled FAILED/INTERRUPTED, never a
 certificate that says sanitized (cert_body decides the wording from result.sanitized).
 """
@@ -23,12 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import rfc8785
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import clock, events, units
 from station.context import StationContext
-from station.erase import cert_body, cert_pdf, keys
+from station.erase import cert_body, cert_pdf, cert_x509, keys
 from station.erase.result import WipeResult
 from station.models import Certificate, Event, Unit, UnitIdentifier, WipeJob
 from station.paths import DataDir
@@ -43,9 +47,24 @@ class IssuedCertificate:
     sanitized: bool
 
 
-def canonical_bytes(document: dict[str, Any]) -> bytes:
-    """The exact bytes that are hashed and signed."""
+CANONICALIZATION = "RFC 8785"
+COVERS = ["certificate", "event", "signed_at"]
+
+
+def canonical_bytes(document: Any) -> bytes:
+    """The exact bytes that are hashed and signed: RFC 8785 JSON Canonicalization (JCS)."""
+    return bytes(rfc8785.dumps(document))
+
+
+def legacy_canonical_bytes(document: dict[str, Any]) -> bytes:
+    """What certificates issued before RFC 8785 signed (the document alone, sorted compact JSON)."""
     return events.canonical(document).encode("utf-8")
+
+
+def signed_statement(envelope: dict[str, Any]) -> bytes:
+    """The bytes the signature covers: the document, the event that issued it, the signing time."""
+    return canonical_bytes({"certificate": envelope["certificate"], "event": envelope["event"],
+                            "signed_at": envelope["signature"]["signed_at"]})
 
 
 def file_bytes(envelope: dict[str, Any]) -> bytes:
@@ -119,17 +138,22 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
         }, unit)
         if ev.prev_hash != chain["prev_event_hash"]:  # BEGIN IMMEDIATE makes this impossible; guard anyway
             raise RuntimeError("event chain moved while a certificate was being issued")
-        envelope = {
+        envelope: dict[str, Any] = {
             "certificate": body,
             "sha256": digest,
-            "signature": {"algorithm": "Ed25519", "public_key": key.public_b64, "key_fingerprint": key.fingerprint,
-                          "value": base64.b64encode(key.sign(signed)).decode("ascii")},
-            "event": event_record(ev),
+            "signature": {"algorithm": "Ed25519", "canonicalization": CANONICALIZATION, "covers": COVERS,
+                          "signed_at": clock.iso(), "public_key": key.public_b64,
+                          "key_fingerprint": key.fingerprint, "value": ""},
+            "event": json.loads(json.dumps(event_record(ev))),
         }
+        envelope["signature"]["value"] = base64.b64encode(key.sign(signed_statement(envelope))).decode("ascii")
         json_bytes = file_bytes(envelope)
         json_path = folder / f"{cert_id}.json"
         _write_atomic(json_path, json_bytes)
-        pdf_bytes = cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx))
+        pdf_bytes = cert_x509.sign_pdf(
+            cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx)), cert_x509.load_or_create(
+                ctx.data, key, ctx.station_id),
+            reason=f"{body['title']} {cert_id}", location=ctx.config["station.location"])
         pdf_path = folder / f"{cert_id}.pdf"
         _write_atomic(pdf_path, pdf_bytes)
         for blob in (json_bytes, pdf_bytes):
