@@ -108,6 +108,9 @@ class HubClient:
         if resp.status_code >= 500:
             raise HubUnreachable(f"The hub at {self.url} had a problem (HTTP {resp.status_code}); "
                                  "work is kept and will be sent again.")
+        if resp.status_code == 429:
+            raise HubUnreachable(f"The hub at {self.url} is busy and asked this station to slow down; "
+                                 "work is kept and will be sent on the next pass.")
         if resp.status_code in (401, 403):
             detail = _detail(resp).get("detail", "")
             raise HubRefused(f"The hub refused this station: {detail} Ask a supervisor to check sync.token.")

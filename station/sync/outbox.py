@@ -27,6 +27,16 @@ def wire(ev: Event) -> dict[str, Any]:
     return {**events._body(ev), "prev_hash": ev.prev_hash, "hash": ev.hash}
 
 
+def within_bytes(batch: list[Event], budget: int) -> list[Event]:
+    """The leading events of `batch` whose wire form fits `budget` bytes (at least one)."""
+    used = 0
+    for i, ev in enumerate(batch):
+        used += len(events.canonical(wire(ev)).encode("utf-8")) + 1
+        if used > budget and i:
+            return batch[:i]
+    return batch
+
+
 def pending_events(store: Store, limit: int) -> list[Event]:
     """The next pending events, in chain order."""
     with store.reader() as s:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from station import chainhead
+from station import chainhead, limits
 from station.context import StationContext
 from station.sync import blobs, configpull, outbox, state
 from station.sync.client import HubClient, HubError, HubRefused, HubRejected, HubUnreachable
@@ -112,6 +112,7 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
     while not should_stop():
         batch = outbox.events_from(ctx.store, resend_from, limit) if resend_from else \
             outbox.pending_events(ctx.store, limit)
+        batch = outbox.within_bytes(batch, limits.EVENT_BATCH_BYTES)
         if not batch:
             return
         reply = client.post_events(ctx.station_id, [outbox.wire(e) for e in batch])

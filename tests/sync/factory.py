@@ -25,6 +25,7 @@ from station import clock, events
 from station.context import StationContext
 from station.models import Event, Outbox
 from station.sync.hub.app import create_app
+from station.sync.hub.limits import Limits
 from tests.sync.pgserver import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,8 +127,9 @@ class HubProcess:
 class ThreadHub:
     """The hub app served by uvicorn on a real socket, in a thread of the test process."""
 
-    def __init__(self, database_url: str, port: int | None = None, **uv: object) -> None:
-        self.app = create_app(database_url)
+    def __init__(self, database_url: str, port: int | None = None, limits: Limits | None = None,
+                 **uv: object) -> None:
+        self.app = create_app(database_url, limits=limits)
         self.port = port or free_port()
         scheme = "https" if uv.get("ssl_certfile") else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from station import __version__
 from station.sync.hub import auth
 from station.sync.hub.db import HubStore, database_url_from_env
+from station.sync.hub.limits import Guard, Limits
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ Token = Annotated[str, Depends(_bearer_token)]
 def authed(request: Request, token: str, role: str | None = None) -> Iterator[tuple[Session, auth.Principal]]:
     """One transaction that checks the token and then does the work: one round trip, one commit."""
     with store_of(request).session() as s:
-        try:
-            who = auth.authenticate(s, token)
-        except auth.AuthError as exc:
-            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+        who = getattr(request.state, "principal", None)  # the front door (limits.Guard) checked it
+        if who is None:
+            try:
+                who = auth.authenticate(s, token)
+            except auth.AuthError as exc:
+                raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
         if role == auth.STATION and (who.role != auth.STATION or not who.station_id):
             raise HTTPException(403, "Only a station token can do this; reader tokens only read.")
         if role == auth.READER and who.role != auth.READER:
@@ -64,7 +67,7 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     return JSONResponse({"detail": "The hub's database is unavailable; retry in a moment."}, status_code=503)
 
 
-def create_app(database_url: str, *, pool_size: int = 5) -> FastAPI:
+def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None = None) -> FastAPI:
     from station.sync.hub import routes_reader, routes_station
 
     @asynccontextmanager
@@ -82,6 +85,7 @@ def create_app(database_url: str, *, pool_size: int = 5) -> FastAPI:
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)
+    app.add_middleware(Guard, store=lambda: app.state.store, limits=limits)  # type: ignore[arg-type]
     return app
 
 

@@ -11,12 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-HEX64 = r"^[0-9a-f]{64}$"
-MAX_BATCH = 5000
-_MAX_DEPTH = 32
+from station import limits
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00\s]+$")]
-ShortText = Annotated[str, StringConstraints(max_length=120, pattern=r"^[^\x00]*$")]
+HEX64 = r"^[0-9a-f]{64}$"
+MAX_BATCH = limits.EVENT_BATCH_MAX
+_MAX_DEPTH = limits.JSON_DEPTH_MAX
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=limits.STATION_ID_MAX, pattern=r"^[^\x00\s]+$")]
+ShortText = Annotated[str, StringConstraints(max_length=limits.OPERATOR_NAME_MAX, pattern=r"^[^\x00]*$")]
 Hex64 = Annotated[str, StringConstraints(pattern=HEX64)]
 
 
@@ -44,8 +46,9 @@ class EventIn(BaseModel):
 
     seq: int = Field(ge=1, le=2**62)
     station: Name
-    unit: Annotated[str, StringConstraints(max_length=32, pattern=r"^[^\x00]*$")] | None = None
-    kind: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_.]+$")]
+    unit: Annotated[str, StringConstraints(max_length=limits.UNIT_UID_MAX, pattern=r"^[^\x00]*$")] | None = None
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=limits.EVENT_KIND_MAX,
+                                           pattern=limits.EVENT_KIND_PATTERN)]
     payload: dict[str, Any]
     operator: ShortText | None = None
     operator_id: int | None = Field(default=None, ge=-(2**62), le=2**62)
@@ -57,6 +60,8 @@ class EventIn(BaseModel):
     @classmethod
     def _payload_storable(cls, v: dict[str, Any]) -> dict[str, Any]:
         check_json(v)
+        if limits.payload_size(v) > limits.EVENT_PAYLOAD_MAX:
+            raise ValueError(f"payload is larger than {limits.EVENT_PAYLOAD_MAX} bytes")
         return v
 
     def body(self) -> dict[str, Any]:

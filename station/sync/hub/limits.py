@@ -1,0 +1,185 @@
+"""The hub's front door: the token, the rate and the body size are checked before a body is read.
+
+A request's body is read only after its token is known to the hub, its station is under
+its rate, and its declared size fits the route. A body without a declared size is read
+up to the route's limit and no further; a body that trickles in slower than the read
+timeout is dropped. So an unauthenticated or oversized request costs the hub a header
+parse and a token lookup, never the memory of its body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
+
+from station.sync.hub import auth
+from station.sync.hub.db import HubStore
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+KiB, MiB = 1024, 1024 * 1024
+PUBLIC = frozenset({"/v1/health"})  # the only route that answers without a token
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes and rates one hub process enforces. Bodies per route: the longest matching prefix wins."""
+
+    bodies: tuple[tuple[str, str, int], ...] = (
+        ("POST", "/v1/events", 16 * MiB),
+        ("PUT", "/v1/blobs/", 16 * MiB + 64 * KiB),
+        ("POST", "/v1/blobs/query", 1 * MiB),
+    )
+    default_body: int = 64 * KiB
+    read_timeout_s: float = 30.0  # between two pieces of a body
+    rate_per_s: float = 200.0  # requests per station (or reader token) per second, sustained
+    burst: int = 400
+
+    def body_limit(self, method: str, path: str) -> int:
+        best, limit = -1, self.default_body
+        for m, prefix, size in self.bodies:
+            if m == method and path.startswith(prefix) and len(prefix) > best:
+                best, limit = len(prefix), size
+        return limit
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float = field(default_factory=time.monotonic)
+
+
+class RateLimiter:
+    """A token bucket per caller, in this process (each hub instance limits on its own)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, _Bucket] = {}
+
+    def take(self, who: str) -> float:
+        """0 when the request may go ahead, else the seconds to wait."""
+        now = time.monotonic()
+        b = self._buckets.get(who)
+        if b is None:
+            if len(self._buckets) > 10_000:  # callers are known tokens, but stay bounded anyway
+                self._buckets.clear()
+            b = self._buckets[who] = _Bucket(float(self.burst), now)
+        b.tokens = min(float(self.burst), b.tokens + (now - b.at) * self.rate)
+        b.at = now
+        if b.tokens >= 1.0:
+            b.tokens -= 1.0
+            return 0.0
+        return (1.0 - b.tokens) / self.rate
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope.get("headers", ()):
+        if k.lower() == name:
+            return bytes(v).decode("latin-1")
+    return None
+
+
+def bearer(scope: Scope) -> str | None:
+    value = _header(scope, b"authorization") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _answer(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+           (b"connection", b"close")]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+class Guard:
+    """ASGI middleware: authenticate, rate-limit, then read the body within its route's limit."""
+
+    def __init__(self, app: ASGIApp, store: Callable[[], HubStore], limits: Limits | None = None) -> None:
+        self.app, self.store = app, store
+        self.limits = limits or Limits()
+        self.rates = RateLimiter(self.limits.rate_per_s, self.limits.burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in PUBLIC:
+            await self.app(scope, receive, send)
+            return
+        token = bearer(scope)
+        if token is None:
+            await _answer(send, 401, "No token was sent. Send 'Authorization: Bearer <token>'.",
+                          {"WWW-Authenticate": "Bearer"})
+            return
+        try:
+            who = await run_in_threadpool(self._authenticate, token)
+        except auth.AuthError as exc:
+            await _answer(send, 401, str(exc), {"WWW-Authenticate": "Bearer"})
+            return
+        except OperationalError:
+            await _answer(send, 503, "The hub's database is unavailable; retry in a moment.", {"Retry-After": "5"})
+            return
+        scope.setdefault("state", {})["principal"] = who
+        wait = self.rates.take(who.station_id or f"{who.role}:{who.name}")
+        if wait:
+            await _answer(send, 429, "Too many requests from this station; slow down and retry.",
+                          {"Retry-After": str(max(1, round(wait)))})
+            return
+        limit = self.limits.body_limit(scope["method"], scope["path"])
+        declared = _header(scope, b"content-length")
+        try:
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                raise _Refused(413, f"This request may carry at most {limit} bytes.")
+            messages = await self._read(receive, limit)
+        except _Refused as exc:
+            await _answer(send, exc.status, exc.detail)
+            return
+        await self.app(scope, _replay(messages, receive), send)
+
+    def _authenticate(self, token: str) -> auth.Principal:
+        with self.store().session() as s:
+            return auth.authenticate(s, token)
+
+    async def _read(self, receive: Receive, limit: int) -> list[Message]:
+        messages, total = [], 0
+        while True:
+            try:
+                msg = await asyncio.wait_for(receive(), self.limits.read_timeout_s)
+            except TimeoutError:
+                raise _Refused(408, "The request body arrived too slowly; send it again.") from None
+            if msg["type"] != "http.request":
+                return [msg]  # the client went away
+            total += len(msg.get("body", b""))
+            if total > limit:
+                raise _Refused(413, f"This request may carry at most {limit} bytes.")
+            messages.append(msg)
+            if not msg.get("more_body", False):
+                return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def again() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()  # after the body: only a disconnect can come
+
+    return again
