@@ -26,6 +26,7 @@ from station.context import StationContext
 from station.disposition_gates import Facts, facts_for, gates, open_routes, refusal_text, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
 from station.errors import UserFacingError
+from station.grading.service import walks_now
 from station.models import Event, Unit
 
 __all__ = ["Facts", "facts_for"]
@@ -191,6 +192,8 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
             "proposed": proposed.route, "reason": reason.strip() if reason else None,
             "sale_grade": f.sale_grade, "wipe_status": f.wipe_status, "defects": list(f.defects), "locks": f.locks,
             "frp": f.frp, "gates": [g.code for g in gates(f)], "gate_override": overridden,
+            # R2v3 REC with the sanitization status at the time of routing, not frozen at grade time
+            "crosswalks": walks_now(ctx, s, unit),
         }
         if overridden:
             events.append(s, ctx.actor, "route.gate_overridden", {

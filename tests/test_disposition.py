@@ -103,6 +103,8 @@ def test_a_data_bearing_unit_is_refused_resale_until_its_wipe_passed(ctx) -> Non
         assert (u.route, u.expected_value) == ("resell_retail", 306.0)
         payload = json.loads(s.execute(select(Event.payload).where(Event.kind == "route.assigned")).scalar_one())
         assert payload["recovery_rate"] == 0.85 and payload["rules_version"] == RULES.version
+        # R2v3 REC with the sanitization status at routing: F5 now that the wipe passed
+        assert payload["crosswalks"]["r2v3"] == {"functional": "F5", "cosmetic": "C5"}
 
 
 def test_recycle_and_parts_need_no_wipe_and_other_equipment_is_not_data_bearing(ctx) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_the_data_cannot_switch_off_the_sanitization_gate() -> None:
 
 def test_a_configured_rules_file_is_used(ctx, tmp_path: Path) -> None:
     custom = tmp_path / "rules.toml"
-    custom.write_text(TEXT.replace('version = "2026.1"', 'version = "site-7"'))
+    custom.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "site-7"', TEXT))
     ctx.config.set("disposition.rules_file", str(custom))
     assert for_config(ctx.config).version == "site-7"
     ctx.config.set("disposition.rules_file", str(tmp_path / "missing.toml"))

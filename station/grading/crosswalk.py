@@ -1,10 +1,14 @@
 """Crosswalks from the station's grade to the scales buyers and auditors use (data: crosswalks.toml).
 
-Each scheme (CTIA, R2v3 REC, B-Stock, Back Market) has fields, and each field has rules over
-device class, cosmetic grade and functional code. On load every combination of class x cosmetic
-x functional is checked to be matched by exactly one rule per field, so a crosswalk can never
-give no answer or two answers; a gap or an overlap is a ConfigError naming the file and line.
-A value may use {cosmetic} and {functional}, e.g. "{cosmetic}+".
+Each scheme (CTIA, R2v3 REC, B-Stock, Back Market) has fields, and each field has rules over the
+unit's answers, not over one letter: device class, cosmetic grade, functional code, the screen and
+body letters (front cover glass and display vs the rest), the liquid indicator, how serious the
+defects are (none, minor: only the file's `minor_defects`, or key) and whether the unit's
+sanitization has passed (R2v3 gives a functional category only to a sanitized unit, so the
+crosswalk is computed again when the wipe status changes). On load every combination is checked to
+be matched by exactly one rule per field, so a crosswalk can never give no answer or two answers;
+a gap or an overlap is a ConfigError naming the file and line. A value may use {cosmetic},
+{functional} and {sign} (+ fully functional, nothing untested, - defects), e.g. "{cosmetic}{sign}".
 """
 
 from __future__ import annotations
@@ -13,20 +17,45 @@ import itertools
 import string
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from station.errors import ConfigError
-from station.grading.evaluate import FUNCTIONAL_CODES
+from station.grading.evaluate import BER, FUNCTIONAL_CODES, SUFFIX, worse
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
 from station.grading.toml_lines import locate, toml_error
 
 SHIPPED = Path(__file__).with_name("crosswalks.toml")
-_CONDITIONS = ("device_class", "cosmetic", "functional")
+YES_NO = ("yes", "no")
+DEFECT_LEVELS = ("none", "minor", "key")
+_DOMAIN: dict[str, tuple[str, ...]] = {
+    "device_class": CLASSES, "cosmetic": COSMETIC, "functional": tuple(FUNCTIONAL_CODES), "screen": COSMETIC,
+    "body": COSMETIC, "liquid": YES_NO, "defects": DEFECT_LEVELS, "sanitized": YES_NO,
+}
+_CONDITIONS = tuple(_DOMAIN)
 _SCHEME_KEYS = {"title", "note", "applies_to", "fields", "rules"}
 _RULE_KEYS = {"field", "value", "note", *_CONDITIONS}
-_DOMAIN = {"device_class": CLASSES, "cosmetic": COSMETIC, "functional": tuple(FUNCTIONAL_CODES)}
+_TEMPLATE = {"cosmetic", "functional", "sign"}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a crosswalk reads about one graded unit."""
+
+    device_class: str
+    cosmetic: str
+    functional: str
+    screen: str
+    body: str
+    liquid: bool = False
+    defects: str = "none"  # none | minor | key
+    sanitized: bool = False
+
+    def facts(self) -> dict[str, str]:
+        return {"device_class": self.device_class, "cosmetic": self.cosmetic, "functional": self.functional,
+                "screen": self.screen, "body": self.body, "liquid": "yes" if self.liquid else "no",
+                "defects": self.defects, "sanitized": "yes" if self.sanitized else "no"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +66,7 @@ class Rule:
     line: int
 
     def matches(self, facts: dict[str, str]) -> bool:
-        return all(facts[k] in allowed for k, allowed in self.conditions)
+        return all(facts.get(k) in allowed for k, allowed in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -55,32 +84,40 @@ class Crosswalks:
     version: str
     sha256: str
     schemes: tuple[Scheme, ...]
+    minor_defects: frozenset[str] = frozenset()
 
-    def compute(self, device_class: str, cosmetic: str, functional: str) -> dict[str, dict[str, str]]:
-        """{scheme: {field: value}} for every scheme that applies to this class, from the rules."""
-        facts = {"device_class": device_class, "cosmetic": cosmetic, "functional": functional}
+    def defect_level(self, defects: tuple[str, ...] | list[str]) -> str:
+        """none, minor (every defect is in minor_defects) or key; BER is judged by the routes, not here."""
+        tags = [d for d in defects if d != BER]
+        if not tags:
+            return "none"
+        return "minor" if all(d in self.minor_defects for d in tags) else "key"
+
+    def walk(self, i: Inputs) -> dict[str, dict[str, str]]:
+        """{scheme: {field: value}} for every scheme that applies to this unit's class."""
+        facts = i.facts()
+        for k, allowed in _DOMAIN.items():
+            if facts[k] not in allowed:
+                raise ValueError(f"no crosswalk for {k} {facts[k]!r}")
         out: dict[str, dict[str, str]] = {}
         for s in self.schemes:
-            if device_class not in s.applies_to:
+            if i.device_class not in s.applies_to:
                 continue
             out[s.key] = {
                 f: next(r for r in s.rules if r.field == f and r.matches(facts)).value.format(
-                    cosmetic=cosmetic, functional=functional)
+                    cosmetic=i.cosmetic, functional=i.functional, sign=SUFFIX[i.functional])
                 for f in s.fields
             }
         return out
 
-    @cached_property
-    def _table(self) -> dict[tuple[str, str, str], dict[str, dict[str, str]]]:
-        # The domain is tiny (6 classes x 5 grades x 4 codes), so every answer is computed once.
-        return {k: self.compute(*k) for k in itertools.product(CLASSES, COSMETIC, FUNCTIONAL_CODES)}
-
-    def apply(self, device_class: str, cosmetic: str, functional: str) -> dict[str, dict[str, str]]:
-        """{scheme: {field: value}} for every scheme that applies to this class."""
-        found = self._table.get((device_class, cosmetic, functional))
-        if found is None:
-            raise ValueError(f"no crosswalk for {device_class}/{cosmetic}/{functional}")
-        return {k: dict(v) for k, v in found.items()}
+    def apply(self, device_class: str, cosmetic: str, functional: str, *, screen: str | None = None,
+              body: str | None = None, defects: tuple[str, ...] | list[str] = (), sanitized: bool = False
+              ) -> dict[str, dict[str, str]]:
+        """The crosswalks of a grade. Without the zone letters both are taken as the cosmetic letter
+        (the cautious reading); without defects a defect code counts as key defects."""
+        level = self.defect_level(defects) if defects else ("key" if functional in ("FD", "NF") else "none")
+        return self.walk(Inputs(device_class, cosmetic, functional, screen or cosmetic, body or cosmetic,
+                                "liquid" in defects, level, sanitized))
 
 
 def parse(text: str, source: str) -> Crosswalks:
@@ -95,6 +132,9 @@ def parse(text: str, source: str) -> Crosswalks:
     version = raw.pop("version", None)
     if not isinstance(version, str) or not version:
         raise fail(("version",), "'version' must be non-empty text.")
+    minor = raw.pop("minor_defects", [])
+    if not isinstance(minor, list) or not all(isinstance(d, str) for d in minor):
+        raise fail(("minor_defects",), "'minor_defects' must be a list of defect tags.")
     schemes = []
     for key, body in raw.items():
         if not isinstance(body, dict):
@@ -113,7 +153,7 @@ def parse(text: str, source: str) -> Crosswalks:
                         str(body.get("note", "")))
         _check_complete(scheme, source, text)
         schemes.append(scheme)
-    return Crosswalks(version, content_hash(text), tuple(schemes))
+    return Crosswalks(version, content_hash(text), tuple(schemes), frozenset(minor))
 
 
 def _rule(text: str, scheme: str, i: int, raw: Any, fields: list[str], fail: Any) -> Rule:
@@ -129,8 +169,8 @@ def _rule(text: str, scheme: str, i: int, raw: Any, fields: list[str], fail: Any
     if not isinstance(value, str):
         raise fail((*path, "value"), "'value' must be text.")
     names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
-    if names - {"cosmetic", "functional"}:
-        raise fail((*path, "value"), "'value' may only use {cosmetic} and {functional}.")
+    if names - _TEMPLATE:
+        raise fail((*path, "value"), "'value' may only use {cosmetic}, {functional} and {sign}.")
     conditions = []
     for c in _CONDITIONS:
         if c in raw:
@@ -141,18 +181,37 @@ def _rule(text: str, scheme: str, i: int, raw: Any, fields: list[str], fail: Any
     return Rule(field, value, tuple(conditions), locate(text, path))
 
 
+def _combinations(s: Scheme) -> list[dict[str, str]]:
+    """Every combination of the inputs the scheme's rules read (the others cannot change a match);
+    cosmetic is the worse of screen and body whenever a rule reads a zone."""
+    used = {k for r in s.rules for k, _ in r.conditions}
+    dims = [k for k in ("functional", "liquid", "defects", "sanitized") if k in used]
+    zoned = bool(used & {"screen", "body"})
+    letters: list[dict[str, str]] = (
+        [{"screen": a, "body": b, "cosmetic": worse(a, b)} for a, b in itertools.product(COSMETIC, COSMETIC)]
+        if zoned else [{"cosmetic": c, "screen": c, "body": c} for c in COSMETIC])
+    out: list[dict[str, str]] = []
+    for cls in sorted(s.applies_to):
+        for values in itertools.product(*(_DOMAIN[k] for k in dims)):
+            base: dict[str, str] = {"device_class": cls}
+            base.update(zip(dims, values, strict=True))
+            out.extend({**base, **z} for z in letters)
+    return out
+
+
 def _check_complete(s: Scheme, source: str, text: str) -> None:
-    """Exactly one rule per field for every class x cosmetic x functional the scheme covers."""
-    for cls, cos, fn in itertools.product(sorted(s.applies_to), COSMETIC, FUNCTIONAL_CODES):
-        facts = {"device_class": cls, "cosmetic": cos, "functional": fn}
+    """Exactly one rule per field for every combination of inputs the scheme covers."""
+    for facts in _combinations(s):
         for f in s.fields:
             hits = [r for r in s.rules if r.field == f and r.matches(facts)]
+            if len(hits) == 1:
+                continue
+            shown = ", ".join(f"{k} {v}" for k, v in facts.items())
             if not hits:
                 raise ConfigError(f"{source}, line {locate(text, (s.key,))}: crosswalk '{s.key}' gives no "
-                                  f"'{f}' for a {cls} graded {cos}/{fn}; add a rule that covers it.")
-            if len(hits) > 1:
-                raise ConfigError(f"{source}, line {hits[1].line}: crosswalk '{s.key}' rule overlaps line "
-                                  f"{hits[0].line} for a {cls} graded {cos}/{fn}; make the rules exclusive.")
+                                  f"'{f}' for {shown}; add a rule that covers it.")
+            raise ConfigError(f"{source}, line {hits[1].line}: crosswalk '{s.key}' rule overlaps line "
+                              f"{hits[0].line} for {shown}; make the rules exclusive.")
 
 
 @lru_cache(maxsize=8)

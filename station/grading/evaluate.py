@@ -1,6 +1,8 @@
 """Answers in, one grade out: cosmetic grade, functional code and the combined sale grade.
 
-- Cosmetic: the worst cap among the chosen options (A when nothing caps it).
+- Cosmetic: the worst cap among the chosen options (A when nothing caps it); the screen and body
+  letters are the same taken over the questions of that zone (buyer scales tell them apart).
+- Beyond economic repair: an option with `ber` adds the defect tag "ber"; it is not a letter.
 - Functional code: NF when an answer says the unit is dead, FD when any test failed,
   NT when a test was not done, FF when every functional answer passed.
 - Sale grade: the cosmetic letter with "+" (fully functional), "" (functional test not
@@ -22,6 +24,7 @@ FUNCTIONAL_CODES: dict[str, str] = {
     "NF": "not functional (does not power on)",
 }
 SUFFIX = {"FF": "+", "NT": "", "FD": "-", "NF": "-"}
+BER = "ber"  # the defect tag of a unit beyond economic repair
 
 
 class IncompleteAnswers(UserFacingError):
@@ -36,6 +39,12 @@ class GradeResult:
     defects: tuple[str, ...] = ()
     answers: Mapping[str, str] = field(default_factory=dict)  # only the questions that applied
     missing: tuple[str, ...] = ()  # unanswered questions (a partial result only; open tests count as NT)
+    screen: str = "A"  # worst cap of the screen-zone questions (front cover glass, display)
+    body: str = "A"  # worst cap of the body-zone questions
+
+    @property
+    def ber(self) -> bool:
+        return BER in self.defects
 
     @property
     def complete(self) -> bool:
@@ -67,6 +76,7 @@ def applicable(matrix: Matrix, answers: Mapping[str, str]) -> list[Question]:
 def evaluate(matrix: Matrix, answers: Mapping[str, str], *, partial: bool = False) -> GradeResult:
     """The grade for `answers`. Every applicable question must be answered unless `partial`."""
     cosmetic, effects, defects, used, missing = "A", [], [], {}, []
+    zones = {"screen": "A", "body": "A"}
     for q in applicable(matrix, answers):
         key = answers.get(q.key)
         if key is None:
@@ -87,12 +97,16 @@ def evaluate(matrix: Matrix, answers: Mapping[str, str], *, partial: bool = Fals
         used[q.key] = key
         if option.cosmetic:
             cosmetic = worse(cosmetic, option.cosmetic)
+            zones[q.zone] = worse(zones[q.zone], option.cosmetic)
         if option.functional:
             effects.append(option.functional)
         if option.defect and option.defect not in defects:
             defects.append(option.defect)
+        if option.ber and BER not in defects:
+            defects.append(BER)
     functional = functional_code(effects)
-    return GradeResult(cosmetic, functional, sale_grade(cosmetic, functional), tuple(defects), used, tuple(missing))
+    return GradeResult(cosmetic, functional, sale_grade(cosmetic, functional), tuple(defects), used, tuple(missing),
+                       zones["screen"], zones["body"])
 
 
 def functional_code(effects: list[str]) -> str:

@@ -23,16 +23,17 @@ from typing import Any
 from station.errors import ConfigError
 from station.grading.toml_lines import locate, toml_error
 
-COSMETIC = ("A", "B", "C", "D", "E")  # best to worst; E is beyond economic repair (BER)
+COSMETIC = ("A", "B", "C", "D", "E")  # best to worst; beyond economic repair (BER) is a flag, not a letter
 FUNCTIONAL_EFFECTS = ("pass", "fail", "untested", "dead")
 CLASSES = ("phone", "tablet", "laptop", "desktop", "drive", "other")
 SHOT_STAGES = ("intake", "defect", "final")
 QUESTION_KINDS = ("cosmetic", "functional", "check")
+ZONES = ("screen", "body")  # where a cosmetic cap counts: buyer scales tell screen from body scratches
 MAX_OPTIONS = 9  # options are chosen with the number keys 1..9
 
-_TOP_KEYS = {"id", "version", "device_class", "title", "description", "questions", "shots"}
-_QUESTION_KEYS = {"key", "text", "kind", "help", "when", "default", "options"}
-_OPTION_KEYS = {"key", "label", "cosmetic", "functional", "defect"}
+_TOP_KEYS = {"id", "version", "device_class", "title", "description", "scale", "questions", "shots"}
+_QUESTION_KEYS = {"key", "text", "kind", "help", "when", "default", "zone", "options"}
+_OPTION_KEYS = {"key", "label", "cosmetic", "functional", "defect", "ber"}
 _SHOT_KEYS = {"name", "stage", "description", "required"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -45,6 +46,7 @@ class Option:
     cosmetic: str | None = None
     functional: str | None = None
     defect: str | None = None
+    ber: bool = False  # choosing it makes the unit beyond economic repair
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Question:
     when: tuple[tuple[str, frozenset[str]], ...] = ()
     default: str | None = None
     help: str = ""
+    zone: str = "body"
 
     @cached_property
     def _by_key(self) -> dict[str, Option]:
@@ -97,6 +100,7 @@ class Matrix:
     text: str
     source: str
     description: str = ""
+    scale: str = ""  # the published scale the cosmetic letters follow, e.g. CTIA's
 
     @property
     def ref(self) -> str:
@@ -177,8 +181,9 @@ def parse(text: str, source: str) -> Matrix:
     assert mid and version and device_class and title
     questions = _questions(r, top)
     shots = _shots(r, top)
+    scale = r.text_field(top, (), "scale", required=False) or ""
     return Matrix(mid, version, device_class, title, questions, shots, content_hash(text), text, source,
-                  description=str(top.get("description", "")))
+                  description=str(top.get("description", "")), scale=scale)
 
 
 def _questions(r: _Reader, top: dict[str, Any]) -> tuple[Question, ...]:
@@ -204,7 +209,8 @@ def _questions(r: _Reader, top: dict[str, Any]) -> tuple[Question, ...]:
                          "a result. Make the default the 'not checked' option (functional = \"untested\") or "
                          "drop it.")
         when = _when(r, q.get("when"), path, out)
-        out.append(Question(key, text, kind, options, when, default, str(q.get("help", ""))))
+        zone = r.text_field(q, path, "zone", required=False, choices=ZONES) or "body"
+        out.append(Question(key, text, kind, options, when, default, str(q.get("help", "")), zone))
     return tuple(out)
 
 
@@ -226,7 +232,10 @@ def _options(r: _Reader, q: dict[str, Any], path: tuple[str | int, ...]) -> tupl
         defect = r.text_field(o, opath, "defect", required=False, name=True)
         if defect and functional not in ("fail", "dead"):
             raise r.fail((*opath, "defect"), "a 'defect' tag needs functional = \"fail\" or \"dead\".")
-        options.append(Option(key, label, oi + 1, cosmetic, functional, defect))
+        ber = o.get("ber", False)
+        if not isinstance(ber, bool):
+            raise r.fail((*opath, "ber"), "'ber' must be true or false.")
+        options.append(Option(key, label, oi + 1, cosmetic, functional, defect, ber))
     return tuple(options)
 
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from station import events, units
 from station.context import StationContext
-from station.errors import UserFacingError
+from station.errors import StationError, UserFacingError
 from station.grading import crosswalk
 from station.grading.evaluate import FUNCTIONAL_CODES, GradeResult, evaluate, sale_grade
-from station.grading.library import active
+from station.grading.library import active, available
 from station.grading.matrix import COSMETIC, Matrix
 from station.models import Grade, Unit
 
@@ -92,9 +92,9 @@ def record(
     if override is not None:
         cosmetic, functional = check_override(ctx, computed, override)
     final = sale_grade(cosmetic, functional)
-    walks = crosswalk.load().apply(device_class, cosmetic, functional)
     with ctx.store.session() as s:
         unit = unit_for(s, unit_ref)
+        walks = walk(device_class, computed, cosmetic, functional, unit.wipe_status == "sanitized")
         row = Grade(
             unit_id=unit.id, matrix_id=m.id, matrix_version=m.version, matrix_hash=m.sha256,
             answers=json.dumps(dict(computed.answers), sort_keys=True), cosmetic=cosmetic, functional=functional,
@@ -119,6 +119,43 @@ def record(
             events.append(s, ctx.actor, "grade.overridden", payload, unit)
         return Recorded(row.id, unit.uid, m.ref, m.sha256, computed, cosmetic, functional, final, walks,
                         row.override_reason)
+
+
+def walk(device_class: str, r: GradeResult, cosmetic: str, functional: str, sanitized: bool
+         ) -> dict[str, dict[str, str]]:
+    """The crosswalks from the answers: zone letters, defects and the sanitization now. An override
+    of the cosmetic letter replaces both zones (the cautious reading)."""
+    zones = (r.screen, r.body) if cosmetic == r.cosmetic else (cosmetic, cosmetic)
+    return crosswalk.load().apply(device_class, cosmetic, functional, screen=zones[0], body=zones[1],
+                                  defects=r.defects, sanitized=sanitized)
+
+
+def _matrix_of(ctx: StationContext, grade: Grade) -> Matrix | None:
+    """The exact matrix a grade was made with (id, version and hash), when the station still has it."""
+    try:
+        hits = [a.matrix for a in available(ctx)
+                if (a.matrix.id, a.matrix.version, a.matrix.sha256) == (grade.matrix_id, grade.matrix_version,
+                                                                        grade.matrix_hash)]
+    except StationError:
+        return None
+    return hits[0] if hits else None
+
+
+def walks_now(ctx: StationContext, s: Session, unit: Unit) -> dict[str, dict[str, str]]:
+    """The unit's crosswalks recomputed from its latest grade's answers and its wipe status now
+    (R2v3 gives a functional category only once the sanitization passed)."""
+    grade = latest(s, unit)
+    if grade is None:
+        return {}
+    m = _matrix_of(ctx, grade)
+    defects = tuple(json.loads(grade.defects or "[]"))
+    if m is not None:
+        r = evaluate(m, json.loads(grade.answers), partial=True)
+    else:  # a matrix the station no longer has: both zones read as the grade's letter
+        r = GradeResult(grade.cosmetic, grade.functional, grade.sale_grade, defects,
+                        screen=grade.cosmetic, body=grade.cosmetic)
+    r = GradeResult(r.cosmetic, r.functional, r.sale_grade, defects, r.answers, r.missing, r.screen, r.body)
+    return walk(unit.device_class, r, grade.cosmetic, grade.functional, unit.wipe_status == "sanitized")
 
 
 def latest(s: Session, unit: Unit) -> Grade | None:

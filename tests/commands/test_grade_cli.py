@@ -57,7 +57,7 @@ def test_grade_route_lot_and_outcome_from_scripts(capsys, data_dir: Path, tmp_pa
     answers = [f"{k}={v}" for k, v in PHONE_B_PLUS.items()]
     code, out = run(capsys, data_dir, "grade", "record", "F2LXK0QJ", *answers)
     assert code == 0 and f"{uid}: B+ (cosmetic B, functional FF) with {PHONE_REF}" in out
-    assert "r2v3: functional F5, cosmetic C5" in out
+    assert "r2v3: functional R2 controlled stream (not sanitized yet), cosmetic C5" in out
     code, out = run(capsys, data_dir, "grade", "record", uid, "glass=light", "battery=worn",
                     "--cosmetic", "C", "--reason", "deep dent under the case")
     assert code == 2 and "Only a supervisor may override" in out

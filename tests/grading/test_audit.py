@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from station.errors import ConfigError
+from station.grading.evaluate import evaluate
 from station.grading.form import GradingForm
 from station.grading.library import SHIPPED_DIR, load_dir
 from station.grading.matrix import parse
@@ -94,3 +95,61 @@ description = "Front"
 def test_each_matrix_has_a_new_version(matrix_id: str) -> None:
     # The 2025.1 matrices defaulted to passed tests; results graded with them keep that version.
     assert MATRICES[matrix_id].version != "2025.1"
+
+
+# -- 2. CTIA's cosmetic letters ---------------------------------------------------------------------
+# Source: CTIA Wireless Device Grading Scales as cited in issue 27 and SERI's CTIA Q&A ("D: heavy
+# cosmetic damage with cover lens cracks"): front cover glass cracks are D, display internal damage
+# is E, back glass and camera lens cracks are C; beyond economic repair is not a letter.
+OK = {"power": "yes", "glass": "flawless", "display": "perfect", "housing": "flawless", "locks": "none",
+      "tests": "passed", "battery": "good", "liquid": "clean"}
+
+
+@pytest.mark.parametrize(("what", "answers", "cosmetic", "screen", "body", "ber"), [
+    ("flawless", {}, "A", "A", "A", False),
+    ("light scratches a fingernail does not catch: B", {"glass": "light"}, "B", "B", "A", False),
+    ("deep scratches a fingernail catches: C", {"glass": "deep"}, "C", "C", "A", False),
+    ("cracked cover glass, display works: D", {"glass": "cracked"}, "D", "D", "A", False),
+    ("shattered cover glass, perfect display: D (was E)", {"glass": "shattered"}, "D", "D", "A", False),
+    ("cracked back glass: C (was D)", {"housing": "back_cracked"}, "C", "A", "C", False),
+    ("cracked camera lens: C (there was no lens question)", {"housing": "lens_cracked"}, "C", "A", "C", False),
+    ("lines and dead areas in the display: E (was no cosmetic effect)", {"display": "defective"}, "E", "E", "A",
+     False),
+    ("bent frame: D and beyond economic repair (was E)", {"housing": "bent"}, "D", "A", "D", True),
+])
+@pytest.mark.parametrize("matrix_id", ["phone", "tablet"])
+def test_ctia_letters(matrix_id: str, what: str, answers: dict[str, str], cosmetic: str, screen: str, body: str,
+                      ber: bool) -> None:
+    m = MATRICES[matrix_id]
+    if any(m.question(k).option(v) is None for k, v in answers.items()):  # type: ignore[union-attr]
+        assert matrix_id == "tablet" and answers == {"housing": "lens_cracked"}  # one lens question: phones
+        return
+    given = {k: v for k, v in OK.items() if m.question(k) is not None}
+    r = evaluate(m, {**given, **answers})
+    assert (r.cosmetic, r.screen, r.body, r.ber) == (cosmetic, screen, body, ber), what
+
+
+@pytest.mark.parametrize("matrix_id", ["phone", "tablet"])
+def test_phone_matrices_record_the_scale_they_follow_and_the_fingernail_test(matrix_id: str) -> None:
+    m = MATRICES[matrix_id]
+    assert m.scale.startswith("CTIA") and m.version == "2026.2"
+    glass = m.question("glass")
+    assert glass is not None and "fingernail" in glass.help.lower()
+    assert all("fingernail" in o.label for o in glass.options if o.key in ("light", "deep"))
+
+
+def test_e_is_not_beyond_repair_and_broken_cover_glass_is_not_parts_at_8() -> None:
+    from station.disposition import Facts, decide
+    from station.disposition_gates import gates
+    from station.disposition_rules import load
+
+    rules = load()
+    shattered = evaluate(MATRICES["phone"], {**OK, "glass": "shattered"})
+    f = Facts("phone", "Galaxy S9", shattered.cosmetic, shattered.functional, shattered.sale_grade, "sanitized",
+              shattered.defects, "clear")
+    d = decide(rules, f)
+    assert (shattered.sale_grade, d.route) == ("D+", "wholesale_auction")  # was E+, harvest parts at 8.00
+    display = evaluate(MATRICES["phone"], {**OK, "display": "defective"})
+    assert display.cosmetic == "E" and not display.ber
+    assert "ber" not in [g.code for g in gates(Facts("phone", "Pixel 7", "E", "FD", "E-", "sanitized",
+                                                      display.defects, "clear"))]

@@ -22,9 +22,9 @@ from station.grading.matrix import COSMETIC, Matrix
 MATRICES = {m.id: m for m in load_dir(SHIPPED_DIR)}
 SUFFIX = {"FF": "+", "NT": "", "FD": "-", "NF": "-"}
 PATHS = {
-    # power no or not checked: glass 5 x housing 5 x liquid 3; power yes: glass 5 x display 4 x housing 5
+    # power no or not checked: glass 5 x housing 7 x liquid 3; power yes: glass 5 x display 4 x housing 7
     # x locks 5 x tests (passed, not tested, or failed x 2^5 sub-tests) x battery 4 x liquid 3
-    "phone": 2 * 5 * 5 * 3 + 5 * 4 * 5 * 5 * (2 + 32) * 4 * 3,
+    "phone": 2 * 5 * 7 * 3 + 5 * 4 * 7 * 5 * (2 + 32) * 4 * 3,
     # detected no: physical 5 x connector 3; yes: the same x smart 4 x surface 3
     "drive": 5 * 3 + 5 * 3 * 4 * 3,
 }
@@ -91,7 +91,8 @@ def test_every_answer_path_yields_exactly_one_grade(matrix_id: str) -> None:
     ({"power": "yes", "glass": "cracked", "display": "marks", "housing": "light", "locks": "account",
       "tests": "failed", "touch_buttons": "ok", "cameras": "fail", "audio": "ok", "radios": "ok",
       "charging": "ok", "battery": "worn", "liquid": "clean"}, "D-", ("account_lock", "camera", "battery")),
-    ({"power": "no", "glass": "flawless", "housing": "bent", "liquid": "tripped"}, "E-", ("no_power", "liquid")),
+    ({"power": "no", "glass": "flawless", "housing": "bent", "liquid": "tripped"}, "D-",
+     ("no_power", "ber", "liquid")),
 ])
 def test_golden_phone_grades(answers: dict[str, str], grade: str, defects: tuple[str, ...]) -> None:
     r = evaluate(MATRICES["phone"], answers)
@@ -108,9 +109,9 @@ def test_answers_to_questions_that_do_not_apply_are_ignored() -> None:
 
 def test_a_missing_or_unknown_answer_is_refused_with_the_question() -> None:
     m = MATRICES["phone"]
-    with pytest.raises(IncompleteAnswers, match="'Front glass' is not answered"):
+    with pytest.raises(IncompleteAnswers, match=r"'Front cover glass \(screen off, .*\)' is not answered"):
         evaluate(m, {"power": "no"})
-    with pytest.raises(IncompleteAnswers, match="'chipped' is not an option of 'Front glass'"):
+    with pytest.raises(IncompleteAnswers, match="'chipped' is not an option of 'Front cover glass"):
         evaluate(m, {"power": "no", "glass": "chipped", "housing": "light", "liquid": "clean"})
 
 

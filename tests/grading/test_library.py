@@ -23,8 +23,9 @@ def _v2(folder: Path) -> None:
     for f in SHIPPED_DIR.glob("*.toml"):
         (folder / f.name).write_text(f.read_text())
     text = (SHIPPED_DIR / "phone.toml").read_text().replace(f'version = "{PHONE_VERSION}"', f'version = "{NEW}"')
-    text = text.replace('label = "Light scratches, visible only at an angle"\ncosmetic = "B"',
-                        'label = "Light scratches, visible only at an angle"\ncosmetic = "C"')
+    light = 'label = "Light scratches a fingernail does not catch in"\ncosmetic = '
+    assert light + '"B"' in text
+    text = text.replace(light + '"B"', light + '"C"')
     (folder / "phone-2026.toml").write_text(text)
 
 
