@@ -10,8 +10,6 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from station import events
 from station.config import Config
 from station.models import Meta
@@ -77,8 +75,3 @@ def open_station(data_dir: str | Path | None = None, *, demo: bool = False) -> S
 def open_readonly_path(data_dir: str | Path | None) -> DataDir:
     """The data dir without creating or migrating anything (for `db check`)."""
     return DataDir(resolve_data_dir(data_dir))
-
-
-def get_meta(store: Store, key: str) -> str | None:
-    with store.reader() as s:
-        return s.execute(select(Meta.value).where(Meta.key == key)).scalar()

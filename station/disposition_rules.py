@@ -19,8 +19,8 @@ from station.disposition_gates import LOCK_STATUSES
 from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
-from station.grading.toml_lines import locate, toml_error
 from station.paths import hub_documents
+from station.toml_lines import locate, toml_error
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -129,9 +129,3 @@ def parse_when(config: Config, text: str) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone(config))
     return dt
-
-
-def day_window(config: Config, day: date) -> Window:
-    tz = zone(config)
-    start = datetime.combine(day, time(0), tz)
-    return Window(start, start + timedelta(days=1), f"{day:%Y-%m-%d}")

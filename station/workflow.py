@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from station import clock, events, identifiers, operators, units
 from station.context import Operator, StationContext
+from station.disposition import DATA_BEARING
 from station.errors import UserFacingError
 from station.identifiers import Classification
 from station.models import Operator as OperatorRow
@@ -38,7 +39,6 @@ FINISH_CHECKS: list[FinishCheck] = []
 ON_FINISH: list[FinishHook] = []
 
 STEPS = ("intake", "grade", "photos", "wipe", "label")
-DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
 # Command barcodes that belong to a panel: the GUI switches to it and calls handle_command().
 COMMAND_STEPS = {"GRADE": "grade", "PHOTO": "photos", "WIPE": "wipe", "PRINT": "label", "REPRINT": "label"}
 _CLASS_BY_KIND = {"imei": "phone", "imeisv": "phone", "meid": "phone"}

@@ -221,11 +221,8 @@ def finish(ctx: StationContext, handle: JobHandle) -> Finished:
 
 def issue_certificate(ctx: StationContext, finished: Finished) -> None:
     """Integration point with station.erase.certificate: signed certificate or failure report."""
-    try:
-        from station.erase import certificate
-    except ImportError:  # a build without certificates: the job stays recorded, uncertified
-        finished.certificate_error = "certificates are not available in this build"
-        return
+    from station.erase import certificate
+
     try:
         issued = certificate.issue(ctx, finished.result, finished.unit_uid)
     except Exception as exc:

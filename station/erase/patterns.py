@@ -140,10 +140,6 @@ class AesCtrStream(Pattern):
             enc.update_into(zeros[start:end], out[start:])
         self._next_offset = offset + length
 
-    def forget_key(self) -> None:
-        self._key = b""
-        self._enc = None
-
     def describe(self) -> str:
         return "AES-256-CTR keystream (offset-addressed counter)"
 

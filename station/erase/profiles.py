@@ -18,6 +18,7 @@ from typing import Any
 import station
 from station.devices.drive.facts import DriveFacts
 from station.errors import ConfigError
+from station.toml_lines import locate
 
 
 def shipped_folder(package: Path = Path(station.__file__).resolve().parent) -> Path:
@@ -82,28 +83,12 @@ class Profile:
         return f"{self.id}@{self.version}"
 
 
-def _line_of(text: str, table: str | None, key: str) -> int:
-    """Line number of `key` (inside [table] when given) in the TOML source; 1 if not found."""
-    current: str | None = None
-    for n, line in enumerate(text.splitlines(), 1):
-        head = re.match(r"^\s*\[([^\]]+)\]\s*$", line)
-        if head:
-            current = head.group(1).strip()
-            if table is not None and current == table and key == "":
-                return n
-            continue
-        m = re.match(r'^\s*"?([A-Za-z0-9_.-]+)"?\s*=', line)
-        if m and m.group(1) == key and current == table:
-            return n
-    return 1
-
-
 class _Checker:
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.text = path, text
 
     def fail(self, table: str | None, key: str, why: str) -> ConfigError:
-        line = _line_of(self.text, table, key)
+        line = locate(self.text, tuple(k for k in (table, key) if k))
         where = f"[{table}] {key}" if table else key
         return ConfigError(f"{self.path}:{line}: {where}: {why}. Fix the profile or remove the file.")
 

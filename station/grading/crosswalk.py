@@ -24,7 +24,7 @@ from typing import Any
 from station.errors import ConfigError
 from station.grading.evaluate import BER, FUNCTIONAL_CODES, SUFFIX, worse
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
-from station.grading.toml_lines import locate, toml_error
+from station.toml_lines import locate, toml_error
 
 SHIPPED = Path(__file__).with_name("crosswalks.toml")
 YES_NO = ("yes", "no")

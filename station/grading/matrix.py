@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from station.errors import ConfigError
-from station.grading.toml_lines import locate, toml_error
+from station.toml_lines import locate, toml_error
 
 COSMETIC = ("A", "B", "C", "D", "E")  # best to worst; beyond economic repair (BER) is a flag, not a letter
 FUNCTIONAL_EFFECTS = ("pass", "fail", "untested", "dead")

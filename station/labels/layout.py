@@ -20,7 +20,6 @@ millimetres so one file renders at 203 or 300 dpi. Example:
 
 from __future__ import annotations
 
-import re
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from station.config import Config
 from station.errors import ConfigError
 from station.labels.fields import FIELDS
 from station.paths import hub_documents
+from station.toml_lines import locate
 
 SHIPPED = Path(__file__).with_name("layouts")
 TYPES = ("text", "code128", "qr", "datamatrix", "box")
@@ -91,18 +91,6 @@ def _element_lines(text: str) -> list[int]:
     return [i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().replace(" ", "") == "[[element]]"]
 
 
-def _key_line(text: str, header_line: int, key: str) -> int:
-    """The line of `key = ...` in the table starting after `header_line` (0: the top level)."""
-    lines = text.splitlines()
-    for i in range(header_line, len(lines)):
-        stripped = lines[i].strip()
-        if stripped.startswith("["):
-            break
-        if re.match(rf"{re.escape(key)}\s*=", stripped):
-            return i + 1
-    return header_line
-
-
 def _check_type(where: str, key: str, value: Any, want: type) -> Any:
     if want is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -134,8 +122,8 @@ def parse(text: str, path: Path) -> Layout:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
     for key, value in raw.items():
         if key not in _TOP:
-            raise ConfigError(f"{path}:{_key_line(text, 0, key)}: unknown key '{key}'.")
-        _check_type(f"{path}:{_key_line(text, 0, key)}", key, value, _TOP[key])
+            raise ConfigError(f"{path}:{locate(text, (key,))}: unknown key '{key}'.")
+        _check_type(f"{path}:{locate(text, (key,))}", key, value, _TOP[key])
     for key in ("name", "width", "height", "element"):
         if key not in raw:
             raise ConfigError(f"{path}: '{key}' is missing.")
@@ -144,7 +132,7 @@ def parse(text: str, path: Path) -> Layout:
         raise ConfigError(f"{path}: label size {width} x {height} mm is out of range (5-300 x 5-600).")
     dpi = raw.get("dpi", 203)
     if dpi not in (150, 180, 200, 203, 300, 600):
-        raise ConfigError(f"{path}:{_key_line(text, 0, 'dpi')}: dpi {dpi} is not a printer resolution.")
+        raise ConfigError(f"{path}:{locate(text, ('dpi',))}: dpi {dpi} is not a printer resolution.")
     # The bitmap is a whole number of bytes wide, so the usable width is a little less than
     # the label's; check against the narrowest of the resolutions a layout is printed at.
     usable = min(int(width * d / 25.4) // 8 * 8 * 25.4 / d for d in (203, 300, dpi))
@@ -153,12 +141,14 @@ def parse(text: str, path: Path) -> Layout:
     used: set[str] = set()
     for n, item in enumerate(raw["element"]):
         line = starts[n] if n < len(starts) else 0
-        elements.append(_element(text, path, line, item, usable, height, used))
+        elements.append(_element(text, path, (n, line), item, usable, height, used))
     return Layout(str(raw["name"]), str(raw.get("title", raw["name"])), width, height, int(dpi),
                   tuple(elements), path, bool(raw.get("native_zpl", False)), frozenset(used))
 
 
-def _element(text: str, path: Path, line: int, item: Any, width: float, height: float, used: set[str]) -> Element:
+def _element(text: str, path: Path, at_line: tuple[int, int], item: Any, width: float, height: float,
+             used: set[str]) -> Element:
+    index, line = at_line  # the element's place in the array and its [[element]] header line (0: inline)
     where = f"{path}:{line}"
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: each [[element]] must be a table.")
@@ -168,7 +158,7 @@ def _element(text: str, path: Path, line: int, item: Any, width: float, height: 
     allowed = _KEYS[kind]
     values: dict[str, Any] = {}
     for key, value in item.items():
-        kline = f"{path}:{_key_line(text, line, key)}" if line else where
+        kline = f"{path}:{locate(text, ('element', index, key))}" if line else where
         if key == "data" and kind != "text":
             values["text"] = _check_type(kline, key, value, str)
             continue
@@ -181,7 +171,7 @@ def _element(text: str, path: Path, line: int, item: Any, width: float, height: 
     el = Element(line=line, **values)
 
     def at(key: str) -> str:
-        return f"{path}:{_key_line(text, line, key)}" if line and key in item else where
+        return f"{path}:{locate(text, ('element', index, key))}" if line and key in item else where
 
     if el.w <= 0 or el.h <= 0 or el.x < 0 or el.y < 0 or el.x + el.w > width + 0.01 or el.y + el.h > height + 0.01:
         raise ConfigError(f"{where}: the {kind} element ({el.x}, {el.y}, {el.w} x {el.h} mm) is off the label "

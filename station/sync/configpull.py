@@ -122,8 +122,6 @@ def pull(ctx: StationContext, client: HubClient) -> PullResult:
             continue
         try:
             label = VALIDATORS[kind](name, body) if kind in VALIDATORS else None
-        except ImportError:
-            label = None  # that area is not installed here: nothing reads this kind, keep it anyway
         except (ConfigError, ValueError) as exc:
             result.rejected.append(f"{kind} '{name}' v{version} from the hub was not applied: {exc}")
             _remember(ctx, marker, f"rejected:{version}:{sha}")

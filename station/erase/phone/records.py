@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import select
 
 from station import clock, events, units
 from station.context import StationContext
@@ -94,13 +91,6 @@ def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:
         unit = _unit(s, uid)
         events.append(s, ctx.actor, "unit.updated", {"evidence_photo": digest, "for": "phone reset"}, unit)
     return {"sha256": digest, "bytes": len(content), "file": path.name}
-
-
-def latest_check(ctx: StationContext, uid: str) -> dict[str, Any] | None:
-    with ctx.store.reader() as s:
-        row = s.execute(select(PhoneCheck).join(Unit).where(Unit.uid == uid).order_by(PhoneCheck.id.desc())
-                        .limit(1)).scalar_one_or_none()
-        return None if row is None else {"serial": row.serial, "blocked": row.blocked, **json.loads(row.checks)}
 
 
 def _unit(s: Any, uid: str) -> Unit:
