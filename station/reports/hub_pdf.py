@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -120,8 +121,9 @@ def write_pdf(log: HubShiftLog, out: Path, now: datetime | None = None) -> Path:
     styles = getSampleStyleSheet()
     story: list[Flowable] = [
         Paragraph("Shift report — all stations", styles["Title"]),
-        Paragraph(f"{log.window.label()} (times in {log.zone}){' — operator ' + log.operator if log.operator else ''}"
-                  f" — from the hub {log.hub_url}", styles["Normal"]),
+        Paragraph(escape(f"{log.window.label()} (times in {log.zone})"
+                         f"{' — operator ' + log.operator if log.operator else ''} — from the hub {log.hub_url}"),
+                  styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph("Summary (units touched in the window)", styles["Heading2"]),
         table([[a, b] for a, b in summary_lines(k)], [70 * mm, 190 * mm], header=False),

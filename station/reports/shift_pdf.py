@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
@@ -15,7 +17,8 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from station import __version__
 from station.errors import UserFacingError
 from station.kpis import Kpis
-from station.reports.shift_rows import ShiftLog
+from station.reports.pdf_table import UnitTable, cell
+from station.reports.shift_rows import OPERATOR_SEP, ShiftLog
 
 
 def pct(x: float | None) -> str:
@@ -71,25 +74,28 @@ def people_and_failures(per_technician: list[tuple[str, int, float]], wipe_failu
 
 _UNIT_HEAD = ["Unit", "Class / model", "Sale grade", "Photos", "Wipe", "Certificate", "Route", "Value",
               "Operators", "Finished"]
-_UNIT_WIDTHS = [26 * mm, 42 * mm, 18 * mm, 14 * mm, 20 * mm, 34 * mm, 30 * mm, 22 * mm, 40 * mm, 18 * mm]
+_UNIT_WIDTHS = [24 * mm, 40 * mm, 16 * mm, 13 * mm, 20 * mm, 38 * mm, 28 * mm, 22 * mm, 44 * mm, 18 * mm]
 
 
 def units_section(rows: list[dict[str, Any]], *, with_station: bool = False) -> list[Flowable]:
-    """Every unit on one line, then the totals (units, photos, expected value)."""
+    """Every unit on its own row (whole certificate ids, every operator), then the totals (units,
+    photos, expected value). Drawn by pdf_table: reportlab's Table took minutes for a busy shift."""
     lead = ["Station"] if with_station else []
-    data = [lead + _UNIT_HEAD]
+    data = []
     for r in rows:
-        data.append(([r["station"]] if with_station else []) + [
-            r["uid"], f"{r['device_class']} {r['model'] or ''}".strip(), r["sale_grade"] or "–",
-            str(r["photos"]), r["wipe_status"] or "–", (r["certificate_id"] or "–")[:18], r["route"] or "–",
-            f"{r['expected_value']:,.2f}" if r["expected_value"] is not None else "–", r["operators"],
+        data.append(([cell(r["station"])] if with_station else []) + [
+            cell(r["uid"]), f"{r['device_class'] or ''} {r['model'] or ''}".strip(), r["sale_grade"] or "–",
+            str(r["photos"]), r["wipe_status"] or "–", r["certificate_id"] or "–", r["route"] or "–",
+            f"{r['expected_value']:,.2f}" if r["expected_value"] is not None else "–",
+            cell(r["operators"]).replace(OPERATOR_SEP, "; "),  # wrapped to the column, not a line each
             r["finished_at"].strftime("%H:%M") if r["finished_at"] else "open"])
     total = sum(r["expected_value"] or 0.0 for r in rows)
     data.append([""] * len(lead) + ["Total", f"{len(rows)} units", "", str(sum(r["photos"] for r in rows)),
                                     "", "", "", f"{total:,.2f}", "", ""])
     # With a Station column the others give up a little width each, so the page still holds them.
     widths = [24 * mm] + [w * 0.91 for w in _UNIT_WIDTHS] if with_station else _UNIT_WIDTHS
-    return [Paragraph("Units", getSampleStyleSheet()["Heading2"]), table(data, widths)]
+    return [Paragraph("Units", getSampleStyleSheet()["Heading2"]),
+            UnitTable(lead + _UNIT_HEAD, data, widths, bold_last=True)]
 
 
 def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Path:
@@ -99,8 +105,12 @@ def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Pat
         canvas.drawString(15 * mm, 8 * mm, f"triage-station {__version__} — {footer_text} — page {doc.page}")
 
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    a85 = rl_config.useA85
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        # Pages as plain zlib streams: reportlab's ASCII85 wrapping (pure Python without its optional
+        # accelerator) took longer than laying out a 20,000-unit report; every reader takes binary.
+        rl_config.useA85 = 0
         SimpleDocTemplate(str(tmp), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
                           topMargin=12 * mm, bottomMargin=14 * mm, title=title
                           ).build(story, onFirstPage=footer, onLaterPages=footer)
@@ -109,15 +119,17 @@ def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Pat
         tmp.unlink(missing_ok=True)
         raise UserFacingError(f"The shift report could not be written to {out} ({exc.strerror or exc}). "
                               "Choose another folder or free some space.") from exc
+    finally:
+        rl_config.useA85 = a85
     return out
 
 
 def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
     styles = getSampleStyleSheet()
     story: list[Flowable] = [
-        Paragraph(f"Shift report — {station}", styles["Title"]),
-        Paragraph(f"{log.window.label()} (times in {log.zone})"
-                  f"{' — operator ' + log.operator if log.operator else ''}", styles["Normal"]),
+        Paragraph(escape(f"Shift report — {station}"), styles["Title"]),
+        Paragraph(escape(f"{log.window.label()} (times in {log.zone})"
+                         f"{' — operator ' + log.operator if log.operator else ''}"), styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph("Summary", styles["Heading2"]),
         table([[a, b] for a, b in kpi_lines(kpis)], [60 * mm, 200 * mm], header=False),
