@@ -18,8 +18,8 @@ import biip
 from biip.gs1_messages import GS1Message
 from stdnum import luhn, meid
 
+from station.aim import Symbology, split_symbology
 from station.config import Config
-from station.devices.scanner.aim import Symbology, split_symbology
 from station.errors import ConfigError, UserFacingError
 
 MAX_LENGTH = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from station.devices.scanner.aim import split_symbology
+from station.aim import split_symbology
 from station.devices.scanner.wedge import Step, WedgeDecoder
 
 
