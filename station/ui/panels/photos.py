@@ -60,7 +60,7 @@ class PhotosPanel(Panel):
     def _ensure_camera(self) -> None:
         if self.camera is not None and self.camera.state in ("connected", "opening"):
             return
-        from station.devices.camera import service as camera_service  # OpenCV loads with the first preview
+        from station import photo_capture as camera_service  # OpenCV loads with the first preview
 
         try:
             self.camera = camera_service.open_camera(self.devices, self._camera_state_from_thread)
@@ -168,7 +168,7 @@ class PhotosPanel(Panel):
         self._ensure_camera()
         if self.camera is None or self.busy:
             return
-        from station.devices.camera import service as camera_service
+        from station import photo_capture as camera_service
 
         shot: photos.ShotStatus = item.data(Qt.ItemDataRole.UserRole)
         self.busy = True
@@ -199,7 +199,7 @@ class PhotosPanel(Panel):
         self._ensure_camera()
         if self.camera is None:
             return
-        from station.devices.camera import service as camera_service
+        from station import photo_capture as camera_service
 
         Op(self, camera_service.calibrate, self.ctx, self.camera).success(
             lambda t: self._say("ok", f"Sharpness threshold for {self.camera.info.label} set to {t:.0f}.")).run()
