@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from station import chainhead, clock
@@ -44,6 +45,12 @@ def canonical(obj: Any) -> str:
 
 def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(body)).encode("utf-8")).hexdigest()
+
+
+class Readable(Protocol):
+    """A store that opens read transactions (station.store.Store)."""
+
+    def reader(self) -> AbstractContextManager[Session]: ...
 
 
 class ChainRecord(Protocol):
@@ -166,3 +173,13 @@ def verify_store_chain(s: Session, batch: int = 5000) -> ChainReport:
 
 def history(s: Session, unit: Unit) -> list[Event]:
     return list(s.execute(select(Event).where(Event.unit_id == unit.id).order_by(Event.seq)).scalars())
+
+
+def pending_unit_events(store: Readable) -> int:
+    """Events about units still to send: what a shift log fetched from the hub lacks (sign-ins and
+    other station events change no row, so they are not counted)."""
+    with store.reader() as s:
+        return int(s.execute(
+            select(func.count()).select_from(Outbox).join(Event, Event.id == cast(Outbox.ref, Integer))
+            .where(Outbox.sent_at.is_(None), Outbox.kind == "event", Event.unit_uid.is_not(None))
+        ).scalar_one())

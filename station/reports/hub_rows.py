@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from station import __version__, clock
+from station import __version__, clock, events
 from station.config import Config
 from station.errors import UserFacingError
 from station.reports.shift_rows import COLUMNS, ShiftLog
@@ -174,9 +174,7 @@ def export(config: Config, w: Window, operator: str | None, token: str, fmt: str
 
 def unsynced_note(store: Store) -> str | None:
     """What an export from the hub cannot hold yet: this station's unit events still in its outbox."""
-    from station.sync import outbox
-
-    n = outbox.pending_unit_events(store)
+    n = events.pending_unit_events(store)
     if not n:
         return None
     what = "1 unit change made at this station is" if n == 1 else f"{n:,} unit changes made at this station are"

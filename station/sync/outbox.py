@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from station import clock, events
+from station.events import pending_unit_events as pending_unit_events  # counted where outbox rows are made
 from station.models import Event, Outbox
 from station.store import Store
 
@@ -117,16 +118,6 @@ def backlog(store: Store) -> dict[str, int]:
     counts = {EVENT: 0, BLOB: 0}
     counts.update({k: int(n) for k, n in rows})
     return counts
-
-
-def pending_unit_events(store: Store) -> int:
-    """Events about units still to send: what a shift log fetched from the hub lacks (sign-ins and
-    other station events change no row, so they are not counted)."""
-    with store.reader() as s:
-        return int(s.execute(
-            select(func.count()).select_from(Outbox).join(Event, Event.id == cast(Outbox.ref, Integer))
-            .where(Outbox.sent_at.is_(None), Outbox.kind == EVENT, Event.unit_uid.is_not(None))
-        ).scalar_one())
 
 
 def oldest_problem(store: Store) -> tuple[str, str, int, str] | None:
