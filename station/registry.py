@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station.config import Config
-from station.devices import drives
 from station.devices.base import DeviceInfo, Driver
 from station.devices.camera import driver as camera
 from station.devices.manager import DeviceManager
 from station.devices.phone import driver as phone
 from station.devices.printer import session as printer
 from station.devices.scanner import serial_scanner
+from station.erase import drives
 from station.sim import adb_demo
 from station.sim import camera as sim_camera
 from station.sim import drives as sim_drives

@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict
 
 from station.context import StationContext, open_station
-from station.devices.drives import DriveDriver, DriveEntry, size_text
+from station.devices.drives import DriveEntry, size_text
+from station.erase.drives import guarded_driver
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +23,7 @@ def entries(ctx: StationContext) -> list[DriveEntry]:
         from station.sim.drives import SimDriveDriver
 
         return SimDriveDriver(ctx.data.root).entries()
-    return DriveDriver(ctx.data.root).entries()
+    return guarded_driver(ctx.data.root).entries()
 
 
 def entry_dict(e: DriveEntry) -> dict[str, object]:

@@ -12,18 +12,29 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from station.config import Config
 from station.devices.base import DeviceInfo
 from station.devices.drive import discover
 from station.devices.drive.discover import Drive
 from station.devices.drive.hotplug import BlockMonitor, open_monitor
-from station.erase import guard
-from station.erase.guard import Verdict
 from station.errors import DeviceError
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """May this drive be wiped, and if not, why not (the guard's reasons, in the technician's words)."""
+
+    eligible: bool
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "ready to wipe" if self.eligible else "; ".join(self.reasons)
+
+
+Judge = Callable[[list[Drive]], list[Verdict]]  # one verdict per drive found by one scan
 
 
 @dataclass
@@ -111,19 +122,14 @@ class DriveTable:
 
 
 class DriveDriver(DriveTable):
-    def __init__(self, data_dir: Path, include: Callable[[Drive], bool] | None = None) -> None:
+    def __init__(self, judge: Judge, include: Callable[[Drive], bool] | None = None) -> None:
         super().__init__()
-        self.data_dir = data_dir
+        self.judge = judge
         self.include = include  # tests narrow the machine's drives to their own loop devices
 
     def scan(self) -> list[DriveEntry]:
-        view = guard.SystemView.read(self.data_dir)
         found = [d for d in discover.list_drives() if self.include is None or self.include(d)]
-        return [DriveEntry(d, guard.verdict(d, view)) for d in found]
+        return [DriveEntry(d, v) for d, v in zip(found, self.judge(found), strict=True)]
 
     def monitor(self) -> BlockMonitor | None:
         return open_monitor()
-
-
-def real_factory(config: Config, data_dir: Path) -> DriveDriver:
-    return DriveDriver(data_dir)

@@ -26,19 +26,10 @@ from pathlib import Path
 
 from station.devices.drive import discover
 from station.devices.drive.discover import SYS, Drive
+from station.devices.drives import Verdict
 from station.erase import disk_users
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    eligible: bool
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        return "ready to wipe" if self.eligible else "; ".join(self.reasons)
 
 
 def _unescape(text: str) -> str:

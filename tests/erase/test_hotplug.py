@@ -10,8 +10,9 @@ import pytest
 
 from station.devices.base import DeviceInfo
 from station.devices.drive.hotplug import BlockMonitor, open_monitor
-from station.devices.drives import DriveDriver, DriveSession
+from station.devices.drives import DriveSession
 from station.devices.manager import DeviceManager
+from station.erase.drives import guarded_driver
 from station.sim.drives import SimDriveDriver
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
@@ -43,7 +44,7 @@ def test_the_kernel_tells_when_a_loop_attaches_and_leaves(loops: LoopFactory) ->
 
 def test_drives_appear_and_vanish_through_the_device_manager(loops: LoopFactory, tmp_path: Path) -> None:
     manager = DeviceManager()
-    driver = DriveDriver(tmp_path / "data", include=only_ours(tmp_path))
+    driver = guarded_driver(tmp_path / "data", include=only_ours(tmp_path))
     manager.register(driver)
     changes: list[tuple[list[DeviceInfo], list[DeviceInfo]]] = []
     manager.subscribe(lambda appeared, vanished: changes.append((appeared, vanished)))

@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 
 from station.context import StationContext
 from station.devices.drive import discover
-from station.devices.drives import DriveDriver
 from station.devices.manager import DeviceManager
 from station.erase import jobs
+from station.erase.drives import guarded_driver
 from station.sim.drives import SimDriveDriver
 from station.ui.app import create_window
 from station.ui.ops import Changes
@@ -77,7 +77,7 @@ class Bench:
 @pytest.fixture
 def bench(qtbot, ctx: StationContext, loops: LoopFactory, tmp_path: Path) -> Iterator[Bench]:  # type: ignore[no-untyped-def]
     manager = DeviceManager()
-    manager.register(DriveDriver(ctx.data.root, include=only_ours(tmp_path)))
+    manager.register(guarded_driver(ctx.data.root, include=only_ours(tmp_path)))
     b = Bench(qtbot, ctx, manager)
     yield b
     b.settle()
@@ -99,7 +99,7 @@ def test_enter_wipes_the_selected_drive(qtbot, ctx: StationContext, loops: LoopF
                                         tmp_path: Path) -> None:
     loop = loops(32 * MiB)
     manager = DeviceManager()
-    manager.register(DriveDriver(ctx.data.root, include=only_ours(tmp_path)))
+    manager.register(guarded_driver(ctx.data.root, include=only_ours(tmp_path)))
     bench = Bench(qtbot, ctx, manager)
     bench.panel.method_box.setCurrentText("random-zero")
     bench.select(0)
@@ -168,7 +168,7 @@ def test_an_interrupted_wipe_is_shown_and_r_restarts_it(qtbot, ctx: StationConte
     os.kill(handle.pid, signal.SIGKILL)  # the station died with it; the job row stays RUNNING
     qtbot.waitUntil(lambda: not handle.alive(), timeout=WAIT)
     manager = DeviceManager()
-    manager.register(DriveDriver(ctx.data.root, include=only_ours(tmp_path)))
+    manager.register(guarded_driver(ctx.data.root, include=only_ours(tmp_path)))
     bench = Bench(qtbot, ctx, manager)  # the next start: recovery runs in the background
     bench.wait_result(0, "INTERRUPTED")
     assert any("cut off" in m for m in bench.messages)
