@@ -6,12 +6,11 @@ with a sentence, and every change is an `operator.admin` event in the chain.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import tomli_w
 
-from station import events, operators
+from station import atomic, events, operators
 from station.config import BY_KEY, Config
 from station.context import StationContext
 from station.errors import UserFacingError
@@ -80,13 +79,12 @@ def change_settings(ctx: StationContext, changes: dict[str, Any]) -> Config:
     for key, value in changes.items():
         current.set(key, value)
     keep = {k: v for k, v in current.raw_items() if k == "config_version" or v != BY_KEY[k].default}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    text = "# Written by the station's Supervisor panel; edit with care.\n" + tomli_w.dumps(_nest(keep))
     try:
-        tmp.write_text("# Written by the station's Supervisor panel; edit with care.\n" + tomli_w.dumps(_nest(keep)))
-        os.replace(tmp, path)
+        # 0600: the file holds the hub token; a group-readable copy would hand the station's identity to anyone
+        atomic.write_atomic(path, text.encode("utf-8"), 0o600)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserFacingError(f"Settings could not be saved to {path} ({exc.strerror}). "
+        raise UserFacingError(f"Settings could not be saved to {path} ({atomic.why(exc)}). "
                               "Ask IT to check the disk.") from exc
     for key in changes:
         ctx.config.set(key, current[key])

@@ -8,6 +8,7 @@ Old files are brought forward by the versioned upgrade functions at the bottom.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,11 +27,25 @@ class Setting:
     default: Any
     description: str
     secret: bool = False  # kept out of logs and `station config show`
+    range: tuple[float, float] | None = None  # inclusive bounds of a number
+    choices: tuple[str, ...] | None = None  # the only values a closed string setting takes
+
+    def check(self, value: Any) -> str | None:
+        """Why `value` (already of the right type) is out of bounds, or None."""
+        if self.range is not None:
+            low, high = self.range
+            if not math.isfinite(value) or not low <= value <= high:
+                shown = (lambda x: f"{x:g}") if self.type is float else (lambda x: str(int(x)))
+                return f"must be between {shown(low)} and {shown(high)}"
+        if self.choices is not None and value not in self.choices:
+            return "must be one of " + ", ".join(repr(c) for c in self.choices)
+        return None
 
 
 _S = Setting
 SETTINGS: tuple[Setting, ...] = (
-    _S("config_version", int, CONFIG_VERSION, "Version of this file's layout; upgraded automatically."),
+    _S("config_version", int, CONFIG_VERSION, "Version of this file's layout; upgraded automatically.",
+       range=(1, 1_000)),  # load() also refuses a version newer than CONFIG_VERSION
     # station identity
     _S("station.id", str, "", "Stable id of this bench; empty means derived from the host name."),
     _S("station.name", str, "", "Human name of this bench shown on labels and certificates."),
@@ -50,26 +65,28 @@ SETTINGS: tuple[Setting, ...] = (
     _S("cert.customer_logo", str, "", "Path to the customer's PNG/JPEG logo for certificate PDFs."),
     _S("cert.media_classification", str, "Unclassified", "Confidentiality category of the media before."),
     _S("cert.post_classification", str, "Unclassified", "Classification of the media after sanitization."),
-    _S("cert.data_backed_up", str, "Unknown", "Was the data backed up before sanitization: Yes, No or Unknown."),
+    _S("cert.data_backed_up", str, "Unknown", "Was the data backed up before sanitization: Yes, No or Unknown.",
+       choices=("Yes", "No", "Unknown")),
     _S("cert.backup_location", str, "", "Where the backup is, when there is one."),
     _S("cert.media_destination", str, "Reuse / resale", "Where sanitized media goes (Appendix G media destination)."),
     # scanner
     _S("scanner.port", str, "auto", "Serial scanner port (/dev/serial/by-id/...), 'auto', or 'none'."),
-    _S("scanner.baudrate", int, 9600, "Serial scanner baud rate."),
+    _S("scanner.baudrate", int, 9600, "Serial scanner baud rate.", range=(300, 921600)),
     _S("scanner.wedge_prefix", str, "", "Characters a keyboard-wedge scanner sends before a scan (e.g. STX)."),
     _S("scanner.wedge_suffix", str, "\r", "Characters a keyboard-wedge scanner sends after a scan."),
-    _S("scanner.wedge_max_gap_ms", int, 35, "Longest gap between keys still counted as one scan."),
-    _S("scanner.wedge_min_length", int, 6, "Shortest fast key burst taken as a scan."),
+    _S("scanner.wedge_max_gap_ms", int, 35, "Longest gap between keys still counted as one scan.", range=(5, 1000)),
+    _S("scanner.wedge_min_length", int, 6, "Shortest fast key burst taken as a scan.", range=(1, 200)),
     _S("scanner.asset_tag_pattern", str, r"^AT-?\d{5,10}$", "Regular expression for asset tags."),
     _S("scanner.badge_pattern", str, r"^OP-?\d{3,8}$", "Regular expression for operator badges."),
     _S("scanner.lot_pattern", str, r"^(LOT|PAL|BIN)-?[A-Z0-9-]{2,20}$",
        "Regular expression for lot/pallet/bin labels."),
     _S("scanner.wedge_enabled", bool, True, "Watch the keyboard for wedge scans (fast key bursts wait up to the gap)."),
     _S("scanner.sound", bool, True, "Play a tone per scan verdict (good/bad/repeat) when an audio device exists."),
-    _S("scanner.demo_interval_s", float, 6.0, "Seconds between scans of the demo's simulated scanner; 0 stops it."),
+    _S("scanner.demo_interval_s", float, 6.0, "Seconds between scans of the demo's simulated scanner; 0 stops it.",
+       range=(0.0, 3600.0)),
     # operators
-    _S("operators.max_pin_attempts", int, 5, "Wrong PINs before an operator is locked out."),
-    _S("operators.lockout_minutes", int, 15, "How long a lockout lasts."),
+    _S("operators.max_pin_attempts", int, 5, "Wrong PINs before an operator is locked out.", range=(1, 100)),
+    _S("operators.lockout_minutes", int, 15, "How long a lockout lasts.", range=(1, 1440)),
     # intake
     _S("intake.return_categories", str, "customer return,retail return,B2B return,trade-in,end of lease,warranty,"
        "overstock", "Return categories offered at intake, comma separated."),
@@ -81,39 +98,55 @@ SETTINGS: tuple[Setting, ...] = (
     _S("disposition.rules_file", str, "", "Disposition rules file; empty means the shipped one."),
     # photos
     _S("camera.device", str, "auto", "Camera: /dev/videoN, a stable id, a video file, 'auto' or 'none'."),
-    _S("camera.width", int, 1280, "Capture width in pixels."),
-    _S("camera.height", int, 720, "Capture height in pixels."),
+    _S("camera.width", int, 1280, "Capture width in pixels.", range=(160, 7680)),
+    _S("camera.height", int, 720, "Capture height in pixels.", range=(120, 4320)),
     _S("camera.fourcc", str, "MJPG", "Capture format requested from the camera."),
-    _S("camera.blur_threshold", float, 100.0, "Variance of the Laplacian below which a photo is blurred."),
+    _S("camera.blur_threshold", float, 100.0, "Variance of the Laplacian below which a photo is blurred.",
+       range=(0.0, 100000.0)),
     # wipe
     _S("wipe.default_method", str, "clear", "Method offered by default in the wipe panel."),
-    _S("wipe.default_verify", str, "sample", "Verification offered by default: full, sample or none."),
-    _S("wipe.block_mib", int, 4, "Overwrite and read-back block size in MiB (at least 4)."),
-    _S("wipe.sample_percent", float, 10.0, "Share of the media read back by sampled verification (10-100)."),
-    _S("wipe.io_retries", int, 3, "Retries of a failed block before its range is recorded as bad."),
+    _S("wipe.default_verify", str, "sample", "Verification offered by default: full, sample or none.",
+       choices=("full", "sample", "none")),
+    _S("wipe.block_mib", int, 4, "Overwrite and read-back block size in MiB (at least 4).", range=(4, 1024)),
+    _S("wipe.sample_percent", float, 10.0, "Share of the media read back by sampled verification (10-100).",
+       range=(10.0, 100.0)),
+    _S("wipe.io_retries", int, 3, "Retries of a failed block before its range is recorded as bad.", range=(0, 100)),
     _S("wipe.helper", str, "", "Privileged wipe helper command (pkexec ...); empty: workers run as this user."),
     _S("erase.profiles_dir", str, "", "Folder of firmware profiles (TOML); empty means the shipped ones."),
-    _S("erase.firmware_markers", int, 64, "Random markers written before a firmware erase and checked after it."),
-    _S("erase.unfreeze", str, "ask", "Frozen ATA drive: 'ask' the operator, 'suspend' (rtcwake) or 'replug'."),
+    _S("erase.firmware_markers", int, 64, "Random markers written before a firmware erase and checked after it.",
+       range=(1, 4096)),
+    _S("erase.unfreeze", str, "ask", "Frozen ATA drive: 'ask' the operator, 'suspend' (rtcwake) or 'replug'.",
+       choices=("ask", "suspend", "replug")),
     # phones
     _S("phone.adb_path", str, "adb", "The adb client to use."),
     _S("phone.block_on_mdm", bool, True, "Block the erase of a phone with a device owner / MDM (else warn)."),
-    _S("phone.adb_server_port", int, 0, "Port of the adb server the station uses; 0 means adb's default (5037)."),
-    _S("phone.demo_server_port", int, 0, "Port of demo mode's private adb server; 0 picks a free one per run."),
-    _S("phone.command_timeout_s", float, 15.0, "Seconds one adb command may take before the phone is reported hung."),
-    _S("phone.boot_timeout_s", float, 180.0, "Seconds a rebooting phone may stay away before the technician is asked."),
-    _S("phone.reset_timeout_s", float, 900.0, "Seconds a factory reset may take before it is reported as stuck."),
-    _S("phone.poll_interval_s", float, 1.0, "Seconds between looks at a phone's state while it reboots."),
-    _S("phone.settle_s", float, 6.0, "Seconds a phone may stay in recovery after the technician says it rebooted."),
-    _S("phone.min_battery_percent", int, 20, "Below this charge a phone is flagged: charge it before the reset."),
+    _S("phone.adb_server_port", int, 0, "Port of the adb server the station uses; 0 means adb's default (5037).",
+       range=(0, 65535)),
+    _S("phone.demo_server_port", int, 0, "Port of demo mode's private adb server; 0 picks a free one per run.",
+       range=(0, 65535)),
+    _S("phone.command_timeout_s", float, 15.0, "Seconds one adb command may take before the phone is reported hung.",
+       range=(0.1, 3600.0)),
+    _S("phone.boot_timeout_s", float, 180.0, "Seconds a rebooting phone may stay away before the technician is asked.",
+       range=(0.1, 3600.0)),
+    _S("phone.reset_timeout_s", float, 900.0, "Seconds a factory reset may take before it is reported as stuck.",
+       range=(0.1, 7200.0)),
+    _S("phone.poll_interval_s", float, 1.0, "Seconds between looks at a phone's state while it reboots.",
+       range=(0.01, 60.0)),
+    _S("phone.settle_s", float, 6.0, "Seconds a phone may stay in recovery after the technician says it rebooted.",
+       range=(0.0, 600.0)),
+    _S("phone.min_battery_percent", int, 20, "Below this charge a phone is flagged: charge it before the reset.",
+       range=(0, 100)),
     # printer
-    _S("printer.kind", str, "none", "Label printer language: escpos, zpl or none."),
+    _S("printer.kind", str, "none", "Label printer language: escpos, zpl or none.", choices=("escpos", "zpl", "none")),
     _S("printer.connection", str, "", "tcp://host:9100, usb:VID:PID (ESC/POS), serial:/dev/ttyUSB0[:baud] or "
        "file:/dev/usb/lp0."),
     _S("printer.profile", str, "TM-L90", "python-escpos printer profile: gives the dot width and DPI."),
-    _S("printer.dpi", int, 203, "Resolution of a ZPL printer (203 or 300); ESC/POS takes it from the profile."),
-    _S("printer.timeout_s", float, 3.0, "Seconds before an unanswered printer is reported offline."),
-    _S("printer.retry_s", float, 30.0, "Seconds between retries of queued labels while the app runs."),
+    _S("printer.dpi", int, 203, "Resolution of a ZPL printer (203 or 300); ESC/POS takes it from the profile.",
+       range=(100, 600)),
+    _S("printer.timeout_s", float, 3.0, "Seconds before an unanswered printer is reported offline.",
+       range=(0.1, 120.0)),
+    _S("printer.retry_s", float, 30.0, "Seconds between retries of queued labels while the app runs.",
+       range=(1.0, 3600.0)),
     _S("label.layout", str, "2x1in", "Label layout used by default."),
     _S("label.layout_dir", str, "", "Folder of extra layouts (*.toml); one there overrides a shipped one."),
     _S("label.auto_print", bool, True, "Print the grade label when a unit is finished."),
@@ -123,13 +156,13 @@ SETTINGS: tuple[Setting, ...] = (
     _S("sync.reader_token", str, "", "A hub reader token, for supervisors' exports across stations "
        "(or STATION_HUB_READER_TOKEN).", secret=True),
     _S("sync.verify_tls", bool, True, "Verify the hub's TLS certificate."),
-    _S("sync.batch_size", int, 500, "Events per upload batch."),
+    _S("sync.batch_size", int, 500, "Events per upload batch.", range=(1, 10000)),
     _S("sync.ca_file", str, "", "PEM file of the CA that signed the hub's certificate; empty means the system's."),
-    _S("sync.interval_s", float, 30.0, "Seconds between sync passes while the hub is reachable."),
+    _S("sync.interval_s", float, 30.0, "Seconds between sync passes while the hub is reachable.", range=(1.0, 86400.0)),
     _S("hub.database_url", str, "", "Hub only: postgresql://user:password@host/db (or STATION_HUB_DATABASE_URL).",
        secret=True),
     _S("hub.host", str, "127.0.0.1", "Hub only: address `station hub serve` listens on."),
-    _S("hub.port", int, 8750, "Hub only: TCP port `station hub serve` listens on."),
+    _S("hub.port", int, 8750, "Hub only: TCP port `station hub serve` listens on.", range=(1, 65535)),
     # supervisor
     _S("shift.boundaries", str, "06:00,14:00,22:00", "Shift start times, comma separated, local time."),
 )
@@ -159,6 +192,9 @@ def _coerce(path: Path, setting: Setting, value: Any) -> Any:
         raise ConfigError(f"{path}: '{setting.key}' must be a whole number, not {value!r}.")
     if not isinstance(value, want):
         raise ConfigError(f"{path}: '{setting.key}' must be {want.__name__}, not {value!r}.")
+    problem = setting.check(value)
+    if problem:
+        raise ConfigError(f"{path}: '{setting.key}' {problem}, not {value!r}.")
     return value
 
 
@@ -179,6 +215,27 @@ class Config:
 
     def get(self, key: str) -> Any:
         return self[key]
+
+    # Typed reads: the declared type is checked once here, so call sites need no casts.
+    def _typed(self, key: str, want: type) -> Any:
+        setting = BY_KEY.get(key)
+        if setting is None:
+            raise KeyError(f"undeclared setting {key!r}")
+        if setting.type is not want:
+            raise TypeError(f"setting {key!r} is declared {setting.type.__name__}, not {want.__name__}")
+        return self._values[key]
+
+    def get_int(self, key: str) -> int:
+        return int(self._typed(key, int))
+
+    def get_float(self, key: str) -> float:
+        return float(self._typed(key, float))
+
+    def get_str(self, key: str) -> str:
+        return str(self._typed(key, str))
+
+    def get_bool(self, key: str) -> bool:
+        return bool(self._typed(key, bool))
 
     def set(self, key: str, value: Any) -> None:
         setting = BY_KEY.get(key)
@@ -204,11 +261,18 @@ class Config:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or move it aside.") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the "
+                              "file as UTF-8.") from exc
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
         flat = dict(_flatten(raw))
         version = flat.get("config_version", 1)
-        if not isinstance(version, int) or version > CONFIG_VERSION:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ConfigError(f"{path}: 'config_version' must be a whole number from 1 to {CONFIG_VERSION}, not "
+                              f"{version!r}. Set it to {CONFIG_VERSION}, or remove the line.")
+        if version > CONFIG_VERSION:
             raise ConfigError(
                 f"{path}: config_version {version!r} is newer than this station understands "
                 f"({CONFIG_VERSION}). Update the station software."

@@ -133,7 +133,7 @@ def _classify(text: str, sym: Symbology | None, config: Config) -> Classificatio
     for kind, key, label in (("badge", "scanner.badge_pattern", "Operator badge"),
                              ("lot", "scanner.lot_pattern", "Lot, pallet or bin label"),
                              ("asset_tag", "scanner.asset_tag_pattern", "Asset tag")):
-        if _pattern(key, str(config[key])).fullmatch(upper):
+        if _pattern(key, config.get_str(key)).fullmatch(upper):
             return Classification(kind, upper, reason=label)
     if sym is not None and sym.gs1_name in ("EAN-13", "EAN-8", "ITF-14"):
         return _product_code(re.sub(r"\D", "", text), sym)

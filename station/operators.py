@@ -155,7 +155,7 @@ def sign_in_badge(ctx: StationContext, badge: str) -> Operator:
 
 def sign_in_pin(ctx: StationContext, name: str, pin: str) -> Operator:
     """Sign in by name and PIN; wrong PINs count toward a lockout, kept even though this call fails."""
-    limit, minutes = int(ctx.config["operators.max_pin_attempts"]), int(ctx.config["operators.lockout_minutes"])
+    limit, minutes = ctx.config.get_int("operators.max_pin_attempts"), ctx.config.get_int("operators.lockout_minutes")
     failure: str | None = None
     with ctx.store.session() as s:
         row = _by_name(s, name)

@@ -46,7 +46,7 @@ def _threshold_key(session: CameraSession) -> str:
 def blur_threshold(ctx: StationContext, session: CameraSession) -> float:
     with ctx.store.reader() as s:
         row = s.get(Meta, _threshold_key(session))
-    return float(row.value) if row else float(ctx.config["camera.blur_threshold"])
+    return float(row.value) if row else ctx.config.get_float("camera.blur_threshold")
 
 
 def capture_checked(ctx: StationContext, session: CameraSession, unit_uid: str, shot: str,

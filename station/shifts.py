@@ -92,7 +92,7 @@ def system_zone(localtime: Path = Path("/etc/localtime")) -> tzinfo:
 
 
 def boundaries(config: Config) -> list[time]:
-    raw = str(config["shift.boundaries"])
+    raw = config.get_str("shift.boundaries")
     try:
         times = sorted(time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip())
     except ValueError as exc:

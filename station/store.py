@@ -148,6 +148,19 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
         ) from exc
 
 
+def private(db_path: Path) -> None:
+    """The database holds PIN hashes and the station's history: readable by the station's user only.
+
+    SQLite creates the file with the process umask (often 0644) and gives the -wal and -shm files the
+    database's mode, so tightening the database once keeps all three private."""
+    for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:
+            continue  # absent (-wal, -shm) or not ours: the check reports what matters
+
+
 def _require_tables(engine: Engine) -> None:
     """Every table of the models exists: a table dropped by hand stops the station here, not mid-shift."""
     from station.models import Base
@@ -236,6 +249,7 @@ class Store:
         self.engine = make_engine(db_path)
         if run_migrations:
             migrate(self.engine)
+        private(db_path)
         self._adopt_head()
         self.read_engine = make_engine(db_path, writer=False)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -26,5 +26,10 @@ def _show(args: argparse.Namespace) -> int:
 
 def _describe(_args: argparse.Namespace) -> int:
     for s in SETTINGS:
-        print(f"{s.key} ({s.type.__name__}, default {s.default!r})\n    {s.description}")
+        bounds = ""
+        if s.range is not None:
+            bounds = f", {s.range[0]:g} to {s.range[1]:g}"
+        elif s.choices is not None:
+            bounds = ", one of " + "/".join(s.choices)
+        print(f"{s.key} ({s.type.__name__}{bounds}, default {s.default!r})\n    {s.description}")
     return 0

@@ -64,7 +64,7 @@ def _status(args: argparse.Namespace) -> int:
         problem = outbox.oldest_problem(ctx.store)
         applied = configpull.applied(ctx)
         if args.json:
-            out = asdict(st) | {"station": ctx.station_id, "token_set": bool(ctx.config["sync.token"]),
+            out = asdict(st) | {"station": ctx.station_id, "token_set": bool(ctx.config.get_str("sync.token")),
                                 "oldest_problem": problem, "applied_config": applied}
             print(json.dumps(out, indent=2))
         else:

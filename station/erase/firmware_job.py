@@ -59,7 +59,7 @@ class FirmwareRun:
         fc = firmware.FirmwareContext(
             drive.path, runner, progress=self._progress, should_stop=self._stop.is_set, prompt=prompt,
             data=ctx.data, serial=drive.identity, unfreeze_mode=ctx.config["erase.unfreeze"])
-        count, percent = int(ctx.config["erase.firmware_markers"]), float(ctx.config["wipe.sample_percent"])
+        count, percent = ctx.config.get_int("erase.firmware_markers"), ctx.config.get_float("wipe.sample_percent")
 
         def work() -> None:
             try:

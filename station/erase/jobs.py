@@ -129,7 +129,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
     """Record the job and its unit, then start its worker. Raises UserFacingError on a bad request."""
     m = methods.get(method)
     methods.check_verify(m, verify)
-    block = int(ctx.config["wipe.block_mib"])
+    block = ctx.config.get_int("wipe.block_mib")
     if block < 4:
         raise UserFacingError(f"wipe.block_mib is {block}; it must be at least 4. Fix it in {ctx.data.config_file}.")
     if drive.simulated:  # a demo bay file: allocate it now, so the wipe runs at device speed
@@ -143,8 +143,8 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
     job_dir.mkdir(parents=True)
     spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=verify,
                    identity=drive.identity, block_bytes=block << 20,
-                   sample_percent=float(ctx.config["wipe.sample_percent"]),
-                   retries=int(ctx.config["wipe.io_retries"]), data_dir=str(ctx.data.root),
+                   sample_percent=ctx.config.get_float("wipe.sample_percent"),
+                   retries=ctx.config.get_int("wipe.io_retries"), data_dir=str(ctx.data.root),
                    simulated=drive.simulated)
     write_json_atomic(job_dir / SPEC, spec.to_dict())
     f = drive.facts

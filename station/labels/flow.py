@@ -40,11 +40,11 @@ class JobRow:
 def default_printer(config: Config) -> tuple[str, int]:
     """(name, dpi) of the printer in settings; ('unassigned', printer.dpi) when none is set."""
     spec = from_config(config)
-    dpi = int(config["printer.dpi"])
+    dpi = config.get_int("printer.dpi")
     if spec is None:
         return UNASSIGNED, dpi
     if spec.protocol == "escpos":
-        dpi = escpos_job.media(str(config["printer.profile"]))[1] or dpi
+        dpi = escpos_job.media(config.get_str("printer.profile"))[1] or dpi
     return spec.name, dpi
 
 

@@ -211,7 +211,7 @@ def available(extra: str = "", pushed: Path | None = None) -> dict[str, Path]:
 
 def for_config(config: Config) -> dict[str, Path]:
     """The layouts this station can use: settings' folder, the hub's pushed layouts, the shipped ones."""
-    return available(str(config["label.layout_dir"]), hub_documents(config.path, "layouts"))
+    return available(config.get_str("label.layout_dir"), hub_documents(config.path, "layouts"))
 
 
 def find(name: str, extra: str = "", pushed: Path | None = None) -> Layout:

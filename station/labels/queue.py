@@ -74,7 +74,7 @@ def label_dir(ctx: StationContext) -> Path:
 
 
 def layout_for(ctx: StationContext, name: str | None = None) -> Layout:
-    return find(name or str(ctx.config["label.layout"]), str(ctx.config["label.layout_dir"]),
+    return find(name or ctx.config.get_str("label.layout"), ctx.config.get_str("label.layout_dir"),
                 hub_documents(ctx.config.path, "layouts"))
 
 
@@ -85,8 +85,8 @@ def render_unit(ctx: StationContext, ident: str, layout_name: str | None = None,
         unit = units.find_any(s, ident.strip())
         if unit is None:
             raise UserFacingError(f"No unit answers to '{ident}'. Scan the unit's label or IMEI, or check the id.")
-        values = fields.gather(s, unit, station=str(ctx.config["station.name"] or ctx.station_id),
-                               timezone=str(ctx.config["station.timezone"]))
+        values = fields.gather(s, unit, station=ctx.config.get_str("station.name") or ctx.station_id,
+                               timezone=ctx.config.get_str("station.timezone"))
         uid = unit.uid
     dpi = dpi or layout.dpi
     img = render(layout, values, dpi)

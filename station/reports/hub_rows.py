@@ -68,7 +68,7 @@ def reader_token(config: Config, token_file: Path | None = None) -> str:
         if not token:
             raise UserFacingError(f"The reader token file {token_file} is empty. {_GET_READER}")
         return token
-    token = os.environ.get(TOKEN_ENV, "").strip() or str(config["sync.reader_token"]).strip()
+    token = os.environ.get(TOKEN_ENV, "").strip() or config.get_str("sync.reader_token").strip()
     if not token:
         raise UserFacingError("Exports across stations need a hub reader token: give --reader-token-file, set "
                               f"{TOKEN_ENV}, or set sync.reader_token. {_GET_READER}")
@@ -80,7 +80,7 @@ def _verify(config: Config) -> bool | ssl.SSLContext:
         return False
     if config["sync.ca_file"]:
         try:
-            return ssl.create_default_context(cafile=str(config["sync.ca_file"]))
+            return ssl.create_default_context(cafile=config.get_str("sync.ca_file"))
         except (OSError, ssl.SSLError) as exc:
             raise UserFacingError(f"The CA file {config['sync.ca_file']} (sync.ca_file) cannot be used ({exc}). "
                                   "Point sync.ca_file at the PEM file of the CA that signed the hub.") from exc
@@ -121,7 +121,7 @@ def _get(url: str, token: str, verify: bool | ssl.SSLContext, params: dict[str, 
 def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeout: float = 60.0,
           transport: httpx.BaseTransport | None = None) -> HubShiftLog:
     """Every station's units touched in `w`, from the hub at sync.hub_url, times in the window's zone."""
-    url = str(config["sync.hub_url"]).rstrip("/")
+    url = config.get_str("sync.hub_url").rstrip("/")
     if not url:
         raise UserFacingError("No hub is configured (sync.hub_url is empty), so there is nothing to export "
                               "across stations. Set sync.hub_url, or export this station only.")

@@ -169,6 +169,6 @@ class SimulatedScannerDriver:
 
 
 def simulated_scanner_driver(config: Config, data_dir: Path) -> SimulatedScannerDriver | None:
-    if str(config["scanner.port"]).strip() == "none":
+    if config.get_str("scanner.port").strip() == "none":
         return None
-    return SimulatedScannerDriver(data_dir / "sim" / "scanner", float(config["scanner.demo_interval_s"]))
+    return SimulatedScannerDriver(data_dir / "sim" / "scanner", config.get_float("scanner.demo_interval_s"))

@@ -71,10 +71,10 @@ class HubClient:
 
     @classmethod
     def from_config(cls, config: Config, **kw: Any) -> HubClient:
-        verify: bool | ssl.SSLContext = bool(config["sync.verify_tls"])
+        verify: bool | ssl.SSLContext = config.get_bool("sync.verify_tls")
         if verify and config["sync.ca_file"]:
             try:
-                verify = ssl.create_default_context(cafile=str(config["sync.ca_file"]))
+                verify = ssl.create_default_context(cafile=config.get_str("sync.ca_file"))
             except (OSError, ssl.SSLError) as exc:
                 raise HubUnreachable(f"The CA file {config['sync.ca_file']} (sync.ca_file) cannot be used ({exc}). "
                                "Point sync.ca_file at the PEM file of the CA that signed the hub.") from exc

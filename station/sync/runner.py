@@ -106,7 +106,7 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
 
 def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
                 should_stop: Callable[[], bool]) -> None:
-    limit = max(1, int(ctx.config["sync.batch_size"]))
+    limit = max(1, ctx.config.get_int("sync.batch_size"))
     resend_from: int | None = None
     stalled = 0
     while not should_stop():

@@ -79,7 +79,7 @@ def status(ctx: StationContext) -> SyncStatus:
     counts = outbox.backlog(ctx.store)
     with ctx.store.reader() as s:
         meta = dict(s.execute(select(Meta.key, Meta.value).where(Meta.key.in_(KEYS))).all())
-    enabled = bool(ctx.config["sync.hub_url"])
+    enabled = bool(ctx.config.get_str("sync.hub_url"))
     skew = meta.get("sync.clock_skew_s")
     return SyncStatus(
         state=meta.get("sync.state", "unknown") if enabled else OFF,

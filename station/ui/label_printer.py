@@ -30,7 +30,7 @@ class PrinterService(QObject):
         super().__init__(parent)
         self.ctx, self.devices = ctx, devices
         self.retrying = False
-        self.timer = QTimer(self, interval=int(float(ctx.config["printer.retry_s"]) * 1000))
+        self.timer = QTimer(self, interval=int(ctx.config.get_float("printer.retry_s") * 1000))
         self.timer.timeout.connect(self.retry)
         self.timer.start()
         Changes.hub().changed.connect(self._on_changed)

@@ -53,8 +53,8 @@ class WedgeFilter(QObject):
         super().__init__(window)
         self.window = window
         self.decoder: WedgeDecoder[HeldKey] = WedgeDecoder(
-            _normalise(str(config["scanner.wedge_prefix"])), _normalise(str(config["scanner.wedge_suffix"])),
-            int(config["scanner.wedge_max_gap_ms"]), int(config["scanner.wedge_min_length"]),
+            _normalise(config.get_str("scanner.wedge_prefix")), _normalise(config.get_str("scanner.wedge_suffix")),
+            config.get_int("scanner.wedge_max_gap_ms"), config.get_int("scanner.wedge_min_length"),
         )
         self._framing = self.decoder.prefix + self.decoder.suffix
         self._timer = QTimer(self, singleShot=True)

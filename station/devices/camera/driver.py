@@ -18,7 +18,7 @@ class CameraDriver:
     kind = "camera"
 
     def __init__(self, config: Config) -> None:
-        self.choice = str(config["camera.device"])
+        self.choice = config.get_str("camera.device")
         self.settings = settings_from(config)
 
     def enumerate(self) -> list[DeviceInfo]:

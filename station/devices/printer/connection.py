@@ -77,10 +77,10 @@ def parse_name(name: str) -> PrinterSpec:
 
 def from_config(config: Config) -> PrinterSpec | None:
     """The default printer from settings, or None when `printer.kind` is 'none'."""
-    kind = str(config["printer.kind"]).strip().lower()
+    kind = config.get_str("printer.kind").strip().lower()
     if kind in ("", "none"):
         return None
     where = f"{config.path or 'settings'}: printer.connection"
     if not config["printer.connection"]:
         raise ConfigError(f"{where} is empty but printer.kind is '{kind}'. Set it to one of {FORMS}.")
-    return parse(kind, str(config["printer.connection"]), source=where)
+    return parse(kind, config.get_str("printer.connection"), source=where)

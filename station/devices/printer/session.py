@@ -115,8 +115,8 @@ class PrinterSession:
 
 
 def session_for_spec(spec: PrinterSpec, config: Config, *, info: DeviceInfo | None = None) -> PrinterSession:
-    return PrinterSession(info or info_for(spec), spec, timeout=float(config["printer.timeout_s"]),
-                          profile=str(config["printer.profile"]), dpi=int(config["printer.dpi"]))
+    return PrinterSession(info or info_for(spec), spec, timeout=config.get_float("printer.timeout_s"),
+                          profile=config.get_str("printer.profile"), dpi=config.get_int("printer.dpi"))
 
 
 class PrinterDriver:

@@ -103,7 +103,7 @@ class SerialScannerDriver:
 
 
 def serial_scanner_driver(config: Config, _data_dir: Path) -> SerialScannerDriver | None:
-    port = str(config["scanner.port"]).strip()
+    port = config.get_str("scanner.port").strip()
     if port in ("", "none"):
         return None
-    return SerialScannerDriver(port, int(config["scanner.baudrate"]))
+    return SerialScannerDriver(port, config.get_int("scanner.baudrate"))

@@ -171,7 +171,7 @@ def run_prechecks(client: AdbClient, serial: str, props: dict[str, str], identit
                   config: Config) -> Prechecks:
     accounts = parse_accounts(client.shell(serial, "dumpsys account").output)
     owner, profiles = parse_device_policy(client.shell(serial, "dumpsys device_policy").output)
-    checks = _account_checks(accounts) + _owner_checks(owner, profiles, bool(config["phone.block_on_mdm"]))
+    checks = _account_checks(accounts) + _owner_checks(owner, profiles, config.get_bool("phone.block_on_mdm"))
     enc, encryption, method_type = encryption_check(props, identity.sdk)
     checks += [enc, boot_check(props)]
     try:
@@ -182,7 +182,7 @@ def run_prechecks(client: AdbClient, serial: str, props: dict[str, str], identit
     build = props.get("ro.build.type", "")
     checks.append(Check("root", "info" if rooted else "pass", "Root shell available" if rooted else "Not rooted",
                         f"Build type {build or 'unknown'}.", "", {"rooted": rooted, "build_type": build}))
-    level, minimum = identity.battery_level, int(config["phone.min_battery_percent"])
+    level, minimum = identity.battery_level, config.get_int("phone.min_battery_percent")
     if level is not None and level < minimum:
         checks.append(Check("battery", "warn", f"Battery at {level}%",
                             "Recovery may refuse to wipe, or the phone may die mid-reset.",

@@ -107,13 +107,13 @@ class LabelPanel(Panel):
         self.layouts.blockSignals(True)
         self.layouts.clear()
         self.layouts.addItems(names)
-        default = str(self.ctx.config["label.layout"])
+        default = self.ctx.config.get_str("label.layout")
         if default in names:
             self.layouts.setCurrentText(default)
         self.layouts.blockSignals(False)
 
     def layout_name(self) -> str:
-        return self.layouts.currentText() or str(self.ctx.config["label.layout"])
+        return self.layouts.currentText() or self.ctx.config.get_str("label.layout")
 
     def refresh(self) -> None:
         self.route_box.load(self.unit_uid)
