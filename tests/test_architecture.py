@@ -61,3 +61,15 @@ def test_no_source_file_is_a_monolith() -> None:
     big = [f"{p.relative_to(ROOT)} ({n})" for p in STATION.rglob("*.py")
            if "migrations" not in p.parts and (n := len(p.read_text().splitlines())) > 450]
     assert big == [], f"split these files by idea: {big}"
+
+
+def test_station_modules_are_imported_by_name_not_by_string() -> None:
+    """An import by string is invisible to mypy and to the import-linter layers."""
+    offenders = []
+    for p in STATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text(), str(p))):
+            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str) and node.args[0].value.startswith("station")
+                    and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")):
+                offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == [], f"import these modules normally: {offenders}"

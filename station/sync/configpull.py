@@ -11,7 +11,6 @@ publishes something new. A document that fails validation is reported and skippe
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock, events
+from station import clock, disposition_rules, events
 from station.context import StationContext
 from station.errors import ConfigError
+from station.grading import matrix
+from station.labels import layout
 from station.models import AppliedConfig, Meta, Operator
 from station.paths import hub_documents
 from station.sync.client import HubClient
@@ -33,24 +34,21 @@ ROLES = ("technician", "supervisor")
 
 
 def _validate_matrix(name: str, body: str) -> str | None:
-    parse = importlib.import_module("station.grading.matrix").parse
-    m = parse(body, f"hub matrix '{name}'")
+    m = matrix.parse(body, f"hub matrix '{name}'")
     if m.id != name:
         raise ConfigError(f"hub matrix '{name}': its id is '{m.id}'; publish it under that name.")
     return str(m.version)  # the grading area keys matrices by their own version
 
 
 def _validate_layout(name: str, body: str) -> str | None:
-    parse = importlib.import_module("station.labels.layout").parse
-    layout = parse(body, Path(f"hub layout '{name}'"))
-    if layout.name != name:
-        raise ConfigError(f"hub layout '{name}': its name is '{layout.name}'; publish it under that name.")
+    found = layout.parse(body, Path(f"hub layout '{name}'"))
+    if found.name != name:
+        raise ConfigError(f"hub layout '{name}': its name is '{found.name}'; publish it under that name.")
     return None
 
 
 def _validate_rules(name: str, body: str) -> str | None:
-    parse = importlib.import_module("station.disposition_rules").parse
-    return str(parse(body, f"hub disposition rules '{name}'").version)
+    return str(disposition_rules.parse(body, f"hub disposition rules '{name}'").version)
 
 
 def _validate_operators(name: str, body: str) -> str | None:
