@@ -56,6 +56,21 @@ def canonical_bytes(document: Any) -> bytes:
     return bytes(rfc8785.dumps(document))
 
 
+SAFE_INTEGER = 2**53 - 1
+
+
+def json_safe(value: Any) -> Any:
+    """RFC 8785 (I-JSON) numbers are IEEE doubles: an integer beyond 2^53 (a 64-bit sampling seed)
+    is written as its decimal string, so every reader gets the exact value."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > SAFE_INTEGER:
+        return str(value)
+    return value
+
+
 def legacy_canonical_bytes(document: dict[str, Any]) -> bytes:
     """What certificates issued before RFC 8785 signed (the document alone, sorted compact JSON)."""
     return events.canonical(document).encode("utf-8")
@@ -128,7 +143,7 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
             unit=_unit_facts(s, unit) if unit is not None else None, key_fingerprint=key.fingerprint,
             chain=chain, dmi=dmi,
         )
-        body = json.loads(events.canonical(body))  # JSON-native values only: what is signed is what is read
+        body = json_safe(json.loads(events.canonical(body)))  # JSON-native values: what is signed is what is read
         signed = canonical_bytes(body)
         digest = hashlib.sha256(signed).hexdigest()
         ev = events.append(s, ctx.actor, "certificate.issued", {

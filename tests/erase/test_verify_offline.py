@@ -145,3 +145,15 @@ def test_batch_verifies_every_file_and_lists_failures_apart(configured, tmp_path
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "2 verified certificates: 1 sanitized, 1 NOT sanitized." in " ".join(text.split())
     assert "FAILED verification" in text
+
+
+def test_a_64_bit_sampling_seed_is_kept_exact_and_verifies(configured) -> None:  # type: ignore[no-untyped-def]
+    seed = 18137821563756971449  # beyond 2^53: RFC 8785 numbers cannot hold it
+    r = result()
+    assert r.verification is not None
+    r.verification.detail["seed"] = seed
+    issued = certificate.issue(configured, r, None)
+    doc = json.loads(issued.json_path.read_text())["certificate"]
+    assert doc["verification"]["detail"]["seed"] == str(seed)
+    trusted = keys.load_or_create(configured.data).public
+    assert cert_verify.verify_bytes(issued.json_path.read_bytes(), trusted=trusted).ok
