@@ -2,8 +2,10 @@
 
 Every drive is wiped in its own worker process, all at once. Progress goes to stderr;
 the results go to stdout (a table, or with --json a list with one object per drive).
-The exit status is 0 only when every target finished and passed. Ctrl+C stops every
-job cleanly (ABORTED, recorded) and exits 130.
+The exit status is 0 only when every target is sanitized (or, for a verify-only method,
+passed its check); any other outcome, a phone that kept its owner's data or a wipe run
+with --verify none among them, exits 1. Ctrl+C stops every job cleanly (ABORTED,
+recorded) and exits 130.
 
 A thin wrapper over station.erase.run.WipeRun (which method runs how, the prompt, the
 ledger), which the Wipe panel wraps too; `target_kind()` tells a phone ("adb:SERIAL")
@@ -24,7 +26,7 @@ from station.context import StationContext, open_station
 from station.devices.drive import discover
 from station.devices.drives import DriveEntry, size_text
 from station.erase import jobs, methods
-from station.erase.result import Status
+from station.erase.result import Status, WipeResult
 from station.erase.run import AUTO, WipeRun
 from station.errors import Cancelled, UserFacingError
 from station.prompt import TerminalPrompt
@@ -149,7 +151,13 @@ def _wipe(args: argparse.Namespace) -> int:
             mode = r["verification"]["mode"] if r["verification"] else "none"
             print(f"{r['path']}: {verdict} ({r['method']}, verify {mode}, {r['throughput_mb_s']} MB/s) "
                   f"{r['reason']}{cert}".rstrip())
-    aborted = any(f.result.status is Status.ABORTED for f in finished)
-    if aborted:
+    return exit_status([f.result for f in finished])
+
+
+def exit_status(results: list[WipeResult]) -> int:
+    """0 only for what the certificates may call done: sanitized, or a verify-only check that passed."""
+    if any(r.status is Status.ABORTED for r in results):
         return 130
-    return 0 if all(f.result.status is Status.FINISHED for f in finished) else 1
+    checked = [r.sanitized or (r.method_type == "none" and r.status is Status.FINISHED and r.verification is not None
+                               and r.verification.passed) for r in results]
+    return 0 if checked and all(checked) else 1
