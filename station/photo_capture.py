@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from station import photos
+from station import photo_twins, photos
 from station.context import StationContext
 from station.devices.camera import quality
 from station.devices.camera.capture import CameraSession
@@ -58,9 +58,13 @@ def capture_checked(ctx: StationContext, session: CameraSession, unit_uid: str, 
     q = quality.assess(frame, previous, blur_threshold(ctx, session))
     if not q.ok:
         return CaptureOutcome(shot, False, q.to_dict(), q.failures)
+    checked = {**q.to_dict(), "phash": quality.phash(frame)}
+    same = photo_twins.twin(ctx, unit_uid, shot, checked["phash"])
+    if same:
+        return CaptureOutcome(shot, False, checked, [same])
     record = photos.save_photo(ctx, unit_uid, frame, stage=stage, shot=shot, camera=session.info.label,
-                               quality=q.to_dict())
-    return CaptureOutcome(shot, True, q.to_dict(), [], record)
+                               quality=checked)
+    return CaptureOutcome(shot, True, checked, [], record)
 
 
 def calibrate(ctx: StationContext, session: CameraSession, frames: int = 9) -> float:

@@ -22,28 +22,38 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def write_demo_video(path: Path, *, size: tuple[int, int] = (1280, 720), frames: int = 60, fps: int = 15) -> Path:
-    """A textured device on a bench mat, drifting slightly so no two frames are identical."""
+def write_demo_video(path: Path, *, size: tuple[int, int] = (960, 540), frames: int = 240, fps: int = 15) -> Path:
+    """A device on a bench mat, turning and moving through the 16 s loop, with sensor noise: every
+    frame passes the quality checks (none is a frozen repeat of the one before), and pictures
+    taken half a second apart show different views, as a technician turning a phone would."""
     import cv2
 
     w, h = size
     rng = np.random.default_rng(7)
-    mat: np.ndarray = rng.integers(60, 110, (h, w, 3), dtype=np.uint8)
-    mat = cv2.GaussianBlur(mat, (0, 0), 3)
+    mat: np.ndarray = cv2.GaussianBlur(rng.integers(60, 110, (h, w, 3), dtype=np.uint8), (0, 0), 3)
+    noise = [rng.integers(0, 9, (h, w, 3), dtype=np.uint8) for _ in range(5)]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.avi")
     writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
     try:
         for i in range(frames):
             img = mat.copy()
-            dx = int(10 * np.sin(i / 8))
-            x0, y0 = w // 2 - 170 + dx, h // 2 - 300
-            cv2.rectangle(img, (x0, y0), (x0 + 340, y0 + 600), (30, 30, 30), -1)
-            cv2.rectangle(img, (x0 + 20, y0 + 60), (x0 + 320, y0 + 520), (170, 120, 60), -1)
-            for k in range(8):  # fine detail, so the blur check has something to measure
-                cv2.line(img, (x0 + 30, y0 + 80 + 50 * k), (x0 + 310, y0 + 95 + 50 * k), (240, 240, 240), 2)
-            cv2.putText(img, "DEMO", (x0 + 90, y0 + 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (220, 220, 220), 3)
-            writer.write(img)
+            t, angle = 2 * np.pi * i / frames, 360.0 * i / frames
+            cx, cy = int(w / 2 + w * 0.25 * np.sin(3 * t)), int(h / 2 + h * 0.15 * np.sin(5 * t))
+            turn = cv2.getRotationMatrix2D((cx, cy), -angle, 1.0)
+
+            def at(x: float, y: float, turn: np.ndarray = turn) -> tuple[int, int]:
+                p = turn @ np.array([x, y, 1.0])
+                return int(p[0]), int(p[1])
+
+            cv2.fillPoly(img, [cv2.boxPoints(((cx, cy), (230, 420), angle)).astype(np.int32)], (30, 30, 30))
+            hue = np.array([[[int(180 * i / frames), 160, 200]]], np.uint8)
+            colour = [int(c) for c in cv2.cvtColor(hue, cv2.COLOR_HSV2BGR)[0, 0]]
+            cv2.fillPoly(img, [cv2.boxPoints(((cx, cy), (200, 330), angle)).astype(np.int32)], colour)
+            cv2.circle(img, at(cx - 70, cy - 185), 28, (235, 235, 235), -1)  # the camera bump: no 180° twin
+            for k in range(7):  # fine detail, so the blur check has something to measure
+                cv2.line(img, at(cx - 90, cy - 140 + 45 * k), at(cx + 90, cy - 130 + 45 * k), (240, 240, 240), 2)
+            writer.write(cv2.add(img, noise[i % len(noise)]))
     finally:
         writer.release()
     tmp.replace(path)

@@ -26,6 +26,7 @@ class Changes(QObject):
 
     changed = Signal(object)  # set[str]
     message = Signal(str, str)  # level, text: for the status line
+    device_state = Signal(str, str)  # kind, state ("connected", "unplugged"...): one truth for every widget
 
     _instance: Changes | None = None
 

@@ -43,6 +43,8 @@ class StatusBar(QStatusBar):
         hub = Changes.hub()
         hub.message.connect(self.show_message)
         hub.changed.connect(self._on_changed)
+        hub.device_state.connect(self._on_device_state)
+        self.states: dict[str, str] = {}  # what an open session said last (a listed camera may be unplugged)
         self._clear = QTimer(self, singleShot=True, interval=8000, timeout=lambda: self.message.setText(""))
         self.refresh_devices()
         self.refresh_operator()
@@ -74,12 +76,20 @@ class StatusBar(QStatusBar):
         for kind, name in DEVICE_KINDS:
             n = counts.get(kind, 0)
             label = self.device_labels[kind]
+            state = self.states.get(kind, "connected")
             if kind in ("drive", "phone"):
                 label.setText(f"{name}: {n}")
+            elif n and state not in ("connected", "opening"):
+                label.setText(f"{name}: {state}")
+                n = 0
             else:
                 label.setText(f"{name}: {'ok' if n else 'none'}")
             label.setToolTip(", ".join(d.label for d in self.devices.devices(kind)) or f"no {name.lower()} connected")
             label.setProperty("ok", bool(n))
+
+    def _on_device_state(self, kind: str, state: str) -> None:
+        self.states[kind] = state
+        self.refresh_devices()
 
     def refresh_sync(self) -> None:
         Op(self, sync_status, self.ctx).on("io").success(self._show_sync).run()

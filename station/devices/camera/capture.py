@@ -21,6 +21,8 @@ from station.devices.base import DeviceInfo
 from station.errors import DeviceError
 
 log = logging.getLogger(__name__)
+# OpenCV's own warnings go to stderr, unasked; what matters is in our log and on the screen.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class CameraSession:
         self._frame_no = 0
         self._state = "opening"
         self._stop = threading.Event()
-        self._is_file = Path(info.path).is_file()
+        # A video file, even one not written yet (the demo camera writes its file once the preview
+        # opens): judged by the path, or the missing file would be opened as a V4L2 device each second.
+        self._is_file = not info.path.startswith("/dev/")
         self._thread = threading.Thread(target=self._run, name=f"camera {info.label}", daemon=True)
         self._thread.start()
 
@@ -99,7 +103,7 @@ class CameraSession:
     def _open(self) -> cv2.VideoCapture | None:
         if self._is_file and not Path(self.info.path).exists():
             return None
-        cap = cv2.VideoCapture(self.info.path, cv2.CAP_ANY if self._is_file else cv2.CAP_V4L2)
+        cap = cv2.VideoCapture(self.info.path, cv2.CAP_FFMPEG if self._is_file else cv2.CAP_V4L2)
         if not cap.isOpened():
             cap.release()
             return None

@@ -86,6 +86,16 @@ def assess(frame: np.ndarray, previous: np.ndarray | None, blur_threshold: float
     return Quality(blur, mean, dark, bright, frozen, failures)
 
 
+def phash(frame: np.ndarray) -> str:
+    """Perceptual hash (DCT of a 32x32 grey picture, 8x8 lowest frequencies against their median), as
+    16 hex digits: two pictures of the same view differ in a few bits, different views in dozens."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
+    low = cv2.dct(small)[:8, :8].flatten()
+    bits = low > np.median(low[1:])  # the DC term is the mean brightness: left out of the median
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
 def calibrated_threshold(sharp_scores: list[float]) -> float:
     """From frames the technician says are sharp: accept down to half their median."""
     if not sharp_scores:

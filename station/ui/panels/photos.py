@@ -69,6 +69,7 @@ class PhotosPanel(Panel):
             self.preview.detach(str(exc))
             return
         self.preview.attach(self.camera)
+        Changes.hub().device_state.emit("camera", self.camera.state)  # it may have changed before we listened
 
     def _camera_state_from_thread(self, state: str) -> None:
         # The capture thread may report once more while the window is being closed.
@@ -76,6 +77,7 @@ class PhotosPanel(Panel):
             self.camera_state.changed.emit(state)
 
     def _on_camera_state(self, state: str) -> None:
+        Changes.hub().device_state.emit("camera", state)  # the status bar says what this panel says
         label = self.camera.info.label if self.camera else "Camera"
         if state == "unplugged":
             self.preview.detach(f"{label} is unplugged.\nIt reopens by itself when it is back.")
