@@ -33,7 +33,7 @@ def choices(ctx: StationContext, uid: str) -> RouteChoices:
         assigned = rules.routes[unit.route].label if unit.route in rules.routes else unit.route
         if unit.sale_grade is None:
             return RouteChoices(uid, None, [], [], assigned)
-        facts = disposition.Facts.of(unit)
+        facts = disposition.facts_for(s, unit)
     proposed = disposition.decide(rules, facts)
     others = [disposition.choose(rules, facts, r) for r in ROUTES if r != proposed.route]
     every = [proposed, *others]
