@@ -78,7 +78,8 @@ class SimulatedCameraDriver:
         if not self.video.exists() and (self._writer is None or not self._writer.is_alive()):
             # Written in the background when the preview first opens, not at start-up; the
             # capture thread finds the file once it is renamed into place.
-            self._writer = threading.Thread(target=self._write, daemon=True, name="demo camera video")
+            # Not a daemon: a daemon thread stopped inside OpenCV's writer at exit aborts the process.
+            self._writer = threading.Thread(target=self._write, name="demo camera video")
             self._writer.start()
         return CameraSession(info, settings_from(self.config))
 
