@@ -9,7 +9,7 @@ import pytest
 
 from station import operators, photo_twins, photos, units
 from station.devices.camera import quality
-from station.devices.sim.camera import write_demo_video
+from station.sim.camera import write_demo_video
 
 
 def _frames(path) -> list[np.ndarray]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from station import photos, units
-from station.devices.sim.camera import write_demo_video
+from station.sim.camera import write_demo_video
 from station.ui.panels.photos import PhotosPanel
 from tests.devices.camera_videos import SIZE, _scene, write_video
 
