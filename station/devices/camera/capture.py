@@ -7,9 +7,11 @@ unplugged, and the thread keeps trying to reopen it once a second.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,15 @@ from station.errors import DeviceError
 log = logging.getLogger(__name__)
 # OpenCV's own warnings go to stderr, unasked; what matters is in our log and on the screen.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+_OPEN: weakref.WeakSet[CameraSession] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    # A capture thread still inside OpenCV while the interpreter finalizes aborts the process
+    # ("terminate called without an active exception"): stop every session nobody closed.
+    for session in list(_OPEN):
+        session.close()
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class CameraSession:
         self._is_file = not info.path.startswith("/dev/")
         self._thread = threading.Thread(target=self._run, name=f"camera {info.label}", daemon=True)
         self._thread.start()
+        _OPEN.add(self)
 
     # -- what callers use ------------------------------------------------------------
     @property
