@@ -6,14 +6,17 @@ came from the drive). Writes go from the reusable buffers of a patterns.BlockStr
 
 Failures: each block is retried `retries` times. A block that still fails is retried
 in 1 MiB pieces so the bad range is recorded narrowly, and the pass goes on, so as much
-as possible is overwritten, but the job can no longer succeed. A drive that vanishes,
-or stops answering for several blocks in a row, ends the pass at once.
+as possible is overwritten, but the job can no longer succeed. A drive that vanishes
+ends the pass at once; after several failed blocks in a row the drive is asked to read
+a sector it wrote, and only when that fails too has it stopped answering. Bytes that
+could not be written are never counted as written.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import mmap
 import os
 import stat
 import struct
@@ -180,7 +183,8 @@ def merge_range(ranges: list[tuple[int, int]], offset: int, length: int) -> None
 
 @dataclass
 class PassReport:
-    bytes_done: int = 0
+    bytes_done: int = 0  # how far the pass got, bad ranges included
+    bytes_written: int = 0  # what really reached the drive
     bad_ranges: list[tuple[int, int]] = field(default_factory=list)
     retried_ranges: list[tuple[int, int]] = field(default_factory=list)
 
@@ -191,6 +195,21 @@ class Failures:
     def __init__(self, dev: Device, retries: int, report: PassReport) -> None:
         self.dev, self.retries, self.report = dev, retries, report
         self.dead_run = 0
+        self.last_good = 0  # an offset the drive last answered at
+
+    def still_answers(self) -> bool:
+        """One sector read where the drive last answered: a drive with a bad region reads it,
+        a drive that has gone silent does not."""
+        buf = mmap.mmap(-1, max(self.dev.sector, mmap.PAGESIZE))  # page-aligned, as O_DIRECT needs
+        try:
+            pread_all(self.dev.fd, memoryview(buf)[:self.dev.sector], self.last_good)
+            return True
+        except OSError as exc:
+            if exc.errno in GONE_ERRNOS or not self.dev.present():
+                raise DriveGone(f"{self.dev.path} was disconnected at byte {self.last_good:,}") from exc
+            return False
+        finally:
+            buf.close()
 
     def settle(self, io: Callable[[int, memoryview, int], None], view: memoryview, offset: int) -> int:
         """A block failed: redo it in SUB_PIECE pieces; return the bytes that stayed bad."""
@@ -204,9 +223,10 @@ class Failures:
                 bad += len(piece)
         self.dead_run = self.dead_run + 1 if bad == len(view) else 0
         if self.dead_run >= DEAD_AFTER:
-            raise DriveGone(
-                f"{self.dev.path} stopped answering at byte {offset:,} ({DEAD_AFTER} blocks in a row failed)"
-            )
+            if not self.still_answers():
+                raise DriveGone(f"{self.dev.path} stopped answering at byte {offset:,} ({DEAD_AFTER} blocks in a "
+                                "row failed and it no longer reads either)")
+            self.dead_run = 0  # a bad region, not a dead drive: skip it (recorded) and go on
         return bad
 
 
@@ -223,9 +243,10 @@ def write_pass(dev: Device, pattern: Pattern, *, block: int, retries: int, progr
                 raise StopRequested
             view = piece.buf.view if piece.length == block else piece.buf.view[:piece.length]
             if not with_retries(dev, pwrite_all, view, piece.offset, retries):
-                failures.settle(pwrite_all, view, piece.offset)
+                report.bytes_written += piece.length - failures.settle(pwrite_all, view, piece.offset)
             else:
-                failures.dead_run = 0
+                failures.dead_run, failures.last_good = 0, piece.offset
+                report.bytes_written += piece.length
             report.bytes_done += piece.length
             progress(report.bytes_done)
     try:

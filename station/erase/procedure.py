@@ -176,7 +176,7 @@ class OverwriteJob:
                 write_pass(dev, self._pattern(name, i), block=spec.block_bytes, retries=spec.retries,
                            progress=self._on_progress, should_stop=self.should_stop, report=report)
             finally:  # kept even when the pass ends early: the record says what was done
-                self.result.bytes_written += report.bytes_done
+                self.result.bytes_written += report.bytes_written
                 self.result.bad_ranges.extend(report.bad_ranges)
                 self.result.retried_ranges.extend(report.retried_ranges)
             self.progress.end_phase()

@@ -159,7 +159,7 @@ def read_compare(dev: Device, pattern: Pattern, ranges: list[tuple[int, int]], *
                     failures.settle(pread_all, view, piece.offset)
                     _mask_unreadable(view, piece, report.bad_ranges[max(known - 1, 0):], is_zero)
                 else:
-                    failures.dead_run = 0
+                    failures.dead_run, failures.last_good = 0, piece.offset
                 got = words[: n // 8]
                 if not is_zero:
                     np.bitwise_xor(got, np.frombuffer(piece.buf.view, dtype=np.uint64, count=n // 8), out=got)
