@@ -45,6 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pub.add_argument("file", type=Path, help="the document (TOML, or JSON for operators)")
     pub.add_argument("--by", help="who publishes it (recorded)")
     pub.set_defaults(func=_publish)
+    unpub = hs.add_parser("unpublish", help="withdraw a configuration document; stations drop it")
+    unpub.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
+    unpub.add_argument("name")
+    unpub.add_argument("--by", help="who withdraws it (recorded)")
+    unpub.set_defaults(func=_unpublish)
+    hist = hs.add_parser("history", help="every version of a configuration document, withdrawals included")
+    hist.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
+    hist.add_argument("name")
+    hist.set_defaults(func=_history)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -164,4 +173,34 @@ def _publish(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{args.kind}/{args.name} version {version}" + ("" if created else " (unchanged: same content)"))
+    return 0
+
+
+def _unpublish(args: argparse.Namespace) -> int:
+    from station.sync.hub import configdocs
+
+    store = _store(args)
+    try:
+        with store.session() as s:
+            version = configdocs.unpublish(s, args.kind, args.name, args.by)
+    finally:
+        store.close()
+    print(f"{args.kind}/{args.name} withdrawn (version {version}); stations drop it on their next pass")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from station.sync.hub import configdocs
+
+    store = _store(args)
+    try:
+        with store.session() as s:
+            rows = configdocs.history(s, args.kind, args.name)
+    finally:
+        store.close()
+    if not rows:
+        raise UserFacingError(f"Nothing was ever published as {args.kind} '{args.name}'.")
+    for r in rows:
+        what = "withdrawn" if r.withdrawn else f"sha256 {r.sha256[:12]}"
+        print(f"v{r.version:<4} {r.published_at}  {what:20} by {r.published_by or '(not recorded)'}")
     return 0

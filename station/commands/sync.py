@@ -80,6 +80,9 @@ def _status(args: argparse.Namespace) -> int:
                 print(f"oldest problem: {problem[0]} {problem[1][:16]} after {problem[2]} tries: {problem[3]}")
             for a in applied:
                 print(f"applied:   {a['kind']}/{a['name']} version {a['version']} at {a['applied_at']}")
-        return 0 if st.state != "off" and st.backlog == 0 and not st.last_error else 1
+            for q in st.quarantined:
+                print(f"quarantined: {q}")
+        healthy = st.state != "off" and st.backlog == 0 and not st.last_error and not st.quarantined
+        return 0 if healthy else 1
     finally:
         ctx.close()

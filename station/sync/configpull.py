@@ -5,75 +5,33 @@ is validated by its own area's parser before it is applied. Applying writes the
 AppliedConfig row the area reads (the body is kept there, so the station keeps working
 with the last version while offline) and a config.applied event. A document is applied
 once per hub version: a supervisor's later local switch is not undone until the hub
-publishes something new. A document that fails validation is reported and skipped.
+publishes something new. A document that fails to load is quarantined: reported once,
+shown in `sync status` until the hub publishes a version that loads, and never applied;
+events keep flowing. A withdrawn document is removed, and the station's own files rule again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from station import clock, disposition_rules, events
+from station import clock, events
 from station.context import StationContext
 from station.errors import ConfigError
-from station.grading import matrix
-from station.labels import layout
 from station.models import AppliedConfig, Meta, Operator
 from station.paths import hub_documents
+from station.sync import documents
 from station.sync.client import HubClient
-from station.sync.state import set_meta
+from station.sync.state import QUARANTINE, set_meta
 
-ROLES = ("technician", "supervisor")
-
-
-def _validate_matrix(name: str, body: str) -> str | None:
-    m = matrix.parse(body, f"hub matrix '{name}'")
-    if m.id != name:
-        raise ConfigError(f"hub matrix '{name}': its id is '{m.id}'; publish it under that name.")
-    return str(m.version)  # the grading area keys matrices by their own version
-
-
-def _validate_layout(name: str, body: str) -> str | None:
-    found = layout.parse(body, Path(f"hub layout '{name}'"))
-    if found.name != name:
-        raise ConfigError(f"hub layout '{name}': its name is '{found.name}'; publish it under that name.")
-    return None
-
-
-def _validate_rules(name: str, body: str) -> str | None:
-    return str(disposition_rules.parse(body, f"hub disposition rules '{name}'").version)
-
-
-def _validate_operators(name: str, body: str) -> str | None:
-    try:
-        rows = json.loads(body)
-    except ValueError as exc:
-        raise ConfigError(f"hub operator list '{name}': not valid JSON ({exc}).") from exc
-    if not isinstance(rows, list):
-        raise ConfigError(f"hub operator list '{name}': must be a list of operators.")
-    for n, r in enumerate(rows, 1):
-        if not isinstance(r, dict) or not r.get("badge") or not r.get("name"):
-            raise ConfigError(f"hub operator list '{name}', entry {n}: needs a 'badge' and a 'name'.")
-        if r.get("role", "technician") not in ROLES:
-            raise ConfigError(f"hub operator list '{name}', entry {n}: role must be one of {', '.join(ROLES)}.")
-    return None
-
-
-# kind -> validator(name, body) returning the document's own version label, if it has one.
-VALIDATORS: dict[str, Callable[[str, str], str | None]] = {
-    "matrix": _validate_matrix,
-    "layout": _validate_layout,
-    "rules": _validate_rules,
-    "operators": _validate_operators,
-}
-
+log = logging.getLogger(__name__)
 
 def _apply_operators(s: Session, body: str) -> None:
     """Create or update operators by badge. Operators missing from the list are left as they are."""
@@ -97,9 +55,10 @@ class PullResult:
     rejected: list[str] = field(default_factory=list)  # sentences
 
 
-def _marker(kind: str, name: str) -> str:
-    key = f"sync.config.{kind}/{name}"
-    return key if len(key) <= 64 else "sync.config." + hashlib.sha256(key.encode()).hexdigest()[:40]
+def _marker(kind: str, name: str, prefix: str = "sync.config.") -> str:
+    key = f"{prefix}{kind}/{name}"
+    return key if len(key) <= 64 and documents.valid_name(name) else \
+        prefix + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 def pull(ctx: StationContext, client: HubClient) -> PullResult:
@@ -109,21 +68,38 @@ def pull(ctx: StationContext, client: HubClient) -> PullResult:
     with ctx.store.reader() as s:
         seen = dict(s.execute(select(Meta.key, Meta.value).where(Meta.key.like("sync.config.%"))).all())
     for entry in index:
-        kind, name, version, sha = entry["kind"], entry["name"], int(entry["version"]), entry["sha256"]
+        kind, name = str(entry.get("kind")), str(entry.get("name"))
+        version, sha = int(entry.get("version") or 0), str(entry.get("sha256"))
         marker = _marker(kind, name)
-        if seen.get(marker) in (f"{version}:{sha}", f"rejected:{version}:{sha}"):
-            continue
-        doc = client.config_document(kind, name, version)
-        body = doc["body"]
-        if hashlib.sha256(body.encode("utf-8")).hexdigest() != sha:
-            result.rejected.append(f"{kind} '{name}' v{version} arrived damaged; it will be fetched again.")
+        withdrawn = bool(entry.get("withdrawn"))
+        state = f"withdrawn:{version}" if withdrawn else f"{version}:{sha}"
+        if seen.get(marker) in (state, f"rejected:{state}"):
             continue
         try:
-            label = VALIDATORS[kind](name, body) if kind in VALIDATORS else None
-        except (ConfigError, ValueError) as exc:
-            result.rejected.append(f"{kind} '{name}' v{version} from the hub was not applied: {exc}")
-            _remember(ctx, marker, f"rejected:{version}:{sha}")
+            documents.check_name(kind, name)
+            if withdrawn:
+                _withdraw(ctx, kind, name, version, marker)
+                result.applied.append(f"{kind}/{name} withdrawn")
+                continue
+            body = client.config_document(kind, name, version)["body"]
+            if hashlib.sha256(str(body).encode("utf-8")).hexdigest() != sha:
+                result.rejected.append(f"{kind} '{name}' v{version} arrived damaged; it will be fetched again.")
+                continue
+            label = documents.check(kind, name, body)
+            _apply(ctx, kind, name, version, sha, body, label, marker)
+        except ConfigError as exc:
+            sentence = f"{kind} {name!r} v{version} from the hub is quarantined, not applied: {exc}"
+            result.rejected.append(sentence)
+            _quarantine(ctx, marker, f"rejected:{state}", _marker(kind, name, QUARANTINE), sentence)
             continue
+        result.applied.append(f"{kind}/{name} v{version}")
+    return result
+
+
+def _apply(ctx: StationContext, kind: str, name: str, version: int, sha: str, body: str, label: str | None,
+           marker: str) -> None:
+    _write_document(ctx, kind, name, body)  # first: a name that would leave the folder stops here
+    try:
         with ctx.store.session() as s:
             row = s.get(AppliedConfig, (kind, name)) or AppliedConfig(kind=kind, name=name)
             row.version, row.sha256, row.body, row.applied_at = label or str(version), sha, body, clock.iso()
@@ -135,9 +111,33 @@ def pull(ctx: StationContext, client: HubClient) -> PullResult:
                 "source": "hub",
             })
             set_meta(s, marker, f"{version}:{sha}")
-        _write_document(ctx, kind, name, body)
-        result.applied.append(f"{kind}/{name} v{version}")
-    return result
+            s.execute(delete(Meta).where(Meta.key == _marker(kind, name, QUARANTINE)))
+    except ConfigError:
+        raise
+    except Exception as exc:  # whatever applying trips on, this document must not stop the pass
+        log.exception("config %s/%s could not be applied", kind, name)
+        raise ConfigError(f"applying it failed ({type(exc).__name__}: {exc}).") from exc
+
+
+def _withdraw(ctx: StationContext, kind: str, name: str, version: int, marker: str) -> None:
+    folder = hub_documents(ctx.data.config_file, _FOLDERS[kind]) if kind in _FOLDERS else None
+    if folder is not None:
+        documents.inside(folder, name).unlink(missing_ok=True)
+    with ctx.store.session() as s:
+        row = s.get(AppliedConfig, (kind, name))
+        if row is not None:
+            s.delete(row)
+            events.append(s, ctx.actor, "config.applied", {"kind": kind, "id": name, "version": None,
+                                                           "hub_version": version, "source": "hub",
+                                                           "withdrawn": True})
+        set_meta(s, marker, f"withdrawn:{version}")
+        s.execute(delete(Meta).where(Meta.key == _marker(kind, name, QUARANTINE)))
+
+
+def _quarantine(ctx: StationContext, marker: str, value: str, key: str, sentence: str) -> None:
+    with ctx.store.session() as s:
+        set_meta(s, marker, value)
+        set_meta(s, key, sentence[:2000])
 
 
 _FOLDERS = {"rules": "rules", "layout": "layouts"}
@@ -149,15 +149,11 @@ def _write_document(ctx: StationContext, kind: str, name: str, body: str) -> Non
     folder = hub_documents(ctx.data.config_file, _FOLDERS[kind]) if kind in _FOLDERS else None
     if folder is None:
         return
+    target = documents.inside(folder, name)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{name}.toml.tmp"
     tmp.write_text(body, encoding="utf-8")
-    tmp.replace(folder / f"{name}.toml")
-
-
-def _remember(ctx: StationContext, key: str, value: str) -> None:
-    with ctx.store.session() as s:
-        set_meta(s, key, value)
+    tmp.replace(target)
 
 
 def applied(ctx: StationContext) -> list[dict[str, Any]]:

@@ -90,6 +90,12 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
         report.errors += pulled.rejected
     except HubRejected as exc:  # a configuration problem must not hold back the station's records
         report.errors.append(f"Configuration could not be pulled: {exc}")
+    except HubError:
+        raise
+    except Exception as exc:  # a malformed index from a broken or hostile hub: events still go up
+        log.exception("sync: configuration index unusable")
+        report.errors.append(f"Configuration from the hub could not be read ({type(exc).__name__}); "
+                             "events are sent anyway.")
     report.online = True
     # Events and blobs are independent streams: send them side by side, so the photos of a
     # busy shift do not hold back the chain, and the two overlap on the hub.

@@ -22,6 +22,7 @@ KEYS = ("sync.state", "sync.last_ok_at", "sync.last_attempt_at", "sync.last_erro
 SKEW_WARN_S = 120.0  # beyond this the status bar warns: certificates and shifts carry station time
 
 OFF, ONLINE, OFFLINE, REFUSED = "off", "online", "offline", "refused"
+QUARANTINE = "sync.quarantine."  # + kind/name: why a document from the hub was not applied
 
 
 @dataclass
@@ -34,6 +35,7 @@ class SyncStatus:
     last_error: str | None = None
     clock_skew_s: float | None = None
     hub_url: str = ""
+    quarantined: tuple[str, ...] = ()  # sentences: documents from the hub that did not load
 
     @property
     def online(self) -> bool:
@@ -50,7 +52,7 @@ class SyncStatus:
             return "info"
         if self.state == REFUSED:
             return "error"
-        if self.state != ONLINE or self.skew_warning:
+        if self.state != ONLINE or self.skew_warning or self.quarantined:
             return "warn"
         return "ok" if self.backlog == 0 else "info"
 
@@ -69,6 +71,9 @@ class SyncStatus:
         waiting = f"{self.backlog} to send" if self.backlog else "all sent"
         head = {ONLINE: "online", OFFLINE: "offline", REFUSED: "refused"}.get(self.state, "not contacted yet")
         line = f"Hub: {head}, {waiting}"
+        if self.quarantined:
+            n = len(self.quarantined)
+            line += f", {n} hub document{'s' if n > 1 else ''} quarantined"
         if self.skew_warning:
             line += f" ({self.skew_warning})"
         return line
@@ -79,6 +84,8 @@ def status(ctx: StationContext) -> SyncStatus:
     counts = outbox.backlog(ctx.store)
     with ctx.store.reader() as s:
         meta = dict(s.execute(select(Meta.key, Meta.value).where(Meta.key.in_(KEYS))).all())
+        held = tuple(s.execute(select(Meta.value).where(Meta.key.like(QUARANTINE + "%")).order_by(Meta.key))
+                     .scalars())
     enabled = bool(ctx.config.get_str("sync.hub_url"))
     skew = meta.get("sync.clock_skew_s")
     return SyncStatus(
@@ -86,7 +93,7 @@ def status(ctx: StationContext) -> SyncStatus:
         backlog_events=counts[outbox.EVENT], backlog_blobs=counts[outbox.BLOB],
         last_ok_at=meta.get("sync.last_ok_at"), last_attempt_at=meta.get("sync.last_attempt_at"),
         last_error=meta.get("sync.last_error") or None, clock_skew_s=float(skew) if skew else None,
-        hub_url=ctx.config["sync.hub_url"],
+        hub_url=ctx.config["sync.hub_url"], quarantined=held,
     )
 
 

@@ -12,6 +12,7 @@ from station.grading import library
 from station.models import AppliedConfig, Event, Operator
 from station.sync import configpull, run_once
 from station.sync.hub import configdocs
+from tests.sync.test_config_documents import _store_unchecked
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,9 +87,10 @@ def test_a_bad_document_is_reported_and_never_applied(hub, tokens, make_station,
     broken = PHONE.replace("\ndevice_class =", "\ndevice_klass =", 1)
     assert broken != PHONE
     phone_id = library.active(ctx, "phone").id
-    _publish(hub_store, "matrix", phone_id, broken)
-    _publish(hub_store, "layout", "wrong-name", LAYOUT)
-    _publish(hub_store, "rules", "default", RULES.replace("\nversion =", "\nversio =", 1))
+    # stored as an older hub without checks at publish left them: the station checks again
+    _store_unchecked(hub_store, "matrix", phone_id, broken)
+    _store_unchecked(hub_store, "layout", "wrong-name", LAYOUT)
+    _store_unchecked(hub_store, "rules", "default", RULES.replace("\nversion =", "\nversio =", 1))
     report = run_once(ctx)
     assert len(report.errors) == 3 and report.online
     assert any("matrix" in e and "not applied" in e for e in report.errors)

@@ -2,42 +2,31 @@
 
 Kinds: grading matrices, disposition rules, label layouts and operator lists. Publishing
 new content under a kind/name makes the next version; publishing the same content again
-keeps the current one, so a repeated publish script is harmless.
+keeps the current one, so a repeated publish script is harmless. Every body is loaded
+with the station's own loaders before it is stored. Withdrawing is a version too.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station import clock
 from station.errors import UserFacingError
+from station.sync import documents
 from station.sync.hub.auth import now
 from station.sync.hub.models import HubConfigDocument
 from station.sync.hub.schemas import ConfigDocument, ConfigEntry
 
-KINDS = ("matrix", "rules", "layout", "operators")
-MAX_BODY = 4 * 1024 * 1024
+KINDS = documents.KINDS
+MAX_BODY = documents.MAX_BODY
 
 
-def validate(kind: str, name: str, body: str) -> None:
-    """What the hub can check without knowing each area's rules: kind, name, size, and JSON for operators."""
-    if kind not in KINDS:
-        raise UserFacingError(f"'{kind}' is not a configuration kind; use one of: {', '.join(KINDS)}.")
-    if not name or len(name) > 64 or any(c.isspace() or c in "/\\\x00" for c in name):
-        raise UserFacingError(f"'{name}' is not a usable document name: 1-64 characters, no spaces or slashes.")
-    if "\x00" in body or len(body.encode("utf-8")) > MAX_BODY:
-        raise UserFacingError(f"The {kind} '{name}' is not a text document of at most {MAX_BODY} bytes.")
-    if kind == "operators":
-        try:
-            rows = json.loads(body)
-        except ValueError as exc:
-            raise UserFacingError(f"The operator list '{name}' is not valid JSON ({exc}).") from exc
-        if not isinstance(rows, list) or not all(isinstance(r, dict) and r.get("badge") for r in rows):
-            raise UserFacingError(f"The operator list '{name}' must be a JSON list of objects each with a 'badge'.")
+def validate(kind: str, name: str, body: str) -> str | None:
+    """Load the document with the station's own loaders: what a station would quarantine is refused here."""
+    return documents.check(kind, name, body)
 
 
 def publish(s: Session, kind: str, name: str, body: str, by: str | None = None) -> tuple[int, bool]:
@@ -48,7 +37,7 @@ def publish(s: Session, kind: str, name: str, body: str, by: str | None = None) 
         select(HubConfigDocument).where(HubConfigDocument.kind == kind, HubConfigDocument.name == name)
         .order_by(HubConfigDocument.version.desc()).limit(1).with_for_update()
     ).scalar_one_or_none()
-    if latest is not None and latest.sha256 == digest:
+    if latest is not None and latest.sha256 == digest and not latest.withdrawn:
         return latest.version, False
     version = (latest.version if latest else 0) + 1
     s.add(HubConfigDocument(kind=kind, name=name, version=version, sha256=digest, body=body,
@@ -56,9 +45,24 @@ def publish(s: Session, kind: str, name: str, body: str, by: str | None = None) 
     return version, True
 
 
+def unpublish(s: Session, kind: str, name: str, by: str | None = None) -> int:
+    """Withdraw kind/name: a new version that says so, so stations drop it and the history keeps it."""
+    documents.check_name(kind, name)
+    latest = s.execute(
+        select(HubConfigDocument).where(HubConfigDocument.kind == kind, HubConfigDocument.name == name)
+        .order_by(HubConfigDocument.version.desc()).limit(1).with_for_update()
+    ).scalar_one_or_none()
+    if latest is None or latest.withdrawn:
+        raise UserFacingError(f"No published {kind} named '{name}' to withdraw; 'station hub history {kind} "
+                              f"{name}' shows what there was.")
+    s.add(HubConfigDocument(kind=kind, name=name, version=latest.version + 1, sha256=hashlib.sha256(b"").hexdigest(),
+                            body="", published_at=now(), published_by=by, withdrawn=True))
+    return latest.version + 1
+
+
 def _entry(d: HubConfigDocument) -> ConfigEntry:
     return ConfigEntry(kind=d.kind, name=d.name, version=d.version, sha256=d.sha256,
-                       published_at=clock.iso(d.published_at))
+                       published_at=clock.iso(d.published_at), published_by=d.published_by, withdrawn=d.withdrawn)
 
 
 def current(s: Session) -> list[ConfigEntry]:
@@ -80,7 +84,7 @@ def get(s: Session, kind: str, name: str, version: int | None = None) -> ConfigD
     q = select(HubConfigDocument).where(HubConfigDocument.kind == kind, HubConfigDocument.name == name)
     q = q.where(HubConfigDocument.version == version) if version else q.order_by(HubConfigDocument.version.desc())
     d = s.execute(q.limit(1)).scalar_one_or_none()
-    if d is None:
+    if d is None or d.withdrawn:
         return None
     return ConfigDocument(**_entry(d).model_dump(), body=d.body)
 

@@ -137,6 +137,7 @@ class HubConfigDocument(HubBase):
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(String(120))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class HubIncident(HubBase):

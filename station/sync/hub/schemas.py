@@ -127,6 +127,8 @@ class ConfigEntry(BaseModel):
     version: int
     sha256: str
     published_at: str
+    published_by: str | None = None
+    withdrawn: bool = False  # stations drop a withdrawn document and fall back to their own
 
 
 class ConfigIndex(BaseModel):

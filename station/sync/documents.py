@@ -1,0 +1,105 @@
+"""Configuration documents as both ends see them: names, kinds and the one check of a body.
+
+The hub runs `check` when a document is published and the station runs it again before
+applying one, with the same loaders the station reads its files with: a document the
+station cannot load is refused at `hub publish`, and if one still arrives (an older or a
+hostile hub) the station quarantines it. A name is `[a-z0-9_-]{1,64}`, so it is never a
+path of its own; `inside` is the last check before a name becomes a file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from station import disposition_rules
+from station.errors import ConfigError
+from station.grading import matrix
+from station.labels import layout
+from station.limits import CONFIG_NAME_PATTERN
+
+KINDS = ("matrix", "rules", "layout", "operators")
+ROLES = ("technician", "supervisor")
+MAX_BODY = 4 * 1024 * 1024
+_NAME = re.compile(CONFIG_NAME_PATTERN)
+
+
+def valid_name(name: object) -> bool:
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
+
+
+def check_name(kind: str, name: str) -> None:
+    if kind not in KINDS:
+        raise ConfigError(f"'{kind}' is not a configuration kind; use one of: {', '.join(KINDS)}.")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigError(f"{name!r} is not a usable document name: use 1-64 of a-z, 0-9, '_' and '-'.")
+
+
+def _matrix(name: str, body: str) -> str | None:
+    m = matrix.parse(body, f"hub matrix '{name}'")
+    if m.id != name:
+        raise ConfigError(f"hub matrix '{name}': its id is '{m.id}'; publish it under that name.")
+    return str(m.version)  # the grading area keys matrices by their own version
+
+
+def _layout(name: str, body: str) -> str | None:
+    found = layout.parse(body, Path(f"hub layout '{name}'"))
+    if found.name != name:
+        raise ConfigError(f"hub layout '{name}': its name is '{found.name}'; publish it under that name.")
+    return None
+
+
+def _rules(name: str, body: str) -> str | None:
+    return str(disposition_rules.parse(body, f"hub disposition rules '{name}'").version)
+
+
+def _operators(name: str, body: str) -> str | None:
+    from station.limits import OPERATOR_NAME_MAX
+
+    try:
+        rows = json.loads(body)
+    except ValueError as exc:
+        raise ConfigError(f"hub operator list '{name}': not valid JSON ({exc}).") from exc
+    if not isinstance(rows, list):
+        raise ConfigError(f"hub operator list '{name}': must be a list of operators.")
+    for n, r in enumerate(rows, 1):
+        if not isinstance(r, dict) or not isinstance(r.get("badge"), str) or not r["badge"] \
+                or not isinstance(r.get("name"), str) or not r["name"].strip():
+            raise ConfigError(f"hub operator list '{name}', entry {n}: needs a 'badge' and a 'name' (text).")
+        if len(r["name"]) > OPERATOR_NAME_MAX:
+            raise ConfigError(f"hub operator list '{name}', entry {n}: a name has at most {OPERATOR_NAME_MAX} "
+                              "characters.")
+        if r.get("role", "technician") not in ROLES:
+            raise ConfigError(f"hub operator list '{name}', entry {n}: role must be one of {', '.join(ROLES)}.")
+    return None
+
+
+# kind -> check(name, body) returning the document's own version label, if it has one.
+LOADERS: dict[str, Callable[[str, str], str | None]] = {
+    "matrix": _matrix, "layout": _layout, "rules": _rules, "operators": _operators,
+}
+
+
+def check(kind: str, name: str, body: str) -> str | None:
+    """Load the document as the station would; ConfigError (naming it) for anything that does not load."""
+    check_name(kind, name)
+    if not isinstance(body, str) or "\x00" in body or len(body.encode("utf-8")) > MAX_BODY:
+        raise ConfigError(f"The {kind} '{name}' is not a text document of at most {MAX_BODY} bytes.")
+    try:
+        return LOADERS[kind](name, body)
+    except ConfigError:
+        raise
+    except Exception as exc:  # a loader's own slip (a TypeError on `prices = true`) is still a bad document
+        raise ConfigError(f"The {kind} '{name}' cannot be loaded: {type(exc).__name__}: {exc}.") from exc
+
+
+def inside(folder: Path, name: str, suffix: str = ".toml") -> Path:
+    """folder/name+suffix, refused unless it stays directly inside `folder`."""
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"{name!r} is not a usable document name.")
+    path = folder / f"{name}{suffix}"
+    if path.resolve().parent != folder.resolve():
+        raise ConfigError(f"The document {name!r} would be written outside {folder}.")
+    return path
