@@ -93,7 +93,7 @@ def status(ctx: StationContext) -> SyncStatus:
         backlog_events=counts[outbox.EVENT], backlog_blobs=counts[outbox.BLOB],
         last_ok_at=meta.get("sync.last_ok_at"), last_attempt_at=meta.get("sync.last_attempt_at"),
         last_error=meta.get("sync.last_error") or None, clock_skew_s=float(skew) if skew else None,
-        hub_url=ctx.config["sync.hub_url"], quarantined=held,
+        hub_url=ctx.config.get_str("sync.hub_url"), quarantined=held,
     )
 
 
