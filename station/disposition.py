@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 
 from station import events, units
 from station.context import StationContext
-from station.disposition_gates import Facts, facts_for, gates, open_routes, refusal_text, refusing
+from station.disposition_gates import DATA_BEARING, Facts, facts_for, gates, open_routes, refusal_text, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
 from station.errors import UserFacingError
 from station.grading.service import walks_now
 from station.models import Event, Unit
 
-__all__ = ["Facts", "facts_for"]
+__all__ = ["DATA_BEARING", "Facts", "facts_for"]
 
-DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
+# The classes that always hold data (the wipe step); an "other" unit holds data unless its grade says not
+# (Facts.data_bearing).
 SALE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish"})
 MIN_REASON = 5  # characters
 OUTCOMES = {
@@ -86,7 +87,7 @@ def _matches(rule: Rule, f: Facts, value: float | None) -> bool:
 def sanitization_block(f: Facts, route: str, rules: Rules | None = None) -> str | None:
     """Why `route` is refused for this unit (R2v3 Appendix B), or None when it may take it."""
     needs = route in REUSE_ROUTES or (rules is not None and rules.routes[route].requires_sanitization)
-    if not needs or f.device_class not in DATA_BEARING or f.wipe_status == "sanitized":
+    if not needs or not f.data_bearing or f.wipe_status == "sanitized":
         return None
     label = rules.routes[route].label if rules else route
     status = {"none": "not wiped", "aborted": "stopped before it finished"}.get(f.wipe_status, f.wipe_status)
@@ -201,6 +202,25 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
                 "reason": (reason or "").strip()}, unit)
         events.append(s, ctx.actor, "route.assigned", payload, unit)
         return d
+
+
+def reconsider(s: Session, actor: events.Actor, unit: Unit, cause: str, *, always: bool = False) -> str | None:
+    """Clear a route the unit's facts no longer allow (a lock found, a failed re-wipe), or any route
+    when `always` (a re-grade: the route was chosen for the old grade). Returns the cleared route."""
+    if unit.route is None:
+        return None
+    s.flush()  # the facts read the grade and checks written in this transaction
+    f = facts_for(s, unit)
+    reasons = [g.reason for g in refusing(f, unit.route)]
+    blocked = sanitization_block(f, unit.route)
+    if blocked:
+        reasons.append(blocked)
+    if not reasons and not always:
+        return None
+    previous = unit.route
+    units.touch(unit, route=None, expected_value=None, estimated_value=None)
+    events.append(s, actor, "route.cleared", {"previous": previous, "cause": cause, "reasons": reasons}, unit)
+    return previous
 
 
 def _check_gate_override(ctx: StationContext, reason: str | None) -> None:

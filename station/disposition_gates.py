@@ -35,6 +35,9 @@ LOCK_STATUSES = ("clear", "locked", "unchecked", "n/a")
 # Classes that can carry an account, management or firmware lock: no answer means not checked.
 LOCKABLE = frozenset({"phone", "tablet", "laptop", "desktop"})
 
+DATA_BEARING = frozenset({"phone", "tablet", "laptop", "desktop", "drive"})
+STORAGE_QUESTION = "storage"  # "none" is the only answer that says the unit holds no data
+
 # Routes that never sell or reuse the unit as is, and so stay open behind a gate.
 NOT_FOR_SALE = frozenset({"harvest_parts", "recycle", "return_to_customer", "hold"})
 HAZARD_OPEN = frozenset({"hazardous_battery", "hold"})
@@ -51,13 +54,24 @@ class Facts:
     defects: tuple[str, ...] = ()
     locks: str = "n/a"  # clear | locked | unchecked | n/a (a class that carries no lock)
     frp: bool = False  # the phone pre-check found a Google account (factory reset protection)
+    holds_data: bool | None = None  # from the matrix's storage question; None: as the class says
+
+    @property
+    def data_bearing(self) -> bool:
+        """Phones, tablets, computers and drives hold data; other equipment does unless its grade
+        answered that it cannot (an unwiped smartwatch must not go back to stock)."""
+        if self.holds_data is not None:
+            return self.holds_data
+        return self.device_class in DATA_BEARING or self.device_class == "other"
 
     @classmethod
     def of(cls, unit: Unit, grade: Grade | None = None, frp: bool = False) -> Facts:
         defects: tuple[str, ...] = tuple(json.loads(grade.defects or "[]")) if grade is not None else ()
         answers: dict[str, str] = json.loads(grade.answers or "{}") if grade is not None else {}
+        holds = None if STORAGE_QUESTION not in answers else answers[STORAGE_QUESTION] != "none"
         return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
-                   unit.wipe_status or "none", defects, lock_status(unit.device_class, answers, defects, frp), frp)
+                   unit.wipe_status or "none", defects, lock_status(unit.device_class, answers, defects, frp), frp,
+                   holds)
 
 
 def lock_status(device_class: str, answers: dict[str, str], defects: tuple[str, ...], frp: bool = False) -> str:

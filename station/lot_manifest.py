@@ -1,5 +1,6 @@
-"""A lot's manifest for buyers: one row per unit with identifiers, grades, wipe result, certificate
-and photo count; exported as CSV or as XLSX (typed cells, frozen header, autofilter, a summary sheet).
+"""A lot's manifest for buyers: one row per unit with identifiers, grades, what the grade discloses
+(defects, functional level, lock status, R2v3 REC as of now), wipe result, certificate and photo
+count; exported as CSV or as XLSX (typed cells, frozen header, autofilter, a summary sheet).
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from sqlalchemy import func, select
 
 from station import clock
 from station.context import StationContext
+from station.disposition_gates import Facts, gates
 from station.errors import UserFacingError
+from station.grading import crosswalk
 from station.lots import LotInfo, _info, get
-from station.models import LotUnit, Photo, Unit, UnitIdentifier
+from station.models import Grade, LotUnit, PhoneCheck, Photo, Unit, UnitIdentifier
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("lot", "Lot"), ("unit", "Unit"), ("device_class", "Class"), ("make", "Make"), ("model", "Model"),
     ("serial", "Serial"), ("imei", "IMEI"), ("identifiers", "Other identifiers"),
     ("cosmetic", "Cosmetic"), ("functional", "Functional"), ("sale_grade", "Sale grade"),
+    ("defects", "Defects"), ("locks", "Lock status"), ("hold", "Hold"), ("r2v3", "R2v3 REC"),
     ("grade_matrix", "Grading matrix"), ("wipe_status", "Wipe result"), ("certificate_id", "Certificate"),
     ("photos", "Photos"), ("route", "Route"), ("expected_value", "Expected value"), ("added_at", "Added (UTC)"),
 )
@@ -35,7 +39,7 @@ class Manifest:
 
 
 def build(ctx: StationContext, code: str) -> Manifest:
-    """All rows of the lot, in the order the units were added (three queries, whatever the size)."""
+    """All rows of the lot, in the order the units were added (five queries, whatever the size)."""
     with ctx.store.reader() as s:
         lot = get(s, code)
         members = s.execute(
@@ -45,6 +49,9 @@ def build(ctx: StationContext, code: str) -> Manifest:
         ids = [u.id for u, _ in members]
         other: dict[int, list[str]] = defaultdict(list)
         photos: dict[int, int] = {}
+        grades: dict[int, Grade] = {}
+        frp: dict[int, bool] = {}
+        walks = crosswalk.load()
         if ids:
             for unit_id, kind, value in s.execute(
                 select(UnitIdentifier.unit_id, UnitIdentifier.kind, UnitIdentifier.value)
@@ -54,14 +61,26 @@ def build(ctx: StationContext, code: str) -> Manifest:
             photos = dict(s.execute(  # type: ignore[arg-type]
                 select(Photo.unit_id, func.count()).where(Photo.unit_id.in_(ids)).group_by(Photo.unit_id)
             ).all())
+            for g in s.execute(select(Grade).where(Grade.unit_id.in_(ids)).order_by(Grade.id)).scalars():
+                grades[g.unit_id] = g  # the latest wins
+            for unit_id, flag in s.execute(select(PhoneCheck.unit_id, PhoneCheck.frp_account)
+                                           .where(PhoneCheck.unit_id.in_(ids)).order_by(PhoneCheck.id)):
+                frp[unit_id] = bool(flag)
         rows = []
         for u, added_at in members:
             shown = {f"serial:{u.serial}", f"imei:{u.imei}"}
+            f = Facts.of(u, grades.get(u.id), frp.get(u.id, False))
+            r2 = (walks.apply(u.device_class, u.cosmetic_grade, u.functional_code, defects=f.defects,
+                              sanitized=u.wipe_status == "sanitized")["r2v3"]
+                  if u.cosmetic_grade and u.functional_code else None)
             rows.append({
                 "lot": lot.code, "unit": u.uid, "device_class": u.device_class, "make": u.make, "model": u.model,
                 "serial": u.serial, "imei": u.imei,
                 "identifiers": "; ".join(i for i in other[u.id] if i not in shown),
                 "cosmetic": u.cosmetic_grade, "functional": u.functional_code, "sale_grade": u.sale_grade,
+                "defects": ", ".join(f.defects) or "none", "locks": f.locks,
+                "hold": "; ".join(g.reason for g in gates(f)) or None,
+                "r2v3": f"{r2['functional']} / {r2['cosmetic']}" if r2 else None,
                 "grade_matrix": u.grade_matrix, "wipe_status": u.wipe_status, "certificate_id": u.certificate_id,
                 "photos": photos.get(u.id, 0), "route": u.route, "expected_value": u.expected_value,
                 "added_at": added_at,

@@ -1,10 +1,13 @@
-"""Auction lots of consistent class, model and grade, built by scanning units, and their manifests.
+"""Auction lots of consistent class, model, grade, functional level and defects, and their manifests.
 
 A lot's rule (class, model, sale grade) is set when it is created, or taken from the first unit
-added. A unit that does not fit is refused with a warning naming what differs, unless added with
-`force` (the mismatch is recorded in the event). A data-bearing unit must have passed its
-sanitization before it can go into a lot at all (R2v3 Appendix B), and a unit is in one open lot
-at a time. Manifests (CSV, or XLSX through openpyxl) are built in station/lot_manifest.py.
+added; the first unit also sets the lot's functional code and defects, because a sale grade like
+"A-" covers both "functional defects" and "does not power on". A unit that does not fit is refused
+with a warning naming what differs, unless added with `force` (the mismatch is recorded in the
+event). Some units never enter a sale lot, force or not: a data-bearing unit whose sanitization has
+not passed (R2v3 Appendix B), a unit a route gate holds (locked, locks not checked, beyond repair,
+no power, swollen battery) and a unit routed elsewhere than a sale (parts, recycling, hold...).
+A unit is in one open lot at a time. Manifests are built in station/lot_manifest.py.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from station import clock, events, units
 from station.context import StationContext
-from station.disposition import DATA_BEARING
+from station.disposition import SALE_ROUTES
+from station.disposition_gates import facts_for, gates
 from station.errors import UserFacingError
 from station.models import Lot, LotUnit, Unit
 
@@ -95,6 +99,46 @@ def create(ctx: StationContext, code: str | None = None, *, device_class: str | 
         return _info(s, lot)
 
 
+def _defects(s: Session, unit: Unit) -> tuple[str, ...]:
+    return tuple(sorted(facts_for(s, unit).defects))
+
+
+def _first_member(s: Session, lot: Lot) -> Unit | None:
+    return s.execute(select(Unit).join(LotUnit, LotUnit.unit_id == Unit.id).where(LotUnit.lot_id == lot.id)
+                     .order_by(LotUnit.added_at, Unit.id).limit(1)).scalar()
+
+
+def disclosure_mismatches(s: Session, lot: Lot, unit: Unit) -> list[str]:
+    """Functional level and defects against the lot's first unit: a buyer reads one line per lot."""
+    first = _first_member(s, lot)
+    if first is None or first.id == unit.id:
+        return []
+    out = []
+    if unit.functional_code != first.functional_code:
+        out.append(f"functional {unit.functional_code or 'none'}, lot has {first.functional_code or 'none'}")
+    mine, theirs = _defects(s, unit), _defects(s, first)
+    if mine != theirs:
+        out.append(f"defects {', '.join(mine) or 'none'}, lot has {', '.join(theirs) or 'none'}")
+    return out
+
+
+def refusal(s: Session, unit: Unit) -> str | None:
+    """Why `unit` can never enter a sale lot (force does not help), or None."""
+    if unit.sale_grade is None:
+        return f"Unit {unit.uid} has no grade yet; grade it before putting it in a lot."
+    if facts_for(s, unit).data_bearing and unit.wipe_status != "sanitized":
+        return (f"Unit {unit.uid} holds data and its sanitization has not passed; wipe it before it goes into a "
+                "lot (R2v3 Appendix B).")
+    if unit.route is not None and unit.route not in SALE_ROUTES:
+        return (f"Unit {unit.uid} is routed to {unit.route.replace('_', ' ')}, not to a sale; it does not go into a "
+                "sale lot. Re-route it first if that was a mistake.")
+    held = gates(facts_for(s, unit))
+    if held:
+        return (f"Unit {unit.uid} is on hold ({'; '.join(g.reason for g in held)}); it does not go into a sale "
+                "lot.")
+    return None
+
+
 def mismatches(lot: Lot, unit: Unit) -> list[str]:
     """What about `unit` differs from the lot's rule (empty when it fits)."""
     out = []
@@ -116,11 +160,9 @@ def add(ctx: StationContext, code: str, unit_ref: str, *, force: bool = False) -
         unit = units.find_any(s, unit_ref.strip())
         if unit is None:
             raise UserFacingError(f"No unit answers to '{unit_ref}'. Scan the unit's label.")
-        if unit.sale_grade is None:
-            raise UserFacingError(f"Unit {unit.uid} has no grade yet; grade it before putting it in a lot.")
-        if unit.device_class in DATA_BEARING and unit.wipe_status != "sanitized":
-            raise UserFacingError(f"Unit {unit.uid} holds data and its sanitization has not passed; wipe it before "
-                                  "it goes into a lot (R2v3 Appendix B).")
+        refused = refusal(s, unit)
+        if refused:
+            raise UserFacingError(refused)
         elsewhere = s.execute(select(Lot.code).join(LotUnit).where(LotUnit.unit_id == unit.id)).scalars().all()
         if lot.code in elsewhere:
             raise UserFacingError(f"Unit {unit.uid} is already in lot {lot.code}.")
@@ -129,7 +171,7 @@ def add(ctx: StationContext, code: str, unit_ref: str, *, force: bool = False) -
         empty = _info(s, lot).count == 0
         if empty and not (lot.device_class or lot.model or lot.grade):
             lot.device_class, lot.model, lot.grade = unit.device_class, unit.model, unit.sale_grade
-        wrong = mismatches(lot, unit)
+        wrong = mismatches(lot, unit) + disclosure_mismatches(s, lot, unit)
         if wrong and not force:
             raise LotMismatch(f"Unit {unit.uid} does not fit lot {lot.code}: {'; '.join(wrong)}. Put it aside, or "
                               "add it anyway (confirm the warning).", wrong)

@@ -49,7 +49,7 @@ def test_every_unit_gets_exactly_one_route(f: Facts) -> None:
     assert d.explanation and "{" not in d.explanation
     if d.estimated_value is not None:
         assert d.expected_value == round(d.estimated_value * RULES.routes[d.route].recovery_rate, 2)
-    blocked = f.device_class in disposition.DATA_BEARING and f.wipe_status != "sanitized" and d.route in REUSE_ROUTES
+    blocked = f.data_bearing and f.wipe_status != "sanitized" and d.route in REUSE_ROUTES
     assert (d.blocked_reason is not None) == blocked
 
 
@@ -113,7 +113,7 @@ def test_recycle_and_parts_need_no_wipe_and_other_equipment_is_not_data_bearing(
     d = disposition.assign(ctx, phone, "harvest_parts", "cracked board seen inside")
     assert d.route == "harvest_parts" and d.rule == "chosen by operator"
     dock = unit(ctx, "other", "Dock")
-    grading.record(ctx, dock, {"power": "works", "condition": "new", "complete": "complete"})
+    grading.record(ctx, dock, {"power": "works", "condition": "new", "complete": "complete", "storage": "none"})
     assert disposition.assign(ctx, dock).route == "return_to_stock"
 
 
@@ -121,7 +121,7 @@ def test_choosing_another_route_needs_a_reason_and_ungraded_units_wait(ctx) -> N
     uid = unit(ctx, "other", "Dock")
     with pytest.raises(UserFacingError, match="has no grade yet"):
         disposition.assign(ctx, uid)
-    grading.record(ctx, uid, {"power": "works", "condition": "new", "complete": "complete"})
+    grading.record(ctx, uid, {"power": "works", "condition": "new", "complete": "complete", "storage": "none"})
     with pytest.raises(UserFacingError, match="needs a reason"):
         disposition.assign(ctx, uid, "donate")
     assert disposition.assign(ctx, uid, "donate", "local school asked for docks").route == "donate"
@@ -130,7 +130,7 @@ def test_choosing_another_route_needs_a_reason_and_ungraded_units_wait(ctx) -> N
 def test_outcomes_give_the_disposition_accuracy(ctx) -> None:
     uids = [unit(ctx, "other", "Dock", serial=f"D{i}") for i in range(4)]
     for uid in uids:
-        grading.record(ctx, uid, {"power": "works", "condition": "light", "complete": "complete"})
+        grading.record(ctx, uid, {"power": "works", "condition": "light", "complete": "complete", "storage": "none"})
         set_fields(ctx, uid, route="resell_retail")
     with pytest.raises(UserFacingError, match="not an outcome"):
         disposition.record_outcome(ctx, uids[0], "lost")
@@ -149,7 +149,7 @@ def test_finish_checks_want_a_grade_and_a_route(ctx) -> None:
         u = units.by_uid(s, uid)
         assert "no grade yet" in grading.service.finish_check(s, u)
         assert "no route yet" in disposition.finish_check(s, u)
-    grading.record(ctx, uid, {"power": "works", "condition": "new", "complete": "complete"})
+    grading.record(ctx, uid, {"power": "works", "condition": "new", "complete": "complete", "storage": "none"})
     disposition.assign(ctx, uid)
     with ctx.store.reader() as s:
         u = units.by_uid(s, uid)

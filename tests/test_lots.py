@@ -97,16 +97,70 @@ def test_manifest_csv_and_xlsx_carry_identifiers_grades_wipe_certificate_and_pho
     assert (first["Sale grade"], first["Cosmetic"], first["Functional"]) == ("B+", "B", "FF")
     assert (first["Wipe result"], first["Certificate"], first["Photos"]) == ("sanitized", "CERT-3809", "3")
     assert first["Grading matrix"] == PHONE_REF and rows[1]["Photos"] == "0"
+    disclosed = (first["Defects"], first["Lock status"], first["Hold"], first["R2v3 REC"])
+    assert disclosed == ("none", "clear", "", "F5 / C5")
 
     lot_manifest.export(ctx, lot.code, "xlsx", tmp_path / "m.xlsx")
     wb = load_workbook(tmp_path / "m.xlsx")
     ws = wb["Manifest"]
     header = [c.value for c in ws[1]]
     assert header == [title for _, title in lot_manifest.COLUMNS]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:R{len(uids) + 1}"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:V{len(uids) + 1}"
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert [v[header.index("Unit")] for v in values] == uids
     assert values[0][header.index("Photos")] == 3  # typed, not text
     assert {r[0].value: r[1].value for r in wb["Lot"].iter_rows()}["Units"] == 2
     with pytest.raises(UserFacingError, match="not a manifest format"):
         lot_manifest.export(ctx, lot.code, "pdf", tmp_path / "m.pdf")
+
+
+# -- Audited lot cases (issue 27): "-" merged functional defects and not functional, FRP phones sat in
+# an A- lot whose manifest showed no defects, and units routed to harvest parts entered sale lots.
+A_MINUS_CAMERA = {**PHONE_B_PLUS, "glass": "flawless", "tests": "failed", "touch_buttons": "ok", "cameras": "fail",
+                  "audio": "ok", "radios": "ok", "charging": "ok"}
+
+
+def test_a_lot_is_consistent_on_functional_level_and_defects_not_only_the_letter(ctx) -> None:
+    lot = lots.create(ctx, "LOT-TEST-FD")
+    camera = _graded_phone(ctx, "356938035643809", answers=A_MINUS_CAMERA)
+    lots.add(ctx, lot.code, camera)
+    audio = _graded_phone(ctx, "490154203237518", answers={**A_MINUS_CAMERA, "cameras": "ok", "audio": "fail"})
+    with pytest.raises(lots.LotMismatch) as info:
+        lots.add(ctx, lot.code, audio)  # same "A-", other defects
+    assert info.value.mismatches == ["defects audio, lot has camera"]
+
+
+@pytest.mark.parametrize(("case", "answers", "route", "words"), [
+    ("not functional under the same A- letter", {"power": "no", "glass": "flawless", "housing": "flawless",
+                                                  "liquid": "clean"}, None, "does not power on"),
+    ("FRP-locked", {**A_MINUS_CAMERA, "cameras": "ok", "locks": "account"}, None, "account-locked"),
+    ("locks not checked", {**PHONE_B_PLUS, "locks": "not_checked"}, None, "were not checked"),
+    ("routed to harvest parts", A_MINUS_CAMERA, "harvest_parts", "routed to harvest parts"),
+    ("routed to recycle", A_MINUS_CAMERA, "recycle", "routed to recycle"),
+])
+def test_held_or_parts_units_never_enter_a_sale_lot_even_forced(ctx, case: str, answers: dict, route: str | None,
+                                                                 words: str) -> None:
+    lot = lots.create(ctx, "LOT-TEST-HOLD")
+    uid = _graded_phone(ctx, "352099001761481", answers=answers)
+    if route:
+        set_fields(ctx, uid, route=route)
+    with pytest.raises(UserFacingError, match=words):
+        lots.add(ctx, lot.code, uid, force=True)
+    assert lots.info(ctx, lot.code).count == 0
+
+
+def test_an_other_item_that_can_hold_data_is_data_bearing(ctx) -> None:
+    """Audit: DATA_BEARING left out 'other', so an unwiped smartwatch went to return-to-stock."""
+    from station import disposition
+
+    watch = unit(ctx, "other", "Watch 5")
+    grading.record(ctx, watch, {"power": "works", "condition": "new", "complete": "complete", "storage": "yes"})
+    with pytest.raises(UserFacingError, match="sanitization has not passed"):
+        disposition.assign(ctx, watch)
+    unsure = unit(ctx, "other", "Gadget")
+    grading.record(ctx, unsure, {"power": "works", "condition": "new", "complete": "complete", "storage": "unknown"})
+    with pytest.raises(UserFacingError, match="sanitization has not passed"):
+        disposition.assign(ctx, unsure)
+    dock = unit(ctx, "other", "Dock")
+    grading.record(ctx, dock, {"power": "works", "condition": "new", "complete": "complete", "storage": "none"})
+    assert disposition.assign(ctx, dock).route == "return_to_stock"

@@ -93,4 +93,7 @@ def record_end(ctx: StationContext, result: WipeResult, kind: JobKind) -> Ended:
         events.append(s, ctx.actor, end.event_kind, end.payload(), unit)
         if unit is not None:
             units.touch(unit, wipe_status=end.unit_status)
+            from station.disposition import reconsider  # a failed re-wipe must not leave a resale route
+
+            reconsider(s, ctx.actor, unit, f"wipe {end.unit_status}")
         return Ended(uid, recorded=True)

@@ -117,6 +117,9 @@ def record(
             payload.update(computed={"cosmetic": computed.cosmetic, "functional": computed.functional,
                                      "sale_grade": computed.sale_grade}, reason=row.override_reason)
             events.append(s, ctx.actor, "grade.overridden", payload, unit)
+        from station.disposition import reconsider  # disposition reads grades: imported late, no cycle
+
+        reconsider(s, ctx.actor, unit, "re-graded", always=True)
         return Recorded(row.id, unit.uid, m.ref, m.sha256, computed, cosmetic, functional, final, walks,
                         row.override_reason)
 

@@ -60,6 +60,9 @@ def record_prechecks(ctx: StationContext, uid: str, identity: PhoneIdentity, che
             checks=events.canonical(checks.to_dict()), created_at=clock.iso(),
         ))
         events.append(s, ctx.actor, "phone.prechecked", checks.to_dict(), unit)
+        from station.disposition import reconsider  # an account found closes any sale route already chosen
+
+        reconsider(s, ctx.actor, unit, "phone check")
         if checks.blocking:
             reason = BLOCK_PREFIX + checks.reason()
             units.touch(unit, blocked_reason=reason)
