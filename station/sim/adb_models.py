@@ -38,6 +38,7 @@ class PhoneModel:
                                                              "/sdcard/Download/boarding-pass.pdf"])
     getprop_garbage: bool = False  # getprop answers with unparseable bytes
     silent: tuple[str, ...] = ()  # commands that never answer (the shell hangs)
+    missing: tuple[str, ...] = ()  # commands this build lacks: "inaccessible or not found", 127
     auto_technician: bool = False  # demo: in recovery, "the technician" wipes and reboots by itself
     auto_technician_s: float = 2.0
 

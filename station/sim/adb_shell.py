@@ -115,7 +115,7 @@ class SimShell:
         if name in self.state.model.silent:
             return b"", SILENT
         handler = getattr(self, "_cmd_" + name.replace("-", "_").replace("[", "test"), None)
-        if handler is None:
+        if handler is None or name in self.state.model.missing:
             return f"/system/bin/sh: {name}: inaccessible or not found\n".encode(), 127
         result: tuple[bytes, int] = handler(args, root)
         return result

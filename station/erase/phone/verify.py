@@ -38,11 +38,25 @@ class PhotoPrompt(Protocol):
 
 @dataclass
 class Baseline:
-    """What the owner had before the reset, kept in the evidence beside what is left after."""
+    """What the owner had before the reset, kept in the evidence beside what is left after.
+    None: that count could not be read (the command failed)."""
 
-    accounts: int
-    user_apps: int
-    user_files: int
+    accounts: int | None
+    user_apps: int | None
+    user_files: int | None
+
+
+class Unchecked(Exception):
+    """A check's command failed: its output is an error message, not an answer."""
+
+
+def _ask(client: AdbClient, serial: str, command: str) -> str:
+    """The command's output, or Unchecked with its exit status: a failed `find` is no file list."""
+    answer = client.shell(serial, command)
+    if answer.exit_code != 0:
+        first = next((ln.strip() for ln in answer.output.splitlines() if ln.strip()), "no output")
+        raise Unchecked(f"could not check: '{command}' exited {answer.exit_code} ({first[:120]})")
+    return answer.output
 
 
 def _user_files(output: str) -> list[str]:
@@ -53,31 +67,55 @@ def _user_apps(output: str) -> list[str]:
     return [line.removeprefix("package:") for line in output.splitlines() if line.startswith("package:")]
 
 
+def _count(client: AdbClient, serial: str, command: str, parse: Callable[[str], list[Any]]) -> int | None:
+    try:
+        return len(parse(_ask(client, serial, command)))
+    except Unchecked:
+        return None
+
+
 def read_baseline(client: AdbClient, serial: str) -> Baseline:
     return Baseline(
-        accounts=len(parse_accounts(client.shell(serial, "dumpsys account").output)),
-        user_apps=len(_user_apps(client.shell(serial, "pm list packages -3").output)),
-        user_files=len(_user_files(client.shell(serial, "find /sdcard/ -type f").output)),
+        accounts=_count(client, serial, "dumpsys account", parse_accounts),
+        user_apps=_count(client, serial, "pm list packages -3", _user_apps),
+        user_files=_count(client, serial, "find /sdcard/ -type f", _user_files),
     )
+
+
+def _check(name: str, expected: Any, run: Callable[[], Any], passes: Callable[[Any], bool],
+           sample: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """One check: what was found and whether it passed, or that it could not be checked (never passed)."""
+    try:
+        found = run()
+    except Unchecked as exc:
+        return {"check": name, "expected": expected, "found": None, "passed": False, "error": str(exc)}
+    out = {"check": name, "expected": expected, "found": len(found) if isinstance(found, list) else found,
+           "passed": passes(found)}
+    if sample is not None:
+        out["sample"] = sample(found)
+    return out
 
 
 def check_over_adb(client: AdbClient, serial: str, baseline: Baseline | None,
                    hardware_serial: str = "") -> Verification:
     """`hardware_serial`: ro.serialno read before the reset, so a different phone on the cable cannot pass."""
-    found_serial = client.shell(serial, "getprop ro.serialno").output.strip()
-    provisioned = client.shell(serial, "settings get global device_provisioned").output.strip()
-    setup = client.shell(serial, "settings get secure user_setup_complete").output.strip()
-    accounts = parse_accounts(client.shell(serial, "dumpsys account").output)
-    apps = _user_apps(client.shell(serial, "pm list packages -3").output)
-    files = _user_files(client.shell(serial, "find /sdcard/ -type f").output)
+    def ask(command: str) -> Callable[[], str]:
+        return lambda: _ask(client, serial, command).strip()
+
+    same = _check("same_phone", hardware_serial, ask("getprop ro.serialno"),
+                  lambda found: not hardware_serial or found == hardware_serial)
+    if not hardware_serial:
+        same["expected"] = same["found"]
     checks = [
-        {"check": "same_phone", "expected": hardware_serial or found_serial, "found": found_serial,
-         "passed": not hardware_serial or found_serial == hardware_serial},
-        {"check": "device_provisioned", "expected": "0", "found": provisioned, "passed": provisioned == "0"},
-        {"check": "user_setup_complete", "expected": "0", "found": setup, "passed": setup in ("0", "null")},
-        {"check": "accounts", "expected": 0, "found": len(accounts), "passed": not accounts},
-        {"check": "user_apps", "expected": 0, "found": len(apps), "passed": not apps, "sample": apps[:5]},
-        {"check": "user_files", "expected": 0, "found": len(files), "passed": not files, "sample": files[:5]},
+        same,
+        _check("device_provisioned", "0", ask("settings get global device_provisioned"), lambda f: f == "0"),
+        _check("user_setup_complete", "0", ask("settings get secure user_setup_complete"),
+               lambda f: f in ("0", "null")),
+        _check("accounts", 0, lambda: parse_accounts(_ask(client, serial, "dumpsys account")), lambda f: not f),
+        _check("user_apps", 0, lambda: _user_apps(_ask(client, serial, "pm list packages -3")), lambda f: not f,
+               lambda f: f[:5]),
+        _check("user_files", 0, lambda: _user_files(_ask(client, serial, "find /sdcard/ -type f")), lambda f: not f,
+               lambda f: f[:5]),
     ]
     detail: dict[str, Any] = {"method": "adb: USB debugging on after the reset", "checks": checks}
     if baseline is not None:
@@ -87,7 +125,8 @@ def check_over_adb(client: AdbClient, serial: str, baseline: Baseline | None,
 
 
 def failed_checks(v: Verification) -> str:
-    return ", ".join(f"{c['check']} is {c['found']}" for c in v.detail.get("checks", []) if not c["passed"])
+    return ", ".join(f"{c['check']} could not be checked ({c['error']})" if "error" in c else
+                     f"{c['check']} is {c['found']}" for c in v.detail.get("checks", []) if not c["passed"])
 
 
 def verify_reset(client: AdbClient, serial: str, prompt: OperatorPrompt, timings: PhoneTimings, returned: str,

@@ -159,9 +159,13 @@ def _verification_reason(result: WipeResult) -> str:
     if v.mode == "visual-photo":
         return "The technician did not confirm the setup wizard on the photo."
     same = next((c for c in v.detail.get("checks", []) if c["check"] == "same_phone"), None)
-    if same is not None and not same["passed"]:
+    if same is not None and not same["passed"] and "error" not in same:
         return (f"A different phone (serial {same['found']}) answered after the reset, so this phone's reset "
                 f"({same['expected']}) is not verified. Plug the right phone back in and erase it again.")
+    failed = [c for c in v.detail.get("checks", []) if not c["passed"]]
+    if failed and all("error" in c for c in failed):
+        return (f"The reset could not be verified: the phone did not answer every check ({failed_checks(v)}). "
+                "Check it again, or confirm the setup wizard with a photo.")
     return f"The phone still holds its owner's data after the reset ({failed_checks(v)}). Erase it again."
 
 
