@@ -58,7 +58,7 @@ def build(ctx: StationContext, code: str) -> Manifest:
                 .where(UnitIdentifier.unit_id.in_(ids)).order_by(UnitIdentifier.id)
             ):
                 other[unit_id].append(f"{kind}:{value}")
-            photos = dict(s.execute(  # type: ignore[arg-type]
+            photos = dict(s.execute(
                 select(Photo.unit_id, func.count()).where(Photo.unit_id.in_(ids)).group_by(Photo.unit_id)
             ).all())
             for g in s.execute(select(Grade).where(Grade.unit_id.in_(ids)).order_by(Grade.id)).scalars():

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,13 +47,13 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.close()
 
 
-def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+def _begin_immediate(conn: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so the hash chain's "read last hash,
     # append" can never interleave between two processes.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _begin_deferred(conn) -> None:  # type: ignore[no-untyped-def]
+def _begin_deferred(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 

@@ -21,7 +21,7 @@ from station.paths import DataDir
 from station.store import make_engine
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     cert = sub.add_parser("cert", help="verify, show and export certificates of sanitization")
     csub = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
     v = csub.add_parser("verify", help="check a certificate (JSON or PDF): exit 0 only if all checks pass")

@@ -8,7 +8,7 @@ from station.config import SETTINGS, Config
 from station.context import open_readonly_path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     cfg = sub.add_parser("config", help="show settings")
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     csub.add_parser("show", help="effective settings (secrets masked)").set_defaults(func=_show)

@@ -8,7 +8,7 @@ from station import store
 from station.context import open_readonly_path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="local database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     check = dbsub.add_parser("check", help="integrity, schema, event chain and lost events; exit 0 only when healthy")

@@ -11,7 +11,7 @@ from station.devices.drives import DriveEntry, size_text
 from station.erase.drives import guarded_driver
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drives", help="list drives with their wipe eligibility (the guard's verdict)")
     p.add_argument("--json", action="store_true", help="one JSON object per drive, in a list")
     p.set_defaults(func=_drives)

@@ -20,7 +20,7 @@ from station.context import StationContext, open_station
 from station.errors import UserFacingError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     exp = sub.add_parser("export", help="shift logs (supervisors)")
     esub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     shift = esub.add_parser("shift", help="one row per unit touched in the window: CSV, XLSX or PDF")

@@ -20,7 +20,7 @@ from station.context import StationContext, open_station
 from station.errors import UserFacingError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("grade", help="grading matrices and grades")
     gsub = g.add_subparsers(dest="grade_command", required=True, metavar="ACTION")
     m = gsub.add_parser("matrices", help="list grading matrices and the active one per class")

@@ -10,13 +10,17 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.config import Config
 from station.context import open_readonly_path
 from station.errors import UserFacingError
 
+if TYPE_CHECKING:
+    from station.sync.hub.db import HubStore
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction) -> None:
     hub = sub.add_parser("hub", help="the central hub service (PostgreSQL) and its tokens")
     hub.add_argument("--database-url", help="postgresql://user[:password]@host[:port]/db")
     hs = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
@@ -65,7 +69,7 @@ def _url(args: argparse.Namespace) -> str:
     return normalise_url(database_url_from_env(args.database_url, setting))
 
 
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace) -> HubStore:
     from station.sync.hub.db import HubStore, migrate
 
     store = HubStore(_url(args), pool_size=1)

@@ -17,7 +17,7 @@ from station.errors import UserFacingError
 from station.identifiers import classify
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("identify", help="classify one scan: kind, normalised value, parts, validity and reason")
     p.add_argument("text", help="the scanned text; '<GS>' for the GS separator; '-' reads stdin")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.context import StationContext, open_station
 from station.errors import UserFacingError
 
+if TYPE_CHECKING:
+    from station.devices.printer.session import PrinterSession
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction) -> None:
     lab = sub.add_parser("label", help="render and print grade labels")
     lsub = lab.add_subparsers(dest="label_command", required=True, metavar="ACTION")
     lsub.add_parser("layouts", help="list the label layouts").set_defaults(func=_layouts)
@@ -49,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.set_defaults(func=_discover)
 
 
-def _printer(ctx: StationContext, name: str | None):  # type: ignore[no-untyped-def]
+def _printer(ctx: StationContext, name: str | None) -> PrinterSession:
     from station.devices.printer.connection import from_config, parse_name
     from station.devices.printer.session import session_for_spec
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from station.context import open_station
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     lots = sub.add_parser("lots", help="auction lots and manifests")
     lsub = lots.add_subparsers(dest="lots_command", required=True, metavar="ACTION")
     c = lsub.add_parser("create", help="open a new lot (its rule comes from the first unit when not given)")

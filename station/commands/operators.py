@@ -11,7 +11,7 @@ from station.context import open_station
 from station.errors import UserFacingError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     op = sub.add_parser("operator", help="add, list, unlock or deactivate operators")
     osub = op.add_subparsers(dest="operator_command", required=True, metavar="ACTION")
     add = osub.add_parser("add", help="add an operator (badge and/or PIN)")

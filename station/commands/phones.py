@@ -17,7 +17,7 @@ from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("phones", help="list connected Android phones with identity and pre-check results")
     p.add_argument("--json", action="store_true", help="one JSON object per phone, in a list")
     p.set_defaults(func=_phones)

@@ -17,7 +17,7 @@ from station.devices.drive.parsers import parse_file
 from station.erase import plan, profiles
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plan", help="plan a Clear/Purge from saved smartctl, hdparm -I or nvme id-ctrl output")
     p.add_argument("--facts-from", type=Path, action="append", required=True, metavar="FILE",
                    help="saved tool output; repeat to combine (e.g. smartctl --json and hdparm -I)")

@@ -13,7 +13,7 @@ from station.context import open_station
 from station.disposition_rules import ROUTES
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("route", help="propose or assign a unit's disposition route")
     r.add_argument("unit", help="unit id, IMEI or serial")
     r.add_argument("--preview", action="store_true", help="show the proposed route without recording it")

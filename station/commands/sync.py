@@ -11,7 +11,7 @@ from dataclasses import asdict
 from station.context import open_station
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="send work to the hub and pull its configuration",
                        description="Without an action: run sync in the foreground until Ctrl+C.")
     p.add_argument("--once", action="store_true", help="one pass: send everything due now, then exit")

@@ -35,7 +35,7 @@ POLL_S = 0.1
 PRINT_EVERY_S = 2.0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("wipe", help="overwrite and verify drives, each in its own worker process")
     p.add_argument("targets", nargs="+", metavar="DEVICE",
                    help="/dev/sdX, /dev/disk/by-id/..., a serial number, or adb:SERIAL for a phone")

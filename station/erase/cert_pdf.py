@@ -8,6 +8,7 @@ The QR code carries `triage-station-cert:v1:<id>:<sha256>` for a phone or a scan
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -21,7 +22,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 ATTACHMENT = "certificate.json"
 QR_PREFIX = "triage-station-cert:v1:"
@@ -194,8 +196,8 @@ def _evidence(body: dict[str, Any], st: _Styles) -> list[Flowable]:
     return out
 
 
-def _footer(cert_id: str, font: str):  # type: ignore[no-untyped-def]
-    def draw(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+def _footer(cert_id: str, font: str) -> Callable[[Canvas, BaseDocTemplate], None]:
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(font, 7)
         canvas.drawString(15 * mm, 9 * mm, f"{cert_id}  ·  page {doc.page}  ·  the signed JSON is embedded in this PDF")

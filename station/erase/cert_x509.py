@@ -15,6 +15,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -114,7 +115,7 @@ def _quiet_imports() -> None:
         import pyhanko.sign.signers.pdf_cms  # noqa: F401
 
 
-def _asn1(cert: x509.Certificate):  # type: ignore[no-untyped-def]
+def _asn1(cert: x509.Certificate) -> Any:  # asn1crypto ships no types
     from asn1crypto import x509 as ax509
 
     return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 PAGE = mmap.PAGESIZE
 HUGE = 2 << 20  # a transparent huge page on x86-64 and arm64 with 4 KiB pages
@@ -117,7 +117,7 @@ class AesCtrStream(Pattern):
         self._enc: Any = None
         self._next_offset = -1
 
-    def _encryptor_at(self, offset: int):  # type: ignore[no-untyped-def]
+    def _encryptor_at(self, offset: int) -> CipherContext:
         if offset % AES_BLOCK:
             raise ValueError(f"offset {offset} is not a multiple of {AES_BLOCK}")
         if self._enc is None or offset != self._next_offset:

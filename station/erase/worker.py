@@ -36,7 +36,7 @@ STOP_CHECK_S = 0.2
 log = logging.getLogger("station.erase.worker")
 
 
-def write_json_atomic(path: Path, doc: dict) -> None:  # type: ignore[type-arg]
+def write_json_atomic(path: Path, doc: dict) -> None:
     """Write `doc` to `path` atomically (the rename survives a power cut), never through a link."""
     dir_fd = jobfiles.open_dir(path.parent)
     try:

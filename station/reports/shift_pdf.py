@@ -12,7 +12,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station import __version__
 from station.errors import UserFacingError
@@ -100,7 +101,7 @@ def units_section(rows: list[dict[str, Any]], *, with_station: bool = False) -> 
 
 def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Path:
     """Lay out an A4 landscape report atomically: a failure leaves no partial file."""
-    def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+    def footer(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.setFont("Helvetica", 7)
         canvas.drawString(15 * mm, 8 * mm, f"triage-station {__version__} — {footer_text} — page {doc.page}")
 

@@ -128,13 +128,13 @@ class HubClient:
         self.clock_skew_s = round((clock.now() - hub_time).total_seconds(), 1)
 
     def health(self) -> dict[str, Any]:
-        return self._call("GET", "/v1/health").json()  # type: ignore[no-any-return]
+        return self._call("GET", "/v1/health").json()
 
     def me(self) -> dict[str, Any]:
-        return self._call("GET", "/v1/stations/me").json()  # type: ignore[no-any-return]
+        return self._call("GET", "/v1/stations/me").json()
 
     def post_events(self, station: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", "/v1/events", json={"station": station, "events": events}).json()  # type: ignore[no-any-return]
+        return self._call("POST", "/v1/events", json={"station": station, "events": events}).json()
 
     def blob_states(self, shas: list[str]) -> dict[str, dict[str, Any]]:
         if not shas:
@@ -145,11 +145,11 @@ class HubClient:
     def put_chunk(self, sha256: str, offset: int, total: int, data: bytes) -> dict[str, Any]:
         resp = self._call("PUT", f"/v1/blobs/{sha256}", params={"offset": offset, "total": total}, content=data,
                           headers={"Content-Type": "application/octet-stream"})
-        return resp.json()  # type: ignore[no-any-return]
+        return resp.json()
 
     def config_index(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/v1/config").json()["documents"]  # type: ignore[no-any-return]
+        return self._call("GET", "/v1/config").json()["documents"]
 
     def config_document(self, kind: str, name: str, version: int | None = None) -> dict[str, Any]:
         params = {"version": version} if version else None
-        return self._call("GET", f"/v1/config/{kind}/{name}", params=params).json()  # type: ignore[no-any-return]
+        return self._call("GET", f"/v1/config/{kind}/{name}", params=params).json()

@@ -7,16 +7,21 @@ purpose: its 2-byte length wraps for a fragment over ~65,525 bytes (a 4x6 in lab
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PIL import Image
 
 from station.errors import ConfigError, DeviceError
+
+if TYPE_CHECKING:
+    from escpos.capabilities import BaseProfile
 
 DLE_EOT_PRINTER = b"\x10\x04\x01"  # real-time status: printer (bit 3 = offline)
 DLE_EOT_PAPER = b"\x10\x04\x04"  # real-time status: roll paper sensor (bits 5+6 = paper end)
 MAX_FRAGMENT_BYTES = 65_000
 
 
-def profile(name: str):  # type: ignore[no-untyped-def]
+def profile(name: str) -> BaseProfile:
     from escpos.capabilities import NotSupported, get_profile
 
     try:

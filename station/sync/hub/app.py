@@ -31,7 +31,7 @@ _bearer = HTTPBearer(auto_error=False, description="A station token (writes) or 
 
 
 def store_of(request: Request) -> HubStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 def _bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
@@ -85,7 +85,7 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)
-    app.add_middleware(Guard, store=lambda: app.state.store, limits=limits)  # type: ignore[arg-type]
+    app.add_middleware(Guard, store=lambda: app.state.store, limits=limits)
     return app
 
 
