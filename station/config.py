@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     _S("org.logo", str, "", "Path to a PNG logo for certificate PDFs."),
     # certificates of sanitization (NIST SP 800-88 r1 Appendix G fields not known per job)
     _S("cert.performer_title", str, "Technician", "Title of the person performing sanitization."),
-    _S("cert.validator_name", str, "", "Person validating certificates; empty means the operator who ran the job."),
+    _S("cert.validator_name", str, "", "Second person validating certificates; empty: certificates say not validated."),
     _S("cert.validator_title", str, "Supervisor", "Title of the person validating certificates."),
     _S("cert.customer_name", str, "", "Customer whose media is sanitized (media source when the unit has none)."),
     _S("cert.customer_logo", str, "", "Path to the customer's PNG/JPEG logo for certificate PDFs."),

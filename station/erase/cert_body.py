@@ -1,7 +1,10 @@
-"""The content of a certificate of sanitization (schema v1, see docs/certificate-schema.md).
+"""The content of a certificate of sanitization (schema v2, see docs/certificate-schema.md).
 
-Every field of NIST SP 800-88 r1 Appendix G is present under `appendix_g`, filled from
-the job result, the unit, the signed-in operator and the `org.*` / `cert.*` settings.
+Sanitization follows NIST SP 800-88 Rev. 2 (September 2025, which replaced Rev. 1) with
+IEEE 2883-2022 techniques per media type. Every field of the Rev. 1 Appendix G sample
+certificate is kept under `appendix_g`, filled from the job result, the unit, the
+signed-in operator and the `org.*` / `cert.*` settings. Validation is a second person's:
+it is never filled in with the performer's name.
 The rest is the evidence behind it: drive facts, HPA/DCO, SMART, every command run,
 error and retried ranges, the throughput profile, times, station and host.
 
@@ -186,13 +189,9 @@ def build(
             "method": "Ed25519 digital signature by the station key",
             "key_fingerprint": key_fingerprint,
             "signed_for": performer,
-        },
-        "validation": {
-            "name": config["cert.validator_name"] or performer,
-            "title": config["cert.validator_title"],
-            "organization": org,
             "date": issued[:10],
         },
+        "validation": _validation(config, performer, org, issued),
     }
     v = result.verification
     body: dict[str, Any] = {
@@ -203,6 +202,7 @@ def build(
         "sanitized": sanitized,
         "outcome": result.status.value,
         "issued_at": issued,
+        "standards": STANDARDS,
         "appendix_g": appendix_g,
         "drive": {
             "path": media.path, "kind": media.kind, "bus": media.bus, "vendor": media.vendor,
@@ -243,6 +243,27 @@ def build(
         "chain": chain,
     }
     return body
+
+
+STANDARDS = {
+    "sanitization": "NIST SP 800-88 Rev. 2 (September 2025)",
+    "techniques": "IEEE 2883-2022 (sanitization methods per media type and interface)",
+    "record": "every field of the NIST SP 800-88 Rev. 1 Appendix G sample certificate",
+}
+
+
+def _validation(config: Config, performer: str, org: str, issued: str) -> dict[str, Any]:
+    """Appendix G's validation block: a second person, never the performer standing in for one."""
+    name = config["cert.validator_name"]
+    if not name:
+        status = "not validated: no second person is named (setting cert.validator_name)"
+    elif name == performer:
+        status = "not independent: the validator is the person who performed the sanitization"
+    else:
+        status = "validated by a second person"
+    independent = bool(name) and name != performer
+    return {"name": name, "title": config["cert.validator_title"], "role": config["cert.validator_title"],
+            "organization": org, "date": issued[:10] if independent else "", "status": status}
 
 
 def _media_type(result: WipeResult) -> str:

@@ -150,13 +150,16 @@ def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) ->
     out += [_p("Media destination", st.h2), _grid([("Destination", g["media_destination"])], st)]
     sig, val = g["signature"], g["validation"]
     out += [_p("Signature and validation", st.h2), _grid([
-        ("Signature", sig["method"]), ("Key fingerprint", sig["key_fingerprint"]),
-        ("Signed for", sig["signed_for"]), ("Validated by", f"{val['name']}, {val['title']}"),
+        ("Signature", f"{sig['method']}{', ' + sig['date'] if sig.get('date') else ''}"),
+        ("Key fingerprint", sig["key_fingerprint"]),
+        ("Signed for", sig["signed_for"]),
+        ("Validated by", f"{val['name']}, {val['title']}" if val.get("date") or "status" not in val
+         else val["status"]),
         ("Organization", val["organization"]), ("Date", val["date"]),
         ("Document SHA-256", digest),
         ("Event chain", f"follows event #{body['chain']['prev_event_seq']} {body['chain']['prev_event_hash']}"),
-        ("How to check", "station cert verify <this file>  (or the JSON certificate), with the station's "
-                         "public key fingerprint above"),
+        ("How to check", "this PDF is signed: any PDF reader shows the signature (trust the station's CA "
+                         "certificate), or pyHanko/openssl as in docs/certificate-schema.md, or station cert verify"),
     ], st)]
     out += _evidence(body, st)
     return out
