@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 
 from station.ui.wipe_targets import Facts, Snapshot, WipeTarget
 
-COLUMNS = ("Bay", "Model", "Serial", "Size", "Bus", "Guard", "Method", "Progress", "Speed", "ETA", "Result")
+COLUMNS = ("Bay", "Model", "IMEI", "Serial", "Size", "Bus", "Guard", "Method", "Progress", "Speed", "ETA", "Result")
+PROGRESS_WIDTH = 240  # px: the bar never shrinks to nothing while the other columns change
 PROGRESS = COLUMNS.index("Progress")
 RESULT = COLUMNS.index("Result")
 GUARD = COLUMNS.index("Guard")
@@ -32,10 +33,12 @@ def _eta(seconds: float | None) -> str:
 
 
 def row_texts(facts: Facts, snap: Snapshot, method: str) -> tuple[str, ...]:
-    progress = f"{snap.step} {100 * snap.fraction:.0f}%" if snap.running else ""
-    speed = f"{snap.rate / 1e6:.0f} MB/s" if snap.running and snap.rate else ""
-    return (facts.port, facts.model, facts.serial, facts.size, facts.bus, facts.guard, snap.method or method,
-            progress, speed, _eta(snap.eta_s) if snap.running else "", snap.result)
+    progress = f"{snap.step} {100 * snap.fraction:.0f}%".strip() if snap.running else ""
+    # Speed and ETA say so while they are not known yet, instead of an empty cell.
+    speed = (f"{snap.rate / 1e6:.0f} MB/s" if snap.rate else "measuring") if snap.running else ""
+    eta = (_eta(snap.eta_s) if snap.eta_s is not None else "estimating") if snap.running else ""
+    return (facts.port, facts.model, facts.extra.get("imei", ""), facts.serial, facts.size, facts.bus, facts.guard,
+            snap.method or method, progress, speed, eta, snap.result)
 
 
 class WipeTableModel(QAbstractTableModel):

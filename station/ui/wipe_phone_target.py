@@ -15,6 +15,7 @@ import logging
 from station.context import StationContext
 from station.devices.base import DeviceInfo
 from station.devices.manager import DeviceManager
+from station.devices.phone.identity import PhoneIdentity
 from station.devices.phone.states import instruction
 from station.erase import jobs
 from station.erase.phone.wipe import PhoneBlocked
@@ -46,6 +47,8 @@ class PhoneTarget:
         self.run: WipeRun | None = None
         self.finished: jobs.Finished | None = None
         self._claimed = False
+        self.identity: PhoneIdentity | None = None  # read once it answers: its IMEI and serial number
+        self.identifying = False
 
     @property
     def error(self) -> BaseException | None:
@@ -65,8 +68,17 @@ class PhoneTarget:
             guard = "not connected"
         else:
             guard = "ready: factory reset" if state == "device" else f"{state}: {instruction(state)}"
-        return Facts(port=self.info.details.get("transport", "usb").upper(), model=self.info.details.get("model", ""),
-                     serial=self.id, bus="adb", guard=guard)
+        ident = self.identity
+        return Facts(port=self.info.details.get("transport", "usb").upper(),
+                     model=(ident.model if ident and ident.model else self.info.details.get("model", "")),
+                     serial=ident.serial if ident else self.id, bus="adb", guard=guard,
+                     extra={"imei": ident.imei or "" if ident else ""})
+
+    def matches(self, ids: set[str]) -> bool:
+        """True when this phone is the unit known by these identifiers (IMEI or serial)."""
+        ident = self.identity
+        mine = {self.id.upper(), *((ident.serial.upper(), (ident.imei or "")) if ident else ())}
+        return bool(mine & ids)
 
     def eligible(self) -> bool:
         return self.connected and self.info.details.get("state") == "device" and not self.running()

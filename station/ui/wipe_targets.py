@@ -67,6 +67,8 @@ class WipeTarget(Protocol):
 
     def finish(self, ctx: StationContext) -> jobs.Finished: ...
 
+    def matches(self, ids: set[str]) -> bool: ...
+
 
 def result_words(finished: jobs.Finished) -> tuple[str, str]:
     r = finished.result
@@ -115,6 +117,11 @@ class DriveTarget:
 
     def running(self) -> bool:
         return self.run is not None and self.finished is None
+
+    def matches(self, ids: set[str]) -> bool:
+        """True when this drive is the unit known by these identifiers (its serial number)."""
+        serial = (self.drive.facts.serial or "").upper()
+        return bool(serial) and serial in ids
 
     def eligible(self) -> bool:
         return self.connected and self.verdict.eligible and not self.running()

@@ -58,10 +58,9 @@ def test_a_phone_is_graded_by_keys_alone_in_ten_inputs(qtbot, data_dir) -> None:
     for digit in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1, Qt.Key.Key_1,
                   Qt.Key.Key_1, Qt.Key.Key_1):
         key(digit)
-    assert panel.summary.grade.text() == "B+"  # live, before saving
-    key(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not panel.saving and not panel.dirty, timeout=5000)
-    assert inputs <= 10, f"{inputs} inputs"
+    assert panel.summary.grade.text() == "B+"
+    qtbot.waitUntil(lambda: not panel.saving and not panel.dirty, timeout=5000)  # the last answer saved it
+    assert inputs <= 9, f"{inputs} inputs"
     assert panel.inputs == inputs - 1  # the panel counts its own keys (F2 went to the window)
     with w.ctx.store.reader() as s:
         unit = units.by_uid(s, uid)
@@ -69,8 +68,7 @@ def test_a_phone_is_graded_by_keys_alone_in_ten_inputs(qtbot, data_dir) -> None:
         assert unit.grade_matrix == PHONE_REF
         grade = s.execute(select(Grade)).scalar_one()
         assert json.loads(grade.answers)["glass"] == "light"
-        assert s.execute(select(Event.kind).where(Event.unit_id == unit.id).order_by(Event.seq.desc())
-                         ).scalars().first() == "grade.recorded"
+        assert "grade.recorded" in s.execute(select(Event.kind).where(Event.unit_id == unit.id)).scalars().all()
     qtbot.waitUntil(lambda: "Resell" in panel.summary.route.text(), timeout=5000)
     assert "Blocked" in panel.summary.route.text()  # not wiped yet: no resale route
     w.devices.close()

@@ -1,7 +1,7 @@
 """The Grade panel: the active matrix's questions, answered by number keys, with the grade live.
 
-Keys: 1-9 choose an option and move on · Enter takes the current or default answer and moves
-on, and saves after the last question · Backspace/Up go back · Ctrl+O override (reason needed)
+Keys: 1-9 choose an option and move on; the last answer saves the grade · Enter takes the current
+or default answer and moves on · Backspace/Up go back · Ctrl+O override (reason needed)
 · Ctrl+R assign the proposed route · Ctrl+L lots. Command barcodes do the same:
 CMD:GRADE:3 (option 3), CMD:GRADE:B (the option grading this zone B), CMD:GRADE:SAVE / BACK /
 NEXT / OVERRIDE / ROUTE / LOTS.
@@ -195,6 +195,8 @@ class GradePanel(Panel):
             self._say("warn", f"{self.form.current.text if self.form.current else 'Grade'}: {problem}.")
         self.dirty = self.dirty or self.form.answers != before
         self._draw()
+        if self.dirty and self.form.at_end and self.form.complete:
+            self.save()  # the last answer given: the grade is saved and the bench moves on to Photos
 
     def enter(self) -> None:
         if self._waiting(self.enter):

@@ -34,9 +34,11 @@ from station.erase import jobs, methods
 from station.erase.guard import Verdict
 from station.erase.result import MediaFacts
 from station.errors import DeviceError
+from station.steps import Progress
+from station.ui import wipe_unit
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
-from station.ui.wipe_model import COLUMNS, ProgressDelegate, WipeTableModel
+from station.ui.wipe_model import COLUMNS, PROGRESS_WIDTH, ProgressDelegate, WipeTableModel
 from station.ui.wipe_phone_target import sync_phone_rows
 from station.ui.wipe_targets import DriveTarget, WipeTarget, result_words
 
@@ -68,9 +70,20 @@ class WipePanel(Panel):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COLUMNS.index("Progress"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COLUMNS.index("Progress"), QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COLUMNS.index("Progress"), PROGRESS_WIDTH)
+        header.setSectionResizeMode(COLUMNS.index("Result"), QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
         layout.addWidget(self.table, 1)
+        # The selected row in full: a guard's reason or a result is longer than any cell.
+        self.detail = QLabel("")
+        self.detail.setObjectName("wipe-detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
+        self.model.dataChanged.connect(lambda *_: self._show_detail())
+        self.unit_ids: set[str] = set()  # the open unit's IMEI, serial...: its row is selected
         self.summary = QLabel("")
         self.summary.setObjectName("wipe-summary")
         layout.addWidget(self.summary)
@@ -129,8 +142,38 @@ class WipePanel(Panel):
     def activated(self) -> None:
         super().activated()
         self.table.setFocus()
-        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+        if not self._select_unit() and self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def set_unit(self, uid: str | None) -> None:
+        if uid != self.unit_uid:
+            self.unit_ids = set()
+            if uid:
+                Op(self, wipe_unit.load_ids, self.ctx, uid).success(self._unit_ids).run()
+        super().set_unit(uid)
+
+    def _unit_ids(self, loaded: tuple[str, set[str]]) -> None:
+        uid, ids = loaded
+        if uid == self.unit_uid:
+            self.unit_ids = ids
+            self._select_unit()
+
+    def _select_unit(self) -> bool:
+        return wipe_unit.select_unit_row(self.table, self.model, self.unit_ids)
+
+    def arrived(self, progress: Progress) -> None:
+        self.table.setFocus()
+        self._select_unit()
+
+    def _show_detail(self) -> None:
+        target = self.selected()
+        if target is None:
+            self.detail.setText("")
+            return
+        f, snap = target.facts(), target.snapshot()
+        ident = " · ".join(x for x in (f.model, f"IMEI {f.extra['imei']}" if f.extra.get("imei") else "",
+                                        f"serial {f.serial}" if f.serial else "") if x)
+        self.detail.setText(f"{target.label}: {ident}\n{f.guard}" + (f"\n{snap.result}" if snap.result else ""))
 
     # -- drives appearing and leaving ------------------------------------------------------
     def _watch_hotplug(self) -> None:
@@ -189,7 +232,8 @@ class WipePanel(Panel):
                     target.connected = False
                     self.model.refresh_row(row)
         sync_phone_rows(self.devices, self.model)  # phones sit beside the drives
-        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+        wipe_unit.identify_phones(self, self.devices, self.model, self._select_unit)
+        if not self._select_unit() and self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
         self._update_summary()
 
@@ -213,6 +257,9 @@ class WipePanel(Panel):
             return
         if not target.eligible():
             self._say("error", f"{target.label} cannot be wiped: {target.facts().guard}.")
+            return
+        if target.snapshot().result.startswith("SANITIZED") and not self.confirm(
+                f"{target.label} is already sanitized. Erase it AGAIN?"):
             return
         method, verify = self.method_box.currentText(), self.verify_box.currentText()
         how = f"'{method}' (verify {verify})" if isinstance(target, DriveTarget) else f"a {target.snapshot().method}"
