@@ -41,6 +41,11 @@ class DataDir:
         return self.root / "logs"
 
     @property
+    def bays(self) -> Path:
+        """Drive images the engine may wipe like drives (demo mode's bays); no other file is ever wiped."""
+        return self.root / "sim-bays"
+
+    @property
     def blobs(self) -> Path:
         """Content-addressed files (photos, certificate PDFs) by sha256."""
         return self.root / "blobs"

@@ -118,9 +118,9 @@ class JobHandle:
         self._reader.close()
 
 
-def worker_argv(ctx: StationContext, simulated: bool) -> list[str]:
+def worker_argv(ctx: StationContext, image: bool) -> list[str]:
     helper = ctx.config["wipe.helper"]
-    if helper and not simulated:  # a simulated bay is a file of ours: no privileges needed
+    if helper and not image:  # a drive image is a file of ours: no privileges needed
         return shlex.split(helper)
     return [sys.executable, "-m", "station.erase.worker"]
 
@@ -132,7 +132,8 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
     block = ctx.config.get_int("wipe.block_mib")
     if block < 4:
         raise UserFacingError(f"wipe.block_mib is {block}; it must be at least 4. Fix it in {ctx.data.config_file}.")
-    if drive.simulated:  # a demo bay file: allocate it now, so the wipe runs at device speed
+    image = os.path.isfile(drive.path)
+    if image:  # a drive image (demo bays): allocate it now, so the wipe runs at device speed
         fd = os.open(drive.path, os.O_RDWR | os.O_CLOEXEC)
         try:
             os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
@@ -144,8 +145,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
     spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=verify,
                    identity=drive.identity, block_bytes=block << 20,
                    sample_percent=ctx.config.get_float("wipe.sample_percent"),
-                   retries=ctx.config.get_int("wipe.io_retries"), data_dir=str(ctx.data.root),
-                   simulated=drive.simulated)
+                   retries=ctx.config.get_int("wipe.io_retries"), data_dir=str(ctx.data.root))
     write_json_atomic(job_dir / SPEC, spec.to_dict())
     f = drive.facts
     unit_uid = ledger.record_start(ctx, WipeStarted(
@@ -155,7 +155,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
     try:
         with open(job_dir / LOG, "ab") as out:
             handle.process = subprocess.Popen(
-                [*worker_argv(ctx, drive.simulated), str(job_dir)], stdin=subprocess.DEVNULL, stdout=out,
+                [*worker_argv(ctx, image), str(job_dir)], stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True, cwd=job_dir, close_fds=True)
     except OSError as exc:
         write_json_atomic(job_dir / RESULT, _synthesized(ctx, job_id, Status.FAILED,

@@ -32,10 +32,10 @@ from station.erase.patterns import Pattern, make
 from station.erase.progress import ProgressWriter
 from station.erase.result import MediaFacts, Status, WipeResult, hidden_area_left
 from station.errors import UserFacingError
+from station.paths import DataDir
 
 log = logging.getLogger(__name__)
 
-SIM_FOLDER = "sim-bays"
 THROUGHPUT_EVERY_S = 1.0
 
 
@@ -51,7 +51,6 @@ class JobSpec:
     sample_percent: float = 10.0
     retries: int = 3
     data_dir: str = ""
-    simulated: bool = False  # an image file in <data_dir>/sim-bays (demo mode)
     remove_hidden_area: bool = False  # the technician confirmed: restore the native max address first
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +59,7 @@ class JobSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> JobSpec:
         d = dict(d)
+        d.pop("simulated", None)  # a spec written by an older station: the target's kind is read from the path
         d["media"] = MediaFacts(**d["media"])
         return cls(**d)
 
@@ -73,10 +73,9 @@ def _check_target(spec: JobSpec, devices_only: bool) -> str:
     real = os.path.realpath(spec.path)
     if devices_only and not stat.S_ISBLK(os.stat(real).st_mode if os.path.exists(real) else 0):
         raise Refused(f"{spec.path} is not a drive: the privileged helper wipes drives only; nothing was written.")
-    if spec.simulated:
-        folder = os.path.realpath(Path(spec.data_dir, SIM_FOLDER))
-        if os.path.dirname(real) != folder or not os.path.isfile(real):
-            raise Refused(f"{spec.path} is not a simulated bay of this station; nothing was written.")
+    if os.path.isfile(real):  # a drive image: only one in this station's bay folder
+        if os.path.dirname(real) != os.path.realpath(DataDir(Path(spec.data_dir)).bays):
+            raise Refused(f"{spec.path} is not a drive image of this station; nothing was written.")
         return real
     try:
         drive = discover.find(real)
@@ -149,12 +148,13 @@ class OverwriteJob:
     def startup(self) -> None:
         methods.check_verify(self.method, self.spec.verify)
         real = _check_target(self.spec, self.devices_only)
-        sys_path = None if self.spec.simulated else os.path.realpath(f"/sys/class/block/{os.path.basename(real)}")
+        image = os.path.isfile(real)
+        sys_path = None if image else os.path.realpath(f"/sys/class/block/{os.path.basename(real)}")
         expected_size = self.spec.media.size_bytes
         if self.method.writes and hidden_area_left(self.result.media.hpa_dco) and self.spec.remove_hidden_area:
             expected_size = self._remove_hidden_area(real, sys_path) or expected_size
         self.dev = open_device(real, write=self.method.writes, sys_path=sys_path)
-        if not self.spec.simulated:
+        if not image:
             _check_users_again(real, self.spec.data_dir)
         if expected_size and self.dev.size != expected_size:
             raise Refused(f"{real} now reports {self.dev.size:,} bytes, not {expected_size:,} "

@@ -19,8 +19,8 @@ from station.config import Config
 from station.devices.drive.discover import Drive
 from station.devices.drives import DriveEntry, DriveTable
 from station.erase.guard import Verdict
-from station.erase.procedure import SIM_FOLDER
 from station.erase.result import MediaFacts
+from station.paths import DataDir
 
 BAYS = 4
 BAY_BYTES = 128 << 20
@@ -60,7 +60,7 @@ class SimDriveDriver(DriveTable):
 
     def __init__(self, data_dir: Path, bays: int = BAYS, size: int = BAY_BYTES) -> None:
         super().__init__()
-        self.folder = data_dir / SIM_FOLDER
+        self.folder = DataDir(data_dir).bays
         make_bays(self.folder, bays, size)
 
     def scan(self) -> list[DriveEntry]:
