@@ -135,7 +135,7 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
         if cycles:
             k.cycle_median_min = statistics.median(cycles)
             k.cycle_p90_min = p90(cycles)
-        _technicians(s, in_window, k)
+        _technicians(s, w, k)
         _wipes(s, w, k)
         _outcomes(s, w, k)
         _wip(s, w, k)
@@ -147,20 +147,30 @@ def _ranked(rows: Any) -> dict[str, int]:
     return dict(sorted(((str(key), int(n)) for key, n in rows), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _finisher(in_window: tuple[Any, ...]) -> Any:
+def _finishers(s: Session, w: Window) -> dict[int, int | None]:
     """Per unit finished in the window, the operator of the event that finished it (its latest
-    `unit.finished`): a unit re-processed and finished again is one unit, credited once."""
-    last = select(func.max(Event.seq)).join(Unit, Unit.id == Event.unit_id).where(
-        Event.kind == "unit.finished", *in_window).group_by(Event.unit_id)
-    return select(Event.unit_id, Event.operator_id).where(Event.seq.in_(last)).subquery()
+    `unit.finished`): a unit re-processed and finished again is one unit, credited once. Read
+    through the (kind, created_at) and finished_at indexes; the event is written just after the
+    unit's finished_at, so a finish in the window's last instant is looked for a minute past it."""
+    finished = set(s.execute(select(Unit.id).where(Unit.finished_at >= w.start_iso,
+                                                   Unit.finished_at < w.end_iso)).scalars())
+    latest: dict[int, tuple[int, int | None]] = {}
+    for unit_id, seq, operator_id in s.execute(select(Event.unit_id, Event.seq, Event.operator_id).where(
+            Event.kind == "unit.finished", Event.created_at >= w.start_iso,
+            Event.created_at < clock.iso(w.end + timedelta(minutes=1)))):
+        if unit_id in finished and seq > latest.get(unit_id, (-1, None))[0]:
+            latest[unit_id] = (seq, operator_id)
+    return {unit_id: operator_id for unit_id, (_seq, operator_id) in latest.items()}
 
 
-def _technicians(s: Session, in_window: tuple[Any, ...], k: Kpis) -> None:
+def _technicians(s: Session, w: Window, k: Kpis) -> None:
     # By operator id, named as the operator is named now: a rename is still one person.
-    fin = _finisher(in_window)
-    rows = s.execute(select(Operator.name, func.count()).select_from(fin)
-                     .outerjoin(Operator, Operator.id == fin.c.operator_id).group_by(fin.c.operator_id)).all()
-    k.per_technician = sorted(((name or NOT_SIGNED_IN, n, n / k.hours_elapsed) for name, n in rows),
+    counts = Counter(_finishers(s, w).values())
+    names: dict[int | None, str] = {None: NOT_SIGNED_IN}
+    for op_id, name in s.execute(select(Operator.id, Operator.name).where(
+            Operator.id.in_([i for i in counts if i is not None]))):
+        names[op_id] = name
+    k.per_technician = sorted(((names.get(op, NOT_SIGNED_IN), n, n / k.hours_elapsed) for op, n in counts.items()),
                               key=lambda r: (-r[1], r[0]))
 
 
@@ -252,14 +262,22 @@ def _outcomes(s: Session, w: Window, k: Kpis) -> None:
         k.outcomes_accurate += accurate
 
 
+def _open_at_end(w: Window) -> tuple[Any, Any]:
+    """Units at the bench at the window's end: taken in before it and not finished by then. Two
+    conditions, each answered by the finished_at index (one OR over both scanned every unit)."""
+    before = Unit.created_at < w.end_iso
+    return (Unit.finished_at.is_(None) & before, (Unit.finished_at >= w.end_iso) & before)
+
+
 def _wip(s: Session, w: Window, k: Kpis) -> None:
-    """Units at the bench at the window's end: taken in before it and not finished by then."""
     stage = stage_sql()
-    open_at_end = (Unit.created_at < w.end_iso) & (Unit.finished_at.is_(None) | (Unit.finished_at >= w.end_iso))
-    k.wip = _ranked(s.execute(select(stage, func.count()).where(open_at_end).group_by(stage)).all())
+    counts: Counter[str] = Counter()
+    for cond in _open_at_end(w):
+        counts.update(dict(s.execute(select(stage, func.count()).where(cond).group_by(stage)).all()))
+    k.wip = _ranked(counts.items())
     if k.wip.get("blocked"):
-        k.blocked = [(uid, reason or "") for uid, reason in s.execute(
-            select(Unit.uid, Unit.blocked_reason).where(open_at_end, stage == "blocked").order_by(Unit.id))]
+        k.blocked = sorted(((uid, reason or "") for cond in _open_at_end(w) for uid, reason in s.execute(
+            select(Unit.uid, Unit.blocked_reason).where(cond, stage == "blocked"))))
 
 
 def hour_buckets(w: Window) -> list[tuple[datetime, str]]:
@@ -305,10 +323,8 @@ def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = N
         elif key == "route":
             q = _finished(w).where(Unit.route == value)
         elif key == "technician":
-            fin = _finisher((Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso))
             ids = operator_ids(s, value or NOT_SIGNED_IN)
-            who = fin.c.operator_id.is_(None) if ids == [None] else fin.c.operator_id.in_(ids)
-            q = select(Unit).join(fin, fin.c.unit_id == Unit.id).where(who)
+            q = select(Unit).where(Unit.id.in_([u for u, op in _finishers(s, w).items() if op in ids]))
         elif key == "wipe_failed":
             jobs = s.execute(_ended_jobs(w)).all()
             passed = _sanitized(s, w, [job_id for job_id, _st, _r in jobs])
@@ -316,8 +332,9 @@ def units_behind(ctx: StationContext, w: Window, key: str, value: str | None = N
             q = select(Unit).join(WipeJob, WipeJob.unit_id == Unit.id).where(WipeJob.id.in_(failed))
         elif key in ("stage", "blocked"):
             want = "blocked" if key == "blocked" else value
-            q = select(Unit).where(Unit.created_at < w.end_iso, Unit.finished_at.is_(None) |
-                                   (Unit.finished_at >= w.end_iso), stage_sql() == want)
+            found = [u for cond in _open_at_end(w) for u in s.execute(
+                select(Unit).where(cond, stage_sql() == want).order_by(Unit.id).limit(5000)).scalars()]
+            return sorted(found, key=lambda u: u.id)[:5000]
         else:
             raise ValueError(f"unknown KPI {key!r}")
         return list(s.execute(q.order_by(Unit.id).limit(5000)).scalars().unique())
