@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from station import events, units
 from station.context import StationContext
 from station.disposition_gates import DATA_BEARING, Facts, facts_for, gates, open_routes, refusal_text, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
+from station.disposition_vendors import for_config as vendors_for
 from station.errors import UserFacingError
 from station.grading.service import walks_now
 from station.models import Event, Unit
@@ -53,6 +54,7 @@ class Decision:
     recovery_rate: float
     expected_value: float | None
     blocked_reason: str | None = None  # set when a gate or the sanitization refuses the route
+    vendor: str | None = None  # the downstream vendor's name, once assigned to a vendor route
 
     @property
     def allowed(self) -> bool:
@@ -157,11 +159,14 @@ def preview(ctx: StationContext, unit_ref: str) -> Decision:
 
 
 def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason: str | None = None, *,
-           override_gate: bool = False) -> Decision:
+           override_gate: bool = False, vendor: str | None = None) -> Decision:
     """Record the unit's route (the proposed one, or `route` with a reason). Refused with the reason when
     the unit is ungraded, a gate closes the route, or a data-bearing unit has not passed sanitization.
-    `override_gate` lets a signed-in supervisor take a gated route anyway (never past the sanitization)."""
+    `override_gate` lets a signed-in supervisor take a gated route anyway (never past the sanitization).
+    Recycle, harvest parts and the hazardous-battery path record their downstream vendor (`vendor`, or
+    the first the vendor list names for the route) for R2v3 downstream tracking."""
     rules = for_config(ctx.config)
+    vendors = vendors_for(ctx.config)
     with ctx.store.session() as s:
         unit = _unit(s, unit_ref)
         if unit.sale_grade is None:
@@ -184,6 +189,7 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
         if d.blocked_reason:
             raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}"
                                   + (" A supervisor may override this gate with a reason." if closing else ""))
+        downstream = vendors.choose(d.route, vendor)
         previous = unit.route
         units.touch(unit, route=d.route, expected_value=d.expected_value, estimated_value=d.estimated_value)
         payload = {
@@ -195,13 +201,14 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
             "frp": f.frp, "gates": [g.code for g in gates(f)], "gate_override": overridden,
             # R2v3 REC with the sanitization status at the time of routing, not frozen at grade time
             "crosswalks": walks_now(ctx, s, unit),
+            "vendor": downstream.record() if downstream else None, "vendors_version": vendors.version,
         }
         if overridden:
             events.append(s, ctx.actor, "route.gate_overridden", {
                 "route": d.route, "gates": overridden, "reasons": [g.reason for g in closing],
                 "reason": (reason or "").strip()}, unit)
         events.append(s, ctx.actor, "route.assigned", payload, unit)
-        return d
+        return replace(d, vendor=downstream.name if downstream else None)
 
 
 def reconsider(s: Session, actor: events.Actor, unit: Unit, cause: str, *, always: bool = False) -> str | None:

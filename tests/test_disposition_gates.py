@@ -146,3 +146,30 @@ def test_gates_from_facts_and_the_rules_never_propose_a_gated_route(facts: Facts
     assert options[d.route].allowed
     if codes:
         assert {r for r, o in options.items() if o.allowed} <= NOT_FOR_SALE | {"hazardous_battery"}
+
+
+# -- Downstream vendors (R2v3 downstream tracking) -----------------------------------------------------
+def test_recycle_parts_and_battery_routes_record_their_downstream_vendor(ctx) -> None:
+    parts = _graded(ctx, {**PHONE_B_PLUS, "locks": "account"})
+    d = disposition.assign(ctx, parts, "harvest_parts", "board worth more as parts")
+    assert d.vendor == "Parts Recovery Co."
+    swollen = _graded(ctx, {**PHONE_B_PLUS, "battery": "swollen"}, model="Galaxy S9")
+    assert disposition.assign(ctx, swollen).vendor == "CellSafe Battery Recycling"
+    scrap = _graded(ctx, {**PHONE_B_PLUS, "locks": "mdm"}, model="Pixel 7")
+    with pytest.raises(UserFacingError, match="does not take 'recycle' units"):
+        disposition.assign(ctx, scrap, "recycle", "no buyer for it", vendor="parts_recovery")
+    assert disposition.assign(ctx, scrap, "recycle", "no buyer for it", vendor="cell_safe").vendor == (
+        "CellSafe Battery Recycling")
+    with ctx.store.reader() as s:
+        payloads = [json.loads(p) for p in s.execute(select(Event.payload).where(Event.kind == "route.assigned")
+                                                     .order_by(Event.seq)).scalars()]
+    assert [p["vendor"]["key"] for p in payloads] == ["parts_recovery", "cell_safe", "cell_safe"]
+    assert payloads[0]["vendor"]["certification"] == "R2v3"
+
+
+def test_a_sale_route_has_no_vendor(ctx) -> None:
+    uid = _graded(ctx, PHONE_B_PLUS)
+    assert disposition.assign(ctx, uid).vendor is None
+    with ctx.store.reader() as s:
+        assert json.loads(s.execute(select(Event.payload).where(Event.kind == "route.assigned")).scalar_one()
+                          )["vendor"] is None

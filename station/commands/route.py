@@ -1,6 +1,7 @@
 """`station route UNIT` and `station outcome ...`: disposition from scripts.
 
-    station route UNIT [--preview] [--to ROUTE --reason "..."]
+    station route UNIT [--preview | --options] [--to ROUTE --reason "..."] [--vendor KEY]
+    station route UNIT --to ROUTE --reason "..." --override --as SUPERVISOR   past a route gate
     station outcome record UNIT sold|returned|completed|rerouted [--grade B+] [--amount 120] [--note ...]
     station outcome accuracy [--since ISO] [--until ISO]
 """
@@ -19,6 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--preview", action="store_true", help="show the proposed route without recording it")
     r.add_argument("--to", choices=ROUTES, help="a route other than the proposed one (needs --reason)")
     r.add_argument("--reason", help="why the proposed route is not taken")
+    r.add_argument("--options", action="store_true", help="list every route, open or closed with the reason")
+    r.add_argument("--vendor", help="downstream vendor key for recycle, harvest parts or hazardous battery")
+    r.add_argument("--override", action="store_true", help="supervisor: take a route a gate closes (needs --reason)")
+    r.add_argument("--as", dest="operator", metavar="NAME", help="sign in as this operator (PIN asked, or stdin)")
+    r.add_argument("--badge", help="sign in with this badge instead")
     r.set_defaults(func=_route)
     o = sub.add_parser("outcome", help="record what happened to a routed unit; disposition accuracy")
     osub = o.add_subparsers(dest="outcome_command", required=True, metavar="ACTION")
@@ -37,19 +43,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _route(args: argparse.Namespace) -> int:
     from station import disposition
+    from station.commands.grade import sign_in
 
     ctx = open_station(args.data_dir)
     try:
+        if args.options:
+            for o in disposition.allowed_routes(ctx, args.unit):
+                print(f"{'open  ' if o.allowed else 'closed'} {o.route:<20} {o.label}"
+                      + (f"\n       {o.reason}" if o.reason else ""))
+            return 0
+        sign_in(ctx, args)
         if args.preview:
             d = disposition.preview(ctx, args.unit)
         else:
-            d = disposition.assign(ctx, args.unit, args.to, args.reason)
+            d = disposition.assign(ctx, args.unit, args.to, args.reason, override_gate=args.override,
+                                   vendor=args.vendor)
     finally:
         ctx.close()
     value = f"{d.expected_value:.2f}" if d.expected_value is not None else "unknown"
     print(f"{'proposed' if args.preview else 'routed'}: {d.label} ({d.route}); expected value {value} "
           f"at a recovery rate of {d.recovery_rate:.0%}")
     print(f"  {d.explanation}")
+    if d.vendor:
+        print(f"  downstream vendor: {d.vendor}")
     if d.blocked_reason:
         print(f"  blocked: {d.blocked_reason}")
     return 0

@@ -114,3 +114,27 @@ def test_enter_through_every_question_is_not_tested(capsys, data_dir: Path) -> N
     code, out = run(capsys, data_dir, "grade", "record", uid)
     assert code == 0 and f"{uid}: A (cosmetic A, functional NT)" in out
     assert "F5" not in out and "Premium" not in out
+
+
+def test_route_lists_open_routes_and_a_supervisor_overrides_a_gate(capsys, data_dir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = open_station(data_dir)
+    operators.add(ctx, "Sam Super", "supervisor", pin="4321")
+    uid = unit(ctx, "phone", "iPhone 14", serial="FRP1")
+    ctx.close()
+    answers = [f"{k}={v}" for k, v in {**PHONE_B_PLUS, "locks": "account"}.items()]
+    assert run(capsys, data_dir, "grade", "record", uid, *answers)[0] == 0
+    ctx = open_station(data_dir)
+    set_fields(ctx, uid, wipe_status="sanitized")
+    ctx.close()
+    code, out = run(capsys, data_dir, "route", uid, "--options")
+    assert code == 0 and "closed resell_retail" in out and "open   hold" in out and "account-locked" in out
+    code, out = run(capsys, data_dir, "route", uid, "--to", "resell_retail", "--reason", "lock removed by phone")
+    assert code == 2 and "A supervisor may override this gate" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("4321\n"))
+    code, out = run(capsys, data_dir, "route", uid, "--to", "resell_retail", "--reason", "lock removed by phone",
+                    "--override", "--as", "Sam Super")
+    assert code == 0 and "routed: Resell" in out
+    code, out = run(capsys, data_dir, "route", uid, "--to", "recycle", "--reason", "buyer backed out",
+                    "--vendor", "metro_ewaste")
+    assert code == 0 and "downstream vendor: Metro E-Waste Recycling" in out
