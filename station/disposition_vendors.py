@@ -16,8 +16,8 @@ from typing import Any
 
 from station.config import Config
 from station.errors import ConfigError, UserFacingError
-from station.toml_lines import locate, toml_error
 from station.paths import hub_documents
+from station.toml_lines import locate, toml_error
 
 SHIPPED = Path(__file__).parent / "data" / "vendors.toml"
 VENDOR_ROUTES = ("recycle", "harvest_parts", "hazardous_battery")
