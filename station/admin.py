@@ -41,6 +41,11 @@ def disable_operator(ctx: StationContext, name: str) -> operators.OperatorInfo:
     return operators.deactivate(ctx, name)
 
 
+def unlock_operator(ctx: StationContext, name: str) -> operators.OperatorInfo:
+    require_supervisor(ctx, "unlock operators")
+    return operators.unlock(ctx, name)
+
+
 def reset_pin(ctx: StationContext, name: str, pin: str) -> None:
     require_supervisor(ctx, "reset PINs")
     if not pin.isdigit() or not 4 <= len(pin) <= 12:

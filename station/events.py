@@ -25,7 +25,7 @@ GENESIS = "0" * 64
 
 # Every kind of event the station writes; an unknown kind is a programming error.
 KINDS = frozenset({
-    "operator.signed_in", "operator.signed_out", "operator.locked_out", "operator.admin",
+    "operator.signed_in", "operator.signed_out", "operator.locked_out", "operator.pin_failed", "operator.admin",
     "unit.created", "unit.scanned", "unit.updated", "unit.reopened", "unit.finished", "unit.blocked",
     "grade.recorded", "grade.overridden",
     "photo.captured", "photo.override",

@@ -154,29 +154,36 @@ def sign_in_badge(ctx: StationContext, badge: str) -> Operator:
 
 
 def sign_in_pin(ctx: StationContext, name: str, pin: str) -> Operator:
-    """Sign in by name and PIN; wrong PINs count toward a lockout, kept even though this call fails."""
+    """Sign in by name and PIN; wrong PINs count toward a lockout, kept even though this call fails.
+
+    Every wrong PIN is an event. The refusal reads the same whether the name exists, has no PIN
+    or the PIN is wrong, so the sign-in box cannot be used to learn who works here.
+    """
     limit, minutes = ctx.config.get_int("operators.max_pin_attempts"), ctx.config.get_int("operators.lockout_minutes")
     failure: str | None = None
     with ctx.store.session() as s:
-        row = _by_name(s, name)
-        _check_usable(row)
-        if row.pin_hash and verify_pin(pin, row.pin_hash):
+        row = s.execute(select(OperatorRow).where(func.lower(OperatorRow.name) == name.strip().lower())
+                        ).scalar_one_or_none()
+        if row is not None and row.locked_until and row.locked_until > clock.iso():
+            _check_usable(row)  # a lockout holds even against the right PIN
+        if row is not None and row.pin_hash and verify_pin(pin, row.pin_hash):
+            _check_usable(row)
             op = _sign_in(ctx, s, row, "pin")
         else:
-            # The count survives this failed sign-in: the transaction commits, then we raise.
-            row.failed_attempts = (row.failed_attempts or 0) + 1
-            left = limit - row.failed_attempts
-            if not row.pin_hash:
-                failure = f"{row.name} has no PIN; sign in with the badge."
-            elif left > 0:
-                failure = f"Wrong PIN for {row.name}; {left} {'try' if left == 1 else 'tries'} left before a " \
-                          f"{minutes}-minute lockout."
-            else:
+            failure = (f"That name and PIN do not match. After {limit} wrong PINs in a row a name is locked for "
+                       f"{minutes} minutes; operators without a PIN sign in with their badge.")
+            payload: dict[str, object] = {"operator_id": None, "name": name.strip()[:120]}
+            if row is not None and row.pin_hash:  # no PIN, nothing to guess: nothing to lock
+                # The count survives this failed sign-in: the transaction commits, then we raise.
+                row.failed_attempts = (row.failed_attempts or 0) + 1
+                payload = {"operator_id": row.id, "operator": row.name, "attempt": row.failed_attempts}
+            events.append(s, ctx.actor, "operator.pin_failed", payload)
+            if row is not None and row.pin_hash and row.failed_attempts >= limit:
                 row.locked_until = clock.iso(clock.now() + timedelta(minutes=minutes))
                 row.failed_attempts = 0
                 events.append(s, ctx.actor, "operator.locked_out",
                               {"operator_id": row.id, "operator": row.name, "minutes": minutes})
-                failure = f"Wrong PIN for {row.name} {limit} times; locked out for {minutes} minutes."
+                failure = f"Too many wrong PINs: that name is locked out for {minutes} minutes."
     if failure:
         raise UserFacingError(failure)
     ctx.operator = op

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 
 import pytest
@@ -79,13 +80,14 @@ def test_wrong_pins_lock_out_and_the_count_survives(ctx) -> None:
     ctx.config.set("operators.max_pin_attempts", 3)
     ctx.config.set("operators.lockout_minutes", 10)
     operators.add(ctx, "Ana", pin="2468")
-    with pytest.raises(UserFacingError, match="2 tries left"):
+    with pytest.raises(UserFacingError, match="After 3 wrong PINs in a row a name is locked for 10 minutes"):
         operators.sign_in_pin(ctx, "ana", "0000")
-    with pytest.raises(UserFacingError, match="1 try left"):
+    with pytest.raises(UserFacingError, match="do not match"):
         operators.sign_in_pin(ctx, "Ana", "1111")
     with pytest.raises(UserFacingError, match="locked out for 10 minutes"):
         operators.sign_in_pin(ctx, "Ana", "2222")
     assert _events(ctx, "operator.locked_out")[-1].payload.count("Ana") == 1
+    assert [json.loads(e.payload)["attempt"] for e in _events(ctx, "operator.pin_failed")] == [1, 2, 3]
     # Even the right PIN is refused while locked.
     with pytest.raises(UserFacingError, match=r"locked out .* until"):
         operators.sign_in_pin(ctx, "Ana", "2468")
@@ -118,8 +120,44 @@ def test_supervisor_unlock_and_deactivate(ctx) -> None:
 
 def test_operator_without_pin_is_told_to_use_the_badge(ctx) -> None:
     operators.add(ctx, "Ana", badge="OP-1001")
-    with pytest.raises(UserFacingError, match="no PIN"):
+    with pytest.raises(UserFacingError, match="operators without a PIN sign in with their badge"):
         operators.sign_in_pin(ctx, "Ana", "1234")
+
+
+def test_sign_in_refusals_do_not_tell_whether_a_name_exists(ctx) -> None:
+    operators.add(ctx, "Ana", pin="2468")
+    operators.add(ctx, "Bo", badge="OP-1002")
+    refusals = set()
+    for name in ("Ana", "Nobody", "Bo"):
+        with pytest.raises(UserFacingError) as err:
+            operators.sign_in_pin(ctx, name, "0000")
+        refusals.add(str(err.value))
+    assert len(refusals) == 1 and "Ana" not in refusals.pop()
+    # Each wrong PIN is on the record, the unknown name too.
+    failed = [json.loads(e.payload) for e in _events(ctx, "operator.pin_failed")]
+    assert [(f.get("operator"), f.get("name")) for f in failed] == [("Ana", None), (None, "Nobody"), (None, "Bo")]
+
+
+def test_cli_unlock_and_deactivate_need_a_supervisors_pin(ctx, monkeypatch, capsys) -> None:
+    ctx.config.set("operators.max_pin_attempts", 1)
+    operators.add(ctx, "Ana", pin="2468")
+    operators.add(ctx, "Sue", "supervisor", pin="1357")
+    operators.add(ctx, "Tom", pin="9753")
+    with pytest.raises(UserFacingError, match="locked out"):
+        operators.sign_in_pin(ctx, "Ana", "0000")
+    with pytest.raises(SystemExit):  # argparse: --supervisor is required
+        main(["operator", "unlock", "Ana"])
+    assert "--supervisor" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("9753\n"))
+    assert main(["operator", "unlock", "Ana", "--supervisor", "Tom", "--pin-stdin"]) == 2
+    assert "Tom is a technician; 'operator unlock' needs a supervisor" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("1111\n"))
+    assert main(["operator", "unlock", "Ana", "--supervisor", "Sue", "--pin-stdin"]) == 2
+    assert "do not match" in capsys.readouterr().err
+    assert operators.list_operators(ctx)[0].locked_until is not None  # still locked
+    monkeypatch.setattr("sys.stdin", io.StringIO("1357\n"))
+    assert main(["operator", "unlock", "Ana", "--supervisor", "Sue", "--pin-stdin"]) == 0
+    assert operators.sign_in_pin(ctx, "Ana", "2468").name == "Ana"
 
 
 def test_demo_operators_only_on_an_empty_station(ctx) -> None:
@@ -138,7 +176,8 @@ def test_cli_add_with_pin_on_stdin_and_list(data_dir, monkeypatch, capsys) -> No
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     assert main(["operator", "add", "Ben", "--pin-stdin"]) == 2
     assert "No PIN on standard input" in capsys.readouterr().err
-    assert main(["operator", "unlock", "Ana Lopez"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("97531\n"))
+    assert main(["operator", "unlock", "Ana Lopez", "--supervisor", "Ana Lopez", "--pin-stdin"]) == 0
     conn = sqlite3.connect(data_dir / "station.sqlite3")
     try:
         (pin_hash,) = conn.execute("select pin_hash from operators").fetchone()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
-from station import operators, shifts
+from station import shifts
+from station.commands.supervisor import sign_in_supervisor
 from station.context import StationContext, open_station
 from station.errors import UserFacingError
 
@@ -59,11 +58,7 @@ def window(ctx: StationContext, args: argparse.Namespace) -> shifts.Window:
 
 
 def require_supervisor(ctx: StationContext, name: str, pin_stdin: bool) -> None:
-    pin = sys.stdin.readline().strip() if pin_stdin else os.environ.get("STATION_PIN") or \
-        getpass.getpass(f"PIN for {name}: ")
-    op = operators.sign_in_pin(ctx, name, pin)
-    if not op.is_supervisor:
-        raise UserFacingError(f"{op.name} is a technician; exports need a supervisor.")
+    sign_in_supervisor(ctx, name, pin_stdin, "exports need a supervisor")
 
 
 def _export_shift(args: argparse.Namespace) -> int:

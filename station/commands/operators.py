@@ -6,7 +6,8 @@ import argparse
 import getpass
 import sys
 
-from station import operators
+from station import admin, operators
+from station.commands.supervisor import sign_in_supervisor
 from station.context import open_station
 from station.errors import UserFacingError
 
@@ -25,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, help_text in (("unlock", "end a PIN lockout now"), ("deactivate", "stop an operator signing in")):
         p = osub.add_parser(name, help=help_text)
         p.add_argument("name")
+        p.add_argument("--supervisor", required=True, help="name of the supervisor allowing it")
+        p.add_argument("--pin-stdin", action="store_true",
+                       help="read the supervisor's PIN from stdin (else STATION_PIN, else a prompt)")
         p.set_defaults(func=_admin, action=name)
 
 
@@ -67,7 +71,11 @@ def _list(args: argparse.Namespace) -> int:
 def _admin(args: argparse.Namespace) -> int:
     ctx = open_station(args.data_dir)
     try:
-        info = operators.unlock(ctx, args.name) if args.action == "unlock" else operators.deactivate(ctx, args.name)
+        sign_in_supervisor(ctx, args.supervisor, args.pin_stdin, f"'operator {args.action}' needs a supervisor")
+        if args.action == "unlock":
+            info = admin.unlock_operator(ctx, args.name)
+        else:
+            info = admin.disable_operator(ctx, args.name)
     finally:
         ctx.close()
     print(f"{info.name}: {'unlocked' if args.action == 'unlock' else 'deactivated'}")

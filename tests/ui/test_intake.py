@@ -236,7 +236,7 @@ def test_pin_sign_in_dialog(rig: Rig) -> None:
     dialog = w.scans.signin
     dialog.name.setCurrentIndex(dialog.name.findData("Sam"))
     QTest.keyClicks(dialog.pin, "1111\r")
-    qtbot.waitUntil(lambda: "Wrong PIN for Sam" in dialog.error.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "name and PIN do not match" in dialog.error.text(), timeout=5000)
     assert dialog.pin.text() == ""
     QTest.keyClicks(dialog.pin, "2468\r")
     qtbot.waitUntil(lambda: w.status.operator.text() == "Sam (supervisor)", timeout=5000)
