@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from station import clock, events
 from station.context import Operator, StationContext
 from station.errors import UserFacingError
+from station.limits import OPERATOR_NAME_MAX
 from station.models import Operator as OperatorRow
 
 ROLES = ("technician", "supervisor")
@@ -85,6 +86,9 @@ def add(ctx: StationContext, name: str, role: str = "technician", badge: str | N
     name = " ".join(name.split())
     if not name:
         raise UserFacingError("An operator needs a name.")
+    if len(name) > OPERATOR_NAME_MAX:  # the hub refuses longer: every event this operator signs would stall
+        raise UserFacingError(f"An operator name has at most {OPERATOR_NAME_MAX} characters; this one has "
+                              f"{len(name)}. Use a shorter name.")
     if role not in ROLES:
         raise UserFacingError(f"Role must be technician or supervisor, not '{role}'.")
     if badge:

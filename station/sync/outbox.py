@@ -68,6 +68,27 @@ def mark_events_sent(store: Store, event_ids: Iterable[int]) -> int:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+REFUSED = "refused by the hub: "
+
+
+def mark_event_refused(store: Store, event_id: int, seq: int, reason: str) -> None:
+    """The hub keeps only this event's hash (it broke a limit): settled, with the reason kept for the supervisor."""
+    with store.session() as s:
+        s.execute(
+            update(Outbox).where(Outbox.kind == EVENT, Outbox.ref == str(event_id))
+            .values(sent_at=clock.iso(), last_error=f"{REFUSED}event #{seq}: {reason}"[:2000])
+        )
+
+
+def refused_events(store: Store, limit: int = 20) -> list[str]:
+    """Sentences for `sync status`: events the hub holds only as a hash, newest first."""
+    with store.reader() as s:
+        return [str(e) for e in s.execute(
+            select(Outbox.last_error).where(Outbox.kind == EVENT, Outbox.last_error.like(REFUSED + "%"))
+            .order_by(Outbox.id.desc()).limit(limit)
+        ).scalars()]
+
+
 def note_event_error(store: Store, event_id: int, error: str) -> None:
     with store.session() as s:
         s.execute(

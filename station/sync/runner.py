@@ -127,10 +127,16 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
         done = [r for r in reply["results"] if r["status"] in OK_STATUSES]
         held = [by_seq[r["seq"]] for r in done if r["seq"] in by_seq]
         outbox.mark_events_sent(ctx.store, [e.id for e in held])
+        for r in reply["results"]:
+            if r["status"] == "refused" and r["seq"] in by_seq:  # the chain went on; this one is for a supervisor
+                outbox.mark_event_refused(ctx.store, by_seq[r["seq"]].id, r["seq"], str(r.get("detail")))
+                held.append(by_seq[r["seq"]])
+                report.errors.append(f"The hub refused event #{r['seq']} ({r.get('detail')}); it holds only its "
+                                     "hash, and the events after it went up.")
         _note_hub_head(ctx, held)
         report.events_sent += sum(1 for r in done if r["status"] == "accepted")
         report.events_repeat += sum(1 for r in done if r["status"] == "repeat")
-        problems = [r for r in reply["results"] if r["status"] not in OK_STATUSES]
+        problems = [r for r in reply["results"] if r["status"] not in (*OK_STATUSES, "refused")]
         if not problems:
             if resend_from is not None:
                 resend_from = batch[-1].seq + 1

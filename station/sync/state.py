@@ -35,7 +35,7 @@ class SyncStatus:
     last_error: str | None = None
     clock_skew_s: float | None = None
     hub_url: str = ""
-    quarantined: tuple[str, ...] = ()  # sentences: documents from the hub that did not load
+    quarantined: tuple[str, ...] = ()  # sentences: hub documents that did not load, events the hub refused
 
     @property
     def online(self) -> bool:
@@ -73,7 +73,7 @@ class SyncStatus:
         line = f"Hub: {head}, {waiting}"
         if self.quarantined:
             n = len(self.quarantined)
-            line += f", {n} hub document{'s' if n > 1 else ''} quarantined"
+            line += f", {n} quarantined"
         if self.skew_warning:
             line += f" ({self.skew_warning})"
         return line
@@ -93,7 +93,7 @@ def status(ctx: StationContext) -> SyncStatus:
         backlog_events=counts[outbox.EVENT], backlog_blobs=counts[outbox.BLOB],
         last_ok_at=meta.get("sync.last_ok_at"), last_attempt_at=meta.get("sync.last_attempt_at"),
         last_error=meta.get("sync.last_error") or None, clock_skew_s=float(skew) if skew else None,
-        hub_url=ctx.config.get_str("sync.hub_url"), quarantined=held,
+        hub_url=ctx.config.get_str("sync.hub_url"), quarantined=held + tuple(outbox.refused_events(ctx.store)),
     )
 
 

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def add_events(ctx: StationContext, n: int, *, kind: str = "unit.scanned", unit_uid: str | None = None,
-               payload: Callable[[int], dict[str, Any]] | None = None, sync: bool = True) -> list[int]:
+               payload: Callable[[int], dict[str, Any]] | None = None, sync: bool = True,
+               operator: Callable[[int], str] = lambda i: "Tess") -> list[int]:
     """Append n events to the station's chain in one transaction; returns their seqs."""
     with ctx.store.session() as s:
         last = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
@@ -43,7 +44,7 @@ def add_events(ctx: StationContext, n: int, *, kind: str = "unit.scanned", unit_
             seq += 1
             body = payload(i) if payload else {"i": i, "scan": f"SN{seq:08d}"}
             ev = Event(id=next_id + i, seq=seq, station_id=ctx.station_id, unit_id=None, unit_uid=unit_uid,
-                       kind=kind, payload=events.canonical(body), operator_id=None, operator_name="Tess",
+                       kind=kind, payload=events.canonical(body), operator_id=None, operator_name=operator(i),
                        created_at=clock.iso(), prev_hash=prev, hash="")
             ev.hash = events.event_hash(prev, events._body(ev))
             prev = ev.hash

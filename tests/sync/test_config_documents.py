@@ -59,7 +59,7 @@ def test_a_bad_document_is_quarantined_and_events_keep_flowing(hub, tokens, make
     assert len(report.errors) == 1 and "quarantined" in report.errors[0]
     st = status(ctx)
     assert st.backlog_events == 0 and st.level == "warn"
-    assert "1 hub document quarantined" in st.text and "rules 'default' v1" in st.quarantined[0]
+    assert "1 quarantined" in st.text and "rules 'default' v1" in st.quarantined[0]
     assert _applied(ctx) == {}
     assert not (ctx.data.root / "hub" / "rules" / "default.toml").exists()
     # a version that loads lifts the quarantine

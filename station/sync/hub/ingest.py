@@ -12,11 +12,13 @@ batch, so concurrent deliveries through different hub instances serialize per st
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ from station import clock
 from station.events import canonical
 from station.sync.hub.auth import now
 from station.sync.hub.models import HubCertificate, HubEvent, HubIncident, HubStation, HubUnitKey
-from station.sync.hub.schemas import BatchReply, EventIn, EventResult
+from station.sync.hub.schemas import HEX64, BatchReply, EventIn, EventResult, check_json
 
 # Payload keys whose values identify a unit across stations (see docs/sync.md).
 IDENTIFIER_KEYS = ("serial", "imei", "imei2", "meid", "asset_tag", "gs1", "eid")
@@ -48,6 +50,46 @@ def identifiers_in(payload: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 yield str(item.get("kind", "id")), str(item["value"])
 
 
+_HEX = re.compile(HEX64)
+_BODY = ("seq", "station", "unit", "kind", "payload", "operator", "operator_id", "at")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An event that broke a limit but whose hash and links can still be checked."""
+
+    seq: int
+    station: str
+    prev_hash: str
+    hash: str
+    body: str  # canonical, as the station hashed it
+    reason: str
+
+
+class Unreadable(ValueError):
+    """An item that is not an event at all (no usable seq or hashes): the batch is refused whole."""
+
+
+def read_event(raw: dict[str, Any]) -> EventIn | Refused:
+    try:
+        return EventIn.model_validate(raw)
+    except ValidationError as exc:
+        seq, prev, h = raw.get("seq"), raw.get("prev_hash"), raw.get("hash")
+        if not (type(seq) is int and 1 <= seq <= 2**62 and isinstance(prev, str) and _HEX.fullmatch(prev)
+                and isinstance(h, str) and _HEX.fullmatch(h)):
+            raise Unreadable(f"an item is not an event the hub can place in a chain: {exc.errors()[0]['msg']}") \
+                from None
+        body = {k: raw.get(k) for k in _BODY}
+        try:
+            check_json(body)
+            text = canonical(body)
+        except (ValueError, TypeError, RecursionError):
+            raise Unreadable(f"event #{seq} cannot be stored even as a refused event") from None
+        reason = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}"
+                           for e in exc.errors()[:3])
+        return Refused(seq, str(raw.get("station")), prev, h, text, reason[:500])
+
+
 @dataclass
 class _Batch:
     station: HubStation
@@ -55,6 +97,7 @@ class _Batch:
     keys: set[tuple[str, str, str, str]] = field(default_factory=set)
     certificates: list[dict[str, Any]] = field(default_factory=list)
     incidents: dict[str, tuple[int, str]] = field(default_factory=dict)  # one per kind per batch
+    refused: list[tuple[int, str]] = field(default_factory=list)  # one incident each: each is a hole
 
     def incident(self, kind: str, seq: int, detail: str) -> None:
         self.incidents.setdefault(kind, (seq, detail))
@@ -85,7 +128,18 @@ def _accept(b: _Batch, ev: EventIn, body: str, received: datetime) -> None:
             })
 
 
-def ingest(s: Session, station_id: str, events: list[EventIn], station_time: str | None = None) -> BatchReply:
+def _keep_refused(b: _Batch, ev: Refused, received: datetime) -> None:
+    """Only the links and the hashed body: the chain stays verifiable and the head moves on."""
+    b.rows.append({
+        "station_id": ev.station, "seq": ev.seq, "hash": ev.hash, "prev_hash": ev.prev_hash, "kind": "hub.refused",
+        "unit_uid": None, "operator_name": None, "operator_id": None, "at": received, "body": ev.body,
+        "payload": {"refused": ev.reason}, "received_at": received,
+    })
+    b.refused.append((ev.seq, f"event #{ev.seq} broke a limit and was kept only as its hash: {ev.reason}"))
+
+
+def ingest(s: Session, station_id: str, events: list[EventIn | Refused],
+           station_time: str | None = None) -> BatchReply:
     """Store a batch for `station_id` (already authenticated as that station) and say what happened to each."""
     received = now()
     station = s.get(HubStation, station_id, with_for_update=True)
@@ -102,7 +156,7 @@ def ingest(s: Session, station_id: str, events: list[EventIn], station_time: str
     head_seq, head_hash = station.head_seq, station.head_hash
     for ev in ordered:
         status, detail = "accepted", None
-        body = canonical(ev.body())
+        body = ev.body if isinstance(ev, Refused) else canonical(ev.body())
         # station.events.event_hash, with the canonical text kept for storage: sha256(prev_hash + body)
         if hashlib.sha256((ev.prev_hash + body).encode("utf-8")).hexdigest() != ev.hash:
             status, detail = "altered", f"event #{ev.seq}: its hash does not match its content"
@@ -117,6 +171,10 @@ def ingest(s: Session, station_id: str, events: list[EventIn], station_time: str
             if ev.prev_hash != head_hash:
                 status, detail = "fork", f"event #{ev.seq} does not follow the event #{head_seq} the hub holds"
                 b.incident("fork", ev.seq, detail)
+            elif isinstance(ev, Refused):
+                status, detail = "refused", ev.reason
+                _keep_refused(b, ev, received)
+                head_seq, head_hash = ev.seq, ev.hash
             else:
                 _accept(b, ev, body, received)
                 head_seq, head_hash = ev.seq, ev.hash
@@ -153,7 +211,7 @@ def _write(s: Session, b: _Batch, head_seq: int, head_hash: str, received: datet
         ])
     if b.certificates:
         s.execute(pg_insert(HubCertificate).on_conflict_do_nothing(index_elements=["id"]), b.certificates)
-    for kind, (seq, detail) in b.incidents.items():
+    for kind, (seq, detail) in [*b.incidents.items(), *(("refused", r) for r in b.refused)]:
         s.add(HubIncident(station_id=st.id, kind=kind, seq=seq, detail=detail, at=received))
     if head_seq > st.head_seq:  # gaps now filled are resolved
         s.execute(

@@ -51,12 +51,16 @@ def me(token: Token, request: Request) -> StationInfo:
 @router.post("/events", response_model=BatchReply)
 def post_events(batch: EventBatch, token: Token, request: Request) -> BatchReply:
     """Store a batch of the calling station's events: idempotent and chain-checked; see each result's status."""
+    try:
+        events = [ingest.read_event(e) for e in batch.events]
+    except ingest.Unreadable as exc:
+        raise HTTPException(422, str(exc)) from exc
     with authed(request, token, STATION) as (s, who):
-        claimed = {batch.station} | {e.station for e in batch.events}
+        claimed = {batch.station} | {e.station for e in events}
         if claimed != {who.station_id}:
             others = ", ".join(repr(x) for x in sorted(claimed - {who.station_id}))
             raise HTTPException(403, f"This token belongs to station '{who.station_id}'; it cannot write as {others}.")
-        reply = ingest.ingest(s, who.station_id or "", batch.events, request.headers.get(STATION_TIME))
+        reply = ingest.ingest(s, who.station_id or "", events, request.headers.get(STATION_TIME))
     return reply  # only after the commit: "accepted" means stored
 
 

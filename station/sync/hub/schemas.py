@@ -73,11 +73,15 @@ class EventIn(BaseModel):
 
 
 class EventBatch(BaseModel):
+    """Events are read one by one (each against EventIn), so one the hub refuses holds up no other."""
+
     station: Name
-    events: list[EventIn] = Field(max_length=MAX_BATCH)
+    events: list[dict[str, Any]] = Field(max_length=MAX_BATCH, description=(
+        "Each item: seq, station, unit, kind, payload, operator, operator_id, at, prev_hash, hash."))
 
 
-Status = Literal["accepted", "repeat", "gap", "fork", "altered", "invalid"]
+# refused: the event broke a limit; the hub keeps its hash (the chain goes on) and an incident says why
+Status = Literal["accepted", "repeat", "gap", "fork", "altered", "invalid", "refused"]
 
 
 class EventResult(BaseModel):
