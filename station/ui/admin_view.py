@@ -83,12 +83,12 @@ class AdminView(QWidget):
     def refresh(self) -> None:
         Op(self, self._load).on("io").success(self._show).run()
 
-    def _load(self) -> tuple:  # type: ignore[type-arg]
+    def _load(self) -> tuple:
         from station.sync.state import status
 
         return operators.list_operators(self.ctx), grading.available(self.ctx), status(self.ctx)
 
-    def _show(self, loaded: tuple) -> None:  # type: ignore[type-arg]
+    def _show(self, loaded: tuple) -> None:
         ops, matrices, sync = loaded
         self.operators.setRowCount(len(ops))
         for r, o in enumerate(ops):
@@ -120,9 +120,12 @@ class AdminView(QWidget):
         return item.text() if item else None
 
     # -- actions -----------------------------------------------------------------------
-    def _run(self, fn, *args, done: str) -> None:  # type: ignore[no-untyped-def]
-        Op(self, fn, *args).changes("operators", "config").success(
-            lambda _r: (Changes.hub().message.emit("ok", done), self.refresh())).run()
+    def _run(self, fn, *args, done: str) -> None:
+        def succeeded(_result: object) -> None:
+            Changes.hub().message.emit("ok", done)
+            self.refresh()
+
+        Op(self, fn, *args).changes("operators", "config").success(succeeded).run()
 
     def add_operator(self) -> None:
         name, ok = QInputDialog.getText(self, "Add operator", "Name:")

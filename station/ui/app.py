@@ -23,14 +23,14 @@ from station.ui.ops import report_error
 log = logging.getLogger(__name__)
 
 
-def _excepthook(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+def _excepthook(exc_type, exc, tb) -> None:
     if issubclass(exc_type, KeyboardInterrupt):
         QApplication.quit()
         return
     report_error(exc.with_traceback(tb))
 
 
-def create_window(data_dir: str | Path | None = None, *, demo: bool = False):  # type: ignore[no-untyped-def]
+def create_window(data_dir: str | Path | None = None, *, demo: bool = False):
     """Open the station and build the main window (used by run() and by tests)."""
     from station.context import open_station
     from station.ui.main_window import MainWindow
@@ -50,7 +50,7 @@ def create_window(data_dir: str | Path | None = None, *, demo: bool = False):  #
     return window
 
 
-def close_station(window) -> None:  # type: ignore[no-untyped-def]
+def close_station(window) -> None:
     """Stop background work in order: queued UI work, sync, devices, then the store."""
     from station.ui.ops import shutdown
 
@@ -65,7 +65,7 @@ def close_station(window) -> None:  # type: ignore[no-untyped-def]
     window.ctx.close()
 
 
-def _screenshot(window, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _screenshot(window, path: Path) -> None:
     """Grab what the display server shows (not a widget render), then quit."""
     screen = window.screen()
     pixmap = screen.grabWindow(0, window.x(), window.y(), window.frameGeometry().width(),

@@ -39,9 +39,10 @@ class PreviewLabel(QLabel):
         self._last = 0
         self.frames_shown = 0
         self.paint_seconds = 0.0
-        self.timer = QTimer(self, interval=33, timeout=self._tick)
+        self.timer = QTimer(self, interval=33)
+        self.timer.timeout.connect(self._tick)
 
-    def attach(self, session) -> None:  # type: ignore[no-untyped-def]
+    def attach(self, session) -> None:
         self.session = session
         self._last = 0
         self.timer.start()

@@ -34,7 +34,7 @@ class Tile(QPushButton):
         self.setStyleSheet("QPushButton#kpi-tile { text-align: left; padding: 6px 10px; font-size: 15px; }"
                            "QPushButton#kpi-tile:focus { border: 2px solid #1f3a5f; }")
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter opens a figure, like a click
             self.click()
             return
@@ -125,7 +125,8 @@ class Dashboard(QWidget):
         self._bars("Units per technician", [n for n, _c, _r in k.per_technician],
                    [c for _n, c, _r in k.per_technician], "#b35c00")
         while self.breakdown.count():
-            w = self.breakdown.takeAt(0).widget()
+            item = self.breakdown.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         for key, items in (("grade", k.grade_mix), ("technician", {n: c for n, c, _r in k.per_technician}),

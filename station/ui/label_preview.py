@@ -55,7 +55,7 @@ class LabelPreview(QLabel):
                              Qt.TransformationMode.FastTransformation)
         self.setPixmap(QPixmap.fromImage(scaled))
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.bitmap is not None:
             self._show()

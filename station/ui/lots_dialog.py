@@ -56,7 +56,7 @@ class LotsDialog(QDialog):
         self.reload()
         self.scan.setFocus()
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event) -> None:
         key, ctrl = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         if ctrl and key in self._ctrl_keys:
             self._ctrl_keys[key]()
@@ -137,9 +137,11 @@ class LotsDialog(QDialog):
         code = self.selected()
         if code is None:
             return
-        Op(self, lots.close, self.ctx, code).success(lambda info: (self.reload(info.code), self._say(
-            "ok", f"Lot {info.code} closed with {info.count} units."))).failure(
-            lambda e: self._say("error", str(e))).run()
+        def closed(info: lots.LotInfo) -> None:
+            self.reload(info.code)
+            self._say("ok", f"Lot {info.code} closed with {info.count} units.")
+
+        Op(self, lots.close, self.ctx, code).success(closed).failure(lambda e: self._say("error", str(e))).run()
 
     def export(self, path: str | None = None) -> None:
         code = self.selected()

@@ -12,6 +12,8 @@ Wipe, a wipe that ended to Route, a route to the printed label, its check to Don
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
@@ -33,6 +35,9 @@ from station.ui.status import StatusBar
 from station.ui.step_tracker import StepTracker
 from station.ui.style import STYLE
 
+if TYPE_CHECKING:
+    from station.sync import SyncWorker
+
 PANELS: tuple[type[Panel], ...] = (IntakePanel, GradePanel, PhotosPanel, WipePanel, LabelPanel, SupervisorPanel)
 STEP_PANELS: dict[str, type[Panel]] = {"intake": IntakePanel, "grade": GradePanel, "photos": PhotosPanel,
                                        "wipe": WipePanel, "route": LabelPanel, "label": LabelPanel,
@@ -43,6 +48,7 @@ _STEP_TOPICS = frozenset({"units", "grades", "photos", "wipe", "labels", "events
 
 class MainWindow(QMainWindow):
     unit_changed = Signal(object)  # uid or None
+    sync_worker: SyncWorker | None = None  # set by app.create_window when the outbox drains in the background
 
     def __init__(self, ctx: StationContext, devices: DeviceManager, *, demo: bool) -> None:
         super().__init__()
@@ -59,7 +65,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tracker)
         self.progress: steps.Progress | None = None
         self._go_to_step = False  # the unit was just opened: show the panel of its step once known
-        self._follow_timer = QTimer(self, singleShot=True, interval=30, timeout=self.follow)
+        self._follow_timer = QTimer(self, singleShot=True, interval=30)
+        self._follow_timer.timeout.connect(self.follow)
         Changes.hub().changed.connect(self._on_changed)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -69,7 +76,7 @@ class MainWindow(QMainWindow):
             self.panels.append(panel)
             self.tabs.addTab(panel, f"&{i} {panel.title}")
             for seq in (f"Ctrl+{i}", f"F{i}"):
-                QShortcut(QKeySequence(seq), self, activated=lambda i=i: self.show_panel(i - 1))
+                QShortcut(QKeySequence(seq), self).activated.connect(lambda i=i: self.show_panel(i - 1))
         self.tabs.currentChanged.connect(self._on_tab)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -141,7 +148,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(panel)
         panel.arrived(p)
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.show_panel(0)
             return

@@ -98,13 +98,13 @@ class Op:
     def __init__(self, parent: QObject | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         self.parent = parent
         self.fn, self.args, self.kwargs = fn, args, kwargs
-        self._success: Callable[[Any], None] | None = None
+        self._success: Callable[[Any], object] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._progress: str | None = None
         self._changes: set[str] = set()
         self._pool = "db"
 
-    def success(self, cb: Callable[[Any], None]) -> Op:
+    def success(self, cb: Callable[[Any], object]) -> Op:
         self._success = cb
         return self
 

@@ -34,8 +34,10 @@ class PhoneWatch(QObject):
         self._monitor: Any = None
         self._notifier: QSocketNotifier | None = None
         drivers = devices.drivers("phone")
-        self.periodic = QTimer(self, interval=SCAN_EVERY_MS, timeout=self.rescan)
-        self.settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.rescan)
+        self.periodic = QTimer(self, interval=SCAN_EVERY_MS)
+        self.periodic.timeout.connect(self.rescan)
+        self.settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self.settle.timeout.connect(self.rescan)
         if not drivers:
             return
         self.periodic.start()

@@ -58,8 +58,8 @@ class ScanRouter(QObject):
             app.installEventFilter(self.wedge)
             self.wedge.scanned.connect(self.submit)
         self.intake.scan_entered.connect(self.submit)
-        QShortcut(QKeySequence("Ctrl+L"), window, activated=self.sign_in)
-        QShortcut(QKeySequence("Ctrl+Shift+L"), window, activated=lambda: self.submit("CMD:SIGNOUT"))
+        QShortcut(QKeySequence("Ctrl+L"), window).activated.connect(self.sign_in)
+        QShortcut(QKeySequence("Ctrl+Shift+L"), window).activated.connect(lambda: self.submit("CMD:SIGNOUT"))
         self._queue: deque[str] = deque()
         self._busy = False
         self._asked_label: str | None = None  # the unit whose FINISH asked for its label's check

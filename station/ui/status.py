@@ -13,7 +13,7 @@ DEVICE_KINDS = (("scanner", "Scanner"), ("printer", "Printer"), ("camera", "Came
                 ("drive", "Drives"), ("phone", "Phones"))
 
 
-def sync_status(ctx: StationContext):  # type: ignore[no-untyped-def]
+def sync_status(ctx: StationContext):
     from station.sync import status
 
     return status(ctx)
@@ -45,7 +45,8 @@ class StatusBar(QStatusBar):
         hub.changed.connect(self._on_changed)
         hub.device_state.connect(self._on_device_state)
         self.states: dict[str, str] = {}  # what an open session said last (a listed camera may be unplugged)
-        self._clear = QTimer(self, singleShot=True, interval=8000, timeout=lambda: self.message.setText(""))
+        self._clear = QTimer(self, singleShot=True, interval=8000)
+        self._clear.timeout.connect(lambda: self.message.setText(""))
         self.refresh_devices()
         self.refresh_operator()
         self.refresh_sync()
@@ -94,7 +95,7 @@ class StatusBar(QStatusBar):
     def refresh_sync(self) -> None:
         Op(self, sync_status, self.ctx).on("io").success(self._show_sync).run()
 
-    def _show_sync(self, st) -> None:  # type: ignore[no-untyped-def]
+    def _show_sync(self, st) -> None:
         self.hub.setText(st.text)
         self.hub.setToolTip(st.last_error or "")
         self.hub.setProperty("level", st.level)

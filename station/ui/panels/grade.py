@@ -38,7 +38,7 @@ class GradePanel(Panel):
     title = "Grade"
     topics = frozenset({"units", "grades", "wipe"})
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = column(self)
@@ -130,7 +130,7 @@ class GradePanel(Panel):
                 replay()
 
     # -- keys and commands ----------------------------------------------------------------------
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event) -> None:
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         if ctrl and key in (Qt.Key.Key_O, Qt.Key.Key_R, Qt.Key.Key_L):
@@ -186,9 +186,10 @@ class GradePanel(Panel):
             self._say("error", "Scan a unit to grade it first.")
         return True
 
-    def _act(self, step, problem: str) -> None:  # type: ignore[no-untyped-def]
+    def _act(self, step, problem: str) -> None:
         if self._waiting(lambda: self._act(step, problem)):
             return
+        assert self.form is not None  # _waiting() is False only with a form
         self.inputs += 1
         before = dict(self.form.answers)
         if not step(self.form) and problem:
@@ -201,6 +202,7 @@ class GradePanel(Panel):
     def enter(self) -> None:
         if self._waiting(self.enter):
             return
+        assert self.form is not None  # _waiting() is False only with a form
         if not self.form.at_end:
             self._act(lambda f: f.accept(), "choose an option with its number key")
             return
@@ -288,15 +290,15 @@ class GradePanel(Panel):
             self.questions.addItem(item)
             if i == f.index:
                 self.questions.setCurrentItem(item)
-        q = f.current
-        if q is None:
+        current = f.current
+        if current is None:
             self.question.setText("All answered: Enter saves the grade." if f.complete else "Questions remain.")
             self.help.setText(f"Graded before with {u.graded_with}." if u.graded_with and not self.dirty else "")
         else:
-            self.question.setText(f"{f.index + 1}/{_expected_count(f)}  {q.text}")
-            self.help.setText(q.help)
-            chosen = f.answers.get(q.key, q.default)
-            for o in q.options:
+            self.question.setText(f"{f.index + 1}/{_expected_count(f)}  {current.text}")
+            self.help.setText(current.help)
+            chosen = f.answers.get(current.key, current.default)
+            for o in current.options:
                 mark = "●" if o.key == chosen else " "
                 item = QListWidgetItem(f"{mark} {o.number}  {o.label}" + ("   (Enter)" if o.key == chosen else ""))
                 self.options.addItem(item)

@@ -64,7 +64,7 @@ class IntakePanel(Panel):
     scan_entered = Signal(str)  # text typed into the entry line; the router treats it as a scan
     shown = Signal(object)  # the ScanOutcome now on screen
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         cfg = self.ctx.config
         self._view: UnitView | None = None
@@ -128,13 +128,13 @@ class IntakePanel(Panel):
         self.save_button.clicked.connect(self.save)
         form.addRow(self.save_button)
         left.addWidget(self.unit_box)
-        for w in (self.f_serial, self.f_source, self.f_lot):
-            w.textEdited.connect(self._mark_dirty)
+        for line in (self.f_serial, self.f_source, self.f_lot):
+            line.textEdited.connect(self._mark_dirty)
         for c in (self.f_category, self.f_reason):
             c.currentTextChanged.connect(self._mark_dirty)
         for t in (self.f_notes, self.f_usage):
             t.textChanged.connect(self._mark_dirty)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save)
 
         right = QVBoxLayout()
         body.addLayout(right, 1)

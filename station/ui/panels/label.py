@@ -37,7 +37,7 @@ class LabelPanel(Panel):
     title = "Label"
     topics = frozenset({"units", "labels", "devices"})
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.service = PrinterService(self.ctx, self.devices, self)
         self.service.retried.connect(lambda _d, _l: self.refresh())
@@ -98,7 +98,7 @@ class LabelPanel(Panel):
         side.addWidget(self.history, 1)
         body.addLayout(side, 2)
         outer.addLayout(body, 1)
-        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.print_label)
+        QShortcut(QKeySequence("Ctrl+P"), self).activated.connect(self.print_label)
         self._fill_layouts()
 
     # -- what is shown --------------------------------------------------------------------

@@ -7,12 +7,17 @@ A foot pedal that types Space, or the CMD:PHOTO barcode, also captures.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
 from station import photos
+
+if TYPE_CHECKING:
+    from station.devices.camera.capture import CameraSession
 from station.ui.camera_view import CameraState, PreviewLabel
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
@@ -22,7 +27,7 @@ class PhotosPanel(Panel):
     title = "Photos"
     topics = frozenset({"units", "photos", "devices"})
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         layout = column(self)
         layout.addWidget(heading("Photos"))
@@ -50,7 +55,7 @@ class PhotosPanel(Panel):
         layout.addWidget(self.thumbs)
         self.camera_state = CameraState(self)
         self.camera_state.changed.connect(self._on_camera_state)
-        self.camera = None
+        self.camera: CameraSession | None = None
         self.busy = False
         self._shown_uid: str | None = None  # the unit whose shots the list shows
         self._advance = False  # a shot was just accepted: select the next missing one
@@ -92,11 +97,11 @@ class PhotosPanel(Panel):
         super().activated()
         self.shots.setFocus()
 
-    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def hideEvent(self, event) -> None:
         self.preview.timer.stop()  # no preview work while another panel is shown
         super().hideEvent(event)
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self.camera is not None:
             self.preview.timer.start()
@@ -149,7 +154,8 @@ class PhotosPanel(Panel):
         for keys, slot in ((("Space", "Return", "Enter"), self.capture), (("C",), self.calibrate),
                            (("O",), self.override)):
             for key in keys:
-                sc = QShortcut(QKeySequence(key), self, activated=slot)
+                sc = QShortcut(QKeySequence(key), self)
+                sc.activated.connect(slot)
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def handle_command(self, command: str, argument: str | None) -> bool:
@@ -178,7 +184,7 @@ class PhotosPanel(Panel):
         Op(self, camera_service.capture_checked, self.ctx, cam, uid, shot.name, shot.stage).success(
             self._captured).failure(self._capture_failed).changes("photos").run()
 
-    def _captured(self, outcome) -> None:  # type: ignore[no-untyped-def]
+    def _captured(self, outcome) -> None:
         self.busy = False
         if outcome.saved:
             self._advance = True
@@ -203,8 +209,9 @@ class PhotosPanel(Panel):
             return
         from station import photo_capture as camera_service
 
+        label = self.camera.info.label
         Op(self, camera_service.calibrate, self.ctx, self.camera).success(
-            lambda t: self._say("ok", f"Sharpness threshold for {self.camera.info.label} set to {t:.0f}.")).run()
+            lambda t: self._say("ok", f"Sharpness threshold for {label} set to {t:.0f}.")).run()
 
     def override(self) -> None:
         if not self.unit_uid:

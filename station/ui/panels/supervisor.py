@@ -24,7 +24,7 @@ from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
 
 
-def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-def]
+def export_shift(ctx, fmt: str, out: Path) -> int:
     from station.reports import shift_pdf, shift_rows, tabular  # reportlab and openpyxl load on first export
 
     w = shifts.shift_at(ctx.config)
@@ -38,7 +38,7 @@ def export_shift(ctx, fmt: str, out: Path) -> int:  # type: ignore[no-untyped-de
     return len(log.rows)
 
 
-def export_from_hub(ctx, fmt: str, out: Path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def export_from_hub(ctx, fmt: str, out: Path) -> tuple[str, str]:
     """Every station's units of the current shift, from the hub (network: runs on the 'net' pool).
 
     Returns the status bar's level and line. What the hub lacked comes first: the status line is cut
@@ -69,7 +69,7 @@ class SupervisorPanel(Panel):
     title = "Supervisor"
     topics = frozenset({"units", "events", "wipe", "grades", "routes", "operator", "operators", "config"})
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         layout = column(self)
         layout.addWidget(heading("Supervisor"))
@@ -96,7 +96,8 @@ class SupervisorPanel(Panel):
         self.export_dialog: ExportDialog | None = None
         for key, slot in (("D", lambda: self._tab(0)), ("A", lambda: self._tab(1)), ("E", self.export),
                           ("R", self.refresh)):
-            sc = QShortcut(QKeySequence(key), self, activated=slot)
+            sc = QShortcut(QKeySequence(key), self)
+            sc.activated.connect(slot)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     @property

@@ -13,6 +13,7 @@ phone or another kind of target can sit beside the drives.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
@@ -88,9 +89,12 @@ class WipePanel(Panel):
         self.summary.setObjectName("wipe-summary")
         layout.addWidget(self.summary)
         self.confirm = self._confirm_dialog  # replaceable: tests answer for the technician
-        self.poll = QTimer(self, interval=POLL_MS, timeout=self._tick)
-        self.debounce = QTimer(self, singleShot=True, interval=RESCAN_DEBOUNCE_MS, timeout=self.rescan)
-        self.periodic = QTimer(self, interval=RESCAN_EVERY_MS, timeout=self._periodic_rescan)
+        self.poll = QTimer(self, interval=POLL_MS)
+        self.poll.timeout.connect(self._tick)
+        self.debounce = QTimer(self, singleShot=True, interval=RESCAN_DEBOUNCE_MS)
+        self.debounce.timeout.connect(self.rescan)
+        self.periodic = QTimer(self, interval=RESCAN_EVERY_MS)
+        self.periodic.timeout.connect(self._periodic_rescan)
         self._notifier: QSocketNotifier | None = None
         self._monitor = None
         self._watch_hotplug()
@@ -132,7 +136,8 @@ class WipePanel(Panel):
                            (("S", "Delete"), self.stop_selected), (("R",), self.restart_selected),
                            (("F5",), self.rescan)):
             for key in keys:
-                sc = QShortcut(QKeySequence(key), self, activated=slot)
+                sc = QShortcut(QKeySequence(key), self)
+                sc.activated.connect(slot)
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _method_changed(self, text: str) -> None:
@@ -316,7 +321,7 @@ class WipePanel(Panel):
             snap = self.model.refresh_row(row)
             if target.needs_finish():
                 Op(self, target.finish, self.ctx).on("db").changes("wipe", "units", "events").success(
-                    lambda f, t=target: self._finished(t, f)).failure(report_error).run()
+                    functools.partial(self._finished, target)).failure(report_error).run()
                 busy = True
             busy = busy or snap.running
         if not busy:
