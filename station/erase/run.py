@@ -37,6 +37,8 @@ from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware_job, jobs, methods
+from station.erase.phone.records import job_outcome
+from station.erase.phone.wipe import wipe_phone
 from station.erase.result import WipeResult
 from station.errors import UserFacingError
 from station.prompt import OperatorPrompt
@@ -194,8 +196,6 @@ class WipeRun:
             self._handle = jobs.start(self._station(), self.drive, p.runs, self.verify)
 
     def _phone_work(self) -> None:
-        from station.erase.phone.wipe import wipe_phone
-
         try:
             self._phone_result = wipe_phone(self._station(), self.serial, self.prompt, AUTO, progress=self._on_phone,
                                             should_stop=self._stop.is_set)
@@ -257,6 +257,5 @@ class WipeRun:
             raise self.error
         if self._phone_result is None:
             raise UserFacingError(f"{self.label}: the wipe was never started.")
-        from station.erase.phone.records import job_outcome  # wipe_phone recorded it, with its certificate
-
+        # wipe_phone recorded the job and issued its certificate: this reads where they are
         return jobs.Finished(self._phone_result, *job_outcome(station, self._phone_result.job_id))

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from station.config import Config
 from station.devices.drive.discover import Drive
-from station.devices.drives import DriveEntry, DriveTable
-from station.erase.guard import Verdict
-from station.erase.result import MediaFacts
+from station.devices.drives import DriveEntry, DriveTable, Verdict
+from station.devices.media import MediaFacts
 from station.paths import DataDir
 
 BAYS = 4
