@@ -97,3 +97,23 @@ def test_chain_verification_and_blob_download(readers, hub, tokens, make_station
     got = readers.get(f"/v1/blobs/{sha}/content")
     assert got.status_code == 200 and got.content == content
     assert readers.get(f"/v1/blobs/{'0' * 64}/content").status_code == 404
+
+
+def test_a_second_station_announcing_a_certificate_id_is_an_incident_not_a_silent_drop(hub, tokens,
+                                                                                        make_station):
+    readers = httpx.Client(base_url=hub.url, headers={"Authorization": f"Bearer {tokens.reader('ann')}"})
+    benches = {name: make_station(name, hub.url, tokens.station(name)) for name in ("bench-x", "bench-real")}
+    for name, ctx in benches.items():  # bench-x announces first, the real issuer second
+        with ctx.store.session() as s:
+            u = units.create(s, ctx.actor, {"serial": f"SER-{name}"}, device_class="drive")
+            events.append(s, ctx.actor, "certificate.issued", {
+                "certificate_id": "CERT-DUP", "serial": f"SER-{name}", "sanitized": True, "sha256": "cd" * 32}, u)
+        assert run_once(ctx).ok
+    real = readers.get("/v1/certificates/CERT-DUP", params={"station": "bench-real"}).json()
+    assert real["serial"] == "SER-bench-real"
+    assert readers.get("/v1/certificates/CERT-DUP").status_code == 409
+    assert [c["station"] for c in readers.get("/v1/certificates", params={"serial": "SER-bench-real"}).json()] == [
+        "bench-real"]
+    dup = [i for i in readers.get("/v1/incidents").json() if i["kind"] == "cert_duplicate"]
+    assert len(dup) == 1 and dup[0]["station"] == "bench-real" and "bench-x" in dup[0]["detail"]
+    readers.close()

@@ -210,7 +210,16 @@ def _write(s: Session, b: _Batch, head_seq: int, head_hash: str, received: datet
             {"value": v, "kind": k, "station_id": sid, "unit_uid": uid} for v, k, sid, uid in sorted(b.keys)
         ])
     if b.certificates:
-        s.execute(pg_insert(HubCertificate).on_conflict_do_nothing(index_elements=["id"]), b.certificates)
+        ids = {c["id"] for c in b.certificates}
+        others = s.execute(select(HubCertificate.id, HubCertificate.station_id).where(
+            HubCertificate.id.in_(ids), HubCertificate.station_id != st.id)).all()
+        for cert_id, issuer in others:
+            seq = next(c["seq"] for c in b.certificates if c["id"] == cert_id)
+            s.add(HubIncident(station_id=st.id, kind="cert_duplicate", seq=seq, at=received,
+                              detail=f"certificate id '{cert_id}' was already announced by station '{issuer}'; "
+                                     "both records are kept, by issuer"))
+        s.execute(pg_insert(HubCertificate).on_conflict_do_nothing(index_elements=["station_id", "id"]),
+                  b.certificates)
     for kind, (seq, detail) in [*b.incidents.items(), *(("refused", r) for r in b.refused)]:
         s.add(HubIncident(station_id=st.id, kind=kind, seq=seq, detail=detail, at=received))
     if head_seq > st.head_seq:  # gaps now filled are resolved

@@ -94,8 +94,9 @@ class HubCertificate(HubBase):
     """A sanitization certificate as announced by its certificate.issued event."""
 
     __tablename__ = "certificates"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    station_id: Mapped[str] = mapped_column(String(64))
+    # Keyed by its issuer: a second station announcing the same id is an incident, not the first one's record.
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     unit_uid: Mapped[str | None] = mapped_column(String(32))
     serial: Mapped[str | None] = mapped_column(String(120), index=True)

@@ -44,9 +44,12 @@ def _certificate(c: HubCertificate) -> dict[str, Any]:
             "sanitized": c.sanitized, "issued_at": clock.iso(c.issued_at), "payload": c.payload}
 
 
-def certificate(s: Session, cert_id: str) -> dict[str, Any] | None:
-    c = s.get(HubCertificate, cert_id)
-    return _certificate(c) if c is not None else None
+def certificates_by_id(s: Session, cert_id: str, station: str | None = None) -> list[dict[str, Any]]:
+    """The certificate(s) with this id: one per issuing station (more than one is an incident)."""
+    q = select(HubCertificate).where(HubCertificate.id == cert_id)
+    if station:
+        q = q.where(HubCertificate.station_id == station)
+    return [_certificate(c) for c in s.execute(q.order_by(HubCertificate.issued_at)).scalars()]
 
 
 def certificates_by_serial(s: Session, serial: str) -> list[dict[str, Any]]:

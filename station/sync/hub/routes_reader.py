@@ -31,12 +31,18 @@ def unit_history(token: Token, request: Request, value: Text,
 
 
 @router.get("/certificates/{cert_id}")
-def certificate(cert_id: PathText, token: Token, request: Request) -> dict[str, Any]:
+def certificate(cert_id: PathText, token: Token, request: Request,
+                station: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]+$")] = None,
+                ) -> dict[str, Any]:
+    """One certificate by id; when two stations announced the same id, name the issuer with ?station=."""
     with authed(request, token, READER) as (s, _who):
-        found = queries.certificate(s, cert_id)
-    if found is None:
+        found = queries.certificates_by_id(s, cert_id, station)
+    if not found:
         raise HTTPException(404, f"No certificate '{cert_id}' has reached the hub.")
-    return found
+    if len(found) > 1:
+        issuers = ", ".join(c["station"] for c in found)
+        raise HTTPException(409, f"Certificate id '{cert_id}' was announced by {issuers}; ask with ?station=.")
+    return found[0]
 
 
 @router.get("/certificates")
