@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station.models import Grade, PhoneCheck, Unit
+from station.models import Event, Grade, PhoneCheck, Unit
 
 # What a defect tag of the grading matrices means to a route.
 LOCK_DEFECTS = {"account_lock": "account-locked (FRP / activation lock)", "mdm": "enrolled in device management "
@@ -135,3 +135,16 @@ def refusal_text(f: Facts, route_label: str, closing: list[Gate], open_labels: l
     why = "; ".join(g.reason for g in closing)
     return (f"This {f.device_class} cannot go to '{route_label}' because {why}. Routes still open: "
             f"{', '.join(open_labels) or 'none'}.")
+
+
+def gate_overridden(s: Session, unit: Unit) -> bool:
+    """The unit's current route was taken past a gate by a supervisor (route.gate_overridden, then
+    route.assigned, and no route change since)."""
+    if unit.route is None:
+        return False
+    kinds = s.execute(
+        select(Event.kind).where(Event.unit_id == unit.id, Event.kind.in_(
+            ("route.assigned", "route.gate_overridden", "route.cleared")))
+        .order_by(Event.seq.desc()).limit(2)
+    ).scalars().all()
+    return list(kinds) == ["route.assigned", "route.gate_overridden"]

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from station import clock
 from station.context import StationContext
-from station.disposition_gates import Facts, gates
+from station.disposition_gates import Facts, gate_overridden, gates
 from station.errors import UserFacingError
 from station.grading import crosswalk
 from station.lots import LotInfo, _info, get
@@ -79,7 +79,8 @@ def build(ctx: StationContext, code: str) -> Manifest:
                 "identifiers": "; ".join(i for i in other[u.id] if i not in shown),
                 "cosmetic": u.cosmetic_grade, "functional": u.functional_code, "sale_grade": u.sale_grade,
                 "defects": ", ".join(f.defects) or "none", "locks": f.locks,
-                "hold": "; ".join(g.reason for g in gates(f)) or None,
+                "hold": (("OVERRIDDEN by a supervisor: " if gate_overridden(s, u) else "")
+                         + "; ".join(g.reason for g in held)) if (held := gates(f)) else None,
                 "r2v3": f"{r2['functional']} / {r2['cosmetic']}" if r2 else None,
                 "grade_matrix": u.grade_matrix, "wipe_status": u.wipe_status, "certificate_id": u.certificate_id,
                 "photos": photos.get(u.id, 0), "route": u.route, "expected_value": u.expected_value,

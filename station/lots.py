@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from station import clock, events, units
 from station.context import StationContext
 from station.disposition import SALE_ROUTES
-from station.disposition_gates import facts_for, gates
+from station.disposition_gates import facts_for, gate_overridden, gates
 from station.errors import UserFacingError
 from station.models import Lot, LotUnit, Unit
 
@@ -133,7 +133,7 @@ def refusal(s: Session, unit: Unit) -> str | None:
         return (f"Unit {unit.uid} is routed to {unit.route.replace('_', ' ')}, not to a sale; it does not go into a "
                 "sale lot. Re-route it first if that was a mistake.")
     held = gates(facts_for(s, unit))
-    if held:
+    if held and not gate_overridden(s, unit):  # a supervisor's override is disclosed on the manifest
         return (f"Unit {unit.uid} is on hold ({'; '.join(g.reason for g in held)}); it does not go into a sale "
                 "lot.")
     return None

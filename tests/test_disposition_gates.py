@@ -173,3 +173,18 @@ def test_a_sale_route_has_no_vendor(ctx) -> None:
     with ctx.store.reader() as s:
         assert json.loads(s.execute(select(Event.payload).where(Event.kind == "route.assigned")).scalar_one()
                           )["vendor"] is None
+
+
+def test_an_overridden_unit_may_enter_a_lot_and_the_manifest_says_so(ctx) -> None:
+    from station import lot_manifest, lots
+
+    uid = _graded(ctx, {**PHONE_B_PLUS, "locks": "account"})
+    lot = lots.create(ctx, "LOT-TEST-OVR")
+    with pytest.raises(UserFacingError, match="on hold"):
+        lots.add(ctx, lot.code, uid)
+    sign_in(ctx, "supervisor")
+    disposition.assign(ctx, uid, "wholesale_auction", "customer removed the lock by phone", override_gate=True)
+    lots.add(ctx, lot.code, uid)
+    [row] = lot_manifest.build(ctx, lot.code).rows
+    assert row["hold"].startswith("OVERRIDDEN by a supervisor: it is account-locked")
+    assert (row["locks"], row["defects"]) == ("locked", "account_lock")

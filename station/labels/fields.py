@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import clock
-from station.disposition_gates import facts_for, gates
+from station.disposition_gates import facts_for, gate_overridden, gates
 from station.models import Event, Lot, LotUnit, Operator, Unit
 
 FIELDS: dict[str, str] = {
@@ -87,16 +87,6 @@ def _lot(s: Session, unit: Unit) -> str | None:
     return str(code) if code else unit.lot_ref
 
 
-def _gate_overridden(s: Session, unit: Unit) -> bool:
-    """The unit's current route was taken past a gate by a supervisor (route.gate_overridden)."""
-    kind = s.execute(
-        select(Event.kind).where(Event.unit_id == unit.id, Event.kind.in_(("route.assigned", "route.gate_overridden",
-                                                                           "route.cleared")))
-        .order_by(Event.seq.desc()).limit(2)
-    ).scalars().all()
-    return "route.gate_overridden" in kind and "route.cleared" not in kind[:1]
-
-
 def hold_text(s: Session, unit: Unit) -> str | None:
     """Why a gate holds this graded unit (e.g. 'LOCKED / NO POWER'), or None; an override shows as such."""
     if unit.sale_grade is None:
@@ -105,7 +95,7 @@ def hold_text(s: Session, unit: Unit) -> str | None:
     if not held:
         return None
     words = " / ".join(g.short for g in held)
-    return f"OVERRIDE: {words}" if _gate_overridden(s, unit) else words
+    return f"OVERRIDE: {words}" if gate_overridden(s, unit) else words
 
 
 def gather(s: Session, unit: Unit, *, station: str, timezone: str = "") -> dict[str, str]:
