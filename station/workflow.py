@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,12 +54,15 @@ class IntakeDefaults:
     return_category: str | None = None
 
 
+Cue = Literal["good", "bad", "repeat"]  # the scanner's beep
+
+
 @dataclass(frozen=True)
 class ScanOutcome:
     # created | opened | finished_unit | reopened | signed_in | signed_out | command | next | finished
     # | blocked | lot | rejected | need_sign_in
     action: str
-    cue: str  # good | bad | repeat
+    cue: Cue
     message: str
     uid: str | None = None
     classification: Classification | None = None

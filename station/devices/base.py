@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 log = logging.getLogger("station.devices.io")
+
+
+DeviceKind = Literal["scanner", "printer", "camera", "drive", "phone"]
 
 
 @dataclass(frozen=True)
 class DeviceInfo:
     """What a driver found, before anything is opened."""
 
-    kind: str  # scanner | printer | camera | drive | phone
+    kind: DeviceKind
     id: str  # stable: from the serial number or by-id path, never /dev/ttyACM0
     label: str  # shown to the technician
     path: str = ""

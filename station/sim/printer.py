@@ -20,7 +20,7 @@ from PIL import Image
 
 from station.config import Config
 from station.devices.base import DeviceInfo
-from station.devices.printer.connection import PrinterSpec
+from station.devices.printer.connection import PrinterProtocol, PrinterSpec
 from station.devices.printer.decode import EscposStream, zpl_images
 from station.devices.printer.session import PrinterSession, info_for, session_for_spec
 
@@ -43,7 +43,7 @@ def zpl_status(paper_out: bool, paused: bool) -> bytes:
 
 
 class SimPrinterServer:
-    def __init__(self, protocol: str = "zpl", *, host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, protocol: PrinterProtocol = "zpl", *, host: str = "127.0.0.1", port: int = 0,
                  capture_dir: Path | None = None, model: str = "SIM-ZD420-203dpi") -> None:
         self.protocol, self.host, self.model = protocol, host, model
         self.capture_dir = capture_dir
@@ -214,6 +214,6 @@ class SimPrinterDriver:
 
 
 def sim_factory(config: Config, data_dir: Path) -> SimPrinterDriver:
-    protocol = "escpos" if config["printer.kind"] == "escpos" else "zpl"
+    protocol: PrinterProtocol = "escpos" if config["printer.kind"] == "escpos" else "zpl"
     server = SimPrinterServer(protocol, capture_dir=data_dir / "sim-printer")
     return SimPrinterDriver(config, server)

@@ -7,6 +7,7 @@ GUI, the CLI) reads the same picture with one cheap read transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, Literal, cast, get_args
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,13 +22,17 @@ from station.sync import outbox
 KEYS = ("sync.state", "sync.last_ok_at", "sync.last_attempt_at", "sync.last_error", "sync.clock_skew_s")
 SKEW_WARN_S = 120.0  # beyond this the status bar warns: certificates and shifts carry station time
 
-OFF, ONLINE, OFFLINE, REFUSED = "off", "online", "offline", "refused"
+SyncState = Literal["off", "online", "offline", "refused", "unknown"]  # unknown: never tried
+OFF: Final = "off"
+ONLINE: Final = "online"
+OFFLINE: Final = "offline"
+REFUSED: Final = "refused"
 QUARANTINE = "sync.quarantine."  # + kind/name: why a document from the hub was not applied
 
 
 @dataclass
 class SyncStatus:
-    state: str  # off | online | offline | refused | unknown (never tried)
+    state: SyncState
     backlog_events: int
     backlog_blobs: int
     last_ok_at: str | None = None
@@ -79,6 +84,10 @@ class SyncStatus:
         return line
 
 
+def _state(stored: str | None) -> SyncState:
+    return cast(SyncState, stored) if stored in get_args(SyncState) else "unknown"
+
+
 def status(ctx: StationContext) -> SyncStatus:
     """The sync picture for the status bar: cheap, never touches the network, never raises on a fresh store."""
     counts = outbox.backlog(ctx.store)
@@ -89,7 +98,7 @@ def status(ctx: StationContext) -> SyncStatus:
     enabled = bool(ctx.config.get_str("sync.hub_url"))
     skew = meta.get("sync.clock_skew_s")
     return SyncStatus(
-        state=meta.get("sync.state", "unknown") if enabled else OFF,
+        state=_state(meta.get("sync.state")) if enabled else OFF,
         backlog_events=counts[outbox.EVENT], backlog_blobs=counts[outbox.BLOB],
         last_ok_at=meta.get("sync.last_ok_at"), last_attempt_at=meta.get("sync.last_attempt_at"),
         last_error=meta.get("sync.last_error") or None, clock_skew_s=float(skew) if skew else None,

@@ -13,13 +13,17 @@ from __future__ import annotations
 import logging
 import select
 from dataclasses import dataclass
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
 
+BlockAction = Literal["add", "remove", "change"]
+
+
 @dataclass(frozen=True)
 class BlockEvent:
-    action: str  # add | remove | change
+    action: BlockAction
     sys_path: str
     name: str
 

@@ -15,6 +15,7 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from station.config import Config
 from station.devices.base import DeviceInfo
@@ -82,9 +83,12 @@ class PhoneDriver:
         return None if self.simulated else open_usb_monitor()
 
 
+UsbAction = Literal["add", "remove", "bind", "unbind", "change"]
+
+
 @dataclass(frozen=True)
 class UsbEvent:
-    action: str  # add | remove | bind | unbind | change
+    action: UsbAction
     sys_path: str
     vendor_product: str  # "18d1:4ee7" where the event says it
 

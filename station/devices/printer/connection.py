@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
 from station.config import Config
 from station.errors import ConfigError
 
-PROTOCOLS = ("escpos", "zpl")
+PrinterProtocol = Literal["escpos", "zpl"]
+Scheme = Literal["tcp", "usb", "serial", "file"]
+PROTOCOLS: tuple[PrinterProtocol, ...] = get_args(PrinterProtocol)
 FORMS = "tcp://HOST[:PORT], usb:VID:PID, serial:/dev/ttyUSB0[:BAUD] or file:/dev/usb/lp0"
 
 
 @dataclass(frozen=True)
 class PrinterSpec:
-    protocol: str  # escpos | zpl
-    scheme: str  # tcp | usb | serial | file
+    protocol: PrinterProtocol
+    scheme: Scheme
     target: str  # host, /dev path, or VID:PID
     port: int = 9100
     baudrate: int = 9600
@@ -47,10 +50,11 @@ class PrinterSpec:
         return f"Printer on {self.target}"
 
 
-def parse(protocol: str, connection: str, *, source: str = "printer settings") -> PrinterSpec:
-    protocol = protocol.strip().lower()
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"{source}: printer language '{protocol}' is not one of {', '.join(PROTOCOLS)}.")
+def parse(language: str, connection: str, *, source: str = "printer settings") -> PrinterSpec:
+    language = language.strip().lower()
+    if language not in PROTOCOLS:
+        raise ConfigError(f"{source}: printer language '{language}' is not one of {', '.join(PROTOCOLS)}.")
+    protocol = cast(PrinterProtocol, language)
     conn = connection.strip()
     if m := re.fullmatch(r"tcp://([^:/\s]+)(?::(\d{1,5}))?/?", conn):
         return PrinterSpec(protocol, "tcp", m.group(1), int(m.group(2) or 9100))

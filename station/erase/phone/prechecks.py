@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from station.config import Config
 from station.devices.phone.adb import AdbClient
@@ -27,10 +27,13 @@ FRP_ACCOUNT_TYPES = {"com.google": "Google"}
 LOCKING_ACCOUNT_TYPES = {"com.osp.app.signin": "Samsung (Reactivation Lock)", "com.xiaomi": "Xiaomi (Find device)"}
 
 
+Outcome = Literal["pass", "info", "warn", "block"]
+
+
 @dataclass
 class Check:
     key: str
-    outcome: str  # pass | info | warn | block
+    outcome: Outcome
     title: str  # one line, shown in lists
     detail: str  # what it means, in plain words
     action: str = ""  # what the technician does about it

@@ -1,0 +1,26 @@
+"""Closed sets are Literal types; where a value comes from outside (a setting, the database), it is checked."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+
+from station.devices.printer import connection
+from station.errors import ConfigError
+from station.sync import state
+
+
+def test_a_stored_sync_state_outside_the_set_reads_as_unknown() -> None:
+    assert state._state("online") == "online"
+    assert state._state("offline") == "offline"
+    assert state._state("half-open") == "unknown"
+    assert state._state(None) == "unknown"
+    assert {state.OFF, state.ONLINE, state.OFFLINE, state.REFUSED} < set(get_args(state.SyncState))
+
+
+def test_printer_language_is_one_of_the_set() -> None:
+    assert connection.parse(" ZPL ", "tcp://10.0.0.7").protocol == "zpl"
+    assert connection.PROTOCOLS == ("escpos", "zpl")
+    with pytest.raises(ConfigError, match="'epl' is not one of escpos, zpl"):
+        connection.parse("epl", "tcp://10.0.0.7")
