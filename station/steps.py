@@ -56,7 +56,9 @@ def progress_of(s: Session, unit: Unit) -> Progress:
         done.add("grade")
     if photos_missing(s, unit) is None:  # all required shots, or a supervisor's override
         done.add("photos")
-    if unit.wipe_status in WIPE_ENDED or unit.route is not None:
+    # A wipe that ended, or a phone whose pre-check refused the erase (an account lock): either
+    # way the Route step comes next, with the routes the rules still allow.
+    if unit.wipe_status in WIPE_ENDED or unit.route is not None or unit.blocked_reason:
         done.add("wipe")
     if unit.route is not None:
         done.add("route")

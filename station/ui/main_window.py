@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from station import steps
 from station.context import StationContext
@@ -146,6 +146,8 @@ class MainWindow(QMainWindow):
     def go_to_step(self, p: steps.Progress) -> None:
         panel = self.panel(STEP_PANELS[p.stage])
         self.tabs.setCurrentWidget(panel)
+        if QApplication.activeModalWidget() is None:
+            self.activateWindow()  # back from a wipe's dialog: the keys must reach the next step
         panel.arrived(p)
 
     def keyPressEvent(self, event) -> None:

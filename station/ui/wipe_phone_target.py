@@ -49,6 +49,7 @@ class PhoneTarget:
         self._claimed = False
         self.identity: PhoneIdentity | None = None  # read once it answers: its IMEI and serial number
         self.identifying = False
+        self._error_told = False
 
     @property
     def error(self) -> BaseException | None:
@@ -85,7 +86,7 @@ class PhoneTarget:
 
     def start(self, ctx: StationContext, method: str, verify: str) -> None:
         """The drive method and verify choices do not apply: a phone gets its factory reset and its own check."""
-        self.finished, self._claimed = None, False
+        self.finished, self._claimed, self._error_told = None, False, False
         self.run = WipeRun.for_phone(ctx, self.id, self.prompt)
         self.run.on_error = lambda exc: _say_error(self.id, exc)
         self.run.start()
@@ -106,6 +107,13 @@ class PhoneTarget:
             p = self.run.progress()
             return Snapshot(running=True, fraction=p.fraction, step=p.step or "starting", method=METHOD_TEXT)
         return Snapshot(method=METHOD_TEXT)
+
+    def ended_unrecorded(self) -> bool:
+        """True once, when the run ended with an error (a pre-check block): the unit changed meanwhile."""
+        if self.run is None or self.running() or self.run.error is None or self._error_told:
+            return False
+        self._error_told = True
+        return True
 
     def needs_finish(self) -> bool:
         if self._claimed or self.run is None or not self.run.done() or self.run.error is not None:

@@ -40,7 +40,7 @@ from station.ui import wipe_unit
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.wipe_model import COLUMNS, PROGRESS_WIDTH, ProgressDelegate, WipeTableModel
-from station.ui.wipe_phone_target import sync_phone_rows
+from station.ui.wipe_phone_target import PhoneTarget, sync_phone_rows
 from station.ui.wipe_targets import DriveTarget, WipeTarget, result_words
 
 POLL_MS = 100
@@ -323,6 +323,8 @@ class WipePanel(Panel):
                 Op(self, target.finish, self.ctx).on("db").changes("wipe", "units", "events").success(
                     functools.partial(self._finished, target)).failure(report_error).run()
                 busy = True
+            if isinstance(target, PhoneTarget) and target.ended_unrecorded():
+                Changes.hub().changed.emit({"wipe", "units"})  # its pre-check recorded a block on the unit
             busy = busy or snap.running
         if not busy:
             self.poll.stop()
