@@ -132,3 +132,21 @@ def test_docs_and_schema_need_a_token(hub, tokens):
         assert httpx.get(hub.url + path).status_code == 401, path
     r = httpx.get(hub.url + "/openapi.json", headers={"Authorization": f"Bearer {tokens.reader('sue')}"})
     assert r.status_code == 200 and r.json()["info"]["title"]
+
+
+def test_every_request_leaves_one_json_access_line_without_secrets(hub, tokens, caplog):
+    import json
+    import logging
+
+    token = tokens.station("bench-1")
+    with caplog.at_level(logging.INFO, logger="station.hub.access"):
+        assert httpx.get(f"{hub.url}/v1/stations/me", headers={"Authorization": f"Bearer {token}"}).is_success
+        assert httpx.post(f"{hub.url}/v1/events", json={"station": "bench-1", "events": []},
+                          headers={"Authorization": "Bearer sth_wrong"}).status_code == 401
+        assert httpx.get(f"{hub.url}/v1/health").is_success
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "station.hub.access"]
+    assert [(x["route"], x["status"], x["station"]) for x in lines] == [
+        ("/v1/stations/me", 200, "bench-1"), ("/v1/events", 401, None), ("/v1/health", 200, None)]
+    assert all({"time", "method", "bytes_in", "bytes_out", "ms"} <= set(x) for x in lines)
+    assert lines[0]["bytes_out"] > 0
+    assert not any(token in r.getMessage() or "sth_wrong" in r.getMessage() for r in caplog.records)

@@ -90,5 +90,13 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn factory: the database URL comes from STATION_HUB_DATABASE_URL."""
+    """uvicorn factory: the database URL comes from STATION_HUB_DATABASE_URL; access lines go to stderr."""
+    from station.sync.hub.limits import access
+
+    if not access.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
     return create_app(database_url_from_env())

@@ -4,16 +4,19 @@ A request's body is read only after its token is known to the hub, its station i
 its rate, and its declared size fits the route. A body without a declared size is read
 up to the route's limit and no further; a body that trickles in slower than the read
 timeout is dropped. So an unauthenticated or oversized request costs the hub a header
-parse and a token lookup, never the memory of its body.
+parse and a token lookup, never the memory of its body. Every request leaves one line in
+the access log (logger station.hub.access).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -28,6 +31,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+# One JSON line per request: who, what, how it ended, how big, how long. Never a token, a query or a body.
+access = logging.getLogger("station.hub.access")
 KiB, MiB = 1024, 1024 * 1024
 PUBLIC = frozenset({"/v1/health"})  # the only route that answers without a token
 
@@ -120,7 +125,33 @@ class Guard:
         self.rates = RateLimiter(self.limits.rate_per_s, self.limits.burst)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, seen = time.monotonic(), {"status": 0, "out": 0}
+
+        async def counted(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                seen["status"] = msg["status"]
+            elif msg["type"] == "http.response.body":
+                seen["out"] += len(msg.get("body", b""))
+            await send(msg)
+
+        try:
+            await self._guarded(scope, receive, counted)
+        finally:
+            who = scope.get("state", {}).get("principal")
+            access.info(json.dumps({
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "station": who.station_id if who and who.station_id else None,
+                "reader": who.name if who and not who.station_id else None,
+                "method": scope["method"], "route": scope["path"], "status": seen["status"],
+                "bytes_in": scope.get("state", {}).get("bytes_in", 0), "bytes_out": seen["out"],
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            }))
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] in PUBLIC:
             await self.app(scope, receive, send)
             return
         token = bearer(scope)
@@ -151,6 +182,7 @@ class Guard:
         except _Refused as exc:
             await _answer(send, exc.status, exc.detail)
             return
+        scope["state"]["bytes_in"] = sum(len(m.get("body", b"")) for m in messages)
         await self.app(scope, _replay(messages, receive), send)
 
     def _authenticate(self, token: str) -> auth.Principal:
