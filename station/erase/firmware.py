@@ -102,11 +102,15 @@ def _verify(fc: FirmwareContext, plan: Plan, seeded: markers.Seeded | None, chec
             percent: float, sys_path: str | None) -> Verification:
     """Sampled read-back against the pattern the method leaves; markers alone when it is indeterminate."""
     detail: dict[str, object] = {"markers": check.to_dict() if check else None,
-                                 "marker_seed": seeded.seed if seeded else None}
+                                 "marker_seed": seeded.seed if seeded else None,
+                                 "subsections": seeded.subsections if seeded else 0,
+                                 "fingerprinted_sectors": len(seeded.fingerprints) if seeded else 0,
+                                 "standard": "first and last LBA and 2 samples in each of at least 1,000 subsections"}
     markers_ok = check is not None and check.passed
     if plan.expected_pattern not in ("zero", "ones"):
-        return Verification("firmware-markers", markers_ok, bytes_read=(check.markers if check else 0) * 2 *
-                            (seeded.sector if seeded else 0), ranges_read=2 * (check.markers if check else 0),
+        reads = (check.markers if check else 0) + (len(seeded.fingerprints) if seeded else 0)
+        return Verification("firmware-markers", markers_ok, bytes_read=reads * (seeded.sector if seeded else 0),
+                            ranges_read=reads,
                             expected=f"no marker or old data left ({plan.expected_pattern} content)", detail=detail)
     dev = open_device(fc.path, write=False, sys_path=sys_path)
     try:
@@ -188,7 +192,8 @@ def _run_steps(plan: Plan, fc: FirmwareContext, media: MediaFacts, facts: DriveF
         elif step.action == "dco-restore":
             media.hpa_dco.update(dco_restore(fc, media.hpa_dco.get("native_max_sectors")))
         elif step.action == "seed-markers":
-            seeded = markers.seed(fc.path, marker_count, result.job_id, sys_path=sys_path)
+            seeded = markers.seed(fc.path, marker_count, result.job_id, sys_path=sys_path,
+                                  sample_percent=sample_percent)
         elif step.action == "erase" and step.method:
             _erase(fc, step.method, facts, step.timeout_s)
             result.throughput.append((round(time.monotonic() - t0, 3), media.size_bytes))

@@ -1,10 +1,13 @@
 """Proof that a firmware erase happened: random markers before, none surviving after.
 
 Before the erase, random marker sectors are written at sampled LBAs (first and last LBA
-included), and a second sample of existing sectors is fingerprinted. After it, no marker
-may read back, and no fingerprinted sector that held data may still hold it. This is the
-verification idea of NIST SP 800-88 r1 for cryptographic erase, applied to every firmware
-method, because a drive that merely *reports* success is not evidence.
+included), and existing sectors are fingerprinted where an overwrite's verification
+samples: the first and last LBA and both samples of each of at least 1,000 equal
+subsections (NIST's sampling rule), plus a few random ones. After it, no marker may read
+back, and no fingerprinted sector that held data may still hold it: a drive that left a
+region untouched is caught wherever that region lies, not only where a few dozen
+markers happened to fall. Applied to every firmware method, because a drive that merely
+*reports* success is not evidence.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 
 from station.erase.engine import Device, open_device, pread_all, pwrite_all
 from station.erase.patterns import AlignedBuffer
+from station.erase.verify import MIN_SUBSECTIONS, subsection_samples
 
 MAGIC = b"TRIAGE-STATION-ERASE-MARKER\0"
 
@@ -27,6 +31,7 @@ class Seeded:
     markers: list[tuple[int, bytes]] = field(default_factory=list)  # (offset, content)
     fingerprints: list[tuple[int, str, bool]] = field(default_factory=list)  # (offset, sha256, was all zero)
     seed: int = 0
+    subsections: int = 0  # subsections whose samples were fingerprinted
 
 
 @dataclass
@@ -58,8 +63,19 @@ def _sector_io(dev: Device) -> AlignedBuffer:
     return AlignedBuffer(dev.sector)
 
 
-def seed(path: str, count: int, job_id: str, *, sys_path: str | None = None, rng_seed: int | None = None) -> Seeded:
-    """Fingerprint `count` sectors, then write `count` random markers elsewhere (flushed to the media)."""
+def sampled_lbas(total: int, seed: int, percent: float = 10.0) -> tuple[list[int], int]:
+    """The first and last LBA and the first sector of both samples of every subsection; and how many."""
+    subsections = min(MIN_SUBSECTIONS, max(total // 4, 1))
+    found = {0, total - 1}
+    for _lo, _hi, first, second, _length in subsection_samples(total, subsections, percent, seed):
+        found.update((first, second))
+    return sorted(found), subsections
+
+
+def seed(path: str, count: int, job_id: str, *, sys_path: str | None = None, rng_seed: int | None = None,
+         sample_percent: float = 10.0) -> Seeded:
+    """Fingerprint the sampled sectors and `count` random ones, then write `count` random markers
+    elsewhere (flushed to the media)."""
     dev = open_device(path, write=True, sys_path=sys_path)
     buf = _sector_io(dev)
     try:
@@ -67,7 +83,10 @@ def seed(path: str, count: int, job_id: str, *, sys_path: str | None = None, rng
         rng = random.Random(out.seed)
         total = dev.size // dev.sector
         marker_lbas = _lbas(rng, total, count, set())
-        for lba in _lbas(rng, total, count, set(marker_lbas)):
+        sampled, out.subsections = sampled_lbas(total, out.seed, sample_percent)
+        avoid = set(marker_lbas)
+        fingerprinted = sorted(set(_lbas(rng, total, count, avoid)) | (set(sampled) - avoid))
+        for lba in fingerprinted:
             pread_all(dev.fd, buf.view, lba * dev.sector)
             data = bytes(buf.view)
             out.fingerprints.append((lba * dev.sector, hashlib.sha256(data).hexdigest(), not any(data)))
