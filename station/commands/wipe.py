@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from station.commands.drives import entries
@@ -116,9 +117,42 @@ def result_dict(f: jobs.Finished) -> dict[str, Any]:
     }
 
 
+RECORD_GRACE_S = 30.0  # a result younger than this may still be on its way into the starter's record
+
+
+def reconcile(ctx: StationContext, grace_s: float = RECORD_GRACE_S) -> list[jobs.Finished]:
+    """Wipes an earlier `station wipe` started and never recorded (it was killed while its
+    workers ran on): each ended worker's result is recorded now and its certificate issued."""
+    from sqlalchemy import select
+
+    from station.erase import ledger
+    from station.erase.worker import RESULT, SPEC
+    from station.models import WipeJob
+
+    with ctx.store.reader() as s:
+        rows = list(s.execute(select(WipeJob).where(WipeJob.status == "RUNNING")).scalars())
+    done = []
+    for row in rows:
+        if not row.job_dir:
+            continue
+        handle = jobs.JobHandle(row.id, Path(row.job_dir), row.device, row.serial or "", pid=row.pid,
+                                method=row.method, kind=ledger.kind_of(row))
+        result = handle.job_dir / RESULT
+        if not (handle.job_dir / SPEC).exists() or not result.exists() or handle.alive():
+            continue
+        if time.time() - result.stat().st_mtime < grace_s:
+            continue
+        done.append(jobs.finish(ctx, handle))
+    return done
+
+
 def _wipe(args: argparse.Namespace) -> int:
     ctx = open_station(args.data_dir)
     try:
+        for late in reconcile(ctx):
+            print(f"Recorded the earlier wipe {late.result.job_id} of {late.result.media.path} "
+                  f"({'SANITIZED' if late.result.sanitized else late.result.status.value}), whose station "
+                  "stopped before recording it.", file=sys.stderr)
         method = args.method or ctx.config["wipe.default_method"]
         verify = args.verify or ctx.config["wipe.default_verify"]
         phones = [t for t in args.targets if target_kind(t) == "phone"]

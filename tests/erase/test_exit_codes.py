@@ -53,3 +53,35 @@ def test_a_phone_that_kept_its_owners_data_exits_1(rig: AdbRig, tmp_path: Path, 
     assert result["status"] == "FINISHED" and not result["sanitized"], err
     assert "still holds its owner's data" in result["reason"]
     assert rc == 1
+
+
+def test_a_wipe_whose_cli_was_killed_is_recorded_at_the_next_start(loops: LoopFactory, data_dir: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import time
+
+    from station.context import open_station
+    from station.devices.drive import discover
+    from station.erase import jobs
+    from station.models import WipeJob
+
+    first, second = loops(4 * MiB), loops(4 * MiB)
+    ctx = open_station(data_dir)
+    try:
+        handle = jobs.start(ctx, discover.find(first.path), "zero", "full")
+        assert handle.process is not None
+        handle.process.wait()  # the worker ends; its CLI was killed, so nobody records it
+    finally:
+        ctx.close()
+    past = time.time() - 120
+    os.utime(handle.job_dir / "result.json", (past, past))
+    rc = cli.main(["--data-dir", str(data_dir), "wipe", second.path, "--method", "zero", "--verify", "full", "--yes"])
+    assert rc == 0
+    assert f"Recorded the earlier wipe {handle.job_id}" in capsys.readouterr().err
+    ctx = open_station(data_dir)
+    try:
+        with ctx.store.reader() as s:
+            row = s.get(WipeJob, handle.job_id)
+            assert row is not None and row.status == "FINISHED" and row.certificate_id
+    finally:
+        ctx.close()
