@@ -125,8 +125,10 @@ def worker_argv(ctx: StationContext, image: bool) -> list[str]:
     return [sys.executable, "-m", "station.erase.worker"]
 
 
-def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHandle:
-    """Record the job and its unit, then start its worker. Raises UserFacingError on a bad request."""
+def start(ctx: StationContext, drive: Drive, method: str, verify: str, *,
+          remove_hidden_area: bool = False) -> JobHandle:
+    """Record the job and its unit, then start its worker. Raises UserFacingError on a bad request.
+    `remove_hidden_area`: the technician confirmed restoring the native max address first."""
     m = methods.get(method)
     methods.check_verify(m, verify)
     block = ctx.config.get_int("wipe.block_mib")
@@ -145,7 +147,8 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str) -> JobHan
     spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=verify,
                    identity=drive.identity, block_bytes=block << 20,
                    sample_percent=ctx.config.get_float("wipe.sample_percent"),
-                   retries=ctx.config.get_int("wipe.io_retries"), data_dir=str(ctx.data.root))
+                   retries=ctx.config.get_int("wipe.io_retries"), data_dir=str(ctx.data.root),
+                   remove_hidden_area=remove_hidden_area)
     write_json_atomic(job_dir / SPEC, spec.to_dict())
     f = drive.facts
     unit_uid = ledger.record_start(ctx, WipeStarted(

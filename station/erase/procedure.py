@@ -226,6 +226,8 @@ class OverwriteJob:
             self.result.commands.extend(self.runner.records)
         self.result.media.hpa_dco.update(found)
         if not found.get("hpa_reset"):
+            self.result.notes.append("The HPA was not removed: " + (found.get("hpa_note") or
+                                     "the drive reported no hidden sectors to restore") + ".")
             return None
         if sys_path and os.path.exists(f"{sys_path}/device/rescan"):  # the kernel learns the new capacity
             Path(f"{sys_path}/device/rescan").write_text("1\n")

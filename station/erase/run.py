@@ -39,7 +39,7 @@ from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware_job, jobs, methods
 from station.erase.phone.records import job_outcome
 from station.erase.phone.wipe import wipe_phone
-from station.erase.result import WipeResult
+from station.erase.result import WipeResult, hidden_area_left
 from station.errors import UserFacingError
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind
@@ -193,7 +193,19 @@ class WipeRun:
             self._firmware = firmware_job.FirmwareRun(self._station(), self.drive, self._firmware_plan, self.prompt)
         else:
             assert self.drive is not None
-            self._handle = jobs.start(self._station(), self.drive, p.runs, self.verify)
+            self._handle = jobs.start(self._station(), self.drive, p.runs, self.verify,
+                                      remove_hidden_area=self._ask_hidden_area(p.runs))
+
+    def _ask_hidden_area(self, method: str) -> bool:
+        """An HPA/DCO hides sectors an overwrite cannot reach: ask before removing it, since that
+        changes the drive's reported size for good; without it the drive cannot be certified."""
+        assert self.drive is not None
+        left = hidden_area_left(self.drive.facts.hpa_dco)
+        if not left or not methods.METHODS.get(method, methods.METHODS["clear"]).writes:
+            return False
+        return self.prompt.confirm(
+            f"{self.label}: {left}. Restore the drive's native size (hdparm -N) before wiping, so those sectors "
+            "are overwritten too? Without it the drive is wiped but NOT certified as sanitized.")
 
     def _phone_work(self) -> None:
         try:

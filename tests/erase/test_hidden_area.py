@@ -104,3 +104,33 @@ def test_the_statement_and_the_verdict_never_disagree(hpa_dco: dict[str, object]
     said_not_erased = "NOT erased" in hidden_area_statement(hpa_dco)
     assert said_not_erased == (hidden_area_left(hpa_dco) is not None)
     assert not (r.sanitized and said_not_erased)
+
+
+def test_the_wipe_run_asks_before_removing_a_hidden_area(loops: LoopFactory, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Through the one wipe run the CLI and the panel share: the technician is asked, the answer
+    reaches the worker, and a loop device (which answers no `hdparm -N`) is not certified."""
+    import json as _json
+    import time
+
+    from station.devices.drive import discover as drive_discover
+    from station.erase.run import WipeRun
+    from tests.erase.test_run import Technician
+
+    loop = loops(4 * MiB)
+    drive = drive_discover.find(loop.path)
+    drive.facts.hpa_dco = {"hpa_enabled": True, "hpa_hidden_sectors": HIDDEN}
+    hands = Technician()
+    run = WipeRun.for_drive(ctx, drive, "zero", "full", hands)
+    run.start()
+    assert any("Host Protected Area (2048 sectors)" in q and "Restore the drive's native size" in q
+               for q in hands.asked)
+    for _ in range(600):
+        if run.done():
+            break
+        time.sleep(0.05)
+    finished = run.finish()
+    assert not finished.result.sanitized and "NOT erased" in finished.result.reason
+    assert any(n.startswith("The HPA was not removed") for n in finished.result.notes)
+    spec = _json.loads((ctx.data.jobs / finished.result.job_id / "spec.json").read_text())
+    assert spec["remove_hidden_area"] is True
+    assert [c.argv[:2] for c in finished.result.commands] == [["hdparm", "-N"]]
