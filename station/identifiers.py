@@ -242,10 +242,8 @@ def _meid(text: str) -> Classification:
 
 def _gs1(text: str, sym: Symbology | None) -> Classification:
     try:
-        if text.startswith("("):
-            msg = GS1Message.parse_hri(text)
-        else:
-            msg = GS1Message.parse(text)  # GS (0x1D) ends variable-length fields by default
+        # GS (0x1D) ends variable-length fields by default
+        msg = GS1Message.parse_hri(text) if text.startswith("(") else GS1Message.parse(text)
     except biip.ParseError as exc:
         return Classification("gs1", text.replace(GS, "<GS>"), {}, False, f"Not a valid GS1 element string: {exc}")
     parts: dict[str, str] = {}

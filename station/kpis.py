@@ -33,7 +33,7 @@ from station.shifts import Window
 # recycling (shredding included) are diversion. A unit finished without a route is not
 # counted as diverted (see diversion_rate), so the figure can fall below 100 %.
 LANDFILL_ROUTES: frozenset[str] = frozenset()
-assert LANDFILL_ROUTES <= set(ROUTES), "a landfill route must be one of the station's routes"
+assert set(ROUTES) >= LANDFILL_ROUTES, "a landfill route must be one of the station's routes"
 NOT_SIGNED_IN = "(not signed in)"
 
 

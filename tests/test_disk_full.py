@@ -64,8 +64,8 @@ def test_disk_full_ends_every_command_in_a_sentence(tiny_disk: Path) -> None:
     _fill(tiny_disk)
 
     # A write through Store.session(): SQLite's "database or disk is full".
-    with pytest.raises(StoreError, match=r"could not be used: the disk is full\. Nothing was saved"):
-        for i in range(200):
+    with pytest.raises(StoreError, match=r"could not be used: the disk is full\. Nothing was saved"):  # noqa: PT012
+        for i in range(200):  # until the disk is full
             make_unit(held, imei=f"35693803564{i:04d}")
     held.close()  # its WAL is checkpointed and removed: fill the space that freed
     _fill(tiny_disk)

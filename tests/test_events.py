@@ -21,7 +21,7 @@ def test_append_writes_event_and_outbox_in_one_transaction(ctx) -> None:
 
 
 def test_a_failed_transaction_leaves_neither_event_nor_outbox(ctx) -> None:
-    with pytest.raises(RuntimeError), ctx.store.session() as s:
+    with pytest.raises(RuntimeError), ctx.store.session() as s:  # noqa: PT012 (the crash is inside the transaction)
         events.append(s, ctx.actor, "station.started", {})
         raise RuntimeError("crash before commit")
     with ctx.store.reader() as s:
@@ -46,7 +46,7 @@ def test_every_event_carries_operator_station_and_time(ctx) -> None:
     assert ev.created_at.endswith("Z")
 
 
-@pytest.mark.parametrize("field,value", [("payload", '{"n":99}'), ("kind", "unit.finished"),
+@pytest.mark.parametrize(("field", "value"), [("payload", '{"n":99}'), ("kind", "unit.finished"),
                                          ("created_at", "2020-01-01T00:00:00.000000Z"), ("operator_name", "X")])
 def test_altering_any_field_breaks_the_chain(ctx, field: str, value: str) -> None:
     with ctx.store.session() as s:
@@ -71,5 +71,5 @@ def test_deleting_an_event_is_a_gap(ctx) -> None:
 
 
 def test_unknown_event_kind_is_refused(ctx) -> None:
-    with pytest.raises(ValueError), ctx.store.session() as s:
+    with pytest.raises(ValueError, match=r"unknown event kind 'no\.such\.kind'"), ctx.store.session() as s:
         events.append(s, ctx.actor, "no.such.kind", {})

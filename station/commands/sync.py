@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import threading
@@ -45,10 +46,8 @@ def _run(args: argparse.Namespace) -> int:
             + (f"; {r.errors[0]}" if r.errors else ""), flush=True))
         signal.signal(signal.SIGTERM, lambda *_: done.set())
         worker.start()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             done.wait()
-        except KeyboardInterrupt:
-            pass
         worker.stop()
         return 0
     finally:

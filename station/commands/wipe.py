@@ -166,10 +166,10 @@ def _wipe(args: argparse.Namespace) -> int:
         names = [f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, "
                  f"{size_text(e.drive.facts.size_bytes)})" for e in drives] + [f"phone {p}" for p in phones]
         shown = ", ".join(sorted({r.plan().runs for r in runs}))
-        if any(methods.METHODS.get(r.plan().runs, methods.METHODS["clear"]).writes for r in runs):
-            if not TerminalPrompt(args.yes).confirm(f"ERASE ALL DATA with '{shown}' on: {'; '.join(names)}? "
-                                                    "This cannot be undone."):
-                raise Cancelled
+        writes = any(methods.METHODS.get(r.plan().runs, methods.METHODS["clear"]).writes for r in runs)
+        if writes and not TerminalPrompt(args.yes).confirm(f"ERASE ALL DATA with '{shown}' on: {'; '.join(names)}? "
+                                                           "This cannot be undone."):
+            raise Cancelled
         for run in runs:
             run.start()
         finished = _wait(runs)

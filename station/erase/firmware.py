@@ -11,6 +11,7 @@ no marker survived, and the read-back matched what the method leaves behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -67,10 +68,8 @@ def probe(path: str, bus: str | None, runner: CommandRunner) -> DriveFacts:
             facts.current_max_sectors, facts.native_max_sectors, facts.hpa_enabled = hpa
     if kind == "nvme":
         rec = runner.run(["nvme", "id-ctrl", path, "-o", "json"], 60)
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             facts = facts.merge(nvme.parse_id_ctrl_json(json.loads(rec.output)))
-        except (ValueError, AttributeError):
-            pass
     if kind == "scsi":
         caps = probe_scsi_sanitize(FirmwareContext(path, runner))
         for key, value in caps.items():

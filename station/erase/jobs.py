@@ -14,6 +14,7 @@ INTERRUPTED, never erased, ready for a one-key restart.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -103,10 +104,8 @@ class JobHandle:
         """Ask the worker to stop; it ends the current block, flushes and reports ABORTED."""
         (self.job_dir / STOP).touch()
         if self.pid:
-            try:
+            with contextlib.suppress(PermissionError, ProcessLookupError):  # privileged worker: the stop file does it
                 os.kill(self.pid, signal.SIGTERM)
-            except (PermissionError, ProcessLookupError):  # privileged worker: the stop file does it
-                pass
 
     def result(self) -> WipeResult | None:
         try:

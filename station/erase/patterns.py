@@ -17,6 +17,7 @@ mmaps (DEPTH of them, or one for a fixed byte) for its whole life.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import mmap
 import queue
@@ -58,10 +59,8 @@ class AlignedBuffer:
         start = 0
         if huge:
             start = -ctypes.addressof(ctypes.c_char.from_buffer(self._map)) % HUGE
-            try:
+            with contextlib.suppress(AttributeError, OSError):  # a kernel without THP: small pages still work
                 self._map.madvise(mmap.MADV_HUGEPAGE, start, span)
-            except (AttributeError, OSError):  # a kernel without THP: small pages still work
-                pass
         self.whole = memoryview(self._map)[start:start + span]
         self.view = self.whole[:size]
 

@@ -72,10 +72,7 @@ class Question:
 
     def applies(self, answers: Mapping[str, str]) -> bool:
         """Asked only when every `when` condition holds for the answers given so far."""
-        for q, allowed in self.when:
-            if answers.get(q) not in allowed:
-                return False
-        return True
+        return all(answers.get(q) in allowed for q, allowed in self.when)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ enable_usb_debugging(), unplug()/plug().
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -88,10 +89,8 @@ class SimulatedPhone:
                 if self._listener is not None:
                     # shutdown() first: close() alone leaves the port listening until the accept thread's
                     # poll returns, and a host connecting in that window would wait on a dead socket.
-                    try:
+                    with contextlib.suppress(OSError):
                         self._listener.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     self._listener.close()
                     self._listener = None
                 for conn in list(self._conns):

@@ -7,6 +7,7 @@ phones and always kills that server.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from pathlib import Path
@@ -62,10 +63,8 @@ class AdbRig:
     def close(self) -> None:
         for phone in self.phones:
             phone.stop()
-        try:
+        with contextlib.suppress(Exception):  # the server may already be gone; never leave the caller half torn down
             self.client.kill_server()
-        except Exception:  # the server may already be gone; never leave the caller half torn down
-            pass
 
     def __enter__(self) -> AdbRig:
         return self.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -49,10 +50,8 @@ class AdbdConnection:
         self._closed.set()
         for stream in self._streams.values():
             stream.closed.set()
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
     def send(self, msg: w.Message) -> None:
@@ -125,10 +124,8 @@ class AdbdConnection:
         if key not in self.phone.authorized_keys:
             self.phone.authorized_keys.append(key)
         self.phone.history.append("usb debugging allowed")
-        try:
+        with contextlib.suppress(OSError):
             self._send_connect()
-        except OSError:
-            pass
 
     def _send_connect(self) -> None:
         model = self.phone.model

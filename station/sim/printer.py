@@ -8,6 +8,7 @@ listens), "silent" (accepts, never reads or answers) and "close_mid_job".
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -77,10 +78,8 @@ class SimPrinterServer:
         with self._cond:
             self.fault = fault
             if fault == "refuse" and self._listener is not None:
-                try:  # stops listening now, even while the server thread sits in accept()
+                with contextlib.suppress(OSError):  # stops listening now, even while the server sits in accept()
                     self._listener.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 self._listener.close()
                 self._listener = None
             elif fault != "refuse" and self._listener is None:
@@ -179,10 +178,8 @@ class SimPrinterServer:
         if self._listener is not None:
             self._listener.close()
         for c in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 c.close()
-            except OSError:
-                pass
         self._thread.join(timeout=2)
 
 

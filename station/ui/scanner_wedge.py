@@ -160,10 +160,8 @@ class WedgeFilter(QObject):
             self._held.clear()  # nothing is held any more: presses were replayed or taken by a scan
             self._timer.stop()
         else:
-            if self._clock == "event":
-                wait = self.decoder.max_gap_ms  # window-system time cannot be read here; wait one full gap
-            else:
-                wait = max(0.0, deadline - time.monotonic() * 1000.0)
+            # Window-system time cannot be read here; on event time, wait one full gap.
+            wait = self.decoder.max_gap_ms if self._clock == "event" else max(0.0, deadline - time.monotonic() * 1000.0)
             self._timer.start(int(wait) + 1)
 
     def _replay(self, held: HeldKey) -> None:

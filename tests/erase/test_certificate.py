@@ -133,7 +133,7 @@ def test_resigned_with_another_key_fails_against_the_station_key(configured) -> 
     assert not cert_verify.verify_bytes(certificate.file_bytes(env), trusted=_trusted(configured)).ok
 
 
-@pytest.mark.parametrize("status,passed", [(Status.FAILED, False), (Status.INTERRUPTED, False),
+@pytest.mark.parametrize(("status", "passed"), [(Status.FAILED, False), (Status.INTERRUPTED, False),
                                            (Status.ABORTED, False), (Status.FINISHED, False)])
 def test_failed_or_interrupted_never_says_sanitized(configured, status: Status, passed: bool) -> None:  # type: ignore[no-untyped-def]
     issued = certificate.issue(configured, result(status, passed), None)
@@ -250,7 +250,7 @@ def test_station_key_is_private_and_stable(ctx) -> None:  # type: ignore[no-unty
     assert len(k1.fingerprint.split(":")) == 16
 
 
-@pytest.mark.parametrize("hpa_dco,words", [
+@pytest.mark.parametrize(("hpa_dco", "words"), [
     ({}, "was not read"),
     ({"hpa_enabled": True, "hpa_hidden_sectors": 2048}, "2048 sectors) is present and was NOT erased"),
     ({"dco_restricted": True, "hpa_enabled": False}, "was NOT erased"),

@@ -98,7 +98,7 @@ def test_older_payloads_read_with_defaults() -> None:
     assert (end.kind, end.status, end.unit_status, end.erase_means) == (JobKind.OVERWRITE, Status.FINISHED,
                                                                         "sanitized", "recovery-menu")
     assert WipeEnded.from_payload({"status": "bogus", "sanitized": "yes"}).unit_status == "failed"
-    with pytest.raises(KeyError):
-        from station.wipe_record import key
+    from station.wipe_record import key
 
+    with pytest.raises(KeyError):
         key(WipeEnded, "verification")

@@ -13,7 +13,7 @@ from station.devices.drive.parsers.common import grouped_int, number
 from station.errors import UserFacingError
 
 
-@pytest.mark.parametrize("text,value", [
+@pytest.mark.parametrize(("text", "value"), [
     ("1,000,204,886,016 bytes [1.00 TB]", 1000204886016),
     ("4 000 787 030 016 bytes [4,00 TB]", 4000787030016),
     ("1.000.204.886.016 bytes", 1000204886016),

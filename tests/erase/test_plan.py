@@ -38,7 +38,7 @@ def test_nvme_sanitize_crypto_is_purge_then_verify() -> None:
     assert any("800-88" in r for r in p.rationale) and any("IEEE 2883" in r for r in p.rationale)
 
 
-@pytest.mark.parametrize("caps,method", [
+@pytest.mark.parametrize(("caps", "method"), [
     (dict(sanitize_block=True, sanitize_overwrite=True), "nvme-sanitize-block"),
     (dict(sanitize_overwrite=True), "nvme-sanitize-overwrite"),
     (dict(sanitize_supported=False, format_crypto_supported=True), "nvme-format-crypto"),
@@ -139,7 +139,7 @@ def test_plans_and_refusals_serialise() -> None:
 
 
 def test_unknown_level_is_a_programming_error() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="level must be one of"):
         plan_for(DriveFacts(), "destroy")
 
 

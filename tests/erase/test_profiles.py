@@ -59,7 +59,7 @@ def _write(tmp_path: Path, body: str, name: str = "bad-one") -> Path:
 GOOD = 'schema = 1\nid = "bad-one"\nversion = 1\nkind = "drive"\n[match]\nmodel = "^X"\n[test]\nmodel = "X"\n'
 
 
-@pytest.mark.parametrize("body,line,words", [
+@pytest.mark.parametrize(("body", "line", "words"), [
     (GOOD.replace('model = "^X"', 'model = "^(X"'), 6, "not a valid regular expression"),
     (GOOD.replace('kind = "drive"', 'kind = "floppy"'), 4, "must be one of"),
     (GOOD + '[quirks]\nreported_but_fail = ["ata-magic"]\n', 10, "must be one of"),

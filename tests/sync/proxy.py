@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -39,10 +40,8 @@ class CuttingProxy:
         with self._lock:
             socks, self._socks = self._socks, []
         for s in socks:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def _accept(self) -> None:
@@ -82,7 +81,5 @@ class CuttingProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)  # shutdown, not just close: the peer must see the end now
-                except OSError:
-                    pass
+                with contextlib.suppress(OSError):  # shutdown, not just close: the peer must see the end now
+                    s.shutdown(socket.SHUT_RDWR)

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,7 +30,7 @@ def _run(*cmd: str | Path, cwd: Path, timeout: float = 600) -> subprocess.Comple
 
 
 @pytest.fixture(scope="module")
-def hub_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def hub_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the built wheel and its [hub] extra, nothing else."""
     work = tmp_path_factory.mktemp("hub-install")
     built = _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", ROOT, "-w", work / "dist", cwd=work)
@@ -41,7 +40,7 @@ def hub_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert _run(sys.executable, "-m", "venv", venv, cwd=work).returncode == 0
     installed = _run(venv / "bin/python", "-m", "pip", "install", "-q", f"{wheel}[hub]", cwd=work)
     assert installed.returncode == 0, installed.stderr[-3000:]
-    yield venv
+    return venv
 
 
 def _python(venv: Path, code: str) -> subprocess.CompletedProcess[str]:

@@ -89,7 +89,7 @@ def test_a_drive_plugged_in_appears_and_leaves_live(bench: Bench, loops: LoopFac
     bench.qtbot.waitUntil(lambda: bench.panel.model.rowCount() == 1, timeout=10000)
     assert [bench.text(0, c) for c in ("Bay", "Model", "Serial", "Size", "Bus", "Guard")] == [
         "loop", "Loop device", f"loop:{loop.backing}", "16.8 MB", "loop", "ready to wipe"]
-    assert "1 drive(s) · 1 eligible · 0 wiping" == bench.panel.summary.text()
+    assert bench.panel.summary.text() == "1 drive(s) · 1 eligible · 0 wiping"
     wipe_fixtures.detach(loop.path)
     loops.loops.remove(loop.path)
     bench.qtbot.waitUntil(lambda: bench.panel.model.rowCount() == 0, timeout=10000)

@@ -8,7 +8,6 @@ on the rig's writable export, so the host reads the certificates the guest wrote
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +90,7 @@ class Bench:
 
 
 @pytest.fixture(scope="session")
-def bench(rig_vms: VMFactory) -> Iterator[Bench]:
+def bench(rig_vms: VMFactory) -> Bench:
     vm = rig_vms(bench_disks(), name="bench")
     vm.start_station(wait=False)  # imports in the background while the rig's own tests run
     listing = json.loads(vm.check("lsblk --json --nodeps -o PATH,SERIAL"))
@@ -101,4 +100,4 @@ def bench(rig_vms: VMFactory) -> Iterator[Bench]:
     assert not missing, (f"the guest does not see the disks {missing} (lsblk reads serials from udev: "
                          f"{udev.read_text().strip() if udev.exists() else 'not started'}):\n"
                          f"{json.dumps(listing)}\n{vm.diagnostics()}")
-    yield Bench(vm, paths)
+    return Bench(vm, paths)

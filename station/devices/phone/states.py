@@ -76,10 +76,7 @@ def parse_devices(text: str) -> list[ListedPhone]:
         rest = rest.strip()
         if not serial or not rest:
             continue
-        if rest.startswith("no permissions"):
-            state = "no permissions"
-        else:
-            state = rest.split()[0]
+        state = "no permissions" if rest.startswith("no permissions") else rest.split()[0]
         attrs = dict(_ATTR.findall(" " + rest))
         phones.append(ListedPhone(serial.strip(), state, attrs))
     return phones

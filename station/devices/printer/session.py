@@ -136,9 +136,9 @@ class PrinterDriver:
             vid, pid = (int(p, 16) for p in spec.target.split(":"))
             if usb.core.find(idVendor=vid, idProduct=pid) is None:
                 return []
-        elif spec.scheme in ("serial", "file") and not Path(spec.target).exists():
-            if spec.scheme == "serial" or spec.target.startswith("/dev/"):
-                return []
+        elif (spec.scheme in ("serial", "file") and not Path(spec.target).exists()
+              and (spec.scheme == "serial" or spec.target.startswith("/dev/"))):
+            return []
         return [info_for(spec)]
 
     def open(self, info: DeviceInfo) -> PrinterSession:

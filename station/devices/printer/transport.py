@@ -9,6 +9,7 @@ which log it; each failure becomes one DeviceError sentence naming the printer.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import select
@@ -78,10 +79,8 @@ class TcpTransport(Transport):
         return data
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
 
 class DeviceFileTransport(Transport):
@@ -142,10 +141,8 @@ class DeviceFileTransport(Transport):
         return data
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             os.close(self.fd)
-        except OSError:
-            pass
 
 
 class EscposBackendTransport(Transport):
@@ -206,10 +203,8 @@ class EscposBackendTransport(Transport):
         return data
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing a dead connection must not hide the real error
             self.dev.close()
-        except Exception:  # closing a dead connection must not hide the real error
-            pass
 
 
 def open_transport(spec: PrinterSpec, timeout: float, profile: str) -> Transport:
