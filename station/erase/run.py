@@ -8,7 +8,8 @@ method dispatch, so every front end offers and does the same things:
 - `purge` has the drive erase itself (erase/firmware_job.py), planned from its live facts
   and the firmware profiles; a drive that cannot Purge is refused, with the reason;
 - `auto` is Purge where the drive supports it, else Clear by overwrite;
-- a phone gets its factory reset (`factory-reset`; `auto` means the same).
+- a phone gets its factory reset (`factory-reset`; `auto` means the same), or one of the ways
+  to do it (`recovery-command`, `reset-broadcast`, `recovery-menu`).
 
 Questions during the work go through the OperatorPrompt given (station/prompt.py), and
 every job is recorded through the wipe ledger (erase/ledger.py).
@@ -37,6 +38,7 @@ from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware_job, jobs, methods
+from station.erase.phone import reset
 from station.erase.phone.records import job_outcome
 from station.erase.phone.wipe import wipe_phone
 from station.erase.result import WipeResult, hidden_area_left
@@ -55,7 +57,7 @@ class TargetKind(StrEnum):
 def methods_for(kind: TargetKind) -> tuple[str, ...]:
     """The methods a front end offers for a target of this kind, in the order to show them."""
     if kind is TargetKind.PHONE:
-        return (FACTORY_RESET,)
+        return (FACTORY_RESET, *reset.MEANS)
     return (*methods.METHODS, PURGE, AUTO)
 
 
@@ -143,9 +145,11 @@ class WipeRun:
 
     def _make_plan(self) -> RunPlan:
         if self.target_kind is TargetKind.PHONE:
-            if self.method not in (AUTO, FACTORY_RESET):
+            offered = methods_for(TargetKind.PHONE)
+            if self.method not in (AUTO, *offered):
                 return RunPlan(self.method, FACTORY_RESET, JobKind.PHONE_RESET, "none",
-                               refusal=f"a phone is erased by its factory reset, not by '{self.method}'")
+                               refusal=f"a phone is erased by its factory reset ({', '.join(offered)}), "
+                                       f"not by '{self.method}'")
             return RunPlan(self.method, FACTORY_RESET, JobKind.PHONE_RESET, "Purge or Clear", steps=[
                 "read the phone's identity and pre-checks (account lock, device owner, encryption, boot state)",
                 "factory reset: armed over adb as root where possible, else guided in recovery",
@@ -209,7 +213,8 @@ class WipeRun:
 
     def _phone_work(self) -> None:
         try:
-            self._phone_result = wipe_phone(self._station(), self.serial, self.prompt, AUTO, progress=self._on_phone,
+            means = AUTO if self.method == FACTORY_RESET else self.method  # how the reset is done, or auto
+            self._phone_result = wipe_phone(self._station(), self.serial, self.prompt, means, progress=self._on_phone,
                                             should_stop=self._stop.is_set)
         except BaseException as exc:  # reported by finish(), and to the front end
             self.error = exc

@@ -55,7 +55,7 @@ def _wait(run: WipeRun) -> None:
 
 
 def test_methods_offered_per_target_kind() -> None:
-    assert methods_for(TargetKind.PHONE) == ("factory-reset",)
+    assert methods_for(TargetKind.PHONE) == ("factory-reset", "recovery-command", "reset-broadcast", "recovery-menu")
     drive = methods_for(TargetKind.DRIVE)
     assert {"clear", "zero", "purge", "auto"} <= set(drive) and drive[-2:] == ("purge", "auto")
 
@@ -76,6 +76,8 @@ def test_plans_on_a_loop_device_say_what_runs_and_why(loops: LoopFactory, ctx: A
     assert not bad.ok and "'shred' is not an overwrite method" in bad.refusal
     phone = WipeRun.for_phone(ctx, "adb:R58", Technician()).plan()
     assert isinstance(phone, RunPlan) and phone.runs == "factory-reset" and phone.kind is JobKind.PHONE_RESET
+    assert WipeRun.for_phone(ctx, "adb:R58", Technician(), "recovery-menu").plan().ok
+    assert "not by 'zero'" in WipeRun.for_phone(ctx, "adb:R58", Technician(), "zero").plan().refusal
 
 
 def test_overwrite_runs_polls_and_finishes_with_a_certificate(loops: LoopFactory, ctx: Any) -> None:
