@@ -19,7 +19,7 @@ from station.devices.drives import size_text
 from station.erase import jobs
 from station.erase.guard import Verdict
 from station.erase.result import Status
-from station.erase.run import WipeRun
+from station.erase.run import RunPlan, WipeRun
 from station.ui.prompt import QtPrompt
 
 
@@ -70,6 +70,16 @@ class WipeTarget(Protocol):
     def matches(self, ids: set[str]) -> bool: ...
 
 
+def plan_text(p: RunPlan) -> str:
+    """The plan in the technician's words, for the confirmation."""
+    if not p.ok:
+        return f"Refused: {p.refusal}" + "".join(f"\n  · {w}" for w in p.why)
+    lines = [f"Runs: {p.runs} ({p.method_type})"]
+    lines += [f"  {i}. {s}" for i, s in enumerate(p.steps, 1)]
+    lines += [f"Why: {w}" for w in p.why]
+    return "\n".join(lines)
+
+
 def result_words(finished: jobs.Finished) -> tuple[str, str]:
     r = finished.result
     if r.sanitized:
@@ -98,6 +108,7 @@ class DriveTarget:
         self.interrupted_job: str | None = None  # a cut-off job the R key restarts
         self.method = ""
         self._finishing = False
+        self._planned: WipeRun | None = None
 
     @property
     def handle(self) -> WipeRun | None:
@@ -126,13 +137,21 @@ class DriveTarget:
     def eligible(self) -> bool:
         return self.connected and self.verdict.eligible and not self.running()
 
+    def plan(self, ctx: StationContext, method: str, verify: str) -> RunPlan:
+        """What `method` would do on this drive (the planner asks the drive): shown before the confirmation.
+        The run it belongs to is kept, so the start does what was shown."""
+        self._planned = WipeRun.for_drive(ctx, self.drive, method, verify, self.prompt)
+        return self._planned.plan()
+
     def start(self, ctx: StationContext, method: str, verify: str) -> None:
         self.finished, self._finishing, self.method = None, False, method
         if self.interrupted_job:
             self.run = WipeRun.restart(ctx, self.interrupted_job, self.drive, self.prompt)
             self.interrupted_job = None
         else:
-            run = WipeRun.for_drive(ctx, self.drive, method, verify, self.prompt)
+            planned, self._planned = self._planned, None
+            run = planned if planned is not None and planned.method == method else WipeRun.for_drive(
+                ctx, self.drive, method, verify, self.prompt)
             run.start()
             self.run = run
 

@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
-from station import steps, units
+from station import photos, steps, units
 from station.models import Event, Photo, PrintJob
 from station.ui.panels.grade import GradePanel
 from station.ui.panels.intake import IntakePanel
@@ -99,7 +99,12 @@ def _photos(shift: Shift) -> None:
     panel = w.panel(PhotosPanel)
     shift.wait(lambda: w.tabs.currentWidget() is panel)
     shift.wait(lambda: panel.preview.frames_shown > 2 and panel.shots.count() >= 6, timeout=60000)
-    while w.progress is not None and w.progress.stage == "photos":
+    uid = w.unit_uid
+
+    def missing() -> bool:
+        return any(s.required and not s.taken for s in photos.shot_list(w.ctx, uid))
+
+    while missing():
         before = panel.verdict.text()
         shift.key(Qt.Key.Key_Space, "Space (capture)")
         shift.wait(lambda b=before: not panel.busy and panel.verdict.text() != b)

@@ -33,3 +33,48 @@ def test_the_open_units_phone_is_selected_with_its_imei_and_serial(qtbot, make_w
     assert texts[COLUMNS.index("Serial")] == "DEMO-PIXEL-01"  # the phone's own serial, not 127.0.0.1:port
     assert CLEAN_PHONE_IMEI in panel.detail.text() and "DEMO-PIXEL-01" in panel.detail.text()
     assert panel.table.horizontalHeader().sectionSize(COLUMNS.index("Progress")) == PROGRESS_WIDTH
+
+
+def test_purge_and_auto_from_the_gui_with_the_plan_shown_first(qtbot, data_dir) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from PySide6.QtCore import Qt
+
+    from station.sim.drives import SimDriveDriver
+    from station.ui.app import create_window
+    from station.ui.wipe_targets import DriveTarget
+
+    mib = 1 << 20
+    bays = data_dir / "sim-bays"
+    SimDriveDriver(data_dir, bays=4, size=4 * mib)  # small bays, made before the window
+    (bays / "bay1.img").write_bytes(os.urandom(4 * mib))
+    w = create_window(data_dir, demo=True)
+    qtbot.addWidget(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    panel = w.panel(WipePanel)
+    w.show_panel(w.panels.index(panel))
+    methods = [panel.method_box.itemText(i) for i in range(panel.method_box.count())]
+    assert "purge" in methods and "auto" in methods and "clear" in methods
+    qtbot.waitUntil(lambda: any(isinstance(t, DriveTarget) for t in panel.model.targets), timeout=10000)
+    row = next(i for i, t in enumerate(panel.model.targets) if isinstance(t, DriveTarget) and t.facts().port == "bay 1")
+    panel.table.selectRow(row)
+    asked: list[str] = []
+    panel.confirm = lambda q: asked.append(q) or True  # the technician says yes to what was shown
+
+    panel.method_box.setCurrentText("purge")
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Refused" in panel.detail.text(), timeout=10000)
+    assert asked == []  # refused before any question: nothing started
+    assert not panel.selected().snapshot().running
+
+    panel.method_box.setCurrentText("auto")
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=10000)
+    assert "No Purge on this drive" in asked[0] and "Runs: clear" in asked[0]  # the plan, before the yes
+    target = panel.selected()
+    qtbot.waitUntil(lambda: target.snapshot().result.startswith("SANITIZED"), timeout=60000)
+    assert (bays / "bay1.img").read_bytes() == bytes(4 * mib)
+    w.devices.close()
+    w.ctx.close()

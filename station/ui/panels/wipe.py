@@ -34,6 +34,7 @@ from station.devices.drives import DriveSession
 from station.erase import jobs, methods
 from station.erase.guard import Verdict
 from station.erase.result import MediaFacts
+from station.erase.run import AUTO, PURGE, RunPlan, TargetKind, methods_for
 from station.errors import DeviceError
 from station.steps import Progress
 from station.ui import wipe_unit
@@ -41,8 +42,11 @@ from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.wipe_model import COLUMNS, PROGRESS_WIDTH, ProgressDelegate, WipeTableModel
 from station.ui.wipe_phone_target import PhoneTarget, sync_phone_rows
-from station.ui.wipe_targets import DriveTarget, WipeTarget, result_words
+from station.ui.wipe_targets import DriveTarget, WipeTarget, plan_text, result_words
 
+_FIRMWARE = {PURGE: "The drive's own Purge (sanitize, secure erase, crypto erase), as its firmware supports it; "
+                     "refused when it has none.",
+             AUTO: "Purge where the drive supports it, else Clear by overwrite (NIST SP 800-88)."}
 POLL_MS = 100
 RESCAN_DEBOUNCE_MS = 150
 RESCAN_EVERY_MS = 5000  # mounts make no uevent, demo bays none at all: a light rescan while shown
@@ -107,9 +111,11 @@ class WipePanel(Panel):
         row = QHBoxLayout()
         self.method_box = QComboBox()
         self.method_box.setObjectName("wipe-method")
-        for m in methods.METHODS.values():
-            self.method_box.addItem(m.name)
-            self.method_box.setItemData(self.method_box.count() - 1, m.description, Qt.ItemDataRole.ToolTipRole)
+        for name in methods_for(TargetKind.DRIVE):  # overwrite methods, and the drive's own Purge, and auto
+            m = methods.METHODS.get(name)
+            self.method_box.addItem(name)
+            self.method_box.setItemData(self.method_box.count() - 1, m.description if m else _FIRMWARE[name],
+                                        Qt.ItemDataRole.ToolTipRole)
         self.method_box.setCurrentText(self.ctx.config["wipe.default_method"])
         self.method_box.currentTextChanged.connect(self._method_changed)
         self.verify_box = QComboBox()
@@ -267,8 +273,22 @@ class WipePanel(Panel):
                 f"{target.label} is already sanitized. Erase it AGAIN?"):
             return
         method, verify = self.method_box.currentText(), self.verify_box.currentText()
-        how = f"'{method}' (verify {verify})" if isinstance(target, DriveTarget) else f"a {target.snapshot().method}"
-        if self.confirm(f"Erase ALL data on {target.label} with {how}?\nThis cannot be undone."):
+        if isinstance(target, DriveTarget):  # the planner's plan for this drive first, then the question
+            Op(self, target.plan, self.ctx, method, verify).on("io").success(
+                lambda p: self._confirm_plan(target, method, verify, p)).failure(report_error).run()
+            return
+        if self.confirm(f"Erase ALL data on {target.label} with a {target.snapshot().method}?\n"
+                        "This cannot be undone."):
+            self._start(target, method, verify)
+
+    def _confirm_plan(self, target: DriveTarget, method: str, verify: str, plan: RunPlan) -> None:
+        text = plan_text(plan)
+        self.detail.setText(f"{target.label}, method '{method}':\n{text}")
+        if not plan.ok:
+            self._say("error", f"{target.label}: {plan.refusal}. Nothing was erased; choose another method (Alt+M).")
+            return
+        if self.confirm(f"Erase ALL data on {target.label} with '{method}' (verify {verify})?\n\n{text}\n\n"
+                        "This cannot be undone."):
             self._start(target, method, verify)
 
     def start_all(self) -> None:
