@@ -104,7 +104,8 @@ def test_enter_wipes_the_selected_drive(qtbot, ctx: StationContext, loops: LoopF
     bench.panel.method_box.setCurrentText("random-zero")
     bench.select(0)
     bench.key(Qt.Key.Key_Return)
-    assert len(bench.questions) == 1 and "Erase ALL data on Loop device" in bench.questions[0]
+    qtbot.waitUntil(lambda: len(bench.questions) == 1, timeout=10000)  # after the planner's plan for it
+    assert "Erase ALL data on Loop device" in bench.questions[0] and "Runs: random-zero" in bench.questions[0]
     bench.wait_result(0, "SANITIZED")
     assert bench.text(0, "Method") == "random-zero" and "certificate issued" in bench.text(0, "Result")
     assert loop.read_backing() == bytes(loop.size)
