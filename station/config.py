@@ -156,6 +156,10 @@ SETTINGS: tuple[Setting, ...] = (
     _S("sync.reader_token", str, "", "A hub reader token, for supervisors' exports across stations "
        "(or STATION_HUB_READER_TOKEN).", secret=True),
     _S("sync.verify_tls", bool, True, "Verify the hub's TLS certificate."),
+    _S("sync.hub_fingerprint", str, "", "The hub's certificate fingerprint (sha256:..., printed by "
+       "`station hub serve`); when set, exactly that certificate is trusted."),
+    _S("sync.allow_insecure", bool, False, "Allow plain http or an unverified hub: the token and records then "
+       "cross the network unprotected."),
     _S("sync.batch_size", int, 500, "Events per upload batch.", range=(1, 10000)),
     _S("sync.ca_file", str, "", "PEM file of the CA that signed the hub's certificate; empty means the system's."),
     _S("sync.interval_s", float, 30.0, "Seconds between sync passes while the hub is reachable.", range=(1.0, 86400.0)),

@@ -28,8 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", help="listen address (default: the hub.host setting)")
     serve.add_argument("--port", type=int, help="TCP port (default: the hub.port setting)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (stateless; default 1)")
-    serve.add_argument("--ssl-certfile", help="TLS certificate (PEM); without it, serve plain HTTP behind a proxy")
-    serve.add_argument("--ssl-keyfile", help="TLS private key (PEM)")
+    serve.add_argument("--cert", "--ssl-certfile", dest="ssl_certfile",
+                       help="TLS certificate (PEM); without it the hub makes its own on first start")
+    serve.add_argument("--key", "--ssl-keyfile", dest="ssl_keyfile", help="TLS private key (PEM)")
+    serve.add_argument("--plain-http", action="store_true",
+                       help="serve plain HTTP (only behind a TLS proxy; stations then need sync.allow_insecure)")
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema at start")
     serve.set_defaults(func=_serve)
     hs.add_parser("migrate", help="create or upgrade the hub schema").set_defaults(func=_migrate)
@@ -90,9 +93,21 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Config.load(open_readonly_path(args.data_dir).config_file)
     host, port = args.host or settings["hub.host"], args.port or settings["hub.port"]
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
-        raise UserFacingError("TLS needs both --ssl-certfile and --ssl-keyfile.")
+        raise UserFacingError("TLS needs both --cert and --key.")
+    if args.plain_http and args.ssl_certfile:
+        raise UserFacingError("--plain-http and --cert exclude each other; choose one.")
+    if args.plain_http:
+        print("warning: plain HTTP: tokens and records cross the network unprotected unless a TLS proxy is in front",
+              file=sys.stderr)
+    elif not args.ssl_certfile:
+        from station.sync.hub.tls import ensure_certificate
+
+        cert, key, pin = ensure_certificate(open_readonly_path(args.data_dir).root / "hub-tls", [host])
+        args.ssl_certfile, args.ssl_keyfile = str(cert), str(key)
+        print(f"hub certificate {cert}\nfingerprint {pin}  (put it in each station's sync.hub_fingerprint)",
+              flush=True)
     os.environ[ENV_DATABASE_URL] = url  # read by app_from_env in every worker process
-    print(f"hub listening on {'https' if args.ssl_certfile else 'http'}://{host}:{port}", flush=True)
+    print(f"hub listening on {'http' if args.plain_http else 'https'}://{host}:{port}", flush=True)
     uvicorn.run("station.sync.hub.app:app_from_env", factory=True, host=host, port=port, workers=args.workers,
                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, log_level="warning",
                 proxy_headers=True, timeout_graceful_shutdown=10)

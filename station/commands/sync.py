@@ -56,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from station.sync import configpull, outbox, status
+    from station.sync.client import insecure
 
     ctx = open_station(args.data_dir)
     try:
@@ -71,6 +72,9 @@ def _status(args: argparse.Namespace) -> int:
             print(f"hub:       {st.hub_url or '(none: sync off)'}  token: "
                   f"{'set' if ctx.config['sync.token'] else 'NOT SET'}")
             print(f"state:     {st.text}")
+            if st.hub_url and insecure(ctx.config, st.hub_url):
+                print("warning:   the hub is used without TLS verification (sync.allow_insecure): the token and "
+                      "records cross the network unprotected")
             print(f"waiting:   {st.backlog_events} events, {st.backlog_blobs} blobs")
             print(f"last ok:   {st.last_ok_at or 'never'}   last try: {st.last_attempt_at or 'never'}")
             if st.last_error:

@@ -78,6 +78,8 @@ def add_photos(ctx: StationContext, n: int, size: int, seed: int = 0) -> list[st
 def write_station_config(data_dir: Path, station_id: str, hub_url: str, token: str, **extra: Any) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     lines = ["[station]", f'id = "{station_id}"', "[sync]", f'hub_url = "{hub_url}"', f'token = "{token}"']
+    if hub_url.startswith("http://"):  # the test hubs serve plain http on 127.0.0.1
+        extra.setdefault("allow_insecure", True)
     for key, value in extra.items():  # more [sync] settings
         lines.append(f"{key} = {json.dumps(value)}")
     (data_dir / "station.toml").write_text("\n".join(lines) + "\n")
@@ -86,17 +88,19 @@ def write_station_config(data_dir: Path, station_id: str, hub_url: str, token: s
 class HubProcess:
     """`station hub serve` as a real process: started, killed -9, restarted on the same port."""
 
-    def __init__(self, database_url: str, port: int, data_dir: Path, workers: int = 1) -> None:
+    def __init__(self, database_url: str, port: int, data_dir: Path, workers: int = 1, tls: bool = False) -> None:
         self.database_url, self.port, self.data_dir, self.workers = database_url, port, data_dir, workers
         self.proc: subprocess.Popen[bytes] | None = None
-        self.url = f"http://127.0.0.1:{port}"
+        self.tls = tls  # the hub's own default: a certificate made on first start
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     def start(self, timeout: float = 60.0) -> HubProcess:
         env = {**os.environ, "STATION_HUB_DATABASE_URL": self.database_url, "PYTHONPATH": str(ROOT)}
         with open(self.data_dir / "hub.log", "ab") as log:  # the child keeps its own copy of the fd
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "station", "--data-dir", str(self.data_dir), "hub", "serve",
-                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
+                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+                 *([] if self.tls else ["--plain-http"])],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
@@ -104,12 +108,19 @@ class HubProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.proc.returncode}: {(self.data_dir / 'hub.log').read_text()}")
             try:
-                if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/v1/health", timeout=1, verify=False).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
         raise RuntimeError("hub did not become ready")
+
+    def fingerprint(self) -> str:
+        """The fingerprint `station hub serve` printed for its own certificate."""
+        for line in (self.data_dir / "hub.log").read_text().splitlines():
+            if line.startswith("fingerprint "):
+                return line.split()[1]
+        raise AssertionError("the hub printed no fingerprint")
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

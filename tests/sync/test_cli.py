@@ -68,7 +68,8 @@ def test_sync_once_and_status(hub, tokens, make_station, capsys):
     add_events(ctx, 7)
     data = str(ctx.data.root)
     assert main(["--data-dir", data, "sync", "status"]) == 1  # work waiting: not "all sent"
-    assert "7 events, 0 blobs" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "7 events, 0 blobs" in shown and "without TLS verification" in shown  # plain http, opted in
     assert main(["--data-dir", data, "sync", "--once"]) == 0
     assert "events: 7 sent, 0 already on the hub" in capsys.readouterr().out
     assert main(["--data-dir", data, "sync", "status", "--json"]) == 0

@@ -108,7 +108,7 @@ def benches(hub, tokens, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         data.mkdir()
         (data / "station.toml").write_text(
             f'[station]\nid = "{station_id}"\ntimezone = "{BERLIN}"\n[label]\nauto_print = false\n'
-            f'[org]\nname = "Acme Recycling"\n[sync]\nhub_url = "{hub_url or hub.url}"\n'
+            f'[org]\nname = "Acme Recycling"\n[sync]\nhub_url = "{hub_url or hub.url}"\nallow_insecure = true\n'
             f'token = "{tokens.station(station_id)}"\n')
         ctx = open_station(data)
         opened.append(ctx)

@@ -29,7 +29,8 @@ def test_export_dialog_fetches_all_stations_from_the_hub(qtbot, make_window, dat
     assert run_once(bench).ok
     data_dir.mkdir(parents=True)
     (data_dir / "station.toml").write_text(
-        f'[station]\nid = "bench-gui"\n[sync]\nhub_url = "{hub.url}"\ntoken = "{tokens.station("bench-gui")}"\n'
+        f'[station]\nid = "bench-gui"\n[sync]\nhub_url = "{hub.url}"\nallow_insecure = true\n'
+        f'token = "{tokens.station("bench-gui")}"\n'
         f'reader_token = "{tokens.reader("sue")}"\n')
     w = make_window(data_dir)
     with qtbot.waitActive(w):

@@ -68,7 +68,50 @@ def test_hub_certificate_is_verified_and_a_private_ca_can_be_trusted(hub_db, tok
         strict.config.set("sync.ca_file", str(ca))
         trusted = run_once(strict)
         assert trusted.ok and trusted.events_sent == 2
-        lax = make_station("bench-1", hub.url, token, verify_tls=False)
+        lax = make_station("bench-1", hub.url, token, verify_tls=False, allow_insecure=True)
         assert run_once(lax).online  # verification off: connects (its own chain is a fork, refused)
     finally:
         hub.stop()
+
+
+def test_hub_serves_tls_by_default_and_a_pinned_station_sends_only_to_that_certificate(
+        hub_db, hub_store, tokens, make_station, tmp_path):
+    from sqlalchemy import func, select
+
+    from station.sync.hub.models import HubEvent
+    from tests.sync.factory import HubProcess
+    from tests.sync.pgserver import free_port
+
+    hub = HubProcess(hub_db, free_port(), tmp_path, tls=True).start()
+    token = tokens.station("bench-1")
+    try:
+        pin = hub.fingerprint()
+        assert hub.url.startswith("https://") and pin.startswith("sha256:") and len(pin) == 7 + 95
+        assert oct((tmp_path / "hub-tls" / "hub-key.pem").stat().st_mode & 0o777) == "0o600"
+        unpinned = make_station("bench-1", hub.url, token)
+        add_events(unpinned, 2)
+        assert "does not trust" in run_once(unpinned).errors[0]
+        wrong = make_station("bench-1", hub.url, token, hub_fingerprint="sha256:" + ":".join(["AB"] * 32))
+        add_events(wrong, 2)
+        refused = run_once(wrong)
+        assert refused.state == "refused" and "not the pinned one" in refused.errors[0]
+        with hub_store.session() as s:
+            assert s.execute(select(func.count()).select_from(HubEvent)).scalar() == 0
+        pinned = make_station("bench-1", hub.url, token, hub_fingerprint=pin.lower().replace(":", "")[6:])
+        add_events(pinned, 3)
+        report = run_once(pinned)
+        assert report.ok and report.events_sent == 3
+        hub.stop()
+        hub.start()  # the same certificate on the next start: the pin still holds
+        assert hub.fingerprint() == pin
+    finally:
+        hub.stop()
+
+
+def test_plain_http_needs_allow_insecure(hub, tokens, make_station):
+    ctx = make_station("bench-1", hub.url, tokens.station("bench-1"), allow_insecure=False)
+    add_events(ctx, 2)
+    report = run_once(ctx)
+    assert report.state == "refused" and "sync.allow_insecure" in report.errors[0] and report.events_sent == 0
+    ctx.config.set("sync.allow_insecure", True)
+    assert run_once(ctx).events_sent == 2

@@ -97,7 +97,8 @@ def test_status_bar_shows_the_hub_offline_with_its_backlog(qtbot, make_window, d
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (data_dir / "station.toml").write_text(
-        f'[sync]\nhub_url = "http://127.0.0.1:{port}"\ntoken = "t0ken"\n[scanner]\nport = "none"\n')
+        f'[sync]\nhub_url = "http://127.0.0.1:{port}"\nallow_insecure = true\ntoken = "t0ken"\n'
+        '[scanner]\nport = "none"\n')
     w = _window(qtbot, make_window, data_dir)
     qtbot.waitUntil(lambda: w.status.hub.text().startswith("Hub: offline"), timeout=20000)
     assert "to send" in w.status.hub.text() or "all sent" in w.status.hub.text()
