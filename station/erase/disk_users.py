@@ -110,18 +110,28 @@ def _loop_status(node: str) -> tuple[int, int, int] | None:
     return device, inode, rdevice
 
 
-def _writes(proc: Path, fd: str) -> bool:
-    for line in _read(proc / "fdinfo" / fd).splitlines():
+def _text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _writes(base: str, fd: str) -> bool:
+    for line in _text(f"{base}/fdinfo/{fd}").splitlines():
         if line.startswith("flags:"):
             return int(line.split()[1], 8) & os.O_ACCMODE != os.O_RDONLY
     return True  # unknown: assume the worst
 
 
 def scan(proc: str = "/proc", sys_root: str = "/sys", ignore_pids: frozenset[int] = frozenset()) -> Users:
-    """Every process's open block devices, and its hold on any loop device's backing file."""
+    """Every process's open block devices, and its hold on any loop device's backing file.
+    Plain string paths and a substring test before parsing maps: this runs on every rescan."""
     users = Users(loops=read_loops(sys_root))
     wanted = {(dev_of(lo.backing_fs), lo.backing_ino) for lo in users.loops.values()
               if lo.backing_fs and lo.backing_ino is not None}
+    inodes = {f" {ino} " for _, ino in wanted}
     try:
         pids = [int(p) for p in os.listdir(proc) if p.isdigit()]
     except OSError:
@@ -129,15 +139,15 @@ def scan(proc: str = "/proc", sys_root: str = "/sys", ignore_pids: frozenset[int
     for pid in pids:
         if pid in ignore_pids:
             continue
-        base = Path(proc, str(pid))
-        command = _read(base / "comm") or "?"
+        base = f"{proc}/{pid}"
+        command = _text(f"{base}/comm").strip() or "?"
         seen: set[tuple[str, object]] = set()
         try:
-            fds = os.listdir(base / "fd")
+            fds = os.listdir(f"{base}/fd")
         except OSError:  # gone, or another user's process seen without root
             fds = []
         for fd in fds:
-            link_path = base / "fd" / fd
+            link_path = f"{base}/fd/{fd}"
             try:
                 link = os.readlink(link_path)
                 if link.startswith(_SKIP_LINKS):
@@ -153,7 +163,9 @@ def scan(proc: str = "/proc", sys_root: str = "/sys", ignore_pids: frozenset[int
             elif (st.st_dev, st.st_ino) in wanted and ("f", (st.st_dev, st.st_ino)) not in seen:
                 seen.add(("f", (st.st_dev, st.st_ino)))
                 users.files.setdefault((st.st_dev, st.st_ino), []).append(Opener(pid, command, _writes(base, fd)))
-        _scan_maps(base, pid, command, wanted, users, seen)
+        maps = _text(f"{base}/maps")
+        if " /dev/" in maps or any(i in maps for i in inodes):
+            _scan_maps(maps, pid, command, wanted, users, seen)
     return users
 
 
@@ -162,13 +174,9 @@ def dev_of(num: str | None) -> int:
     return os.makedev(int(major), int(minor or 0))
 
 
-def _scan_maps(base: Path, pid: int, command: str, wanted: set[tuple[int, int]], users: Users,
+def _scan_maps(maps: str, pid: int, command: str, wanted: set[tuple[int, int]], users: Users,
                seen: set[tuple[str, object]]) -> None:
-    try:
-        lines = (base / "maps").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return
-    for line in lines:
+    for line in maps.splitlines():
         parts = line.split(maxsplit=5)
         if len(parts) < 6 or not parts[5].startswith("/"):
             continue
