@@ -44,7 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         p = hs.add_parser(name, help=helptext)
         p.add_argument("name", metavar="NAME")
+        p.add_argument("--by", help="who does this (recorded; default: this computer's account)")
+        if name.startswith("create"):
+            p.add_argument("--expires-days", type=float, help="the token stops working after this many days")
         p.set_defaults(func=func)
+    rot = hs.add_parser("rotate-token", help="a new token for station NAME; the old ones end after --grace-hours")
+    rot.add_argument("name", metavar="NAME")
+    rot.add_argument("--grace-hours", type=float, default=24.0,
+                     help="how long the station's current tokens keep working (default 24; 0 ends them now)")
+    rot.add_argument("--expires-days", type=float, help="the new token stops working after this many days")
+    rot.add_argument("--by", help="who does this (recorded; default: this computer's account)")
+    rot.set_defaults(func=_rotate_token)
     hs.add_parser("tokens", help="list tokens (names and roles; never the tokens)").set_defaults(func=_tokens)
     pub = hs.add_parser("publish", help="publish a configuration document for stations to pull")
     pub.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
@@ -130,15 +140,17 @@ def _token_command(args: argparse.Namespace, action: str) -> int:
     try:
         with store.session() as s:
             if action == "create-station":
-                token = auth.create_station(s, args.name)
+                token = auth.create_station(s, args.name, args.by, args.expires_days)
             elif action == "create-reader":
-                token = auth.create_reader(s, args.name)
+                token = auth.create_reader(s, args.name, args.by, args.expires_days)
+            elif action == "rotate-token":
+                token = auth.rotate_station_token(s, args.name, args.by, args.grace_hours, args.expires_days)
             elif action == "revoke-station":
-                n = auth.revoke_station(s, args.name)
+                n = auth.revoke_station(s, args.name, args.by)
                 print(f"station {args.name}: {n} token(s) revoked; it can no longer write or read")
                 return 0
             else:
-                n = auth.revoke_reader(s, args.name)
+                n = auth.revoke_reader(s, args.name, args.by)
                 print(f"read token {args.name}: {n} revoked")
                 return 0
     finally:
@@ -146,6 +158,10 @@ def _token_command(args: argparse.Namespace, action: str) -> int:
     print(token)
     print(f"This token is shown only now. Put it in the station's sync.token ({args.name}).", file=sys.stderr)
     return 0
+
+
+def _rotate_token(args: argparse.Namespace) -> int:
+    return _token_command(args, "rotate-token")
 
 
 def _create_station(args: argparse.Namespace) -> int:
@@ -170,9 +186,17 @@ def _tokens(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         with store.session() as s:
+            now = auth.now()
             for t in auth.list_tokens(s):
-                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-                print(f"{t.role:8} {t.name:30} created {t.created_at:%Y-%m-%d %H:%M}  {state}")
+                if t.revoked_at:
+                    state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M} by {t.revoked_by or '?'}"
+                elif t.expires_at and t.expires_at <= now:
+                    state = f"expired {t.expires_at:%Y-%m-%d %H:%M}"
+                else:
+                    state = "active" + (f" until {t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "")
+                used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+                print(f"#{t.id:<5} {t.role:8} {t.name:30} created {t.created_at:%Y-%m-%d %H:%M} by "
+                      f"{t.created_by or '?'}  last used {used}  {state}")
     finally:
         store.close()
     return 0

@@ -124,3 +124,39 @@ def test_the_token_never_reaches_the_log_or_the_status(hub, tokens, make_station
     shown = caplog.text + repr(client) + repr(status(ctx)) + repr(status(bad)) + repr(list(ctx.config.items()))
     client.close()
     assert token not in shown and token[:12] not in shown
+
+
+def test_rotate_token_without_an_outage_then_the_old_one_ends(hub, tokens, make_station, hub_store):
+    old = tokens.station("bench-1")
+    ctx = make_station("bench-1", hub.url, old)
+    add_events(ctx, 2)
+    assert run_once(ctx).ok
+    with hub_store.session() as s:
+        new = auth.rotate_station_token(s, "bench-1", by="sue", grace_hours=24)
+    add_events(ctx, 2)
+    assert run_once(ctx).events_sent == 2  # still on the old token: no outage
+    ctx.config.set("sync.token", new)
+    add_events(ctx, 2)
+    assert run_once(ctx).events_sent == 2
+    with hub_store.session() as s:
+        auth.rotate_station_token(s, "bench-1", by="sue", grace_hours=0)  # a third; both earlier ones end now
+        rows = {t.token_hash: t for t in auth.list_tokens(s)}
+    assert rows[auth.token_hash(new)].created_by == "sue" and rows[auth.token_hash(new)].last_used_at is not None
+    with pytest.raises(HubRefused, match="expired"):
+        HubClient(hub.url, old).me()
+    with pytest.raises(HubRefused, match="expired"):
+        HubClient(hub.url, new).me()
+
+
+def test_a_token_past_its_expiry_is_refused_and_who_made_it_is_recorded(hub, hub_store):
+    with hub_store.session() as s:
+        reader = auth.create_reader(s, "audit", by="sue", expires_days=1e-9)
+        station = auth.create_station(s, "bench-9")  # no --by: the account running the command
+        rows = {t.name: t for t in auth.list_tokens(s)}
+    assert rows["audit"].created_by == "sue" and rows["bench-9"].created_by.startswith("os:")
+    r = httpx.get(f"{hub.url}/v1/incidents", headers={"Authorization": f"Bearer {reader}"})
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    with hub_store.session() as s:
+        auth.revoke_station(s, "bench-9", by="ann")
+        assert {t.name: t for t in auth.list_tokens(s)}["bench-9"].revoked_by == "ann"
+    assert httpx.get(f"{hub.url}/v1/stations/me", headers={"Authorization": f"Bearer {station}"}).status_code == 401

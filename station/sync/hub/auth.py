@@ -7,10 +7,11 @@ A station token writes and reads only as its own station; a reader token only re
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from station.sync.hub.models import HubStation, HubToken
 STATION = "station"
 READER = "reader"
 _PREFIX = {STATION: "sth_", READER: "rdh_"}
+LAST_USED_STEP = timedelta(minutes=1)
 
 
 def now() -> datetime:
@@ -52,13 +54,47 @@ def authenticate(s: Session, token: str | None) -> Principal:
         raise AuthError("This token is not known to the hub. Check the token, or ask for a new one.")
     if row.revoked_at is not None:
         raise AuthError(f"The token for '{row.name}' was revoked. Ask the hub administrator for a new one.")
+    t = now()
+    if row.expires_at is not None and row.expires_at <= t:
+        raise AuthError(f"The token for '{row.name}' expired at {row.expires_at:%Y-%m-%d %H:%M} UTC. "
+                        "Ask the hub administrator for a new one ('station hub rotate-token').")
+    if row.last_used_at is None or t - row.last_used_at > LAST_USED_STEP:
+        row.last_used_at = t  # to the minute: not one write per request
     return Principal(row.role, row.name, row.station_id)
 
 
-def _issue(s: Session, name: str, role: str, station_id: str | None) -> str:
+def who_acts(by: str | None) -> str:
+    """The identity recorded for a token change: --by, else the account running the command."""
+    if by and by.strip():
+        return by.strip()[:120]
+    try:
+        return f"os:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+def _issue(s: Session, name: str, role: str, station_id: str | None, by: str | None = None,
+           expires_days: float | None = None) -> str:
     token = _PREFIX[role] + secrets.token_urlsafe(32)
-    s.add(HubToken(name=name, role=role, station_id=station_id, token_hash=token_hash(token), created_at=now()))
+    t = now()
+    s.add(HubToken(name=name, role=role, station_id=station_id, token_hash=token_hash(token), created_at=t,
+                   created_by=who_acts(by), expires_at=t + timedelta(days=expires_days) if expires_days else None))
     return token
+
+
+def rotate_station_token(s: Session, name: str, by: str | None = None, grace_hours: float = 24.0,
+                         expires_days: float | None = None) -> str:
+    """A new token for station NAME; its current tokens keep working for `grace_hours`, so the station can be
+    given the new one without an outage (0: they stop now)."""
+    station = s.get(HubStation, name, with_for_update=True)
+    if station is None or station.revoked_at is not None:
+        raise UserFacingError(f"No active station named '{name}' is registered on this hub; "
+                              f"use 'station hub create-station {name}'.")
+    end = now() + timedelta(hours=max(0.0, grace_hours))
+    for old in s.execute(select(HubToken).where(HubToken.station_id == name, HubToken.revoked_at.is_(None))).scalars():
+        if old.expires_at is None or old.expires_at > end:
+            old.expires_at = end
+    return _issue(s, name, STATION, name, by, expires_days)
 
 
 def _check_name(name: str) -> str:
@@ -68,7 +104,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-def create_station(s: Session, name: str) -> str:
+def create_station(s: Session, name: str, by: str | None = None, expires_days: float | None = None) -> str:
     """Register station NAME (its station.id) and return its new token, shown only this once."""
     name = _check_name(name)
     station = s.get(HubStation, name, with_for_update=True)
@@ -81,35 +117,36 @@ def create_station(s: Session, name: str) -> str:
         ).first()
         if active is not None:
             raise UserFacingError(
-                f"Station '{name}' already has a token. Run 'station hub revoke-station {name}' first "
-                "to replace it."
+                f"Station '{name}' already has a token. Run 'station hub rotate-token {name}' to give it "
+                "another without an outage."
             )
         station.revoked_at = None  # a new token brings a revoked station back; its chain continues
-    return _issue(s, name, STATION, name)
+    return _issue(s, name, STATION, name, by, expires_days)
 
 
-def revoke_station(s: Session, name: str) -> int:
+def revoke_station(s: Session, name: str, by: str | None = None) -> int:
     """Revoke every token of station NAME; returns how many were active."""
     station = s.get(HubStation, name)
     if station is None:
         raise UserFacingError(f"No station named '{name}' is registered on this hub.")
     station.revoked_at = now()
     result = s.execute(
-        update(HubToken).where(HubToken.station_id == name, HubToken.revoked_at.is_(None)).values(revoked_at=now())
+        update(HubToken).where(HubToken.station_id == name, HubToken.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_by=who_acts(by))
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def create_reader(s: Session, name: str) -> str:
+def create_reader(s: Session, name: str, by: str | None = None, expires_days: float | None = None) -> str:
     """A supervisor/integration read token; it can read every station but never write."""
-    return _issue(s, _check_name(name), READER, None)
+    return _issue(s, _check_name(name), READER, None, by, expires_days)
 
 
-def revoke_reader(s: Session, name: str) -> int:
+def revoke_reader(s: Session, name: str, by: str | None = None) -> int:
     result = s.execute(
         update(HubToken)
         .where(HubToken.name == name, HubToken.role == READER, HubToken.revoked_at.is_(None))
-        .values(revoked_at=now())
+        .values(revoked_at=now(), revoked_by=who_acts(by))
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise UserFacingError(f"No active read token named '{name}' exists on this hub.")

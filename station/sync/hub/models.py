@@ -55,6 +55,10 @@ class HubToken(HubBase):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # to the minute
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    revoked_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class HubEvent(HubBase):
