@@ -24,3 +24,21 @@ def test_printer_language_is_one_of_the_set() -> None:
     assert connection.PROTOCOLS == ("escpos", "zpl")
     with pytest.raises(ConfigError, match="'epl' is not one of escpos, zpl"):
         connection.parse("epl", "tcp://10.0.0.7")
+
+
+def test_every_topic_the_ui_emits_is_a_topic() -> None:
+    """Op.changes() and Panel.topics are typed; a bare changed.emit({...}) is not, so its words are read here."""
+    import ast
+    from pathlib import Path
+
+    from station.ui.ops import Topic
+
+    emitted: set[str] = set()
+    for path in Path(__file__).resolve().parents[1].glob("station/ui/**/*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit"
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "changed"):
+                sets = [n for n in ast.walk(node) if isinstance(n, ast.Set)]
+                emitted |= {c.value for n in sets for c in n.elts if isinstance(c, ast.Constant)}
+    assert {"units", "devices", "sync"} <= emitted
+    assert emitted <= set(get_args(Topic))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
@@ -20,11 +20,15 @@ from station.errors import Cancelled, UserFacingError
 
 log = logging.getLogger(__name__)
 
+# What a write can announce, and what a panel can listen for.
+Topic = Literal["units", "events", "devices", "camera", "sync", "wipe", "grades", "photos", "labels", "lots",
+                "routes", "operator", "operators", "config"]
+
 
 class Changes(QObject):
     """'Something changed' notices: topics like 'units', 'events', 'devices', 'sync'."""
 
-    changed = Signal(object)  # set[str]
+    changed = Signal(object)  # set[Topic]
     message = Signal(str, str)  # level, text: for the status line
     device_state = Signal(str, str)  # kind, state ("connected", "unplugged"...): one truth for every widget
 
@@ -101,7 +105,7 @@ class Op:
         self._success: Callable[[Any], object] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._progress: str | None = None
-        self._changes: set[str] = set()
+        self._changes: set[Topic] = set()
         self._pool = "db"
 
     def success(self, cb: Callable[[Any], object]) -> Op:
@@ -116,7 +120,7 @@ class Op:
         self._progress = label
         return self
 
-    def changes(self, *topics: str) -> Op:
+    def changes(self, *topics: Topic) -> Op:
         self._changes.update(topics)
         return self
 

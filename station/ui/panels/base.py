@@ -7,12 +7,12 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from station.context import StationContext
 from station.devices.manager import DeviceManager
 from station.steps import Progress
-from station.ui.ops import Changes
+from station.ui.ops import Changes, Topic
 
 
 class Panel(QWidget):
     title = "Panel"
-    topics: frozenset[str] = frozenset()  # Changes topics that make this panel re-read
+    topics: frozenset[Topic] = frozenset()  # Changes topics that make this panel re-read
 
     def __init__(self, ctx: StationContext, devices: DeviceManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
