@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from station.devices.drive.firmware_runner import CommandRunner, looks_unsupported
 from station.devices.drive.parsers import hdparm, nvme
@@ -44,7 +44,7 @@ class FirmwareContext:
     prompt: OperatorPrompt | None = None
     data: DataDir | None = None
     serial: str = ""
-    unfreeze_mode: str = "ask"  # ask | suspend | replug
+    unfreeze_mode: Literal["ask", "suspend", "replug"] = "ask"
     poll_s: float = 5.0
     max_wait_s: float = DEFAULT_ERASE_TIMEOUT_S
     notes: list[str] = field(default_factory=list)

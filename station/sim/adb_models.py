@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass
@@ -24,7 +25,8 @@ class PhoneModel:
     features: list[str] = field(default_factory=lambda: ["shell_v2", "cmd"])
     protocol_version: int = 0x01000001  # Android 9+ skips checksums; older phones speak v1
     max_payload: int = 256 * 1024
-    auth: str = "accept"  # none: ro.adb.secure=0 | accept: tapped at once | manual: accept_usb_debugging() | never
+    # none: ro.adb.secure=0 | accept: tapped at once | manual: accept_usb_debugging() | never
+    auth: Literal["none", "accept", "manual", "never"] = "accept"
     auth_delay_s: float = 0.05
     rooted: bool = False  # `su` works (eng/userdebug or rooted build)
     has_cache_partition: bool = True  # /cache/recovery exists (non-A/B devices)

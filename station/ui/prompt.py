@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
@@ -25,9 +25,12 @@ log = logging.getLogger(__name__)
 Answer = Callable[[str, str, list[str]], Any]  # (kind, text, options) -> the technician's answer
 
 
+
+QuestionKind = Literal["confirm", "choose", "text", "photo"]
+
 @dataclass
 class _Question:
-    kind: str  # confirm | choose | text | photo
+    kind: QuestionKind
     text: str
     options: list[str] = field(default_factory=list)
     value: Any = None
@@ -64,7 +67,7 @@ class QtPrompt(QObject):
         value = self._ask("photo", question)
         return Path(value) if value else None
 
-    def _ask(self, kind: str, text: str, options: list[str] | None = None) -> Any:
+    def _ask(self, kind: QuestionKind, text: str, options: list[str] | None = None) -> Any:
         if QThread.currentThread() is self.thread():
             return self.answer(kind, text, options or [])
         question = _Question(kind, text, options or [])
