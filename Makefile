@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test lint bench setup system system-test clean screenshot
+.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots
 
 run: setup
 	$(VENV)/bin/station
@@ -43,3 +43,10 @@ clean:
 screenshot: setup
 	STATION_SCREENSHOT_DELAY_MS=12000 $(VPY) -c "from pathlib import Path; import tempfile; from tests.ui.test_xvfb_screenshot import take_screenshot; \
 	r = take_screenshot(Path('docs/screenshot-main.png'), Path(tempfile.mkdtemp())); print(r.stderr[-2000:])"
+
+# A screenshot of every step of the bench flow (docs/steps/): the shift test on Xvfb, xcb platform.
+screenshots: setup
+	mkdir -p docs/steps
+	$(VPY) -c "from tests.ui.test_xvfb_screenshot import on_xvfb; import sys; \
+	r = on_xvfb(['$(VPY)', '-m', 'pytest', '-p', 'tests.no_skip', '-q', 'tests/ui/test_shift.py'], \
+	{'STATION_STEP_SHOTS': 'docs/steps'}); print(r.stdout[-2000:]); sys.exit(r.returncode)"

@@ -82,3 +82,14 @@ def test_only_the_open_units_own_label_is_a_check(bench) -> None:
     assert not label_check.is_label_of(other, uid, bench.config)
     assert not label_check.is_label_of(IMEI, uid, bench.config)  # its IMEI opens it; it is not its label
     assert not label_check.is_label_of("CMD:FINISH", uid, bench.config)
+
+
+def test_the_label_names_the_route_in_words_not_its_id(bench) -> None:
+    from station.labels.fields import gather
+
+    uid = workflow.on_scan(bench, IMEI).uid
+    with bench.store.session() as s:
+        unit = units.by_uid(s, uid)
+        units.touch(unit, route="wholesale_auction", sale_grade="B")
+        route = gather(s, unit, station="vm")["route"]
+    assert route == "Wholesale auction"  # the label printed "wholesale_auction"

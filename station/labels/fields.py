@@ -98,13 +98,23 @@ def hold_text(s: Session, unit: Unit) -> str | None:
     return f"OVERRIDE: {words}" if gate_overridden(s, unit) else words
 
 
+def _route_words(route: str | None) -> str | None:
+    """A route as people say it ("Resell (retail / eCommerce)"), never its id (resell_retail)."""
+    if not route:
+        return None
+    from station.disposition_rules import load
+
+    known = load().routes.get(route)
+    return known.label if known is not None else route.replace("_", " ")
+
+
 def gather(s: Session, unit: Unit, *, station: str, timezone: str = "") -> dict[str, str]:
     """Every field in FIELDS as display text; missing values are '-'."""
     model = " ".join(p for p in (unit.make, unit.model) if p) or None
     hold = hold_text(s, unit)
     # A held unit never shows a sale grade a buyer could read as "sellable": the grade box says HOLD.
     held = hold is not None and not hold.startswith("OVERRIDE")
-    route = unit.route or _latest_payload_value(s, unit, "route")
+    route = _route_words(unit.route or _latest_payload_value(s, unit, "route"))
     values: dict[str, str | None] = {
         "uid": unit.uid,
         "grade": "HOLD" if held else unit.sale_grade or unit.cosmetic_grade,

@@ -34,6 +34,8 @@ class RouteBox(QWidget):
         self.routes = QListWidget()
         self.routes.setObjectName("route-list")
         self.routes.setMinimumHeight(120)
+        self.routes.setWordWrap(True)  # a route's explanation is read in full, not cut at the edge
+        self.routes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.routes.itemActivated.connect(lambda _item: self.take())
         title.setBuddy(self.routes)
         for w in (title, self.state, self.routes):

@@ -9,6 +9,8 @@ and the sequence are printed (`pytest -s`) and recorded in benchmarks/RESULTS.md
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -77,6 +79,13 @@ class Shift:
     def count(self) -> int:
         return len(self.inputs)
 
+    def snap(self, name: str) -> None:
+        """With STATION_STEP_SHOTS=DIR (make screenshots, under Xvfb on xcb): the window at this step."""
+        folder = os.environ.get("STATION_STEP_SHOTS")
+        if folder:
+            self.qtbot.wait(400)  # let the last change paint
+            self.w.grab().save(str(Path(folder) / f"step-{name}.png"))
+
 
 def _db(w, uid: str) -> dict:  # type: ignore[no-untyped-def]
     with w.ctx.store.reader() as s:
@@ -112,15 +121,26 @@ def _photos(shift: Shift) -> None:
         assert len(shift.inputs) < 60, shift.inputs
 
 
-def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool) -> str:
+def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool, shots: str = "") -> str:
     w = shift.w
+
+    def snap(name: str) -> None:
+        if shots:
+            shift.snap(f"{shots}-{name}")
+
+    snap("0-intake")
     shift.scan(imei)
     shift.wait(lambda: w.unit_uid is not None and w.progress is not None and w.progress.stage == "grade")
     uid = w.unit_uid
     grade_panel = w.panel(GradePanel)
     shift.wait(lambda: w.tabs.currentWidget() is grade_panel and grade_panel.form is not None)
-    for digit in grade:
+    snap("1-grade")
+    for i, digit in enumerate(grade):
         shift.key(getattr(Qt.Key, f"Key_{digit}"), digit)
+        if i == len(grade) - 2:
+            snap("1-grade-answered")
+    shift.wait(lambda: w.tabs.currentWidget() is w.panel(PhotosPanel))
+    snap("2-photos")
     _photos(shift)
 
     wipe = w.panel(WipePanel)
@@ -131,6 +151,7 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool) -> str:
         return (t.identity.imei or "") if isinstance(t, PhoneTarget) and t.identity else ""
 
     shift.wait(lambda: selected_imei() == imei, timeout=60000)
+    snap("3-wipe")
     shift.answer_dialog(Qt.Key.Key_Y, "Y (erase: yes)", "Erase ALL data")
     if not blocked:
         shift.answer_dialog(Qt.Key.Key_Y, "Y (reset done in recovery)", "Reboot system now")
@@ -139,11 +160,14 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool) -> str:
     shift.wait(lambda: w.progress is not None and w.progress.stage == "route", timeout=180000)
     shift.wait(lambda: w.tabs.currentWidget() is label and label.route_box.routes.count() > 0
                and label.route_box.routes.hasFocus())
+    snap("4-route")
     shift.key(Qt.Key.Key_Return, "Enter (route)")
     shift.wait(lambda: label.awaiting == uid, timeout=30000)  # printed by itself
+    snap("5-label")
     shift.scan(uid)  # the printed label, scanned back
     shift.wait(lambda: w.progress is not None and w.progress.stage == "done")
     shift.wait(lambda: w.tabs.currentWidget() is w.panel(IntakePanel))
+    snap("6-done")
     return uid
 
 
@@ -161,7 +185,7 @@ def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> No
     qtbot.waitUntil(lambda: w.ctx.operator is not None, timeout=10000)
 
     shift.inputs.clear()
-    clean = _phone(shift, CLEAN_PHONE, ALL_GOOD, blocked=False)
+    clean = _phone(shift, CLEAN_PHONE, ALL_GOOD, blocked=False, shots="phone")
     clean_inputs = list(shift.inputs)
     print(f"\nclean phone: {len(clean_inputs)} inputs: " + " · ".join(clean_inputs))
     got = _db(w, clean)
@@ -171,7 +195,7 @@ def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> No
     assert len(clean_inputs) <= 20, clean_inputs
 
     shift.inputs.clear()
-    locked = _phone(shift, LOCKED_PHONE, ALL_GOOD, blocked=True)
+    locked = _phone(shift, LOCKED_PHONE, ALL_GOOD, blocked=True, shots="locked")
     print(f"locked phone: {len(shift.inputs)} inputs: " + " · ".join(shift.inputs))
     got = _db(w, locked)
     assert got["grade"] and got["photos"] == 6 and got["wipe"] != "sanitized"

@@ -23,6 +23,13 @@ def _free_display() -> int:
 
 
 def take_screenshot(out: Path, data_dir: Path, *, size: str = "1280x800") -> subprocess.CompletedProcess[str]:
+    return on_xvfb([sys.executable, "-m", "station", "demo"],
+                   {"STATION_SCREENSHOT": str(out), "STATION_DATA_DIR": str(data_dir)}, size=size, timeout=120)
+
+
+def on_xvfb(cmd: list[str], extra_env: dict[str, str], *, size: str = "1280x800",
+            timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """Run `cmd` against a fresh Xvfb display, on Qt's xcb platform."""
     xvfb = shutil.which("Xvfb")
     assert xvfb, "Xvfb is missing: installer/system-packages.sh --test installs it (package xvfb)"
     n = _free_display()
@@ -35,9 +42,8 @@ def take_screenshot(out: Path, data_dir: Path, *, size: str = "1280x800") -> sub
             assert time.monotonic() < deadline, "Xvfb did not start in 15 s"
             time.sleep(0.05)
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        env.update(DISPLAY=f":{n}", QT_QPA_PLATFORM="xcb", STATION_SCREENSHOT=str(out), STATION_DATA_DIR=str(data_dir))
-        return subprocess.run([sys.executable, "-m", "station", "demo"], env=env, capture_output=True, text=True,
-                              timeout=120)
+        env.update(DISPLAY=f":{n}", QT_QPA_PLATFORM="xcb", **extra_env)
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     finally:
         server.terminate()
         server.wait(timeout=10)

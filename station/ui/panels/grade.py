@@ -85,6 +85,8 @@ class GradePanel(Panel):
         w = QListWidget()
         w.setObjectName(name)
         w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the panel
+        w.setWordWrap(True)
+        w.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         return w
 
     # -- loading --------------------------------------------------------------------------
@@ -305,7 +307,8 @@ class GradePanel(Panel):
                 if o.key == chosen:
                     self.options.setCurrentItem(item)
         r = f.result()
-        left = len(r.missing)
+        answered = sum(1 for q in f.questions if q.key in f.answers)
+        left = max(len(r.missing), _expected_count(f) - answered)  # as the counter above counts
         state = (f"{left} question{'s' if left != 1 else ''} left" if left
                  else ("saved" if not self.dirty and u.sale_grade else "ready to save (Enter)"))
         self.summary.show_result(r, u.device_class, state=state)

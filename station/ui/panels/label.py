@@ -134,12 +134,12 @@ class LabelPanel(Panel):
     def _loaded(self, result: tuple[queue.Rendered | None, list[flow.JobRow], int]) -> None:
         rendered, jobs, pending = result
         self.printer_state.setText(f"Printer: {self.service.printer_label()} · {pending} queued")
-        self._show_captured()
         if rendered is None or rendered.uid != self.unit_uid:
             if not self.unit_uid:
                 self.rendered = None
                 self.preview.set_bitmap(None)
                 self.history.clear()
+                self._show_captured()
             return  # or the bench moved on while this was rendering
         self.rendered = rendered
         self.preview.set_bitmap(rendered.image)
@@ -153,6 +153,7 @@ class LabelPanel(Panel):
             if j.last_error and j.status != "printed":
                 item.setToolTip(j.last_error)
             self.history.addItem(item)
+        self._show_captured()
 
     def _load_failed(self, exc: BaseException) -> None:
         self.rendered = None
@@ -165,7 +166,8 @@ class LabelPanel(Panel):
         except Exception:
             session = None
         grab = getattr(session, "captured", None)
-        img = grab() if callable(grab) else None
+        # What the printer printed last, shown only once this unit has a label: not the last unit's.
+        img = grab() if callable(grab) and self.history.count() else None
         self.captured.setVisible(img is not None)
         if img is not None:
             self.captured.set_bitmap(img)
