@@ -186,10 +186,13 @@ def _rule(i: int, raw: Any, routes: dict[str, Route], fail: Any, text: str) -> R
         if k not in _RULE_KEYS:
             raise fail((*path, k), f"unknown key '{k}' in a rule (allowed: {', '.join(sorted(_RULE_KEYS))}).")
     route = raw.get("route")
-    if route not in routes:
+    if not isinstance(route, str) or route not in routes:
         raise fail((*path, "route"), f"route must be one of {', '.join(ROUTES)}, not {route!r}.")
     explanation = raw.get("explanation", routes[route].explanation)
-    names = {n for _, n, _, _ in string.Formatter().parse(str(explanation)) if n is not None}
+    try:
+        names = {n for _, n, _, _ in string.Formatter().parse(str(explanation)) if n is not None}
+    except ValueError:  # an unmatched '{' or '}'
+        names = {"{"}
     if not isinstance(explanation, str) or names - _TEMPLATE_NAMES:
         raise fail((*path, "explanation"), "explanation must be text using only {grade} {value} {class} {model} "
                    "{route}.")

@@ -121,13 +121,26 @@ def _show(args: argparse.Namespace) -> int:
     try:
         env = json.loads(raw)
         cert = env["certificate"]
+        if not isinstance(cert, dict):
+            raise TypeError("the certificate section is not an object")
     except (ValueError, KeyError, TypeError) as exc:
         raise UserFacingError(f"{args.file} is not a station certificate ({exc}).") from exc
     if args.json:
         print(json.dumps(env, indent=1, sort_keys=True, ensure_ascii=False))
         return 0
+    try:
+        rows = _show_rows(env, cert)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise UserFacingError(f"{args.file} is not a station certificate as the station writes it (a field is "
+                              f"missing or of the wrong type: {exc}); 'station cert verify' says more.") from exc
+    for k, v in rows:
+        print(f"{k + ':':14} {v}")
+    return 0
+
+
+def _show_rows(env: dict[str, Any], cert: dict[str, Any]) -> list[tuple[str, Any]]:
     g = cert["appendix_g"]
-    rows = [("Certificate", cert["id"]), ("Title", cert["title"]), ("Sanitized", "yes" if cert["sanitized"] else "NO"),
+    return [("Certificate", cert["id"]), ("Title", cert["title"]), ("Sanitized", "yes" if cert["sanitized"] else "NO"),
             ("Outcome", cert["outcome"]), ("Issued", cert["issued_at"]),
             ("Media", f"{g['media']['make_vendor']} {g['media']['model']} serial {g['media']['serial_number']}"),
             ("Method", f"{g['sanitization']['method_type']}: {g['sanitization']['method_used']}"),
@@ -135,9 +148,6 @@ def _show(args: argparse.Namespace) -> int:
             ("Performed by", f"{g['person']['name']} ({g['person']['organization']})"),
             ("Destination", g["media_destination"]), ("Hidden areas", cert["hpa_dco"].get("statement", "")),
             ("Key", g["signature"]["key_fingerprint"]), ("SHA-256", env.get("sha256", ""))]
-    for k, v in rows:
-        print(f"{k + ':':14} {v}")
-    return 0
 
 
 def _export_key(args: argparse.Namespace) -> int:

@@ -95,6 +95,19 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
         report.add("form", False, "sections are missing or were added: not the layout the station writes")
         return report
     report.envelope = env
+    try:
+        return _verify_envelope(report, env, raw, data, from_pdf, trusted, lookup, issued_pdf)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # Outside data: a field of the wrong type (a list where text was, a number for an object) is a
+        # certificate that fails, never a crash of the verifier.
+        report.add("form", False, f"a field has the wrong type or is missing ({type(exc).__name__}: {exc}): "
+                                  "not as the station writes it")
+        return report
+
+
+def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: bytes, from_pdf: bool,
+                     trusted: Ed25519PublicKey | None, lookup: EventLookup | None,
+                     issued_pdf: Callable[[str], bytes | None] | None) -> Report:
     report.add("form", file_bytes(env) == raw,
                "bytes are exactly as written" + (" (embedded in the PDF)" if from_pdf else "")
                if file_bytes(env) == raw else "the file was edited: its bytes differ from the form the station wrote")

@@ -168,14 +168,18 @@ def _rule(text: str, scheme: str, i: int, raw: Any, fields: list[str], fail: Any
         raise fail((*path, "field"), f"'field' must be one of {', '.join(fields)}.")
     if not isinstance(value, str):
         raise fail((*path, "value"), "'value' must be text.")
-    names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
+    try:
+        names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
+    except ValueError:  # an unmatched '{' or '}'
+        names = {"{"}
     if names - _TEMPLATE:
         raise fail((*path, "value"), "'value' may only use {cosmetic}, {functional} and {sign}.")
     conditions = []
     for c in _CONDITIONS:
         if c in raw:
             allowed = raw[c]
-            if not isinstance(allowed, list) or not allowed or any(v not in _DOMAIN[c] for v in allowed):
+            if not isinstance(allowed, list) or not allowed or \
+                    any(not isinstance(v, str) or v not in _DOMAIN[c] for v in allowed):
                 raise fail((*path, c), f"'{c}' must list values from {', '.join(_DOMAIN[c])}.")
             conditions.append((c, frozenset(allowed)))
     return Rule(field, value, tuple(conditions), locate(text, path))
