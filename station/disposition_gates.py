@@ -66,8 +66,15 @@ class Facts:
 
     @classmethod
     def of(cls, unit: Unit, grade: Grade | None = None, frp: bool = False) -> Facts:
-        defects: tuple[str, ...] = tuple(json.loads(grade.defects or "[]")) if grade is not None else ()
-        answers: dict[str, str] = json.loads(grade.answers or "{}") if grade is not None else {}
+        if grade is None:
+            return cls.from_json(unit, None, None, frp)
+        return cls.from_json(unit, grade.defects, grade.answers, frp)
+
+    @classmethod
+    def from_json(cls, unit: Unit, defects_json: str | None, answers_json: str | None, frp: bool = False) -> Facts:
+        """From the latest grade's stored defects and answers (JSON text), as read in bulk for manifests."""
+        defects: tuple[str, ...] = tuple(json.loads(defects_json or "[]"))
+        answers: dict[str, str] = json.loads(answers_json or "{}")
         holds = None if STORAGE_QUESTION not in answers else answers[STORAGE_QUESTION] != "none"
         return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
                    unit.wipe_status or "none", defects, lock_status(unit.device_class, answers, defects, frp), frp,

@@ -49,7 +49,7 @@ def build(ctx: StationContext, code: str) -> Manifest:
         ids = [u.id for u, _ in members]
         other: dict[int, list[str]] = defaultdict(list)
         photos: dict[int, int] = {}
-        grades: dict[int, Grade] = {}
+        grades: dict[int, tuple[str | None, str | None]] = {}  # unit id: the latest grade's defects and answers (JSON)
         frp: dict[int, bool] = {}
         walks = crosswalk.load()
         if ids:
@@ -61,15 +61,18 @@ def build(ctx: StationContext, code: str) -> Manifest:
             photos = dict(s.execute(
                 select(Photo.unit_id, func.count()).where(Photo.unit_id.in_(ids)).group_by(Photo.unit_id)
             ).all())
-            for g in s.execute(select(Grade).where(Grade.unit_id.in_(ids)).order_by(Grade.id)).scalars():
-                grades[g.unit_id] = g  # the latest wins
+            latest = select(func.max(Grade.id)).where(Grade.unit_id.in_(ids)).group_by(Grade.unit_id)
+            for unit_id, defects, answers in s.execute(
+                    select(Grade.unit_id, Grade.defects, Grade.answers).where(Grade.id.in_(latest))):
+                grades[unit_id] = (defects, answers)
             for unit_id, flag in s.execute(select(PhoneCheck.unit_id, PhoneCheck.frp_account)
                                            .where(PhoneCheck.unit_id.in_(ids)).order_by(PhoneCheck.id)):
                 frp[unit_id] = bool(flag)
         rows = []
         for u, added_at in members:
             shown = {f"serial:{u.serial}", f"imei:{u.imei}"}
-            f = Facts.of(u, grades.get(u.id), frp.get(u.id, False))
+            defects_json, answers_json = grades.get(u.id, (None, None))
+            f = Facts.from_json(u, defects_json, answers_json, frp.get(u.id, False))
             r2 = (walks.apply(u.device_class, u.cosmetic_grade, u.functional_code, defects=f.defects,
                               sanitized=u.wipe_status == "sanitized")["r2v3"]
                   if u.cosmetic_grade and u.functional_code else None)

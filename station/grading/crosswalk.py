@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,8 @@ class Crosswalks:
     sha256: str
     schemes: tuple[Scheme, ...]
     minor_defects: frozenset[str] = frozenset()
+    # Inputs repeat across a lot (one model, one grade), so each distinct one is walked once.
+    _memo: dict[Inputs, dict[str, dict[str, str]]] = field(default_factory=dict, compare=False, repr=False)
 
     def defect_level(self, defects: tuple[str, ...] | list[str]) -> str:
         """none, minor (every defect is in minor_defects) or key; BER is judged by the routes, not here."""
@@ -95,6 +97,12 @@ class Crosswalks:
 
     def walk(self, i: Inputs) -> dict[str, dict[str, str]]:
         """{scheme: {field: value}} for every scheme that applies to this unit's class."""
+        known = self._memo.get(i)
+        if known is None:
+            known = self._memo[i] = self._walk(i)
+        return {k: dict(v) for k, v in known.items()}
+
+    def _walk(self, i: Inputs) -> dict[str, dict[str, str]]:
         facts = i.facts()
         for k, allowed in _DOMAIN.items():
             if facts[k] not in allowed:
