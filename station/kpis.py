@@ -131,7 +131,8 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
             Unit.created_at >= w.start_iso, Unit.created_at < w.end_iso)).scalar_one()
         _grades_and_routes(s, in_window, k)
         minutes = (func.julianday(Unit.finished_at) - func.julianday(Unit.created_at)) * 1440.0
-        cycles = sorted(s.execute(select(minutes).where(*in_window)).scalars())
+        # julianday is a float of days: 77 minutes came back as 77.0000001; to the millisecond is exact enough
+        cycles = sorted(round(m, 5) for m in s.execute(select(minutes).where(*in_window)).scalars())
         if cycles:
             k.cycle_median_min = statistics.median(cycles)
             k.cycle_p90_min = p90(cycles)
