@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bench installation (run once as root on a station machine, after `make run` works):
-#  - the 'triage' group for scanners and printers, with USER added to it
+#  - the 'triage' group for scanners, printers and the wipe helper, with USER added to it. Not 'disk':
+#    raw write access to every disk would bypass the helper, which refuses system disks.
 #  - udev rules (scanner/printer access, ModemManager kept away from scanners)
 #  - the desktop entry, so technicians start the station from the menu
 #  - the privileged wipe helper and its polkit policy (pkexec)
@@ -11,12 +12,13 @@ user="${1:-${SUDO_USER:-}}"
 if [[ $(id -u) -ne 0 ]]; then echo "run as root (sudo $0 USER)" >&2; exit 1; fi
 
 getent group triage >/dev/null || groupadd --system triage
-if [[ -n "$user" ]]; then usermod -aG triage,video,disk "$user"; fi
+if [[ -n "$user" ]]; then usermod -aG triage,video "$user"; fi
 
 install -m 0644 "$here/udev/70-triage-station.rules" /etc/udev/rules.d/70-triage-station.rules
 if command -v udevadm >/dev/null; then udevadm control --reload && udevadm trigger || true; fi
 
 install -m 0644 "$here/triage-station.desktop" /usr/share/applications/triage-station.desktop
+install -D -m 0644 "$here/triage-station.svg" /usr/share/icons/hicolor/scalable/apps/triage-station.svg
 
 # The privileged wipe helper (run through pkexec; root-owned so only root can change what runs as root)
 install -D -m 0755 "$here/station-wipe-helper" /usr/local/libexec/triage-station/station-wipe-helper
@@ -28,4 +30,5 @@ if [[ -d "$here/polkit" ]]; then
   [[ -e "$here/polkit/50-triage-station-wipe.rules" ]] && \
     install -D -m 0644 "$here/polkit/50-triage-station-wipe.rules" /etc/polkit-1/rules.d/50-triage-station-wipe.rules
 fi
-echo "installed: udev rules, desktop entry${user:+, group membership for $user (log out and in again)}"
+echo "installed: udev rules, desktop entry, wipe helper${user:+, group membership for $user (log out and in again)}"
+echo "drives are written only through the helper: set wipe.helper = \"pkexec /usr/local/libexec/triage-station/station-wipe-helper\" in the station's settings"

@@ -3,6 +3,7 @@
 # it installs only what is missing, and does nothing when everything is present.
 #   installer/system-packages.sh          runtime packages (make run)
 #   installer/system-packages.sh --test   runtime + test peers (make test)
+#   installer/system-packages.sh --print-runtime   list the runtime packages (the .deb's Depends)
 set -euo pipefail
 
 RUNTIME=(
@@ -27,7 +28,17 @@ TEST=(
   nwipe                       # the open-source peer the wipe benchmark compares against
   postgresql                  # the hub's real store in tests
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio udev   # firmware-erase VM rig
+  lintian mmdebstrap          # `make deb` is checked by lintian, and installed into a clean Debian 12 rootfs
 )
+# Needed to build a venv, not to run the packaged one (the .deb carries its own venv).
+BUILD_ONLY=(python3-venv python3-dev)
+
+if [[ "${1:-}" == "--print-runtime" ]]; then
+  for p in "${RUNTIME[@]}"; do
+    [[ " ${BUILD_ONLY[*]} " == *" $p "* ]] || echo "$p"
+  done
+  exit 0
+fi
 
 want=("${RUNTIME[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${TEST[@]}"); fi

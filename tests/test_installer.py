@@ -46,3 +46,28 @@ def test_desktop_entry_starts_the_station() -> None:
 
 def test_install_system_script_is_valid_bash() -> None:
     assert subprocess.run(["bash", "-n", str(INSTALLER / "install-system.sh")]).returncode == 0
+
+
+def test_install_system_never_puts_the_bench_user_in_the_disk_group() -> None:
+    # Raw write access to every disk would let the GUI's user skip the helper and its system-disk guard.
+    script = (INSTALLER / "install-system.sh").read_text()
+    groups = re.findall(r"usermod\s+-a?G\s*(\S+)", script)
+    assert groups, "install-system.sh no longer adds the bench user to any group"
+    for arg in groups:
+        assert "disk" not in arg.strip("'\"").split(","), arg
+        assert "triage" in arg.strip("'\"").split(",")
+
+
+def test_desktop_entry_names_an_icon_that_ships_with_it() -> None:
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.optionxform = str  # type: ignore[assignment,method-assign]
+    cp.read(INSTALLER / "triage-station.desktop")
+    assert (INSTALLER / f"{cp['Desktop Entry']['Icon']}.svg").is_file()
+
+
+def test_print_runtime_lists_what_the_station_package_depends_on() -> None:
+    r = subprocess.run(["bash", str(INSTALLER / "system-packages.sh"), "--print-runtime"], capture_output=True,
+                       text=True, timeout=30, check=True)
+    listed = r.stdout.split()
+    assert "libdmtx0b" in listed and "smartmontools" in listed and "libxcb-cursor0" in listed
+    assert "python3-dev" not in listed and "xvfb" not in listed
