@@ -8,6 +8,7 @@ to its recorded hash and is reported as altered.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,7 +79,31 @@ def _check(conn: sqlite3.Connection, db_path: Path) -> HealthReport:
     if not schema_ok:
         return HealthReport(False, lines)
     chain_ok, chain_lines = _chain(conn, db_path)
-    return HealthReport(ok and chain_ok, lines + chain_lines)
+    outbox_ok, outbox_lines = _outbox(conn)
+    return HealthReport(ok and chain_ok and outbox_ok, lines + chain_lines + outbox_lines)
+
+
+_ISO = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"
+
+
+def _outbox(conn: sqlite3.Connection) -> tuple[bool, list[str]]:
+    """The outbox has no hash of its own: check that each row is one the station could have written.
+
+    A damaged row could hold back an event from the hub for ever, or claim it was sent."""
+    conn.create_function("iso", 1, lambda v: isinstance(v, str) and re.match(_ISO, v) is not None,
+                         deterministic=True)
+    bad = conn.execute(
+        "SELECT count(*) FROM outbox o WHERE NOT ("
+        " (o.kind = 'event' AND typeof(o.ref) = 'text' AND o.ref GLOB '[1-9]*' AND o.ref NOT GLOB '*[^0-9]*'"
+        "   AND EXISTS (SELECT 1 FROM events e WHERE e.id = CAST(o.ref AS INTEGER)))"
+        " OR (o.kind = 'blob' AND length(o.ref) = 64 AND o.ref NOT GLOB '*[^0-9a-f]*'))"
+        " OR NOT iso(o.created_at) OR (o.sent_at IS NOT NULL AND NOT iso(o.sent_at))"
+        " OR (o.next_attempt_at IS NOT NULL AND NOT iso(o.next_attempt_at))"
+        " OR typeof(o.attempts) != 'integer' OR o.attempts < 0").fetchone()[0]
+    if not bad:
+        return True, []
+    return False, [f"outbox: {bad} row(s) name no event or blob of this station, or carry unreadable times: "
+                   "they were damaged. Restore station.sqlite3 from a backup, or ask the hub which events it holds."]
 
 
 def _schema(conn: sqlite3.Connection) -> tuple[bool, list[str]]:

@@ -116,3 +116,15 @@ def test_random_byte_flips_in_event_pages_never_raise_and_never_pass_as_healthy(
         if report.ok and _dump(copy) != original:
             healthy_and_changed.append((trial, offset))
     assert healthy_and_changed == []
+
+
+@pytest.mark.parametrize("damage", ["UPDATE outbox SET ref = '99999' WHERE id = 1",
+                                    "UPDATE outbox SET sent_at = 'x026-01-01T00:00:00Z' WHERE id = 1",
+                                    "UPDATE outbox SET kind = 'evenu' WHERE id = 1"])
+def test_a_damaged_outbox_row_is_not_healthy(ctx, damage: str) -> None:
+    # The outbox carries no hash: a row naming no event would hold that event back from the hub for ever.
+    _events(ctx, 3)
+    ctx.close()
+    _sql(ctx.data.database, damage)
+    report = store.check(ctx.data.database)
+    assert not report.ok and any(line.startswith("outbox: 1 row(s)") for line in report.lines), report.lines
