@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from station import registry
@@ -79,6 +80,7 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Triage station")
     sys.excepthook = _excepthook
+    _quit_on_sigterm(app)
     try:
         window = create_window(data_dir, demo=demo)
     except UserFacingError as exc:
@@ -98,3 +100,14 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
         return app.exec()
     finally:
         close_station(window)
+
+
+def _quit_on_sigterm(app: QCoreApplication) -> None:
+    """SIGTERM (systemd, a session ending) quits like closing the window: devices closed, the demo's
+    private adb server stopped. Python runs a signal handler only when it gets control, so a timer
+    gives it control while Qt's event loop waits."""
+    # Queued: a SIGTERM during start-up quits as soon as the event loop runs.
+    signal.signal(signal.SIGTERM, lambda _n, _f: QTimer.singleShot(0, app.quit))
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(250)

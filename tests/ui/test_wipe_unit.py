@@ -33,6 +33,10 @@ def test_the_open_units_phone_is_selected_with_its_imei_and_serial(qtbot, make_w
     assert texts[COLUMNS.index("Serial")] == "DEMO-PIXEL-01"  # the phone's own serial, not 127.0.0.1:port
     assert CLEAN_PHONE_IMEI in panel.detail.text() and "DEMO-PIXEL-01" in panel.detail.text()
     assert panel.table.horizontalHeader().sectionSize(COLUMNS.index("Progress")) == PROGRESS_WIDTH
+    asked: list[str] = []
+    panel.confirm = lambda q: asked.append(q) or False  # the technician says no
+    assert panel.handle_command("WIPE", None)  # CMD:WIPE was documented but refused by the panel
+    assert (len(asked) == 1 and "DEMO-PIXEL-01" in asked[0]) or "Pixel" in asked[0]
 
 
 def test_purge_and_auto_from_the_gui_with_the_plan_shown_first(qtbot, data_dir) -> None:  # type: ignore[no-untyped-def]

@@ -84,7 +84,9 @@ class PhotosPanel(Panel):
     def _on_camera_state(self, state: str) -> None:
         Changes.hub().device_state.emit("camera", state)  # the status bar says what this panel says
         label = self.camera.info.label if self.camera else "Camera"
-        if state == "unplugged":
+        if state == "missing":  # opened, no picture yet (the demo camera writes its video first)
+            self.preview.detach(f"{label} sends no picture yet.\nThe preview starts by itself when it does.")
+        elif state == "unplugged":
             self.preview.detach(f"{label} is unplugged.\nIt reopens by itself when it is back.")
             Changes.hub().message.emit("warn", f"{label} unplugged; photos resume when it is back.")
         elif state == "connected" and self.camera is not None:

@@ -256,6 +256,14 @@ class WipePanel(Panel):
         running = sum(1 for t in targets if t.snapshot().running)
         self.summary.setText(f"{drives} drive(s){phones} · {eligible} eligible · {running} wiping")
 
+    def handle_command(self, command: str, argument: str | None) -> bool:
+        """CMD:WIPE (documented on the command sheet): wipe the selected row, the open unit's device."""
+        if command != "WIPE":
+            return False
+        self._select_unit()
+        self.start_selected()
+        return True
+
     # -- starting, stopping, restarting -----------------------------------------------------
     def selected(self) -> WipeTarget | None:
         rows = self.table.selectionModel().selectedRows()
