@@ -45,8 +45,7 @@ def test_hub_discards_bytes_that_do_not_match_the_name(hub, tokens):
     r2 = httpx.put(f"{hub.url}/v1/blobs/{wrong}", params={"offset": 600, "total": 1000}, content=content[600:],
                    headers=auth)
     assert r2.status_code == 422
-    state = httpx.get(f"{hub.url}/v1/blobs/{wrong}", headers=auth).json()
-    assert state["received"] == 0 and not state["complete"]
+    assert httpx.get(f"{hub.url}/v1/blobs/{wrong}", headers=auth).status_code == 404  # nothing kept
 
 
 def test_a_chunk_at_the_wrong_offset_is_refused_with_where_to_continue(hub, tokens):
@@ -77,3 +76,30 @@ def test_blob_files_are_found_flat_or_fanned_out_with_or_without_extension(ctx):
         assert find_blob(ctx.data, sha) == path
         path.unlink()
     assert find_blob(ctx.data, "../../etc/passwd") is None
+
+
+def test_one_station_claiming_a_huge_upload_does_not_block_another(hub, tokens, hub_store):
+    content = bytes(range(256)) * 40
+    sha = hashlib.sha256(content).hexdigest()
+    squatter = {"Authorization": f"Bearer {tokens.station('bench-x')}"}
+    owner = {"Authorization": f"Bearer {tokens.station('bench-1')}"}
+    claim = httpx.put(f"{hub.url}/v1/blobs/{sha}", params={"offset": 0, "total": 8 * 1024**3},
+                      content=b"\0" * 1000, headers=squatter)
+    assert claim.status_code == 200 and claim.json()["size"] == 8 * 1024**3
+    mine = httpx.put(f"{hub.url}/v1/blobs/{sha}", params={"offset": 0, "total": len(content)}, content=content,
+                     headers=owner)
+    assert mine.status_code == 200 and mine.json()["complete"] is True
+    readers = {"Authorization": f"Bearer {tokens.reader('ann')}"}
+    assert httpx.get(f"{hub.url}/v1/blobs/{sha}/content", headers=readers).content == content
+    # the squatter's half upload is only its own, and it expires
+    assert httpx.get(f"{hub.url}/v1/blobs/{sha}", headers=squatter).json()["complete"] is True
+    from datetime import timedelta
+
+    from station.sync.hub import blobstore
+
+    other = hashlib.sha256(b"never finished").hexdigest()
+    httpx.put(f"{hub.url}/v1/blobs/{other}", params={"offset": 0, "total": 100}, content=b"x" * 10, headers=owner)
+    with hub_store.session() as s:
+        assert blobstore.expire_uploads(s, timedelta(hours=1)) == 0
+        assert blobstore.expire_uploads(s, timedelta(0)) == 2  # the squatter's and this one
+        assert blobstore.state(s, other, "bench-1") is None

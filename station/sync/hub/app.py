@@ -8,6 +8,7 @@ it committed, so "accepted" always means "stored". `create_app(url)` builds an a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from station import __version__
 from station.sync.hub import auth
@@ -67,12 +69,31 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     return JSONResponse({"detail": "The hub's database is unavailable; retry in a moment."}, status_code=503)
 
 
+async def _expire_uploads(store: HubStore, every_s: float = 600.0) -> None:
+    """Unfinished blob uploads left alone too long are thrown away, by whichever instance gets there."""
+    from station.sync.hub import blobstore
+
+    def sweep() -> int:
+        with store.session() as s:
+            return blobstore.expire_uploads(s)
+
+    while True:
+        try:
+            if n := await run_in_threadpool(sweep):
+                log.info("hub: %d unfinished blob upload(s) expired", n)
+        except Exception:  # a database hiccup must not end the sweeping for good
+            log.exception("hub: expiring unfinished uploads failed")
+        await asyncio.sleep(every_s)
+
+
 def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None = None) -> FastAPI:
     from station.sync.hub import routes_reader, routes_station
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_expire_uploads(app.state.store))
         yield
+        sweeper.cancel()
         app.state.store.close()
 
     app = FastAPI(

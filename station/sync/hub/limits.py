@@ -110,6 +110,10 @@ async def _answer(send: Send, status: int, detail: str, headers: dict[str, str] 
     await send({"type": "http.response.body", "body": body})
 
 
+class _Gone(Exception):
+    pass
+
+
 class _Refused(Exception):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -182,6 +186,8 @@ class Guard:
         except _Refused as exc:
             await _answer(send, exc.status, exc.detail)
             return
+        except _Gone:
+            return
         scope["state"]["bytes_in"] = sum(len(m.get("body", b"")) for m in messages)
         await self.app(scope, _replay(messages, receive), send)
 
@@ -197,7 +203,7 @@ class Guard:
             except TimeoutError:
                 raise _Refused(408, "The request body arrived too slowly; send it again.") from None
             if msg["type"] != "http.request":
-                return [msg]  # the client went away
+                raise _Gone  # the client went away mid-body: nothing to answer, nothing to run
             total += len(msg.get("body", b""))
             if total > limit:
                 raise _Refused(413, f"This request may carry at most {limit} bytes.")

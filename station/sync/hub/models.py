@@ -123,12 +123,24 @@ class HubBlob(HubBase):
 
 
 class HubBlobChunk(HubBase):
-    """Blob bytes in upload order; a resumed upload appends after the last stored chunk."""
+    """Blob bytes in upload order, per uploading station: one station's upload never blocks another's."""
 
     __tablename__ = "blob_chunks"
-    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True, server_default="")
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HubBlobUpload(HubBase):
+    """One station's unfinished upload of a blob: resumable from `received`, expired when left alone."""
+
+    __tablename__ = "blob_uploads"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class HubConfigDocument(HubBase):

@@ -67,14 +67,14 @@ def post_events(batch: EventBatch, token: Token, request: Request) -> BatchReply
 @router.post("/blobs/query", response_model=BlobQueryReply)
 def query_blobs(q: BlobQuery, token: Token, request: Request) -> BlobQueryReply:
     """Which of these blobs the hub already holds, completely or partly."""
-    with authed(request, token) as (s, _who):
-        return BlobQueryReply(blobs=blobstore.states(s, q.sha256))
+    with authed(request, token) as (s, who):
+        return BlobQueryReply(blobs=blobstore.states(s, q.sha256, who.station_id))
 
 
 @router.get("/blobs/{sha256}", response_model=BlobState)
 def blob_state(sha256: Sha, token: Token, request: Request) -> BlobState:
-    with authed(request, token) as (s, _who):
-        st = blobstore.state(s, sha256)
+    with authed(request, token) as (s, who):
+        st = blobstore.state(s, sha256, who.station_id)
     if st is None:
         raise HTTPException(404, "The hub has no bytes of this blob yet.")
     return st
