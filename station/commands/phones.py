@@ -1,7 +1,8 @@
 """`station phones [--json]`: the phones connected now, with state, identity and pre-checks.
 
-Read-only: nothing is recorded and nothing is sent that changes the phone. A phone that
-is not in Android and authorised is listed with the instruction for its state.
+Read-only: nothing is recorded and nothing is sent that changes the phone, except that an
+iPhone this station has no pair record for is asked to pair (that is what shows "Trust This
+Computer?" on it). A phone that is not ready is listed with the instruction for its state.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import Any
 
 from station import units
 from station.context import StationContext, open_station
+from station.devices.phone.ios import list_iphones
 from station.devices.phone.states import instruction
 from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("phones", help="list connected Android phones with identity and pre-check results")
+    p = sub.add_parser("phones", help="list connected Android phones and iPhones with identity and pre-check results")
     p.add_argument("--json", action="store_true", help="one JSON object per phone, in a list")
     p.set_defaults(func=_phones)
 
@@ -33,7 +35,8 @@ def phone_rows(ctx: StationContext) -> list[dict[str, Any]]:
     client = client_for(ctx)
     rows = []
     for listed in client.devices():
-        row: dict[str, Any] = {"serial": listed.serial, "state": listed.state, "instruction": instruction(listed.state),
+        row: dict[str, Any] = {"platform": "android", "serial": listed.serial, "state": listed.state,
+                               "instruction": instruction(listed.state),
                                "model": listed.model or None, "transport": "tcp" if listed.is_tcp else "usb",
                                "identity": None, "prechecks": None, "unit": None, "error": None}
         if listed.state == "device":
@@ -47,6 +50,22 @@ def phone_rows(ctx: StationContext) -> list[dict[str, Any]]:
                 row["blocked"] = bool(found.checks.blocking)
                 row["block_reason"] = found.checks.reason() or None
                 row["unit"] = _known_unit(ctx, found.identity.imei, found.identity.serial)
+        rows.append(row)
+    return rows + iphone_rows(ctx)
+
+
+def iphone_rows(ctx: StationContext) -> list[dict[str, Any]]:
+    """iPhones and iPads beside the Android phones: "serial" is the UDID, the handle usbmuxd knows them by."""
+    rows = []
+    for listed in list_iphones(ctx.data.root / "pairing"):
+        ident = listed.identity
+        row: dict[str, Any] = {"platform": "ios", "serial": listed.udid, "state": listed.state,
+                               "instruction": listed.instruction, "transport": listed.connection.lower(),
+                               "model": ident.marketing_name if ident else None,
+                               "identity": ident.to_dict() if ident else None, "prechecks": None, "unit": None,
+                               "error": listed.error or None}
+        if ident is not None:
+            row["unit"] = _known_unit(ctx, ident.imeis[0] if ident.imeis else None, ident.serial)
         rows.append(row)
     return rows
 
@@ -65,6 +84,9 @@ def _phones(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         ident = row["identity"]
+        if row["platform"] == "ios":
+            _print_iphone(row)
+            continue
         if ident is None:
             print(f"{row['serial']}  {row['state'].upper()}  {row['model'] or ''}".rstrip())
             print(f"    {row['error'] or row['instruction']}")
@@ -80,3 +102,15 @@ def _phones(args: argparse.Namespace) -> int:
             if c["outcome"] != "pass":
                 print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())
     return 0
+
+
+def _print_iphone(row: dict[str, Any]) -> None:
+    ident = row["identity"]
+    if ident is None:
+        print(f"{row['serial']}  {row['state'].upper()}  iPhone")
+        print(f"    {row['error'] or row['instruction']}")
+        return
+    capacity = f"{ident['capacity_bytes'] // 1_000_000_000} GB" if ident["capacity_bytes"] else "-"
+    print(f"{row['serial']}  {ident['marketing_name']} ({ident['product_type']})  serial {ident['serial']}  "
+          f"IMEI {' / '.join(ident['imeis']) or '-'}  {capacity}  iOS {ident['ios_version']}"
+          f"  unit {row['unit'] or '-'}")

@@ -1,0 +1,162 @@
+"""iPhones and iPads through usbmuxd and lockdownd, with pymobiledevice3 as the client.
+
+usbmuxd (Debian's `usbmuxd`) lists the devices on the USB bus; lockdownd on each device
+says who it is. A device gives its serial, IMEIs and the rest only inside a session, and
+a session needs a pair record: the one usbmuxd keeps, or the one this station made when
+the technician tapped "Trust" (kept in the station's data dir). A device that is locked
+or waiting at "Trust This Computer?" is listed with what to do, never as an error.
+
+usbmuxd is found where the client library looks for it: USBMUXD_SOCKET_ADDRESS (a UNIX
+path or HOST:PORT), else /var/run/usbmuxd. pymobiledevice3 is asynchronous; these are
+blocking functions that each run their own event loop, like every other driver here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from stdnum import imei as stdnum_imei
+
+IPhoneState = Literal["ready", "untrusted", "passcode", "denied", "unreachable"]
+
+INSTRUCTIONS: dict[IPhoneState, str] = {
+    "ready": "Connected and trusted: ready for checks.",
+    "untrusted": (
+        "The iPhone is asking \"Trust This Computer?\". Unlock it, tap Trust and enter the passcode if asked; "
+        "the station then reads it by itself."
+    ),
+    "passcode": (
+        "The iPhone is locked with a passcode, so it cannot show \"Trust This Computer?\". Unlock it (ask the "
+        "customer for the passcode, or put it on the HOLD shelf), then tap Trust."
+    ),
+    "denied": (
+        "Someone tapped \"Don't Trust\" on the iPhone. Unplug it, plug it back in, and tap Trust this time."
+    ),
+    "unreachable": "usbmuxd lists the iPhone but it does not answer. Unplug it and plug it back in.",
+}
+
+
+@dataclass
+class IPhoneIdentity:
+    udid: str
+    serial: str
+    product_type: str  # "iPhone13,2"
+    marketing_name: str  # "iPhone 12"
+    model_number: str  # "MGJ53" + region "ZD/A"
+    ios_version: str
+    build: str
+    device_class: str  # iPhone | iPad
+    capacity_bytes: int | None
+    imeis: list[str] = field(default_factory=list)  # valid (Luhn checked) IMEIs, both on dual SIM
+    meid: str | None = None
+    colour: str | None = None  # Apple's enclosure colour code: its meaning depends on the model
+    imei_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ListedIPhone:
+    udid: str
+    state: IPhoneState
+    connection: str  # USB | Network
+    identity: IPhoneIdentity | None = None
+    error: str = ""
+
+    @property
+    def instruction(self) -> str:
+        return INSTRUCTIONS[self.state]
+
+
+def identity_from_values(values: dict[str, Any], disk: dict[str, Any] | None = None) -> IPhoneIdentity:
+    """Who the device is, from lockdownd's default domain (inside a session) and its disk_usage domain."""
+    from station.devices.phone.apple_names import marketing_name
+
+    imeis: list[str] = []
+    rejected: list[str] = []
+    for key in ("InternationalMobileEquipmentIdentity", "InternationalMobileEquipmentIdentity2"):
+        raw = str(values.get(key) or "").strip()
+        if raw:
+            (imeis if stdnum_imei.is_valid(raw) else rejected).append(raw)
+    note = f"not valid IMEIs, ignored: {', '.join(rejected)}" if rejected else ""
+    if not imeis and not rejected:
+        note = "no IMEI: a Wi-Fi only model, or the device did not tell"
+    capacity = (disk or {}).get("TotalDiskCapacity", values.get("TotalDiskCapacity"))
+    product_type = str(values.get("ProductType", ""))
+    return IPhoneIdentity(
+        udid=str(values.get("UniqueDeviceID", "")), serial=str(values.get("SerialNumber", "")),
+        product_type=product_type, marketing_name=marketing_name(product_type),
+        model_number=f"{values.get('ModelNumber', '')}{values.get('RegionInfo', '')}",
+        ios_version=str(values.get("ProductVersion", "")), build=str(values.get("BuildVersion", "")),
+        device_class=str(values.get("DeviceClass", "")), capacity_bytes=int(capacity) if capacity else None,
+        imeis=imeis, meid=str(values["MobileEquipmentIdentifier"]) if values.get("MobileEquipmentIdentifier") else None,
+        colour=str(values["DeviceEnclosureColor"]) if values.get("DeviceEnclosureColor") else None, imei_note=note,
+    )
+
+
+def list_iphones(pair_dir: Path, usbmux_address: str | None = None) -> list[ListedIPhone]:
+    """Every Apple device usbmuxd lists now, with its state and, when trusted, its identity.
+
+    An empty list when no usbmuxd runs: a station without iPhones is not an error.
+    """
+    pair_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(_list(pair_dir, usbmux_address))
+
+
+async def _list(pair_dir: Path, usbmux_address: str | None) -> list[ListedIPhone]:
+    from pymobiledevice3 import usbmux
+    from pymobiledevice3.exceptions import ConnectionFailedToUsbmuxdError
+
+    try:
+        devices = await usbmux.list_devices(usbmux_address=usbmux_address)
+    except ConnectionFailedToUsbmuxdError:
+        return []
+    seen: dict[str, Any] = {}
+    for device in devices:  # one device can be listed over USB and Wi-Fi: USB wins
+        if device.serial not in seen or device.is_usb:
+            seen[device.serial] = device
+    return [await _read(udid, device.connection_type, pair_dir, usbmux_address) for udid, device in seen.items()]
+
+
+async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str | None) -> ListedIPhone:
+    from pymobiledevice3.exceptions import (
+        PairingDialogResponsePendingError,
+        PasswordRequiredError,
+        PyMobileDevice3Exception,
+        UserDeniedPairingError,
+    )
+    from pymobiledevice3.lockdown import create_using_usbmux
+
+    try:
+        # pair_timeout=0: ask once; the technician's tap is picked up by the next scan, never waited on here.
+        lockdown = await create_using_usbmux(serial=udid, autopair=True, pair_timeout=0, label="triage-station",
+                                             pairing_records_cache_folder=pair_dir, usbmux_address=usbmux_address)
+    except PasswordRequiredError:
+        return ListedIPhone(udid, "passcode", connection)
+    except PairingDialogResponsePendingError:
+        return ListedIPhone(udid, "untrusted", connection)
+    except UserDeniedPairingError:
+        return ListedIPhone(udid, "denied", connection)
+    except (PyMobileDevice3Exception, OSError) as exc:
+        return ListedIPhone(udid, "unreachable", connection, error=str(exc) or type(exc).__name__)
+    try:
+        values = dict(lockdown.all_values)
+        disk = await _domain(lockdown, "com.apple.disk_usage")
+        return ListedIPhone(udid, "ready", connection, identity_from_values(values, disk))
+    finally:
+        await lockdown.close()
+
+
+async def _domain(lockdown: Any, domain: str) -> dict[str, Any] | None:
+    """One lockdownd domain, or None where this iOS does not expose it to a paired host."""
+    from pymobiledevice3.exceptions import LockdownError
+
+    try:
+        found = await lockdown.get_value(domain=domain)
+    except LockdownError:
+        return None
+    return found if isinstance(found, dict) else None

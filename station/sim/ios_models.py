@@ -1,0 +1,103 @@
+"""Scripted iPhones for the simulated lockdownd: what each one answers and how it behaves.
+
+Each model is data: the lockdownd values (the names and shapes a real device answers
+GetValue with), which of them lockdownd gives before a session, whether the device is
+passcode-locked or waiting at "Trust This Computer?", and whether this host is already
+trusted. Tests and demo mode pick them by name from MODELS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# What lockdownd tells a host that has no session (no pair record): enough to name the
+# device and pair with it, nothing that identifies the owner's unit.
+PUBLIC_KEYS = frozenset({
+    "BuildVersion", "DeviceClass", "DeviceColor", "DeviceName", "DevicePublicKey", "HardwareModel",
+    "ProductName", "ProductType", "ProductVersion", "UniqueChipID", "UniqueDeviceID", "WiFiAddress",
+    "HostAttached", "TelephonyCapability",
+})
+
+
+@dataclass
+class IPhoneModel:
+    name: str
+    values: dict[str, Any]  # the default domain
+    domains: dict[str, dict[str, Any]] = field(default_factory=dict)  # e.g. com.apple.disk_usage
+    trusted: bool = True  # this host already has a pair record the device accepts
+    passcode_locked: bool = False  # Pair is refused until the passcode is entered
+    trust_prompt: str = "accept"  # accept: Trust is tapped at once | manual: tap_trust() | deny
+
+    @property
+    def udid(self) -> str:
+        return str(self.values["UniqueDeviceID"])
+
+
+def _iphone(udid: str, product_type: str, model_number: str, serial: str, imeis: tuple[str, ...],
+            version: str = "17.5.1", build: str = "21F90", capacity_gb: int = 128, **extra: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "UniqueDeviceID": udid, "ProductType": product_type, "ProductVersion": version, "BuildVersion": build,
+        "DeviceClass": "iPhone", "DeviceName": "iPhone", "ProductName": "iPhone OS", "HardwareModel": "D53gAP",
+        "ModelNumber": model_number, "RegionInfo": "ZD/A", "SerialNumber": serial, "DeviceColor": "1",
+        "DeviceEnclosureColor": "2", "UniqueChipID": 0x1A2B3C4D5E6F, "WiFiAddress": "a4:83:e7:12:34:56",
+        "BluetoothAddress": "a4:83:e7:12:34:57", "TelephonyCapability": True, "ActivationState": "Unactivated",
+        "PasswordProtected": False, "TotalDiskCapacity": capacity_gb * 1_000_000_000,
+        "InternationalMobileEquipmentIdentity": imeis[0], "MobileEquipmentIdentifier": imeis[0][:14],
+        "HostAttached": True,
+    }
+    if len(imeis) > 1:
+        values["InternationalMobileEquipmentIdentity2"] = imeis[1]
+    values.update(extra)
+    return values
+
+
+def iphone12(udid: str = "00008101-000A1B2C3D4E001E", serial: str = "F2LDK3XYN6Y1") -> IPhoneModel:
+    """A clean iPhone 12 (dual SIM: nano-SIM and eSIM), erased and sitting in Setup Assistant."""
+    return IPhoneModel(
+        "iphone12",
+        _iphone(udid, "iPhone13,2", "MGJ53", serial, ("356728113456780", "356728113498683"),
+                ActivationState="Unactivated"),
+        domains={"com.apple.disk_usage": {"TotalDiskCapacity": 128_000_000_000, "TotalDataCapacity": 113_000_000_000},
+                 "com.apple.fmip": {"IsAssociated": False}},
+    )
+
+
+def iphone12_locked_to_owner(udid: str = "00008101-000A1B2C3D4E002E") -> IPhoneModel:
+    """An iPhone 12 still signed in: activated, Find My on (Activation Lock)."""
+    model = iphone12(udid, serial="F2LDK3XYN6Y2")
+    model.name = "iphone12-activation-lock"
+    model.values["ActivationState"] = "Activated"
+    model.domains["com.apple.fmip"] = {"IsAssociated": True}
+    return model
+
+
+def iphone13_supervised(udid: str = "00008110-001C2D3E4F50003E") -> IPhoneModel:
+    """A company iPhone 13: supervised and enrolled in MDM."""
+    return IPhoneModel(
+        "iphone13-supervised",
+        _iphone(udid, "iPhone14,5", "MLPF3", "KX9QW2M7PL03", ("353915109876542",), capacity_gb=256,
+                ActivationState="Activated"),
+        domains={"com.apple.mobile.chaperone": {"DeviceIsChaperoned": True},
+                 "com.apple.mobile.MCInstall": {"IsMDMEnrolled": True},
+                 "com.apple.fmip": {"IsAssociated": False}},
+    )
+
+
+def iphone11_untrusted(udid: str = "00008030-001A2B3C4D5E004E") -> IPhoneModel:
+    """An iPhone 11 this station has never paired with, locked with a passcode."""
+    return IPhoneModel(
+        "iphone11-untrusted",
+        _iphone(udid, "iPhone12,1", "MWLT2", "DX3ZP9A1N73F", ("352917112233449",), version="16.7.8",
+                build="20H343", capacity_gb=64, PasswordProtected=True, ActivationState="Activated"),
+        trusted=False, passcode_locked=True, trust_prompt="manual",
+    )
+
+
+MODELS: dict[str, Callable[[], IPhoneModel]] = {
+    "iphone12": iphone12,
+    "iphone12-activation-lock": iphone12_locked_to_owner,
+    "iphone13-supervised": iphone13_supervised,
+    "iphone11-untrusted": iphone11_untrusted,
+}

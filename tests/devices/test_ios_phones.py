@@ -1,0 +1,78 @@
+"""iPhones in `station phones`, read through the unmodified pymobiledevice3 from a simulated usbmuxd."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from station.cli import main
+from station.devices.phone.apple_names import marketing_name
+from station.devices.phone.ios import identity_from_values, list_iphones
+from station.sim.ios_usbmuxd import SimulatedUsbmuxd
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def muxd(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedUsbmuxd]:
+    with SimulatedUsbmuxd() as server:
+        monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", server.address)
+        yield server
+
+
+def test_identity_of_a_trusted_iphone_12(muxd, tmp_path: Path) -> None:
+    phone = muxd.add("iphone12")
+    [listed] = list_iphones(tmp_path / "pairing")
+    assert listed.state == "ready" and listed.udid == phone.udid
+    ident = listed.identity
+    assert ident is not None
+    assert (ident.marketing_name, ident.product_type, ident.serial) == ("iPhone 12", "iPhone13,2", "F2LDK3XYN6Y1")
+    assert ident.imeis == ["356728113456780", "356728113498683"]  # both SIMs of a dual-SIM model
+    assert ident.capacity_bytes == 128_000_000_000 and ident.ios_version == "17.5.1"
+    assert ident.model_number == "MGJ53ZD/A"
+
+
+def test_locked_then_untrusted_then_trusted_iphone_is_an_instruction_not_an_error(muxd, tmp_path: Path) -> None:
+    phone = muxd.add("iphone11-untrusted")
+    [listed] = list_iphones(tmp_path / "pairing")
+    assert listed.state == "passcode" and listed.identity is None
+    assert "Unlock it" in listed.instruction
+    phone.lockdownd.model.passcode_locked = False
+    [listed] = list_iphones(tmp_path / "pairing")
+    assert listed.state == "untrusted" and "tap Trust" in listed.instruction
+    phone.lockdownd.tap_trust()
+    [listed] = list_iphones(tmp_path / "pairing")
+    assert listed.state == "ready" and listed.identity is not None
+    assert listed.identity.marketing_name == "iPhone 11"
+    assert list((tmp_path / "pairing").glob("*.plist")), "the pair record is kept in the station's data dir"
+
+
+def test_no_usbmuxd_means_no_iphones(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", str(tmp_path / "no-such-socket"))
+    assert list_iphones(tmp_path / "pairing") == []
+
+
+def test_invalid_imei_is_set_aside_and_unknown_models_keep_their_identifier() -> None:
+    values = {"ProductType": "iPhone99,9", "InternationalMobileEquipmentIdentity": "356728113456781"}
+    ident = identity_from_values(values)
+    assert ident.imeis == [] and "356728113456781" in ident.imei_note
+    assert marketing_name("iPhone99,9") == "iPhone99,9"
+
+
+def test_station_phones_json_lists_iphones(muxd, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean, locked = muxd.add("iphone12"), muxd.add("iphone11-untrusted")
+    data = tmp_path / "data"
+    data.mkdir()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "phones", "--json"]) == 0
+    rows = {r["serial"]: r for r in json.loads(capsys.readouterr().out) if r["platform"] == "ios"}
+    assert set(rows) == {clean.udid, locked.udid}
+    assert rows[clean.udid]["state"] == "ready" and rows[clean.udid]["model"] == "iPhone 12"
+    assert rows[clean.udid]["identity"]["serial"] == "F2LDK3XYN6Y1"
+    assert rows[locked.udid]["state"] == "passcode" and rows[locked.udid]["identity"] is None
+    assert main(["--data-dir", str(data), "phones"]) == 0
+    text = capsys.readouterr().out
+    assert "iPhone 12 (iPhone13,2)  serial F2LDK3XYN6Y1" in text and "PASSCODE" in text
