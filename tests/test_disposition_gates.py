@@ -110,7 +110,8 @@ def test_a_supervisor_may_override_a_gate_with_a_reason_and_it_is_audited(ctx) -
     with ctx.store.reader() as s:
         ev = s.execute(select(Event).where(Event.kind == "route.gate_overridden")).scalar_one()
         assert json.loads(ev.payload)["gates"] == ["locked"] and ev.operator_name == "Supervisor One"
-        assert fields.gather(s, units.by_uid(s, uid), station="b1")["route"] == "resell_retail (OVERRIDE: LOCKED)"
+        route = fields.gather(s, units.by_uid(s, uid), station="b1")["route"]
+        assert route == "Resell (retail / eCommerce) (OVERRIDE: LOCKED)"
 
 
 def test_no_override_opens_a_route_past_the_sanitization(ctx) -> None:
