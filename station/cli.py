@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -85,7 +86,20 @@ def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     return build_parser()
 
 
+def _require_display() -> None:
+    """Qt without a display aborts the process (a core dump, and a hint about libxcb that misleads)."""
+    env = os.environ
+    if sys.platform.startswith("linux") and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+                                                 or env.get("QT_QPA_PLATFORM")):
+        raise UserFacingError(
+            "The bench app needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set (over SSH or from a "
+            "service?). Start it on the bench's screen, use the command line ('station --help'), or set "
+            "QT_QPA_PLATFORM=offscreen for a headless check."
+        )
+
+
 def _run_gui(args: argparse.Namespace) -> int:
+    _require_display()
     from station.ui.app import run  # Qt is imported only when the GUI is asked for
 
     return run(data_dir=args.data_dir, demo=args.demo)

@@ -45,3 +45,16 @@ def test_unknown_command_is_an_argparse_error() -> None:
     r = subprocess.run([sys.executable, "-m", "station", "no-such-command"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_no_display_is_a_sentence_not_a_qt_abort(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["STATION_DATA_DIR"] = str(tmp_path / "d")
+    r = subprocess.run([sys.executable, "-m", "station", "demo"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2, (r.returncode, r.stderr[-500:])
+    assert "needs a display" in r.stderr and "QT_QPA_PLATFORM=offscreen" in r.stderr
