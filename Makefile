@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots
+.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots deb
 
 run: setup
 	$(VENV)/bin/station
@@ -37,7 +37,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
+
+# Debian packages of the station and the hub, into dist/ (installer/deb/build-debs.sh says how).
+deb: setup
+	installer/deb/build-debs.sh dist
 
 # Refresh the README screenshot: the real app on Xvfb.
 screenshot: setup

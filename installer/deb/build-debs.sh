@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `make deb`: builds triage-station_<version>_amd64.deb and triage-hub_<version>_amd64.deb into dist/.
+# Each package carries its own venv under /opt, made from the project's wheel with Debian's
+# /usr/bin/python3.11 and packed by dpkg-deb: the Python dependencies (PySide6, OpenCV, FastAPI)
+# are far newer than Debian 12 ships, so they come from wheels; everything else comes from Debian.
+#   installer/deb/build-debs.sh [OUTDIR]       (needs the project's .venv for pip; `make deb` sets it up)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)"
+pip=("$root/.venv/bin/python" -m pip)
+python=/usr/bin/python3.11
+version="$("$python" -c 'import re,sys; print(re.search(r"__version__ = \"(.+)\"", open(sys.argv[1]).read())[1])' \
+  "$root/station/__init__.py")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+"${pip[@]}" wheel -q --no-deps --wheel-dir "$work/wheel" "$root"
+wheel="$(ls "$work"/wheel/triage_station-*.whl)"
+
+# A venv built in the staging tree, then made to live at /opt/NAME/.venv: bin/python is a symlink to
+# Debian's python3.11 and site-packages are found relative to it; only the scripts' #! lines and the
+# activate files name the staging path.
+make_venv() {  # stage dest extra
+  local stage="$1" dest="$2" extra="$3" venv="$1$2/.venv"
+  "$python" -m venv --without-pip "$venv"
+  "${pip[@]}" --python "$venv/bin/python" install -q --no-compile "$wheel[$extra]"
+  grep -rlI --null "$stage" "$venv/bin" "$venv/pyvenv.cfg" | xargs -0 -r sed -i "s|$stage||g"
+  find "$venv" -name '__pycache__' -prune -exec rm -rf {} +
+}
+
+control() {  # stage name depends description
+  local stage="$1" size
+  size="$(du -sk --apparent-size "$stage" | cut -f1)"
+  mkdir -p "$stage/DEBIAN"
+  cat > "$stage/DEBIAN/control" <<CONTROL
+Package: $2
+Version: $version
+Architecture: amd64
+Maintainer: Triage Station maintainers <triage-station@localhost>
+Installed-Size: $size
+Depends: $3
+Section: utils
+Priority: optional
+Homepage: https://localhost/triage-station
+Description: $4
+CONTROL
+}
+
+pack() {  # stage
+  find "$1" -type d -exec chmod 0755 {} +
+  dpkg-deb --root-owner-group -Zzstd -z3 --build "$1" "$out" >/dev/null
+}
+
+# --- triage-station -----------------------------------------------------------------------------
+st="$work/triage-station"
+make_venv "$st" /opt/triage-station station
+here="$root/installer"
+install -D -m 0755 "$here/deb/station/station" "$st/usr/bin/station"
+install -D -m 0755 "$here/station-wipe-helper" "$st/usr/libexec/triage-station/station-wipe-helper"
+install -D -m 0644 "$here/triage-station.desktop" "$st/usr/share/applications/triage-station.desktop"
+install -D -m 0644 "$here/triage-station.svg" "$st/usr/share/icons/hicolor/scalable/apps/triage-station.svg"
+install -D -m 0644 "$here/triage-station.metainfo.xml" "$st/usr/share/metainfo/triage-station.metainfo.xml"
+install -D -m 0644 "$here/udev/70-triage-station.rules" "$st/usr/lib/udev/rules.d/70-triage-station.rules"
+# Packages install under /usr, not /usr/local: the policy names the helper where the package puts it.
+install -d "$st/usr/share/polkit-1/actions" "$st/usr/share/polkit-1/rules.d"
+sed 's|/usr/local/libexec/|/usr/libexec/|' "$here/polkit/org.triage-station.wipe.policy" \
+  > "$st/usr/share/polkit-1/actions/org.triage-station.wipe.policy"
+install -m 0644 "$here/polkit/50-triage-station-wipe.rules" "$st/usr/share/polkit-1/rules.d/"
+install -D -m 0644 "$root/README.md" "$st/usr/share/doc/triage-station/README.md"
+install -d "$st/DEBIAN"
+install -m 0755 "$here/deb/station/postinst" "$here/deb/station/postrm" "$st/DEBIAN/"
+depends="python3.11, passwd, pkexec, $("$here/system-packages.sh" --print-runtime | paste -sd, | sed 's/,/, /g')"
+control "$st" triage-station "$depends" "bench triage: intake, grading, photos, certified wipe, routing and labels
+ The bench application for used devices: scan, grade, photograph, erase with a
+ certificate, route and label. Drives are written only by a privileged helper
+ started through polkit; members of the 'triage' group use scanners and printers."
+pack "$st"
+
+# --- triage-hub ---------------------------------------------------------------------------------
+hb="$work/triage-hub"
+make_venv "$hb" /opt/triage-hub hub
+install -D -m 0755 "$here/deb/hub/triage-hub" "$hb/usr/bin/triage-hub"
+install -D -m 0644 "$here/deb/hub/triage-hub.service" "$hb/usr/lib/systemd/system/triage-hub.service"
+install -D -m 0640 "$here/deb/hub/hub.toml" "$hb/etc/triage-hub/hub.toml"
+install -D -m 0644 "$here/deb/hub/README.Debian" "$hb/usr/share/doc/triage-hub/README.Debian"
+install -d "$hb/DEBIAN"
+install -m 0755 "$here/deb/hub/postinst" "$here/deb/hub/postrm" "$hb/DEBIAN/"
+echo /etc/triage-hub/hub.toml > "$hb/DEBIAN/conffiles"
+control "$hb" triage-hub "python3.11, passwd, adduser" "central hub of the triage stations (HTTP service over PostgreSQL)
+ Collects the stations' records, publishes grading matrices, rules and label
+ layouts to them, and answers supervisors' read-only queries."
+pack "$hb"
+ls "$out"/triage-station_"$version"_amd64.deb "$out"/triage-hub_"$version"_amd64.deb

@@ -1,0 +1,92 @@
+"""`make deb`: both packages build, hold what a bench or a hub server needs, and their venvs run.
+
+Slow (about 3 minutes: two venvs and a 180 MB package). Chroot-less: each package is unpacked
+with dpkg-deb and its own venv runs the command line on this machine's Debian python3.11.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.deb, pytest.mark.timeout(900)]
+
+
+@pytest.fixture(scope="module")
+def debs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([str(ROOT / "installer" / "deb" / "build-debs.sh"), str(out)], check=True, capture_output=True,
+                   timeout=840)
+    return {p.name.split("_")[0]: p for p in out.glob("*.deb")}
+
+
+def _field(deb: Path, name: str) -> str:
+    return subprocess.run(["dpkg-deb", "--field", str(deb), name], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def _unpack(deb: Path, into: Path) -> Path:
+    subprocess.run(["dpkg-deb", "--extract", str(deb), str(into)], check=True)
+    subprocess.run(["dpkg-deb", "--control", str(deb), str(into / "DEBIAN")], check=True)
+    return into
+
+
+def _run(root: Path, venv: str, *args: str) -> subprocess.CompletedProcess[str]:
+    # The console script as installed (its #! names /opt/...; here run by the unpacked venv's python).
+    python = root / venv.lstrip("/") / "bin" / "python"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STATION_DATA_DIR": str(root / "data")}
+    return subprocess.run([str(python), str(python.parent / "station"), *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_station_package(debs: dict[str, Path], tmp_path: Path) -> None:
+    deb = debs["triage-station"]
+    assert deb.name.endswith("_amd64.deb") and _field(deb, "Version")
+    depends = {d.strip() for d in _field(deb, "Depends").split(",")}
+    runtime = subprocess.run([str(ROOT / "installer" / "system-packages.sh"), "--print-runtime"], capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert set(runtime) <= depends and {"python3.11", "pkexec"} <= depends
+
+    root = _unpack(deb, tmp_path)
+    for path in ("usr/share/applications/triage-station.desktop", "usr/share/metainfo/triage-station.metainfo.xml",
+                 "usr/share/icons/hicolor/scalable/apps/triage-station.svg",
+                 "usr/lib/udev/rules.d/70-triage-station.rules",
+                 "usr/share/polkit-1/rules.d/50-triage-station-wipe.rules"):
+        assert (root / path).is_file(), path
+    helper = root / "usr/libexec/triage-station/station-wipe-helper"
+    assert os.access(helper, os.X_OK)
+    policy = (root / "usr/share/polkit-1/actions/org.triage-station.wipe.policy").read_text()
+    assert "/usr/libexec/triage-station/station-wipe-helper" in policy and "/usr/local" not in policy
+    assert "/opt/triage-station/.venv/bin/python" in helper.read_text()
+    assert "exec /opt/triage-station/.venv/bin/station" in (root / "usr/bin/station").read_text()
+    assert "groupadd --system triage" in (root / "DEBIAN/postinst").read_text()
+
+    venv = root / "opt/triage-station/.venv"
+    assert (venv / "bin/station").read_text().startswith("#!/opt/triage-station/.venv/bin/python\n")
+    assert os.readlink(venv / "bin/python").startswith(("python3.11", "/usr/bin/python3"))
+    # The venv was built in a staging tree under /tmp; nothing in it may still point there.
+    assert not any("/tmp/" in p.read_text(errors="replace") for p in [*(venv / "bin").iterdir(), venv / "pyvenv.cfg"]
+                   if p.is_file() and not p.is_symlink())
+    assert list(venv.glob("lib/python3.11/site-packages/station/data/*.toml"))
+    r = _run(root, "/opt/triage-station/.venv", "--help")
+    assert r.returncode == 0 and "usage: station" in r.stdout, r.stderr
+
+
+def test_hub_package(debs: dict[str, Path], tmp_path: Path) -> None:
+    deb = debs["triage-hub"]
+    root = _unpack(deb, tmp_path)
+    assert "/etc/triage-hub/hub.toml" in (root / "DEBIAN/conffiles").read_text().split()
+    unit = (root / "usr/lib/systemd/system/triage-hub.service").read_text()
+    assert "User=triage-hub" in unit and "ExecStart=/usr/bin/triage-hub serve" in unit
+    assert "StandardOutput" not in unit  # the journal, systemd's default
+    assert "useradd --system" in (root / "DEBIAN/postinst").read_text()
+    # The hub carries no Qt and no OpenCV.
+    site = root / "opt/triage-hub/.venv/lib/python3.11/site-packages"
+    assert (site / "fastapi").is_dir() and not (site / "PySide6").exists() and not (site / "cv2").exists()
+    r = _run(root, "/opt/triage-hub/.venv", "hub", "--help")
+    assert r.returncode == 0 and "serve" in r.stdout, r.stderr
+    assert "exec /opt/triage-hub/.venv/bin/station hub" in (root / "usr/bin/triage-hub").read_text()
