@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from typing import Any
 
 from station import units
 from station.context import StationContext, open_station
 from station.devices.phone.ios import list_iphones
 from station.devices.phone.states import instruction
+from station.erase.phone.ios_prechecks import blocking_reason, ios_checks
 from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
 
@@ -66,6 +68,10 @@ def iphone_rows(ctx: StationContext) -> list[dict[str, Any]]:
                                "error": listed.error or None}
         if ident is not None:
             row["unit"] = _known_unit(ctx, ident.imeis[0] if ident.imeis else None, ident.serial)
+            checks = ios_checks(listed.values, listed.domains)
+            row["prechecks"] = {"checks": [asdict(c) for c in checks]}
+            row["blocked"] = any(c.outcome == "block" for c in checks)
+            row["block_reason"] = blocking_reason(checks) or None
         rows.append(row)
     return rows
 
@@ -113,4 +119,7 @@ def _print_iphone(row: dict[str, Any]) -> None:
     capacity = f"{ident['capacity_bytes'] // 1_000_000_000} GB" if ident["capacity_bytes"] else "-"
     print(f"{row['serial']}  {ident['marketing_name']} ({ident['product_type']})  serial {ident['serial']}  "
           f"IMEI {' / '.join(ident['imeis']) or '-'}  {capacity}  iOS {ident['ios_version']}"
-          f"  unit {row['unit'] or '-'}")
+          f"  unit {row['unit'] or '-'}" + ("  BLOCKED" if row["blocked"] else ""))
+    for c in row["prechecks"]["checks"]:
+        if c["outcome"] != "pass":
+            print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())

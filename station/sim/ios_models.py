@@ -60,6 +60,7 @@ def iphone12(udid: str = "00008101-000A1B2C3D4E001E", serial: str = "F2LDK3XYN6Y
         _iphone(udid, "iPhone13,2", "MGJ53", serial, ("356728113456780", "356728113498683"),
                 ActivationState="Unactivated"),
         domains={"com.apple.disk_usage": {"TotalDiskCapacity": 128_000_000_000, "TotalDataCapacity": 113_000_000_000},
+                 "com.apple.mobile.battery": {"BatteryCurrentCapacity": 87, "BatteryIsCharging": True},
                  "com.apple.fmip": {"IsAssociated": False}},
     )
 
@@ -74,13 +75,13 @@ def iphone12_locked_to_owner(udid: str = "00008101-000A1B2C3D4E002E") -> IPhoneM
 
 
 def iphone13_supervised(udid: str = "00008110-001C2D3E4F50003E") -> IPhoneModel:
-    """A company iPhone 13: supervised and enrolled in MDM."""
+    """A company iPhone 13, supervised (lockdownd tells supervision; MDM enrolment is not among its values)."""
     return IPhoneModel(
         "iphone13-supervised",
         _iphone(udid, "iPhone14,5", "MLPF3", "KX9QW2M7PL03", ("353915109876542",), capacity_gb=256,
                 ActivationState="Activated"),
         domains={"com.apple.mobile.chaperone": {"DeviceIsChaperoned": True},
-                 "com.apple.mobile.MCInstall": {"IsMDMEnrolled": True},
+                 "com.apple.mobile.battery": {"BatteryCurrentCapacity": 64, "BatteryIsCharging": False},
                  "com.apple.fmip": {"IsAssociated": False}},
     )
 

@@ -76,3 +76,35 @@ def test_station_phones_json_lists_iphones(muxd, tmp_path: Path, capsys: pytest.
     assert main(["--data-dir", str(data), "phones"]) == 0
     text = capsys.readouterr().out
     assert "iPhone 12 (iPhone13,2)  serial F2LDK3XYN6Y1" in text and "PASSCODE" in text
+
+
+def _checks(row: dict) -> dict[str, dict]:
+    return {c["key"]: c for c in row["prechecks"]["checks"]}
+
+
+def test_prechecks_block_activation_lock_and_supervision(muxd, tmp_path: Path, capsys) -> None:
+    clean, owned, company = muxd.add("iphone12"), muxd.add("iphone12-activation-lock"), muxd.add("iphone13-supervised")
+    data = tmp_path / "data"
+    data.mkdir()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "phones", "--json"]) == 0
+    rows = {r["serial"]: r for r in json.loads(capsys.readouterr().out) if r["platform"] == "ios"}
+    assert not rows[clean.udid]["blocked"]
+    assert _checks(rows[clean.udid])["activation_lock"]["outcome"] == "pass"
+    assert rows[owned.udid]["blocked"] and "Activation Lock" in rows[owned.udid]["block_reason"]
+    assert _checks(rows[owned.udid])["activation_lock"]["facts"] == {"activation_state": "Activated", "find_my": True}
+    assert rows[company.udid]["blocked"] and "Supervised" in rows[company.udid]["block_reason"]
+    assert _checks(rows[company.udid])["battery"]["facts"]["level_percent"] == 64
+    # lockdownd cannot say whether an MDM profile is installed: never reported as "not enrolled"
+    assert _checks(rows[clean.udid])["mdm"]["facts"] == {"mdm_enrolled": None}
+
+
+def test_unreadable_find_my_on_an_activated_iphone_is_a_warning(muxd, tmp_path: Path) -> None:
+    from station.erase.phone.ios_prechecks import ios_checks
+
+    phone = muxd.add("iphone12-activation-lock")
+    del phone.lockdownd.model.domains["com.apple.fmip"]  # an iOS that keeps Find My to itself
+    [listed] = list_iphones(tmp_path / "pairing")
+    checks = {c.key: c for c in ios_checks(listed.values, listed.domains)}
+    assert checks["activation_lock"].outcome == "warn"
+    assert checks["supervision"].outcome == "warn"  # no chaperone domain either

@@ -22,6 +22,9 @@ from stdnum import imei as stdnum_imei
 
 IPhoneState = Literal["ready", "untrusted", "passcode", "denied", "unreachable"]
 
+# Find My (Activation Lock), supervision, battery level and storage: lockdownd domains a paired host may read.
+READ_DOMAINS = ("com.apple.fmip", "com.apple.mobile.chaperone", "com.apple.mobile.battery", "com.apple.disk_usage")
+
 INSTRUCTIONS: dict[IPhoneState, str] = {
     "ready": "Connected and trusted: ready for checks.",
     "untrusted": (
@@ -66,6 +69,10 @@ class ListedIPhone:
     connection: str  # USB | Network
     identity: IPhoneIdentity | None = None
     error: str = ""
+    # What the pre-checks judge, as lockdownd gave it: the default domain and each domain in
+    # READ_DOMAINS this iOS answers (a missing domain is simply absent, never guessed).
+    values: dict[str, Any] = field(default_factory=dict)
+    domains: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def instruction(self) -> str:
@@ -145,8 +152,9 @@ async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str 
         return ListedIPhone(udid, "unreachable", connection, error=str(exc) or type(exc).__name__)
     try:
         values = dict(lockdown.all_values)
-        disk = await _domain(lockdown, "com.apple.disk_usage")
-        return ListedIPhone(udid, "ready", connection, identity_from_values(values, disk))
+        domains = {d: found for d in READ_DOMAINS if (found := await _domain(lockdown, d)) is not None}
+        identity = identity_from_values(values, domains.get("com.apple.disk_usage"))
+        return ListedIPhone(udid, "ready", connection, identity, values=values, domains=domains)
     finally:
         await lockdown.close()
 
