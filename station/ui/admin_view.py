@@ -63,8 +63,12 @@ class AdminView(QWidget):
         self.fields: dict[str, QLineEdit | QCheckBox] = {}
         for key in admin.EDITABLE:
             field: QLineEdit | QCheckBox = QCheckBox() if BY_KEY[key].type is bool else QLineEdit()
-            field.setToolTip(BY_KEY[key].description)
-            form.addRow(key, field)
+            field.setToolTip(f"{BY_KEY[key].description}\n(setting {key})")
+            # People read what a setting does; its key stays in the tooltip for the TOML file.
+            label = QLabel(BY_KEY[key].description)
+            label.setWordWrap(True)
+            label.setToolTip(key)
+            form.addRow(label, field)
             self.fields[key] = field
         save = QPushButton("&Save settings")
         save.clicked.connect(self.save_settings)

@@ -77,4 +77,11 @@ def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, make_win
     qtbot.waitUntil(lambda: panel.admin.operators.rowCount() >= 1, timeout=10000)
     names = [panel.admin.operators.item(r, 0).text() for r in range(panel.admin.operators.rowCount())]
     assert any(n.startswith("supervisor") for n in names)
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    from station.config import BY_KEY
+    form_labels = [w.text() for w in panel.admin.findChildren(QLabel)]
+    key = next(iter(panel.admin.fields))
+    assert BY_KEY[key].description in form_labels and key not in form_labels  # words, not raw config keys
+    assert panel.admin.findChildren(QFormLayout)
     QApplication.processEvents()
