@@ -11,9 +11,19 @@ import pytest
 from station.cli import main
 from station.devices.phone.apple_names import marketing_name
 from station.devices.phone.ios import identity_from_values, list_iphones
+from station.sim.adb_rig import AdbRig
 from station.sim.ios_usbmuxd import SimulatedUsbmuxd
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def data(tmp_path: Path, rig: AdbRig) -> Path:
+    """A station whose Android side asks the rig's private adb server, never the shared one on 5037."""
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "station.toml").write_text(f"[phone]\nadb_server_port = {rig.client.server_port}\n")
+    return d
 
 
 @pytest.fixture
@@ -62,10 +72,8 @@ def test_invalid_imei_is_set_aside_and_unknown_models_keep_their_identifier() ->
     assert marketing_name("iPhone99,9") == "iPhone99,9"
 
 
-def test_station_phones_json_lists_iphones(muxd, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_station_phones_json_lists_iphones(muxd, data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clean, locked = muxd.add("iphone12"), muxd.add("iphone11-untrusted")
-    data = tmp_path / "data"
-    data.mkdir()
     capsys.readouterr()
     assert main(["--data-dir", str(data), "phones", "--json"]) == 0
     rows = {r["serial"]: r for r in json.loads(capsys.readouterr().out) if r["platform"] == "ios"}
@@ -82,10 +90,8 @@ def _checks(row: dict) -> dict[str, dict]:
     return {c["key"]: c for c in row["prechecks"]["checks"]}
 
 
-def test_prechecks_block_activation_lock_and_supervision(muxd, tmp_path: Path, capsys) -> None:
+def test_prechecks_block_activation_lock_and_supervision(muxd, data: Path, capsys) -> None:
     clean, owned, company = muxd.add("iphone12"), muxd.add("iphone12-activation-lock"), muxd.add("iphone13-supervised")
-    data = tmp_path / "data"
-    data.mkdir()
     capsys.readouterr()
     assert main(["--data-dir", str(data), "phones", "--json"]) == 0
     rows = {r["serial"]: r for r in json.loads(capsys.readouterr().out) if r["platform"] == "ios"}
