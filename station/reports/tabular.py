@@ -15,19 +15,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from station.cell_text import FORMULA_LEADS, neutralise
 from station.errors import UserFacingError
 from station.reports.shift_rows import ShiftLog
 
 FORMATS = {"money": "#,##0.00", "float": "0.0", "int": "0", "time": "yyyy-mm-dd hh:mm"}
 
-# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, CSV injection):
-# free text from the bench ("=HYPERLINK(...)" as a condition note) must never become one.
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet shows but never evaluates: OWASP's leading apostrophe, only where needed."""
-    return "'" + text if text.startswith(FORMULA_LEADS) else text
 
 
 def _text_cell(value: Any) -> Any:
