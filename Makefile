@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots deb
+.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots deb deb-test
 
 run: setup
 	$(VENV)/bin/station
@@ -42,6 +42,10 @@ clean:
 # Debian packages of the station and the hub, into dist/ (installer/deb/build-debs.sh says how).
 deb: setup
 	installer/deb/build-debs.sh dist
+
+# Both packages into a clean Debian 12 made by mmdebstrap (network to deb.debian.org; about 6 minutes).
+deb-test: deb
+	installer/deb/test-in-rootfs.sh dist
 
 # Refresh the README screenshot: the real app on Xvfb.
 screenshot: setup

@@ -26,6 +26,16 @@ make_venv() {  # stage dest extra
   "${pip[@]}" --python "$venv/bin/python" install -q --no-compile "$wheel[$extra]"
   grep -rlI --null "$stage" "$venv/bin" "$venv/pyvenv.cfg" | xargs -0 -r sed -i "s|$stage||g"
   find "$venv" -name '__pycache__' -prune -exec rm -rf {} +
+  find "$venv" -name '*.so*' -type f -exec chmod 0644 {} +
+}
+
+docs() {  # stage name: the copyright, changelog and lintian overrides every package carries
+  local doc="$1/usr/share/doc/$2"
+  install -d "$doc" "$1/usr/share/lintian/overrides"
+  printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: %s\n\nFiles: *\nCopyright: Triage Station maintainers\nLicense: GPL-3.0-or-later\n On Debian systems the full text is in /usr/share/common-licenses/GPL-3.\n\nFiles: opt/*/.venv/lib/*\nCopyright: the authors of each bundled Python package\nLicense: various\n Each package states its licence in its .dist-info folder.\n' "$2" > "$doc/copyright"
+  printf '%s (%s) unstable; urgency=medium\n\n  * Built from the project tree by make deb.\n\n -- Triage Station maintainers <triage-station@example.org>  %s\n' \
+    "$2" "$version" "$(date -R)" | gzip -9n > "$doc/changelog.gz"
+  sed "s/^/$2: /" "$root/installer/deb/lintian-overrides" > "$1/usr/share/lintian/overrides/$2"
 }
 
 control() {  # stage name depends description
@@ -36,7 +46,7 @@ control() {  # stage name depends description
 Package: $2
 Version: $version
 Architecture: amd64
-Maintainer: Triage Station maintainers <triage-station@localhost>
+Maintainer: Triage Station maintainers <triage-station@example.org>
 Installed-Size: $size
 Depends: $3
 Section: utils
@@ -69,7 +79,8 @@ install -m 0644 "$here/polkit/50-triage-station-wipe.rules" "$st/usr/share/polki
 install -D -m 0644 "$root/README.md" "$st/usr/share/doc/triage-station/README.md"
 install -d "$st/DEBIAN"
 install -m 0755 "$here/deb/station/postinst" "$here/deb/station/postrm" "$st/DEBIAN/"
-depends="python3.11, passwd, pkexec, $("$here/system-packages.sh" --print-runtime | paste -sd, | sed 's/,/, /g')"
+docs "$st" triage-station
+depends="libc6, python3.11, passwd, pkexec, $("$here/system-packages.sh" --print-runtime | paste -sd, | sed 's/,/, /g')"
 control "$st" triage-station "$depends" "bench triage: intake, grading, photos, certified wipe, routing and labels
  The bench application for used devices: scan, grade, photograph, erase with a
  certificate, route and label. Drives are written only by a privileged helper
@@ -86,7 +97,8 @@ install -D -m 0644 "$here/deb/hub/README.Debian" "$hb/usr/share/doc/triage-hub/R
 install -d "$hb/DEBIAN"
 install -m 0755 "$here/deb/hub/postinst" "$here/deb/hub/postrm" "$hb/DEBIAN/"
 echo /etc/triage-hub/hub.toml > "$hb/DEBIAN/conffiles"
-control "$hb" triage-hub "python3.11, passwd, adduser" "central hub of the triage stations (HTTP service over PostgreSQL)
+docs "$hb" triage-hub
+control "$hb" triage-hub "libc6, python3.11, passwd" "central hub of the triage stations (HTTP service over PostgreSQL)
  Collects the stations' records, publishes grading matrices, rules and label
  layouts to them, and answers supervisors' read-only queries."
 pack "$hb"
