@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import json
 import random
@@ -58,7 +59,7 @@ def retype(doc: Any, rng: random.Random, times: int = 1) -> Any:
         node = doc
         for k in path[:-1]:
             node = node[k]
-        node[path[-1]] = rng.choice(OTHER_TYPES)
+        node[path[-1]] = copy.deepcopy(rng.choice(OTHER_TYPES))  # never share (and later mutate) one list
     return doc
 
 
