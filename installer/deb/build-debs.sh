@@ -35,7 +35,7 @@ docs() {  # stage name: the copyright, changelog and lintian overrides every pac
   printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: %s\n\nFiles: *\nCopyright: Triage Station maintainers\nLicense: GPL-3.0-or-later\n On Debian systems the full text is in /usr/share/common-licenses/GPL-3.\n\nFiles: opt/*/.venv/lib/*\nCopyright: the authors of each bundled Python package\nLicense: various\n Each package states its licence in its .dist-info folder.\n' "$2" > "$doc/copyright"
   printf '%s (%s) unstable; urgency=medium\n\n  * Built from the project tree by make deb.\n\n -- Triage Station maintainers <triage-station@example.org>  %s\n' \
     "$2" "$version" "$(date -R)" | gzip -9n > "$doc/changelog.gz"
-  sed "s/^/$2: /" "$root/installer/deb/lintian-overrides" > "$1/usr/share/lintian/overrides/$2"
+  sed "/^#/!s/^/$2: /" "$root/installer/deb/lintian-overrides" > "$1/usr/share/lintian/overrides/$2"
 }
 
 control() {  # stage name depends description
