@@ -66,7 +66,8 @@ def tls_verify(config: Config, url: str) -> bool | ssl.SSLContext:
             raise HubRefused(f"The hub URL {url} is plain http or unverified, so the token would cross the network "
                              "unprotected. Use the hub's https URL with sync.hub_fingerprint, or set "
                              "sync.allow_insecure = true to accept the risk.")
-        log.warning("sync: the hub at %s is used without TLS verification (sync.allow_insecure)", url)
+        # said by `sync status` on every look; in the log once per pass would drown the rest
+        log.info("sync: the hub at %s is used without TLS verification (sync.allow_insecure)", url)
         return False
     pin = config.get_str("sync.hub_fingerprint")
     if pin:

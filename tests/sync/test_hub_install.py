@@ -70,7 +70,8 @@ def test_hub_install_serves(hub_venv: Path, hub_db: str, tmp_path: Path) -> None
         deadline, status = time.monotonic() + 60, None
         while status != 200 and proc.poll() is None and time.monotonic() < deadline:
             try:
-                status = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code
+                # TLS by default, with the certificate it made on first start (pinning is tested in test_tls)
+                status = httpx.get(f"https://127.0.0.1:{port}/v1/health", timeout=1, verify=False).status_code
             except httpx.TransportError:
                 time.sleep(0.1)
         assert status == 200, (tmp_path / "hub.log").read_text()
