@@ -16,6 +16,9 @@ from station.config import Config
 from station.context import open_readonly_path
 from station.errors import UserFacingError
 
+# station.sync.documents.KINDS, spelled out: building the parser must not import the loaders.
+DOCUMENT_KINDS = ("matrix", "rules", "layout", "operators", "vendors")
+
 if TYPE_CHECKING:
     from station.sync.hub.db import HubStore
 
@@ -57,18 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     rot.set_defaults(func=_rotate_token)
     hs.add_parser("tokens", help="list tokens (names and roles; never the tokens)").set_defaults(func=_tokens)
     pub = hs.add_parser("publish", help="publish a configuration document for stations to pull")
-    pub.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
+    pub.add_argument("kind", choices=DOCUMENT_KINDS)
     pub.add_argument("name", help="document name (a matrix's id, a layout's name, ...)")
     pub.add_argument("file", type=Path, help="the document (TOML, or JSON for operators)")
     pub.add_argument("--by", help="who publishes it (recorded)")
     pub.set_defaults(func=_publish)
     unpub = hs.add_parser("unpublish", help="withdraw a configuration document; stations drop it")
-    unpub.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
+    unpub.add_argument("kind", choices=DOCUMENT_KINDS)
     unpub.add_argument("name")
     unpub.add_argument("--by", help="who withdraws it (recorded)")
     unpub.set_defaults(func=_unpublish)
     hist = hs.add_parser("history", help="every version of a configuration document, withdrawals included")
-    hist.add_argument("kind", choices=("matrix", "rules", "layout", "operators"))
+    hist.add_argument("kind", choices=DOCUMENT_KINDS)
     hist.add_argument("name")
     hist.set_defaults(func=_history)
 

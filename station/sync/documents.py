@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from station import disposition_rules
+from station import disposition_rules, disposition_vendors
 from station.errors import ConfigError
 from station.grading import matrix
 from station.labels import layout
 from station.limits import CONFIG_NAME_PATTERN
 
-KINDS = ("matrix", "rules", "layout", "operators")
+KINDS = ("matrix", "rules", "layout", "operators", "vendors")
 ROLES = ("technician", "supervisor")
 MAX_BODY = 4 * 1024 * 1024
 _NAME = re.compile(CONFIG_NAME_PATTERN)
@@ -55,6 +55,11 @@ def _rules(name: str, body: str) -> str | None:
     return str(disposition_rules.parse(body, f"hub disposition rules '{name}'").version)
 
 
+def _vendors(name: str, body: str) -> str | None:
+    # R2v3 downstream due diligence: the site's vendor list, the same loader the routes read it with.
+    return disposition_vendors.parse(body, f"hub vendor list '{name}'").version
+
+
 def _operators(name: str, body: str) -> str | None:
     from station.limits import OPERATOR_NAME_MAX
 
@@ -78,7 +83,7 @@ def _operators(name: str, body: str) -> str | None:
 
 # kind -> check(name, body) returning the document's own version label, if it has one.
 LOADERS: dict[str, Callable[[str, str], str | None]] = {
-    "matrix": _matrix, "layout": _layout, "rules": _rules, "operators": _operators,
+    "matrix": _matrix, "layout": _layout, "rules": _rules, "operators": _operators, "vendors": _vendors,
 }
 
 

@@ -142,3 +142,31 @@ def test_names_from_a_hostile_hub_never_become_paths(make_station, tmp_path):
         assert len(status(ctx).quarantined) == 2 * len(_HostileHub.names)
     finally:
         server.shutdown()
+
+
+VENDORS = '''version = "site-2027.1"
+
+[[vendors]]
+key = "north_recyclers"
+name = "North Recyclers"
+certification = "R2v3"
+routes = ["recycle", "harvest_parts", "hazardous_battery"]
+'''
+
+
+def test_the_hub_pushes_the_downstream_vendor_list_and_routes_use_it(hub, tokens, make_station, hub_store):
+    from station import disposition_vendors
+    from station.commands.hub import DOCUMENT_KINDS
+    from station.sync import documents
+
+    assert DOCUMENT_KINDS == documents.KINDS  # the CLI offers every kind the hub and stations know
+    ctx = make_station("bench-1", hub.url, tokens.station("bench-1"))
+    assert disposition_vendors.for_config(ctx.config).version != "site-2027.1"  # the shipped list first
+    with hub_store.session() as s, pytest.raises(ConfigError, match="vendor list 'site'"):
+        configdocs.publish(s, "vendors", "site", VENDORS.replace('key = "north_recyclers"', 'key = "North!"'))
+    with hub_store.session() as s:
+        configdocs.publish(s, "vendors", "site", VENDORS)
+    assert run_once(ctx).config_applied == ["vendors/site v1"]
+    pushed = disposition_vendors.for_config(ctx.config)
+    assert pushed.version == "site-2027.1"
+    assert [v.key for v in pushed.for_route("recycle")] == ["north_recyclers"]
