@@ -189,3 +189,29 @@ def test_an_overridden_unit_may_enter_a_lot_and_the_manifest_says_so(ctx) -> Non
     [row] = lot_manifest.build(ctx, lot.code).rows
     assert row["hold"].startswith("OVERRIDDEN by a supervisor: it is account-locked")
     assert (row["locks"], row["defects"]) == ("locked", "account_lock")
+
+
+def test_the_shift_log_names_each_units_downstream_vendor(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # R2v3 downstream tracking on the shift log as on the manifest: who received each unit.
+    import csv
+    from datetime import timedelta
+
+    import openpyxl
+
+    from station import clock, shifts
+    from station.reports import shift_rows, tabular
+
+    parts = _graded(ctx, {**PHONE_B_PLUS, "locks": "account"})
+    disposition.assign(ctx, parts, "harvest_parts", "board worth more as parts")
+    sale = _graded(ctx, PHONE_B_PLUS, model="Pixel 7")
+    disposition.assign(ctx, sale)
+    now = clock.now()
+    log = shift_rows.shift_log(ctx, shifts.Window(now - timedelta(hours=1), now + timedelta(hours=1)))
+    assert {r["uid"]: r["vendor"] for r in log.rows} == {parts: "Parts Recovery Co.", sale: None}
+    with (tabular.write_csv(log, tmp_path / "s.csv")).open(encoding="utf-8-sig", newline="") as fh:
+        assert {r["Unit"]: r["Downstream vendor"] for r in csv.DictReader(fh)} == {parts: "Parts Recovery Co.",
+                                                                                  sale: ""}
+    ws = openpyxl.load_workbook(tabular.write_xlsx(log, tmp_path / "s.xlsx"))["Shift log"]
+    header = [c.value for c in ws[1]]
+    got = {row[0]: row[header.index("Downstream vendor")] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert got == {parts: "Parts Recovery Co.", sale: None}

@@ -32,6 +32,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("grade_matrix", "Grading matrix", "text"), ("photos", "Photos", "int"),
     ("wipe_method", "Wipe method", "text"), ("wipe_status", "Wipe result", "text"),
     ("certificate_id", "Certificate", "text"), ("route", "Route", "text"),
+    ("vendor", "Downstream vendor", "text"),
     ("expected_value", "Expected value", "money"), ("label_printed", "Label printed", "bool"),
     ("operators", "Operators", "text"), ("intake_at", "Intake", "time"), ("finished_at", "Finished", "time"),
     ("cycle_minutes", "Cycle time (min)", "float"),
@@ -100,6 +101,8 @@ def shift_log(ctx: StationContext, w: Window, operator: str | None = None) -> Sh
             identifiers="; ".join(ids.get(uid, ())),
             photos=photos.get(uid, 0),
             wipe_method=wipe.get(uid),
+            # R2v3 downstream tracking: who received the unit, while its route still stands
+            vendor=extra["vendors"].get(uid) if row["route"] else None,
             label_printed=uid in printed,
             operators=OPERATOR_SEP.join(operators.get(uid, ())),
             intake_at=start.astimezone(tz),  # aware: the writers show the offset with the local time
@@ -132,4 +135,15 @@ def _aggregates(s: Session, touched: Any) -> dict[str, Any]:
         .where(Event.unit_id.in_(touched), Event.operator_name.is_not(None)).distinct().subquery()
     operators = {unit_id: sorted(names.split(_SEP)) for unit_id, names in conn.execute(
         select(pairs.c.unit_id, func.group_concat(pairs.c.operator_name, _SEP)).group_by(pairs.c.unit_id))}
-    return {"ids": ids, "photos": photos, "wipe": wipe, "printed": printed, "operators": operators}
+    return {"ids": ids, "photos": photos, "wipe": wipe, "printed": printed, "operators": operators,
+            "vendors": _vendors(conn, touched)}
+
+
+def _vendors(conn: Any, touched: Any) -> dict[int, str | None]:
+    """The downstream vendor named by each unit's latest route.assigned event (None for a sale)."""
+    out: dict[int, str | None] = {}
+    for unit_id, payload in conn.execute(select(Event.unit_id, Event.payload).where(
+            Event.unit_id.in_(touched), Event.kind == "route.assigned").order_by(Event.seq)):
+        vendor = json.loads(payload).get("vendor")
+        out[unit_id] = vendor.get("name") if isinstance(vendor, dict) else None  # the latest route wins
+    return out

@@ -156,6 +156,7 @@ def _row(r: Any) -> dict[str, Any]:
         "wipe_status": wipe_status,
         "certificate_id": _text(r.certificate_id),
         "route": _text(route.get("route")),
+        "vendor": _text(route["vendor"].get("name")) if isinstance(route.get("vendor"), dict) else None,
         "expected_value": _number(route.get("expected_value")),
         "label_printed": bool(r.label_printed),
         "operators": r.operators or "",
