@@ -56,14 +56,18 @@ def make_window(qtbot):  # type: ignore[no-untyped-def]
         close_station(w)
 
 
-@pytest.fixture
-def corpus() -> Path:
+def require_corpus() -> Path:
     """The real drive outputs in ../shared; the one allowed skip is when that folder is absent."""
     from tests.no_skip import SHARED_ABSENT
 
     if not CORPUS.is_dir():
         pytest.skip(f"{SHARED_ABSENT}: {CORPUS} (the drive corpus ships beside the project in CI)")
     return CORPUS
+
+
+@pytest.fixture
+def corpus() -> Path:
+    return require_corpus()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

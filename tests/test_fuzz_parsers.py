@@ -90,12 +90,9 @@ def damage_text(text: str, rng: random.Random) -> str:
 @pytest.fixture(scope="module")
 def corpus_dir() -> Path:
     """conftest's `corpus`, once per module (the same single allowed skip when ../shared is absent)."""
-    from tests.conftest import CORPUS
-    from tests.no_skip import SHARED_ABSENT
+    from tests.conftest import require_corpus
 
-    if not CORPUS.is_dir():
-        pytest.skip(f"{SHARED_ABSENT}: {CORPUS} (the drive corpus ships beside the project in CI)")
-    return CORPUS
+    return require_corpus()
 
 
 @pytest.fixture(scope="module")

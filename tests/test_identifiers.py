@@ -188,7 +188,10 @@ def _only_classification_or_user_error(raw: str | bytes) -> None:
     try:
         c = classify(raw)
     except UserFacingError as exc:
-        assert str(exc)
+        # a sentence for the technician, not an exception's repr or a bare parser message
+        text = str(exc)
+        assert text[:1].isupper() and text.rstrip().endswith((".", "?", ")")), text
+        assert "Traceback" not in text and "Error(" not in text, text
         return
     assert isinstance(c, Classification)
     assert c.reason  # valid or not, it says what it is
