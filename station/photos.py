@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock, events, units
+from station import atomic, clock, events, units
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import Event, Photo, Unit
@@ -71,25 +70,10 @@ def store_jpeg(data: DataDir, jpeg: bytes) -> tuple[str, Path]:
     final = blob_path(data, sha)
     if final.exists() and final.stat().st_size == len(jpeg):
         return sha, final  # the same bytes are already stored
-    tmp = final.with_name(f".{sha}.{os.getpid()}.tmp")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(jpeg)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, final)
-        dfd = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        atomic.write_atomic(final, jpeg)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise _disk_error(exc, final.parent) from exc
     return sha, final
 
