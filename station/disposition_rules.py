@@ -10,7 +10,6 @@ import fnmatch
 import string
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
 from station.paths import hub_documents
-from station.toml_lines import locate, toml_error
+from station.toml_lines import load_cached, locate, toml_error
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",
@@ -215,16 +214,8 @@ def _rule(i: int, raw: Any, routes: dict[str, Route], fail: Any, text: str) -> R
                 locate(text, path))
 
 
-@lru_cache(maxsize=8)
-def _cached(path: str, _mtime: float) -> Rules:
-    return parse(Path(path).read_text(encoding="utf-8"), path)
-
-
 def load(path: Path = SHIPPED) -> Rules:
-    try:
-        return _cached(str(path), path.stat().st_mtime)
-    except OSError as exc:
-        raise ConfigError(f"{path}: the disposition rules cannot be read ({exc}). Fix disposition.rules_file.") from exc
+    return load_cached(parse, path, "the disposition rules cannot be read ({exc}). Fix disposition.rules_file.")
 
 
 def for_config(config: Config) -> Rules:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from station.config import Config
 from station.errors import ConfigError, UserFacingError
 from station.paths import hub_documents
-from station.toml_lines import locate, toml_error
+from station.toml_lines import load_cached, locate, toml_error
 
 SHIPPED = Path(__file__).parent / "data" / "vendors.toml"
 VENDOR_ROUTES = ("recycle", "harvest_parts", "hazardous_battery")
@@ -105,16 +104,8 @@ def _vendor(i: int, raw: Any, fail: Any, seen: list[Vendor]) -> Vendor:
     return Vendor(key, name.strip(), cert, tuple(routes))
 
 
-@lru_cache(maxsize=8)
-def _cached(path: str, _mtime: float) -> Vendors:
-    return parse(Path(path).read_text(encoding="utf-8"), path)
-
-
 def load(path: Path = SHIPPED) -> Vendors:
-    try:
-        return _cached(str(path), path.stat().st_mtime)
-    except OSError as exc:
-        raise ConfigError(f"{path}: the downstream vendor list cannot be read ({exc}).") from exc
+    return load_cached(parse, path, "the downstream vendor list cannot be read ({exc}).")
 
 
 def for_config(config: Config) -> Vendors:

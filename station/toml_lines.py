@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
 
 from station.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
@@ -56,3 +62,18 @@ def locate(text: str, path: tuple[str | int, ...]) -> int:
                 return j + 1
         break
     return start + 1
+
+
+@lru_cache(maxsize=32)
+def _parsed(parse: Callable[[str, str], Any], path: str, _mtime: float) -> Any:
+    return parse(Path(path).read_text(encoding="utf-8"), path)
+
+
+def load_cached(parse: Callable[[str, str], T], path: Path, unreadable: str) -> T:
+    """`parse(text, path)` of a data file, parsed again only when its mtime changes.
+
+    `unreadable` completes the sentence "PATH: ... cannot be read (why)" when the file cannot be read."""
+    try:
+        return _parsed(parse, str(path), path.stat().st_mtime)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {unreadable.format(exc=exc)}") from exc

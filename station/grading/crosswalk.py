@@ -17,14 +17,13 @@ import itertools
 import string
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from station.errors import ConfigError
 from station.grading.evaluate import BER, FUNCTIONAL_CODES, SUFFIX, worse
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
-from station.toml_lines import locate, toml_error
+from station.toml_lines import load_cached, locate, toml_error
 
 SHIPPED = Path(__file__).with_name("crosswalks.toml")
 YES_NO = ("yes", "no")
@@ -226,13 +225,5 @@ def _check_complete(s: Scheme, source: str, text: str) -> None:
                               f"{hits[0].line} for {shown}; make the rules exclusive.")
 
 
-@lru_cache(maxsize=8)
-def _load_cached(path: str, _mtime: float) -> Crosswalks:
-    return parse(Path(path).read_text(encoding="utf-8"), path)
-
-
 def load(path: Path = SHIPPED) -> Crosswalks:
-    try:
-        return _load_cached(str(path), path.stat().st_mtime)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+    return load_cached(parse, path, "cannot be read ({exc}).")
