@@ -50,7 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--by", help="who does this (recorded; default: this computer's account)")
         if name.startswith("create"):
             p.add_argument("--expires-days", type=float, help="the token stops working after this many days")
+            p.add_argument("--site", help="the site it belongs to (a reader then sees that site's stations only)")
         p.set_defaults(func=func)
+    site = hs.add_parser("site", help="create or change site NAME: its verification address and its stations")
+    site.add_argument("name", metavar="NAME")
+    site.add_argument("--verify-url", help="public address of the hub's /verify page, printed in QR codes")
+    site.add_argument("--station", action="append", default=[], help="move this station to the site (repeatable)")
+    site.set_defaults(func=_site)
+    hs.add_parser("sites", help="list sites, their verification address and stations").set_defaults(func=_sites)
     rot = hs.add_parser("rotate-token", help="a new token for station NAME; the old ones end after --grace-hours")
     rot.add_argument("name", metavar="NAME")
     rot.add_argument("--grace-hours", type=float, default=24.0,
@@ -143,9 +150,9 @@ def _token_command(args: argparse.Namespace, action: str) -> int:
     try:
         with store.session() as s:
             if action == "create-station":
-                token = auth.create_station(s, args.name, args.by, args.expires_days)
+                token = auth.create_station(s, args.name, args.by, args.expires_days, args.site)
             elif action == "create-reader":
-                token = auth.create_reader(s, args.name, args.by, args.expires_days)
+                token = auth.create_reader(s, args.name, args.by, args.expires_days, args.site)
             elif action == "rotate-token":
                 token = auth.rotate_station_token(s, args.name, args.by, args.grace_hours, args.expires_days)
             elif action == "revoke-station":
@@ -183,6 +190,36 @@ def _revoke_reader(args: argparse.Namespace) -> int:
     return _token_command(args, "revoke-reader")
 
 
+def _site(args: argparse.Namespace) -> int:
+    from station.sync.hub import sites
+
+    store = _store(args)
+    try:
+        with store.session() as s:
+            row = sites.ensure(s, args.name, args.verify_url)
+            for station in args.station:
+                sites.assign(s, station, row.id)
+            url = row.verify_url
+    finally:
+        store.close()
+    print(f"site {args.name}: verify address {url or '(none)'}" +
+          (f"; stations moved here: {', '.join(args.station)}" if args.station else ""))
+    return 0
+
+
+def _sites(args: argparse.Namespace) -> int:
+    from station.sync.hub import sites
+
+    store = _store(args)
+    try:
+        with store.session() as s:
+            for info in sites.list_sites(s):
+                print(f"{info.id:20} {info.verify_url or '(no verify address)':40} {', '.join(info.stations) or '-'}")
+    finally:
+        store.close()
+    return 0
+
+
 def _tokens(args: argparse.Namespace) -> int:
     from station.sync.hub import auth
 
@@ -198,7 +235,8 @@ def _tokens(args: argparse.Namespace) -> int:
                 else:
                     state = "active" + (f" until {t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "")
                 used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
-                print(f"#{t.id:<5} {t.role:8} {t.name:30} created {t.created_at:%Y-%m-%d %H:%M} by "
+                where = f" site {t.site_id}" if t.site_id else ""
+                print(f"#{t.id:<5} {t.role:8} {t.name:30}{where} created {t.created_at:%Y-%m-%d %H:%M} by "
                       f"{t.created_by or '?'}  last used {used}  {state}")
     finally:
         store.close()

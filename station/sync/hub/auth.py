@@ -40,6 +40,7 @@ class Principal:
     role: str
     name: str
     station_id: str | None = None
+    site_id: str | None = None  # a reader bound to one site sees that site's stations only
 
 
 class AuthError(Exception):
@@ -60,7 +61,7 @@ def authenticate(s: Session, token: str | None) -> Principal:
                         "Ask the hub administrator for a new one ('station hub rotate-token').")
     if row.last_used_at is None or t - row.last_used_at > LAST_USED_STEP:
         row.last_used_at = t  # to the minute: not one write per request
-    return Principal(row.role, row.name, row.station_id)
+    return Principal(row.role, row.name, row.station_id, row.site_id)
 
 
 def who_acts(by: str | None) -> str:
@@ -74,10 +75,11 @@ def who_acts(by: str | None) -> str:
 
 
 def _issue(s: Session, name: str, role: str, station_id: str | None, by: str | None = None,
-           expires_days: float | None = None) -> str:
+           expires_days: float | None = None, site: str | None = None) -> str:
     token = _PREFIX[role] + secrets.token_urlsafe(32)
     t = now()
-    s.add(HubToken(name=name, role=role, station_id=station_id, token_hash=token_hash(token), created_at=t,
+    s.add(HubToken(name=name, role=role, station_id=station_id, site_id=site, token_hash=token_hash(token),
+                   created_at=t,
                    created_by=who_acts(by), expires_at=t + timedelta(days=expires_days) if expires_days else None))
     return token
 
@@ -104,14 +106,19 @@ def _check_name(name: str) -> str:
     return name
 
 
-def create_station(s: Session, name: str, by: str | None = None, expires_days: float | None = None) -> str:
-    """Register station NAME (its station.id) and return its new token, shown only this once."""
+def create_station(s: Session, name: str, by: str | None = None, expires_days: float | None = None,
+                   site: str | None = None) -> str:
+    """Register station NAME (its station.id), at `site` if given, and return its new token, shown only once."""
+    from station.sync.hub import sites
+
     name = _check_name(name)
     station = s.get(HubStation, name, with_for_update=True)
     if station is None:
-        s.add(HubStation(id=name, created_at=now()))
+        s.add(HubStation(id=name, created_at=now(), site_id=sites.existing(s, site)))
         s.flush()
     else:
+        if site is not None:
+            station.site_id = sites.existing(s, site)
         active = s.execute(
             select(HubToken.id).where(HubToken.station_id == name, HubToken.revoked_at.is_(None))
         ).first()
@@ -137,9 +144,12 @@ def revoke_station(s: Session, name: str, by: str | None = None) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def create_reader(s: Session, name: str, by: str | None = None, expires_days: float | None = None) -> str:
-    """A supervisor/integration read token; it can read every station but never write."""
-    return _issue(s, _check_name(name), READER, None, by, expires_days)
+def create_reader(s: Session, name: str, by: str | None = None, expires_days: float | None = None,
+                  site: str | None = None) -> str:
+    """A supervisor/integration read token; it never writes, and reads every station or only `site`'s."""
+    from station.sync.hub import sites
+
+    return _issue(s, _check_name(name), READER, None, by, expires_days, sites.existing(s, site))
 
 
 def revoke_reader(s: Session, name: str, by: str | None = None) -> int:

@@ -31,11 +31,22 @@ class HubBase(DeclarativeBase):
     pass
 
 
+class HubSite(HubBase):
+    """A building with its benches: what a site-scoped reader or console account may see."""
+
+    __tablename__ = "sites"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # the public base address certificates' QR codes point at: <verify_url>/<certificate id>
+    verify_url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class HubStation(HubBase):
     """One bench. Its chain head is where the next event must attach."""
 
     __tablename__ = "stations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -52,6 +63,7 @@ class HubToken(HubBase):
     name: Mapped[str] = mapped_column(String(120), index=True)
     role: Mapped[str] = mapped_column(String(16))
     station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))  # a reader's site; None reads all
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -168,3 +180,16 @@ class HubIncident(HubBase):
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HubConsoleSession(HubBase):
+    """A signed-in console browser: the cookie is random, stored as its sha256, like a token."""
+
+    __tablename__ = "console_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))  # site_manager | auditor | admin
+    site_id: Mapped[str | None] = mapped_column(String(64))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

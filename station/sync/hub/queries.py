@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from station import clock
 from station.events import GENESIS, event_hash
 from station.sync.hub.models import HubCertificate, HubEvent, HubIncident, HubStation, HubUnitKey
+from station.sync.hub.sites import in_site
 
 # Event kinds counted per station and per shift (work done, not every scan).
 COUNTED = ("unit.created", "grade.recorded", "wipe.finished", "certificate.issued", "route.assigned",
@@ -23,9 +24,11 @@ def _event(e: HubEvent) -> dict[str, Any]:
             "operator": e.operator_name, "payload": e.payload, "hash": e.hash, "received_at": clock.iso(e.received_at)}
 
 
-def unit_history(s: Session, value: str, kind: str | None = None, limit: int = 1000) -> dict[str, Any]:
-    """Every event of every unit (at any station) that answered to `value` (serial, IMEI, uid...)."""
-    q = select(HubUnitKey.station_id, HubUnitKey.unit_uid).where(HubUnitKey.value == value)
+def unit_history(s: Session, value: str, kind: str | None = None, limit: int = 1000,
+                 site: str | None = None) -> dict[str, Any]:
+    """Every event of every unit (at any station of `site`) that answered to `value` (serial, IMEI, uid...)."""
+    q = select(HubUnitKey.station_id, HubUnitKey.unit_uid).where(HubUnitKey.value == value,
+                                                                  in_site(HubUnitKey.station_id, site))
     if kind:
         q = q.where(HubUnitKey.kind == kind)
     units = sorted({(str(st), str(uid)) for st, uid in s.execute(q)})
@@ -44,24 +47,30 @@ def _certificate(c: HubCertificate) -> dict[str, Any]:
             "sanitized": c.sanitized, "issued_at": clock.iso(c.issued_at), "payload": c.payload}
 
 
-def certificates_by_id(s: Session, cert_id: str, station: str | None = None) -> list[dict[str, Any]]:
+def certificates_by_id(s: Session, cert_id: str, station: str | None = None,
+                       site: str | None = None) -> list[dict[str, Any]]:
     """The certificate(s) with this id: one per issuing station (more than one is an incident)."""
-    q = select(HubCertificate).where(HubCertificate.id == cert_id)
+    q = select(HubCertificate).where(HubCertificate.id == cert_id, in_site(HubCertificate.station_id, site))
     if station:
         q = q.where(HubCertificate.station_id == station)
     return [_certificate(c) for c in s.execute(q.order_by(HubCertificate.issued_at)).scalars()]
 
 
-def certificates_by_serial(s: Session, serial: str) -> list[dict[str, Any]]:
+def certificates_by_serial(s: Session, serial: str, site: str | None = None) -> list[dict[str, Any]]:
     rows = s.execute(
-        select(HubCertificate).where(HubCertificate.serial == serial).order_by(HubCertificate.issued_at)
+        select(HubCertificate).where(HubCertificate.serial == serial, in_site(HubCertificate.station_id, site))
+        .order_by(HubCertificate.issued_at)
     ).scalars()
     return [_certificate(c) for c in rows]
 
 
-def _counts(s: Session, start: datetime | None, end: datetime | None) -> dict[str, dict[str, Any]]:
-    q = select(HubEvent.station_id, HubEvent.kind, func.count()).group_by(HubEvent.station_id, HubEvent.kind)
-    u = select(HubEvent.station_id, func.count(func.distinct(HubEvent.unit_uid))).group_by(HubEvent.station_id)
+def _counts(s: Session, start: datetime | None, end: datetime | None,
+            site: str | None = None) -> dict[str, dict[str, Any]]:
+    mine = in_site(HubEvent.station_id, site)
+    q = select(HubEvent.station_id, HubEvent.kind, func.count()).where(mine) \
+        .group_by(HubEvent.station_id, HubEvent.kind)
+    u = select(HubEvent.station_id, func.count(func.distinct(HubEvent.unit_uid))).where(mine) \
+        .group_by(HubEvent.station_id)
     if start is not None:
         q, u = q.where(HubEvent.at >= start), u.where(HubEvent.at >= start)
     if end is not None:
@@ -77,18 +86,19 @@ def _counts(s: Session, start: datetime | None, end: datetime | None) -> dict[st
     return out
 
 
-def station_summary(s: Session, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
-    """Per station: chain head, last contact, clock skew, open incidents and work counts in [start, end)."""
-    counts = _counts(s, start, end)
+def station_summary(s: Session, start: datetime | None = None, end: datetime | None = None,
+                    site: str | None = None) -> list[dict[str, Any]]:
+    """Per station (of `site`): chain head, last contact, clock skew, open incidents, work counts in [start, end)."""
+    counts = _counts(s, start, end, site)
     open_incidents = dict(s.execute(
         select(HubIncident.station_id, func.count()).where(HubIncident.resolved_at.is_(None))
         .group_by(HubIncident.station_id)
     ).all())
     out = []
-    for st in s.execute(select(HubStation).order_by(HubStation.id)).scalars():
+    for st in s.execute(select(HubStation).where(in_site(HubStation.id, site)).order_by(HubStation.id)).scalars():
         c = counts.get(st.id, {"events": 0, "units": 0, "by_kind": {}})
         out.append({
-            "station": st.id, "head_seq": st.head_seq, "revoked": st.revoked_at is not None,
+            "station": st.id, "site": st.site_id, "head_seq": st.head_seq, "revoked": st.revoked_at is not None,
             "last_seen_at": clock.iso(st.last_seen_at) if st.last_seen_at else None,
             "clock_skew_s": st.clock_skew_s, "open_incidents": open_incidents.get(st.id, 0), **c,
         })
@@ -112,17 +122,18 @@ def shift_windows(day: date, boundaries: str, tz: str) -> list[tuple[str, dateti
     return [(f"{starts[i].strftime('%H:%M')}", moments[i], moments[i + 1]) for i in range(len(starts))]
 
 
-def shift_summary(s: Session, day: date, boundaries: str, tz: str) -> list[dict[str, Any]]:
+def shift_summary(s: Session, day: date, boundaries: str, tz: str, site: str | None = None) -> list[dict[str, Any]]:
     """Per shift of `day`, per station: events, distinct units and work counts (station clock)."""
     return [
         {"shift": name, "start": clock.iso(start), "end": clock.iso(end),
-         "stations": [{"station": sid, **c} for sid, c in sorted(_counts(s, start, end).items())]}
+         "stations": [{"station": sid, **c} for sid, c in sorted(_counts(s, start, end, site).items())]}
         for name, start, end in shift_windows(day, boundaries, tz)
     ]
 
 
-def incidents(s: Session, station_id: str | None = None, open_only: bool = False) -> list[dict[str, Any]]:
-    q = select(HubIncident).order_by(HubIncident.id)
+def incidents(s: Session, station_id: str | None = None, open_only: bool = False,
+              site: str | None = None) -> list[dict[str, Any]]:
+    q = select(HubIncident).where(in_site(HubIncident.station_id, site)).order_by(HubIncident.id)
     if station_id:
         q = q.where(HubIncident.station_id == station_id)
     if open_only:

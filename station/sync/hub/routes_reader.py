@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from station.sync.hub import blobstore, queries, shift_export
+from station.sync.hub import blobstore, queries, shift_export, sites
 from station.sync.hub.app import Token, authed, store_of
 from station.sync.hub.auth import READER
 from station.sync.hub.schemas import HEX64
@@ -26,8 +26,8 @@ def unit_history(token: Token, request: Request, value: Text,
                  kind: Annotated[str | None, Query(max_length=20, pattern=r"^[a-z0-9_]+$")] = None,
                  limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> dict[str, Any]:
     """Every event of the units that answered to `value` (serial, IMEI, unit id...), across stations."""
-    with authed(request, token, READER) as (s, _who):
-        return queries.unit_history(s, value, kind, limit)
+    with authed(request, token, READER) as (s, who):
+        return queries.unit_history(s, value, kind, limit, who.site_id)
 
 
 @router.get("/certificates/{cert_id}")
@@ -35,8 +35,8 @@ def certificate(cert_id: PathText, token: Token, request: Request,
                 station: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]+$")] = None,
                 ) -> dict[str, Any]:
     """One certificate by id; when two stations announced the same id, name the issuer with ?station=."""
-    with authed(request, token, READER) as (s, _who):
-        found = queries.certificates_by_id(s, cert_id, station)
+    with authed(request, token, READER) as (s, who):
+        found = queries.certificates_by_id(s, cert_id, station, who.site_id)
     if not found:
         raise HTTPException(404, f"No certificate '{cert_id}' has reached the hub.")
     if len(found) > 1:
@@ -48,16 +48,18 @@ def certificate(cert_id: PathText, token: Token, request: Request,
 @router.get("/certificates")
 def certificates(token: Token, request: Request, serial: Text) -> list[dict[str, Any]]:
     """Every certificate issued for a drive or phone serial."""
-    with authed(request, token, READER) as (s, _who):
-        return queries.certificates_by_serial(s, serial)
+    with authed(request, token, READER) as (s, who):
+        return queries.certificates_by_serial(s, serial, who.site_id)
 
 
 @router.get("/blobs/{sha256}/content", response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}}}})
 def blob_content(sha256: Annotated[str, Path(pattern=HEX64)], token: Token, request: Request) -> StreamingResponse:
     """A blob's bytes (a photo, a certificate PDF)."""
-    with authed(request, token, READER) as (s, _who):
+    with authed(request, token, READER) as (s, who):
         st = blobstore.state(s, sha256)
+        if st is not None and not sites.blob_visible(s, sha256, who.site_id):
+            st = None  # another site's file: as if it were not here
     if st is None or not st.complete:
         raise HTTPException(404, "The hub does not hold this blob completely.")
     store = store_of(request)
@@ -75,8 +77,8 @@ def summary_stations(token: Token, request: Request, since: date | None = None,
     """Per station: chain head, last contact, clock skew, open incidents, and work counts in [since, until) UTC."""
     start = datetime.combine(since, time(), UTC) if since else None
     end = datetime.combine(until, time(), UTC) if until else None
-    with authed(request, token, READER) as (s, _who):
-        return queries.station_summary(s, start, end)
+    with authed(request, token, READER) as (s, who):
+        return queries.station_summary(s, start, end, who.site_id)
 
 
 @router.get("/summary/shifts")
@@ -86,8 +88,8 @@ def summary_shifts(token: Token, request: Request, day: date,
                    ) -> list[dict[str, Any]]:
     """Per shift of `day` (shift starts local to `tz`), per station: events, units and work counts."""
     try:
-        with authed(request, token, READER) as (s, _who):
-            return queries.shift_summary(s, day, boundaries, tz)
+        with authed(request, token, READER) as (s, who):
+            return queries.shift_summary(s, day, boundaries, tz, who.site_id)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
 
@@ -114,14 +116,14 @@ def export_shift(token: Token, request: Request,
                  ) -> Response:
     """One row per (station, unit) with an event in [start, end), station clock; `operator` keeps the units
     that operator worked on in the window. The columns of a station's shift log, plus `station`."""
-    with authed(request, token, READER) as (s, _who):
+    with authed(request, token, READER) as (s, who):
         # The token first: a caller without a reader token learns nothing, not even about the dates.
         begin, finish = _moment("start", start), _moment("end", end)
         if finish <= begin:
             raise HTTPException(422, f"'end' ({end}) must be later than 'start' ({start}).")
         if finish - begin > MAX_EXPORT:
             raise HTTPException(422, f"An export covers at most {MAX_EXPORT.days} days; split the period.")
-        rows = shift_export.shift_rows(s, begin, finish, operator)
+        rows = shift_export.shift_rows(s, begin, finish, operator, who.site_id)
     # Rows are plain JSON values already: dumped as they are, not walked through response
     # validation, which for 10,000 rows of 30 fields cost more than the query.
     doc = {"start": begin.isoformat(), "end": finish.isoformat(), "operator": operator, "rows": rows}
@@ -133,12 +135,14 @@ def incidents(token: Token, request: Request,
               station: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00\s]+$")] = None,
               open_only: bool = False) -> list[dict[str, Any]]:
     """Chain problems seen on arrival: gaps (resolved once filled), forks, altered events."""
-    with authed(request, token, READER) as (s, _who):
-        return queries.incidents(s, station, open_only)
+    with authed(request, token, READER) as (s, who):
+        return queries.incidents(s, station, open_only, who.site_id)
 
 
 @router.get("/stations/{station_id}/verify")
 def verify(station_id: PathText, token: Token, request: Request) -> dict[str, Any]:
     """Re-walk a station's stored chain from its first event, recomputing every hash."""
-    with authed(request, token, READER) as (s, _who):
+    with authed(request, token, READER) as (s, who):
+        if not sites.station_visible(s, station_id, who.site_id):
+            raise HTTPException(404, f"No station '{station_id}' is visible to this token.")
         return queries.verify_station_chain(s, station_id)

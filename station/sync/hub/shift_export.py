@@ -42,6 +42,7 @@ WITH touched AS (
     SELECT DISTINCT station_id, unit_uid FROM events
     WHERE at >= :start AND at < :end AND unit_uid IS NOT NULL
       AND (CAST(:operator AS text) IS NULL OR lower(operator_name) = lower(CAST(:operator AS text)))
+      AND (CAST(:site AS text) IS NULL OR station_id IN (SELECT id FROM stations WHERE site_id = CAST(:site AS text)))
 ), ev AS MATERIALIZED (
     SELECT e.station_id, e.unit_uid, e.seq, e.kind, e.at, e.operator_name, e.payload
     FROM events e JOIN touched t ON t.station_id = e.station_id AND t.unit_uid = e.unit_uid
@@ -170,10 +171,12 @@ def _row(r: Any) -> dict[str, Any]:
     }
 
 
-def shift_rows(s: Session, start: datetime, end: datetime, operator: str | None = None) -> list[dict[str, Any]]:
-    """One row per (station, unit) with an event in [start, end) (by `operator`, when given)."""
+def shift_rows(s: Session, start: datetime, end: datetime, operator: str | None = None,
+               site: str | None = None) -> list[dict[str, Any]]:
+    """One row per (station, unit) with an event in [start, end) (by `operator`, at `site`, when given)."""
     # The per-unit aggregation sorts whole payloads; PostgreSQL's default 4 MB of sort memory makes a
     # 100,000-event day spill to disk. Raised for this transaction only.
     s.execute(text("SET LOCAL work_mem = '64MB'"))
-    result = s.execute(text(_SQL), {"start": start, "end": end, "operator": operator or None})
+    result = s.execute(text(_SQL), {"start": start, "end": end, "operator": operator or None,
+                                      "site": site})
     return [_row(r) for r in result]
