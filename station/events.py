@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from station import chainhead, clock
+from station import chainhead, clock, limits
+from station.errors import UserFacingError
 from station.models import Event, Outbox, Unit
 
 GENESIS = "0" * 64
@@ -112,6 +113,12 @@ def append(
     """Append one event (and its outbox row) in the session's open transaction."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
+    body = canonical(payload or {})
+    size = len(body.encode("utf-8"))
+    if size > limits.EVENT_PAYLOAD_MAX:  # the hub refuses it; refused here, the event is never recorded at all
+        raise UserFacingError(
+            f"The {kind} record is {size:,} bytes, more than the {limits.EVENT_PAYLOAD_MAX:,} bytes one event may "
+            "hold; nothing was saved. Shorten the notes or attach the data as a photo or file instead.")
     last = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     ev = Event(
@@ -120,7 +127,7 @@ def append(
         unit_id=unit.id if unit is not None else None,
         unit_uid=unit.uid if unit is not None else None,
         kind=kind,
-        payload=canonical(payload or {}),
+        payload=body,
         operator_id=actor.operator_id,
         operator_name=actor.operator_name,
         created_at=clock.iso(),

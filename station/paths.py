@@ -64,7 +64,13 @@ class DataDir:
         return self.root / "keys"
 
     def ensure(self) -> DataDir:
-        for p in (self.root, self.log_dir, self.blobs, self.certificates, self.jobs):
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = self.root.stat()
+        # station.toml holds the hub token and the database every unit's history: nobody else lists or
+        # opens them, whatever umask made the folder or whoever copied it in (a folder not ours is left)
+        if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+            self.root.chmod(0o700)
+        for p in (self.log_dir, self.blobs, self.certificates, self.jobs):
             p.mkdir(parents=True, exist_ok=True)
         self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self

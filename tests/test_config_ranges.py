@@ -86,3 +86,16 @@ def test_database_and_settings_are_private_to_the_station_user(ctx) -> None:
     admin.change_settings(ctx, {"org.name": "ReCircle GmbH"})
     assert stat.S_IMODE(ctx.data.config_file.stat().st_mode) == 0o600
     assert 's3cret' in ctx.data.config_file.read_text()
+
+
+def test_the_data_dir_is_private_to_the_station_user(tmp_path) -> None:
+    from station.context import open_station
+
+    made = tmp_path / "fresh"
+    open_station(made).close()
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    old = tmp_path / "old"
+    old.mkdir(mode=0o755)  # made by an older station, or by hand under a 022 umask
+    old.chmod(0o755)
+    open_station(old).close()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700

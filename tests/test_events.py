@@ -73,3 +73,19 @@ def test_deleting_an_event_is_a_gap(ctx) -> None:
 def test_unknown_event_kind_is_refused(ctx) -> None:
     with pytest.raises(ValueError, match=r"unknown event kind 'no\.such\.kind'"), ctx.store.session() as s:
         events.append(s, ctx.actor, "no.such.kind", {})
+
+
+def test_an_event_larger_than_the_hub_takes_is_refused_at_the_source(ctx) -> None:
+    from station import limits
+    from station.errors import UserFacingError
+
+    with ctx.store.session() as s:
+        events.append(s, ctx.actor, "station.started", {})
+        fits = {"note": "x" * (limits.EVENT_PAYLOAD_MAX - len('{"note":""}'))}
+        events.append(s, ctx.actor, "unit.scanned", fits)  # exactly at the limit: the hub takes it
+    with pytest.raises(UserFacingError, match=r"more than the 65,536 bytes"), ctx.store.session() as s:
+        events.append(s, ctx.actor, "unit.scanned", {"note": "ä" * (limits.EVENT_PAYLOAD_MAX // 2)})  # bytes, not chars
+    with ctx.store.reader() as s:
+        assert s.execute(select(func.count()).select_from(Event)).scalar_one() == 2
+        assert s.execute(select(func.count()).select_from(Outbox)).scalar_one() == 2
+        assert events.verify_store_chain(s).ok

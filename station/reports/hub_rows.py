@@ -22,6 +22,7 @@ import httpx
 from station import __version__, clock, events
 from station.config import Config
 from station.errors import UserFacingError
+from station.hub_trust import HubError, tls_verify
 from station.reports.shift_rows import COLUMNS, ShiftLog
 from station.shifts import Window
 from station.store import Store
@@ -75,18 +76,6 @@ def reader_token(config: Config, token_file: Path | None = None) -> str:
     return token
 
 
-def _verify(config: Config) -> bool | ssl.SSLContext:
-    if not config["sync.verify_tls"]:
-        return False
-    if config["sync.ca_file"]:
-        try:
-            return ssl.create_default_context(cafile=config.get_str("sync.ca_file"))
-        except (OSError, ssl.SSLError) as exc:
-            raise UserFacingError(f"The CA file {config['sync.ca_file']} (sync.ca_file) cannot be used ({exc}). "
-                                  "Point sync.ca_file at the PEM file of the CA that signed the hub.") from exc
-    return True
-
-
 def _detail(resp: httpx.Response) -> str:
     try:
         detail = resp.json().get("detail", "")
@@ -107,7 +96,8 @@ def _get(url: str, token: str, verify: bool | ssl.SSLContext, params: dict[str, 
     except httpx.ConnectError as exc:
         if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(exc):
             raise HubExportError(f"The hub at {url} presented a TLS certificate this station does not trust; "
-                                  f"{nothing}. Set sync.ca_file to the CA that signed it.") from exc
+                                  f"{nothing}. Pin it with sync.hub_fingerprint, or set sync.ca_file to the CA that "
+                                  "signed it.") from exc
         raise HubExportError(f"The hub at {url} cannot be reached ({exc}); {nothing}. Check that the hub is "
                               "running and the network is up, or export this station only.") from exc
     except httpx.TimeoutException as exc:
@@ -126,7 +116,11 @@ def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeou
         raise UserFacingError("No hub is configured (sync.hub_url is empty), so there is nothing to export "
                               "across stations. Set sync.hub_url, or export this station only.")
     params = {"start": w.start.isoformat(), "end": w.end.isoformat(), **({"operator": operator} if operator else {})}
-    resp = _get(url, token, _verify(config), params, timeout, transport)
+    try:  # the station's own trust in the hub: pinned fingerprint, CA file, or plain http only if allowed
+        verify = tls_verify(config, url)
+    except HubError as exc:
+        raise HubExportError(f"{exc.message.rstrip('.')}; nothing was exported.") from exc
+    resp = _get(url, token, verify, params, timeout, transport)
     if resp.status_code in (401, 403):
         raise HubExportError(f"The hub refused the reader token: {_detail(resp)} {_GET_READER}")
     if resp.status_code >= 500:

@@ -115,3 +115,34 @@ def test_plain_http_needs_allow_insecure(hub, tokens, make_station):
     assert report.state == "refused" and "sync.allow_insecure" in report.errors[0] and report.events_sent == 0
     ctx.config.set("sync.allow_insecure", True)
     assert run_once(ctx).events_sent == 2
+
+
+def test_exports_across_stations_trust_the_hub_as_sync_does(hub_db, tokens, tmp_path):
+    """hub_rows had its own TLS setup: it ignored the pin (so refused the hub's own certificate) and sent the
+    reader token over plain http without sync.allow_insecure."""
+    import datetime as dt
+
+    from station.config import Config
+    from station.reports import hub_rows
+    from station.shifts import Window
+    from station.sync.hub.tls import ensure_certificate
+
+    cert, key, pin = ensure_certificate(tmp_path / "hub-tls")
+    hub = ThreadHub(hub_db, ssl_certfile=str(cert), ssl_keyfile=str(key)).start()
+    reader = tokens.reader("office")
+    w = Window(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    try:
+        config = Config.load(tmp_path / "station.toml")
+        config.set("sync.hub_url", hub.url)
+        with pytest.raises(hub_rows.HubExportError, match="does not trust"):
+            hub_rows.fetch(config, w, None, reader)
+        config.set("sync.hub_fingerprint", "sha256:" + ":".join(["AB"] * 32))
+        with pytest.raises(hub_rows.HubExportError, match=r"not the pinned one.*nothing was exported"):
+            hub_rows.fetch(config, w, None, reader)
+        config.set("sync.hub_fingerprint", pin)
+        assert hub_rows.fetch(config, w, None, reader).rows == []
+        config.set("sync.hub_url", hub.url.replace("https://", "http://"))
+        with pytest.raises(hub_rows.HubExportError, match=r"sync\.allow_insecure"):
+            hub_rows.fetch(config, w, None, reader)
+    finally:
+        hub.stop()

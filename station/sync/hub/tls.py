@@ -8,7 +8,6 @@ exactly that certificate, so the token never goes to anyone else.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 import os
 import socket
@@ -19,19 +18,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from station.hub_trust import fingerprint, normalise
+
+__all__ = ["ensure_certificate", "fingerprint", "normalise", "pem_fingerprint"]
 VALID_DAYS = 3650  # pinned by fingerprint, not by a CA: rotating it means re-pinning every station
-
-
-def fingerprint(der: bytes) -> str:
-    """'sha256:AB:CD:...' of a DER certificate, the form `sync.hub_fingerprint` takes."""
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return "sha256:" + ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
-
-
-def normalise(pin: str) -> str:
-    """Accept the fingerprint with or without 'sha256:', colons or case."""
-    hexa = pin.strip().lower().removeprefix("sha256:").replace(":", "").replace(" ", "")
-    return hexa
 
 
 def pem_fingerprint(cert_pem: bytes) -> str:
