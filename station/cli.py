@@ -67,6 +67,8 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
     parser.add_argument("--version", action="version", version=f"station {__version__}")
     parser.add_argument("--data-dir", help="data folder (default: STATION_DATA_DIR or the platform's)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    # No command word means the bench app, with whatever global options came before it.
+    parser.set_defaults(func=_run_gui, demo=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help="start the bench app (the default)")
     gui.set_defaults(func=_run_gui, demo=False)
@@ -109,8 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser_for(argv)
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["gui", *argv])
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

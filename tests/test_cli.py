@@ -58,3 +58,15 @@ def test_no_display_is_a_sentence_not_a_qt_abort(tmp_path) -> None:  # type: ign
                        timeout=60)
     assert r.returncode == 2, (r.returncode, r.stderr[-500:])
     assert "needs a display" in r.stderr and "QT_QPA_PLATFORM=offscreen" in r.stderr
+
+
+def test_global_options_without_a_command_start_the_bench_app(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    args = cli._parser_for(["--data-dir", str(tmp_path)]).parse_args(["--data-dir", str(tmp_path)])
+    assert args.func is cli._run_gui and args.demo is False and args.data_dir == str(tmp_path)
+    # The same through the real entry point: the display check answers, not argparse.
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "station", "--data-dir", str(tmp_path / "d"), "-v"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "needs a display" in r.stderr, r.stderr[-500:]
