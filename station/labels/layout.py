@@ -20,6 +20,7 @@ millimetres so one file renders at 203 or 300 dpi. Example:
 
 from __future__ import annotations
 
+import math
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -96,6 +97,10 @@ def _check_type(where: str, key: str, value: Any, want: type) -> Any:
         return float(value)
     if not isinstance(value, want) or (want is int and isinstance(value, bool)):
         raise ConfigError(f"{where}: '{key}' must be {want.__name__}, not {value!r}.")
+    # TOML allows nan and inf, and every comparison with nan is false, so a range check
+    # after this point would wave it through.
+    if want is float and not math.isfinite(value):
+        raise ConfigError(f"{where}: '{key}' must be a finite number of millimetres, not {value}.")
     return value
 
 
@@ -176,6 +181,9 @@ def _element(text: str, path: Path, at_line: tuple[int, int], item: Any, width: 
     if el.w <= 0 or el.h <= 0 or el.x < 0 or el.y < 0 or el.x + el.w > width + 0.01 or el.y + el.h > height + 0.01:
         raise ConfigError(f"{where}: the {kind} element ({el.x}, {el.y}, {el.w} x {el.h} mm) is off the label "
                           f"(usable area {width:.2f} x {height} mm).")
+    for key in ("size", "thickness"):
+        if getattr(el, key) <= 0:
+            raise ConfigError(f"{at(key)}: '{key}' must be more than 0 mm, not {getattr(el, key)}.")
     if el.font not in FONTS:
         raise ConfigError(f"{at('font')}: font '{el.font}' is not one of {', '.join(FONTS)}.")
     if el.align not in ("left", "center", "right"):

@@ -44,6 +44,13 @@ def test_shipped_layouts_load_and_cover_the_three_sizes() -> None:
     (('type = "text"', 'type = "pdf417"'), 5, "element type 'pdf417'"),
     (('size = 5.0', 'size = "big"'), 8, "'size' must be float"),
     (('height = 25.4', 'height = 25.4\nshape = "round"'), 4, "unknown key 'shape'"),
+    (('size = 5.0', 'size = nan'), 8, "'size' must be a finite number"),
+    (('size = 5.0', 'size = inf'), 8, "'size' must be a finite number"),
+    (('size = 5.0', 'size = -3.0'), 8, "'size' must be more than 0 mm, not -3.0"),
+    (('size = 5.0', 'size = 0'), 8, "'size' must be more than 0 mm"),
+    (('x = 1.0', 'x = nan'), 9, "'x' must be a finite number"),
+    (('w = 20.0', 'w = -inf'), 11, "'w' must be a finite number"),
+    (('width = 50.8', 'width = nan'), 2, "'width' must be a finite number"),
 ])
 def test_errors_name_file_and_line(tmp_path: Path, edit: tuple[str, str], line: int, words: str) -> None:
     path = tmp_path / "t.toml"
