@@ -15,9 +15,13 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.context import StationContext, open_station
 from station.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from station.grading.matrix import Matrix
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -138,17 +142,36 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    """Each file alone, then the rule `grade matrices` applies to the folder: one file per id@version,
+    among the files given and against the station's matrix folder they are meant for."""
+    from station.config import Config
     from station.errors import ConfigError
-    from station.grading.matrix import load_file
+    from station.grading.library import load_file, matrix_dir, same_ref
+    from station.paths import DataDir, resolve_data_dir
 
+    checked: dict[Path, Matrix] = {}
     bad = 0
     for f in args.files:
         try:
-            m = load_file(f)
-            print(f"ok  {f}: {m.ref}, {len(m.questions)} questions, {len(m.shots)} shots")
+            checked[f.resolve()] = load_file(f)
         except ConfigError as exc:
             bad += 1
             print(f"BAD {exc}")
+    folder = matrix_dir(Config.load(DataDir(resolve_data_dir(args.data_dir)).config_file))
+    resident = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.resolve() not in checked:
+            try:
+                resident.append(load_file(path))
+            except ConfigError:
+                continue  # the folder's own faults are reported by checking the folder
+    clashes = {id(m): why for m, why in same_ref([*resident, *checked.values()])}
+    for m in checked.values():
+        if id(m) in clashes:
+            bad += 1
+            print(f"BAD {clashes[id(m)]}")
+        else:
+            print(f"ok  {m.source}: {m.ref}, {len(m.questions)} questions, {len(m.shots)} shots")
     return 2 if bad else 0
 
 

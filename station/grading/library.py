@@ -10,6 +10,7 @@ Grades record id, version and hash, so switching never changes an old result.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,16 +41,25 @@ def matrix_dir(config: Config | None) -> Path:
     return Path(configured).expanduser() if configured else SHIPPED_DIR
 
 
+def same_ref(matrices: Iterable[Matrix]) -> Iterator[tuple[Matrix, str]]:
+    """Each matrix whose id@version an earlier one (another file) already has, with the sentence why.
+
+    A folder may hold each version once: grades record id@version, so two texts under one name
+    would make an old grade's meaning depend on which file was read.
+    """
+    seen: dict[tuple[str, str], Matrix] = {}
+    for m in matrices:
+        other = seen.setdefault((m.id, m.version), m)
+        if other is not m and other.source != m.source:
+            yield m, f"{m.source}: {m.ref} is also defined in {other.source}; give one of them a new version."
+
+
 @lru_cache(maxsize=16)
 def _dir_cached(folder: str, _stamp: tuple[tuple[str, float, int], ...]) -> tuple[Matrix, ...]:
-    seen: dict[tuple[str, str], Matrix] = {}
-    for path in sorted(Path(folder).glob("*.toml")):
-        m = load_file(path)
-        other = seen.get((m.id, m.version))
-        if other is not None:
-            raise ConfigError(f"{path}: {m.ref} is also defined in {other.source}; give one of them a new version.")
-        seen[(m.id, m.version)] = m
-    return tuple(seen.values())
+    found = [load_file(path) for path in sorted(Path(folder).glob("*.toml"))]
+    for _m, why in same_ref(found):
+        raise ConfigError(why)
+    return tuple(found)
 
 
 def load_dir(folder: Path) -> tuple[Matrix, ...]:

@@ -99,7 +99,7 @@ def _check_type(where: str, key: str, value: Any, want: type) -> Any:
         raise ConfigError(f"{where}: '{key}' must be {want.__name__}, not {value!r}.")
     # TOML allows nan and inf, and every comparison with nan is false, so a range check
     # after this point would wave it through.
-    if want is float and not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{where}: '{key}' must be a finite number of millimetres, not {value}.")
     return value
 

@@ -138,3 +138,36 @@ def test_route_lists_open_routes_and_a_supervisor_overrides_a_gate(capsys, data_
     code, out = run(capsys, data_dir, "route", uid, "--to", "recycle", "--reason", "buyer backed out",
                     "--vendor", "metro_ewaste")
     assert code == 0 and "downstream vendor: Metro E-Waste Recycling" in out
+
+
+def test_check_refuses_what_matrices_refuses(capsys, data_dir: Path, tmp_path: Path) -> None:
+    """A second file with the id@version of another (given alongside, or already in the station's folder)."""
+    phone = (SHIPPED_DIR / "phone.toml").read_text()
+    copy = tmp_path / "phone-copy.toml"
+    copy.write_text(phone.replace('title = "', 'title = "Edited ', 1))
+    code, out = run(capsys, data_dir, "grade", "check", str(copy))
+    assert code == 2 and f"BAD {copy}: {PHONE_REF} is also defined in {SHIPPED_DIR / 'phone.toml'}" in out
+    # The station's configured folder is the one compared with, and two given files with each other.
+    folder = tmp_path / "matrices"
+    folder.mkdir()
+    data_dir.mkdir(exist_ok=True)
+    (data_dir / "station.toml").write_text(f'[grading]\nmatrix_dir = "{folder}"\n')
+    other = tmp_path / "phone-other.toml"
+    other.write_text(phone)
+    code, out = run(capsys, data_dir, "grade", "check", str(copy), str(other))
+    assert code == 2 and f"ok  {copy}: {PHONE_REF}" in out
+    assert f"BAD {other}: {PHONE_REF} is also defined in {copy}" in out
+    code, out = run(capsys, data_dir, "grade", "check", str(copy))
+    assert code == 0 and f"ok  {copy}" in out
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ('key = "power"', 'key = "glass"', "question key 'glass' is used twice"),
+    ('key = "yes"', 'key = "no"', "option key 'no' is used twice in this question"),
+])
+def test_check_refuses_duplicate_question_and_option_keys(capsys, data_dir: Path, tmp_path: Path, old: str,
+                                                          new: str, words: str) -> None:
+    bad = tmp_path / "dup.toml"
+    bad.write_text((SHIPPED_DIR / "phone.toml").read_text().replace(old, new, 1))
+    code, out = run(capsys, data_dir, "grade", "check", str(bad))
+    assert code == 2 and f"BAD {bad}, line " in out and words in out, out
