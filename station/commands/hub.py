@@ -17,7 +17,7 @@ from station.context import open_readonly_path
 from station.errors import UserFacingError
 
 # station.sync.documents.KINDS, spelled out: building the parser must not import the loaders.
-DOCUMENT_KINDS = ("matrix", "rules", "layout", "operators", "vendors")
+DOCUMENT_KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands")
 
 if TYPE_CHECKING:
     from station.sync.hub.db import HubStore

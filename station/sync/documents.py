@@ -19,8 +19,9 @@ from station.errors import ConfigError
 from station.grading import matrix
 from station.labels import layout
 from station.limits import CONFIG_NAME_PATTERN
+from station.value import bands, lifecycle
 
-KINDS = ("matrix", "rules", "layout", "operators", "vendors")
+KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands")
 ROLES = ("technician", "supervisor")
 MAX_BODY = 4 * 1024 * 1024
 _NAME = re.compile(CONFIG_NAME_PATTERN)
@@ -60,6 +61,23 @@ def _vendors(name: str, body: str) -> str | None:
     return disposition_vendors.parse(body, f"hub vendor list '{name}'").version
 
 
+def _only_name(kind: str, name: str, expected: str) -> None:
+    # The station reads one document of each of these kinds, by this name: another one would be dead weight.
+    if name != expected:
+        raise ConfigError(f"hub {kind} '{name}': stations read the {kind} document named '{expected}'; "
+                          "publish it under that name.")
+
+
+def _lifecycle(name: str, body: str) -> str | None:
+    _only_name("lifecycle", name, lifecycle.NAME)
+    return lifecycle.parse(body, f"hub lifecycle tags '{name}'").version
+
+
+def _bands(name: str, body: str) -> str | None:
+    _only_name("bands", name, bands.NAME)
+    return bands.parse(body, f"hub price bands '{name}'").version
+
+
 def _operators(name: str, body: str) -> str | None:
     from station.limits import OPERATOR_NAME_MAX
 
@@ -84,6 +102,7 @@ def _operators(name: str, body: str) -> str | None:
 # kind -> check(name, body) returning the document's own version label, if it has one.
 LOADERS: dict[str, Callable[[str, str], str | None]] = {
     "matrix": _matrix, "layout": _layout, "rules": _rules, "operators": _operators, "vendors": _vendors,
+    "lifecycle": _lifecycle, "bands": _bands,
 }
 
 
