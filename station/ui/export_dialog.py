@@ -4,6 +4,10 @@ All by keyboard: Alt+T this station, Alt+A all stations (from the hub), Alt+F th
 Alt+S the file (typed, or Alt+B to browse), Enter exports, Esc cancels. The choice of all
 stations is offered only when the hub and a reader token are configured; otherwise the
 dialog says what is missing.
+
+The file's name must say what it holds: a name without an extension gets the format's, and a
+name whose extension is another format's (CSV text into shift.xlsx) is refused with the
+reason, so no program opens a file that is not what it claims.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 FORMATS = {"CSV": "csv", "Excel (XLSX)": "xlsx", "PDF report": "pdf"}
+_NAMED = {"csv": "a CSV file", "xlsx": "an Excel file", "pdf": "a PDF file"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,12 @@ class ExportDialog(QDialog):
         path_label.setBuddy(self.path)
         form.addRow(path_label, row)
         layout.addLayout(form)
+        self.problem = QLabel("")
+        self.problem.setObjectName("export-problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020; font-weight: 600;")
+        self.problem.hide()
+        layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Export")
@@ -86,6 +97,7 @@ class ExportDialog(QDialog):
         self._suggested = ""
         self._suggest()
         self.format.currentIndexChanged.connect(self._suggest)
+        self.format.currentIndexChanged.connect(self.problem.hide)
         self.all_stations.toggled.connect(self._suggest)
         self.this_station.setFocus()
 
@@ -114,8 +126,31 @@ class ExportDialog(QDialog):
         return ExportChoice(self.all_stations.isChecked(), FORMATS[self.format.currentText()],
                             Path(self.path.text().strip()).expanduser())
 
+    def mismatch(self) -> str:
+        """Why the file name and the format disagree, or "" when they agree (a missing extension is added)."""
+        fmt_name = self.format.currentText()
+        fmt = FORMATS[fmt_name]
+        path = Path(self.path.text().strip())
+        suffix = path.suffix.lower().lstrip(".")
+        if not suffix:
+            self.path.setText(f"{path}.{fmt}")
+            return ""
+        if suffix == fmt:
+            return ""
+        known = next((name for name, ext in FORMATS.items() if ext == suffix), None)
+        if known is None:
+            return f"{path.name} names a .{suffix} file, but the format is {fmt_name}: name the file .{fmt}."
+        return (f"{path.name} names {_NAMED[suffix]}, but the format is {fmt_name}: choose {known} in Format "
+                f"(Alt+F), or name the file .{fmt}.")
+
     def accept(self) -> None:
         if not self.path.text().strip():
+            self.path.setFocus()
+            return
+        problem = self.mismatch()
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        if problem:
             self.path.setFocus()
             return
         super().accept()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 from station.ui.wipe_targets import Facts, Snapshot, WipeTarget
 
 COLUMNS = ("Bay", "Model", "IMEI", "Serial", "Size", "Bus", "Guard", "Method", "Progress", "Speed", "ETA", "Result")
-PROGRESS_WIDTH = 240  # px: the bar never shrinks to nothing while the other columns change
+PROGRESS_WIDTH = 200  # px: the bar never shrinks to nothing while the other columns change
 PROGRESS = COLUMNS.index("Progress")
 RESULT = COLUMNS.index("Result")
 GUARD = COLUMNS.index("Guard")
@@ -75,8 +75,8 @@ class WipeTableModel(QAbstractTableModel):
                 return QBrush(QColor(_LEVEL_COLOURS[self._snaps[row].level]))
             if col == GUARD and not self.targets[row].eligible() and not self._snaps[row].running:
                 return QBrush(QColor(_LEVEL_COLOURS["error"]))
-        if role == Qt.ItemDataRole.ToolTipRole and col in (GUARD, RESULT):
-            return self._rows[row][col]
+        if role == Qt.ItemDataRole.ToolTipRole:  # a cell that gave way to the Result column reads in full here
+            return self._rows[row][col] or None
         return None
 
     # -- the panel's API --------------------------------------------------------------

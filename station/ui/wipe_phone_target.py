@@ -19,7 +19,7 @@ from station.devices.phone.identity import PhoneIdentity
 from station.devices.phone.states import instruction
 from station.erase import jobs
 from station.erase.phone.wipe import PhoneBlocked
-from station.erase.run import FACTORY_RESET, WipeRun
+from station.erase.run import FACTORY_RESET, RunPlan, WipeRun
 from station.errors import UserFacingError
 from station.ui.ops import Changes
 from station.ui.prompt import QtPrompt
@@ -50,6 +50,7 @@ class PhoneTarget:
         self.identity: PhoneIdentity | None = None  # read once it answers: its IMEI and serial number
         self.identifying = False
         self._error_told = False
+        self._planned: WipeRun | None = None
 
     @property
     def error(self) -> BaseException | None:
@@ -84,10 +85,16 @@ class PhoneTarget:
     def eligible(self) -> bool:
         return self.connected and self.info.details.get("state") == "device" and not self.running()
 
+    def plan(self, ctx: StationContext, method: str, verify: str) -> RunPlan:
+        """What the reset will do (the steps and why), shown before the confirmation like a drive's plan.
+        The drive method and verify choices do not apply: a phone gets its factory reset and its own check."""
+        self._planned = WipeRun.for_phone(ctx, self.id, self.prompt, FACTORY_RESET)
+        return self._planned.plan()
+
     def start(self, ctx: StationContext, method: str, verify: str) -> None:
-        """The drive method and verify choices do not apply: a phone gets its factory reset and its own check."""
         self.finished, self._claimed, self._error_told = None, False, False
-        self.run = WipeRun.for_phone(ctx, self.id, self.prompt)
+        planned, self._planned = self._planned, None
+        self.run = planned if planned is not None else WipeRun.for_phone(ctx, self.id, self.prompt)
         self.run.on_error = lambda exc: _say_error(self.id, exc)
         self.run.start()
 

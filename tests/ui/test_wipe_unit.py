@@ -4,7 +4,7 @@ and serial number, the progress column keeps its width, and the selected row rea
 from __future__ import annotations
 
 from station import units
-from station.ui.panels.wipe import WipePanel
+from station.ui.panels.wipe import RESULT_SAMPLE, WipePanel
 from station.ui.wipe_model import COLUMNS, PROGRESS_WIDTH
 from station.ui.wipe_phone_target import PhoneTarget
 
@@ -36,7 +36,33 @@ def test_the_open_units_phone_is_selected_with_its_imei_and_serial(qtbot, make_w
     asked: list[str] = []
     panel.confirm = lambda q: asked.append(q) or False  # the technician says no
     assert panel.handle_command("WIPE", None)  # CMD:WIPE was documented but refused by the panel
-    assert (len(asked) == 1 and "DEMO-PIXEL-01" in asked[0]) or "Pixel" in asked[0]
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=10000)
+    assert "Pixel" in asked[0]
+    # A phone's plan is shown before the question, as a drive's is: the reset's steps and why.
+    assert "Runs: factory-reset" in asked[0] and "account lock" in asked[0] and "Purge" in asked[0]
+    assert "Runs: factory-reset" in panel.detail.text()
+    assert not panel.selected().snapshot().running  # "no": nothing started
+
+
+def test_the_result_column_stays_on_screen_at_1280_px(qtbot, make_window, data_dir) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "station.toml").write_text('[scanner]\nport = "none"\n')
+    w = make_window(data_dir)
+    w.resize(1280, 800)
+    w.show()
+    panel = w.panel(WipePanel)
+    w.show_panel(w.panels.index(panel))
+    qtbot.waitUntil(lambda: panel.model.rowCount() >= 7, timeout=30000)  # four bays and three phones
+    qtbot.waitUntil(lambda: any(isinstance(t, PhoneTarget) and t.identity for t in panel.model.targets),
+                    timeout=30000)  # the IMEI column filled: the widest the table gets
+    panel.fit_columns()
+    header, view = panel.table.horizontalHeader(), panel.table.viewport()
+    result = COLUMNS.index("Result")
+    right = header.sectionViewportPosition(result) + header.sectionSize(result)
+    assert header.sectionViewportPosition(result) >= 0 and right <= view.width()
+    assert header.sectionSize(result) >= panel.table.fontMetrics().horizontalAdvance(RESULT_SAMPLE)
+    assert header.sectionSize(COLUMNS.index("Progress")) == PROGRESS_WIDTH
+    assert not panel.table.horizontalScrollBar().isVisible()
 
 
 def test_purge_and_auto_from_the_gui_with_the_plan_shown_first(qtbot, data_dir) -> None:  # type: ignore[no-untyped-def]
