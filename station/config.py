@@ -57,7 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
     _S("org.phone", str, "", "Contact phone printed on certificates."),
     _S("org.address", str, "", "Postal address printed on certificates."),
     _S("org.logo", str, "", "Path to a PNG logo for certificate PDFs."),
-    # certificates of sanitization (NIST SP 800-88 r1 Appendix G fields not known per job)
+    # certificates of sanitization (the NIST SP 800-88 Rev. 1 Appendix G record fields not known per job)
     _S("cert.performer_title", str, "Technician", "Title of the person performing sanitization."),
     _S("cert.validator_name", str, "", "Second person validating certificates; empty: certificates say not validated."),
     _S("cert.validator_title", str, "Supervisor", "Title of the person validating certificates."),

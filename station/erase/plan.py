@@ -1,11 +1,13 @@
 """The erase-method planner: drive facts + requested level -> ordered plan, or a reasoned refusal.
 
 Pure: no I/O. Profiles (loaded by the caller) complete the facts and remove methods a
-drive reports but that fail. Preference, per NIST SP 800-88 r1 Appendix A and IEEE 2883:
+drive reports but that fail. NIST SP 800-88 Rev. 2 sets the categories (Clear, Purge) and leaves
+the technique per media type to IEEE 2883-2022, which this order follows:
   - the interface's SANITIZE (crypto > block > overwrite) over Security Erase;
   - NVMe Format with SES=2 (crypto) or SES=1 (user data) when Sanitize is absent;
   - HDDs: overwrite is Clear; ATA Sanitize overwrite / (Enhanced) Security Erase are Purge;
-  - ATA SECURITY ERASE on flash is only Clear (r1 Table A-8), so it is never a flash Purge;
+  - ATA SECURITY ERASE on flash is only Clear (IEEE 2883-2022 purges ATA flash with the SANITIZE
+    feature set), so it is never a flash Purge;
   - a USB bridge without ATA passthrough allows Clear by overwrite only.
 Firmware erases are bracketed by marker seeding and checking; hidden areas (HPA/DCO) are
 reset first, or the plan says the hidden area will not be erased.
@@ -21,9 +23,15 @@ from station.erase import profiles as profiles_mod
 from station.erase.profiles import Profile
 
 LEVELS = ("clear", "purge")
-R1_HDD = "NIST SP 800-88 r1 Table A-5 (ATA/SCSI hard disk drives)"
-R1_FLASH = "NIST SP 800-88 r1 Table A-8 (flash memory: ATA/SCSI/NVMe SSDs)"
+NIST = "NIST SP 800-88 Rev. 2"
 IEEE = "IEEE 2883-2022"
+_MEDIA = {False: "hard disk drives (ATA/SCSI)", True: "flash media (ATA/SCSI/NVMe SSDs)",
+          None: "the media type, which the report does not state"}
+
+
+def cited(is_flash: bool | None) -> str:
+    """The standards behind a choice: the category from NIST, the technique from IEEE 2883 per media type."""
+    return f"{NIST}; {IEEE} techniques for {_MEDIA[is_flash]}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,8 @@ def _purge_candidates(f: DriveFacts) -> tuple[list[tuple[str, str]], list[str]]:
             ruled.append("the ATA Security feature set is not in this report (hdparm -I shows it)")
         if f.security_supported:
             if f.is_flash:
-                ruled.append("ATA SECURITY ERASE on flash is only Clear per 800-88 r1 (" + R1_FLASH + ")")
+                ruled.append("ATA SECURITY ERASE on flash is only Clear; Purge of ATA flash is the SANITIZE "
+                             f"feature set ({cited(True)})")
             elif f.is_flash is None:
                 ruled.append("media type (HDD or SSD) not stated: Security Erase is Purge only on HDDs")
             elif f.security_count_expired:
@@ -187,9 +196,8 @@ def plan_for(facts: DriveFacts, level: str, profiles: list[Profile] | None = Non
                        "(station recovery) or the owner's, then plan again", ["station recovery: unlock"], labels)
     hidden_steps, hidden = _hidden_area_steps(f)
     if level == "clear":
-        standard = {False: R1_HDD, True: R1_FLASH, None: "NIST SP 800-88 r1 Appendix A"}[f.is_flash]
         return _overwrite_plan(f, "clear", labels, hidden_steps, hidden, [
-            f"Clear by overwriting every user-addressable sector ({standard})",
+            f"Clear by overwriting every user-addressable sector ({cited(f.is_flash)})",
             "overwrite is verified by reading back"])
     if f.bus == "usb" and not f.passthrough:
         bridge = f" ({f.usb_bridge})" if f.usb_bridge else ""
@@ -224,8 +232,7 @@ def _firmware_plan(f: DriveFacts, method_id: str, why: str, ruled: list[str], ma
     method = METHODS[method_id]
     pattern = next((p.expected_pattern for p in matched if p.expected_pattern), method.pattern)
     timeout = next((p.timeouts[method_id] for p in matched if method_id in p.timeouts), None)
-    standard = R1_FLASH if (f.is_flash or f.bus == "nvme") else R1_HDD
-    rationale = [f"{why} -> Purge ({standard}; {IEEE})", *(f"not chosen: {r}" for r in ruled),
+    rationale = [f"{why} -> Purge ({cited(bool(f.is_flash or f.bus == 'nvme'))})", *(f"not chosen: {r}" for r in ruled),
                  "then verify: random markers written before the erase must all be gone after it"]
     steps: list[Step] = []
     warnings: list[str] = [n for p in matched for n in p.notes]

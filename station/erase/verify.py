@@ -1,11 +1,11 @@
 """Verification: read the media back and compare it with what the last pass wrote.
 
-Full verification reads every byte. Sampled verification follows NIST SP 800-88 r1
-§4.7: the media is split into at least 1000 equal subsections; in each, two
-non-overlapping pseudorandom samples, each at least 5 % of the subsection, so together
-at least 10 % of the media (more when configured, up to 100 % = full); plus the first
-and the last LBA. The seed and every range read go into the record, so anyone can
-re-derive and re-read exactly the same bytes.
+Full verification reads every byte. Sampled verification is the representative sampling
+NIST SP 800-88 Rev. 2 asks of verification (with IEEE 2883-2022): the media is split into
+at least 1000 equal subsections; in each, two non-overlapping pseudorandom samples, each
+at least 5 % of the subsection, so together at least 10 % of the media (more when
+configured, up to 100 % = full); plus the first and the last LBA. The seed and every range
+read go into the record, so anyone can re-derive and re-read exactly the same bytes.
 
 Comparison is done in place with numpy on the read buffer (XOR with the expected
 bytes, then "any non-zero?"), with no per-block allocation; only a mismatch costs more,
@@ -40,7 +40,7 @@ from station.erase.result import Verification
 
 MIN_SUBSECTIONS = 1000
 MAX_MISMATCHES_KEPT = 1000
-STANDARD = "NIST SP 800-88 r1 §4.7 sampling"
+STANDARD = "NIST SP 800-88 Rev. 2 verification by representative sampling (IEEE 2883-2022)"
 
 
 @dataclass
@@ -76,7 +76,7 @@ def subsection_samples(total: int, subsections: int, percent: float,
 
 def sample_plan(size: int, sector: int, percent: float = 10.0, *, seed: int | None = None,
                 subsections: int = MIN_SUBSECTIONS) -> SamplePlan:
-    """The §4.7 sample: `percent` (10-100) of the media in 2 x `subsections` samples + first/last LBA."""
+    """The sample: `percent` (10-100) of the media in 2 x `subsections` samples + first/last LBA."""
     percent = min(max(percent, 10.0), 100.0)
     total = size // sector
     subsections = max(subsections, MIN_SUBSECTIONS)

@@ -1,4 +1,4 @@
-"""Verification: the NIST SP 800-88 §4.7 sample plan, and read-back that finds every wrong sector."""
+"""Verification: the NIST SP 800-88 Rev. 2 sample plan, and read-back that finds every wrong sector."""
 
 from __future__ import annotations
 
