@@ -71,3 +71,23 @@ def test_print_runtime_lists_what_the_station_package_depends_on() -> None:
     listed = r.stdout.split()
     assert "libdmtx0b" in listed and "smartmontools" in listed and "libxcb-cursor0" in listed
     assert "python3-dev" not in listed and "xvfb" not in listed
+
+
+def test_polkit_asks_for_a_password_before_every_root_wipe() -> None:
+    """The helper runs as root: a rule that answers YES would let any program of the bench user wipe as root."""
+    import xml.etree.ElementTree as ET
+
+    asks = {"auth_self", "auth_self_keep", "auth_admin", "auth_admin_keep"}
+    policy = ET.parse(INSTALLER / "polkit" / "org.triage-station.wipe.policy").getroot()
+    defaults = policy.find("action[@id='org.triage-station.wipe']/defaults")
+    assert defaults is not None
+    assert {d.tag: (d.text or "").strip() for d in defaults} == {
+        "allow_any": "no", "allow_inactive": "no", "allow_active": "auth_admin_keep"}
+    rule = (INSTALLER / "polkit" / "50-triage-station-wipe.rules").read_text()
+    code = "\n".join(line for line in rule.splitlines() if not line.lstrip().startswith("//"))
+    results = re.findall(r"polkit\.Result\.(\w+)", code)
+    assert results == ["AUTH_SELF_KEEP"] and results[0].lower() in asks
+    for condition in ('action.id == "org.triage-station.wipe"', 'subject.isInGroup("triage")', "subject.local",
+                      "subject.active"):
+        assert condition in code
+    assert re.search(r"\bYES\b|\bpolkit\.Result\.YES\b", code) is None
