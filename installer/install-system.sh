@@ -26,7 +26,7 @@ if [[ -d "$here/polkit" ]]; then
   for f in "$here"/polkit/*.policy; do
     [[ -e "$f" ]] && install -D -m 0644 "$f" "/usr/share/polkit-1/actions/$(basename "$f")"
   done
-  # Optional: lets members of 'triage' run the helper without a password prompt at the bench.
+  # Optional: members of 'triage' run the helper with their own password instead of an administrator's.
   [[ -e "$here/polkit/50-triage-station-wipe.rules" ]] && \
     install -D -m 0644 "$here/polkit/50-triage-station-wipe.rules" /etc/polkit-1/rules.d/50-triage-station-wipe.rules
 fi
