@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from station.history_words import sentence
 from station.models import Unit
 
 HISTORY_LIMIT = 50
@@ -23,6 +24,7 @@ class HistoryLine:
     kind: str
     operator: str | None
     detail: str
+    sentence: str = ""  # "Graded B by Ana at 10:42": what the history shows
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,9 @@ class UnitView:
     wipe_status: str | None
 
 
-def _detail(kind: str, payload: str) -> str:
-    try:
-        data = json.loads(payload)
-    except ValueError:
+def _detail(kind: str, payload: str, data: object) -> str:
+    """The event's facts in short (exports, logs); `sentence` is what people read."""
+    if not isinstance(data, dict):
         return payload[:120]
     if kind == "unit.created":
         ids = ", ".join(f"{k} {v}" for k, v in (data.get("identifiers") or {}).items())
@@ -60,6 +61,15 @@ def _detail(kind: str, payload: str) -> str:
         return f"finished by override: {data['override_reason']}"
     text = ", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {}))
     return text[:160]
+
+
+def _line(at: str, kind: str, operator: str | None, payload: str) -> HistoryLine:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    return HistoryLine(at, kind, operator, _detail(kind, payload, data),
+                       sentence(kind, data if isinstance(data, dict) else {}, operator, at))
 
 
 # Plain SQL on the session's own connection: this runs on every scan, and the ORM's statement
@@ -77,7 +87,7 @@ def unit_view(s: Session, unit: Unit, history_limit: int = HISTORY_LIMIT) -> Uni
     total = len(rows)
     if total == history_limit:
         total = int(conn.exec_driver_sql(_COUNT, (unit.id,)).scalar_one())
-    history = [HistoryLine(r[0], r[1], r[2], _detail(r[1], r[3])) for r in reversed(rows)]
+    history = [_line(*r) for r in reversed(rows)]
     return UnitView(
         uid=unit.uid, device_class=unit.device_class, stage=unit.stage, make=unit.make, model=unit.model,
         imei=unit.imei, fields={k: getattr(unit, k) for k in _FIELDS}, identifiers=[(k, v) for k, v in ids],

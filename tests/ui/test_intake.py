@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,10 @@ def test_badge_then_imei_shows_the_unit_row(rig: Rig) -> None:
     assert again.action == "opened" and intake.verdict.property("cue") == "repeat"
     # created, its stage moving on to Grade, scanned again
     assert intake.history.rowCount() == again.unit.events_total == 3
-    assert intake.history.item(0, 1).text() == "unit.scanned"
+    # History in sentences, not event ids ("unit.updated changed stage")
+    assert re.fullmatch(rf"Scanned \(IMEI {IMEI}\) by Ana at \d\d:\d\d", intake.history.item(0, 0).text())
+    assert intake.history.item(1, 0).text().startswith("Moved to Grade by Ana at ")
+    assert intake.history.item(2, 0).text().startswith(f"Opened from IMEI {IMEI} by Ana at ")
 
 
 def test_invalid_scan_is_bad_and_stores_nothing(rig: Rig) -> None:
@@ -225,7 +229,7 @@ def test_intake_form_saves_with_ctrl_s(rig: Rig) -> None:
     with rig.ctx.store.reader() as s:
         unit = s.execute(select(Unit).where(Unit.uid == uid)).scalar_one()
     assert (unit.return_reason, unit.condition_notes) == ("delivery refusal", "scuffed corners")
-    assert intake.history.item(0, 1).text() == "unit.updated"
+    assert intake.history.item(0, 0).text().startswith("Intake updated: condition notes, return reason by ")
 
 
 def test_pin_sign_in_dialog(rig: Rig) -> None:

@@ -139,7 +139,7 @@ class IntakePanel(Panel):
         right = QVBoxLayout()
         body.addLayout(right, 1)
         right.addWidget(QLabel("History of this unit"))
-        self.history = _table(["When", "What", "Who", "Detail"])
+        self.history = _table(["What happened, newest first"])  # sentences: "Graded B by Ana at 10:42"
         right.addWidget(self.history, 2)
         right.addWidget(QLabel("Recent scans"))
         self.recent = _table(["Time", "Scan", "Unit", "Result"])
@@ -229,8 +229,9 @@ class IntakePanel(Panel):
         lines = view.history if view else []
         self.history.setRowCount(len(lines))
         for row, h in enumerate(reversed(lines)):  # newest first
-            for col, text in enumerate((h.at[:19].replace("T", " "), h.kind, h.operator or "", h.detail)):
-                self.history.setItem(row, col, QTableWidgetItem(text))
+            item = QTableWidgetItem(h.sentence)
+            item.setToolTip(f"{h.at[:19].replace('T', ' ')} UTC · {h.kind} · {h.detail}")  # the record behind it
+            self.history.setItem(row, 0, item)
 
     def _mark_dirty(self, *_args: object) -> None:
         self._dirty = True
