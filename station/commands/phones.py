@@ -68,7 +68,7 @@ def iphone_rows(ctx: StationContext) -> list[dict[str, Any]]:
                                "error": listed.error or None}
         if ident is not None:
             row["unit"] = _known_unit(ctx, ident.imeis[0] if ident.imeis else None, ident.serial)
-            checks = ios_checks(listed.values, listed.domains)
+            checks = ios_checks(listed.values, listed.domains, listed.services)
             row["prechecks"] = {"checks": [asdict(c) for c in checks]}
             row["blocked"] = any(c.outcome == "block" for c in checks)
             row["block_reason"] = blocking_reason(checks) or None

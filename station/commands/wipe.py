@@ -39,7 +39,8 @@ PRINT_EVERY_S = 2.0
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("wipe", help="overwrite and verify drives, each in its own worker process")
     p.add_argument("targets", nargs="+", metavar="DEVICE",
-                   help="/dev/sdX, /dev/disk/by-id/..., a serial number, or adb:SERIAL for a phone")
+                   help="/dev/sdX, /dev/disk/by-id/..., a serial number, adb:SERIAL for a phone, or ios:UDID for "
+                        "an iPhone or iPad")
     p.add_argument("--method", help=f"one of {', '.join(methods.METHODS)}, purge (firmware, planned) or auto "
                    "(purge when the drive supports it, else clear) (default: wipe.default_method)")
     p.add_argument("--verify", choices=methods.VERIFY_MODES, help="default: wipe.default_verify")
@@ -49,7 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def target_kind(target: str) -> str:
-    """'phone' for adb:SERIAL, else 'drive'."""
+    """'phone' for adb:SERIAL, 'iphone' for ios:UDID, else 'drive'."""
+    if target.startswith("ios:"):
+        return "iphone"
     return "phone" if target.startswith("adb:") else "drive"
 
 
@@ -161,10 +164,13 @@ def _wipe(args: argparse.Namespace) -> int:
         during = TerminalPrompt()
         runs = [WipeRun.for_drive(ctx, e.drive, method, verify, during) for e in drives]
         runs += [WipeRun.for_phone(ctx, p, during, args.method or AUTO) for p in phones]
+        iphones = [t for t in args.targets if target_kind(t) == "iphone"]
+        runs += [WipeRun.for_iphone(ctx, t, during, args.method or AUTO) for t in iphones]
         for run in runs:
             run.checked_plan()  # a refusal stops everything before anything is erased
         names = [f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, "
-                 f"{size_text(e.drive.facts.size_bytes)})" for e in drives] + [f"phone {p}" for p in phones]
+                 f"{size_text(e.drive.facts.size_bytes)})" for e in drives]
+        names += [f"phone {p}" for p in phones] + [f"iPhone {t}" for t in iphones]
         shown = ", ".join(sorted({r.plan().runs for r in runs}))
         writes = any(methods.METHODS.get(r.plan().runs, methods.METHODS["clear"]).writes for r in runs)
         if writes and not TerminalPrompt(args.yes).confirm(f"ERASE ALL DATA with '{shown}' on: {'; '.join(names)}? "

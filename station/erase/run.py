@@ -9,7 +9,8 @@ method dispatch, so every front end offers and does the same things:
   and the firmware profiles; a drive that cannot Purge is refused, with the reason;
 - `auto` is Purge where the drive supports it, else Clear by overwrite;
 - a phone gets its factory reset (`factory-reset`; `auto` means the same), or one of the ways
-  to do it (`recovery-command`, `reset-broadcast`, `recovery-menu`).
+  to do it (`recovery-command`, `reset-broadcast`, `recovery-menu`);
+- an iPhone gets Erase All Content and Settings (`erase-all-content`; `auto` means the same).
 
 Questions during the work go through the OperatorPrompt given (station/prompt.py), and
 every job is recorded through the wipe ledger (erase/ledger.py).
@@ -39,6 +40,8 @@ from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware_job, jobs, methods
 from station.erase.phone import reset
+from station.erase.phone.ios_erase import METHOD as IPHONE_METHOD
+from station.erase.phone.ios_erase import wipe_iphone
 from station.erase.phone.records import job_outcome
 from station.erase.phone.wipe import wipe_phone
 from station.erase.result import WipeResult, hidden_area_left
@@ -52,12 +55,15 @@ PURGE, AUTO, FACTORY_RESET = "purge", "auto", "factory-reset"
 class TargetKind(StrEnum):
     DRIVE = "drive"
     PHONE = "phone"
+    IPHONE = "iphone"
 
 
 def methods_for(kind: TargetKind) -> tuple[str, ...]:
     """The methods a front end offers for a target of this kind, in the order to show them."""
     if kind is TargetKind.PHONE:
         return (FACTORY_RESET, *reset.MEANS)
+    if kind is TargetKind.IPHONE:
+        return (IPHONE_METHOD,)
     return (*methods.METHODS, PURGE, AUTO)
 
 
@@ -116,6 +122,11 @@ class WipeRun:
         return cls(ctx, TargetKind.PHONE, f"adb:{serial}", method, "post-reset", prompt, serial=serial)
 
     @classmethod
+    def for_iphone(cls, ctx: StationContext, udid: str, prompt: OperatorPrompt, method: str = AUTO) -> WipeRun:
+        udid = udid.removeprefix("ios:")
+        return cls(ctx, TargetKind.IPHONE, f"ios:{udid}", method, "iphone-erase", prompt, serial=udid)
+
+    @classmethod
     def watch(cls, handle: jobs.JobHandle, prompt: OperatorPrompt) -> WipeRun:
         """A worker job an earlier session started (recovery at start): watched like any run and
         finished with the station given to finish()."""
@@ -144,6 +155,16 @@ class WipeRun:
         return self._plan
 
     def _make_plan(self) -> RunPlan:
+        if self.target_kind is TargetKind.IPHONE:
+            if self.method not in (AUTO, IPHONE_METHOD):
+                return RunPlan(self.method, IPHONE_METHOD, JobKind.IPHONE_ERASE, "none",
+                               refusal=f"an iPhone is erased by its own Erase All Content and Settings "
+                                       f"({IPHONE_METHOD}), not by '{self.method}'")
+            return RunPlan(self.method, IPHONE_METHOD, JobKind.IPHONE_ERASE, "Purge", steps=[
+                "read the iPhone's identity and pre-checks (Activation Lock, supervision, MDM, passcode, battery)",
+                "Erase All Content and Settings through the MCInstall service",
+                "follow the reboot until it answers again; verify the same serial, unactivated, in Setup Assistant"],
+                why=["iOS keeps user data encrypted under Secure Enclave keys; the erase destroys them (Purge)."])
         if self.target_kind is TargetKind.PHONE:
             offered = methods_for(TargetKind.PHONE)
             if self.method not in (AUTO, *offered):
@@ -189,7 +210,7 @@ class WipeRun:
     # -- the work --------------------------------------------------------------------------------
     def start(self) -> None:
         p = self.checked_plan()
-        if p.kind is JobKind.PHONE_RESET:
+        if p.kind in (JobKind.PHONE_RESET, JobKind.IPHONE_ERASE):
             self._thread = threading.Thread(target=self._phone_work, name=f"phone-{self.serial}", daemon=True)
             self._thread.start()
         elif p.kind is JobKind.FIRMWARE:
@@ -213,6 +234,10 @@ class WipeRun:
 
     def _phone_work(self) -> None:
         try:
+            if self.target_kind is TargetKind.IPHONE:
+                self._phone_result = wipe_iphone(self._station(), self.serial, self.prompt, progress=self._on_phone,
+                                                 should_stop=self._stop.is_set)
+                return
             means = AUTO if self.method == FACTORY_RESET else self.method  # how the reset is done, or auto
             self._phone_result = wipe_phone(self._station(), self.serial, self.prompt, means, progress=self._on_phone,
                                             should_stop=self._stop.is_set)

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from station.sim.ios_models import PUBLIC_KEYS, IPhoneModel
+from station.sim.ios_models import PUBLIC_KEYS, SERVICES, IPhoneModel
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ class Lockdownd:
     trust_tapped: bool = False
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Ports of services started by StartService -> (service name, the session's pair record)
+    services: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    next_port: int = 49152
 
     def __post_init__(self) -> None:
         if self.model.trust_prompt == "accept":
@@ -98,31 +101,32 @@ class Lockdownd:
     def serve(self, sock: socket.socket) -> None:
         """Answer one host connection until it closes."""
         conn: socket.socket | ssl.SSLSocket = sock
-        session = False
+        session: dict[str, Any] | None = None  # the pair record of the session, once started
         try:
             while True:
-                request = _read_plist(conn)
+                request = read_plist(conn)
                 if request is None:
                     return
                 name = str(request.get("Request", ""))
                 with self.lock:
                     self.requests.append(name)
                     reply, record = self._answer(name, request, session)
-                _write_plist(conn, reply)
+                write_plist(conn, reply)
                 if record is not None:
-                    conn = self._start_tls(conn, record)
-                    session = True
+                    conn = self.start_tls(conn, record)
+                    session = record
         except (OSError, ssl.SSLError, plistlib.InvalidFileException) as exc:
             log.debug("lockdownd connection ended: %s", exc)
         finally:
             conn.close()
 
-    def _answer(self, name: str, request: dict[str, Any], session: bool) -> tuple[dict[str, Any], Any]:
+    def _answer(self, name: str, request: dict[str, Any],
+                session: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
         reply: dict[str, Any] = {"Request": name}
         if name == "QueryType":
             return {**reply, "Type": "com.apple.mobile.lockdown"}, None
         if name == "GetValue":
-            return {**reply, **self._get_value(request, session)}, None
+            return {**reply, **self._get_value(request, session is not None)}, None
         if name == "Pair":
             return {**reply, **self._pair(request)}, None
         if name == "StartSession":
@@ -130,6 +134,8 @@ class Lockdownd:
             if record is None:
                 return {**reply, "Error": "InvalidHostID"}, None
             return {**reply, "SessionID": str(uuid.uuid4()).upper(), "EnableSessionSSL": True}, record
+        if name == "StartService":
+            return {**reply, **self._start_service(request, session)}, None
         if name == "StopSession":
             return {**reply, "Result": "Success"}, None
         return {**reply, "Error": "InvalidRequest"}, None
@@ -150,6 +156,16 @@ class Lockdownd:
             return {"Key": key, "Value": values[key]} if key in values else {"Error": "MissingValue"}
         return {"Value": values}
 
+    def _start_service(self, request: dict[str, Any], session: dict[str, Any] | None) -> dict[str, Any]:
+        service = str(request.get("Service", ""))
+        if session is None:
+            return {"Error": "InvalidService" if service not in SERVICES else "SessionInactive"}
+        if service not in SERVICES:
+            return {"Error": "InvalidService"}
+        port, self.next_port = self.next_port, self.next_port + 1
+        self.services[port] = (service, session)
+        return {"Service": service, "Port": port, "EnableServiceSSL": True}
+
     def _pair(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.model.passcode_locked:
             return {"Error": "PasswordProtected"}
@@ -163,7 +179,7 @@ class Lockdownd:
         self.trust(record)
         return {"EscrowBag": uuid.uuid4().bytes * 2}
 
-    def _start_tls(self, conn: socket.socket | ssl.SSLSocket, record: dict[str, Any]) -> ssl.SSLSocket:
+    def start_tls(self, conn: socket.socket | ssl.SSLSocket, record: dict[str, Any]) -> ssl.SSLSocket:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.set_ciphers("ALL:!aNULL:!eNULL:@SECLEVEL=0")
         with tempfile.TemporaryDirectory() as tmp:
@@ -190,7 +206,7 @@ def _recv_exactly(conn: socket.socket | ssl.SSLSocket, size: int) -> bytes | Non
     return data
 
 
-def _read_plist(conn: socket.socket | ssl.SSLSocket) -> dict[str, Any] | None:
+def read_plist(conn: socket.socket | ssl.SSLSocket) -> dict[str, Any] | None:
     head = _recv_exactly(conn, 4)
     if head is None:
         return None
@@ -201,6 +217,6 @@ def _read_plist(conn: socket.socket | ssl.SSLSocket) -> dict[str, Any] | None:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _write_plist(conn: socket.socket | ssl.SSLSocket, message: dict[str, Any]) -> None:
+def write_plist(conn: socket.socket | ssl.SSLSocket, message: dict[str, Any]) -> None:
     body = plistlib.dumps(message)
     conn.sendall(struct.pack(">I", len(body)) + body)

@@ -20,6 +20,7 @@ import socket
 import struct
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 
 from station.sim.ios_lockdownd import LOCKDOWN_PORT, Lockdownd, make_pair_record
 from station.sim.ios_models import MODELS, IPhoneModel
+from station.sim.ios_services import serve_service
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class SimulatedIPhone:
     device_id: int
     lockdownd: Lockdownd
     plugged: bool = True
+    answering: bool = True  # False while it boots or erases: on the bus, but lockdownd refuses connections
 
     @property
     def udid(self) -> str:
@@ -95,6 +98,30 @@ class SimulatedUsbmuxd:
     def plug(self, device: SimulatedIPhone) -> None:
         device.plugged = True
         self._announce(device, "Attached")
+
+    def erase(self, device: SimulatedIPhone) -> None:
+        """The device runs Erase All Content and Settings: it reboots, drops off the bus as its script says,
+        and comes back in Setup Assistant trusting no host (its pair records are erased too)."""
+        threading.Thread(target=self._erase, args=(device,), name="iphone-erase-sim", daemon=True).start()
+
+    def _erase(self, device: SimulatedIPhone) -> None:
+        script = device.lockdownd.model.erase
+        time.sleep(0.05)
+        device.answering = False
+        self.unplug(device)
+        for _ in range(script.drops):
+            time.sleep(script.off_bus_s)
+            self.plug(device)  # the Apple logo and a progress bar: on the bus, nothing answers
+            time.sleep(script.off_bus_s)
+            self.unplug(device)
+        time.sleep(script.off_bus_s)
+        with device.lockdownd.lock:
+            device.lockdownd.model.wiped()
+            device.lockdownd.trusted_hosts.clear()
+            device.lockdownd.services.clear()
+            device.lockdownd.trust_tapped = True
+        device.answering = True
+        self.plug(device)
 
     def close(self) -> None:
         if self._server is not None:
@@ -179,11 +206,18 @@ class SimulatedUsbmuxd:
             target = self._plugged(message.get("DeviceID"))
             # Clients send the port in network byte order inside the plist, as the binary protocol did.
             port = socket.ntohs(int(message.get("PortNumber", 0)))
-            if target is None or port != LOCKDOWN_PORT:
-                _send(conn, tag, _result(RESULT_BADDEV if target is None else RESULT_CONNREFUSED))
+            if target is None:
+                _send(conn, tag, _result(RESULT_BADDEV))
+                return False
+            service = target.lockdownd.services.get(port)
+            if not target.answering or (port != LOCKDOWN_PORT and service is None):
+                _send(conn, tag, _result(RESULT_CONNREFUSED))
                 return False
             _send(conn, tag, _result(RESULT_OK))
-            target.lockdownd.serve(conn)
+            if service is None:
+                target.lockdownd.serve(conn)
+            else:
+                serve_service(target.lockdownd, service[0], service[1], conn, lambda: self.erase(target))
             return True
         else:
             _send(conn, tag, _result(1))  # BADCOMMAND

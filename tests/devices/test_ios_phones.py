@@ -101,8 +101,18 @@ def test_prechecks_block_activation_lock_and_supervision(muxd, data: Path, capsy
     assert _checks(rows[owned.udid])["activation_lock"]["facts"] == {"activation_state": "Activated", "find_my": True}
     assert rows[company.udid]["blocked"] and "Supervised" in rows[company.udid]["block_reason"]
     assert _checks(rows[company.udid])["battery"]["facts"]["level_percent"] == 64
-    # lockdownd cannot say whether an MDM profile is installed: never reported as "not enrolled"
-    assert _checks(rows[clean.udid])["mdm"]["facts"] == {"mdm_enrolled": None}
+    # MDM enrolment from MCInstall: the Device Enrollment record and the profile that may not be removed
+    assert _checks(rows[clean.udid])["mdm"]["outcome"] == "pass"
+    assert _checks(rows[clean.udid])["mdm"]["facts"]["mdm_enrolled"] is False
+    mdm = _checks(rows[company.udid])["mdm"]
+    assert mdm["outcome"] == "block" and mdm["facts"]["organization"] == "Acme Logistics"
+    assert mdm["facts"]["device_enrollment"] and mdm["facts"]["unremovable_profiles"] == ["com.acme.mdm"]
+    assert "Enrolled in device management (Acme Logistics)" in rows[company.udid]["block_reason"]
+    # battery health from the diagnostics relay's AppleSmartBattery: full-charge over design capacity
+    assert _checks(rows[clean.udid])["battery"]["facts"]["max_capacity_percent"] == 90  # 2534 / 2815 mAh
+    assert _checks(rows[clean.udid])["battery"]["facts"]["cycle_count"] == 412
+    worn = _checks(rows[company.udid])["battery"]  # 2420 / 3227 mAh = 75%: iOS would say "Service"
+    assert worn["outcome"] == "warn" and worn["facts"]["max_capacity_percent"] == 75
 
 
 def test_unreadable_find_my_on_an_activated_iphone_is_a_warning(muxd, tmp_path: Path) -> None:
@@ -110,6 +120,7 @@ def test_unreadable_find_my_on_an_activated_iphone_is_a_warning(muxd, tmp_path: 
 
     phone = muxd.add("iphone12-activation-lock")
     del phone.lockdownd.model.domains["com.apple.fmip"]  # an iOS that keeps Find My to itself
+    del phone.lockdownd.model.domains["com.apple.mobile.chaperone"]  # and supervision
     [listed] = list_iphones(tmp_path / "pairing")
     checks = {c.key: c for c in ios_checks(listed.values, listed.domains)}
     assert checks["activation_lock"].outcome == "warn"

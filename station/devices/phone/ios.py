@@ -14,6 +14,7 @@ blocking functions that each run their own event loop, like every other driver h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -22,8 +23,10 @@ from stdnum import imei as stdnum_imei
 
 IPhoneState = Literal["ready", "untrusted", "passcode", "denied", "unreachable"]
 
-# Find My (Activation Lock), supervision, battery level and storage: lockdownd domains a paired host may read.
-READ_DOMAINS = ("com.apple.fmip", "com.apple.mobile.chaperone", "com.apple.mobile.battery", "com.apple.disk_usage")
+# Find My (Activation Lock), supervision, battery level, storage and whether Setup Assistant is done:
+# lockdownd domains a paired host may read.
+READ_DOMAINS = ("com.apple.fmip", "com.apple.mobile.chaperone", "com.apple.mobile.battery", "com.apple.disk_usage",
+                "com.apple.purplebuddy")
 
 INSTRUCTIONS: dict[IPhoneState, str] = {
     "ready": "Connected and trusted: ready for checks.",
@@ -73,6 +76,9 @@ class ListedIPhone:
     # READ_DOMAINS this iOS answers (a missing domain is simply absent, never guessed).
     values: dict[str, Any] = field(default_factory=dict)
     domains: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What the lockdown services tell (station.devices.phone.ios_services.read_services): MDM enrolment
+    # and profiles from MCInstall, battery health from the diagnostics relay.
+    services: dict[str, Any] = field(default_factory=dict)
 
     @property
     def instruction(self) -> str:
@@ -129,6 +135,26 @@ async def _list(pair_dir: Path, usbmux_address: str | None) -> list[ListedIPhone
     return [await _read(udid, device.connection_type, pair_dir, usbmux_address) for udid, device in seen.items()]
 
 
+def read_iphone(udid: str, pair_dir: Path, usbmux_address: str | None = None) -> ListedIPhone | None:
+    """One device by UDID, read as list_iphones() reads it; None when usbmuxd does not list it now."""
+    pair_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(_read_one(udid, pair_dir, usbmux_address))
+
+
+async def _read_one(udid: str, pair_dir: Path, usbmux_address: str | None) -> ListedIPhone | None:
+    from pymobiledevice3 import usbmux
+    from pymobiledevice3.exceptions import ConnectionFailedToUsbmuxdError
+
+    try:
+        devices = [d for d in await usbmux.list_devices(usbmux_address=usbmux_address) if d.serial == udid]
+    except ConnectionFailedToUsbmuxdError:
+        return None
+    if not devices:
+        return None
+    device = next((d for d in devices if d.is_usb), devices[0])
+    return await _read(udid, device.connection_type, pair_dir, usbmux_address)
+
+
 async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str | None) -> ListedIPhone:
     from pymobiledevice3.exceptions import (
         PairingDialogResponsePendingError,
@@ -150,13 +176,19 @@ async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str 
         return ListedIPhone(udid, "denied", connection)
     except (PyMobileDevice3Exception, OSError) as exc:
         return ListedIPhone(udid, "unreachable", connection, error=str(exc) or type(exc).__name__)
+    from station.devices.phone.ios_services import read_services
+
     try:
         values = dict(lockdown.all_values)
         domains = {d: found for d in READ_DOMAINS if (found := await _domain(lockdown, d)) is not None}
         identity = identity_from_values(values, domains.get("com.apple.disk_usage"))
-        return ListedIPhone(udid, "ready", connection, identity, values=values, domains=domains)
+        services = await read_services(lockdown)
+        return ListedIPhone(udid, "ready", connection, identity, values=values, domains=domains, services=services)
+    except (PyMobileDevice3Exception, OSError) as exc:  # it left the bus while being read: a reboot, a cable
+        return ListedIPhone(udid, "unreachable", connection, error=str(exc) or type(exc).__name__)
     finally:
-        await lockdown.close()
+        with contextlib.suppress(PyMobileDevice3Exception, OSError):
+            await lockdown.close()
 
 
 async def _domain(lockdown: Any, domain: str) -> dict[str, Any] | None:

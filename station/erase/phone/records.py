@@ -19,26 +19,31 @@ BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift agai
 
 def join_unit(ctx: StationContext, identity: PhoneIdentity) -> str:
     """The unit this phone is (matched by IMEI, then serial, as scanned at intake), or a new one."""
+    return join_ids(ctx, identity.serial, identity.imei, identity.device_class, identity.manufacturer,
+                    identity.model, identity.to_dict())
+
+
+def join_ids(ctx: StationContext, serial: str, imei: str | None, device_class: str, make: str, model: str,
+             payload: dict[str, Any]) -> str:
+    """Match by IMEI, then serial (an Android phone or an iPhone alike), or create the unit."""
     with ctx.store.session() as s:
-        by_imei = units.find(s, "imei", identity.imei) if identity.imei else None
-        by_serial = units.find(s, "serial", identity.serial)
+        by_imei = units.find(s, "imei", imei) if imei else None
+        by_serial = units.find(s, "serial", serial)
         unit = by_imei or by_serial
-        payload: dict[str, Any] = identity.to_dict()
+        payload = dict(payload)
         if unit is None:
-            ids = {"serial": identity.serial} | ({"imei": identity.imei} if identity.imei else {})
-            unit = units.create(s, ctx.actor, ids, device_class=identity.device_class,
-                                make=identity.manufacturer or None, model=identity.model or None)
+            ids = {"serial": serial} | ({"imei": imei} if imei else {})
+            unit = units.create(s, ctx.actor, ids, device_class=device_class, make=make or None, model=model or None)
             payload["matched_by"] = "new unit"
         else:
             payload["matched_by"] = "imei" if by_imei is not None else "serial"
             if by_imei is not None and by_serial is not None and by_imei.id != by_serial.id:
-                payload["conflict"] = f"serial {identity.serial} is also on unit {by_serial.uid}"
-            for kind, value in (("imei", identity.imei), ("serial", identity.serial)):
+                payload["conflict"] = f"serial {serial} is also on unit {by_serial.uid}"
+            for kind, value in (("imei", imei), ("serial", serial)):
                 if value and (units.find(s, kind, value) is None):
                     units.add_identifier(s, unit, kind, value)
-            units.touch(unit, make=unit.make or identity.manufacturer or None, model=unit.model or identity.model
-                        or None, device_class=identity.device_class if unit.device_class == "other"
-                        else unit.device_class)
+            units.touch(unit, make=unit.make or make or None, model=unit.model or model or None,
+                        device_class=device_class if unit.device_class == "other" else unit.device_class)
         events.append(s, ctx.actor, "phone.identified", payload, unit)
         return unit.uid
 
@@ -48,17 +53,21 @@ def record_prechecks(ctx: StationContext, uid: str, identity: PhoneIdentity, che
     facts = checks.flags()
     boot = facts.get("verified_boot", {})
     owner = next((c.facts.get("device_owner") for c in checks.checks if c.key == "device_owner"), None)
+    record_checks(ctx, uid, checks, PhoneCheck(
+        serial=identity.serial, imei=identity.imei, android_version=identity.android_version,
+        security_patch=identity.security_patch, encryption=checks.encryption, method_type=checks.method_type,
+        verified_boot=boot.get("verified_boot"), bootloader_locked=boot.get("bootloader_locked"),
+        rooted=checks.rooted, frp_account=any(c.key == "google_account" and c.outcome == "block"
+                                              for c in checks.checks),
+        device_owner=owner, blocked=bool(checks.blocking)))
+
+
+def record_checks(ctx: StationContext, uid: str, checks: Prechecks, row: PhoneCheck) -> None:
+    """Store the row (its account-lock flag is what the route gates read) and block or free the unit."""
     with ctx.store.session() as s:
         unit = _unit(s, uid)
-        s.add(PhoneCheck(
-            unit_id=unit.id, serial=identity.serial, imei=identity.imei, android_version=identity.android_version,
-            security_patch=identity.security_patch, encryption=checks.encryption, method_type=checks.method_type,
-            verified_boot=boot.get("verified_boot"), bootloader_locked=boot.get("bootloader_locked"),
-            rooted=checks.rooted, frp_account=any(c.key == "google_account" and c.outcome == "block"
-                                                  for c in checks.checks),
-            device_owner=owner, blocked=bool(checks.blocking),
-            checks=events.canonical(checks.to_dict()), created_at=clock.iso(),
-        ))
+        row.unit_id, row.checks, row.created_at = unit.id, events.canonical(checks.to_dict()), clock.iso()
+        s.add(row)
         events.append(s, ctx.actor, "phone.prechecked", checks.to_dict(), unit)
         from station.disposition import reconsider  # an account found closes any sale route already chosen
 
@@ -72,15 +81,16 @@ def record_prechecks(ctx: StationContext, uid: str, identity: PhoneIdentity, che
             events.append(s, ctx.actor, "unit.updated", {"blocked_reason": None, "by": "phone pre-check"}, unit)
 
 
-def start_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
+def start_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
+    verify = "iphone-erase" if kind is JobKind.IPHONE_ERASE else "post-reset"  # the ledger reads the kind from it
     ledger.record_start(ctx, WipeStarted(
-        job_id=result.job_id, kind=JobKind.PHONE_RESET, device=result.media.path, serial=result.media.serial,
-        method=result.method, verify="post-reset", model=result.media.model, bus=result.media.bus),
+        job_id=result.job_id, kind=kind, device=result.media.path, serial=result.media.serial,
+        method=result.method, verify=verify, model=result.media.model, bus=result.media.bus),
         unit_uid=uid, in_process=True, started_at=result.started_at)
 
 
-def finish_job(ctx: StationContext, uid: str, result: WipeResult) -> None:
-    ledger.record_end(ctx, result, JobKind.PHONE_RESET)
+def finish_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
+    ledger.record_end(ctx, result, kind)
 
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:
