@@ -10,7 +10,7 @@ from typing import Any
 
 import tomli_w
 
-from station import atomic, events, operators
+from station import atomic, events, operators, paths
 from station.config import BY_KEY, Config
 from station.context import StationContext
 from station.errors import UserFacingError
@@ -86,8 +86,9 @@ def change_settings(ctx: StationContext, changes: dict[str, Any]) -> Config:
     keep = {k: v for k, v in current.raw_items() if k == "config_version" or v != BY_KEY[k].default}
     text = "# Written by the station's Supervisor panel; edit with care.\n" + tomli_w.dumps(_nest(keep))
     try:
-        # 0600: the file holds the hub token; a group-readable copy would hand the station's identity to anyone
-        atomic.write_atomic(path, text.encode("utf-8"), 0o600)
+        # 0600: the file may hold the hub token; a readable copy would hand the station's identity to anyone.
+        # On a shared bench the station's group (every technician's account) reads it too, nobody else.
+        atomic.write_atomic(path, text.encode("utf-8"), paths.private_mode(path.parent))
     except OSError as exc:
         raise UserFacingError(f"Settings could not be saved to {path} ({atomic.why(exc)}). "
                               "Ask IT to check the disk.") from exc

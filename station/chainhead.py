@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from station import atomic
+from station import atomic, paths
 from station.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def read(path: Path) -> Anchor | None:
 def _locked(path: Path) -> Iterator[None]:
     # Two processes commit in turn but write the file after their commits: the lock and the
     # "only forward" rule keep the slower one from moving the head back.
-    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, paths.private_mode(path.parent))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -95,7 +95,7 @@ def advance(path: Path, head: Head) -> None:
         current = _read_quiet(path)
         if current.local is not None and current.local.seq >= head.seq:
             return
-        atomic.write_atomic(path, _dump(Anchor(head, current.hub)), 0o600)
+        atomic.write_atomic(path, _dump(Anchor(head, current.hub)), paths.private_mode(path.parent))
 
 
 def note_hub(path: Path, head: Head) -> None:
@@ -104,7 +104,7 @@ def note_hub(path: Path, head: Head) -> None:
         current = _read_quiet(path)
         if current.hub is not None and current.hub.seq >= head.seq:
             return
-        atomic.write_atomic(path, _dump(Anchor(current.local, head)), 0o600)
+        atomic.write_atomic(path, _dump(Anchor(current.local, head)), paths.private_mode(path.parent))
 
 
 def _read_quiet(path: Path) -> Anchor:

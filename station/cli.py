@@ -65,7 +65,8 @@ def _command_word(argv: Sequence[str]) -> str | None:
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="station", description="Bench triage station.")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
-    parser.add_argument("--data-dir", help="data folder (default: STATION_DATA_DIR or the platform's)")
+    parser.add_argument("--data-dir", help="data folder (default: STATION_DATA_DIR, else /var/lib/triage-station "
+                        "when installed from the package, else the user's)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     # No command word means the bench app, with whatever global options came before it.
     parser.set_defaults(func=_run_gui, demo=False)

@@ -257,32 +257,45 @@ class Config:
             yield s.key, ("********" if s.secret and self._values[s.key] else self._values[s.key])
 
     @classmethod
-    def load(cls, path: Path) -> Config:
-        """Read `path` (absent means all defaults). Errors name the file and the key."""
-        if not path.exists():
-            return cls(path=path)
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or move it aside.") from exc
-        except UnicodeDecodeError as exc:
-            line = path.read_bytes()[: exc.start].count(b"\n") + 1
-            raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the "
-                              "file as UTF-8.") from exc
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
-        flat = dict(_flatten(raw))
-        version = flat.get("config_version", 1)
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise ConfigError(f"{path}: 'config_version' must be a whole number from 1 to {CONFIG_VERSION}, not "
-                              f"{version!r}. Set it to {CONFIG_VERSION}, or remove the line.")
-        if version > CONFIG_VERSION:
-            raise ConfigError(
-                f"{path}: config_version {version!r} is newer than this station understands "
-                f"({CONFIG_VERSION}). Update the station software."
-            )
-        while version < CONFIG_VERSION:
-            flat = UPGRADES[version](flat)
-            version += 1
-        flat["config_version"] = CONFIG_VERSION
-        return cls(flat, path=path)
+    def load(cls, path: Path, base: Path | None = None) -> Config:
+        """Read `path` (absent means all defaults), over `base` when given: an installed bench reads IT's
+        /etc/triage-station/station.toml first, then the data dir's own file. Errors name the file and the key."""
+        config = cls(path=path)
+        for source in (base, path):
+            if source is not None:
+                config.path = source  # errors name the file the key came from
+                for key, value in _read_flat(source).items():
+                    config.set(key, value)
+        config.path = path
+        return config
+
+
+def _read_flat(path: Path) -> dict[str, Any]:
+    """The settings of one file, upgraded to CONFIG_VERSION; {} when it does not exist."""
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or move it aside.") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the "
+                          "file as UTF-8.") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    flat = dict(_flatten(raw))
+    version = flat.get("config_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ConfigError(f"{path}: 'config_version' must be a whole number from 1 to {CONFIG_VERSION}, not "
+                          f"{version!r}. Set it to {CONFIG_VERSION}, or remove the line.")
+    if version > CONFIG_VERSION:
+        raise ConfigError(
+            f"{path}: config_version {version!r} is newer than this station understands "
+            f"({CONFIG_VERSION}). Update the station software."
+        )
+    while version < CONFIG_VERSION:
+        flat = UPGRADES[version](flat)
+        version += 1
+    flat["config_version"] = CONFIG_VERSION
+    return flat

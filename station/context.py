@@ -65,7 +65,7 @@ def _station_id(store: Store, config: Config) -> str:
 def open_station(data_dir: str | Path | None = None, *, demo: bool = False) -> StationContext:
     """Resolve the data dir, load settings (errors name file and key), open and migrate the store."""
     data = DataDir(resolve_data_dir(data_dir)).ensure()
-    config = Config.load(data.config_file)
+    config = settings(data)
     store = Store(data.database)
     ctx = StationContext(data, config, store, _station_id(store, config), demo=demo or config["station.demo"])
     log.info("station %s opened at %s (demo=%s)", ctx.station_id, data.root, ctx.demo)
@@ -75,3 +75,8 @@ def open_station(data_dir: str | Path | None = None, *, demo: bool = False) -> S
 def open_readonly_path(data_dir: str | Path | None) -> DataDir:
     """The data dir without creating or migrating anything (for `db check`)."""
     return DataDir(resolve_data_dir(data_dir))
+
+
+def settings(data: DataDir) -> Config:
+    """The data dir's settings, over IT's /etc/triage-station/station.toml on an installed bench."""
+    return Config.load(data.config_file, base=data.system_config)

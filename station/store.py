@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import chainhead
+from station import chainhead, paths
 from station.errors import StoreError
 
 if TYPE_CHECKING:
@@ -149,14 +149,18 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
 
 
 def private(db_path: Path) -> None:
-    """The database holds PIN hashes and the station's history: readable by the station's user only.
+    """The database holds PIN hashes and the station's history: readable by the station's user only
+    (and its group on a shared bench).
 
     SQLite creates the file with the process umask (often 0644) and gives the -wal and -shm files the
     database's mode, so tightening the database once keeps all three private."""
+    allowed = paths.private_mode(db_path.parent)  # the group's too on a shared bench's data dir
     for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
         try:
-            if path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
+            mode = path.stat().st_mode & 0o777
+            # SQLite creates files 0644 whatever the umask: a shared bench's group must also be able to write.
+            if mode & ~allowed or (allowed & 0o060 and mode != allowed):
+                os.chmod(path, allowed)
         except OSError:
             continue  # absent (-wal, -shm) or not ours: the check reports what matters
 

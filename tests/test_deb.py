@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from station.config import Config
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.deb, pytest.mark.timeout(900)]
 
@@ -63,7 +65,13 @@ def test_station_package(debs: dict[str, Path], tmp_path: Path) -> None:
     assert "/usr/libexec/triage-station/station-wipe-helper" in policy and "/usr/local" not in policy
     assert "/opt/triage-station/.venv/bin/python" in helper.read_text()
     assert "exec /opt/triage-station/.venv/bin/station" in (root / "usr/bin/station").read_text()
-    assert "groupadd --system triage" in (root / "DEBIAN/postinst").read_text()
+    postinst = (root / "DEBIAN/postinst").read_text()
+    assert "groupadd --system triage" in postinst
+    # The shared-bench layout: IT's settings in /etc mark the install, the data is the triage group's.
+    assert "/etc/triage-station/station.toml" in (root / "DEBIAN/conffiles").read_text().split()
+    assert "install -d -o root -g triage -m 2770 /var/lib/triage-station" in postinst
+    helper_setting = Config.load(root / "etc/triage-station/station.toml")["wipe.helper"]
+    assert helper_setting == f"pkexec /{helper.relative_to(root)}"
 
     venv = root / "opt/triage-station/.venv"
     assert (venv / "bin/station").read_text().startswith("#!/opt/triage-station/.venv/bin/python\n")

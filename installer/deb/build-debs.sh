@@ -77,8 +77,10 @@ sed 's|/usr/local/libexec/|/usr/libexec/|' "$here/polkit/org.triage-station.wipe
   > "$st/usr/share/polkit-1/actions/org.triage-station.wipe.policy"
 install -m 0644 "$here/polkit/50-triage-station-wipe.rules" "$st/usr/share/polkit-1/rules.d/"
 install -D -m 0644 "$root/README.md" "$st/usr/share/doc/triage-station/README.md"
+install -D -m 0640 "$here/deb/station/station.toml" "$st/etc/triage-station/station.toml"
 install -d "$st/DEBIAN"
 install -m 0755 "$here/deb/station/postinst" "$here/deb/station/postrm" "$st/DEBIAN/"
+echo /etc/triage-station/station.toml > "$st/DEBIAN/conffiles"
 docs "$st" triage-station
 depends="libc6, python3.11, passwd, pkexec, $("$here/system-packages.sh" --print-runtime | paste -sd, | sed 's/,/, /g')"
 control "$st" triage-station "$depends" "bench triage: intake, grading, photos, certified wipe, routing and labels

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import atomic, events
-from station.config import Config
-from station.context import open_readonly_path
+from station.context import open_readonly_path, settings
 from station.erase import cert_verify, keys
 from station.errors import UserFacingError
 from station.models import Event, Meta
@@ -56,7 +55,7 @@ def _read(path: Path) -> bytes:
 
 def _station_id(data: DataDir, s: Session) -> str | None:
     try:
-        configured = Config.load(data.config_file)["station.id"]
+        configured = settings(data)["station.id"]
     except UserFacingError:
         configured = ""
     return configured or s.execute(select(Meta.value).where(Meta.key == "station_id")).scalar()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from station.config import SETTINGS, Config
-from station.context import open_readonly_path
+from station.config import SETTINGS
+from station.context import open_readonly_path, settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _show(args: argparse.Namespace) -> int:
     data = open_readonly_path(args.data_dir)
-    config = Config.load(data.config_file)
+    config = settings(data)
     print(f"# {data.config_file}")
     for key, value in config.items():
         print(f"{key} = {value!r}")

@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from station.config import Config
-from station.context import open_readonly_path
+from station.context import open_readonly_path, settings
 from station.errors import UserFacingError
 
 # station.sync.documents.KINDS, spelled out: building the parser must not import the loaders.
@@ -88,7 +87,7 @@ def _url(args: argparse.Namespace) -> str:
 
     setting = ""
     if not (args.database_url or os.environ.get("STATION_HUB_DATABASE_URL")):
-        setting = Config.load(open_readonly_path(args.data_dir).config_file)["hub.database_url"]
+        setting = settings(open_readonly_path(args.data_dir))["hub.database_url"]
     return normalise_url(database_url_from_env(args.database_url, setting))
 
 
@@ -110,8 +109,8 @@ def _serve(args: argparse.Namespace) -> int:
         engine = make_engine(url, pool_size=1)
         migrate(engine)
         engine.dispose()
-    settings = Config.load(open_readonly_path(args.data_dir).config_file)
-    host, port = args.host or settings["hub.host"], args.port or settings["hub.port"]
+    config = settings(open_readonly_path(args.data_dir))
+    host, port = args.host or config["hub.host"], args.port or config["hub.port"]
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise UserFacingError("TLS needs both --cert and --key.")
     if args.plain_http and args.ssl_certfile:

@@ -11,8 +11,7 @@ import argparse
 import json
 import sys
 
-from station.config import Config
-from station.context import open_readonly_path
+from station.context import open_readonly_path, settings
 from station.errors import UserFacingError
 from station.identifiers import classify
 
@@ -25,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _identify(args: argparse.Namespace) -> int:
-    config = Config.load(open_readonly_path(args.data_dir).config_file)
+    config = settings(open_readonly_path(args.data_dir))
     raw: str | bytes
     if args.text == "-":
         raw = sys.stdin.buffer.read().rstrip(b"\r\n")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from station.config import Config
-from station.context import open_readonly_path
+from station.context import open_readonly_path, settings
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.parsers import parse_file
 from station.erase import plan, profiles
@@ -36,7 +36,7 @@ def load_profiles(config: Config) -> list[profiles.Profile]:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    config = Config.load(open_readonly_path(args.data_dir).config_file)
+    config = settings(open_readonly_path(args.data_dir))
     facts = DriveFacts()
     for path in args.facts_from:
         facts = facts.merge(parse_file(path))

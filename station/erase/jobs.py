@@ -142,7 +142,8 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str, *,
             os.close(fd)
     job_id = new_job_id()
     job_dir = ctx.data.jobs / job_id
-    job_dir.mkdir(parents=True)
+    # 0755 even under a shared bench's umask 007: a worker run as root for us refuses a folder others may write.
+    job_dir.mkdir(parents=True, mode=0o755)
     spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=verify,
                    identity=drive.identity, block_bytes=block << 20,
                    sample_percent=ctx.config.get_float("wipe.sample_percent"),

@@ -1,13 +1,16 @@
 """The station's Ed25519 signing key for certificates.
 
 The private key is created on first use in DataDir.keys, readable only by its owner
-(0600, in a 0700 folder). Customers get the public key (PEM) and its fingerprint, so
-they can check a certificate without trusting the station or its operator.
+(0600, in a 0700 folder), or on a shared bench by the station's group too (0640, in a 0750
+folder), because the app signs as whichever technician is signed in. Customers get the public
+key (PEM) and its fingerprint, so they can check a certificate without trusting the station or
+its operator.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -86,29 +89,32 @@ class StationKey:
 def load_or_create(data: DataDir) -> StationKey:
     """The station key, created (0600) the first time it is needed."""
     folder = data.keys
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o750 if data.shared else 0o700)
+    mode = 0o640 if data.shared else 0o600
     path = folder / PRIVATE_NAME
     if path.exists():
-        return StationKey(_load_private(path), path)
+        return StationKey(_load_private(path, mode), path)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     # Written whole under a temporary name, then linked exclusively: a full disk leaves no
     # 0-byte key behind, and if two processes race on first run one key wins and the other reads it.
     try:
-        if not atomic.write_atomic(path, pem, 0o600, exclusive=True):
-            return StationKey(_load_private(path), path)
+        if not atomic.write_atomic(path, pem, mode, exclusive=True):
+            return StationKey(_load_private(path, mode), path)
         atomic.write_atomic(folder / PUBLIC_NAME, public_pem(key.public_key()))
     except OSError as exc:
         raise atomic.write_error(path, exc, "the station signing key") from exc
     return StationKey(key, path)
 
 
-def _load_private(path: Path) -> Ed25519PrivateKey:
+def _load_private(path: Path, allowed: int = 0o600) -> Ed25519PrivateKey:
     mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        # Tighten rather than refuse: a key copied in by hand often arrives 0644.
-        os.chmod(path, 0o600)
+    if mode & ~allowed:
+        # Tighten rather than refuse: a key copied in by hand often arrives 0644. Another account's key
+        # on a shared bench cannot be chmod-ed by us; its owner's next start tightens it.
+        with contextlib.suppress(PermissionError):
+            os.chmod(path, allowed)
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as exc:
