@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +103,16 @@ class Bands:
     def find(self, make: str | None, model: str | None, capacity: str | None, grade: str | None,
              channel: str | None = None) -> Band | None:
         """The band of this SKU and grade on `channel` (any channel: the one with most sales), or None."""
-        k, g = skus.key(make, model, capacity), (grade or "").strip()
-        hits = [b for b in self.bands if b.key == k and b.grade == g and (channel is None or b.channel == channel)]
-        return max(hits, key=lambda b: (b.sales, b.channel), default=None)
+        hits = self._by_sku.get((skus.key(make, model, capacity), (grade or "").strip()), [])
+        return max((b for b in hits if channel is None or b.channel == channel), key=lambda b: (b.sales, b.channel),
+                   default=None)
+
+    @cached_property
+    def _by_sku(self) -> dict[tuple[str, str], list[Band]]:
+        index: dict[tuple[str, str], list[Band]] = {}
+        for b in self.bands:
+            index.setdefault((b.key, b.grade), []).append(b)
+        return index
 
     def discount_for(self, units: int) -> float:
         """Percent off for a lot of `units`: the largest tier it reaches (0 below the first)."""

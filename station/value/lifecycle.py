@@ -22,6 +22,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +90,13 @@ class Lifecycle:
     source: str
     tags: tuple[Tag, ...]
 
+    @cached_property
+    def _by_key(self) -> dict[str, Tag]:
+        return {t.key: t for t in self.tags}
+
     def tag_for(self, make: str | None, model: str | None, capacity: str | None = None) -> Tag | None:
         """The tag of this SKU, else the model's capacity-less tag, else None (untagged)."""
-        by_key = {t.key: t for t in self.tags}
-        return by_key.get(skus.key(make, model, capacity)) or by_key.get(skus.key(make, model, ""))
+        return self._by_key.get(skus.key(make, model, capacity)) or self._by_key.get(skus.key(make, model, ""))
 
     def stage_of(self, make: str | None, model: str | None, capacity: str | None = None) -> Stage | None:
         tag = self.tag_for(make, model, capacity)

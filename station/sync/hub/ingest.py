@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from station import clock
 from station.events import canonical
+from station.sync.hub import value_ingest
 from station.sync.hub.auth import now
 from station.sync.hub.models import HubCertificate, HubEvent, HubIncident, HubStation, HubUnitKey
 from station.sync.hub.schemas import HEX64, BatchReply, EventIn, EventResult, check_json
@@ -205,6 +206,7 @@ def _write(s: Session, b: _Batch, head_seq: int, head_hash: str, received: datet
     st = b.station
     if b.rows:
         s.execute(insert(HubEvent), b.rows)
+        value_ingest.record(s, b.rows)  # outcomes and units on hand, for bands and the risk index
     if b.keys:
         s.execute(pg_insert(HubUnitKey).on_conflict_do_nothing(), [
             {"value": v, "kind": k, "station_id": sid, "unit_uid": uid} for v, k, sid, uid in sorted(b.keys)

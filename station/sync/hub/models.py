@@ -193,3 +193,7 @@ class HubConsoleSession(HubBase):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# The value loop's tables share this metadata (migrations and the schema check see one schema).
+from station.sync.hub import value_models as value_models  # noqa: E402

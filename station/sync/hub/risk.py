@@ -1,0 +1,174 @@
+"""Inventory Risk Index (seed 004) per model and per lot, from the five dimensions, weighted by policy.
+
+Each dimension is a risk from 0 to 1 on a saturating scale (the policy's `half` is where it is 0.5):
+  value held            units on hand x expected value (route.assigned)
+  days since outbound   since the model last sold or completed a route (outcomes); never: since its
+                        oldest unit on hand arrived
+  market activity       1 - liquidity from its share of outbound units over `market_days`, blended
+                        with its lifecycle stage's risk (Pre-EOL and later are high)
+  price volatility      coefficient of variation of sale prices per grade and channel over `window_days`,
+                        weighted by sales
+  reuse and coverage    distinct buyers + distinct channels over `window_days`: few means high risk
+The index is 100 x the weighted mean; each dimension's contribution is its share of that sum. A lot
+takes its own value held and the value-weighted mean of its models' other four risks. Only models
+and lots with units on hand are ranked. `record_tiers` keeps the last tier of each and turns a change
+into a hub incident (kind 'iri_tier').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from station.sync.hub.models import HubIncident
+from station.sync.hub.value_models import HubRiskTier
+from station.sync.hub.value_policy import DIMENSIONS, UNTAGGED, Policy
+from station.value.lifecycle import Lifecycle
+
+HUB = "hub"  # the incidents' station for alerts the hub raises itself
+OUTBOUND = ("sold", "completed")
+
+
+@dataclass
+class Risk:
+    scope: str  # model | lot
+    ref: str  # sku key, or station:lot
+    label: str
+    units: int
+    value_held: float
+    days_since_outbound: float
+    share: float  # of outbound units over market_days
+    stage: str
+    cv: float | None
+    buyers: int
+    channels: int
+    risks: dict[str, float] = field(default_factory=dict)
+    contributions: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    tier: str = "low"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()} | {
+            "risks": {k: round(v, 4) for k, v in self.risks.items()},
+            "contributions": {k: round(v, 2) for k, v in self.contributions.items()}}
+
+
+def _rising(x: float, half: float) -> float:
+    return x / (x + half) if x > 0 else 0.0
+
+
+def _falling(x: float, half: float) -> float:
+    return half / (max(x, 0.0) + half)
+
+
+def _score(r: Risk, p: Policy) -> None:
+    total = sum(p.weights.values())
+    r.contributions = {d: 100.0 * p.weights[d] * r.risks[d] / total for d in DIMENSIONS}
+    r.score = sum(r.contributions.values())
+    r.tier = p.tier(r.score)
+
+
+_ON_HAND = """
+SELECT sku_key, min(make), min(model), min(capacity), count(*), coalesce(sum(expected_value), 0), min(seen_at)
+FROM value_units WHERE out_at IS NULL AND route IS NOT NULL AND model IS NOT NULL AND seen_at < :now
+GROUP BY sku_key"""
+_LAST_OUT = """
+SELECT sku_key, max(at) FROM outcomes WHERE outcome IN ('sold', 'completed') AND at < :now GROUP BY sku_key"""
+_RECENT_OUT = """
+SELECT sku_key, count(*) FROM outcomes WHERE outcome IN ('sold', 'completed') AND at >= :since AND at < :now
+GROUP BY sku_key"""
+_VOLATILITY = """
+WITH g AS (SELECT sku_key, count(*) AS n, stddev_pop(amount) / nullif(avg(amount), 0) AS cv FROM outcomes
+           WHERE outcome = 'sold' AND amount IS NOT NULL AND at >= :since AND at < :now
+           GROUP BY sku_key, grade, channel HAVING count(*) >= 2)
+SELECT sku_key, sum(n * cv) / nullif(sum(n), 0) FROM g WHERE cv IS NOT NULL GROUP BY sku_key"""
+_COVERAGE = """
+SELECT sku_key, count(DISTINCT buyer), count(DISTINCT channel) FROM outcomes
+WHERE outcome = 'sold' AND at >= :since AND at < :now GROUP BY sku_key"""
+_LOTS = """
+SELECT station_id, lot, sku_key, count(*), coalesce(sum(expected_value), 0) FROM value_units
+WHERE out_at IS NULL AND route IS NOT NULL AND lot IS NOT NULL AND seen_at < :now GROUP BY station_id, lot, sku_key"""
+
+
+def models(s: Session, policy: Policy, tags: Lifecycle, now: datetime) -> list[Risk]:
+    """Every model with units on hand, highest index first."""
+    window = {"now": now, "since": now - timedelta(days=policy.window_days)}
+    last_out: dict[str, datetime] = {k: v for k, v in s.execute(text(_LAST_OUT), {"now": now})}
+    market = {"now": now, "since": now - timedelta(days=policy.market_days)}
+    recent: dict[str, int] = {k: n for k, n in s.execute(text(_RECENT_OUT), market)}
+    outbound_total = sum(recent.values())
+    cvs: dict[str, float | None] = {k: cv for k, cv in s.execute(text(_VOLATILITY), window)}
+    coverage = {k: (b, c) for k, b, c in s.execute(text(_COVERAGE), window)}
+    sc, out = policy.scales, []
+    for key, make, model, capacity, units, value, oldest in s.execute(text(_ON_HAND), {"now": now}):
+        since = last_out.get(key) or oldest
+        tag = tags.tag_for(make, model, capacity)
+        stage = str(tag.stage) if tag else UNTAGGED
+        share = recent.get(key, 0) / outbound_total if outbound_total else 0.0
+        found = cvs.get(key)
+        cv = float(found) if found is not None else None
+        buyers, channels = coverage.get(key, (0, 0))
+        label = " ".join(p for p in (make, model, capacity) if p) or key
+        r = Risk("model", key, label, units, float(value), max(0.0, (now - since).total_seconds() / 86400), share,
+                 stage, cv, buyers, channels)
+        liquidity = _falling(share, sc["share_half"])
+        r.risks = {
+            "value_held": _rising(r.value_held, sc["value_half"]),
+            "days_since_outbound": _rising(r.days_since_outbound, sc["days_half"]),
+            "market_activity": (1 - sc["stage_part"]) * liquidity + sc["stage_part"] * policy.stage_risk[stage],
+            "price_volatility": _rising(cv, sc["cv_half"]) if cv is not None else sc["unknown_volatility"],
+            "reuse_coverage": _falling(buyers + channels, sc["coverage_half"]),
+        }
+        _score(r, policy)
+        out.append(r)
+    return sorted(out, key=lambda r: (-r.score, r.ref))
+
+
+def lots(s: Session, policy: Policy, by_model: list[Risk], now: datetime) -> list[Risk]:
+    """Every lot with units on hand: its own value held, its models' other risks weighted by value."""
+    models_ = {r.ref: r for r in by_model}
+    grouped: dict[tuple[str, str], list[tuple[Risk, int, float]]] = {}
+    for station, lot, key, units, value in s.execute(text(_LOTS), {"now": now}):
+        if key in models_:
+            grouped.setdefault((station, lot), []).append((models_[key], units, float(value)))
+    out = []
+    for (station, lot), parts in grouped.items():
+        value = sum(v for _m, _u, v in parts)
+        weight = [(m, v if value > 0 else float(u)) for m, u, v in parts]
+        total = sum(w for _m, w in weight) or 1.0
+        r = Risk("lot", f"{station}:{lot}", f"{lot} ({station})", sum(u for _m, u, _v in parts), value,
+                 max(m.days_since_outbound for m, _u, _v in parts), sum(m.share for m, _w in weight) / len(weight),
+                 "/".join(sorted({m.stage for m, _u, _v in parts})), None,
+                 max(m.buyers for m, _u, _v in parts), max(m.channels for m, _u, _v in parts))
+        r.risks = {d: sum(m.risks[d] * w for m, w in weight) / total for d in DIMENSIONS}
+        r.risks["value_held"] = _rising(value, policy.scales["value_half"])
+        _score(r, policy)
+        out.append(r)
+    return sorted(out, key=lambda r: (-r.score, r.ref))
+
+
+def record_tiers(s: Session, risks: list[Risk], now: datetime) -> list[str]:
+    """Keep each model's and lot's tier; a tier that changed is an incident. Returns the alerts' sentences."""
+    held = {(t.scope, t.ref): t.tier for t in s.execute(select(HubRiskTier)).scalars()}
+    alerts = []
+    for r in risks:
+        before = held.pop((r.scope, r.ref), None)
+        if before is not None and before != r.tier:
+            sentence = (f"Inventory risk of {r.scope} {r.label} went from {before} to {r.tier} "
+                        f"(index {r.score:.1f}).")
+            alerts.append(sentence)
+            s.add(HubIncident(station_id=HUB, kind="iri_tier", seq=0, detail=sentence, at=now))
+    if risks:
+        stmt = pg_insert(HubRiskTier)
+        rows = [{"scope": r.scope, "ref": r.ref, "tier": r.tier, "score": r.score, "at": now} for r in risks]
+        for i in range(0, len(rows), 5000):
+            s.execute(stmt.on_conflict_do_update(index_elements=["scope", "ref"], set_={
+                "tier": stmt.excluded.tier, "score": stmt.excluded.score, "at": stmt.excluded.at}), rows[i:i + 5000])
+    for scope, ref in held:  # nothing on hand any more: no tier to compare with next time
+        s.execute(delete(HubRiskTier).where(HubRiskTier.scope == scope, HubRiskTier.ref == ref))
+    return alerts

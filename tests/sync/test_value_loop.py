@@ -1,0 +1,132 @@
+"""The value loop on a real PostgreSQL: a year of outcomes in, an Inventory Risk ranking, bands whose
+percentiles are computed here independently, tier changes as incidents, and bands published to stations."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from station.sync.hub import lifecycle_admin, pricebands, value_policy
+from station.sync.hub.auth import create_station
+from station.sync.hub.db import HubStore
+from station.sync.hub.models import HubIncident
+from station.sync.hub.value import recompute
+from station.value import bands, sku
+from station.value.lifecycle import Stage
+from tests.sync import value_year
+from tests.sync.value_year import EOL_DAY, MODELS, NOW
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
+POLICY = value_policy.load()
+_copies = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def year_template(pg, hub_template):
+    """The year ingested once; each test gets its own copy of that database."""
+    year = value_year.build()
+    store = HubStore(pg.create_database("value_year", template=hub_template), pool_size=1)
+    with store.session() as s:
+        create_station(s, year.station)
+    with store.session() as s:
+        value_year.load(s, year)
+        lifecycle_admin.set_tag(s, *MODELS["steady"], "active", date(2026, 10, 1), "anna")
+        lifecycle_admin.set_tag(s, *MODELS["eol"], "eol", EOL_DAY.date(), "anna", "successor launched")
+        lifecycle_admin.set_tag(s, *MODELS["volatile"], "active", date(2026, 9, 15), "anna")
+    store.close()
+    return year
+
+
+@pytest.fixture
+def year_db(pg, year_template):
+    store = HubStore(pg.create_database(f"value_year_{next(_copies)}", template="value_year"), pool_size=1)
+    yield store, year_template
+    store.close()
+
+
+def _key(name: str) -> str:
+    return sku.key(*MODELS[name])
+
+
+def test_the_risk_index_ranks_as_the_seed_says(year_db):
+    store, _year = year_db
+    with store.session() as s:
+        r = recompute(s, POLICY, at=NOW)
+    ranked = [m.ref for m in r.models]
+    assert ranked == [_key("eol"), _key("volatile"), _key("steady")]
+    eol, volatile, steady = r.models
+    assert (eol.units, eol.value_held, eol.stage, eol.buyers, eol.channels) == (30, 7500.0, "eol", 1, 1)
+    assert round(eol.days_since_outbound) == (NOW - datetime(2026, 7, 13, 11, tzinfo=NOW.tzinfo)).days
+    assert eol.tier == "high" and steady.tier == "low"
+    assert eol.share == 0.0 and steady.share > volatile.share > 0  # nothing of it moved in 90 days
+    # the volatile model's prices make it the most volatile; each contribution adds up to the index
+    assert max(r.models, key=lambda m: m.risks["price_volatility"]) is volatile
+    assert volatile.cv == pytest.approx(statistics.pstdev(value_year.VOLATILE) / statistics.mean(value_year.VOLATILE),
+                                        rel=0.05)
+    for m in r.models:
+        assert sum(m.contributions.values()) == pytest.approx(m.score)
+    lots = {lot.ref: lot for lot in r.lots}
+    assert set(lots) == {"bench-1:L-7", "bench-1:L-9"} and lots["bench-1:L-9"].score > lots["bench-1:L-7"].score
+    assert lots["bench-1:L-9"].value_held == 7500.0 and lots["bench-1:L-7"].units == 3
+
+
+def test_bands_match_percentiles_computed_by_hand(year_db):
+    store, year = year_db
+    with store.session() as s:
+        r = recompute(s, POLICY, at=NOW)
+    since = NOW - timedelta(days=POLICY.window_days)
+    doc = bands.parse(bands.dump(r.bands), "published")  # what a station reads back
+    for name in ("steady", "eol", "volatile"):
+        prices = [a for at, a in year.sold[name] if since <= at < NOW]
+        q1, q2, q3 = statistics.quantiles(prices, n=4, method="inclusive")  # percentile_cont's definition
+        b = doc.find(*MODELS[name], "B", "wholesale_auction")
+        assert b is not None and b.sales == len(prices)
+        assert (b.observed_p25, b.observed_median, b.observed_p75) == pytest.approx((q1, q2, q3), abs=0.006)
+    # fewer than min_sales sales of grade A on retail: no band, the station falls back to its static table
+    assert doc.find(*MODELS["steady"], "A", "resell_retail") is None
+    assert doc.find(*MODELS["steady"], "A") is None
+    # the EOL model's band moves down and widens by its stage and its high tier, as the policy says
+    eol = doc.find(*MODELS["eol"], "B")
+    assert (eol.stage, eol.tier) == (Stage.EOL, "high")
+    assert eol.median == pytest.approx(eol.observed_median * (1 - 0.10 - 0.05), abs=0.006)
+    assert eol.median - eol.p25 == pytest.approx((eol.observed_median - eol.observed_p25) * 1.40, abs=0.02)
+    # the buyer's target on lot L-7 pulls the steady band's median a quarter of the way toward 230
+    steady = doc.find(*MODELS["steady"], "B")
+    assert steady.target == 230.0 and steady.tier == "low"
+    assert steady.median == pytest.approx(steady.observed_median + 0.25 * (230.0 - steady.observed_median), abs=0.006)
+    assert doc.discount_for(60) == 6.0
+
+
+def test_a_change_of_tier_is_an_alert(year_db):
+    store, _year = year_db
+    with store.session() as s:
+        july = recompute(s, POLICY, at=datetime(2026, 7, 20, tzinfo=NOW.tzinfo), record=True)
+    assert july.alerts == []  # the first computation only sets the baseline
+    assert next(m for m in july.models if m.ref == _key("eol")).tier == "medium"
+    with store.session() as s:
+        december = recompute(s, POLICY, at=NOW, record=True)
+        again = recompute(s, POLICY, at=NOW, record=True)
+        found = s.execute(select(HubIncident).where(HubIncident.kind == "iri_tier")).scalars().all()
+    index = f"{december.models[0].score:.1f}"
+    assert december.alerts == [
+        f"Inventory risk of model Apple iPhone 11 64GB went from medium to high (index {index}).",
+        f"Inventory risk of lot L-9 (bench-1) went from medium to high (index {index}).",
+    ]
+    assert again.alerts == []
+    assert [i.detail for i in found] == december.alerts and all(i.station_id == "hub" for i in found)
+
+
+def test_published_bands_and_tags_reach_the_document_table_once_per_content(year_db):
+    store, _year = year_db
+    with store.session() as s:
+        first = recompute(s, POLICY, at=NOW, publish=True, by="cron")
+        second = recompute(s, POLICY, at=NOW, publish=True, by="cron")
+        review = lifecycle_admin.review(s, NOW.date())
+        published = pricebands.configdocs.get(s, "bands", "prices")
+    assert first.published == 1 and second.published is None  # same bands: no new version
+    assert published is not None and bands.parse(published.body, "x").version == first.bands.version
+    assert [(t.model, t.stage) for t in review] == [("iPhone 11", Stage.EOL)]  # tagged 2026-06-01
