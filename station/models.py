@@ -47,6 +47,10 @@ class Unit(Base):
     lot_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # lot/PO it came in with
     condition_notes: Mapped[str | None] = mapped_column(Text)
     usage_history: Mapped[str | None] = mapped_column(Text)
+    # the customer's side of the return, where known: the day it was initiated (YYYY-MM-DD) and
+    # the inbound shipping paid, for cost per return and cycle time to value
+    return_initiated_on: Mapped[str | None] = mapped_column(String(10))
+    shipping_cost: Mapped[float | None]
     # progress through the bench; denormalised from events for fast panels and KPIs
     stage: Mapped[str] = mapped_column(String(20), default="intake", index=True)
     cosmetic_grade: Mapped[str | None] = mapped_column(String(8))

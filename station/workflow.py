@@ -23,7 +23,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock, events, identifiers, operators, units
+from station import clock, events, identifiers, operators, return_label, units
 from station.context import Operator, StationContext
 from station.disposition import DATA_BEARING
 from station.errors import UserFacingError
@@ -60,7 +60,7 @@ Cue = Literal["good", "bad", "repeat"]  # the scanner's beep
 @dataclass(frozen=True)
 class ScanOutcome:
     # created | opened | finished_unit | reopened | signed_in | signed_out | command | next | finished
-    # | blocked | lot | rejected | need_sign_in
+    # | blocked | lot | return_label | rejected | need_sign_in
     action: str
     cue: Cue
     message: str
@@ -72,6 +72,7 @@ class ScanOutcome:
     unit: UnitView | None = None
     operator: Operator | None = None
     blocked: list[str] = field(default_factory=list)
+    return_label: return_label.ReturnLabel | None = None  # action "return_label": what the label said
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None =
                            classification=c)
     if c.kind == "command":
         return _command(ctx, c, current_uid, current_step, finish_unchecked)
+    if expect == "return" and c.kind == "gs1":
+        return _return_label(c)
     if c.kind == "lot" or "sscc" in c.parts:
         if expect == "lot":
             return ScanOutcome("lot", "good", f"Lot {c.value} set for the next units.", classification=c)
@@ -115,6 +118,15 @@ def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None =
         return _bad(f"{c.value} is a product code (GTIN {gtin}) shared by many units, not one unit: scan the "
                     "unit's serial number or IMEI.", c)
     return _open_or_create(ctx, c, key, defaults or IntakeDefaults())
+
+
+def _return_label(c: Classification) -> ScanOutcome:
+    """A return label scanned into the Intake panel's return fields: its date and postage fill them."""
+    try:
+        found = return_label.read(c)
+    except UserFacingError as exc:
+        return _bad(str(exc), c)
+    return ScanOutcome("return_label", "good", found.sentence(), classification=c, return_label=found)
 
 
 def _badge(ctx: StationContext, c: Classification) -> ScanOutcome:
@@ -281,12 +293,19 @@ INTAKE_FIELDS = {
     "source": ("Source/customer", 120), "lot_ref": ("Lot/PO", 64), "condition_notes": ("Condition notes", 4000),
     "usage_history": ("Usage history", 4000),
 }
+# Intake fields with a type: text in, checked and converted (a day, an amount) before they are stored.
+TYPED_INTAKE_FIELDS: dict[str, Callable[[str | None], str | float | None]] = {
+    "return_initiated_on": return_label.initiated_on, "shipping_cost": return_label.shipping_cost,
+}
 
 
 def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) -> UnitView:
     """Store the intake fields the technician filled in; one unit.updated event lists what changed."""
-    clean: dict[str, str | None] = {}
+    clean: dict[str, str | float | None] = {}
     for key, raw in values.items():
+        if key in TYPED_INTAKE_FIELDS:
+            clean[key] = TYPED_INTAKE_FIELDS[key](raw)
+            continue
         if key not in INTAKE_FIELDS:
             raise ValueError(f"not an intake field: {key}")
         label, limit = INTAKE_FIELDS[key]
@@ -299,7 +318,7 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
         changed = {k: [getattr(unit, k), v] for k, v in clean.items() if getattr(unit, k) != v}
         if not changed:
             return unit_view(s, unit)
-        serial = clean.get("serial")
+        serial = str(clean.get("serial") or "")
         if serial and "serial" in changed:
             other = units.find(s, "serial", serial)
             if other is not None and other.id != unit.id:

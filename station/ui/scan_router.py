@@ -169,6 +169,8 @@ class ScanRouter(QObject):
             self.show_step("label")
         elif o.action == "lot" and o.classification is not None:
             self.intake.fill_lot(o.classification.value)
+        elif o.action == "return_label" and o.return_label is not None:
+            self.intake.fill_return(o.return_label)
         elif o.action == "blocked" and o.uid and self.ctx.operator is not None and self.ctx.operator.is_supervisor:
             self._offer_override(o.uid, o.blocked)
 

@@ -232,6 +232,26 @@ def test_intake_form_saves_with_ctrl_s(rig: Rig) -> None:
     assert intake.history.item(0, 0).text().startswith("Intake updated: condition notes, return reason by ")
 
 
+def test_a_return_label_scanned_into_the_return_fields_fills_them_and_saves(rig: Rig) -> None:
+    w, qtbot = rig.window, rig.qtbot
+    rig.scan("OP-1001")
+    uid = rig.scan(IMEI).uid
+    intake = w.scans.intake
+    qtbot.waitUntil(lambda: w.progress is not None and not intake.isVisible(), timeout=5000)
+    QTest.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # back to Intake: the unit opened at Grade
+    qtbot.waitUntil(intake.isVisible, timeout=2000)
+    intake.f_initiated.setFocus()
+    qtbot.waitUntil(intake.f_initiated.hasFocus, timeout=2000)
+    o = rig.scan("(00)340123450000000000(13)261102(3902)640")
+    assert o.action == "return_label" and w.unit_uid == uid  # no unit opened for the parcel
+    assert (intake.f_initiated.text(), intake.f_shipping.text()) == ("2026-11-02", "6.40")
+    QTest.keyClick(intake.f_initiated, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "saved" in w.status.message.text(), timeout=5000)
+    with rig.ctx.store.reader() as s:
+        unit = s.execute(select(Unit).where(Unit.uid == uid)).scalar_one()
+    assert (unit.return_initiated_on, unit.shipping_cost) == ("2026-11-02", 6.4)
+
+
 def test_pin_sign_in_dialog(rig: Rig) -> None:
     w, qtbot = rig.window, rig.qtbot
     QTest.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import workflow
+from station.return_label import ReturnLabel
 from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.scanner_cue import cue_style, set_cue
@@ -110,6 +111,10 @@ class IntakePanel(Panel):
         self.f_reason = _combo(_choices(cfg["intake.return_reasons"]))
         self.f_source = QLineEdit()
         self.f_lot = QLineEdit()
+        self.f_initiated = QLineEdit()
+        self.f_initiated.setPlaceholderText("YYYY-MM-DD, or click here and scan the return label")
+        self.f_shipping = QLineEdit()
+        self.f_shipping.setPlaceholderText("inbound shipping paid, e.g. 6.40 (or scan the return label)")
         self.f_notes = QPlainTextEdit()
         self.f_usage = QPlainTextEdit()
         for w in (self.f_notes, self.f_usage):
@@ -122,13 +127,15 @@ class IntakePanel(Panel):
         form.addRow("&Reason for return", self.f_reason)
         form.addRow("Source/c&ustomer", self.f_source)
         form.addRow("&Lot/PO", self.f_lot)
+        form.addRow("Return initiated", self.f_initiated)
+        form.addRow("Inbound shipping", self.f_shipping)
         form.addRow("Condition &notes", self.f_notes)
         form.addRow("Usage &history", self.f_usage)
         self.save_button = QPushButton("Save intake (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
         form.addRow(self.save_button)
         left.addWidget(self.unit_box)
-        for line in (self.f_serial, self.f_source, self.f_lot):
+        for line in (self.f_serial, self.f_source, self.f_lot, self.f_initiated, self.f_shipping):
             line.textEdited.connect(self._mark_dirty)
         for c in (self.f_category, self.f_reason):
             c.currentTextChanged.connect(self._mark_dirty)
@@ -149,8 +156,19 @@ class IntakePanel(Panel):
 
     # -- what the router asks ---------------------------------------------------------------
     def expecting(self) -> str:
-        """'lot' while a Lot/PO field has focus (a lot scan fills it), else 'unit'."""
+        """'lot' while a Lot/PO field has focus (a lot scan fills it), 'return' while a return field
+        has (a return label's GS1 code fills them), else 'unit'."""
+        if self.f_initiated.hasFocus() or self.f_shipping.hasFocus():
+            return "return"
         return "lot" if self.batch_lot.hasFocus() or self.f_lot.hasFocus() else "unit"
+
+    def fill_return(self, label: ReturnLabel) -> None:
+        """What a scanned return label said; saved with the rest of the intake (Ctrl+S)."""
+        if label.initiated_on:
+            self.f_initiated.setText(label.initiated_on)
+        if label.shipping_cost is not None:
+            self.f_shipping.setText(f"{label.shipping_cost:.2f}")
+        self._mark_dirty()
 
     def batch_defaults(self) -> IntakeDefaults:
         return IntakeDefaults(self.batch_source.text().strip() or None, self.batch_lot.text().strip() or None,
@@ -220,6 +238,8 @@ class IntakePanel(Panel):
         self.f_reason.setCurrentText(f.get("return_reason") or "")
         self.f_source.setText(f.get("source") or "")
         self.f_lot.setText(f.get("lot_ref") or "")
+        self.f_initiated.setText(f.get("return_initiated_on") or "")
+        self.f_shipping.setText(f.get("shipping_cost") or "")
         self.f_notes.setPlainText(f.get("condition_notes") or "")
         self.f_usage.setPlainText(f.get("usage_history") or "")
         self._dirty = False
@@ -249,7 +269,8 @@ class IntakePanel(Panel):
             "serial": self.f_serial.text(), "return_category": self.f_category.currentText(),
             "return_reason": self.f_reason.currentText(), "source": self.f_source.text(),
             "lot_ref": self.f_lot.text(), "condition_notes": self.f_notes.toPlainText(),
-            "usage_history": self.f_usage.toPlainText(),
+            "usage_history": self.f_usage.toPlainText(), "return_initiated_on": self.f_initiated.text(),
+            "shipping_cost": self.f_shipping.text(),
         }
         Op(self, workflow.save_intake, self.ctx, self._view.uid, values).success(self._saved).changes("units").run()
 
