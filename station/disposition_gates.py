@@ -115,7 +115,8 @@ def gates(f: Facts) -> list[Gate]:
     if f.locks == "locked":
         what = [LOCK_DEFECTS[d] for d in f.defects if d in LOCK_DEFECTS]
         if f.frp and "account_lock" not in f.defects:
-            what.insert(0, "signed in to an account (factory reset protection), as the phone check recorded")
+            what.insert(0, "locked to an account or an organisation (factory reset protection, Activation Lock "
+                           "or MDM), as the phone check recorded")
         out.append(Gate("locked", f"it is {' and '.join(what) or 'locked'}", "LOCKED", NOT_FOR_SALE))
     elif f.locks == "unchecked":
         out.append(Gate("unchecked_locks", "its account, management and firmware locks were not checked",

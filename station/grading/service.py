@@ -81,13 +81,19 @@ def record(
     matrix: Matrix | None = None,
     override: Override | None = None,
 ) -> Recorded:
-    """Grade the unit from `answers` with its class's active matrix (or `matrix`) and record it."""
+    """Grade the unit from `answers` with its class's active matrix (or `matrix`) and record it.
+    What the device measured itself (lock status, battery health: grading/measured.py) replaces the
+    answer given to the same question."""
+    from station.grading.measured import measured_answers
+
     with ctx.store.reader() as s:
         device_class = unit_for(s, unit_ref).device_class
     m = matrix or active(ctx, device_class)
     if m.device_class not in (device_class, "other"):
         raise UserFacingError(f"Matrix {m.ref} grades {m.device_class}s, but this unit is a {device_class}.")
-    computed = evaluate(m, answers)
+    with ctx.store.reader() as s:
+        measured = measured_answers(s, unit_for(s, unit_ref), m)
+    computed = evaluate(m, {**answers, **measured})
     cosmetic, functional = computed.cosmetic, computed.functional
     if override is not None:
         cosmetic, functional = check_override(ctx, computed, override)
@@ -111,6 +117,8 @@ def record(
             "answers": dict(computed.answers), "defects": list(computed.defects),
             "cosmetic": cosmetic, "functional": functional, "sale_grade": final, "crosswalks": walks,
         }
+        if measured:
+            payload["measured"] = measured
         if override is None:
             events.append(s, ctx.actor, "grade.recorded", payload, unit)
         else:

@@ -141,3 +141,28 @@ def test_verification_fails_on_each_thing_the_erase_should_have_removed() -> Non
     assert not verify_erased("S1", back).passed
     back.domains, back.services = dict(good_domains), {"profiles": None}
     assert not verify_erased("S1", back).passed
+
+
+def test_a_managed_iphone_is_held_and_graded_with_what_it_measured(muxd, data: Path, capsys) -> None:
+    from station import disposition, grading
+    from station.errors import UserFacingError
+    from tests.grading.helpers import PHONE_B_PLUS, set_fields
+
+    company = muxd.add("iphone13-supervised")
+    assert main(["--data-dir", str(data), "wipe", f"ios:{company.udid}", "--yes"]) == 2
+    ctx = open_station(data)
+    try:
+        with ctx.store.reader() as s:
+            unit = s.get(Unit, s.query(PhoneCheck).one().unit_id)
+            assert unit is not None
+            uid = unit.uid
+        # the technician clicked "no locks" and "battery good"; the iPhone said MDM and 75 %
+        graded = grading.record(ctx, uid, PHONE_B_PLUS)
+        assert graded.computed.answers["locks"] == "mdm" and graded.computed.answers["battery"] == "worn"
+        assert graded.functional == "FD" and {"mdm", "battery"} <= set(graded.computed.defects)
+        set_fields(ctx, uid, wipe_status="sanitized")  # only the lock holds it now
+        assert disposition.preview(ctx, uid).route == "hold"
+        with pytest.raises(UserFacingError, match="Activation Lock or MDM"):
+            disposition.assign(ctx, uid, "resell_retail", "looks fine to me")
+    finally:
+        ctx.close()
