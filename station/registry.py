@@ -18,6 +18,7 @@ from station.devices.base import DeviceInfo, Driver
 from station.devices.camera import driver as camera
 from station.devices.manager import DeviceManager
 from station.devices.phone import driver as phone
+from station.devices.phone import ios_driver
 from station.devices.printer import session as printer
 from station.devices.scanner import serial_scanner
 from station.erase import drives
@@ -33,7 +34,7 @@ Factory = Callable[[Config, Path], Driver | None]
 
 # Real drivers and their simulated counterparts (demo mode), one per device area.
 REAL: list[Factory] = [camera.real_factory, printer.real_factory, serial_scanner.serial_scanner_driver,
-                       drives.real_factory, phone.real_factory]
+                       drives.real_factory, phone.real_factory, ios_driver.real_factory]
 SIMULATED: list[Factory] = [sim_camera.sim_factory, sim_printer.sim_factory, sim_scanner.simulated_scanner_driver,
                             sim_drives.sim_factory, adb_demo.sim_factory]
 

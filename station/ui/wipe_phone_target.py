@@ -142,7 +142,9 @@ def sync_phone_rows(devices: DeviceManager, model: WipeTableModel) -> set[str]:
         seen.add(info.id)
         row = model.row_of(info.id)
         if row < 0:
-            model.add(PhoneTarget(info))
+            from station.ui.wipe_iphone_target import IPhoneTarget, is_iphone
+
+            model.add(IPhoneTarget(info) if is_iphone(info) else PhoneTarget(info))
             continue
         target = model.target(row)
         if isinstance(target, PhoneTarget):

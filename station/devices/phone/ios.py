@@ -111,16 +111,18 @@ def identity_from_values(values: dict[str, Any], disk: dict[str, Any] | None = N
     )
 
 
-def list_iphones(pair_dir: Path, usbmux_address: str | None = None) -> list[ListedIPhone]:
+def list_iphones(pair_dir: Path, usbmux_address: str | None = None, *, services: bool = True) -> list[ListedIPhone]:
     """Every Apple device usbmuxd lists now, with its state and, when trusted, its identity.
 
+    `services`: also read MCInstall and the diagnostics relay (MDM, battery health); a hot-plug
+    scan leaves them out, since each is another TLS connection per device.
     An empty list when no usbmuxd runs: a station without iPhones is not an error.
     """
     pair_dir.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(_list(pair_dir, usbmux_address))
+    return asyncio.run(_list(pair_dir, usbmux_address, services))
 
 
-async def _list(pair_dir: Path, usbmux_address: str | None) -> list[ListedIPhone]:
+async def _list(pair_dir: Path, usbmux_address: str | None, services: bool) -> list[ListedIPhone]:
     from pymobiledevice3 import usbmux
     from pymobiledevice3.exceptions import ConnectionFailedToUsbmuxdError
 
@@ -132,7 +134,8 @@ async def _list(pair_dir: Path, usbmux_address: str | None) -> list[ListedIPhone
     for device in devices:  # one device can be listed over USB and Wi-Fi: USB wins
         if device.serial not in seen or device.is_usb:
             seen[device.serial] = device
-    return [await _read(udid, device.connection_type, pair_dir, usbmux_address) for udid, device in seen.items()]
+    return [await _read(udid, device.connection_type, pair_dir, usbmux_address, services)
+            for udid, device in seen.items()]
 
 
 def read_iphone(udid: str, pair_dir: Path, usbmux_address: str | None = None) -> ListedIPhone | None:
@@ -155,7 +158,8 @@ async def _read_one(udid: str, pair_dir: Path, usbmux_address: str | None) -> Li
     return await _read(udid, device.connection_type, pair_dir, usbmux_address)
 
 
-async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str | None) -> ListedIPhone:
+async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str | None,
+                services: bool = True) -> ListedIPhone:
     from pymobiledevice3.exceptions import (
         PairingDialogResponsePendingError,
         PasswordRequiredError,
@@ -182,8 +186,8 @@ async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str 
         values = dict(lockdown.all_values)
         domains = {d: found for d in READ_DOMAINS if (found := await _domain(lockdown, d)) is not None}
         identity = identity_from_values(values, domains.get("com.apple.disk_usage"))
-        services = await read_services(lockdown)
-        return ListedIPhone(udid, "ready", connection, identity, values=values, domains=domains, services=services)
+        found = await read_services(lockdown) if services else {}
+        return ListedIPhone(udid, "ready", connection, identity, values=values, domains=domains, services=found)
     except (PyMobileDevice3Exception, OSError) as exc:  # it left the bus while being read: a reboot, a cable
         return ListedIPhone(udid, "unreachable", connection, error=str(exc) or type(exc).__name__)
     finally:
