@@ -96,6 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("grading.matrix_dir", str, "", "Folder of grading matrices; empty means the shipped ones."),
     _S("grading.override_supervisor_only", bool, True, "Only supervisors may override a computed grade."),
     _S("disposition.rules_file", str, "", "Disposition rules file; empty means the shipped one."),
+    _S("costs.site", str, "", "Site whose figures of the cost table (labour rates, handling, inspection) this "
+       "bench uses; empty means the table's defaults."),
     # photos
     _S("camera.device", str, "auto", "Camera: /dev/videoN, a stable id, a video file, 'auto' or 'none'."),
     _S("camera.width", int, 1280, "Capture width in pixels.", range=(160, 7680)),

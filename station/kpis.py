@@ -15,13 +15,13 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from station import clock
+from station import clock, shifts, value_kpis
 from station.context import StationContext
 from station.disposition import DATA_BEARING, judge
 from station.disposition_rules import REUSE_ROUTES, ROUTES
@@ -68,6 +68,16 @@ class Kpis:
     wip: dict[str, int] = field(default_factory=dict)
     blocked: list[tuple[str, str]] = field(default_factory=list)  # uid, reason
     throughput: list[tuple[str, int]] = field(default_factory=list)  # hour label, finished
+    # cost per return: finished units priced when they were finished, and what their costs add up to
+    cost_units: int = 0
+    costs: dict[str, float] = field(default_factory=dict)  # shipping, labour, handling, inspection
+    shipping_known: int = 0  # priced units whose inbound shipping was recorded
+    labour_minutes: dict[str, float] = field(default_factory=dict)  # by step
+    # cycle time to value: return initiated -> the outcome that closed the unit (sold, completed)
+    value_cycle_median_days: float | None = None
+    value_cycle_p90_days: float | None = None
+    value_closed: int = 0  # units closed in the window with a known initiation day
+    value_undated: int = 0  # closed in the window, initiation day unknown: not in the figure
 
     @property
     def units_per_hour(self) -> float:
@@ -89,6 +99,10 @@ class Kpis:
     @property
     def diversion_rate(self) -> float | None:
         return diversion(self.routes)
+
+    @property
+    def cost_per_return(self) -> float | None:
+        return sum(self.costs.values()) / self.cost_units if self.cost_units else None
 
 
 def diversion(routes: dict[str, int]) -> float | None:
@@ -141,7 +155,17 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
         _outcomes(s, w, k)
         _wip(s, w, k)
         _throughput(s, w, in_window, k)
+        _value_loop(s, w, k, shifts.zone(ctx.config))
     return k
+
+
+def _value_loop(s: Session, w: Window, k: Kpis, tz: tzinfo) -> None:
+    c = value_kpis.costs(s, w)
+    k.cost_units, k.costs, k.shipping_known, k.labour_minutes = c.units, c.parts, c.shipping_known, c.labour_minutes
+    v = value_kpis.cycle_to_value(s, w, tz)
+    k.value_closed, k.value_undated = len(v.days), v.undated
+    if v.days:
+        k.value_cycle_median_days, k.value_cycle_p90_days = statistics.median(v.days), p90(v.days)
 
 
 def _ranked(rows: Any) -> dict[str, int]:

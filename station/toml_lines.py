@@ -53,7 +53,9 @@ def locate(text: str, path: tuple[str | int, ...]) -> int:
                 prefix, i = name + ".", i + 1
                 continue
             start = hit
-            end = next((j for j in range(hit + 1, end) if any_header.match(lines[j])), end)
+            # the block runs to the next header that is not one of its own sub-tables ([name.sub])
+            own = re.compile(r"^\s*\[{1,2}\s*" + re.escape(name) + r"\.")
+            end = next((j for j in range(hit + 1, end) if any_header.match(lines[j]) and not own.match(lines[j])), end)
             prefix, i = name + ".", i + 1
             continue
         key = re.compile(r"^\s*\"?" + re.escape(str(seg)) + r"\"?\s*=")

@@ -23,10 +23,10 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock, events, identifiers, operators, return_label, units
+from station import clock, costs, events, identifiers, labour, operators, return_label, units
 from station.context import Operator, StationContext
 from station.disposition import DATA_BEARING
-from station.errors import UserFacingError
+from station.errors import ConfigError, UserFacingError
 from station.identifiers import Classification
 from station.models import Operator as OperatorRow
 from station.models import Unit
@@ -253,9 +253,11 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
         label = label_state(s, unit)
         if label == "printed" and not label_unchecked_ok:
             return FinishResult(uid, False, [], [], label_unchecked=True)
-        units.touch(unit, stage="finished", finished_at=clock.iso())
+        at = clock.iso()
+        units.touch(unit, stage="finished", finished_at=at)
         payload: dict[str, object] = {"override_reason": override_reason, "overridden": blocked} if blocked else {}
         payload["label"] = "label checked" if label == "checked" else "label not checked"
+        payload["costs"] = _costs(ctx, s, unit, at)
         events.append(s, ctx.actor, "unit.finished", payload, unit)
     messages: list[str] = [] if label == "checked" else ["Label not checked."]
     for hook in list(ON_FINISH):
@@ -269,6 +271,18 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
         if msg:
             messages.append(msg)
     return FinishResult(uid, True, [], messages)
+
+
+def _costs(ctx: StationContext, s: Session, unit: Unit, at: str) -> dict[str, object] | None:
+    """The unit's labour, handling and inspection, priced with the cost table as it is finished
+    (cost per return, docs/supervisor.md). An unreadable cost table never stops a finish."""
+    try:
+        table = costs.for_config(ctx.config)
+    except ConfigError as exc:
+        log.error("unit %s finished without its costs: %s", unit.uid, exc)
+        return None
+    closing = (at, "unit.finished", ctx.operator.role if ctx.operator else None)
+    return labour.priced(s, unit, table, ctx.config["costs.site"], closing).record()
 
 
 def _run_check(check: FinishCheck, s: Session, unit: Unit) -> str | None:

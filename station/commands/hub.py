@@ -16,7 +16,7 @@ from station.context import open_readonly_path, settings
 from station.errors import UserFacingError
 
 # station.sync.documents.KINDS, spelled out: building the parser must not import the loaders.
-DOCUMENT_KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands")
+DOCUMENT_KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands", "costs")
 
 if TYPE_CHECKING:
     from station.sync.hub.db import HubStore

@@ -140,7 +140,8 @@ def _quarantine(ctx: StationContext, marker: str, value: str, key: str, sentence
         set_meta(s, key, sentence[:2000])
 
 
-_FOLDERS = {"rules": "rules", "layout": "layouts", "vendors": "vendors", "lifecycle": "lifecycle", "bands": "bands"}
+_FOLDERS = {"rules": "rules", "layout": "layouts", "vendors": "vendors", "lifecycle": "lifecycle", "bands": "bands",
+            "costs": "costs"}
 
 
 def _write_document(ctx: StationContext, kind: str, name: str, body: str) -> None:

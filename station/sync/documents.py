@@ -14,14 +14,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from station import disposition_rules, disposition_vendors
+from station import costs, disposition_rules, disposition_vendors
 from station.errors import ConfigError
 from station.grading import matrix
 from station.labels import layout
 from station.limits import CONFIG_NAME_PATTERN
 from station.value import bands, lifecycle
 
-KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands")
+KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands", "costs")
 ROLES = ("technician", "supervisor")
 MAX_BODY = 4 * 1024 * 1024
 _NAME = re.compile(CONFIG_NAME_PATTERN)
@@ -59,6 +59,11 @@ def _rules(name: str, body: str) -> str | None:
 def _vendors(name: str, body: str) -> str | None:
     # R2v3 downstream due diligence: the site's vendor list, the same loader the routes read it with.
     return disposition_vendors.parse(body, f"hub vendor list '{name}'").version
+
+
+def _costs(name: str, body: str) -> str | None:
+    # The cost table cost per return is priced with, read on the station by the same parser.
+    return costs.parse(body, f"hub cost table '{name}'").version
 
 
 def _only_name(kind: str, name: str, expected: str) -> None:
@@ -102,7 +107,7 @@ def _operators(name: str, body: str) -> str | None:
 # kind -> check(name, body) returning the document's own version label, if it has one.
 LOADERS: dict[str, Callable[[str, str], str | None]] = {
     "matrix": _matrix, "layout": _layout, "rules": _rules, "operators": _operators, "vendors": _vendors,
-    "lifecycle": _lifecycle, "bands": _bands,
+    "lifecycle": _lifecycle, "bands": _bands, "costs": _costs,
 }
 
 

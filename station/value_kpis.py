@@ -1,0 +1,127 @@
+"""The two value-loop figures of a shift (seed 003): cost per return and cycle time to value.
+
+Definitions in docs/supervisor.md ("KPI definitions"); kpis.compute puts them on the Kpis.
+- Cost per return: per unit finished in the window, its inbound shipping (where recorded) plus
+  the labour, handling and inspection priced when it was finished (the `costs` of its latest
+  unit.finished event, station/labour.py), summed and divided by those units.
+- Cycle time to value: per unit whose first closing outcome (sold, or the route carried out:
+  restocked, recycled, harvested...) was recorded in the window, the days from the customer's
+  return initiation to that outcome.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from station import clock
+from station.models import Event, Unit
+from station.shifts import Window
+
+CLOSING_OUTCOMES = ("sold", "completed")
+COST_PARTS = ("shipping", "labour", "handling", "inspection")
+
+
+@dataclass
+class CostFigures:
+    units: int = 0
+    parts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COST_PARTS, 0.0))
+    shipping_known: int = 0
+    labour_minutes: dict[str, float] = field(default_factory=dict)
+    per_unit: dict[int, float] = field(default_factory=dict)  # unit id -> its cost
+
+
+def unit_costs(s: Session, unit_ids: list[int], since: str) -> dict[int, dict[str, object]]:
+    """The `costs` of each unit's latest unit.finished event (from `since` on; events are never
+    older than the unit they finish)."""
+    found: dict[int, dict[str, object]] = {}
+    for unit_id, payload in s.execute(select(Event.unit_id, Event.payload).where(
+            Event.kind == "unit.finished", Event.created_at >= since, Event.unit_id.in_(unit_ids))
+            .order_by(Event.seq)):
+        record = json.loads(payload).get("costs")
+        if unit_id is None:
+            continue
+        if isinstance(record, dict):
+            found[unit_id] = record
+        else:
+            found.pop(unit_id, None)  # finished again without a price: the older one no longer holds
+    return found
+
+
+def costs(s: Session, w: Window) -> CostFigures:
+    out = CostFigures()
+    finished = s.execute(select(Unit.id, Unit.shipping_cost, Unit.created_at).where(
+        Unit.finished_at >= w.start_iso, Unit.finished_at < w.end_iso)).all()
+    if not finished:
+        return out
+    priced = unit_costs(s, [u for u, _sh, _c in finished], min(c for _u, _sh, c in finished))
+    minutes: dict[str, float] = defaultdict(float)
+    for unit_id, shipping, _created in finished:
+        record = priced.get(unit_id)
+        if record is None:
+            continue  # finished before costs were recorded, or with an unreadable cost table
+        out.units += 1
+        own = {"shipping": float(shipping or 0.0), **{k: float(record.get(k) or 0.0)  # type: ignore[arg-type]
+                                                       for k in ("labour", "handling", "inspection")}}
+        for k, v in own.items():
+            out.parts[k] += v
+        out.shipping_known += shipping is not None
+        for step, m in dict(record.get("labour_minutes") or {}).items():  # type: ignore[call-overload]
+            minutes[str(step)] += float(m)
+        out.per_unit[unit_id] = round(sum(own.values()), 2)
+    out.parts = {k: round(v, 2) for k, v in out.parts.items()}
+    out.labour_minutes = {k: round(v, 1) for k, v in minutes.items()}
+    return out
+
+
+def initiated_at(day: str, tz: tzinfo) -> datetime:
+    """The start of the initiation day in the station's zone: a return initiated on the 2nd and
+    sold at noon on the 4th took 2.5 days."""
+    return datetime.combine(date.fromisoformat(day), time(0), tzinfo=tz)
+
+
+@dataclass
+class CycleFigures:
+    days: list[float] = field(default_factory=list)  # sorted
+    undated: int = 0
+    per_unit: dict[int, float] = field(default_factory=dict)
+
+
+def closing_outcomes(s: Session, unit_ids: list[int] | None, w: Window | None) -> dict[int, str]:
+    """unit id -> the time of its first closing outcome, for units with one (in `w`, when given)."""
+    q = select(Event.unit_id, Event.created_at, Event.payload).where(Event.kind == "outcome.recorded")
+    if unit_ids is not None:
+        q = q.where(Event.unit_id.in_(unit_ids))
+    if w is not None:
+        q = q.where(Event.unit_id.in_(select(Event.unit_id).where(
+            Event.kind == "outcome.recorded", Event.created_at >= w.start_iso, Event.created_at < w.end_iso)))
+    first: dict[int, str] = {}
+    for unit_id, at, payload in s.execute(q.order_by(Event.seq)):
+        if unit_id is not None and unit_id not in first and json.loads(payload).get("outcome") in CLOSING_OUTCOMES:
+            first[unit_id] = at
+    if w is not None:
+        first = {u: at for u, at in first.items() if w.start_iso <= at < w.end_iso}
+    return first
+
+
+def cycle_to_value(s: Session, w: Window, tz: tzinfo) -> CycleFigures:
+    """`tz` is the station's zone: the zone the customer's initiation day is read in."""
+    out = CycleFigures()
+    closed = closing_outcomes(s, None, w)
+    if not closed:
+        return out
+    days = dict(s.execute(select(Unit.id, Unit.return_initiated_on).where(Unit.id.in_(list(closed)))).all())
+    for unit_id, at in closed.items():
+        day = days.get(unit_id)
+        if not day:
+            out.undated += 1
+            continue
+        span: timedelta = clock.parse(at) - initiated_at(day, tz)
+        out.per_unit[unit_id] = round(span.total_seconds() / 86400, 2)
+    out.days = sorted(out.per_unit.values())
+    return out
