@@ -33,7 +33,8 @@ class IPhoneTarget(PhoneTarget):
             guard = "ready: erase all content and settings" if state == "ready" else \
                 f"{state}: {d.get('instruction', '')}"
         return Facts(port=d.get("transport", "usb").upper(), model=d.get("model", "iPhone"),
-                     serial=d.get("serial") or self.id, bus="usbmuxd", guard=guard, extra={"imei": d.get("imei", "")})
+                     serial=d.get("serial") or self.id, size=d.get("size", ""), bus="usbmuxd", guard=guard,
+                     extra={"imei": d.get("imei", "")})
 
     def matches(self, ids: set[str]) -> bool:
         d = self.info.details

@@ -26,7 +26,8 @@ def device_info(listed: ListedIPhone) -> DeviceInfo:
     details = {"platform": PLATFORM, "state": listed.state, "instruction": listed.instruction, "model": model,
                "transport": listed.connection.lower()}
     if ident is not None:
-        details.update(serial=ident.serial, imei=ident.imeis[0] if ident.imeis else "", ios=ident.ios_version)
+        details.update(serial=ident.serial, imei=ident.imeis[0] if ident.imeis else "", ios=ident.ios_version,
+                       size=f"{ident.capacity_bytes // 1_000_000_000} GB" if ident.capacity_bytes else "")
     return DeviceInfo(kind="phone", id=listed.udid, label=f"{model} ({listed.udid})", path=f"ios:{listed.udid}",
                       details=details)
 
