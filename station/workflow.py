@@ -90,8 +90,11 @@ def _bad(message: str, c: Classification | None = None) -> ScanOutcome:
 
 def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None = None,
             current_step: str = "intake", expect: str = "unit",
-            defaults: IntakeDefaults | None = None, finish_unchecked: bool = False) -> ScanOutcome:
-    """Everything one scan does. Only store errors raise; a bad scan is an outcome with cue 'bad'."""
+            defaults: IntakeDefaults | None = None, finish_unchecked: bool = False,
+            drive_serials: frozenset[str] = frozenset()) -> ScanOutcome:
+    """Everything one scan does. Only store errors raise; a bad scan is an outcome with cue 'bad'.
+    `drive_serials`: the serial numbers of the drives on the bench; a new unit scanned by one of them is a
+    drive (so its flow has a Wipe step), not an unknown "other"."""
     try:
         c = identifiers.classify(text, ctx.config)
     except UserFacingError as exc:
@@ -117,7 +120,7 @@ def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None =
         gtin = c.parts.get("ai_01", c.value)
         return _bad(f"{c.value} is a product code (GTIN {gtin}) shared by many units, not one unit: scan the "
                     "unit's serial number or IMEI.", c)
-    return _open_or_create(ctx, c, key, defaults or IntakeDefaults())
+    return _open_or_create(ctx, c, key, defaults or IntakeDefaults(), drive_serials)
 
 
 def _return_label(c: Classification) -> ScanOutcome:
@@ -144,7 +147,7 @@ def _badge(ctx: StationContext, c: Classification) -> ScanOutcome:
 
 
 def _open_or_create(ctx: StationContext, c: Classification, key: tuple[str, str],
-                    defaults: IntakeDefaults) -> ScanOutcome:
+                    defaults: IntakeDefaults, drive_serials: frozenset[str] = frozenset()) -> ScanOutcome:
     kind, value = key
     scan = {"identifier": [kind, value], "scanned_as": c.kind, "symbology": c.symbology}
     with ctx.store.session() as s:
@@ -155,7 +158,8 @@ def _open_or_create(ctx: StationContext, c: Classification, key: tuple[str, str]
             ids = {kind: value}
             if c.kind == "imeisv":
                 ids["imeisv"] = c.value
-            fields = {"device_class": _CLASS_BY_KIND.get(c.kind, "other"), "stage": "intake",
+            on_bench = kind == "serial" and value.upper() in drive_serials
+            fields = {"device_class": "drive" if on_bench else _CLASS_BY_KIND.get(c.kind, "other"), "stage": "intake",
                       **{k: v for k, v in vars(defaults).items() if v}}
             unit = units.create(s, ctx.actor, ids, **fields)
             view = unit_view(s, unit)

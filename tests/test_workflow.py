@@ -213,3 +213,12 @@ def test_every_event_carries_the_operator_and_the_chain_holds(bench) -> None:
     unit_rows = [r for r in rows if r[0].startswith("unit.") or r[0].startswith("operator.sign")]
     assert unit_rows and all(name == "Ana" for _, name in unit_rows)
     assert bench.operator is None
+
+
+def test_a_scanned_serial_of_a_drive_on_the_bench_opens_a_drive_unit(bench) -> None:
+    """A bare SSD scanned by its serial was an "other" unit, whose flow has no Wipe step."""
+    on_bench = workflow.on_scan(bench, "14330CEF1CD1", drive_serials=frozenset({"14330CEF1CD1"}))
+    assert on_bench.unit is not None and on_bench.unit.device_class == "drive"
+    elsewhere = workflow.on_scan(bench, "SN77812345", drive_serials=frozenset({"14330CEF1CD1"}))
+    assert elsewhere.unit is not None and elsewhere.unit.device_class == "other"
+    assert workflow.next_step("photos", "drive") == "wipe"

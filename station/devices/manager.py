@@ -23,6 +23,7 @@ class DeviceManager:
         self._drivers: list[Driver] = []
         self._devices: dict[tuple[str, str], DeviceInfo] = {}
         self._sessions: dict[tuple[str, str], Session] = {}
+        self._owners: dict[tuple[str, str], Driver] = {}  # which driver found each device
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
 
@@ -42,10 +43,12 @@ class DeviceManager:
     def scan(self, kind: str | None = None) -> list[DeviceInfo]:
         """Enumerate now. A driver that fails is logged and treated as finding nothing."""
         found: dict[tuple[str, str], DeviceInfo] = {}
+        owners: dict[tuple[str, str], Driver] = {}
         for driver in self.drivers(kind):
             try:
                 for info in driver.enumerate():
                     found[(info.kind, info.id)] = info
+                    owners[(info.kind, info.id)] = driver
             except Exception:
                 log.exception("driver %r failed to enumerate", driver)
         with self._lock:
@@ -58,6 +61,9 @@ class DeviceManager:
                 if sess is not None:
                     _close_quietly(sess)
             self._devices.update(found)
+            for info in vanished:
+                self._owners.pop((info.kind, info.id), None)
+            self._owners.update(owners)
         if appeared or vanished:
             for listener in list(self._listeners):
                 listener(appeared, vanished)
@@ -74,7 +80,9 @@ class DeviceManager:
                 return sess
             if sess is not None:
                 _close_quietly(sess)
-            driver = next((d for d in self._drivers if d.kind == info.kind), None)
+            # The driver that found it opens it: two drivers of one kind (demo bays beside real drives) each
+            # know only their own devices.
+            driver = self._owners.get(key) or next((d for d in self._drivers if d.kind == info.kind), None)
             if driver is None:
                 raise DeviceError(f"No driver for {info.kind} devices.")
             sess = driver.open(self._devices[key])

@@ -118,8 +118,19 @@ class ScanRouter(QObject):
         self._asked_label = None
         Op(self, workflow.on_scan, self.ctx, text, current_uid=uid,
            current_step=self._current_step(), expect=intake.expecting(),
-           defaults=intake.batch_defaults(), finish_unchecked=unchecked).success(self._apply).failure(
-            self._failed).run()
+           defaults=intake.batch_defaults(), finish_unchecked=unchecked,
+           drive_serials=self._drive_serials()).success(self._apply).failure(self._failed).run()
+
+    def _drive_serials(self) -> frozenset[str]:
+        """The serials of the drives on the bench (the Wipe panel's rows): scanning one opens a drive unit."""
+        from station.ui.panels.wipe import WipePanel
+        from station.ui.wipe_targets import DriveTarget
+
+        panel = next((p for p in self.window.panels if isinstance(p, WipePanel)), None)  # type: ignore[attr-defined]
+        if panel is None:
+            return frozenset()
+        return frozenset((t.drive.facts.serial or "").upper() for t in panel.model.targets
+                         if isinstance(t, DriveTarget) and t.connected and t.drive.facts.serial)
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False

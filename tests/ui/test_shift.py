@@ -18,14 +18,25 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
-from station import photos, steps, units
-from station.models import Event, Photo, PrintJob
+from station import clock, photos, steps, units
+from station.devices.drive import discover, firmware_runner, probe
+from station.devices.drive.facts import DriveFacts
+from station.devices.drive.parsers import parse_file
+from station.erase.drives import guarded_driver
+from station.erase.result import CommandRecord
+from station.models import Event, Photo, PrintJob, Unit, WipeJob
+from station.sim.drives import SimDriveDriver
 from station.ui.panels.grade import GradePanel
 from station.ui.panels.intake import IntakePanel
 from station.ui.panels.label import LabelPanel
 from station.ui.panels.photos import PhotosPanel
 from station.ui.panels.wipe import WipePanel
 from station.ui.wipe_phone_target import PhoneTarget
+from station.ui.wipe_targets import DriveTarget
+from tests.erase import wipe_fixtures
+from tests.erase.wipe_fixtures import Loop, MiB, only_ours
+
+loops = wipe_fixtures.loops
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -47,7 +58,8 @@ class Shift:
             self.qtbot.waitUntil(condition, timeout=timeout)
         except Exception:
             w = self.w
-            print("\nSTUCK after", self.inputs, "| panel", w.tabs.currentWidget().title, "| progress", w.progress,
+            print("\nSTUCK after", self.inputs, "| unit", w.unit_uid, w.scans.intake.verdict.text(),
+                  "| panel", w.tabs.currentWidget().title, "| progress", w.progress,
                   "| focus", QApplication.focusWidget(), "| modal", QApplication.activeModalWidget(),
                   "| status", w.status.message.text())
             raise
@@ -58,11 +70,11 @@ class Shift:
         QTest.keyClicks(QApplication.focusWidget() or self.w, text + "\r")
         self.qtbot.wait(PACE_MS)
 
-    def key(self, key: Qt.Key, name: str) -> None:
-        """One key press at a person's pace, to whatever has the focus."""
+    def key(self, key: Qt.Key, name: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        """One key press (a chord counts once) at a person's pace, to whatever has the focus."""
         self.inputs.append(name)
         self.qtbot.wait(PACE_MS)
-        QTest.keyClick(QApplication.focusWidget() or self.w, key)
+        QTest.keyClick(QApplication.focusWidget() or self.w, key, modifier)
         self.qtbot.wait(PACE_MS)
 
     def answer_dialog(self, key: Qt.Key, name: str, expect: str) -> None:
@@ -107,8 +119,9 @@ def _photos(shift: Shift) -> None:
     w = shift.w
     panel = w.panel(PhotosPanel)
     shift.wait(lambda: w.tabs.currentWidget() is panel)
-    shift.wait(lambda: panel.preview.frames_shown > 2 and panel.shots.count() >= 6, timeout=60000)
     uid = w.unit_uid
+    shots = len(photos.shot_list(w.ctx, uid))  # six for a phone, three for a drive
+    shift.wait(lambda: panel.preview.frames_shown > 2 and panel.shots.count() >= shots, timeout=60000)
 
     def missing() -> bool:
         return any(s.required and not s.taken for s in photos.shot_list(w.ctx, uid))
@@ -202,3 +215,141 @@ def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> No
     assert got["blocked"] and "Google" in got["blocked"]  # held, with the reason
     assert got["route"] in ("hold", "harvest_parts", "recycle", "return_to_customer")
     assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
+
+
+# -- drives: a laptop's disk overwritten, a bare SSD purged by its own firmware ---------------------------------------
+NO_MOD = Qt.KeyboardModifier.NoModifier
+ALL_PASSED = "11111"  # detected, enclosure clean, connector good, SMART passed, full write passed
+
+
+class MX100Firmware:
+    """The Crucial MX100's own answers (hdparm -I from the drive corpus) to the station's commands, and what its
+    SANITIZE CRYPTO SCRAMBLE does to the media: no peer runs ATA SANITIZE, so the loop device stands in for the
+    flash and this for the firmware. Every other drive gets the loop device's real answer: unsupported."""
+
+    def __init__(self, loop: Loop, identify: str) -> None:
+        self.loop, self.identify = loop, identify
+        self.sent: list[list[str]] = []
+        self.scrambled = False
+
+    def answer(self, argv: list[str]) -> tuple[int, str]:
+        if self.loop.path not in argv:
+            return 1, "SG_IO: bad/missing sense data"
+        self.sent.append(list(argv))
+        sectors = self.loop.size // 512
+        if argv[:2] == ["hdparm", "-I"]:
+            return 0, self.identify
+        if argv[:2] == ["hdparm", "-N"]:
+            return 0, f"\n{self.loop.path}:\n max sectors   = {sectors}/{sectors}, HPA is disabled\n"
+        if argv[:2] == ["hdparm", "--dco-identify"]:
+            return 0, f"DCO Revision: 0x0001\nReal max sectors: {sectors}\n"
+        if "--sanitize-crypto-scramble" in argv:
+            return 0, "Issuing SANITIZE"
+        if "--sanitize-status" in argv:
+            if not self.scrambled:
+                self.scrambled = True
+                with open(self.loop.path, "r+b", buffering=0) as disk:  # the firmware changes every key
+                    for off in range(0, self.loop.size, MiB):
+                        disk.seek(off)
+                        disk.write(os.urandom(min(MiB, self.loop.size - off)))
+                    os.fsync(disk.fileno())
+                return 0, ("Sanitize status:\n    State:    SD2 Sanitize operation In Process\n"
+                           "    Progress: 0x8000 (50%)\n")
+            return 0, ("Sanitize status:\n    State:    SD0 Sanitize Idle\n"
+                       "    Last Sanitize Operation Completed Without Error\n")
+        return 1, "SG_IO: bad/missing sense data"
+
+
+def _drive_unit(shift: Shift, serial: str, method_keys: list[tuple[Qt.Key, str, Qt.KeyboardModifier]],
+                shots: str) -> str:
+    """A drive from its serial scan to its checked label: grade, photos, the wipe with the plan shown, route, label."""
+    w = shift.w
+    shift.scan(serial)
+    shift.wait(lambda: w.unit_uid is not None and w.progress is not None and w.progress.stage == "grade")
+    uid = w.unit_uid
+    grade_panel = w.panel(GradePanel)
+    shift.wait(lambda: w.tabs.currentWidget() is grade_panel and grade_panel.form is not None)
+    for digit in ALL_PASSED:
+        shift.key(getattr(Qt.Key, f"Key_{digit}"), digit)
+    shift.wait(lambda: w.tabs.currentWidget() is w.panel(PhotosPanel))
+    _photos(shift)
+    wipe = w.panel(WipePanel)
+    shift.wait(lambda: w.tabs.currentWidget() is wipe)
+    shift.wait(lambda: isinstance(wipe.selected(), DriveTarget) and wipe.selected().drive.facts.serial == serial)
+    for key, name, modifier in method_keys:
+        shift.key(key, name, modifier)
+    shift.snap(f"{shots}-3-wipe")
+    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase: yes)", "Erase ALL data")
+    shift.key(Qt.Key.Key_Return, "Enter (wipe)")
+    label = w.panel(LabelPanel)
+    shift.wait(lambda: w.progress is not None and w.progress.stage == "route", timeout=120000)
+    shift.snap(f"{shots}-4-route")
+    shift.wait(lambda: w.tabs.currentWidget() is label and label.route_box.routes.count() > 0
+               and label.route_box.routes.hasFocus())
+    shift.key(Qt.Key.Key_Return, "Enter (route)")
+    shift.wait(lambda: label.awaiting == uid, timeout=30000)
+    shift.scan(uid)
+    shift.wait(lambda: w.progress is not None and w.progress.stage == "done")
+    shift.snap(f"{shots}-6-done")
+    return uid
+
+
+def test_a_shift_of_drives_overwritten_and_purged_through_the_gui(qtbot, make_window, data_dir, loops, tmp_path,
+                                                                 monkeypatch, corpus) -> None:
+    """A laptop's disk in demo bay 2 (a file the worker process overwrites and the test reads back), then a bare
+    SSD on a loop device that the station has Purge itself: the plan asks the drive, the drive answers as the
+    Crucial MX100 of the corpus does, and its SANITIZE scrambles the loop device."""
+    mx100 = corpus / "hdparm" / "Crucial__Crucial_CT512MX100SSD1__1.txt"
+    ssd = loops(8 * MiB, seed=8)
+    firmware = MX100Firmware(ssd, mx100.read_text())
+    ssd_facts = parse_file(mx100)
+    monkeypatch.setattr(probe, "tool_facts", lambda path, bus: ssd_facts if path == ssd.path else DriveFacts())
+    monkeypatch.setattr(firmware_runner.CommandRunner, "run", lambda runner, argv, timeout=60.0: _record(
+        runner, argv, *firmware.answer(list(argv))))
+    discover._ENRICH_CACHE.clear()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "station.toml").write_text(f'[scanner]\nport = "none"\nwedge_max_gap_ms = {GAP_MS}\n')
+    bays = SimDriveDriver(data_dir, bays=4, size=4 * MiB)  # small bays, made before the window
+    (bays.folder / "bay2.img").write_bytes(os.urandom(4 * MiB))  # the laptop's data
+    w = make_window(data_dir)
+    w.devices.register(guarded_driver(w.ctx.data.root, include=only_ours(tmp_path)))
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    wipe = w.panel(WipePanel)
+    wipe.rescan()
+    qtbot.waitUntil(lambda: any(isinstance(t, DriveTarget) and t.drive.path == ssd.path for t in wipe.model.targets),
+                    timeout=30000)
+    laptop_disk = next(t.drive.facts.serial for t in wipe.model.targets
+                       if isinstance(t, DriveTarget) and t.facts().port == "bay 2")
+    shift = Shift(qtbot, w)
+    shift.scan("OP-0001")
+    qtbot.waitUntil(lambda: w.ctx.operator is not None, timeout=10000)
+
+    shift.inputs.clear()
+    laptop = _drive_unit(shift, laptop_disk, [], "drive")  # the default method: Clear by overwrite
+    print(f"\nlaptop disk (overwrite): {len(shift.inputs)} inputs: " + " · ".join(shift.inputs))
+    got = _db(w, laptop)
+    assert got["grade"] and got["photos"] == 2 and got["wipe"] == "sanitized" and got["certificate"]
+    assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
+    assert (bays.folder / "bay2.img").read_bytes() == bytes(4 * MiB)  # every byte overwritten, read back
+
+    shift.inputs.clear()
+    # Alt+M reaches the method box, P picks "purge"; the plan (the drive's own commands) is in the question.
+    purged = _drive_unit(shift, ssd_facts.serial or "", [
+        (Qt.Key.Key_M, "Alt+M", Qt.KeyboardModifier.AltModifier), (Qt.Key.Key_P, "P (purge)", NO_MOD)], "ssd")
+    print(f"bare SSD (firmware Purge): {len(shift.inputs)} inputs: " + " · ".join(shift.inputs))
+    got = _db(w, purged)
+    assert got["grade"] and got["photos"] == 2 and got["wipe"] == "sanitized" and got["certificate"]
+    assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
+    with w.ctx.store.reader() as s:
+        job = s.execute(select(WipeJob).join(Unit).where(Unit.uid == purged)).scalar_one()
+    assert job.method == "purge" and job.status == "FINISHED", job.reason
+    assert any("--sanitize-crypto-scramble" in argv for argv in firmware.sent)
+    assert ssd.read_backing() != ssd.expected_fill()  # the firmware scrambled it; the station wrote nothing
+
+
+def _record(runner: firmware_runner.CommandRunner, argv: list[str], code: int, output: str) -> CommandRecord:
+    rec = CommandRecord(runner.mask(argv), code, output, clock.iso(), 0.01)
+    runner.records.append(rec)
+    return rec
