@@ -80,6 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     hist.add_argument("kind", choices=DOCUMENT_KINDS)
     hist.add_argument("name")
     hist.set_defaults(func=_history)
+    from station.commands import hub_value  # its handlers import the hub lazily, as these do
+
+    hub_value.register(hs)
 
 
 def _url(args: argparse.Namespace) -> str:

@@ -4,20 +4,24 @@ percentiles are computed here independently, tier changes as incidents, and band
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 from datetime import date, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
+from station.cli import main
 from station.sync.hub import lifecycle_admin, pricebands, value_policy
-from station.sync.hub.auth import create_station
+from station.sync.hub.auth import create_reader, create_station
 from station.sync.hub.db import HubStore
 from station.sync.hub.models import HubIncident
 from station.sync.hub.value import recompute
 from station.value import bands, sku
 from station.value.lifecycle import Stage
 from tests.sync import value_year
+from tests.sync.factory import ThreadHub
 from tests.sync.value_year import EOL_DAY, MODELS, NOW
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
@@ -130,3 +134,52 @@ def test_published_bands_and_tags_reach_the_document_table_once_per_content(year
     assert first.published == 1 and second.published is None  # same bands: no new version
     assert published is not None and bands.parse(published.body, "x").version == first.bands.version
     assert [(t.model, t.stage) for t in review] == [("iPhone 11", Stage.EOL)]  # tagged 2026-06-01
+
+
+def test_the_hub_cli_tags_reviews_ranks_and_publishes(year_db, tmp_path, capsys):
+    store, _year = year_db
+    base = ["--data-dir", str(tmp_path / "hubhost"), "hub", "--database-url",
+            store.engine.url.render_as_string(hide_password=False)]
+    assert main([*base, "lifecycle", "set", "Google", "Pixel 8", "pre_eol", "--capacity", "128 GB",
+                 "--date", "2026-11-20", "--by", "anna"]) == 0
+    assert "Google Pixel 8 128 GB: Pre-EOL since 2026-11-20; lifecycle/models version 4" in capsys.readouterr().out
+    assert main([*base, "lifecycle", "review", "--json", "--on", "2026-12-01"]) == 0
+    assert [t["model"] for t in json.loads(capsys.readouterr().out)] == ["iPhone 11"]
+    assert main([*base, "lot-target", "bench-1", "L-9", "180", "--buyer", "Zed", "--at", "2026-11-28T10:00"]) == 0
+    capsys.readouterr()
+    assert main([*base, "risk", "--json", "--at", "2026-12-01T00:00"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert [m["ref"] for m in ranked] == [_key("eol"), _key("volatile"), _key("steady")]
+    assert ranked[2]["stage"] == "pre_eol" and set(ranked[0]["contributions"]) == set(value_policy.DIMENSIONS)
+    assert main([*base, "risk", "--lots", "--at", "2026-12-01T00:00"]) == 0
+    assert "L-9 (bench-1) [eol]" in capsys.readouterr().out.splitlines()[1]
+    assert main([*base, "bands", "--publish", "--at", "2026-12-01T00:00", "--by", "cron"]) == 0
+    assert "3 band(s)" in (out := capsys.readouterr().out) and "bands/prices version 1" in out
+    with store.session() as s:
+        doc = bands.parse(pricebands.configdocs.get(s, "bands", "prices").body, "published")
+    eol = doc.find(*MODELS["eol"], "B")
+    assert eol.target == 180.0 and eol.median < eol.observed_median * 0.85  # pulled toward the buyer's 180
+    assert doc.find(*MODELS["steady"], "B").stage is Stage.PRE_EOL
+
+
+def test_the_api_gives_readers_the_ranking_bands_and_review(year_db):
+    store, _year = year_db
+    hub = ThreadHub(store.engine.url.render_as_string(hide_password=False)).start()
+    try:
+        with store.session() as s:
+            reader = create_reader(s, "sue")
+            station = create_station(s, "bench-2")
+        head = {"Authorization": f"Bearer {reader}"}
+        at = {"at": "2026-12-01T00:00:00Z"}
+        r = httpx.get(f"{hub.url}/v1/value/risk", params=at, headers=head)
+        assert r.status_code == 200, r.text
+        assert [m["ref"] for m in r.json()["items"]] == [_key("eol"), _key("volatile"), _key("steady")]
+        lots = httpx.get(f"{hub.url}/v1/value/risk", params={**at, "scope": "lot"}, headers=head).json()["items"]
+        assert [lot["ref"] for lot in lots] == ["bench-1:L-9", "bench-1:L-7"]
+        b = httpx.get(f"{hub.url}/v1/value/bands", params=at, headers=head).json()
+        assert {x["sku"] for x in b["bands"]} == {_key(m) for m in MODELS} and b["min_sales"] == 5
+        due = httpx.get(f"{hub.url}/v1/value/lifecycle/review", params={"on": "2026-12-01"}, headers=head).json()
+        assert [t["stage_label"] for t in due] == ["EOL"]
+        assert httpx.get(f"{hub.url}/v1/value/risk", headers={"Authorization": f"Bearer {station}"}).status_code == 403
+    finally:
+        hub.stop()

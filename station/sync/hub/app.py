@@ -87,7 +87,7 @@ async def _expire_uploads(store: HubStore, every_s: float = 600.0) -> None:
 
 
 def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None = None) -> FastAPI:
-    from station.sync.hub import routes_reader, routes_station
+    from station.sync.hub import routes_reader, routes_station, routes_value
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,6 +106,7 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)
+    app.include_router(routes_value.router)
     app.add_middleware(Guard, store=lambda: app.state.store, limits=limits)
     return app
 
