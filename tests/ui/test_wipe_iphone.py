@@ -89,3 +89,9 @@ def test_a_locked_untrusted_iphone_row_says_what_to_do_and_is_not_eligible(qtbot
     assert not target.eligible()
     assert target.facts().guard.startswith("passcode: The iPhone is locked with a passcode")
     assert target.matches({"00008030-001A2B3C4D5E004E"})
+
+
+def test_no_usbmuxd_lists_no_iphones_without_loading_the_client(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", str(tmp_path / "no-usbmuxd"))
+    assert IPhoneDriver(tmp_path / "pairing").enumerate() == []
+    assert not (tmp_path / "pairing").exists()  # returned before anything was asked or made

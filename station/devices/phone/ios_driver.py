@@ -9,6 +9,7 @@ A station without usbmuxd lists no iPhones; that is not an error.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from station.config import Config
@@ -18,6 +19,15 @@ from station.devices.phone.ios import ListedIPhone, list_iphones, read_iphone
 log = logging.getLogger(__name__)
 
 PLATFORM = "ios"
+DEFAULT_SOCKET = Path("/var/run/usbmuxd")
+
+
+def usbmuxd_present() -> bool:
+    """Whether there is a usbmuxd to ask, without importing the client library (seconds at startup)."""
+    address = os.environ.get("USBMUXD_SOCKET_ADDRESS", "")
+    if ":" in address:
+        return True  # HOST:PORT (as the client reads it): only connecting tells
+    return Path(address or DEFAULT_SOCKET).exists()
 
 
 def device_info(listed: ListedIPhone) -> DeviceInfo:
@@ -53,6 +63,8 @@ class IPhoneDriver:
         self.pair_dir = pair_dir
 
     def enumerate(self) -> list[DeviceInfo]:
+        if not usbmuxd_present():
+            return []
         return [device_info(listed) for listed in list_iphones(self.pair_dir, services=False)]
 
     def open(self, info: DeviceInfo) -> IPhoneSession:

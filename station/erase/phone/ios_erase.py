@@ -159,8 +159,9 @@ def _wait_back(ctx: StationContext, udid: str, timings: PhoneTimings, steps: lis
             if listed is not None and listed.state == "ready":
                 steps.append("answered in a new session")
                 return listed
-            if listed is not None and listed.state not in ("unreachable",):
-                steps.append(f"answered {listed.state}")
+            seen = f"answered {listed.state}" if listed is not None and listed.state != "unreachable" else ""
+            if seen and (not steps or steps[-1] != seen):  # once per change, not once per look
+                steps.append(seen)
         time.sleep(timings.poll_s)
     steps.append(f"not back after {timings.reset_s:.0f} s")
     return None
