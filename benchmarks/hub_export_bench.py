@@ -45,17 +45,17 @@ Payload = Callable[[int], dict[str, Any]]
 EVENTS: tuple[tuple[str, Payload], ...] = (
     ("unit.created", lambda u: {"identifiers": {"serial": f"S{u}"}, "device_class": "phone", "make": "Google",
                                 "model": "Pixel 7", "source": "Acme"}),
-    ("photo.captured", lambda u: {"sha256": "ab" * 32, "shot": "front"}),
-    ("photo.captured", lambda u: {"sha256": "cd" * 32, "shot": "back"}),
+    ("photo.captured", lambda _u: {"sha256": "ab" * 32, "shot": "front"}),
+    ("photo.captured", lambda _u: {"sha256": "cd" * 32, "shot": "back"}),
     ("wipe.started", lambda u: {"job_id": f"J{u}", "method": "factory-reset"}),
     ("wipe.finished", lambda u: {"job_id": f"J{u}", "status": "FINISHED", "sanitized": u % 10 != 0,
                                  "reason": "" if u % 10 else "Files survived the reset"}),
     ("certificate.issued", lambda u: {"certificate_id": f"C-{u}", "sanitized": u % 10 != 0, "status": "FINISHED"}),
-    ("grade.recorded", lambda u: {"matrix": "phone", "version": "2025.1", "cosmetic": "B", "functional": "FF",
+    ("grade.recorded", lambda _u: {"matrix": "phone", "version": "2025.1", "cosmetic": "B", "functional": "FF",
                                   "sale_grade": "B+", "answers": {"power": "yes", "glass": "light"}}),
-    ("route.assigned", lambda u: {"route": "resell_retail", "expected_value": 187.0, "estimated_value": 220.0}),
+    ("route.assigned", lambda _u: {"route": "resell_retail", "expected_value": 187.0, "estimated_value": 220.0}),
     ("label.printed", lambda u: {"job": u, "layout": "2x1in"}),
-    ("unit.finished", lambda u: {}),
+    ("unit.finished", lambda _u: {}),
 )
 
 

@@ -16,22 +16,27 @@ import tempfile
 import time
 from pathlib import Path
 
+from typing_extensions import override
+
 from station.context import open_station
 from station.erase.phone.wipe import inspect, wipe_phone
+from station.prompt import OperatorPrompt
 from station.sim.adb_models import clean_fbe, old_unencrypted
 from station.sim.adb_rig import AdbRig
 
 
-class NoQuestions:
+class NoQuestions(OperatorPrompt):
     def tell(self, message: str) -> None:
         pass
 
     def confirm(self, question: str) -> bool:
         raise AssertionError(question)
 
+    @override
     def choose(self, question: str, options: list[str]) -> int | None:
         raise AssertionError(question)
 
+    @override
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
         raise AssertionError(question)
 

@@ -28,6 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stdnum import luhn
+from typing_extensions import override
 
 from station import clock, events
 
@@ -168,6 +169,7 @@ def run(db: Path, units: int, scans: int, seed: int) -> None:
         """The window's next backing-store update after the row changed: Qt paints every dirty
         widget and flushes the window then. When it returns, the row is on screen."""
 
+        @override
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() != QEvent.Type.UpdateRequest or "model" not in marks or "painted" in marks:
                 return False

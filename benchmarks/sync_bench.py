@@ -42,7 +42,7 @@ def make_station(root: Path, name: str, hub_url: str, token: str, n_events: int,
     return ctx
 
 
-def check_hub(ctx, store: HubStore, n_events: int, n_photos: int) -> tuple[int, int, bool, bool]:
+def check_hub(ctx, store: HubStore, n_photos: int) -> tuple[int, int, bool, bool]:
     """(duplicates, losses, hashes equal, blobs intact) for this station."""
     with ctx.store.reader() as s:
         local = dict(s.execute(select(Event.seq, Event.hash)).all())
@@ -89,7 +89,7 @@ def main() -> int:
         started = time.perf_counter()
         report = run_once(ctx)
         took = time.perf_counter() - started
-        dup, lost, same, intact = check_hub(ctx, store, args.events, args.photos)
+        dup, lost, same, intact = check_hub(ctx, store, args.photos)
         print(f"1. one pass: {took:.2f} s  ({args.events / took:,.0f} events/s over the whole pass, "
               f"{mb / took:.1f} MB/s)  ok={report.ok} duplicates={dup} losses={lost} hashes_equal={same} "
               f"blobs_intact={intact}  goal < 10 s: {'met' if took < 10 else 'NOT met'}")
@@ -110,7 +110,7 @@ def main() -> int:
             time.sleep(0.2)
         took = time.perf_counter() - started
         worker.stop()
-        dup, lost, same, intact = check_hub(ctx2, store, args.events, args.photos)
+        dup, lost, same, intact = check_hub(ctx2, store, args.photos)
         with store.session() as s:
             total = s.execute(select(func.count()).select_from(HubEvent)).scalar()
         print(f"2. with {kills} SIGKILLs of the hub: {took:.2f} s wall, of which {downtime:.2f} s hub down/restarting; "

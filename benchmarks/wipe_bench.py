@@ -142,7 +142,7 @@ class Rig:
     def engine_write(self, loop: str, pattern: patterns.Pattern) -> None:
         dev = engine.open_device(loop, write=True)
         try:
-            engine.write_pass(dev, pattern, block=self.block, retries=0, progress=lambda n: None,
+            engine.write_pass(dev, pattern, block=self.block, retries=0, progress=lambda _n: None,
                               should_stop=lambda: False)
         finally:
             dev.close()
@@ -151,7 +151,7 @@ class Rig:
         dev = engine.open_device(loop, write=False)
         try:
             report = verify.read_compare(dev, patterns.FixedByte(0), [(0, dev.size)], block=self.block, retries=0,
-                                         progress=lambda n: None, should_stop=lambda: False)
+                                         progress=lambda _n: None, should_stop=lambda: False)
         finally:
             dev.close()
         assert not report.mismatches, "the drive should read back as zeros here"
@@ -234,19 +234,19 @@ def main() -> int:
 def bench(rig: Rig, args: argparse.Namespace, size: int, kind: str) -> None:
     key = os.urandom(32)
     one, every = rig.loops[0], rig.loops
-    settle = lambda: _settle(rig)  # noqa: E731  (untimed: no contender pays for another's write-back)
+    settle = lambda: _settle()  # noqa: E731  (untimed: no contender pays for another's write-back)
 
     def zeros_first() -> None:  # untimed: the compare needs zeros on the drive
         rig.dd_write(one)
-        _settle(rig)
+        _settle()
 
     def random_ready() -> None:  # untimed: the keystream file is made once, in RAM
         rig.random_source()
-        _settle(rig)
+        _settle()
 
     def premade_ready() -> None:  # untimed: the keystream buffers are made once, in RAM
         rig.premade()
-        _settle(rig)
+        _settle()
 
     contenders: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = [  # name, bytes, prepare, run
         ("dd write", size, settle, lambda: rig.dd_write(one)),
@@ -326,7 +326,7 @@ def bench(rig: Rig, args: argparse.Namespace, size: int, kind: str) -> None:
         print(f"| {label} | {value:.2f}x | {target} |")
 
 
-def _settle(rig: Rig) -> None:
+def _settle() -> None:
     """Write back every dirty page before the next contender starts."""
     os.sync()
 

@@ -245,7 +245,7 @@ def _unit(s: Session, unit_ref: str) -> Unit:
     return unit
 
 
-def finish_check(s: Session, unit: Unit) -> str | None:
+def finish_check(_s: Session, unit: Unit) -> str | None:
     """For workflow.FINISH_CHECKS: a unit is not finished before it has a route."""
     if unit.route is None:
         return (f"Unit {unit.uid} has no route yet; assign it on the Grade panel (Ctrl+R) or with "

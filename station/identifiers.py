@@ -127,7 +127,7 @@ def _classify(text: str, sym: Symbology | None, config: Config) -> Classificatio
     if upper.startswith("CMD:"):
         return _command(upper)
     if (sym is not None and sym.gs1) or GS in text or text.startswith("("):
-        return _gs1(text, sym)
+        return _gs1(text)
     if _UNIT_UID.fullmatch(upper):
         return Classification("unit", upper, reason="Unit label")
     for kind, key, label in (("badge", "scanner.badge_pattern", "Operator badge"),
@@ -164,7 +164,7 @@ def _bare_gs1(text: str) -> Classification | None:
         return None
     if len(msg.element_strings) < 2:
         return None
-    gs1 = _gs1(text, None)
+    gs1 = _gs1(text)
     if gs1.valid:
         return gs1
     return Classification("gs1", gs1.value, gs1.parts, False,
@@ -240,7 +240,7 @@ def _meid(text: str) -> Classification:
     return Classification("meid", value, parts, True, f"Valid MEID (pESN {parts['pseudo_esn']})")
 
 
-def _gs1(text: str, sym: Symbology | None) -> Classification:
+def _gs1(text: str) -> Classification:
     try:
         # GS (0x1D) ends variable-length fields by default
         msg = GS1Message.parse_hri(text) if text.startswith("(") else GS1Message.parse(text)

@@ -70,7 +70,7 @@ def corpus() -> Path:
     return require_corpus()
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+def pytest_sessionfinish() -> None:
     """Let background work end before the interpreter does: a Qt worker thread alive at exit aborts."""
     import sys
 

@@ -25,12 +25,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _bad.append(f"{report.nodeid}: {reason}")
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
     if _bad:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
     if _bad:
         terminalreporter.section("skipped tests fail this run")
         for line in _bad:

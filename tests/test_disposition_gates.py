@@ -55,10 +55,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "device_class", "answers", "gate", "proposed", "refused"), CASES,
+@pytest.mark.parametrize(("_case", "device_class", "answers", "gate", "proposed", "refused"), CASES,
                          ids=[c[0] for c in CASES])
 def test_a_gated_unit_is_refused_sale_routes_with_the_reason_and_the_open_routes(
-        ctx, case: str, device_class: str, answers: dict[str, str], gate: str, proposed: str, refused: str) -> None:
+        ctx, _case: str, device_class: str, answers: dict[str, str], gate: str, proposed: str, refused: str) -> None:
     uid = _graded(ctx, answers, device_class, "Latitude 5420" if device_class == "laptop" else "iPhone 14")
     assert disposition.preview(ctx, uid).route == proposed
     with ctx.store.reader() as s:

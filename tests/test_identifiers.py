@@ -225,7 +225,8 @@ def test_fuzz_aim_prefixed_text(prefix: str, rest: str) -> None:
     _only_classification_or_user_error(prefix[:3] + rest)
 
 
-def test_identify_cli_exit_codes(data_dir, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_identify_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["identify", "260531793113837"]) == 0
     assert "valid:     yes" in capsys.readouterr().out
     assert main(["identify", "260531793113830"]) == 1

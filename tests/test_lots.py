@@ -130,7 +130,7 @@ def test_a_lot_is_consistent_on_functional_level_and_defects_not_only_the_letter
     assert info.value.mismatches == ["defects audio, lot has camera"]
 
 
-@pytest.mark.parametrize(("case", "answers", "route", "words"), [
+@pytest.mark.parametrize(("_case", "answers", "route", "words"), [
     ("not functional under the same A- letter", {"power": "no", "glass": "flawless", "housing": "flawless",
                                                   "liquid": "clean"}, None, "does not power on"),
     ("FRP-locked", {**A_MINUS_CAMERA, "cameras": "ok", "locks": "account"}, None, "account-locked"),
@@ -138,7 +138,7 @@ def test_a_lot_is_consistent_on_functional_level_and_defects_not_only_the_letter
     ("routed to harvest parts", A_MINUS_CAMERA, "harvest_parts", "routed to harvest parts"),
     ("routed to recycle", A_MINUS_CAMERA, "recycle", "routed to recycle"),
 ])
-def test_held_or_parts_units_never_enter_a_sale_lot_even_forced(ctx, case: str, answers: dict, route: str | None,
+def test_held_or_parts_units_never_enter_a_sale_lot_even_forced(ctx, _case: str, answers: dict, route: str | None,
                                                                  words: str) -> None:
     lot = lots.create(ctx, "LOT-TEST-HOLD")
     uid = _graded_phone(ctx, "352099001761481", answers=answers)

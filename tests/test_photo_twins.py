@@ -68,7 +68,7 @@ def test_a_picture_already_taken_is_refused_with_the_reason(ctx, demo_frames) ->
     assert photo_twins.twin(ctx, second, "front", quality.phash(demo_frames[120])) is None
 
 
-def test_a_looping_camera_file_prints_nothing_on_stderr(tmp_path, capfd) -> None:
+def test_a_looping_camera_file_prints_nothing_on_stderr(tmp_path) -> None:
     import subprocess
     import sys
 

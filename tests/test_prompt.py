@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from typing_extensions import override
 
 from station import cli, clock
 from station.devices.drive import firmware_runner, probe
@@ -27,6 +28,7 @@ class FrozenDrive(firmware_runner.CommandRunner):
 
     calls: list[list[str]] = []
 
+    @override
     def run(self, argv, timeout: float = 60.0) -> CommandRecord:  # type: ignore[no-untyped-def, override]
         FrozenDrive.calls.append(list(argv))
         code, out = (0, FROZEN) if list(argv[:2]) == ["hdparm", "-I"] else (1, "SG_IO: bad/missing sense data")
@@ -57,13 +59,14 @@ def test_yes_answers_confirm_only(monkeypatch: pytest.MonkeyPatch) -> None:
     assert prompt.choose("How?", ["a"]) is None
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_wipe_purge_json_keeps_stdout_pure_json_when_a_frozen_drive_asks(
-        loops: LoopFactory, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        loops: LoopFactory, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     loop = loops(4 * MiB)
     facts = DriveFacts(source="test", bus="ata", model="HDD", rotational=True, security_supported=True,
                        security_enabled=False, security_frozen=True, sanitize_supported=False, hpa_supported=False)
-    monkeypatch.setattr(probe, "tool_facts", lambda path, bus: facts)
+    monkeypatch.setattr(probe, "tool_facts", lambda _path, _bus: facts)
     monkeypatch.setattr(firmware_runner.CommandRunner, "run", FrozenDrive.run)
     monkeypatch.setattr("sys.stdin", io.StringIO("2\ny\n"))  # unfreeze by re-plugging; "done"
     FrozenDrive.calls.clear()

@@ -29,5 +29,5 @@ def guarded_driver(data_dir: Path, include: Callable[[Drive], bool] | None = Non
     return DriveDriver(judge_for(data_dir), include)
 
 
-def real_factory(config: Config, data_dir: Path) -> DriveDriver:
+def real_factory(_config: Config, data_dir: Path) -> DriveDriver:
     return guarded_driver(data_dir)

@@ -92,7 +92,7 @@ class FixedByte(Pattern):
         self.value = value
         self.name = {0x00: "zero", 0xFF: "one"}.get(value, f"byte:0x{value:02x}")
 
-    def fill(self, buf: AlignedBuffer, offset: int, length: int) -> None:
+    def fill(self, buf: AlignedBuffer, _offset: int, length: int) -> None:
         # The same bytes belong everywhere; mmap starts zeroed, so zero needs nothing.
         if self.value:
             buf.view[:length] = bytes([self.value]) * length

@@ -179,7 +179,7 @@ def history(ctx: StationContext, unit_ref: str) -> list[Grade]:
         return list(s.execute(select(Grade).where(Grade.unit_id == unit.id).order_by(Grade.id)).scalars())
 
 
-def finish_check(s: Session, unit: Unit) -> str | None:
+def finish_check(_s: Session, unit: Unit) -> str | None:
     """For workflow.FINISH_CHECKS: a unit is not finished before it has a grade."""
     if unit.sale_grade is None:
         return f"Unit {unit.uid} has no grade yet; grade it on the Grade panel (F2)."

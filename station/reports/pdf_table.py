@@ -19,6 +19,7 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth, unicode2T1
 from reportlab.platypus import Flowable
+from typing_extensions import override
 
 FONT, BOLD, SIZE, LEADING, PAD = "Helvetica", "Helvetica-Bold", 7.5, 9.0, 2.0
 HEADER_BG = colors.HexColor("#1f3a5f")
@@ -99,10 +100,12 @@ class UnitTable(Flowable):
     def _height(self, stop: int) -> float:
         return self.rows.head_height + self.rows.running[stop] - self.rows.running[self.start]
 
+    @override
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width, self.height = sum(self.rows.widths), self._height(self.stop)
         return self.width, self.height
 
+    @override
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         room = availHeight - self.rows.head_height + self.rows.running[self.start]
         fit = bisect.bisect_right(self.rows.running, room, lo=self.start, hi=self.stop + 1) - 1

@@ -54,7 +54,7 @@ def _stop(rig: AdbRig, starting: threading.Thread) -> None:
     rig.close()
 
 
-def sim_factory(config: Config, data_dir: Path) -> PhoneDriver | None:
+def sim_factory(config: Config, _data_dir: Path) -> PhoneDriver | None:
     """The phones start in the background: the window opens at once and they appear at the next scan.
 
     phone.demo_server_port 0 (the default) picks a free port once per process and writes it

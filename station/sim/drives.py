@@ -69,5 +69,5 @@ class SimDriveDriver(DriveTable):
         return None  # no kernel events for files: the panel rescans on a timer instead
 
 
-def sim_factory(config: Config, data_dir: Path) -> SimDriveDriver:
+def sim_factory(_config: Config, data_dir: Path) -> SimDriveDriver:
     return SimDriveDriver(data_dir)

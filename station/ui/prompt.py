@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from station.ui.ops import Changes
 
@@ -26,7 +26,7 @@ Answer = Callable[[str, str, list[str]], Any]  # (kind, text, options) -> the te
 
 
 
-QuestionKind = Literal["confirm", "choose", "text", "photo"]
+QuestionKind = Literal["confirm", "choose", "text", "secret", "photo"]
 
 @dataclass
 class _Question:
@@ -60,7 +60,7 @@ class QtPrompt(QObject):
         return value if isinstance(value, int) else None
 
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
-        value = self._ask("text", question)
+        value = self._ask("secret" if secret else "text", question)
         return str(value) if value else None
 
     def photo(self, question: str) -> Path | None:
@@ -95,5 +95,6 @@ class QtPrompt(QObject):
         if kind == "photo":
             path, _ = QFileDialog.getOpenFileName(None, text, "", "Photos (*.jpg *.jpeg *.png)")
             return path or None
-        value, ok = QInputDialog.getText(None, title, text)
+        echo = QLineEdit.EchoMode.Password if kind == "secret" else QLineEdit.EchoMode.Normal
+        value, ok = QInputDialog.getText(None, title, text, echo)
         return value if ok else None

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from typing_extensions import override
+
 from station.context import StationContext
 from station.devices.base import DeviceInfo
 from station.devices.manager import DeviceManager
@@ -24,7 +26,7 @@ from station.errors import UserFacingError
 from station.ui.ops import Changes
 from station.ui.prompt import QtPrompt
 from station.ui.wipe_model import WipeTableModel
-from station.ui.wipe_targets import Facts, Snapshot, result_words
+from station.ui.wipe_targets import Facts, Snapshot, WipeTarget, result_words
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def _say_error(serial: str, exc: BaseException) -> None:
     Changes.hub().message.emit("error", text)
 
 
-class PhoneTarget:
+class PhoneTarget(WipeTarget):
     def __init__(self, info: DeviceInfo) -> None:
         self.info = info
         self.id, self.label, self.connected = info.id, info.label, True
@@ -85,12 +87,14 @@ class PhoneTarget:
     def eligible(self) -> bool:
         return self.connected and self.info.details.get("state") == "device" and not self.running()
 
+    @override
     def plan(self, ctx: StationContext, method: str, verify: str) -> RunPlan:
         """What the reset will do (the steps and why), shown before the confirmation like a drive's plan.
         The drive method and verify choices do not apply: a phone gets its factory reset and its own check."""
         self._planned = WipeRun.for_phone(ctx, self.id, self.prompt, FACTORY_RESET)
         return self._planned.plan()
 
+    @override
     def start(self, ctx: StationContext, method: str, verify: str) -> None:
         self.finished, self._claimed, self._error_told = None, False, False
         planned, self._planned = self._planned, None
@@ -128,6 +132,7 @@ class PhoneTarget:
         self._claimed = True
         return True
 
+    @override
     def finish(self, ctx: StationContext) -> jobs.Finished:
         """The run recorded the job and issued the certificate; this reads where they are."""
         assert self.run is not None

@@ -14,7 +14,8 @@ from station.sim.printer import SimPrinterServer
 from tests.labels.helpers import decode_all, make_unit, same_pixels
 
 
-def test_layouts_lists_the_shipped_three(ctx: StationContext, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("ctx")
+def test_layouts_lists_the_shipped_three(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["label", "layouts"]) == 0
     out = capsys.readouterr().out
     assert "2x1in" in out and "62x29mm" in out and "4x6in" in out and "(default)" in out

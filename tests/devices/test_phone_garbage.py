@@ -5,17 +5,19 @@ from __future__ import annotations
 import time
 
 import pytest
+from typing_extensions import override
 
 from station.devices.phone.adb import AdbClient
 from station.erase.phone.wipe import wipe_phone
 from station.errors import DeviceError
 from station.models import Unit
+from station.prompt import OperatorPrompt
 from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(60)
 
 
-class NoHands:
+class NoHands(OperatorPrompt):
     """A prompt that must never be reached: these phones fail before anything is asked."""
 
     def tell(self, message: str) -> None:
@@ -24,9 +26,11 @@ class NoHands:
     def confirm(self, question: str) -> bool:
         raise AssertionError(question)
 
+    @override
     def choose(self, question: str, options: list[str]) -> int | None:
         raise AssertionError(question)
 
+    @override
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
         raise AssertionError(question)
 
@@ -67,7 +71,8 @@ def test_missing_adb_client_says_what_to_install(station) -> None:
         wipe_phone(station, "adb:0123456789", NoHands())
 
 
-def test_unknown_serial_is_not_connected(rig: AdbRig, station) -> None:
+@pytest.mark.usefixtures("rig")
+def test_unknown_serial_is_not_connected(station) -> None:
     with pytest.raises(DeviceError, match="No phone with this serial is connected"):
         wipe_phone(station, "adb:NOPE123", NoHands())
 

@@ -8,19 +8,21 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from typing_extensions import override
 
 from station import events, units
 from station.devices.phone.adb import PhoneNotReady
 from station.erase.phone.wipe import PhoneBlocked, wipe_phone
 from station.erase.result import Status
 from station.models import Certificate, PhoneCheck, Unit, WipeJob
+from station.prompt import OperatorPrompt
 from station.sim.adb_phone import SimulatedPhone
 from station.sim.adb_rig import AdbRig
 
 pytestmark = pytest.mark.timeout(90)
 
 
-class Technician:
+class Technician(OperatorPrompt):
     """The hands and eyes at the bench: answers the station's questions and acts on the simulated phone."""
 
     def __init__(self, phone: SimulatedPhone, *, recovery: list[list[str]] | None = None, after_reset: str = "reenable",
@@ -51,6 +53,7 @@ class Technician:
             return self.sees_wizard
         raise AssertionError(f"unexpected question: {question}")
 
+    @override
     def choose(self, question: str, options: list[str]) -> int | None:
         self.asked.append(question)
         if self.after_reset == "reenable":
@@ -61,6 +64,7 @@ class Technician:
             return 1
         return 2
 
+    @override
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
         raise AssertionError(f"unexpected question: {question}")
 
@@ -266,6 +270,7 @@ def test_a_different_phone_on_the_cable_fails_verification(rig: AdbRig, fast) ->
     imposter.state.factory_reset()  # its own setup wizard, with nothing on it
 
     class Swapper(Technician):
+        @override
         def choose(self, question: str, options: list[str]) -> int | None:
             phone.stop()
             imposter.start()

@@ -33,7 +33,8 @@ def _target(model: WipeTableModel, serial: str) -> PhoneTarget:
     return target
 
 
-def test_rows_show_state_and_only_ready_phones_are_eligible(qtbot, rig: AdbRig) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_rows_show_state_and_only_ready_phones_are_eligible(rig: AdbRig) -> None:
     ok, locked = rig.add("clean-fbe"), rig.add("unauthorized")
     manager, model = _rows(rig)
     assert model.rowCount() == 2
@@ -55,7 +56,7 @@ def test_guided_reset_asks_the_technician_in_the_gui_thread(qtbot, rig: AdbRig, 
     gui = threading.current_thread()
     asked: list[str] = []
 
-    def technician(kind: str, text: str, options: list[str]) -> Any:
+    def technician(kind: str, text: str, _options: list[str]) -> Any:
         assert threading.current_thread() is gui  # dialogs only ever open in the GUI thread
         asked.append(kind)
         if kind == "confirm" and "Wipe data/factory reset" in text:
@@ -90,8 +91,9 @@ def test_blocked_phone_shows_the_reason_in_its_row(qtbot, rig: AdbRig, fast) -> 
     assert "Factory Reset Protection" in snap.result and not target.needs_finish()
 
 
-def test_bridge_answers_directly_on_the_gui_thread(qtbot) -> None:
+@pytest.mark.usefixtures("qtbot")
+def test_bridge_answers_directly_on_the_gui_thread() -> None:
     bridge = QtPrompt()
-    bridge.answer = lambda kind, text, options: {"confirm": True, "choose": 1, "text": "x", "photo": "/p.jpg"}[kind]
+    bridge.answer = lambda kind, _text, _options: {"confirm": True, "choose": 1, "text": "x", "photo": "/p.jpg"}[kind]
     assert bridge.confirm("?") is True and bridge.choose("?", ["a", "b"]) == 1
     assert bridge.ask_text("?") == "x" and bridge.photo("?") == Path("/p.jpg")

@@ -33,7 +33,7 @@ class PtyPrinter:
         self.path = os.ttyname(slave)
         self._slave = slave
         self.protocol, self.raw = protocol, bytearray()
-        self.stream = EscposStream(lambda n: bytes([0x12]))
+        self.stream = EscposStream(lambda _n: bytes([0x12]))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -89,7 +89,7 @@ def test_escpos_through_the_serial_backend(pty_printer: PtyPrinter) -> None:
     assert same_pixels(pty_printer.stream.image(), preview)
 
 
-def test_missing_device_file_and_driver_listing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_device_file_and_driver_listing() -> None:  # type: ignore[no-untyped-def]
     spec = PrinterSpec("zpl", "file", "/dev/usb/lp-missing")
     with pytest.raises(DeviceError, match="No printer at /dev/usb/lp-missing: check the USB cable"):
         session_for_spec(spec, CONFIG).print_bitmap(render(layout.find("2x1in"), SAMPLE, 203))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typing_extensions import override
 
 from station import registry
 from station.config import Config
@@ -22,6 +23,7 @@ class _Listing:
     def enumerate(self) -> list[DeviceInfo]:
         return self.infos
 
+    @override
     def open(self, info: DeviceInfo):  # type: ignore[no-untyped-def]
         raise AssertionError("not opened in this test")
 

@@ -228,7 +228,7 @@ def test_cli_verify_show_export_and_chain_tampering(configured, tmp_path: Path, 
     assert "log is broken" in capsys.readouterr().out
 
 
-def test_batch_summary_pdf(configured, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_batch_summary_pdf(configured, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import subprocess
     a = certificate.issue(configured, result(), None)
     b = certificate.issue(configured, result(Status.FAILED, False), None)
@@ -262,7 +262,7 @@ def test_hidden_area_statement(hpa_dco: dict[str, object], words: str) -> None:
     assert words in hidden_area_statement(hpa_dco)
 
 
-def test_batch_summary_for_a_lot(configured, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_batch_summary_for_a_lot(configured, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import subprocess
 
     from station import clock

@@ -52,13 +52,13 @@ def test_one_pass_and_a_tail_shorter_than_a_block(loops: LoopFactory, tmp_path: 
     assert loop.read_backing() == b"\xff" * size
 
 
-def test_random_pass_is_the_aes_ctr_stream_addressed_by_offset(loops: LoopFactory, tmp_path: Path) -> None:
+def test_random_pass_is_the_aes_ctr_stream_addressed_by_offset(loops: LoopFactory) -> None:
     loop = loops(12 * MiB + 512)
     key = bytes(range(32))
     dev = engine.open_device(loop.path, write=True)
     try:
         report = engine.write_pass(dev, patterns.AesCtrStream(key, pass_index=2), block=4 * MiB, retries=0,
-                                   progress=lambda n: None, should_stop=lambda: False)
+                                   progress=lambda _n: None, should_stop=lambda: False)
     finally:
         dev.close()
     assert report.bytes_done == loop.size and not report.bad_ranges
@@ -202,7 +202,7 @@ def test_image_files_fall_back_from_o_direct_only_where_unsupported(tmp_path: Pa
     dev = engine.open_device(str(path), write=True)
     try:
         assert dev.direct and not dev.is_block and dev.size == MiB
-        engine.write_pass(dev, patterns.FixedByte(0), block=4 * MiB, retries=0, progress=lambda n: None,
+        engine.write_pass(dev, patterns.FixedByte(0), block=4 * MiB, retries=0, progress=lambda _n: None,
                           should_stop=lambda: False)
     finally:
         dev.close()

@@ -46,7 +46,7 @@ def test_a_phone_that_kept_its_owners_data_exits_1(rig: AdbRig, tmp_path: Path, 
         "reset_timeout_s = 6.0\npoll_interval_s = 0.1\nsettle_s = 1.0\n")
     phone = rig.add("drops-mid-reset")
     hands = BenchHands(phone, recovery=[["wipe_data", "reboot"]])  # dropped, then rebooted: never reset
-    monkeypatch.setattr("station.commands.wipe.TerminalPrompt", lambda *a, **k: hands)
+    monkeypatch.setattr("station.commands.wipe.TerminalPrompt", lambda *_a, **_k: hands)
     rc = cli.main(["--data-dir", str(data), "wipe", f"adb:{phone.serial}", "--yes", "--json"])
     out, err = capsys.readouterr()
     (result,) = json.loads(out)

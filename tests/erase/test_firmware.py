@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typing_extensions import override
 
 from station import clock
 from station.devices.drive.facts import DriveFacts
@@ -37,6 +38,7 @@ class ScriptedRunner(CommandRunner):
         super().__init__()
         self.script = list(script)
 
+    @override
     def run(self, argv, timeout: float = 60.0) -> CommandRecord:  # type: ignore[no-untyped-def, override]
         assert self.script, f"unexpected command {argv}"
         prefix, code, output, effect = self.script.pop(0)
@@ -96,7 +98,7 @@ def test_real_tools_on_a_loop_device_report_unsupported_cleanly(loops: LoopFacto
     assert any(c.argv[0] == "hdparm" for c in result.commands)
 
 
-def test_real_nvme_format_on_a_loop_device_fails_without_crashing(loops: LoopFactory, tmp_path: Path) -> None:
+def test_real_nvme_format_on_a_loop_device_fails_without_crashing(loops: LoopFactory) -> None:
     loop = loops(8 * MiB)
     p = the_plan(DriveFacts(bus="nvme", model="QEMU NVMe Ctrl"))
     assert p.method == "nvme-format-user-data"
@@ -114,7 +116,7 @@ def test_probe_on_a_loop_device_adds_nothing_and_records_every_call(loops: LoopF
     assert [r.argv[0] for r in runner.records][:2] == ["smartctl", "hdparm"]
 
 
-def test_ata_sanitize_crypto_with_real_drive_outputs(loops: LoopFactory, corpus: Path, tmp_path: Path) -> None:
+def test_ata_sanitize_crypto_with_real_drive_outputs(loops: LoopFactory, corpus: Path) -> None:
     """The Crucial MX100's own hdparm -I says SANITIZE crypto; the firmware scrambles the media."""
     loop = loops(8 * MiB)
     ident = corpus / "hdparm" / "Crucial__Crucial_CT512MX100SSD1__1.txt"
@@ -229,10 +231,12 @@ def test_frozen_drive_asks_the_operator_and_fails_cleanly_when_still_frozen(loop
             self.asked.append(question)
             return True
 
+        @override
         def choose(self, question: str, options: list[str]) -> int | None:
             self.asked.append(question)
             return 1  # re-plug
 
+        @override
         def ask_text(self, question: str, *, secret: bool = False) -> str | None:
             return None
 

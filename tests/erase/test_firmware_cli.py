@@ -13,8 +13,8 @@ from tests.erase.wipe_fixtures import LoopFactory, MiB
 pytestmark = pytest.mark.timeout(180)
 
 
-def test_purge_is_refused_with_the_planner_reason(loops: LoopFactory, data_dir: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_purge_is_refused_with_the_planner_reason(loops: LoopFactory, capsys: pytest.CaptureFixture[str]) -> None:
     loop = loops(8 * MiB)
     assert cli.main(["wipe", loop.path, "--method", "purge", "--yes"]) == 2
     err = capsys.readouterr().err
@@ -22,8 +22,9 @@ def test_purge_is_refused_with_the_planner_reason(loops: LoopFactory, data_dir: 
     assert loop.read_backing() == loop.expected_fill()
 
 
-def test_auto_falls_back_to_a_verified_clear_with_a_certificate(loops: LoopFactory, data_dir: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_auto_falls_back_to_a_verified_clear_with_a_certificate(loops: LoopFactory,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     loop = loops(8 * MiB)
     assert cli.main(["wipe", loop.path, "--method", "auto", "--yes", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)[0]

@@ -38,7 +38,7 @@ def test_every_job_kind_writes_the_same_shape(loops: LoopFactory, data_dir: Path
     # a firmware Purge, through the CLI, on a drive that stays frozen
     frozen = DriveFacts(source="test", bus="ata", model="HDD", rotational=True, security_supported=True,
                         security_enabled=False, security_frozen=True, sanitize_supported=False, hpa_supported=False)
-    monkeypatch.setattr(probe, "tool_facts", lambda path, bus: frozen)
+    monkeypatch.setattr(probe, "tool_facts", lambda _path, _bus: frozen)
     monkeypatch.setattr(firmware_runner.CommandRunner, "run", FrozenDrive.run)
     monkeypatch.setattr("sys.stdin", io.StringIO("2\ny\n"))
     assert cli.main(["wipe", loops(4 * MiB).path, "--method", "purge", "--yes", "--json"]) == 1
@@ -55,7 +55,7 @@ def test_every_job_kind_writes_the_same_shape(loops: LoopFactory, data_dir: Path
         records.start_job(ctx, phone_uid, phone)
         phone.status, phone.verification = Status.FINISHED, Verification(mode="adb-setup-wizard", passed=True)
         phone.media.extra["erase_means"] = "recovery-command"
-        records.finish_job(ctx, phone_uid, phone)
+        records.finish_job(ctx, phone)
         # the iPhone erase to come records through the same two calls
         iphone = _phone_result("iphone-1", "F2LIPHONE", "erase-all-content")
         ledger.record_start(ctx, WipeStarted(job_id="iphone-1", kind=JobKind.IPHONE_ERASE, device="usbmux:F2L",

@@ -16,7 +16,8 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out.out, out.err
 
 
-def test_plan_json_for_an_nvme_id_ctrl(corpus: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_plan_json_for_an_nvme_id_ctrl(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = corpus / "nvme-id-ctrl" / "Intel__INTEL_SSDPD2KS150T8__1.txt"
     code, out, _ = _run(capsys, "plan", "--facts-from", str(f), "--level", "purge", "--json")
     doc = json.loads(out)
@@ -24,14 +25,15 @@ def test_plan_json_for_an_nvme_id_ctrl(corpus: Path, data_dir: Path, capsys: pyt
     assert doc["result"]["kind"] == "plan" and doc["result"]["method"] == "nvme-sanitize-crypto"
 
 
-def test_refusal_still_exits_zero_and_says_why(corpus: Path, data_dir: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_refusal_still_exits_zero_and_says_why(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = corpus / "nvme-sanitize-log" / "SSSTC__CA6-8D1024__1.txt"
     code, out, _ = _run(capsys, "plan", "--facts-from", str(f), "--level", "purge")
     assert code == 0 and "REFUSED" in out and "in progress" in out
 
 
-def test_two_reports_combine(corpus: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_two_reports_combine(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """smartctl text lacks SANITIZE; hdparm -I of the same model adds it."""
     smart = next((corpus / "smartctl" / "ata").glob("*.txt"))
     hd = corpus / "hdparm" / "Micron__Micron_5300_MTFDDAK1T9TDS__1.txt"
@@ -41,14 +43,15 @@ def test_two_reports_combine(corpus: Path, data_dir: Path, capsys: pytest.Captur
     assert doc["result"]["method"] == "ata-sanitize-crypto"
 
 
-def test_clear_level_text_output(corpus: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_clear_level_text_output(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = next((corpus / "smartctl" / "usb").glob("WDC*"))
     code, out, _ = _run(capsys, "plan", "--facts-from", str(f), "--level", "clear")
     assert code == 0 and "Plan: Clear by overwrite" in out and "Drive facts:" in out
 
 
-def test_unreadable_report_is_exit_2_with_the_reason(tmp_path: Path, data_dir: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("data_dir")
+def test_unreadable_report_is_exit_2_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "notes.txt"
     bad.write_text("just some notes\n")
     code, _, err = _run(capsys, "plan", "--facts-from", str(bad))

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typing_extensions import override
 
 from station.devices.drive import discover, firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
 from station.erase.guard import Verdict
 from station.erase.run import RunPlan, TargetKind, WipeRun, methods_for
 from station.errors import UserFacingError
+from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, Status
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 from tests.test_prompt import FrozenDrive
@@ -23,7 +25,7 @@ FROZEN = DriveFacts(source="test", bus="ata", model="HDD", rotational=True, secu
                     security_enabled=False, security_frozen=True, sanitize_supported=False, hpa_supported=False)
 
 
-class Technician:
+class Technician(OperatorPrompt):
     """Unfreezes by re-plugging the bay, and says it did."""
 
     def __init__(self) -> None:
@@ -36,13 +38,16 @@ class Technician:
         self.asked.append(question)
         return True
 
+    @override
     def choose(self, question: str, options: list[str]) -> int | None:
         self.asked.append(question)
         return 1
 
+    @override
     def ask_text(self, question: str, *, secret: bool = False) -> str | None:
         return None
 
+    @override
     def photo(self, question: str) -> Path | None:
         return None
 
@@ -94,7 +99,7 @@ def test_overwrite_runs_polls_and_finishes_with_a_certificate(loops: LoopFactory
 def test_purge_of_a_frozen_drive_asks_through_the_prompt(loops: LoopFactory, ctx: Any,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     loop = loops(4 * MiB)
-    monkeypatch.setattr(probe, "tool_facts", lambda path, bus: FROZEN)
+    monkeypatch.setattr(probe, "tool_facts", lambda _path, _bus: FROZEN)
     discover._ENRICH_CACHE.clear()
     technician = Technician()
     run = WipeRun.for_drive(ctx, discover.find(loop.path), "auto", "sample", technician, runner=FrozenDrive)
@@ -114,12 +119,12 @@ def test_the_wipe_panels_drive_row_can_purge(qtbot: Any, loops: LoopFactory, ctx
     from station.ui.wipe_targets import DriveTarget
 
     loop = loops(4 * MiB)
-    monkeypatch.setattr(probe, "tool_facts", lambda path, bus: FROZEN)
+    monkeypatch.setattr(probe, "tool_facts", lambda _path, _bus: FROZEN)
     monkeypatch.setattr(firmware_runner.CommandRunner, "run", FrozenDrive.run)
     discover._ENRICH_CACHE.clear()
     target = DriveTarget(discover.find(loop.path), Verdict(True, ()))
     asked: list[str] = []
-    target.prompt.answer = lambda kind, text, options: asked.append(text) or (1 if kind == "choose" else True)
+    target.prompt.answer = lambda kind, text, _options: asked.append(text) or (1 if kind == "choose" else True)
     target.start(ctx, "purge", "sample")
     qtbot.waitUntil(target.needs_finish, timeout=60000)
     target.finished_with(target.finish(ctx))

@@ -6,7 +6,6 @@ import bisect
 import itertools
 import json
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -84,7 +83,7 @@ def write_at(path: str, offset: int, data: bytes) -> None:
 def compare(path: str, pattern: patterns.Pattern, ranges: list[tuple[int, int]]) -> verify.CompareReport:
     dev = engine.open_device(path, write=False)
     try:
-        return verify.read_compare(dev, pattern, ranges, block=4 * MiB, retries=0, progress=lambda n: None,
+        return verify.read_compare(dev, pattern, ranges, block=4 * MiB, retries=0, progress=lambda _n: None,
                                    should_stop=lambda: False)
     finally:
         dev.close()
@@ -105,7 +104,7 @@ def test_random_verification_regenerates_the_stream(loops: LoopFactory) -> None:
     key = os.urandom(32)
     dev = engine.open_device(loop.path, write=True)
     try:
-        engine.write_pass(dev, patterns.AesCtrStream(key, 1), block=4 * MiB, retries=0, progress=lambda n: None,
+        engine.write_pass(dev, patterns.AesCtrStream(key, 1), block=4 * MiB, retries=0, progress=lambda _n: None,
                           should_stop=lambda: False)
     finally:
         dev.close()
@@ -122,7 +121,7 @@ def test_random_verification_regenerates_the_stream(loops: LoopFactory) -> None:
     assert report.mismatches == [((o + n // 2) // 512 * 512, 512)]
 
 
-def test_the_record_says_exactly_what_was_read(loops: LoopFactory, tmp_path: Path) -> None:
+def test_the_record_says_exactly_what_was_read(loops: LoopFactory) -> None:
     loop = loops(16 * MiB, seed=None)
     plan = verify.sample_plan(loop.size, 512, 12.5, seed=7)
     report = compare(loop.path, patterns.FixedByte(0), plan.ranges)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 
@@ -90,9 +89,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("what", "cls", "cosmetic", "functional", "kw", "scheme", "field", "expected"), CASES,
+@pytest.mark.parametrize(("_what", "cls", "cosmetic", "functional", "kw", "scheme", "field", "expected"), CASES,
                          ids=[c[0] for c in CASES])
-def test_audited_crosswalk_cases(what: str, cls: str, cosmetic: str, functional: str, kw: dict, scheme: str,
+def test_audited_crosswalk_cases(_what: str, cls: str, cosmetic: str, functional: str, kw: dict, scheme: str,
                                  field: str, expected: str) -> None:
     assert crosswalk.load().apply(cls, cosmetic, functional, **kw)[scheme][field] == expected
 
@@ -132,14 +131,14 @@ def test_a_small_crosswalk_parses_and_formats() -> None:
     assert walks.apply("phone", "C", "FF") == {}
 
 
-def test_a_gap_is_an_error_naming_the_file_line_and_combination(tmp_path: Path) -> None:
+def test_a_gap_is_an_error_naming_the_file_line_and_combination() -> None:
     text = SMALL.replace('functional = ["NT", "FD", "NF"]', 'functional = ["NT", "FD"]')
     with pytest.raises(ConfigError, match=r"small\.toml, line 3: crosswalk 'demo' gives no 'grade' for "
                                           r"device_class drive, functional NF, cosmetic A"):
         crosswalk.parse(text, "small.toml")
 
 
-def test_an_overlap_is_an_error_naming_the_second_rule(tmp_path: Path) -> None:
+def test_an_overlap_is_an_error_naming_the_second_rule() -> None:
     text = SMALL.replace('functional = ["NT", "FD", "NF"]', 'functional = ["FF", "NT", "FD", "NF"]')
     with pytest.raises(ConfigError, match=r"small\.toml, line 13: crosswalk 'demo' rule overlaps line 8"):
         crosswalk.parse(text, "small.toml")

@@ -30,7 +30,7 @@ PATHS = {
 }
 
 
-def paths(m: Matrix, i: int = 0, answers: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+def paths(m: Matrix, answers: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
     """Every complete answer set the matrix can be given, one per path through its questions."""
     for answers_, _, _ in _walk(m, 0, answers or {}, 0, frozenset()):
         yield answers_

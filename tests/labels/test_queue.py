@@ -87,7 +87,8 @@ def test_a_printer_problem_keeps_the_job_and_a_retry_prints_the_same_bitmap(
 
 
 @pytest.mark.timeout(30)
-def test_reprint_history_and_scan_back(ctx: StationContext, sim: SimPrinterServer, printer: PrinterSession) -> None:
+@pytest.mark.usefixtures("sim")
+def test_reprint_history_and_scan_back(ctx: StationContext, printer: PrinterSession) -> None:
     uid = make_unit(ctx)
     first = queue.print_unit(ctx, printer, uid)
     again = flow.reprint(ctx, printer, uid, "62x29mm")

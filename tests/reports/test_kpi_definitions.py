@@ -65,7 +65,7 @@ class Bench:
                             started_at=clock.iso())
         records.start_job(self.ctx, uid, result)
         result.verification, result.reason, result.ended_at = verification, reason, clock.iso()
-        records.finish_job(self.ctx, uid, result)
+        records.finish_job(self.ctx, result)
 
 
 @pytest.fixture

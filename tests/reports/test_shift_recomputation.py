@@ -101,7 +101,7 @@ def night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             with ctx.store.session() as s:
                 p.uid = units.create(s, ctx.actor, {"serial": f"N{p.i:03d}"}, device_class=p.cls).uid
         elif what == "wipe":
-            _wipe(ctx, p, now)
+            _wipe(ctx, p)
         elif what == "route":
             with ctx.store.session() as s:
                 u = units.by_uid(s, p.uid)
@@ -120,7 +120,7 @@ def night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     ctx.close()
 
 
-def _wipe(ctx, p: Plan, now: list[datetime]) -> None:
+def _wipe(ctx, p: Plan) -> None:
     status = {"sanitized": Status.FINISHED, "unverified": Status.FINISHED, "failed": Status.FAILED,
               "aborted": Status.ABORTED, "interrupted": Status.INTERRUPTED}[p.wipe]
     verification = Verification(mode="post-reset", passed=True) if p.wipe == "sanitized" else None
@@ -129,7 +129,7 @@ def _wipe(ctx, p: Plan, now: list[datetime]) -> None:
                         started_at=clock.iso())
     records.start_job(ctx, p.uid, result)
     result.verification, result.reason, result.ended_at = verification, f"{p.wipe}. Detail {p.i}", clock.iso()
-    records.finish_job(ctx, p.uid, result)
+    records.finish_job(ctx, result)
 
 
 def _inside(t: datetime | None) -> bool:

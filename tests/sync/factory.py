@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def add_events(ctx: StationContext, n: int, *, kind: str = "unit.scanned", unit_uid: str | None = None,
                payload: Callable[[int], dict[str, Any]] | None = None, sync: bool = True,
-               operator: Callable[[int], str] = lambda i: "Tess") -> list[int]:
+               operator: Callable[[int], str] = lambda _i: "Tess") -> list[int]:
     """Append n events to the station's chain in one transaction; returns their seqs."""
     with ctx.store.session() as s:
         last = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()

@@ -79,7 +79,8 @@ def test_sync_once_and_status(hub, tokens, make_station, capsys):
     assert shown["station"] == "bench-1" and ctx.config["sync.token"] not in out
 
 
-def test_sync_without_a_hub_says_it_is_off(data_dir, capsys):
+@pytest.mark.usefixtures("data_dir")
+def test_sync_without_a_hub_says_it_is_off(capsys):
     assert main(["sync", "--once"]) == 1
     assert "sync is off" in capsys.readouterr().out
     assert main(["sync", "status"]) == 1

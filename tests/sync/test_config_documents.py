@@ -70,7 +70,8 @@ def test_a_bad_document_is_quarantined_and_events_keep_flowing(hub, tokens, make
     assert status(ctx).quarantined == ()
 
 
-def test_unpublish_withdraws_with_a_history_and_stations_drop_it(hub, tokens, make_station, hub_store, tmp_path,
+@pytest.mark.usefixtures("hub_store")
+def test_unpublish_withdraws_with_a_history_and_stations_drop_it(hub, tokens, make_station, tmp_path,
                                                                  capsys):
     ctx = make_station("bench-1", hub.url, tokens.station("bench-1"))
     rules = tmp_path / "rules.toml"

@@ -81,7 +81,7 @@ class Bench:
         result.verification = Verification(mode="post-reset", passed=passed)
         result.reason = "" if passed else "Files survived the reset. The phone is not sanitized"
         result.ended_at = clock.iso()
-        records.finish_job(self.ctx, uid, result)
+        records.finish_job(self.ctx, result)
         certificate.issue(self.ctx, result, uid)
 
     def grade_route(self, hhmm: str, uid: str) -> None:

@@ -60,7 +60,8 @@ def push(port: int, path: str, size: int, headers: dict[str, str], chunked: bool
             return b""
 
 
-def test_an_oversized_unauthenticated_post_leaves_the_hub_memory_flat(hub_process, tokens):
+@pytest.mark.usefixtures("tokens")
+def test_an_oversized_unauthenticated_post_leaves_the_hub_memory_flat(hub_process):
     pid = hub_process.proc.pid
     before = _tree_rss(pid)
     threads = [threading.Thread(target=push, args=(hub_process.port, "/v1/events", 300 * MiB, {}))

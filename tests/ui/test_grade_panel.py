@@ -86,7 +86,7 @@ def _open(qtbot, panel: GradePanel, uid: str) -> None:  # type: ignore[no-untype
     qtbot.waitUntil(lambda: panel.form is not None and panel.loaded.uid == uid, timeout=5000)
 
 
-def _on_next_modal(qtbot, act) -> list:  # type: ignore[no-untyped-def]
+def _on_next_modal(act) -> list:  # type: ignore[no-untyped-def]
     """Run `act(dialog)` on the modal dialog that the next call opens; returns what it saw."""
     seen: list = []
 
@@ -126,7 +126,7 @@ def test_command_barcodes_grade_and_an_override_is_audited(qtbot, ctx) -> None:
         qtbot.keyClicks(dialog.reason, "cracked frame under the bumper")
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
 
-    seen = _on_next_modal(qtbot, fill)
+    seen = _on_next_modal(fill)
     qtbot.keyClick(panel, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert seen and type(seen[0]).__name__ == "OverrideDialog"
     qtbot.waitUntil(lambda: panel.loaded.sale_grade == "D+", timeout=5000)
@@ -164,7 +164,7 @@ def test_lots_dialog_adds_by_scan_confirms_a_misfit_and_exports(qtbot, ctx, tmp_
 
     panel = _panel(qtbot, ctx)
     _open(qtbot, panel, first)
-    seen = _on_next_modal(qtbot, lambda d: qtbot.keyClick(d, Qt.Key.Key_Escape))
+    seen = _on_next_modal(lambda d: qtbot.keyClick(d, Qt.Key.Key_Escape))
     qtbot.keyClick(panel, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # opens and (here) leaves at once
     assert seen and isinstance(seen[0], LotsDialog)
 
@@ -175,7 +175,7 @@ def test_lots_dialog_adds_by_scan_confirms_a_misfit_and_exports(qtbot, ctx, tmp_
     qtbot.waitUntil(lambda: dialog.lots.count() == 1 and dialog.selected() is not None, timeout=5000)
     qtbot.keyClick(dialog.scan, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # the bench unit
     qtbot.waitUntil(lambda: dialog.last_result.startswith("Added"), timeout=5000)
-    _on_next_modal(qtbot, lambda box: qtbot.keyClick(box, Qt.Key.Key_Y))  # "add it anyway? (Y/N)"
+    _on_next_modal(lambda box: qtbot.keyClick(box, Qt.Key.Key_Y))  # "add it anyway? (Y/N)"
     qtbot.keyClicks(dialog.scan, "490154203237518")
     qtbot.keyClick(dialog.scan, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "despite: grade C+, lot takes B+" in dialog.last_result, timeout=5000)

@@ -55,7 +55,7 @@ def test_cue_signal_and_flash_without_sound(qtbot) -> None:
     assert label.grab().toImage().pixelColor(190, 35).name() == normal
 
 
-def test_each_cue_plays_through_aplay_without_blocking(tmp_path) -> None:
+def test_each_cue_plays_through_aplay_without_blocking() -> None:
     # ALSA's "null" device: the real player decodes and plays the file, no sound card needed.
     cue = ScanCue(Config(), player=[shutil.which("aplay") or "aplay", "-q", "-D", "null"])
     assert cue.sound

@@ -80,7 +80,7 @@ def test_ops_report_changes_and_failures_on_the_gui_thread(qtbot, make_window, d
     threads: list[bool] = []
     Changes.hub().changed.connect(seen.append)
     Op(w, lambda: 42).changes("units").success(
-        lambda r: threads.append(QApplication.instance().thread().isCurrentThread())).run()
+        lambda _r: threads.append(QApplication.instance().thread().isCurrentThread())).run()
     qtbot.waitUntil(lambda: threads == [True], timeout=5000)
     assert {"units"} in seen
     failures: list[BaseException] = []

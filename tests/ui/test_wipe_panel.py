@@ -75,7 +75,7 @@ class Bench:
 
 
 @pytest.fixture
-def bench(qtbot, ctx: StationContext, loops: LoopFactory, tmp_path: Path) -> Iterator[Bench]:  # type: ignore[no-untyped-def]
+def bench(qtbot, ctx: StationContext, loops: LoopFactory, tmp_path: Path) -> Iterator[Bench]:  # type: ignore[no-untyped-def]  # noqa: ARG001 (loops: the test's loop devices are detached after the panel let go of them)
     manager = DeviceManager()
     manager.register(guarded_driver(ctx.data.root, include=only_ours(tmp_path)))
     b = Bench(qtbot, ctx, manager)

@@ -144,7 +144,7 @@ def client_from_config(config: Config, *, demo: bool = False) -> AdbClient:
     return AdbClient(config["phone.adb_path"], port, timeout=config["phone.command_timeout_s"])
 
 
-def real_factory(config: Config, data_dir: Path) -> PhoneDriver | None:
+def real_factory(config: Config, _data_dir: Path) -> PhoneDriver | None:
     if shutil.which(config["phone.adb_path"]) is None:
         log.warning("adb client %r not found: phones are off (install the Debian package 'adb')",
                     config["phone.adb_path"])

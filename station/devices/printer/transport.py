@@ -17,6 +17,8 @@ import socket
 import time
 from typing import Any
 
+from typing_extensions import override
+
 from station.devices.base import Transport
 from station.devices.printer.connection import PrinterSpec
 from station.errors import DeviceError
@@ -184,6 +186,7 @@ class EscposBackendTransport(Transport):
             raise DeviceError(f"{self.spec.where} stopped taking data ({exc}): check the cable and power.") from exc
         return len(data)
 
+    @override
     def _read(self, size: int) -> bytes:
         try:
             if self.spec.scheme == "serial":  # pyserial's read(16) would wait out the timeout for 1 byte

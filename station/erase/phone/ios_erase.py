@@ -91,7 +91,7 @@ def wipe_iphone(ctx: StationContext, udid: str, prompt: OperatorPrompt, *, progr
                 should_stop: Callable[[], bool] | None = None) -> WipeResult:
     udid = udid.removeprefix("ios:")
     timings = PhoneTimings.from_config(ctx.config)
-    report = progress or (lambda f, m: None)
+    report = progress or (lambda *_: None)
     stop = should_stop or (lambda: False)
 
     report(0.05, "Reading the iPhone")
@@ -134,7 +134,7 @@ def wipe_iphone(ctx: StationContext, udid: str, prompt: OperatorPrompt, *, progr
         result.status, result.reason = Status.FAILED, str(exc)
     finally:
         result.ended_at = clock.iso()
-    records.finish_job(ctx, uid, result, JobKind.IPHONE_ERASE)
+    records.finish_job(ctx, result, JobKind.IPHONE_ERASE)
     _issue_certificate(ctx, result, uid)
     report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
     return result

@@ -89,7 +89,7 @@ def start_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind =
         unit_uid=uid, in_process=True, started_at=result.started_at)
 
 
-def finish_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
+def finish_job(ctx: StationContext, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
     ledger.record_end(ctx, result, kind)
 
 

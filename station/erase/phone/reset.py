@@ -68,7 +68,7 @@ class ResetOutcome:
 class PhoneReset:
     def __init__(self, client: AdbClient, serial: str, prompt: OperatorPrompt, checks: Prechecks, *,
                  sdk: int | None, method: str = "auto", timings: PhoneTimings = PhoneTimings(),
-                 progress: Progress = lambda f, m: None, should_stop: Callable[[], bool] = lambda: False) -> None:
+                 progress: Progress = lambda *_: None, should_stop: Callable[[], bool] = lambda: False) -> None:
         self.client, self.serial, self.prompt, self.checks = client, serial, prompt, checks
         self.sdk, self.method, self.t = sdk, method, timings
         self.progress, self.should_stop = progress, should_stop

@@ -82,7 +82,7 @@ def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method:
     serial = serial.removeprefix("adb:")
     client = client or client_for(ctx)
     timings = PhoneTimings.from_config(ctx.config)
-    report = progress or (lambda f, m: None)
+    report = progress or (lambda *_: None)
     stop = should_stop or (lambda: False)
 
     ensure_ready(client, serial, prompt, timings)
@@ -129,7 +129,7 @@ def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method:
     finally:
         client.journal = None
         result.ended_at = clock.iso()
-    records.finish_job(ctx, uid, result)
+    records.finish_job(ctx, result)
     _issue_certificate(ctx, result, uid)
     report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
     return result

@@ -42,7 +42,7 @@ class Panel(QWidget):
     def arrived(self, progress: Progress) -> None:
         """The open unit's flow moved on to `progress.stage`, a step of this panel, now on screen."""
 
-    def handle_command(self, command: str, argument: str | None) -> bool:
+    def handle_command(self, command: str, argument: str | None) -> bool:  # noqa: ARG002 (the default takes none)
         """A bench command barcode (CMD:...) while this panel is shown; True when taken."""
         return False
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
 )
+from typing_extensions import override
 
 from station.erase import methods
 from station.erase.run import AUTO, PURGE, TargetKind, methods_for
@@ -169,6 +170,7 @@ class WipePanel(Panel):
     def select_unit(self) -> bool:
         return wipe_unit.select_unit_row(self.table, self.model, self.unit_ids)
 
+    @override
     def arrived(self, progress: Progress) -> None:
         self.table.setFocus()
         self.select_unit()
@@ -199,6 +201,7 @@ class WipePanel(Panel):
     def refresh(self) -> None:
         self.rescan()
 
+    @override
     def handle_command(self, command: str, argument: str | None) -> bool:
         """CMD:WIPE (documented on the command sheet): wipe the selected row, the open unit's device."""
         if command != "WIPE":
