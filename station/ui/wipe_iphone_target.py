@@ -7,6 +7,8 @@ the row says what to do (unlock, tap Trust). It learns its serial and IMEI from 
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from station.context import StationContext
 from station.devices.base import DeviceInfo
 from station.erase.phone.ios_erase import METHOD, IPhoneBlocked
@@ -44,10 +46,12 @@ class IPhoneTarget(PhoneTarget):
     def eligible(self) -> bool:
         return self.connected and self.info.details.get("state") == "ready" and not self.running()
 
+    @override
     def plan(self, ctx: StationContext, method: str, verify: str) -> RunPlan:
         self._planned = WipeRun.for_iphone(ctx, self.id, self.prompt)
         return self._planned.plan()
 
+    @override
     def start(self, ctx: StationContext, method: str, verify: str) -> None:
         self.finished, self._claimed, self._error_told = None, False, False
         planned, self._planned = self._planned, None

@@ -143,7 +143,7 @@ def test_verification_fails_on_each_thing_the_erase_should_have_removed() -> Non
     assert not verify_erased("S1", back).passed
 
 
-def test_a_managed_iphone_is_held_and_graded_with_what_it_measured(muxd, data: Path, capsys) -> None:
+def test_a_managed_iphone_is_held_and_graded_with_what_it_measured(muxd, data: Path) -> None:
     from station import disposition, grading
     from station.errors import UserFacingError
     from tests.grading.helpers import PHONE_B_PLUS, set_fields

@@ -81,7 +81,8 @@ def test_iphones_get_rows_are_counted_and_enter_erases_the_ready_one(qtbot, ctx:
     assert owned.lockdownd.model.erase.erased == 0
 
 
-def test_a_locked_untrusted_iphone_row_says_what_to_do_and_is_not_eligible(qtbot) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("qtbot")
+def test_a_locked_untrusted_iphone_row_says_what_to_do_and_is_not_eligible() -> None:  # type: ignore[no-untyped-def]
     from station.devices.phone.ios import ListedIPhone
     from station.devices.phone.ios_driver import device_info
 

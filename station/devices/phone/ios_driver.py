@@ -71,7 +71,7 @@ class IPhoneDriver:
         return IPhoneSession(info, self.pair_dir)
 
 
-def real_factory(config: Config, data_dir: Path) -> IPhoneDriver | None:
+def real_factory(_config: Config, data_dir: Path) -> IPhoneDriver | None:
     try:
         import pymobiledevice3  # noqa: F401
     except ImportError:
