@@ -303,8 +303,8 @@ def test_a_shift_of_drives_overwritten_and_purged_through_the_gui(qtbot, make_wi
     ssd = loops(8 * MiB, seed=8)
     firmware = MX100Firmware(ssd, mx100.read_text())
     ssd_facts = parse_file(mx100)
-    monkeypatch.setattr(probe, "tool_facts", lambda path, bus: ssd_facts if path == ssd.path else DriveFacts())
-    monkeypatch.setattr(firmware_runner.CommandRunner, "run", lambda runner, argv, timeout=60.0: _record(
+    monkeypatch.setattr(probe, "tool_facts", lambda path, _bus: ssd_facts if path == ssd.path else DriveFacts())
+    monkeypatch.setattr(firmware_runner.CommandRunner, "run", lambda runner, argv, _timeout=60.0: _record(
         runner, argv, *firmware.answer(list(argv))))
     discover._ENRICH_CACHE.clear()
     data_dir.mkdir(parents=True, exist_ok=True)
