@@ -16,6 +16,8 @@ RUNTIME=(
   util-linux smartmontools hdparm nvme-cli sg3-utils
   # Android phones; platform-tools-common carries the udev rules (51-android.rules) that let the bench user open them
   adb android-sdk-platform-tools-common
+  # iPhones and iPads: usbmuxd multiplexes their USB connection (its udev rule starts it on plug)
+  usbmuxd
   # label and certificate fonts
   fonts-dejavu-core
   # DataMatrix on labels (pylibdmtx loads it)
