@@ -166,3 +166,24 @@ def test_a_managed_iphone_is_held_and_graded_with_what_it_measured(muxd, data: P
             disposition.assign(ctx, uid, "resell_retail", "looks fine to me")
     finally:
         ctx.close()
+
+
+def test_an_iphone_that_does_not_come_back_is_failed_not_certified(muxd, data: Path) -> None:
+    from station.erase.phone.ios_erase import wipe_iphone
+    from station.prompt import TerminalPrompt
+    from station.wipe_record import Status
+
+    phone = muxd.add("iphone12")
+    phone.lockdownd.model.erase.off_bus_s = 30.0  # still erasing when the station stops waiting
+    ctx = open_station(data)
+    try:
+        ctx.config.set("phone.reset_timeout_s", 1.0)
+        result = wipe_iphone(ctx, phone.udid, TerminalPrompt(True))
+        assert result.status is Status.FAILED and not result.sanitized and result.verification is None
+        assert "did not come back within 1 s" in result.reason
+        assert result.media.extra["reset_log"][-2:] == ["left the bus", "not back after 1 s"]
+        with ctx.store.reader() as s:
+            job = s.get(WipeJob, result.job_id)
+            assert job is not None and job.status == "FAILED"
+    finally:
+        ctx.close()
