@@ -122,7 +122,7 @@ def _apply(ctx: StationContext, kind: str, name: str, version: int, sha: str, bo
 def _withdraw(ctx: StationContext, kind: str, name: str, version: int, marker: str) -> None:
     folder = hub_documents(ctx.data.config_file, _FOLDERS[kind]) if kind in _FOLDERS else None
     if folder is not None:
-        documents.inside(folder, name).unlink(missing_ok=True)
+        documents.inside(folder, name, _SUFFIX.get(kind, ".toml")).unlink(missing_ok=True)
     with ctx.store.session() as s:
         row = s.get(AppliedConfig, (kind, name))
         if row is not None:
@@ -144,15 +144,19 @@ _FOLDERS = {"rules": "rules", "layout": "layouts", "vendors": "vendors", "lifecy
             "costs": "costs"}
 
 
+_SUFFIX = {"bands": ".json"}  # the file its loader reads (station/value/bands.py)
+
+
 def _write_document(ctx: StationContext, kind: str, name: str, body: str) -> None:
     """Rules and layouts are read from files by their loaders: the pushed version goes where they look
     (written whole, then renamed, so a loader never reads half a document)."""
     folder = hub_documents(ctx.data.config_file, _FOLDERS[kind]) if kind in _FOLDERS else None
     if folder is None:
         return
-    target = documents.inside(folder, name)
+    suffix = _SUFFIX.get(kind, ".toml")
+    target = documents.inside(folder, name, suffix)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.toml.tmp"
+    tmp = folder / f".{name}{suffix}.tmp"
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(target)
 

@@ -114,8 +114,9 @@ LOADERS: dict[str, Callable[[str, str], str | None]] = {
 def check(kind: str, name: str, body: str) -> str | None:
     """Load the document as the station would; ConfigError (naming it) for anything that does not load."""
     check_name(kind, name)
-    if not isinstance(body, str) or "\x00" in body or len(body.encode("utf-8")) > MAX_BODY:
-        raise ConfigError(f"The {kind} '{name}' is not a text document of at most {MAX_BODY} bytes.")
+    limit = bands.MAX_BYTES if kind == "bands" else MAX_BODY  # a band per model, grade and channel adds up
+    if not isinstance(body, str) or "\x00" in body or len(body.encode("utf-8")) > limit:
+        raise ConfigError(f"The {kind} '{name}' is not a text document of at most {limit} bytes.")
     try:
         return LOADERS[kind](name, body)
     except ConfigError:

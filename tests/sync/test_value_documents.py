@@ -22,7 +22,7 @@ def test_a_station_pulls_the_tags_and_bands_its_loaders_then_read(hub, tokens, m
         with pytest.raises(ConfigError, match="named 'prices'"):
             configdocs.publish(s, "bands", "default", BANDS)
         with pytest.raises(ConfigError, match="at least min_sales"):
-            configdocs.publish(s, "bands", "prices", BANDS.replace("sales = 12", "sales = 2"))
+            configdocs.publish(s, "bands", "prices", BANDS.replace('"resell_retail", 12,', '"resell_retail", 2,'))
         configdocs.publish(s, "lifecycle", "models", TAGS)
         configdocs.publish(s, "bands", "prices", BANDS)
     report = run_once(ctx)

@@ -33,45 +33,14 @@ tagged = 2026-09-20
 """
 
 BANDS = """\
-version = "2026-12-07T16:00:00Z"
-currency = "USD"
-window_days = 365
-min_sales = 5
-[[discounts]]
-min_units = 50
-percent = 6.0
-[[discounts]]
-min_units = 10
-percent = 3.0
-[[bands]]
-make = "Apple"
-model = "iPhone 12"
-capacity = "128GB"
-grade = "B"
-channel = "wholesale_auction"
-sales = 40
-p25 = 280.0
-median = 300.0
-p75 = 330.0
-observed_p25 = 290.0
-observed_median = 310.0
-observed_p75 = 335.0
-stage = "eol"
-tier = "high"
-[[bands]]
-make = "Apple"
-model = "iPhone 12"
-capacity = "128GB"
-grade = "B"
-channel = "resell_retail"
-sales = 12
-p25 = 320.0
-median = 340.0
-p75 = 360.0
-observed_p25 = 320.0
-observed_median = 340.0
-observed_p75 = 360.0
-target = 0.0
+{"version": "2026-12-07T16:00:00Z", "currency": "USD", "window_days": 365, "min_sales": 5,
+ "discounts": [{"min_units": 50, "percent": 6.0}, {"min_units": 10, "percent": 3.0}],
+ "columns": ["grade", "channel", "sales", "p25", "median", "p75", "observed_p25", "observed_median",
+             "observed_p75", "target"],
+ "models": [
+  {"make": "Apple", "model": "iPhone 12", "capacity": "128GB", "stage": "eol", "tier": "high", "bands": [
+   ["B", "wholesale_auction", 40, 280.0, 300.0, 330.0, 290.0, 310.0, 335.0, null],
+   ["B", "resell_retail", 12, 320.0, 340.0, 360.0, 320.0, 340.0, 360.0, 0.0]]}]}
 """
 
 
@@ -119,29 +88,35 @@ def test_lifecycle_refusals_name_the_line(edit, line, words):
 
 
 def test_bands_find_by_sku_grade_and_channel_and_discount_by_lot_size():
-    doc = bands.parse(BANDS, "bands.toml")
+    doc = bands.parse(BANDS, "bands.json")
     b = doc.find("APPLE", "iphone 12", "128 GB", "B", "wholesale_auction")
     assert b is not None and (b.p25, b.median, b.p75, b.stage, b.tier) == (280.0, 300.0, 330.0, Stage.EOL, "high")
     assert doc.find("Apple", "iPhone 12", "128GB", "B").channel == "wholesale_auction"  # most sales
     assert doc.find("Apple", "iPhone 12", "128GB", "C") is None
     assert [doc.discount_for(n) for n in (1, 10, 49, 50, 500)] == [0.0, 3.0, 3.0, 6.0, 6.0]
-    assert bands.parse(bands.dump(doc), "bands.toml") == doc
+    assert bands.parse(bands.dump(doc), "bands.json") == doc
+    assert doc.find("Apple", "iPhone 12", "128GB", "B", "resell_retail").target == 0.0
 
 
-@pytest.mark.parametrize(("edit", "line", "words"), [
-    (("sales = 12", "sales = 4"), 32, "at least min_sales = 5"),
-    (("median = 340.0", "median = 400.0"), 34, "'p25' <= 'median' <= 'p75'"),
-    (('channel = "resell_retail"', 'channel = "Resell Retail"'), 31, "lower-case"),
-    (("p75 = 360.0", "p75 = -1"), 35, "'p75' must be a number"),
-    (('currency = "USD"', 'currency = "dollars"'), 2, "three-letter"),
+@pytest.mark.parametrize(("edit", "words"), [
+    (('"resell_retail", 12,', '"resell_retail", 4,'), r"model 1 \(Apple iPhone 12 128GB\), band 2: .*min_sales = 5"),
+    (("320.0, 340.0, 360.0, 320.0", "320.0, 400.0, 360.0, 320.0"), r"band 2: p25 <= median <= p75"),
+    (('"resell_retail"', '"Resell Retail"'), "band 2: channel must be lower-case"),
+    (("280.0, 300.0, 330.0", "280.0, 300.0, -1"), "band 1: prices must be numbers from 0"),
+    (('"currency": "USD"', '"currency": "dollars"'), "three-letter"),
+    (('"stage": "eol"', '"stage": "retired"'), "stage must be one of"),
+    (('"observed_p75", "target"', '"target", "observed_p75"'), "'columns' must be"),
+    (('"wholesale_auction", 40', '"resell_retail", 40'), "has two bands"),
+    (("]]}]}", "]]}]"), "not valid JSON"),
 ])
-def test_band_refusals_name_the_line(edit, line, words):
-    with pytest.raises(ConfigError, match=rf"bands.toml, line {line}: .*{words}"):
-        bands.parse(BANDS.replace(*edit, 1), "bands.toml")
+def test_band_refusals_say_where(edit, words):
+    assert edit[0] in BANDS
+    with pytest.raises(ConfigError, match=rf"^bands.json: .*{words}"):
+        bands.parse(BANDS.replace(*edit, 1), "bands.json")
 
 
 def test_nothing_pushed_reads_as_empty(tmp_path):
     assert bands.pushed(tmp_path).bands == () and bands.pushed(None) is bands.EMPTY
     assert lifecycle.pushed(tmp_path).tags == ()
-    (tmp_path / "prices.toml").write_text(BANDS)
+    (tmp_path / "prices.json").write_text(BANDS)
     assert len(bands.pushed(tmp_path).bands) == 2

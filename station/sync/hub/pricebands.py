@@ -1,7 +1,8 @@
 """Floating price bands from recorded sales, computed in PostgreSQL, and their publication to stations.
 
-Per model x grade x channel: p25, median and p75 (percentile_cont) of the sale amounts of the last
-`window_days`, for combinations with at least `min_sales` sales. The band is then moved as the policy
+Per model x grade x channel: p25, median and p75 (percentile_cont, in risk.sale_groups, one sort shared
+with the volatility dimension) of the sale amounts of the last `window_days`, for combinations with at
+least `min_sales` sales. The band is then moved as the policy
 says: the median by its lifecycle stage's and IRI tier's `shift`, toward the buyers' median target
 price by `target_weight`, and both half-widths grown by their `widen`. The result is the "bands/prices"
 configuration document (station/value/bands.py); its version names the day and the content, so
@@ -18,19 +19,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from station.sync.hub import configdocs
-from station.sync.hub.risk import Risk
+from station.sync.hub.risk import Risk, SaleGroup
 from station.sync.hub.value_policy import Policy
 from station.value import bands
 from station.value.bands import Band, Bands
 from station.value.lifecycle import Lifecycle
 
-_PERCENTILES = """
-SELECT sku_key, min(make), min(model), min(capacity), grade, channel, count(*),
-       percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY amount)
-FROM outcomes
-WHERE outcome = 'sold' AND amount IS NOT NULL AND grade IS NOT NULL AND channel IS NOT NULL
-  AND make IS NOT NULL AND model IS NOT NULL AND at >= :since AND at < :now
-GROUP BY sku_key, grade, channel HAVING count(*) >= :min_sales"""
 # A buyer's target on a lot speaks for the models and grades of the units in that lot.
 _TARGETS = """
 SELECT u.sku_key, u.grade, percentile_cont(0.5) WITHIN GROUP (ORDER BY t.target_price)
@@ -40,17 +34,20 @@ JOIN (SELECT DISTINCT station_id, lot, sku_key, grade FROM value_units WHERE lot
 WHERE t.at >= :since AND t.at < :now GROUP BY u.sku_key, u.grade"""
 
 
-def compute(s: Session, policy: Policy, tags: Lifecycle, risks: list[Risk], now: datetime) -> Bands:
+def compute(s: Session, policy: Policy, tags: Lifecycle, risks: list[Risk], now: datetime,
+            groups: list[SaleGroup]) -> Bands:
+    """The bands of every group (risk.sale_groups) with min_sales sales and a known model, grade and channel."""
     since = now - timedelta(days=policy.window_days)
     tiers = {r.ref: r.tier for r in risks}
     targets = {(k, g): float(t) for k, g, t in s.execute(text(_TARGETS), {"since": since, "now": now})}
     out = []
-    rows = s.execute(text(_PERCENTILES), {"since": since, "now": now, "min_sales": policy.min_sales})
-    for key, make, model, capacity, grade, channel, n, (p25, p50, p75) in rows:
-        tag = tags.tag_for(make, model, capacity)
-        stage, tier = (tag.stage if tag else None), tiers.get(key)
-        out.append(move(Band(make, model, capacity or "", grade, channel, n, p25, p50, p75, p25, p50, p75,
-                             stage=stage, tier=tier, target=targets.get((key, grade))), policy))
+    for g in groups:
+        if g.sales < policy.min_sales or not (g.make and g.model and g.grade and g.channel):
+            continue
+        tag = tags.tag_for(g.make, g.model, g.capacity)
+        out.append(move(Band(g.make, g.model, g.capacity or "", g.grade, g.channel, g.sales, g.p25, g.median, g.p75,
+                             g.p25, g.median, g.p75, stage=tag.stage if tag else None, tier=tiers.get(g.sku_key),
+                             target=targets.get((g.sku_key, g.grade))), policy))
     out.sort(key=lambda b: (b.key, b.grade, b.channel))
     doc = Bands("", "hub", policy.currency, policy.window_days, policy.min_sales, policy.discounts, tuple(out))
     digest = hashlib.sha256(bands.dump(doc).encode("utf-8")).hexdigest()[:10]

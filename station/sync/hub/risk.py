@@ -30,6 +30,37 @@ from station.sync.hub.value_models import HubRiskTier
 from station.sync.hub.value_policy import DIMENSIONS, UNTAGGED, Policy
 from station.value.lifecycle import Lifecycle
 
+_GROUPS = """
+SELECT sku_key, min(make), min(model), min(capacity), grade, channel, count(*),
+       stddev_pop(amount) / nullif(avg(amount), 0),
+       percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY amount)
+FROM outcomes WHERE outcome = 'sold' AND amount IS NOT NULL AND at >= :since AND at < :now
+GROUP BY sku_key, grade, channel"""
+
+
+@dataclass(frozen=True)
+class SaleGroup:
+    """The sales of one SKU x grade x channel in the window: the volatility and the bands both read them."""
+
+    sku_key: str
+    make: str | None
+    model: str | None
+    capacity: str | None
+    grade: str | None
+    channel: str | None
+    sales: int
+    cv: float | None
+    p25: float
+    median: float
+    p75: float
+
+
+def sale_groups(s: Session, policy: Policy, now: datetime) -> list[SaleGroup]:
+    """One sort of the window's sales: count, variation and percentile_cont p25/median/p75 per group."""
+    rows = s.execute(text(_GROUPS), {"since": now - timedelta(days=policy.window_days), "now": now})
+    return [SaleGroup(k, make, model, cap, grade, channel, n, float(cv) if cv is not None else None, *q)
+            for k, make, model, cap, grade, channel, n, cv, q in rows]
+
 HUB = "hub"  # the incidents' station for alerts the hub raises itself
 OUTBOUND = ("sold", "completed")
 
@@ -77,41 +108,48 @@ _ON_HAND = """
 SELECT sku_key, min(make), min(model), min(capacity), count(*), coalesce(sum(expected_value), 0), min(seen_at)
 FROM value_units WHERE out_at IS NULL AND route IS NOT NULL AND model IS NOT NULL AND seen_at < :now
 GROUP BY sku_key"""
-_LAST_OUT = """
-SELECT sku_key, max(at) FROM outcomes WHERE outcome IN ('sold', 'completed') AND at < :now GROUP BY sku_key"""
-_RECENT_OUT = """
-SELECT sku_key, count(*) FROM outcomes WHERE outcome IN ('sold', 'completed') AND at >= :since AND at < :now
-GROUP BY sku_key"""
-_VOLATILITY = """
-WITH g AS (SELECT sku_key, count(*) AS n, stddev_pop(amount) / nullif(avg(amount), 0) AS cv FROM outcomes
-           WHERE outcome = 'sold' AND amount IS NOT NULL AND at >= :since AND at < :now
-           GROUP BY sku_key, grade, channel HAVING count(*) >= 2)
-SELECT sku_key, sum(n * cv) / nullif(sum(n), 0) FROM g WHERE cv IS NOT NULL GROUP BY sku_key"""
-_COVERAGE = """
-SELECT sku_key, count(DISTINCT buyer), count(DISTINCT channel) FROM outcomes
-WHERE outcome = 'sold' AND at >= :since AND at < :now GROUP BY sku_key"""
+# One pass over the outcomes for three dimensions: last outbound, recent outbound, buyers and channels.
+_OUTBOUND = """
+SELECT sku_key, max(at) FILTER (WHERE outcome IN ('sold', 'completed')),
+       count(*) FILTER (WHERE outcome IN ('sold', 'completed') AND at >= :market_since),
+       count(DISTINCT buyer) FILTER (WHERE outcome = 'sold' AND at >= :since),
+       count(DISTINCT channel) FILTER (WHERE outcome = 'sold' AND at >= :since)
+FROM outcomes WHERE at < :now GROUP BY sku_key"""
 _LOTS = """
 SELECT station_id, lot, sku_key, count(*), coalesce(sum(expected_value), 0) FROM value_units
 WHERE out_at IS NULL AND route IS NOT NULL AND lot IS NOT NULL AND seen_at < :now GROUP BY station_id, lot, sku_key"""
 
 
-def models(s: Session, policy: Policy, tags: Lifecycle, now: datetime) -> list[Risk]:
-    """Every model with units on hand, highest index first."""
-    window = {"now": now, "since": now - timedelta(days=policy.window_days)}
-    last_out: dict[str, datetime] = {k: v for k, v in s.execute(text(_LAST_OUT), {"now": now})}
-    market = {"now": now, "since": now - timedelta(days=policy.market_days)}
-    recent: dict[str, int] = {k: n for k, n in s.execute(text(_RECENT_OUT), market)}
+def volatility(groups: list[SaleGroup]) -> dict[str, float]:
+    """Per SKU: the coefficient of variation of each grade x channel with two sales or more, weighted by sales."""
+    sums: dict[str, tuple[float, int]] = {}
+    for g in groups:
+        if g.sales >= 2 and g.cv is not None:
+            total, n = sums.get(g.sku_key, (0.0, 0))
+            sums[g.sku_key] = (total + g.cv * g.sales, n + g.sales)
+    return {k: total / n for k, (total, n) in sums.items()}
+
+
+def models(s: Session, policy: Policy, tags: Lifecycle, now: datetime, groups: list[SaleGroup]) -> list[Risk]:
+    """Every model with units on hand, highest index first; `groups` are the window's sales (sale_groups)."""
+    params = {"now": now, "since": now - timedelta(days=policy.window_days),
+              "market_since": now - timedelta(days=policy.market_days)}
+    last_out: dict[str, datetime] = {}
+    recent: dict[str, int] = {}
+    coverage: dict[str, tuple[int, int]] = {}
+    for k, last, n, b, c in s.execute(text(_OUTBOUND), params):
+        if last is not None:
+            last_out[k] = last
+        recent[k], coverage[k] = n, (b, c)
     outbound_total = sum(recent.values())
-    cvs: dict[str, float | None] = {k: cv for k, cv in s.execute(text(_VOLATILITY), window)}
-    coverage = {k: (b, c) for k, b, c in s.execute(text(_COVERAGE), window)}
+    cvs = volatility(groups)
     sc, out = policy.scales, []
     for key, make, model, capacity, units, value, oldest in s.execute(text(_ON_HAND), {"now": now}):
         since = last_out.get(key) or oldest
         tag = tags.tag_for(make, model, capacity)
         stage = str(tag.stage) if tag else UNTAGGED
         share = recent.get(key, 0) / outbound_total if outbound_total else 0.0
-        found = cvs.get(key)
-        cv = float(found) if found is not None else None
+        cv = cvs.get(key)
         buyers, channels = coverage.get(key, (0, 0))
         label = " ".join(p for p in (make, model, capacity) if p) or key
         r = Risk("model", key, label, units, float(value), max(0.0, (now - since).total_seconds() / 86400), share,

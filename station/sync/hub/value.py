@@ -31,9 +31,10 @@ def recompute(s: Session, policy: Policy, *, at: datetime | None = None, record:
               publish: bool = False, by: str | None = None) -> Recomputed:
     when = at or hub_now()
     tags = lifecycle_admin.current(s)
-    models = risk.models(s, policy, tags, when)
+    groups = risk.sale_groups(s, policy, when)
+    models = risk.models(s, policy, tags, when, groups)
     lots = risk.lots(s, policy, models, when)
-    result = Recomputed(when, models, lots, pricebands.compute(s, policy, tags, models, when))
+    result = Recomputed(when, models, lots, pricebands.compute(s, policy, tags, models, when, groups))
     if record:
         result.alerts = risk.record_tiers(s, [*models, *lots], when)
     if publish:
