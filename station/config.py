@@ -169,6 +169,13 @@ SETTINGS: tuple[Setting, ...] = (
        secret=True),
     _S("hub.host", str, "127.0.0.1", "Hub only: address `station hub serve` listens on."),
     _S("hub.port", int, 8750, "Hub only: TCP port `station hub serve` listens on.", range=(1, 65535)),
+    _S("hub.s3_endpoint", str, "", "Hub only: URL of the S3-compatible object storage for photos and PDFs "
+       "(https://s3.example:9000); empty means the hub takes no files."),
+    _S("hub.s3_bucket", str, "", "Hub only: the bucket photos and PDFs go to; made on first start if missing."),
+    _S("hub.s3_prefix", str, "", "Hub only: key prefix inside the bucket, to share one bucket between hubs."),
+    _S("hub.s3_region", str, "us-east-1", "Hub only: the object storage's region (most non-AWS services ignore it)."),
+    _S("hub.s3_access_key", str, "", "Hub only: access key id for the object storage.", secret=True),
+    _S("hub.s3_secret_key", str, "", "Hub only: secret key for the object storage.", secret=True),
     # supervisor
     _S("shift.boundaries", str, "06:00,14:00,22:00", "Shift start times, comma separated, local time."),
 )

@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema at start")
     serve.set_defaults(func=_serve)
     hs.add_parser("migrate", help="create or upgrade the hub schema").set_defaults(func=_migrate)
+    hs.add_parser("move-blobs", help="move photos and PDFs an older hub kept in PostgreSQL to the object storage "
+                  "(hub.s3_*), before upgrading").set_defaults(func=_move_blobs)
     for name, helptext, func in (
         ("create-station", "register station NAME (its station.id) and print its token once", _create_station),
         ("revoke-station", "revoke every token of station NAME", _revoke_station),
@@ -105,6 +107,7 @@ def _store(args: argparse.Namespace) -> HubStore:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from station.sync.hub.app import ENV_SETTINGS
     from station.sync.hub.db import ENV_DATABASE_URL, make_engine, migrate
 
     url = _url(args)
@@ -129,6 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"hub certificate {cert}\nfingerprint {pin}  (put it in each station's sync.hub_fingerprint)",
               flush=True)
     os.environ[ENV_DATABASE_URL] = url  # read by app_from_env in every worker process
+    os.environ[ENV_SETTINGS] = str(open_readonly_path(args.data_dir).config_file)  # hub.s3_*, read there too
     print(f"hub listening on {'http' if args.plain_http else 'https'}://{host}:{port}", flush=True)
     uvicorn.run("station.sync.hub.app:app_from_env", factory=True, host=host, port=port, workers=args.workers,
                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, log_level="warning",
@@ -142,6 +146,23 @@ def _migrate(args: argparse.Namespace) -> int:
     store = _store(args)
     print(f"hub schema at {current_revision(store.engine)}")
     store.close()
+    return 0
+
+
+def _move_blobs(args: argparse.Namespace) -> int:
+    from station.sync.hub import blobmove
+    from station.sync.hub.db import make_engine
+    from station.sync.hub.objects import ObjectStore, S3Settings
+
+    s3 = S3Settings.from_config(settings(open_readonly_path(args.data_dir)))
+    if s3 is None:
+        raise UserFacingError("No object storage is configured: set hub.s3_endpoint, hub.s3_bucket and its keys in "
+                              "hub.toml, then run 'station hub move-blobs' again.")
+    engine = make_engine(_url(args), pool_size=1)
+    try:
+        print(f"{blobmove.move(engine, ObjectStore(s3))} blob(s) moved to {s3.endpoint} ({s3.bucket})")
+    finally:
+        engine.dispose()
     return 0
 
 

@@ -16,8 +16,10 @@ import pytest
 from station.context import StationContext, open_station
 from station.sync.hub import auth
 from station.sync.hub.db import HubStore, migrate
+from station.sync.hub.objects import S3Settings
 from tests.sync.factory import HubProcess, ThreadHub, write_station_config
 from tests.sync.pgserver import PostgresServer, free_port
+from tests.sync.seaweed import SeaweedServer
 
 pytestmark = pytest.mark.postgres
 _dbs = itertools.count()
@@ -30,6 +32,21 @@ def pg() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed() -> Iterator[SeaweedServer]:
+    """One SeaweedFS S3 server for the session; each test gets its own key prefix in its bucket."""
+    server = SeaweedServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(seaweed: SeaweedServer, hub_db: str) -> S3Settings:
+    return seaweed.settings(prefix=hub_db.rsplit("/", 1)[1] + "/")
 
 
 @pytest.fixture(scope="session")
@@ -55,15 +72,15 @@ def hub_store(hub_db: str) -> Iterator[HubStore]:
 
 
 @pytest.fixture
-def hub(hub_db: str) -> Iterator[ThreadHub]:
-    h = ThreadHub(hub_db).start()
+def hub(hub_db: str, s3: S3Settings) -> Iterator[ThreadHub]:
+    h = ThreadHub(hub_db, s3=s3).start()
     yield h
     h.stop()
 
 
 @pytest.fixture
-def hub_process(hub_db: str, tmp_path: Path) -> Iterator[HubProcess]:
-    h = HubProcess(hub_db, free_port(), tmp_path).start()
+def hub_process(hub_db: str, s3: S3Settings, tmp_path: Path) -> Iterator[HubProcess]:
+    h = HubProcess(hub_db, free_port(), tmp_path, s3=s3).start()
     yield h
     h.stop()
 

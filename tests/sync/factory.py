@@ -26,6 +26,7 @@ from station.context import StationContext
 from station.models import Event, Outbox
 from station.sync.hub.app import create_app
 from station.sync.hub.limits import Limits
+from station.sync.hub.objects import S3Settings
 from tests.sync.pgserver import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,8 +89,14 @@ def write_station_config(data_dir: Path, station_id: str, hub_url: str, token: s
 class HubProcess:
     """`station hub serve` as a real process: started, killed -9, restarted on the same port."""
 
-    def __init__(self, database_url: str, port: int, data_dir: Path, workers: int = 1, tls: bool = False) -> None:
+    def __init__(self, database_url: str, port: int, data_dir: Path, workers: int = 1, tls: bool = False,
+                 s3: S3Settings | None = None) -> None:
         self.database_url, self.port, self.data_dir, self.workers = database_url, port, data_dir, workers
+        if s3 is not None:  # hub.toml: the hub's settings file in its data dir
+            data_dir.mkdir(parents=True, exist_ok=True)
+            (data_dir / "station.toml").write_text(
+                f'[hub]\ns3_endpoint = "{s3.endpoint}"\ns3_bucket = "{s3.bucket}"\ns3_prefix = "{s3.prefix}"\n'
+                f's3_access_key = "{s3.access_key}"\ns3_secret_key = "{s3.secret_key}"\n')
         self.proc: subprocess.Popen[bytes] | None = None
         self.tls = tls  # the hub's own default: a certificate made on first start
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
@@ -140,8 +147,8 @@ class ThreadHub:
     """The hub app served by uvicorn on a real socket, in a thread of the test process."""
 
     def __init__(self, database_url: str, port: int | None = None, limits: Limits | None = None,
-                 **uv: object) -> None:
-        self.app = create_app(database_url, limits=limits)
+                 s3: S3Settings | None = None, **uv: object) -> None:
+        self.app = create_app(database_url, limits=limits, s3=s3)
         self.port = port or free_port()
         scheme = "https" if uv.get("ssl_certfile") else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from station.sync.hub import auth
 from station.sync.hub.app import create_app
 from station.sync.hub.db import HubStore
-from station.sync.hub.models import HubBlob, HubBlobChunk, HubEvent, HubIncident
+from station.sync.hub.models import HubBlob, HubBlobUpload, HubEvent, HubIncident
 from tests.sync.factory import ThreadHub
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
@@ -37,12 +37,12 @@ schema.config.phases.coverage.enabled = False  # its exhaustive boundary cases c
 
 
 @pytest.fixture(scope="module")
-def fuzz_hub(pg, hub_template):
+def fuzz_hub(pg, hub_template, seaweed):
     url = pg.create_database("hub_fuzz", template=hub_template)
     store = HubStore(url, pool_size=2)
     with store.session() as s:
         tokens = {"station": auth.create_station(s, "fuzz-bench"), "reader": auth.create_reader(s, "fuzz-reader")}
-    server = ThreadHub(url).start()
+    server = ThreadHub(url, s3=seaweed.settings(prefix="hub_fuzz/")).start()
     yield server.url, tokens, store
     server.stop()
     store.close()
@@ -51,7 +51,7 @@ def fuzz_hub(pg, hub_template):
 def _stored(store: HubStore) -> tuple[int, ...]:
     with store.session() as s:
         return tuple(s.execute(select(*(select(func.count()).select_from(t).scalar_subquery() for t in
-                                        (HubEvent, HubBlob, HubBlobChunk, HubIncident)))).one())
+                                        (HubEvent, HubBlob, HubBlobUpload, HubIncident)))).one())
 
 
 @schema.parametrize()

@@ -25,15 +25,25 @@ from station import __version__
 from station.sync.hub import auth
 from station.sync.hub.db import HubStore, database_url_from_env
 from station.sync.hub.limits import Guard, Limits
+from station.sync.hub.objects import ObjectStore, ObjectStoreUnavailable, S3Settings
 
 log = logging.getLogger(__name__)
 
 STATION_TIME = "X-Station-Time"  # the station's clock, so the hub can report skew
+ENV_SETTINGS = "STATION_HUB_SETTINGS"  # hub.toml, for the worker processes `station hub serve` starts
 _bearer = HTTPBearer(auto_error=False, description="A station token (writes) or a reader token (reads).")
 
 
 def store_of(request: Request) -> HubStore:
     return request.app.state.store
+
+
+def objects_of(request: Request) -> ObjectStore:
+    objects: ObjectStore | None = request.app.state.objects
+    if objects is None:
+        raise HTTPException(503, "This hub has no object storage configured (hub.s3_endpoint and hub.s3_bucket in "
+                                 "hub.toml), so it takes no photos or PDFs yet; stations keep them queued.")
+    return objects
 
 
 def _bearer_token(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
@@ -69,13 +79,19 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     return JSONResponse({"detail": "The hub's database is unavailable; retry in a moment."}, status_code=503)
 
 
-async def _expire_uploads(store: HubStore, every_s: float = 600.0) -> None:
-    """Unfinished blob uploads left alone too long are thrown away, by whichever instance gets there."""
+async def _objects_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("hub object storage unavailable: %s", exc)
+    return JSONResponse({"detail": "The hub's object storage is unavailable; the file stays queued on the station "
+                                   "and is sent later."}, status_code=503)
+
+
+async def _expire_uploads(store: HubStore, objects: ObjectStore, every_s: float = 600.0) -> None:
+    """Unfinished blob uploads left alone too long are aborted, by whichever instance gets there."""
     from station.sync.hub import blobstore
 
     def sweep() -> int:
         with store.session() as s:
-            return blobstore.expire_uploads(s)
+            return blobstore.expire_uploads(s, objects)
 
     while True:
         try:
@@ -86,14 +102,23 @@ async def _expire_uploads(store: HubStore, every_s: float = 600.0) -> None:
         await asyncio.sleep(every_s)
 
 
-def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None = None) -> FastAPI:
+def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None = None,
+               s3: S3Settings | None = None) -> FastAPI:
     from station.sync.hub import routes_reader, routes_station, routes_value
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sweeper = asyncio.create_task(_expire_uploads(app.state.store))
+        objects: ObjectStore | None = app.state.objects
+        sweeper = None
+        if objects is not None:
+            try:
+                await run_in_threadpool(objects.prepare)
+            except ObjectStoreUnavailable as exc:  # uploads answer 503 until it is back; events flow meanwhile
+                log.warning("hub: the object storage %r is not ready: %s", objects, exc)
+            sweeper = asyncio.create_task(_expire_uploads(app.state.store, objects))
         yield
-        sweeper.cancel()
+        if sweeper is not None:
+            sweeper.cancel()
         app.state.store.close()
 
     app = FastAPI(
@@ -103,7 +128,9 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
                     "read across stations and never write.",
     )
     app.state.store = HubStore(database_url, pool_size=pool_size)
+    app.state.objects = ObjectStore(s3) if s3 is not None else None
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(ObjectStoreUnavailable, _objects_unavailable)
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)
     app.include_router(routes_value.router)
@@ -112,7 +139,12 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn factory: the database URL comes from STATION_HUB_DATABASE_URL; access lines go to stderr."""
+    """uvicorn factory: the database URL comes from STATION_HUB_DATABASE_URL, the object storage from the
+    hub.s3_* settings of the file STATION_HUB_SETTINGS names; access lines go to stderr."""
+    import os
+    from pathlib import Path
+
+    from station.config import Config
     from station.sync.hub.limits import access
 
     if not access.handlers:
@@ -121,4 +153,8 @@ def app_from_env() -> FastAPI:
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    return create_app(database_url_from_env())
+    settings = os.environ.get(ENV_SETTINGS)
+    s3 = S3Settings.from_config(Config.load(Path(settings))) if settings else None
+    if s3 is None:
+        log.warning("hub: no object storage configured (hub.s3_endpoint, hub.s3_bucket): photos and PDFs are refused")
+    return create_app(database_url_from_env(), s3=s3)

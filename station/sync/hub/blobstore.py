@@ -1,11 +1,15 @@
-"""Content-addressed blobs in PostgreSQL, uploaded in resumable chunks.
+"""Content-addressed blobs in S3-compatible object storage, uploaded through the hub in resumable chunks.
 
-A blob is named by its sha256. A chunk is accepted only at the offset where the stored
-bytes end, so a station that lost its connection asks how much arrived and continues
-from there. When the last byte arrives the whole content is hashed; a mismatch throws
-the upload away. Any hub instance can take any chunk: the state lives in the database.
-Each station uploads on its own, so a station that claims a blob and stalls blocks only
-itself, and an upload left alone for UPLOAD_TTL is thrown away.
+A blob is named by its sha256. A chunk is accepted only at the offset where the hub's bytes
+end, so a station that lost its connection asks how much arrived and continues from there.
+PostgreSQL keeps the index (which blobs are finished, each station's unfinished upload); the
+bytes go to the object storage (station.sync.hub.objects). Any hub instance can take any chunk.
+
+Each station uploads to its own key: a station that claims a blob and stalls blocks only
+itself, and an upload left alone for UPLOAD_TTL is aborted. A blob sent in one chunk (most
+photos and PDFs) is checked in memory and stored in one PUT. A longer one becomes a multipart
+upload; when its last byte arrives the hub reads it back, checks its sha256, and only then
+copies it (server side) to the key readers get. A mismatch throws the upload away.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from station.sync.hub.auth import now
-from station.sync.hub.models import HubBlob, HubBlobChunk, HubBlobUpload
+from station.sync.hub.models import HubBlob, HubBlobUpload
+from station.sync.hub.objects import PART_MIN, ObjectStore
 from station.sync.hub.schemas import BlobState
 
 MAX_CHUNK = 16 * 1024 * 1024
 MAX_BLOB = 8 * 1024 * 1024 * 1024
 UPLOAD_TTL = timedelta(hours=24)  # an upload nobody added to for this long is thrown away
+MISMATCH = "The uploaded bytes do not match the blob's sha256; the upload was discarded."
 
 
 class BlobError(Exception):
@@ -64,14 +70,13 @@ def states(s: Session, shas: list[str], station_id: str | None = None) -> list[B
 
 
 def put_chunk(
-    s: Session, sha256: str, offset: int, total: int, data: bytes, station_id: str | None
+    s: Session, objects: ObjectStore, sha256: str, offset: int, total: int, data: bytes, station_id: str | None
 ) -> tuple[BlobState, str | None]:
     """Append `data` at `offset` of this station's upload of the blob of `total` bytes. Completing it checks
     the hash.
 
-    Each station uploads on its own (a claim of 8 GiB by one holds up no other). Returns the new
-    state and, when the finished content did not match its sha256, the reason: the upload was
-    then discarded, and the caller commits that before answering 422.
+    Returns the new state and, when the finished content did not match its sha256, the reason: the
+    upload was then discarded, and the caller commits that before answering 422.
     """
     uploader = station_id or ""
     if total < 0 or total > MAX_BLOB:
@@ -85,9 +90,15 @@ def put_chunk(
     done = s.get(HubBlob, sha256)
     if done is not None and done.complete:
         return _state(done), None  # content-addressed: what we hold is already these bytes
+    if offset == 0 and len(data) == total:  # the whole blob at once: check it here, one PUT, no upload state
+        if hashlib.sha256(data).hexdigest() != sha256:
+            _discard(s, objects, sha256, uploader)
+            return BlobState(sha256=sha256, size=total, received=0, complete=False), MISMATCH
+        objects.put(objects.final(sha256), data)
+        return _finished(s, objects, sha256, total, uploader), None
     t = now()
     s.execute(pg_insert(HubBlobUpload).on_conflict_do_nothing().values(
-        sha256=sha256, station_id=uploader, size=total, received=0, updated_at=t))
+        sha256=sha256, station_id=uploader, size=total, received=0, updated_at=t, parts=0, parted=0))
     up = s.get(HubBlobUpload, (sha256, uploader), with_for_update=True, populate_existing=True)
     assert up is not None
     if up.size != total:
@@ -97,63 +108,67 @@ def put_chunk(
         up.size = total
     if offset != up.received:
         raise BlobError(409, f"The hub holds {up.received} bytes of this blob; send from there.", _upload_state(up))
-    if data:
-        s.add(HubBlobChunk(sha256=sha256, station_id=uploader, offset=offset, data=data))
-    up.received, up.updated_at = offset + len(data), t
-    if up.received < up.size:
+    end, tail_key, staging = offset + len(data), objects.tail(uploader, sha256), objects.staging(uploader, sha256)
+    # the tail object may be longer than the row says (a crash after writing it): the row is the truth
+    pending = (objects.get(tail_key)[:up.received - up.parted] if up.received > up.parted else b"") + data
+    up.updated_at = t
+    if end < total and len(pending) < PART_MIN:
+        objects.put(tail_key, pending)
+        up.received = end
         return _upload_state(up), None
-    h = hashlib.sha256(data) if offset == 0 else _hash_stored(s, sha256, uploader)
+    if up.upload_id is None:
+        up.upload_id = objects.start(staging)
+    objects.part(staging, up.upload_id, up.parts + 1, pending)
+    up.parts, up.parted, up.received = up.parts + 1, end, end
+    if end < total:
+        return _upload_state(up), None
+    objects.finish(staging, up.upload_id)
+    h = hashlib.sha256()
+    for block in objects.read(staging):
+        h.update(block)
     if h.hexdigest() != sha256:
-        s.flush()
-        _discard(s, sha256, uploader)
-        return BlobState(sha256=sha256, size=total, received=0, complete=False), \
-            "The uploaded bytes do not match the blob's sha256; the upload was discarded."
-    s.flush()
-    won = s.execute(pg_insert(HubBlob).on_conflict_do_nothing().values(
+        _discard(s, objects, sha256, uploader)
+        objects.delete(staging)
+        return BlobState(sha256=sha256, size=total, received=0, complete=False), MISMATCH
+    objects.copy(staging, objects.final(sha256))
+    objects.delete(staging)
+    return _finished(s, objects, sha256, total, uploader), None
+
+
+def _finished(s: Session, objects: ObjectStore, sha256: str, total: int, uploader: str) -> BlobState:
+    t = now()
+    s.execute(pg_insert(HubBlob).on_conflict_do_nothing().values(
         sha256=sha256, size=total, received=total, complete=True, station_id=uploader, created_at=t,
-        completed_at=t).returning(HubBlob.sha256)).first()
+        completed_at=t))  # another station finishing the same bytes first keeps its row: the bytes are equal
+    _discard(s, objects, sha256, uploader)
+    return BlobState(sha256=sha256, size=total, received=total, complete=True)
+
+
+def _discard(s: Session, objects: ObjectStore, sha256: str, uploader: str) -> None:
+    up = s.get(HubBlobUpload, (sha256, uploader))
+    if up is None:
+        return
+    if up.upload_id:
+        objects.abort(objects.staging(uploader, sha256), up.upload_id)
+    objects.delete(objects.tail(uploader, sha256))
     s.execute(delete(HubBlobUpload).where(HubBlobUpload.sha256 == sha256, HubBlobUpload.station_id == uploader))
-    if won is None:  # another station finished the same bytes first: keep theirs
-        s.execute(delete(HubBlobChunk).where(HubBlobChunk.sha256 == sha256, HubBlobChunk.station_id == uploader))
-    return BlobState(sha256=sha256, size=total, received=total, complete=True), None
 
 
-def _discard(s: Session, sha256: str, uploader: str) -> None:
-    s.execute(delete(HubBlobChunk).where(HubBlobChunk.sha256 == sha256, HubBlobChunk.station_id == uploader))
-    s.execute(delete(HubBlobUpload).where(HubBlobUpload.sha256 == sha256, HubBlobUpload.station_id == uploader))
-
-
-def expire_uploads(s: Session, older_than: timedelta = UPLOAD_TTL) -> int:
-    """Throw away unfinished uploads nobody added to for `older_than`; returns how many."""
+def expire_uploads(s: Session, objects: ObjectStore, older_than: timedelta = UPLOAD_TTL) -> int:
+    """Abort unfinished uploads nobody added to for `older_than`, and multipart uploads the hub lost track of
+    (an instance killed between starting one and committing); returns how many uploads were expired."""
+    cutoff = now() - older_than
     stale = s.execute(select(HubBlobUpload.sha256, HubBlobUpload.station_id)
-                      .where(HubBlobUpload.updated_at < now() - older_than)).all()
+                      .where(HubBlobUpload.updated_at < cutoff)).all()
     for sha, station in stale:
-        _discard(s, sha, station)
+        _discard(s, objects, sha, station)
+    live = set(s.execute(select(HubBlobUpload.upload_id).where(HubBlobUpload.upload_id.is_not(None))).scalars())
+    for key, upload_id in objects.uploads_started_before(cutoff):
+        if upload_id not in live:
+            objects.abort(key, upload_id)
     return len(stale)
 
 
-def _hash_stored(s: Session, sha256: str, uploader: str) -> hashlib._Hash:
-    s.flush()
-    h = hashlib.sha256()
-    for chunk in _chunks(s, sha256, uploader):
-        h.update(chunk)
-    return h
-
-
-def _chunks(s: Session, sha256: str, uploader: str) -> Iterator[bytes]:
-    offsets = s.execute(
-        select(HubBlobChunk.offset).where(HubBlobChunk.sha256 == sha256, HubBlobChunk.station_id == uploader)
-        .order_by(HubBlobChunk.offset)
-    ).scalars().all()
-    for off in offsets:
-        yield s.execute(select(HubBlobChunk.data).where(
-            HubBlobChunk.sha256 == sha256, HubBlobChunk.station_id == uploader, HubBlobChunk.offset == off,
-        )).scalar_one()
-
-
-def read(s: Session, sha256: str) -> Iterator[bytes]:
-    """The finished blob's bytes in order, one chunk at a time (without holding all in memory)."""
-    b = s.get(HubBlob, sha256)
-    if b is None or not b.complete:
-        return iter(())
-    return _chunks(s, sha256, b.station_id or "")
+def read(objects: ObjectStore, sha256: str) -> Iterator[bytes]:
+    """The finished blob's bytes in order, a block at a time (never all in memory)."""
+    return objects.read(objects.final(sha256))

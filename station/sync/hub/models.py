@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
 )
@@ -134,18 +133,12 @@ class HubBlob(HubBase):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class HubBlobChunk(HubBase):
-    """Blob bytes in upload order, per uploading station: one station's upload never blocks another's."""
-
-    __tablename__ = "blob_chunks"
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    station_id: Mapped[str] = mapped_column(String(64), primary_key=True, server_default="")
-    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 class HubBlobUpload(HubBase):
-    """One station's unfinished upload of a blob: resumable from `received`, expired when left alone."""
+    """One station's unfinished upload of a blob: resumable from `received`, expired when left alone.
+
+    Its bytes are in the object storage: `parts` multipart parts holding the first `parted` bytes,
+    then a tail object holding the rest up to `received` (station.sync.hub.objects).
+    """
 
     __tablename__ = "blob_uploads"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -153,6 +146,9 @@ class HubBlobUpload(HubBase):
     size: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    upload_id: Mapped[str | None] = mapped_column(String(400))
+    parts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parted: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class HubConfigDocument(HubBase):

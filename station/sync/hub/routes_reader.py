@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from station.sync.hub import blobstore, queries, shift_export, sites
-from station.sync.hub.app import Token, authed, store_of
+from station.sync.hub.app import Token, authed, objects_of
 from station.sync.hub.auth import READER
 from station.sync.hub.schemas import HEX64
 
@@ -62,13 +61,8 @@ def blob_content(sha256: Annotated[str, Path(pattern=HEX64)], token: Token, requ
             st = None  # another site's file: as if it were not here
     if st is None or not st.complete:
         raise HTTPException(404, "The hub does not hold this blob completely.")
-    store = store_of(request)
-
-    def chunks() -> Iterator[bytes]:
-        with store.session() as s:
-            yield from blobstore.read(s, sha256)
-
-    return StreamingResponse(chunks(), media_type="application/octet-stream", headers={"Content-Length": str(st.size)})
+    return StreamingResponse(blobstore.read(objects_of(request), sha256), media_type="application/octet-stream",
+                             headers={"Content-Length": str(st.size)})
 
 
 @router.get("/summary/stations")

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from station import clock
 from station.sync.hub import blobstore, configdocs, ingest
-from station.sync.hub.app import STATION_TIME, Token, authed, store_of
+from station.sync.hub.app import STATION_TIME, Token, authed, objects_of, store_of
 from station.sync.hub.auth import STATION
 from station.sync.hub.db import current_revision
 from station.sync.hub.schemas import (
@@ -87,12 +87,13 @@ async def put_blob(sha256: Sha, request: Request, token: Token,
                    offset: Annotated[int, Query(ge=0, le=blobstore.MAX_BLOB)],
                    total: Annotated[int, Query(ge=0, le=blobstore.MAX_BLOB)]) -> Any:
     """Append a chunk at `offset` (where the hub's bytes end). The last chunk completes the blob and checks it."""
+    objects = objects_of(request)
     data = await request.body()
 
     def work() -> tuple[int, dict[str, Any]]:
         try:
             with authed(request, token, STATION) as (s, who):
-                state, mismatch = blobstore.put_chunk(s, sha256, offset, total, data, who.station_id)
+                state, mismatch = blobstore.put_chunk(s, objects, sha256, offset, total, data, who.station_id)
         except blobstore.BlobError as exc:
             return exc.status, {"detail": str(exc), **(exc.state.model_dump() if exc.state else {})}
         return (422, {"detail": mismatch, **state.model_dump()}) if mismatch else (200, state.model_dump())
