@@ -104,7 +104,9 @@ def _verification_method(result: WipeResult) -> str:
     label = {"full": "Full verification", "sample": "Sampling verification",
              "firmware-markers": "Firmware erase marker check with sampling", "none": "Not verified",
              "adb-setup-wizard": "Post-reset check over USB debugging: setup wizard state, no accounts, no user data",
-             "visual-photo": "Technician's visual confirmation of the setup wizard, with a photo"}
+             "visual-photo": "Technician's visual confirmation of the setup wizard, with a photo",
+             "ios-setup-assistant": "Post-erase check over lockdownd: the same serial back in Setup Assistant, "
+                                    "unactivated, with no Find My, passcode or profiles"}
     text = label.get(v.mode, v.mode)
     if v.percent_of_media:
         text += f" ({v.percent_of_media:.2f}% of the media read back"

@@ -57,6 +57,7 @@ def test_clean_iphone_12_is_erased_verified_and_certified_as_purge(muxd, data: P
     assert phone.lockdownd.model.erase.erased == 1
     cert = json.dumps(_certificate(row))
     assert "Cryptographic Erase" in cert and "Purge" in cert and "F2LDK3XYN6Y1" in cert
+    assert "the same serial back in Setup Assistant" in cert and "passed" in cert
     ctx = open_station(data)
     try:
         with ctx.store.reader() as s:
