@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots deb deb-test
+.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots deb deb-test translations
 
 run: setup
 	$(VENV)/bin/station
@@ -58,3 +58,16 @@ screenshots: setup
 	$(VPY) -c "from tests.ui.test_xvfb_screenshot import on_xvfb; import sys; \
 	r = on_xvfb(['$(VPY)', '-m', 'pytest', '-p', 'tests.no_skip', '-q', 'tests/ui/test_shift.py'], \
 	{'STATION_STEP_SHOTS': 'docs/steps'}); print(r.stdout[-2000:]); sys.exit(r.returncode)"
+
+# Catalogues (station/i18n.py says how they are used): extract every marked string of the core, the UI
+# (self.tr) and argparse's own words into station/locale/station.pot, merge it into each language's .po,
+# compile the .mo files the package ships. Translate in the .po files, then run this again.
+POT := station/locale/station.pot
+translations: setup
+	xgettext -L Python --from-code=UTF-8 -k_ -kN_ -ktr -kngettext:1,2 --no-wrap --sort-by-file \
+	  --package-name=triage-station --msgid-bugs-address=triage-station@example.org -o $(POT) $$(git ls-files 'station/*.py')
+	cd $$(dirname $$($(VPY) -c 'import argparse; print(argparse.__file__)')) && \
+	  xgettext -L Python --no-wrap --no-location -o $(CURDIR)/build/argparse.pot argparse.py
+	msgcat --use-first --no-wrap -o $(POT) $(POT) build/argparse.pot
+	for po in station/locale/*/LC_MESSAGES/station.po; do \
+	  msgmerge -q --update --no-wrap --backup=none $$po $(POT) && msgfmt --check -o $${po%.po}.mo $$po || exit 1; done

@@ -31,6 +31,7 @@ TEST=(
   postgresql                  # the hub's real store in tests
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio udev   # firmware-erase VM rig
   lintian mmdebstrap          # `make deb` is checked by lintian, and installed into a clean Debian 12 rootfs
+  gettext                     # xgettext/msgfmt: `make translations`, and the catalogue tests
 )
 # Needed to build a venv, not to run the packaged one (the .deb carries its own venv).
 BUILD_ONLY=(python3-venv python3-dev)

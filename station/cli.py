@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from station import __version__, atomic
 from station.errors import Cancelled, UserFacingError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,17 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="station", description="Bench triage station.")
+    parser = argparse.ArgumentParser(prog="station", description=_("Bench triage station."))
     parser.add_argument("--version", action="version", version=f"station {__version__}")
-    parser.add_argument("--data-dir", help="data folder (default: STATION_DATA_DIR, else /var/lib/triage-station "
-                        "when installed from the package, else the user's)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    parser.add_argument("--data-dir", help=_("data folder (default: STATION_DATA_DIR, else /var/lib/triage-station "
+                                             "when installed from the package, else the user's)"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("log debug detail"))
     # No command word means the bench app, with whatever global options came before it.
     parser.set_defaults(func=_run_gui, demo=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    gui = sub.add_parser("gui", help="start the bench app (the default)")
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+    gui = sub.add_parser("gui", help=_("start the bench app (the default)"))
     gui.set_defaults(func=_run_gui, demo=False)
-    demo = sub.add_parser("demo", help="start the bench app with simulated devices")
+    demo = sub.add_parser("demo", help=_("start the bench app with simulated devices"))
     demo.set_defaults(func=_run_gui, demo=True)
     for name in modules:
         importlib.import_module(name).register(sub)
@@ -94,11 +95,11 @@ def _require_display() -> None:
     env = os.environ
     if sys.platform.startswith("linux") and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
                                                  or env.get("QT_QPA_PLATFORM")):
-        raise UserFacingError(
+        raise UserFacingError(_(
             "The bench app needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set (over SSH or from a "
             "service?). Start it on the bench's screen, use the command line ('station --help'), or set "
             "QT_QPA_PLATFORM=offscreen for a headless check."
-        )
+        ))
 
 
 def _run_gui(args: argparse.Namespace) -> int:
@@ -125,8 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.errno not in atomic.DISK_ERRNOS:
             raise
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"station: the command stopped because {atomic.why(exc)}{where}. Free some space or check the disk, "
-              "then run it again.", file=sys.stderr)
+        print("station: " + _("the command stopped because {why}{where}. Free some space or check the disk, "
+                               "then run it again.").format(why=atomic.why(exc), where=where), file=sys.stderr)
         return 2
     except Cancelled:
         return 130

@@ -52,6 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("station.location", str, "", "Facility / room of this bench, printed on certificates."),
     _S("station.timezone", str, "", "IANA time zone for shifts and exports; empty means the system zone."),
     _S("station.demo", bool, False, "Force demo mode with simulated devices."),
+    _S("ui.language", str, "", "Language of the interface: en, es or pl; empty means the desktop's (LANG).",
+       choices=("", "en", "es", "pl")),
     # organisation on certificates
     _S("org.name", str, "", "Organisation performing sanitization (certificate)."),
     _S("org.phone", str, "", "Contact phone printed on certificates."),

@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 from station import events, units
 from station.context import StationContext
 from station.disposition import DATA_BEARING
+from station.i18n import N_
 from station.models import Event, PrintJob, Unit
 
 STEPS = ("intake", "grade", "photos", "wipe", "route", "label", "done")
-TITLES = {s: s.capitalize() for s in STEPS}
+# Marked for the catalogues; shown through tr()/_() where they are displayed.
+TITLES = {"intake": N_("Intake"), "grade": N_("Grade"), "photos": N_("Photos"), "wipe": N_("Wipe"),
+          "route": N_("Route"), "label": N_("Label"), "done": N_("Done")}
 # A wipe that ended, passed or not: the Route step then offers what the rules allow.
 WIPE_ENDED = frozenset({"sanitized", "failed", "n/a"})
 

@@ -15,13 +15,14 @@ from station import atomic, events
 from station.context import open_readonly_path, settings
 from station.erase import cert_verify, keys
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Event, Meta
 from station.paths import DataDir
 from station.store import make_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    cert = sub.add_parser("cert", help="verify, show and export certificates of sanitization")
+    cert = sub.add_parser("cert", help=_("verify, show and export certificates of sanitization"))
     csub = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
     v = csub.add_parser("verify", help="check a certificate (JSON or PDF): exit 0 only if all checks pass")
     v.add_argument("file", type=Path)

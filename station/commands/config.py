@@ -6,10 +6,11 @@ import argparse
 
 from station.config import SETTINGS
 from station.context import open_readonly_path, settings
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    cfg = sub.add_parser("config", help="show settings")
+    cfg = sub.add_parser("config", help=_("show settings"))
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     csub.add_parser("show", help="effective settings (secrets masked)").set_defaults(func=_show)
     csub.add_parser("describe", help="every setting with its type, default and meaning").set_defaults(func=_describe)

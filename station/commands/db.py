@@ -6,14 +6,16 @@ import argparse
 
 from station import store
 from station.context import open_readonly_path
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    db = sub.add_parser("db", help="local database maintenance")
+    db = sub.add_parser("db", help=_("local database maintenance"))
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    check = dbsub.add_parser("check", help="integrity, schema, event chain and lost events; exit 0 only when healthy")
+    check = dbsub.add_parser("check",
+                             help=_("integrity, schema, event chain and lost events; exit 0 only when healthy"))
     check.set_defaults(func=_check)
-    migrate = dbsub.add_parser("migrate", help="create or migrate the database to the current schema")
+    migrate = dbsub.add_parser("migrate", help=_("create or migrate the database to the current schema"))
     migrate.set_defaults(func=_migrate)
 
 

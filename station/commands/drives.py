@@ -9,10 +9,11 @@ from dataclasses import asdict
 from station.context import StationContext, open_station
 from station.devices.drives import DriveEntry, size_text
 from station.erase.drives import guarded_driver
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("drives", help="list drives with their wipe eligibility (the guard's verdict)")
+    p = sub.add_parser("drives", help=_("list drives with their wipe eligibility (the guard's verdict)"))
     p.add_argument("--json", action="store_true", help="one JSON object per drive, in a list")
     p.set_defaults(func=_drives)
 

@@ -17,10 +17,11 @@ from station import shifts
 from station.commands.supervisor import sign_in_supervisor
 from station.context import StationContext, open_station
 from station.errors import UserFacingError
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    exp = sub.add_parser("export", help="shift logs (supervisors)")
+    exp = sub.add_parser("export", help=_("shift logs (supervisors)"))
     esub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     shift = esub.add_parser("shift", help="one row per unit touched in the window: CSV, XLSX or PDF")
     _window_args(shift)
@@ -35,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="with --hub: file holding the hub reader token (else STATION_HUB_READER_TOKEN or "
                             "sync.reader_token)")
     shift.set_defaults(func=_export_shift)
-    k = sub.add_parser("kpis", help="shift KPIs (default: the current shift)")
+    k = sub.add_parser("kpis", help=_("shift KPIs (default: the current shift)"))
     _window_args(k)
     k.add_argument("--json", action="store_true")
     k.set_defaults(func=_kpis)

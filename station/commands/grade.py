@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from station.context import StationContext, open_station
 from station.errors import UserFacingError
+from station.i18n import _
 
 if TYPE_CHECKING:
     from station.grading.matrix import Matrix
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    g = sub.add_parser("grade", help="grading matrices and grades")
+    g = sub.add_parser("grade", help=_("grading matrices and grades"))
     gsub = g.add_subparsers(dest="grade_command", required=True, metavar="ACTION")
     m = gsub.add_parser("matrices", help="list grading matrices and the active one per class")
     m.add_argument("--json", action="store_true", help="machine-readable output")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from station.context import open_readonly_path, settings
 from station.errors import UserFacingError
+from station.i18n import _
 
 # station.sync.documents.KINDS, spelled out: building the parser must not import the loaders.
 DOCUMENT_KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands", "costs")
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    hub = sub.add_parser("hub", help="the central hub service (PostgreSQL) and its tokens")
+    hub = sub.add_parser("hub", help=_("the central hub service (PostgreSQL) and its tokens"))
     hub.add_argument("--database-url", help="postgresql://user[:password]@host[:port]/db")
     hs = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
     serve = hs.add_parser("serve", help="run the hub HTTP service (migrates the schema first)")

@@ -13,11 +13,12 @@ import sys
 
 from station.context import open_readonly_path, settings
 from station.errors import UserFacingError
+from station.i18n import _
 from station.identifiers import classify
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("identify", help="classify one scan: kind, normalised value, parts, validity and reason")
+    p = sub.add_parser("identify", help=_("classify one scan: kind, normalised value, parts, validity and reason"))
     p.add_argument("text", help="the scanned text; '<GS>' for the GS separator; '-' reads stdin")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_identify)

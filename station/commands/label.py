@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from station.context import StationContext, open_station
 from station.errors import UserFacingError
+from station.i18n import _
 
 if TYPE_CHECKING:
     from station.devices.printer.session import PrinterSession
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    lab = sub.add_parser("label", help="render and print grade labels")
+    lab = sub.add_parser("label", help=_("render and print grade labels"))
     lsub = lab.add_subparsers(dest="label_command", required=True, metavar="ACTION")
     lsub.add_parser("layouts", help="list the label layouts").set_defaults(func=_layouts)
     r = lsub.add_parser("render", help="write a unit's exact label bitmap to a PNG")

@@ -14,10 +14,11 @@ import argparse
 from pathlib import Path
 
 from station.context import open_station
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    lots = sub.add_parser("lots", help="auction lots and manifests")
+    lots = sub.add_parser("lots", help=_("auction lots and manifests"))
     lsub = lots.add_subparsers(dest="lots_command", required=True, metavar="ACTION")
     c = lsub.add_parser("create", help="open a new lot (its rule comes from the first unit when not given)")
     c.add_argument("--code", help="lot label, e.g. LOT-240101-001 (default: the next free one today)")

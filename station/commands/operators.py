@@ -10,10 +10,11 @@ from station import admin, operators
 from station.commands.supervisor import sign_in_supervisor
 from station.context import open_station
 from station.errors import UserFacingError
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    op = sub.add_parser("operator", help="add, list, unlock or deactivate operators")
+    op = sub.add_parser("operator", help=_("add, list, unlock or deactivate operators"))
     osub = op.add_subparsers(dest="operator_command", required=True, metavar="ACTION")
     add = osub.add_parser("add", help="add an operator (badge and/or PIN)")
     add.add_argument("name")

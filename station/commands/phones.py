@@ -19,10 +19,12 @@ from station.devices.phone.states import instruction
 from station.erase.phone.ios_prechecks import blocking_reason, ios_checks
 from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("phones", help="list connected Android phones and iPhones with identity and pre-check results")
+    p = sub.add_parser("phones",
+                       help=_("list connected Android phones and iPhones with identity and pre-check results"))
     p.add_argument("--json", action="store_true", help="one JSON object per phone, in a list")
     p.set_defaults(func=_phones)
 

@@ -15,16 +15,17 @@ from station.context import open_readonly_path, settings
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.parsers import parse_file
 from station.erase import plan, profiles
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plan", help="plan a Clear/Purge from saved smartctl, hdparm -I or nvme id-ctrl output")
+    p = sub.add_parser("plan", help=_("plan a Clear/Purge from saved smartctl, hdparm -I or nvme id-ctrl output"))
     p.add_argument("--facts-from", type=Path, action="append", required=True, metavar="FILE",
                    help="saved tool output; repeat to combine (e.g. smartctl --json and hdparm -I)")
     p.add_argument("--level", choices=plan.LEVELS, default="purge")
     p.add_argument("--json", action="store_true", help="print facts and plan as JSON")
     p.set_defaults(func=_plan)
-    u = sub.add_parser("unlock", help="unlock a drive left locked by a failed erase (recorded ATA password)")
+    u = sub.add_parser("unlock", help=_("unlock a drive left locked by a failed erase (recorded ATA password)"))
     u.add_argument("device", help="/dev/sdX of the locked drive")
     u.add_argument("--serial", help="the drive's serial, when the drive does not report it while locked")
     u.set_defaults(func=_unlock)

@@ -12,10 +12,11 @@ import argparse
 
 from station.context import open_station
 from station.disposition_rules import ROUTES
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    r = sub.add_parser("route", help="propose or assign a unit's disposition route")
+    r = sub.add_parser("route", help=_("propose or assign a unit's disposition route"))
     r.add_argument("unit", help="unit id, IMEI or serial")
     r.add_argument("--preview", action="store_true", help="show the proposed route without recording it")
     r.add_argument("--to", choices=ROUTES, help="a route other than the proposed one (needs --reason)")
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--as", dest="operator", metavar="NAME", help="sign in as this operator (PIN asked, or stdin)")
     r.add_argument("--badge", help="sign in with this badge instead")
     r.set_defaults(func=_route)
-    o = sub.add_parser("outcome", help="record what happened to a routed unit; disposition accuracy")
+    o = sub.add_parser("outcome", help=_("record what happened to a routed unit; disposition accuracy"))
     osub = o.add_subparsers(dest="outcome_command", required=True, metavar="ACTION")
     rec = osub.add_parser("record", help="record an outcome against a unit")
     rec.add_argument("unit")

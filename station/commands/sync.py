@@ -10,10 +10,11 @@ import threading
 from dataclasses import asdict
 
 from station.context import open_station
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sync", help="send work to the hub and pull its configuration",
+    p = sub.add_parser("sync", help=_("send work to the hub and pull its configuration"),
                        description="Without an action: run sync in the foreground until Ctrl+C.")
     p.add_argument("--once", action="store_true", help="one pass: send everything due now, then exit")
     p.set_defaults(func=_run, sync_command=None)

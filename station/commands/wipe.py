@@ -30,6 +30,7 @@ from station.erase import jobs, methods
 from station.erase.result import Status, WipeResult
 from station.erase.run import AUTO, WipeRun
 from station.errors import Cancelled, UserFacingError
+from station.i18n import _
 from station.prompt import TerminalPrompt
 
 POLL_S = 0.1
@@ -37,7 +38,7 @@ PRINT_EVERY_S = 2.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("wipe", help="overwrite and verify drives, each in its own worker process")
+    p = sub.add_parser("wipe", help=_("overwrite and verify drives, each in its own worker process"))
     p.add_argument("targets", nargs="+", metavar="DEVICE",
                    help="/dev/sdX, /dev/disk/by-id/..., a serial number, adb:SERIAL for a phone, or ios:UDID for "
                         "an iPhone or iPad")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from station import registry
 from station.errors import UserFacingError
 from station.log import setup_logging
+from station.ui.i18n import install as install_language
 from station.ui.ops import report_error
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def create_window(data_dir: str | Path | None = None, *, demo: bool = False):
 
     ctx = open_station(data_dir, demo=demo)
     setup_logging(ctx.data.log_dir)
+    log.info("interface language: %s", install_language(ctx.config.get_str("ui.language") or None))
     devices = registry.build(ctx.config, ctx.data.root, demo=ctx.demo)
     ctx.demo = devices.demo
     log.info("devices: %s (%s)", devices.manager.summary(), devices.reason)

@@ -53,7 +53,8 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: StationContext, devices: DeviceManager, *, demo: bool) -> None:
         super().__init__()
         self.ctx, self.devices, self.demo = ctx, devices, demo
-        self.setWindowTitle(f"Triage station: {ctx.station_id}" + ("  [DEMO]" if demo else ""))
+        self.setWindowTitle(self.tr("Triage station: {station}").format(station=ctx.station_id)
+                            + (self.tr("  [DEMO]") if demo else ""))
         self.setStyleSheet(STYLE)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         for i, cls in enumerate(PANELS, 1):
             panel = cls(ctx, devices)
             self.panels.append(panel)
-            self.tabs.addTab(panel, f"&{i} {panel.title}")
+            self.tabs.addTab(panel, f"&{i} {self.tr(panel.title)}")
             for seq in (f"Ctrl+{i}", f"F{i}"):
                 QShortcut(QKeySequence(seq), self).activated.connect(lambda i=i: self.show_panel(i - 1))
         self.tabs.currentChanged.connect(self._on_tab)
@@ -115,13 +116,13 @@ class MainWindow(QMainWindow):
     def _show_banner(self) -> None:
         uid, p = self.unit_uid, self.progress
         if not uid:
-            self.banner.setText("No unit open: scan a device to begin")
+            self.banner.setText(self.tr("No unit open: scan a device to begin"))
             return
         # The summary's last part is the stage as stored when the unit was read; the tracker's is newer.
         summary = self._summary.rsplit(" · ", 1)[0] if p is not None else self._summary
-        stage = f" · {steps.TITLES[p.stage]}" if p is not None else ""
-        done = "  Done: scan the next unit" if p is not None and p.stage == "done" else ""
-        self.banner.setText(f"Unit {uid}  {summary}{stage}{done}")
+        stage = f" · {self.tr(steps.TITLES[p.stage])}" if p is not None else ""
+        done = self.tr("  Done: scan the next unit") if p is not None and p.stage == "done" else ""
+        self.banner.setText(self.tr("Unit {uid}").format(uid=uid) + f"  {summary}{stage}{done}")
 
     # -- the open unit's progress ---------------------------------------------------------------
     def _on_changed(self, topics: set[str]) -> None:

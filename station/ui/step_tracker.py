@@ -26,7 +26,7 @@ class StepTracker(QWidget):
         row.setSpacing(6)
         self.chips: dict[str, QLabel] = {}
         for i, step in enumerate(STEPS, 1):
-            chip = QLabel(f"{i} {TITLES[step]}")
+            chip = QLabel(f"{i} {self.tr(TITLES[step])}")
             chip.setObjectName("step")
             self.chips[step] = chip
             row.addWidget(chip)
@@ -49,7 +49,7 @@ class StepTracker(QWidget):
             else:
                 state = "todo"
             mark = "✔ " if state == "done" else ""
-            chip.setText(f"{mark}{TITLES[step]}")
+            chip.setText(f"{mark}{self.tr(TITLES[step])}")
             chip.setProperty("state", state)
             chip.style().unpolish(chip)
             chip.style().polish(chip)

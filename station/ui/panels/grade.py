@@ -18,6 +18,7 @@ from station import disposition, grading
 from station.grading import bench
 from station.grading.evaluate import applicable
 from station.grading.form import GradingForm
+from station.i18n import N_
 from station.ui.grade_override import OverrideDialog
 from station.ui.grade_view import GradeSummary
 from station.ui.ops import Changes, Op
@@ -35,7 +36,7 @@ def _expected_count(f: GradingForm) -> int:
 
 
 class GradePanel(Panel):
-    title = "Grade"
+    title = N_("Grade")  # shown through tr() in the tab
     topics = frozenset({"units", "grades", "wipe"})
 
     def __init__(self, *args, **kwargs) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import workflow
+from station.i18n import N_
 from station.return_label import ReturnLabel
 from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
@@ -60,7 +61,7 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 class IntakePanel(Panel):
-    title = "Intake"
+    title = N_("Intake")  # shown through tr() in the tab
     topics = frozenset({"units", "operator"})
     scan_entered = Signal(str)  # text typed into the entry line; the router treats it as a scan
     shown = Signal(object)  # the ScanOutcome now on screen

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import label_check
+from station.i18n import N_
 from station.labels import flow, layout, queue
 from station.steps import Progress
 from station.ui.label_preview import LabelPreview
@@ -34,7 +35,7 @@ from station.ui.route_box import RouteBox
 
 
 class LabelPanel(Panel):
-    title = "Label"
+    title = N_("Label")  # shown through tr() in the tab
     topics = frozenset({"units", "labels", "devices"})
 
     def __init__(self, *args, **kwargs) -> None:

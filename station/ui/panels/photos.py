@@ -18,13 +18,14 @@ from station import photos
 
 if TYPE_CHECKING:
     from station.devices.camera.capture import CameraSession
+from station.i18n import N_
 from station.ui.camera_view import CameraState, PreviewLabel
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 
 
 class PhotosPanel(Panel):
-    title = "Photos"
+    title = N_("Photos")  # shown through tr() in the tab
     topics = frozenset({"units", "photos", "devices"})
 
     def __init__(self, *args, **kwargs) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
 from station import kpis, shifts
 from station.config import Config
 from station.errors import UserFacingError
+from station.i18n import N_
 from station.ui.admin_view import AdminView
 from station.ui.drilldown import DrillDown
 from station.ui.export_dialog import ExportChoice, ExportDialog
@@ -66,7 +67,7 @@ def hub_missing(config: Config) -> str | None:
 
 
 class SupervisorPanel(Panel):
-    title = "Supervisor"
+    title = N_("Supervisor")  # shown through tr() in the tab
     topics = frozenset({"units", "events", "wipe", "grades", "routes", "operator", "operators", "config"})
 
     def __init__(self, *args, **kwargs) -> None:

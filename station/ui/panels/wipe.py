@@ -29,6 +29,7 @@ from typing_extensions import override
 
 from station.erase import methods
 from station.erase.run import AUTO, PURGE, TargetKind, methods_for
+from station.i18n import N_
 from station.steps import Progress
 from station.ui import wipe_unit
 from station.ui.ops import Changes, Op
@@ -46,7 +47,7 @@ RESULT_SAMPLE = "SANITIZED · certificate issued"  # stays readable at 1280 px; 
 
 
 class WipePanel(Panel):
-    title = "Wipe"
+    title = N_("Wipe")  # shown through tr() in the tab
     topics = frozenset({"wipe"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

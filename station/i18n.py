@@ -1,0 +1,61 @@
+"""Translations: one gettext domain, `station`, for the core, the command line and the Qt interface.
+
+Catalogues are `station/locale/<lang>/LC_MESSAGES/station.po`, compiled to `.mo` by `make translations`
+(msgfmt). The interface speaks the desktop's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) unless
+`ui.language` names one; labels and certificates speak the site's (`site.language`), whoever is at the
+bench, and a certificate keeps each standard field's English name beside the translation for auditors.
+The Qt side reads the same catalogues through a QTranslator (station/ui/i18n.py), so `self.tr()` and
+`_()` share one set of reviewed sentences.
+
+Marking: `_("...")` where the text is shown at once; `N_("...")` where it is declared at import time and
+translated where shown. Sentences with values use named fields, `_("{path} is full").format(path=...)`,
+so a translator can move them.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+DOMAIN = "station"
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "es", "pl")  # English is the source language; the others have catalogues
+
+_ui: gettext.NullTranslations | None = None
+
+
+def catalogue(language: str | None = None) -> gettext.NullTranslations:
+    """The catalogue for `language` ('es', 'pl_PL'...), or for the environment's locale when None or ''.
+    English, or a language without a catalogue, gives the source text back."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language] if language else None, fallback=True)
+
+
+def use(language: str | None = None) -> gettext.NullTranslations:
+    """Make `language` (None or '': the desktop's) the process's interface language."""
+    global _ui
+    _ui = catalogue(language)
+    # argparse marks its own words ("usage:", "options") with the default domain: point that at ours,
+    # whose catalogues translate them too.
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    return _ui
+
+
+def language_of(translations: gettext.NullTranslations) -> str:
+    """The language a catalogue translates into ('en' for the source text)."""
+    info = translations.info() if isinstance(translations, gettext.GNUTranslations) else {}
+    return info.get("language", "en") or "en"
+
+
+def _(message: str) -> str:
+    """`message` in the interface language."""
+    return (_ui or use()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return (_ui or use()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogues without translating it yet (a constant read at import time)."""
+    return message
