@@ -18,6 +18,7 @@ from station.sync.hub.auth import create_reader, create_station
 from station.sync.hub.db import HubStore
 from station.sync.hub.models import HubIncident
 from station.sync.hub.value import recompute
+from station.sync.hub.value_models import HubOutcome, HubValueUnit
 from station.value import bands, sku
 from station.value.lifecycle import Stage
 from tests.sync import value_year
@@ -183,3 +184,32 @@ def test_the_api_gives_readers_the_ranking_bands_and_review(year_db):
         assert httpx.get(f"{hub.url}/v1/value/risk", headers={"Authorization": f"Bearer {station}"}).status_code == 403
     finally:
         hub.stop()
+
+
+def test_ingest_keeps_what_it_can_read_and_a_return_puts_the_unit_back_on_hand(hub_store):
+    year = value_year.Year("bench-9")
+    t = NOW - timedelta(days=30)
+    uid = year.unit("steady", t, 190.0, sell=(t + timedelta(days=1), 210.0, "Acme"))
+    odd = year.unit("volatile", t, 200.0)
+    year.items += [
+        (t + timedelta(days=2), "outcome.recorded", uid, {"outcome": "returned", "route": "wholesale_auction"}),
+        (t + timedelta(days=3), "unit.updated", odd, {"changed": {"capacity": ["256 GB", "512GB"]}}),
+        (t + timedelta(days=4), "outcome.recorded", odd, {"outcome": "sold", "amount": "lots", "channel": "Bad Chan",
+                                                          "buyer": 7, "make": 12}),
+        (t + timedelta(days=5), "route.assigned", odd, {"route": ["x"], "expected_value": float("1e12")}),
+    ]
+    with hub_store.session() as s:
+        create_station(s, year.station)
+    with hub_store.session() as s:
+        value_year.load(s, year)
+    with hub_store.session() as s:
+        units = {u.unit_uid: u for u in s.execute(select(HubValueUnit)).scalars()}
+        outcomes = s.execute(select(HubOutcome).order_by(HubOutcome.seq)).scalars().all()
+    assert units[uid].out_at is None and units[uid].expected_value == 190.0  # sold, then returned: on hand again
+    assert units[odd].sku_key == "samsung|galaxy s21|512gb" and units[odd].route is None
+    assert units[odd].expected_value is None  # 1e12 is not a price
+    assert [(o.outcome, o.amount, o.channel, o.buyer, o.sku_key) for o in outcomes] == [
+        ("sold", 210.0, "wholesale_auction", "Acme", _key("steady")),
+        ("returned", None, "wholesale_auction", None, _key("steady")),
+        ("sold", None, None, None, "samsung|galaxy s21|512gb"),  # make 12 is not a make: the unit's SKU is used
+    ]
