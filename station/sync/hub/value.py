@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from station.sync.hub import lifecycle_admin, pricebands, risk
@@ -30,6 +31,8 @@ class Recomputed:
 def recompute(s: Session, policy: Policy, *, at: datetime | None = None, record: bool = False,
               publish: bool = False, by: str | None = None) -> Recomputed:
     when = at or hub_now()
+    # The sales are sorted per model, grade and channel: in memory, not in temp files, for this transaction only.
+    s.execute(text("SET LOCAL work_mem = '128MB'"))
     tags = lifecycle_admin.current(s)
     groups = risk.sale_groups(s, policy, when)
     models = risk.models(s, policy, tags, when, groups)
