@@ -117,6 +117,10 @@ class HubClient:
     def me(self) -> dict[str, Any]:
         return self._call("GET", "/v1/stations/me").json()
 
+    def own_events(self, after: int, limit: int = 1000) -> dict[str, Any]:
+        """This station's chain as the hub holds it, from event #after+1 (GET /v1/stations/me/events)."""
+        return self._call("GET", "/v1/stations/me/events", params={"after": after, "limit": limit}).json()
+
     def post_events(self, station: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         return self._call("POST", "/v1/events", json={"station": station, "events": events}).json()
 

@@ -56,6 +56,14 @@ def events_from(store: Store, seq: int, limit: int) -> list[Event]:
         return list(s.execute(select(Event).where(Event.seq >= seq).order_by(Event.seq).limit(limit)).scalars())
 
 
+def head_and_hash_at(store: Store, seq: int) -> tuple[int, str | None]:
+    """The newest local seq, and the hash of event #seq here (None when there is none)."""
+    with store.reader() as s:
+        top = s.execute(select(func.max(Event.seq))).scalar() or 0
+        at = s.execute(select(Event.hash).where(Event.seq == seq)).scalar()
+    return int(top), at
+
+
 def mark_events_sent(store: Store, event_ids: Iterable[int]) -> int:
     refs = [str(i) for i in event_ids]
     if not refs:

@@ -97,6 +97,7 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
         report.errors.append(f"Configuration from the hub could not be read ({type(exc).__name__}); "
                              "events are sent anyway.")
     report.online = True
+    check_against_hub(ctx, client)
     # Events and blobs are independent streams: send them side by side, so the photos of a
     # busy shift do not hold back the chain, and the two overlap on the hub.
     with ThreadPoolExecutor(1, thread_name_prefix="station-blobs") as side:
@@ -108,6 +109,26 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
                 blobs_done.result()
             raise
         blobs_done.result()
+
+
+def check_against_hub(ctx: StationContext, client: HubClient) -> None:
+    """The hub's head for this station must be in the local chain. When the database lost its newest
+    events together with its chain-head record (the WAL and station.chain-head.json both deleted),
+    nothing local shows it; the hub's copy does, and nothing more is sent until the database is rebuilt."""
+    me = client.me()
+    hub_seq, hub_hash = int(me.get("head_seq") or 0), me.get("head_hash")
+    if hub_seq <= 0:
+        return
+    local, here = outbox.head_and_hash_at(ctx.store, hub_seq)
+    todo = "Nothing more is sent. Run 'station db restore' to rebuild the database from the hub's copy."
+    if local < hub_seq:
+        raise ChainRefused(f"The hub holds this station's events up to #{hub_seq}, but the database here ends at "
+                           f"#{local}: events #{local + 1}-#{hub_seq} are missing here (the database or its WAL "
+                           f"was lost, and its chain-head record with it). {todo}")
+    if here != hub_hash:
+        raise ChainRefused(f"Event #{hub_seq} here is not the one the hub holds: this station's chain was "
+                           "rewritten after it was synced (events were lost here and new ones took their place). "
+                           f"{todo}")
 
 
 def send_events(ctx: StationContext, client: HubClient, report: SyncReport,

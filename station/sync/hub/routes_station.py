@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from station import clock
@@ -13,6 +15,7 @@ from station.sync.hub import blobstore, configdocs, ingest
 from station.sync.hub.app import STATION_TIME, Token, authed, objects_of, store_of
 from station.sync.hub.auth import STATION
 from station.sync.hub.db import current_revision
+from station.sync.hub.models import HubEvent, HubStation
 from station.sync.hub.schemas import (
     HEX64,
     BatchReply,
@@ -46,6 +49,21 @@ def me(token: Token, request: Request) -> StationInfo:
         st = ingest.touch(s, who.station_id or "", request.headers.get(STATION_TIME))
         return StationInfo(station=st.id, head_seq=st.head_seq, head_hash=st.head_hash, hub_time=clock.iso(),
                            clock_skew_s=st.clock_skew_s)
+
+
+@router.get("/stations/me/events")
+def my_events(token: Token, request: Request, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+              limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
+    """The calling station's own chain as the hub holds it, from event #after+1 in order: each event's
+    links and the exact body that was hashed, so `station db restore` can rebuild and re-verify it."""
+    with authed(request, token, STATION) as (s, who):
+        station = s.get(HubStation, who.station_id or "")
+        rows = s.execute(select(HubEvent.seq, HubEvent.prev_hash, HubEvent.hash, HubEvent.kind, HubEvent.body)
+                         .where(HubEvent.station_id == who.station_id, HubEvent.seq > after)
+                         .order_by(HubEvent.seq).limit(limit)).all()
+    return {"station": who.station_id, "head_seq": station.head_seq if station else 0,
+            "events": [{"seq": seq, "prev_hash": prev, "hash": h, "refused": kind == "hub.refused",
+                        "body": json.loads(body)} for seq, prev, h, kind, body in rows]}
 
 
 @router.post("/events", response_model=BatchReply)
