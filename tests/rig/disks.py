@@ -48,13 +48,20 @@ class Disk:
     size: int = 64 * MiB
     faults: list[Fault] = field(default_factory=list)
     image: Path | None = None
+    namespaces: int = 1  # NVMe: namespaces of one controller, each its own image of `size`
+
+    def namespace_images(self) -> list[Path]:
+        """The image behind each namespace, nsid 1 first (it is `image`)."""
+        assert self.image is not None, "create() the image first"
+        return [self.image, *(self.image.with_name(f"{self.name}-n{i}.img") for i in range(2, self.namespaces + 1))]
 
     def create(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         self.image = folder / f"{self.name}.img"
-        if not self.image.exists():
-            with self.image.open("wb") as fh:
-                fh.truncate(self.size)
+        for image in self.namespace_images():
+            if not image.exists():
+                with image.open("wb") as fh:
+                    fh.truncate(self.size)
         if self.faults:
             (folder / f"{self.name}.blkdebug").write_text("".join(f.rule() for f in self.faults))
         return self.image
@@ -71,6 +78,13 @@ class Disk:
         # The disk must report errors to the guest, not pause the VM (QEMU's default for some buses).
         errors = ",werror=report,rerror=report" if self.bus in ("ata", "scsi", "usb") else ""
         drive = ["-drive", f"file={file},if=none,id={self.name},format=raw,cache=writeback"]
+        if self.bus == "nvme" and self.namespaces > 1:
+            # Namespaces attach to the controller defined last before them.
+            args = ["-device", f"nvme,id={self.name},serial={self.serial}"]
+            for nsid, image in enumerate(self.namespace_images(), 1):
+                args += ["-drive", f"file={image},if=none,id={self.name}-ns{nsid},format=raw,cache=writeback",
+                         "-device", f"nvme-ns,drive={self.name}-ns{nsid},nsid={nsid}"]
+            return args
         if self.bus == "nvme":
             dev = f"nvme,drive={self.name},serial={self.serial}"
         elif self.bus == "ata":

@@ -29,13 +29,15 @@ ROOT = Path(__file__).resolve().parents[2]
 DISK_SIZE = 16 * MiB  # small: an overwrite under TCG runs at a few MB/s
 FAULT_SECTOR = 8192  # 4 MiB into the faulty disk; writes there fail with EIO
 DATA = "data"  # the station's data dir, under the export
+NVME2NS_SERIAL = "RIGNVME0002"  # one controller, two namespaces: both show this serial
 VM_TIMEOUT = 1200  # per test, fixture setup included: TCG on a busy shared 2-core machine is slow
 
 
 def bench_disks() -> list[Disk]:
     return [*rig_disks.standard_disks(DISK_SIZE),
             Disk("faulty", "scsi", serial="RIGBAD0001", vendor="RIGVEND", model="RIG BAD DISK", size=DISK_SIZE,
-                 faults=[Fault(sector=FAULT_SECTOR, iotype="write")])]
+                 faults=[Fault(sector=FAULT_SECTOR, iotype="write")]),
+            Disk("nvme2ns", "nvme", serial=NVME2NS_SERIAL, size=DISK_SIZE, namespaces=2)]
 
 
 @dataclass
