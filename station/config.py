@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("cert.performer_title", str, "Technician", "Title of the person performing sanitization."),
     _S("cert.validator_name", str, "", "Second person validating certificates; empty: certificates say not validated."),
     _S("cert.validator_title", str, "Supervisor", "Title of the person validating certificates."),
+    _S("cert.require_validation", bool, False, "The site requires second-person validation: certificates stay "
+       "PENDING until a different operator signs them with their PIN ('station cert validate')."),
     _S("cert.customer_name", str, "", "Customer whose media is sanitized (media source when the unit has none)."),
     _S("cert.customer_logo", str, "", "Path to the customer's PNG/JPEG logo for certificate PDFs."),
     _S("cert.media_classification", str, "Unclassified", "Confidentiality category of the media before."),

@@ -30,7 +30,7 @@ KINDS = frozenset({
     "unit.created", "unit.scanned", "unit.updated", "unit.reopened", "unit.finished", "unit.blocked",
     "grade.recorded", "grade.overridden",
     "photo.captured", "photo.override",
-    "wipe.started", "wipe.finished", "wipe.interrupted", "certificate.issued",
+    "wipe.started", "wipe.finished", "wipe.interrupted", "certificate.issued", "certificate.validated",
     "phone.identified", "phone.prechecked",
     "route.assigned", "route.gate_overridden", "route.cleared", "outcome.recorded",
     "lot.created", "lot.unit_added", "lot.unit_removed", "lot.closed",

@@ -116,6 +116,7 @@ _SENTENCES: dict[str, Callable[[Payload], str]] = {
     "wipe.finished": _wipe_finished,
     "wipe.interrupted": _wipe_finished,
     "certificate.issued": lambda p: f"Certificate {p.get('certificate_id') or ''} issued".replace("  ", " "),
+    "certificate.validated": lambda p: f"Certificate {p.get('certificate_id')} validated by {p.get('validator')}",
     "route.assigned": _route,
     "route.cleared": _route_cleared,
     "route.gate_overridden": lambda p: f"Route {_words(p.get('route'))} allowed by override ({p.get('reason')})",

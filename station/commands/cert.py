@@ -1,4 +1,4 @@
-"""`station cert verify|show|export-key|batch`: certificates anyone can check."""
+"""`station cert verify|show|export-key|batch|validate`: certificates anyone can check, and second-person validation."""
 
 from __future__ import annotations
 
@@ -45,6 +45,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--key", type=Path, help="the station's public key (PEM); default: this station's own key")
     b.add_argument("--out", type=Path, required=True)
     b.set_defaults(func=_batch)
+    va = csub.add_parser("validate", help="sign a PENDING certificate as its second person (cert.require_validation): "
+                                          "a different operator from the performer, with their own PIN")
+    va.add_argument("certificate", help="the pending certificate's id")
+    va.add_argument("--as", dest="operator", required=True, metavar="NAME",
+                    help="the validator (PIN asked, or the first line of stdin)")
+    va.set_defaults(func=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import getpass
+    import sys
+
+    from station.context import open_station
+    from station.erase import certificate
+
+    pin = getpass.getpass(f"PIN for {args.operator}: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    ctx = open_station(args.data_dir)
+    try:
+        done = certificate.validate(ctx, args.certificate, args.operator, pin)
+    finally:
+        ctx.close()
+    print(f"{args.certificate} validated by {args.operator}: the final certificate is {done.id} ({done.json_path}).")
+    return 0
 
 
 def _read(path: Path) -> bytes:

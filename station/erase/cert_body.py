@@ -4,7 +4,7 @@ Sanitization follows NIST SP 800-88 Rev. 2 (September 2025, which replaced Rev. 
 IEEE 2883-2022 techniques per media type. Every field of the Rev. 1 Appendix G sample
 certificate is kept under `appendix_g`, filled from the job result, the unit, the
 signed-in operator and the `org.*` / `cert.*` settings. Validation is a second person's:
-it is never filled in with the performer's name.
+it is never filled in with the performer's name (see cert_validation).
 The rest is the evidence behind it: drive facts, HPA/DCO, SMART, every command run,
 error and retried ranges, the throughput profile, times, station and host.
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from station import __version__, clock
 from station.config import Config
+from station.erase import cert_validation
 from station.erase.result import WipeResult, hidden_area_left
 
 SCHEMA = "triage-station/certificate-of-sanitization"
@@ -193,14 +194,15 @@ def build(
             "signed_for": performer,
             "date": issued[:10],
         },
-        "validation": _validation(config, performer, org, issued),
+        "validation": cert_validation.block(config, performer, org, issued),
     }
     v = result.verification
     body: dict[str, Any] = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "id": cert_id,
-        "title": title_for(result),
+        "title": title_for(result) + (cert_validation.PENDING_SUFFIX
+                                      if sanitized and cert_validation.required(config) else ""),
         "sanitized": sanitized,
         "outcome": result.status.value,
         "issued_at": issued,
@@ -252,20 +254,6 @@ STANDARDS = {
     "techniques": "IEEE 2883-2022 (sanitization methods per media type and interface)",
     "record": "every field of the NIST SP 800-88 Rev. 1 Appendix G sample certificate",
 }
-
-
-def _validation(config: Config, performer: str, org: str, issued: str) -> dict[str, Any]:
-    """Appendix G's validation block: a second person, never the performer standing in for one."""
-    name = config["cert.validator_name"]
-    if not name:
-        status = "not validated: no second person is named (setting cert.validator_name)"
-    elif name == performer:
-        status = "not independent: the validator is the person who performed the sanitization"
-    else:
-        status = "validated by a second person"
-    independent = bool(name) and name != performer
-    return {"name": name, "title": config["cert.validator_title"], "role": config["cert.validator_title"],
-            "organization": org, "date": issued[:10] if independent else "", "status": status}
 
 
 def _media_type(result: WipeResult) -> str:

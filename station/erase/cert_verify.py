@@ -127,6 +127,7 @@ def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: byte
     else:
         _check_signature(report, body, sig, statement, trusted, legacy)
     _check_chain(report, body, env["event"], digest, lookup)
+    _check_validation(report, body)
     if from_pdf:
         pdf = cert_x509.check_pdf(data, trusted)
         report.add("pdf", pdf.ok, pdf.detail)
@@ -138,6 +139,21 @@ def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: byte
 
 
 _COVERS = ["certificate", "event", "signed_at"]
+
+
+def _check_validation(report: Report, body: dict[str, Any]) -> None:
+    """A PENDING certificate is not final; a validated one names the approval event it is chained after."""
+    validation = body["appendix_g"]["validation"]
+    if validation.get("final") is False:
+        report.add("validation", False, "PENDING: this site requires a second person's validation, and no one "
+                                        "has validated this certificate yet; it is not final")
+    elif isinstance(validation.get("signature"), dict):
+        sig, chain = validation["signature"], body["chain"]
+        ok = sig.get("event_hash") == chain.get("prev_event_hash") and sig.get("event_seq") == chain.get(
+            "prev_event_seq")
+        report.add("validation", ok, f"validated by {validation.get('name')} ({validation.get('role')}), approval "
+                   f"event #{sig.get('event_seq')} right before this certificate" if ok else
+                   "the validation names an approval event that is not the one this certificate follows")
 
 
 def _check_signature(report: Report, body: dict[str, Any], sig: Any, signed: bytes,

@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session
 
 from station import clock, events, units
 from station.context import StationContext
-from station.erase import cert_body, cert_pdf, cert_x509, keys
+from station.erase import cert_body, cert_pdf, cert_validation, cert_x509, keys
 from station.erase.result import WipeResult
+from station.errors import UserFacingError
 from station.models import Certificate, Event, Unit, UnitIdentifier, WipeJob
 from station.paths import DataDir
 
@@ -131,59 +132,117 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
     op = ctx.operator
     operator = {"id": op.id, "name": op.name, "role": op.role} if op else None
     dmi = cert_body.host_dmi()
-    folder = ctx.data.certificates
-    folder.mkdir(parents=True, exist_ok=True)
     with ctx.store.session() as s:
         unit = units.by_uid(s, unit_uid) if unit_uid else None
-        head = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
-        chain = {"station": ctx.station_id, "prev_event_seq": head[0] if head else 0,
-                 "prev_event_hash": head[1] if head else events.GENESIS}
         body = cert_body.build(
             ctx.config, result, cert_id=cert_id, station_id=ctx.station_id, operator=operator,
             unit=_unit_facts(s, unit) if unit is not None else None, key_fingerprint=key.fingerprint,
-            chain=chain, dmi=dmi,
+            chain=_chain_head(s, ctx.station_id), dmi=dmi,
         )
-        body = json_safe(json.loads(events.canonical(body)))  # JSON-native values: what is signed is what is read
-        signed = canonical_bytes(body)
-        digest = hashlib.sha256(signed).hexdigest()
-        ev = events.append(s, ctx.actor, "certificate.issued", {
-            "certificate_id": cert_id, "sha256": digest, "sanitized": result.sanitized,
-            "status": result.status.value, "method_type": result.method_type, "technique": result.technique,
-            "serial": result.media.serial, "job_id": result.job_id, "key_fingerprint": key.fingerprint,
-        }, unit)
-        if ev.prev_hash != chain["prev_event_hash"]:  # BEGIN IMMEDIATE makes this impossible; guard anyway
-            raise RuntimeError("event chain moved while a certificate was being issued")
-        envelope: dict[str, Any] = {
-            "certificate": body,
-            "sha256": digest,
-            "signature": {"algorithm": "Ed25519", "canonicalization": CANONICALIZATION, "covers": COVERS,
-                          "signed_at": clock.iso(), "public_key": key.public_b64,
-                          "key_fingerprint": key.fingerprint, "value": ""},
-            "event": json.loads(json.dumps(event_record(ev))),
-        }
-        envelope["signature"]["value"] = base64.b64encode(key.sign(signed_statement(envelope))).decode("ascii")
-        json_bytes = file_bytes(envelope)
-        json_path = folder / f"{cert_id}.json"
-        _write_atomic(json_path, json_bytes)
-        pdf_bytes = cert_x509.sign_pdf(
-            cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx)), cert_x509.load_or_create(
-                ctx.data, key, ctx.station_id),
-            reason=f"{body['title']} {cert_id}", location=ctx.config["station.location"])
-        pdf_path = folder / f"{cert_id}.pdf"
-        _write_atomic(pdf_path, pdf_bytes)
-        for blob in (json_bytes, pdf_bytes):
-            events.enqueue_blob(s, store_blob(ctx.data, blob))
         job = s.get(WipeJob, result.job_id) if result.job_id else None
-        s.add(Certificate(
-            id=cert_id, unit_id=unit.id if unit is not None else None, wipe_job_id=job.id if job else None,
-            serial=result.media.serial or None, sanitized=result.sanitized, method_type=result.method_type,
-            sha256=digest, json_path=str(json_path), pdf_path=str(pdf_path), created_at=clock.iso(),
-        ))
-        if job is not None:
-            job.certificate_id = cert_id
-        if unit is not None:
-            units.touch(unit, certificate_id=cert_id)
-    return IssuedCertificate(cert_id, json_path, pdf_path, digest, result.sanitized)
+        return _seal(ctx, s, key, body, unit, job, {"status": result.status.value, "job_id": result.job_id})
+
+
+def _chain_head(s: Session, station_id: str) -> dict[str, Any]:
+    head = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+    return {"station": station_id, "prev_event_seq": head[0] if head else 0,
+            "prev_event_hash": head[1] if head else events.GENESIS}
+
+
+def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str, Any], unit: Unit | None,
+          job: WipeJob | None, facts: dict[str, Any]) -> IssuedCertificate:
+    """Steps 2-6 for a built document, inside the caller's write transaction."""
+    body = json_safe(json.loads(events.canonical(body)))  # JSON-native values: what is signed is what is read
+    cert_id, chain, drive, job_facts = body["id"], body["chain"], body["drive"], body["job"]
+    signed = canonical_bytes(body)
+    digest = hashlib.sha256(signed).hexdigest()
+    ev = events.append(s, ctx.actor, "certificate.issued", {
+        "certificate_id": cert_id, "sha256": digest, "sanitized": body["sanitized"],
+        "method_type": job_facts["method_type"], "technique": job_facts["technique"], "serial": drive["serial"],
+        "key_fingerprint": key.fingerprint, **facts,
+    }, unit)
+    if ev.prev_hash != chain["prev_event_hash"]:  # BEGIN IMMEDIATE makes this impossible; guard anyway
+        raise RuntimeError("event chain moved while a certificate was being issued")
+    envelope: dict[str, Any] = {
+        "certificate": body,
+        "sha256": digest,
+        "signature": {"algorithm": "Ed25519", "canonicalization": CANONICALIZATION, "covers": COVERS,
+                      "signed_at": clock.iso(), "public_key": key.public_b64,
+                      "key_fingerprint": key.fingerprint, "value": ""},
+        "event": json.loads(json.dumps(event_record(ev))),
+    }
+    envelope["signature"]["value"] = base64.b64encode(key.sign(signed_statement(envelope))).decode("ascii")
+    json_bytes = file_bytes(envelope)
+    folder = ctx.data.certificates
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path = folder / f"{cert_id}.json"
+    _write_atomic(json_path, json_bytes)
+    pdf_bytes = cert_x509.sign_pdf(
+        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx)), cert_x509.load_or_create(
+            ctx.data, key, ctx.station_id),
+        reason=f"{body['title']} {cert_id}", location=ctx.config["station.location"])
+    pdf_path = folder / f"{cert_id}.pdf"
+    _write_atomic(pdf_path, pdf_bytes)
+    for blob in (json_bytes, pdf_bytes):
+        events.enqueue_blob(s, store_blob(ctx.data, blob))
+    s.add(Certificate(
+        id=cert_id, unit_id=unit.id if unit is not None else None, wipe_job_id=job.id if job else None,
+        serial=drive["serial"] or None, sanitized=body["sanitized"], method_type=job_facts["method_type"],
+        sha256=digest, json_path=str(json_path), pdf_path=str(pdf_path), created_at=clock.iso(),
+    ))
+    if job is not None:
+        job.certificate_id = cert_id
+    if unit is not None:
+        units.touch(unit, certificate_id=cert_id)
+    return IssuedCertificate(cert_id, json_path, pdf_path, digest, bool(body["sanitized"]))
+
+
+def validate(ctx: StationContext, cert_id: str, name: str, pin: str) -> IssuedCertificate:
+    """A second person signs a PENDING certificate: their PIN, an approval event, and the final certificate.
+
+    The validator signs in with their own PIN (a wrong one counts, as at any sign-in) and must not
+    be the operator who performed the sanitization. See cert_validation for what is signed.
+    """
+    from station import operators  # the core's operator store, only needed here
+
+    validator = operators.sign_in_pin(ctx, name, pin)
+    with ctx.store.reader() as s:
+        row = s.get(Certificate, cert_id)
+        done = s.execute(select(Event.seq).where(Event.kind == "certificate.validated", Event.payload.contains(
+            f'"certificate_id":"{cert_id}"'))).first()
+    if row is None:
+        raise UserFacingError(f"This station issued no certificate {cert_id}; check the id ('station cert show').")
+    envelope = json.loads(Path(row.json_path).read_bytes())
+    pending = envelope["certificate"]
+    if hashlib.sha256(canonical_bytes(pending)).hexdigest() != row.sha256:
+        raise UserFacingError(f"{row.json_path} is not the certificate this station issued (its content changed); "
+                              "nothing was validated. Run 'station cert verify' on it.")
+    if done is not None or not cert_validation.is_pending(pending):
+        raise UserFacingError(f"Certificate {cert_id} is not waiting for validation"
+                              + (f" (validated at event #{done[0]})." if done else "."))
+    performer = pending.get("operator") or {}
+    if performer.get("id") == validator.id or str(performer.get("name", "")).casefold() == validator.name.casefold():
+        raise UserFacingError(f"{validator.name} performed this sanitization, so cannot validate it: the site "
+                              "requires a second person. Ask another operator to validate it.")
+    key = keys.load_or_create(ctx.data)
+    with ctx.store.session() as s:
+        unit = units.by_uid(s, pending["unit"]["uid"]) if pending.get("unit") else None
+        approval = events.append(s, ctx.actor, "certificate.validated", {
+            "certificate_id": cert_id, "sha256": row.sha256, "validator_id": validator.id,
+            "validator": validator.name, "role": validator.role, "performer": performer.get("name"),
+        }, unit)
+        body = json.loads(json.dumps(pending))
+        body["id"], body["issued_at"] = cert_body.new_id(), clock.iso()
+        body["title"] = str(body["title"]).removesuffix(cert_validation.PENDING_SUFFIX)
+        appendix_g = body["appendix_g"]
+        appendix_g["validation"] = cert_validation.approved(
+            {"id": validator.id, "name": validator.name, "role": validator.role}, body["organization"]["name"],
+            event_record(approval), {"certificate_id": cert_id, "sha256": row.sha256})
+        appendix_g["signature"]["date"] = body["issued_at"][:10]
+        body["chain"] = _chain_head(s, ctx.station_id)  # the approval: the final certificate follows it
+        job = s.get(WipeJob, row.wipe_job_id) if row.wipe_job_id else None
+        return _seal(ctx, s, key, body, unit, job, {"status": body["outcome"], "job_id": body["job"]["id"],
+                                                    "validates": cert_id})
 
 
 def _logos(ctx: StationContext) -> list[Path]:
