@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(func=_check)
     migrate = dbsub.add_parser("migrate", help=_("create or migrate the database to the current schema"))
     migrate.set_defaults(func=_migrate)
-    restore = dbsub.add_parser("restore", help="rebuild a lost or damaged database from the hub's copy of this "
-                               "station's chain (the old files are moved aside, never deleted)")
+    restore = dbsub.add_parser("restore", help=_("rebuild a lost or damaged database from the hub's copy of this "
+                                                 "station's chain (the old files are moved aside, never deleted)"))
     restore.set_defaults(func=_restore)
 
 
