@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
+import re
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import events, units
+from station import clock, events, units
 from station.context import StationContext
 from station.disposition_gates import DATA_BEARING, Facts, facts_for, gates, open_routes, refusal_text, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
@@ -29,6 +31,9 @@ from station.disposition_vendors import for_config as vendors_for
 from station.errors import UserFacingError
 from station.grading.service import walks_now
 from station.models import Event, Unit
+from station.return_label import days_to_value
+from station.shifts import zone
+from station.value.bands import CHANNEL_PATTERN
 
 __all__ = ["DATA_BEARING", "Facts", "facts_for"]
 
@@ -271,18 +276,32 @@ def judge(route: str | None, graded: str | None, outcome: str, sold_grade: str |
 
 
 def record_outcome(ctx: StationContext, unit_ref: str, outcome: str, *, sold_grade: str | None = None,
-                   amount: float | None = None, note: str | None = None) -> OutcomeRecord:
+                   amount: float | None = None, note: str | None = None, channel: str | None = None,
+                   buyer: str | None = None) -> OutcomeRecord:
+    """Record what happened to a routed unit. A sale's `amount` (the realised price) and `channel`
+    (a key such as wholesale_auction; by default the route) feed the hub's price bands
+    (docs/value-loop.md); an outcome that closes the unit (sold, completed) records the days from
+    the return's initiation to it (cycle time to value)."""
     if outcome not in OUTCOMES:
         raise UserFacingError(f"'{outcome}' is not an outcome; use one of {', '.join(OUTCOMES)}.")
+    if channel is not None and not re.fullmatch(CHANNEL_PATTERN, channel):
+        raise UserFacingError(f"'{channel}' is not a channel key: use lower-case letters, digits, '_' and '-' "
+                              "(e.g. wholesale_auction).")
+    if amount is not None and (not math.isfinite(amount) or amount < 0):
+        raise UserFacingError(f"{amount} is not a price a unit was sold for; give 0 or more.")
     with ctx.store.session() as s:
         unit = _unit(s, unit_ref)
         if unit.route is None:
             raise UserFacingError(f"Unit {unit.uid} has no route yet; an outcome is recorded against a route.")
         accurate = judge(unit.route, unit.sale_grade, outcome, sold_grade)
-        events.append(s, ctx.actor, "outcome.recorded", {
+        payload: dict[str, object] = {
             "outcome": outcome, "route": unit.route, "graded": unit.sale_grade, "sold_grade": sold_grade,
             "amount": amount, "expected_value": unit.expected_value, "note": note, "accurate": accurate,
-        }, unit)
+            "channel": channel or unit.route, "buyer": (buyer or "").strip() or None,
+        }
+        if outcome in ("sold", "completed"):
+            payload["days_to_value"] = days_to_value(unit.return_initiated_on, clock.iso(), zone(ctx.config))
+        events.append(s, ctx.actor, "outcome.recorded", payload, unit)
         return OutcomeRecord(unit.uid, outcome, unit.route, accurate)
 
 

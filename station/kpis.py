@@ -15,13 +15,13 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from station import clock, shifts, value_kpis
+from station import clock, value_kpis
 from station.context import StationContext
 from station.disposition import DATA_BEARING, judge
 from station.disposition_rules import REUSE_ROUTES, ROUTES
@@ -104,6 +104,21 @@ class Kpis:
     def cost_per_return(self) -> float | None:
         return sum(self.costs.values()) / self.cost_units if self.cost_units else None
 
+    def cost_text(self) -> str:
+        """'18.50 (11.80 labour; 2 units)', as the Supervisor panel and the PDF show it."""
+        if self.cost_per_return is None:
+            return "–"
+        labour = self.costs.get("labour", 0.0) / self.cost_units
+        return f"{self.cost_per_return:,.2f} ({labour:,.2f} labour; {self.cost_units} units)"
+
+    def value_cycle_text(self) -> str:
+        """'2.4 / 3.4 days (2 closed, 1 undated)': median / p90 from return initiation to value."""
+        undated = f", {self.value_undated} undated" if self.value_undated else ""
+        if self.value_cycle_median_days is None or self.value_cycle_p90_days is None:
+            return "–" + (f" ({self.value_undated} undated)" if self.value_undated else "")
+        return (f"{self.value_cycle_median_days:.1f} / {self.value_cycle_p90_days:.1f} days "
+                f"({self.value_closed} closed{undated})")
+
 
 def diversion(routes: dict[str, int]) -> float | None:
     """Finished units routed anywhere but landfill, over all finished units: one finished without
@@ -155,14 +170,14 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
         _outcomes(s, w, k)
         _wip(s, w, k)
         _throughput(s, w, in_window, k)
-        _value_loop(s, w, k, shifts.zone(ctx.config))
+        _value_loop(s, w, k)
     return k
 
 
-def _value_loop(s: Session, w: Window, k: Kpis, tz: tzinfo) -> None:
+def _value_loop(s: Session, w: Window, k: Kpis) -> None:
     c = value_kpis.costs(s, w)
     k.cost_units, k.costs, k.shipping_known, k.labour_minutes = c.units, c.parts, c.shipping_known, c.labour_minutes
-    v = value_kpis.cycle_to_value(s, w, tz)
+    v = value_kpis.cycle_to_value(s, w)
     k.value_closed, k.value_undated = len(v.days), v.undated
     if v.days:
         k.value_cycle_median_days, k.value_cycle_p90_days = statistics.median(v.days), p90(v.days)

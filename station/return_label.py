@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import biip
 from biip.gs1_messages import GS1Message
@@ -47,6 +47,19 @@ class ReturnLabel:
             currency = f" (ISO 4217 {self.currency})" if self.currency else ""
             said.append(f"inbound shipping {self.shipping_cost:.2f}{currency}")
         return "Return label: " + ", ".join(said) + ". Save the intake (Ctrl+S) to keep it."
+
+
+def initiated_at(day: str, tz: tzinfo) -> datetime:
+    """The start of the initiation day in the station's zone: a return initiated on the 2nd and
+    sold at noon on the 4th took 2.5 days to reach its value."""
+    return datetime.combine(date.fromisoformat(day), time(0), tzinfo=tz)
+
+
+def days_to_value(day: str | None, closed_at: str, tz: tzinfo) -> float | None:
+    """Days from the return's initiation to the outcome that closed it (None: day unknown)."""
+    if not day:
+        return None
+    return round((clock.parse(closed_at) - initiated_at(day, tz)).total_seconds() / 86400, 2)
 
 
 def initiated_on(text: str | None, today: date | None = None) -> str | None:

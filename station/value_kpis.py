@@ -14,12 +14,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock
 from station.models import Event, Unit
 from station.shifts import Window
 
@@ -79,12 +77,6 @@ def costs(s: Session, w: Window) -> CostFigures:
     return out
 
 
-def initiated_at(day: str, tz: tzinfo) -> datetime:
-    """The start of the initiation day in the station's zone: a return initiated on the 2nd and
-    sold at noon on the 4th took 2.5 days."""
-    return datetime.combine(date.fromisoformat(day), time(0), tzinfo=tz)
-
-
 @dataclass
 class CycleFigures:
     days: list[float] = field(default_factory=list)  # sorted
@@ -92,36 +84,31 @@ class CycleFigures:
     per_unit: dict[int, float] = field(default_factory=dict)
 
 
-def closing_outcomes(s: Session, unit_ids: list[int] | None, w: Window | None) -> dict[int, str]:
-    """unit id -> the time of its first closing outcome, for units with one (in `w`, when given)."""
+def closing_outcomes(s: Session, unit_ids: list[int] | None, w: Window | None) -> dict[int, float | None]:
+    """unit id -> the days to value its first closing outcome recorded (None: initiation day
+    unknown), for units whose first closing outcome falls in `w` (any time, without one)."""
     q = select(Event.unit_id, Event.created_at, Event.payload).where(Event.kind == "outcome.recorded")
     if unit_ids is not None:
         q = q.where(Event.unit_id.in_(unit_ids))
     if w is not None:
         q = q.where(Event.unit_id.in_(select(Event.unit_id).where(
             Event.kind == "outcome.recorded", Event.created_at >= w.start_iso, Event.created_at < w.end_iso)))
-    first: dict[int, str] = {}
+    first: dict[int, tuple[str, float | None]] = {}
     for unit_id, at, payload in s.execute(q.order_by(Event.seq)):
-        if unit_id is not None and unit_id not in first and json.loads(payload).get("outcome") in CLOSING_OUTCOMES:
-            first[unit_id] = at
-    if w is not None:
-        first = {u: at for u, at in first.items() if w.start_iso <= at < w.end_iso}
-    return first
+        data = json.loads(payload)
+        if unit_id is not None and unit_id not in first and data.get("outcome") in CLOSING_OUTCOMES:
+            days = data.get("days_to_value")
+            first[unit_id] = (at, float(days) if isinstance(days, int | float) else None)
+    return {u: days for u, (at, days) in first.items() if w is None or w.start_iso <= at < w.end_iso}
 
 
-def cycle_to_value(s: Session, w: Window, tz: tzinfo) -> CycleFigures:
-    """`tz` is the station's zone: the zone the customer's initiation day is read in."""
+def cycle_to_value(s: Session, w: Window) -> CycleFigures:
+    """The days each closing outcome recorded (disposition.record_outcome, in the station's zone)."""
     out = CycleFigures()
-    closed = closing_outcomes(s, None, w)
-    if not closed:
-        return out
-    days = dict(s.execute(select(Unit.id, Unit.return_initiated_on).where(Unit.id.in_(list(closed)))).all())
-    for unit_id, at in closed.items():
-        day = days.get(unit_id)
-        if not day:
+    for unit_id, days in closing_outcomes(s, None, w).items():
+        if days is None:
             out.undated += 1
-            continue
-        span: timedelta = clock.parse(at) - initiated_at(day, tz)
-        out.per_unit[unit_id] = round(span.total_seconds() / 86400, 2)
+        else:
+            out.per_unit[unit_id] = days
     out.days = sorted(out.per_unit.values())
     return out

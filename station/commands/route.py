@@ -2,7 +2,8 @@
 
     station route UNIT [--preview | --options] [--to ROUTE --reason "..."] [--vendor KEY]
     station route UNIT --to ROUTE --reason "..." --override --as SUPERVISOR   past a route gate
-    station outcome record UNIT sold|returned|completed|rerouted [--grade B+] [--amount 120] [--note ...]
+    station outcome record UNIT sold|returned|completed|rerouted [--grade B+] [--amount 120]
+                                    [--channel KEY] [--buyer NAME] [--note ...]
     station outcome accuracy [--since ISO] [--until ISO]
 """
 
@@ -33,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rec.add_argument("unit")
     rec.add_argument("outcome", choices=("sold", "returned", "completed", "rerouted"))
     rec.add_argument("--grade", help="grade it sold at")
-    rec.add_argument("--amount", type=float, help="amount realised")
+    rec.add_argument("--amount", type=float, help="amount realised (the unit's sale price)")
+    rec.add_argument("--channel", help="where it was sold, e.g. wholesale_auction (default: its route)")
+    rec.add_argument("--buyer", help="who bought it")
     rec.add_argument("--note")
     rec.set_defaults(func=_outcome)
     acc = osub.add_parser("accuracy", help="share of outcomes that confirmed the route")
@@ -78,7 +81,7 @@ def _outcome(args: argparse.Namespace) -> int:
     ctx = open_station(args.data_dir)
     try:
         rec = disposition.record_outcome(ctx, args.unit, args.outcome, sold_grade=args.grade, amount=args.amount,
-                                         note=args.note)
+                                         note=args.note, channel=args.channel, buyer=args.buyer)
     finally:
         ctx.close()
     print(f"{rec.unit_uid}: {rec.outcome} on route {rec.route}; the route was {'right' if rec.accurate else 'wrong'}")

@@ -41,6 +41,8 @@ def kpi_lines(k: Kpis) -> list[tuple[str, str]]:
         ("Recovery rate", pct(k.recovery_rate)),
         ("Disposition accuracy", f"{pct(k.accuracy_rate)} of {k.outcomes} outcomes"),
         ("Waste diversion", pct(k.diversion_rate)),
+        ("Cost per return", k.cost_text()),
+        ("Cycle time to value median / p90", k.value_cycle_text()),
         ("Grade mix", ", ".join(f"{g}: {n}" for g, n in k.grade_mix.items()) or "–"),
         ("Routes", ", ".join(f"{r}: {n}" for r, n in k.routes.items()) or "–"),
         ("Work in progress", ", ".join(f"{s}: {n}" for s, n in k.wip.items()) or "none"),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import column, func, select
 from sqlalchemy.orm import Session
 
-from station import clock
+from station import clock, value_kpis
 from station.context import StationContext
 from station.kpis import operator_ids
 from station.models import Event, Operator, Photo, PrintJob, Unit, UnitIdentifier, WipeJob
@@ -36,6 +36,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("expected_value", "Expected value", "money"), ("label_printed", "Label printed", "bool"),
     ("operators", "Operators", "text"), ("intake_at", "Intake", "time"), ("finished_at", "Finished", "time"),
     ("cycle_minutes", "Cycle time (min)", "float"),
+    # the value loop (docs/supervisor.md): the customer's side of the return, what handling it cost
+    # (priced when it was finished), and the days from its initiation to the outcome that closed it
+    ("return_initiated_on", "Return initiated", "text"), ("shipping_cost", "Inbound shipping", "money"),
+    ("labour_minutes", "Labour (min)", "float"), ("unit_cost", "Cost of the return", "money"),
+    ("value_days", "Cycle time to value (days)", "float"),
 )
 
 
@@ -66,7 +71,8 @@ OPERATOR_SEP = "\n"
 # Columns read straight from the units table, in the order they are selected.
 _UNIT_COLUMNS = ("uid", "serial", "imei", "device_class", "make", "model", "return_category", "return_reason",
                  "source", "lot_ref", "condition_notes", "usage_history", "cosmetic_grade", "functional_code",
-                 "sale_grade", "grade_matrix", "wipe_status", "certificate_id", "route", "expected_value")
+                 "sale_grade", "grade_matrix", "wipe_status", "certificate_id", "route", "expected_value",
+                 "return_initiated_on", "shipping_cost")
 
 
 def shift_log(ctx: StationContext, w: Window, operator: str | None = None) -> ShiftLog:
@@ -108,6 +114,7 @@ def shift_log(ctx: StationContext, w: Window, operator: str | None = None) -> Sh
             intake_at=start.astimezone(tz),  # aware: the writers show the offset with the local time
             finished_at=end.astimezone(tz) if end else None,
             cycle_minutes=round((end - start).total_seconds() / 60, 1) if end else None,
+            **_value(extra, uid, row["shipping_cost"]),
         )
         rows.append(row)
     return ShiftLog(w, str(tz), operator, rows)
@@ -135,8 +142,21 @@ def _aggregates(s: Session, touched: Any) -> dict[str, Any]:
         .where(Event.unit_id.in_(touched), Event.operator_name.is_not(None)).distinct().subquery()
     operators = {unit_id: sorted(names.split(_SEP)) for unit_id, names in conn.execute(
         select(pairs.c.unit_id, func.group_concat(pairs.c.operator_name, _SEP)).group_by(pairs.c.unit_id))}
+    unit_ids = list(conn.execute(touched).scalars())
     return {"ids": ids, "photos": photos, "wipe": wipe, "printed": printed, "operators": operators,
-            "vendors": _vendors(conn, touched)}
+            "vendors": _vendors(conn, touched), "costs": value_kpis.unit_costs(s, unit_ids, ""),
+            "closed": value_kpis.closing_outcomes(s, unit_ids, None)}
+
+
+def _value(extra: dict[str, Any], unit_id: int, shipping: float | None) -> dict[str, Any]:
+    """The unit's cost (shipping where recorded, plus what its finish priced) and its days to value."""
+    record = extra["costs"].get(unit_id)
+    out: dict[str, Any] = {"labour_minutes": None, "unit_cost": None, "value_days": extra["closed"].get(unit_id)}
+    if record is not None:
+        out["labour_minutes"] = round(sum(float(m) for m in (record.get("labour_minutes") or {}).values()), 1)
+        out["unit_cost"] = round((shipping or 0.0) + sum(float(record.get(k) or 0.0)
+                                                         for k in ("labour", "handling", "inspection")), 2)
+    return out
 
 
 def _vendors(conn: Any, touched: Any) -> dict[int, str | None]:

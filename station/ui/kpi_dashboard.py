@@ -50,7 +50,9 @@ class Dashboard(QWidget):
     TILES = (("Units finished", "finished"), ("Units per hour", "finished"), ("Wipe pass rate", "wipe_failed"),
              ("Cycle time median / p90", "finished"), ("Expected recovery", "finished"),
              ("Recovery rate", "finished"), ("Disposition accuracy", "finished"), ("Waste diversion", "finished"),
-             ("Work in progress", "stage"), ("Blocked", "blocked"))
+             ("Work in progress", "stage"), ("Blocked", "blocked"), ("Cost per return", "finished"),
+             ("Cycle time to value", "finished"))
+    COLUMNS = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +62,7 @@ class Dashboard(QWidget):
         for i, (title, key) in enumerate(self.TILES):
             tile = Tile(title, key)
             tile.clicked.connect(lambda _=False, t=tile: self.drill.emit(t.key, t.value))
-            grid.addWidget(tile, i // 5, i % 5)
+            grid.addWidget(tile, i // self.COLUMNS, i % self.COLUMNS)
             self.tiles[title] = tile
         layout.addLayout(grid)
         self.charts = QHBoxLayout()
@@ -119,6 +121,8 @@ class Dashboard(QWidget):
         top = max(k.wip, key=lambda s: k.wip[s]) if k.wip else None
         t["Work in progress"].value = top
         t["Blocked"].show_value(str(len(k.blocked)))
+        t["Cost per return"].show_value(k.cost_text())
+        t["Cycle time to value"].show_value(k.value_cycle_text())
         self._ensure_charts()
         self._bars("Throughput per hour", [h for h, _ in k.throughput], [n for _, n in k.throughput], "#1f3a5f")
         self._bars("Grade mix", list(k.grade_mix), list(k.grade_mix.values()), "#2e7d32")

@@ -143,3 +143,25 @@ def test_the_cost_table_is_checked_as_a_document_the_hub_pushes() -> None:
             documents.check("costs", "site", broken)
     shipped = costs.load()
     assert shipped.rates("nowhere") == shipped.default and shipped.default.hourly("supervisor") > 0
+
+
+def test_the_shift_log_carries_each_units_cost_and_days_to_value(bench: Bench) -> None:
+    from station.reports import shift_rows
+
+    bench.at(0)
+    a = bench.unit("A-0001", "2026-11-20", 6.40)
+    bench.at(10)
+    bench.event(a, "grade.recorded")
+    bench.at(25)  # 15 minutes of routing: the cap exactly
+    bench.event(a, "route.assigned", route="resell_retail")
+    bench.at(40)  # 15 more: finishing
+    workflow.finish(bench.ctx, a, label_unchecked_ok=True)
+    bench.at(200)
+    disposition.record_outcome(bench.ctx, a, "sold", amount=120.0)
+    row = next(r for r in shift_rows.shift_log(bench.ctx, shifts.Window(W.start.astimezone(shifts.zone(
+        bench.ctx.config)), W.end.astimezone(shifts.zone(bench.ctx.config)), "Shift 1")).rows if r["uid"] == a)
+    # 10 + 15 + 15 = 40 min at 0.60 = 24.00, handling 1.50, inspection 2.00, shipping 6.40
+    assert (row["return_initiated_on"], row["shipping_cost"]) == ("2026-11-20", 6.40)
+    assert (row["labour_minutes"], row["unit_cost"], row["value_days"]) == (40.0, 33.90, 3.39)
+    headers = [h for _k, h, _t in shift_rows.COLUMNS]
+    assert {"Return initiated", "Inbound shipping", "Cost of the return", "Cycle time to value (days)"} <= set(headers)

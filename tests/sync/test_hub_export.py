@@ -133,7 +133,8 @@ def shift(benches, printer, tokens, hub) -> Iterator[dict[str, object]]:
     assert workflow.finish(a.ctx, a0, override_reason="customer wants it back untouched").finished
     a1 = a.intake("06:10", "Ann", {"imei": IMEI_A1}, source="Acme Returns")
     a.step("06:12", "Ann")
-    workflow.save_intake(a.ctx, a1, {"serial": "r58a1xyz", "return_reason": "screen flicker"})
+    workflow.save_intake(a.ctx, a1, {"serial": "r58a1xyz", "return_reason": "screen flicker",
+                                     "return_initiated_on": "2026-11-20", "shipping_cost": "6.40"})
     photos_a1 = a.photograph("06:15", a1)
     a.wipe("06:20", "06:40", a1, "R58A1XYZ", passed=True)
     a.grade_route("06:45", a1)
@@ -141,6 +142,8 @@ def shift(benches, printer, tokens, hub) -> Iterator[dict[str, object]]:
     queue.print_unit(a.ctx, session_for_spec(printer.spec, a.ctx.config), a1)
     a.now[0] = at("07:00")
     assert workflow.finish(a.ctx, a1, label_unchecked_ok=True).finished  # the label is not scanned back
+    a.now[0] = at("07:10")
+    disposition.record_outcome(a.ctx, a1, "sold", amount=120.0, channel="wholesale_auction")
     a2 = a.intake("07:30", "Ann", {"serial": "A2-SER"})
     a.wipe("07:35", "07:50", a2, "A2-SER", passed=False)
     a.intake("14:00", "Ann", {"serial": "A3-LATE"})  # the next shift's first unit: outside
@@ -225,6 +228,9 @@ def test_hub_rows_match_each_stations_own_shift_log(shift) -> None:
             for key in ("intake_at", "finished_at"):  # instants on the hub, in the window's zone (UTC) here
                 theirs[key] = clock.parse(theirs[key]) if theirs[key] else None
             assert {k: theirs[k] for k in mine} == mine
+    a1 = rows[shift["a1"]]  # the value loop's columns, read on the hub from the same events
+    assert (a1["return_initiated_on"], a1["shipping_cost"]) == ("2026-11-20", 6.40)
+    assert a1["labour_minutes"] and a1["unit_cost"] and a1["unit_cost"] > 6.40 and a1["value_days"] > 3
 
 
 def test_operator_filter_and_window_edges(shift) -> None:

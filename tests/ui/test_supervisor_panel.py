@@ -57,11 +57,13 @@ def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, make_win
     assert x_range == [-0.5, 0.5]
     with w.ctx.store.session() as s:  # a unit finishes while the dashboard is open
         u = units.create(s, w.ctx.actor, {"serial": "LIVE-1"}, device_class="phone")
-        units.touch(u, stage="finished", finished_at=u.created_at, sale_grade="B+")
-        events.append(s, w.ctx.actor, "unit.finished", {}, u)
+        units.touch(u, stage="finished", finished_at=u.created_at, sale_grade="B+", shipping_cost=4.0)
+        events.append(s, w.ctx.actor, "unit.finished", {"costs": {
+            "labour": 3.0, "handling": 1.5, "inspection": 2.0, "labour_minutes": {"grade": 5.0}}}, u)
     Changes.hub().changed.emit({"units"})
     qtbot.waitUntil(lambda: panel.last.units_finished == 1, timeout=10000)
     assert "1 of 1 in" in panel.dashboard.tiles["Units finished"].text()
+    assert "10.50 (3.00 labour; 1 units)" in panel.dashboard.tiles["Cost per return"].text()
     assert _chart_notes(panel, "Grade mix") == []
     ticks = panel.dashboard.plots["Grade mix"].getAxis("bottom")._tickLevels
     assert ticks == [[(0, "B+")]]

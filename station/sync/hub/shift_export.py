@@ -67,7 +67,11 @@ WITH touched AS (
         (array_agg(kind ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_kind,
         (array_agg(at ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_at,
         (array_agg(operator_name ORDER BY seq DESC)
-            FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_by
+            FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_by,
+        -- the value loop: what the unit's finish priced, and its first closing outcome's days to value
+        (array_agg(payload -> 'costs' ORDER BY seq DESC) FILTER (WHERE kind = 'unit.finished'))[1] AS fin_costs,
+        (array_agg(payload -> 'days_to_value' ORDER BY seq) FILTER (WHERE kind = 'outcome.recorded'
+            AND payload ->> 'outcome' IN ('sold', 'completed')))[1] AS value_days
     FROM ev GROUP BY station_id, unit_uid
 ), changes AS (
     -- jsonb keeps the last value of a repeated key, and ORDER BY seq makes the newest change last
@@ -97,6 +101,7 @@ WITH touched AS (
 )
 SELECT a.station_id, a.unit_uid, a.first_at, a.created_at, a.wipe_method, a.wipe_reason, a.certificate_id,
     a.photos, a.label_printed, a.operators, a.fin_kind, a.fin_at, a.fin_by, ids.identifiers,
+    a.fin_costs::text AS fin_costs, a.value_days::text AS value_days,
     -- the payloads as one JSON text per row: one parse in Python instead of one per payload
     jsonb_build_array(a.created, a.phone, a.grade, a.route, a.wipe_end, ch.changed)::text AS docs
 FROM agg a
@@ -119,6 +124,23 @@ def _wipe_status(end: dict[str, Any] | None) -> str | None:
     if not end:
         return None
     return wr.unit_status(str(end.get(_STATUS)), end.get(_SANITIZED) is True)
+
+
+def _value(changed: dict[str, Any], fin_costs: str | None, value_days: str | None) -> dict[str, Any]:
+    """As the station's shift log: the return's initiation and shipping from the intake changes, the
+    costs its finish priced (station/labour.py) and the days to value its closing outcome recorded."""
+    shipping = _number(changed.get("shipping_cost"))
+    costs = json.loads(fin_costs) if fin_costs else None
+    out: dict[str, Any] = {"return_initiated_on": _text(changed.get("return_initiated_on")), "shipping_cost": shipping,
+                           "labour_minutes": None, "unit_cost": None,
+                           "value_days": _number(json.loads(value_days)) if value_days else None}
+    if isinstance(costs, dict):
+        given = costs.get("labour_minutes")
+        minutes: dict[str, Any] = given if isinstance(given, dict) else {}
+        out["labour_minutes"] = round(sum(_number(m) or 0.0 for m in minutes.values()), 1)
+        out["unit_cost"] = round((shipping or 0.0) + sum(_number(costs.get(k)) or 0.0
+                                                         for k in ("labour", "handling", "inspection")), 2)
+    return out
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -164,6 +186,7 @@ def _row(r: Any) -> dict[str, Any]:
         "intake_at": clock.iso(intake),
         "finished_at": clock.iso(finished) if finished else None,
         "cycle_minutes": round((finished - intake).total_seconds() / 60, 1) if finished else None,
+        **_value(changed, r.fin_costs, r.value_days),
         # not columns of the log, but what the summary needs: recovery rate, failures, per technician
         "estimated_value": _number(route.get("estimated_value")),
         "wipe_reason": _text(r.wipe_reason) if wipe_status not in (None, "sanitized") else None,
