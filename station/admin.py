@@ -19,7 +19,7 @@ from station.models import Operator as OperatorRow
 # Settings a supervisor may change from the panel (others are IT's, in station.toml).
 EDITABLE = ("org.name", "org.phone", "org.address", "org.logo", "station.name", "station.location",
             "label.layout", "label.auto_print", "disposition.rules_file", "grading.override_supervisor_only",
-            "shift.boundaries", "station.timezone")
+            "shift.boundaries", "station.timezone", "station.theme")
 
 
 def require_supervisor(ctx: StationContext, what: str = "this") -> None:

@@ -54,6 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("station.demo", bool, False, "Force demo mode with simulated devices."),
     _S("ui.language", str, "", "Language of the interface: en, es or pl; empty means the desktop's (LANG).",
        choices=("", "en", "es", "pl")),
+    _S("station.theme", str, "standard", "Screen colours: standard, or high-contrast (black on white, thick focus "
+       "frames) for low vision or a bright room.", choices=("standard", "high-contrast")),
     # organisation on certificates
     _S("org.name", str, "", "Organisation performing sanitization (certificate)."),
     _S("org.phone", str, "", "Contact phone printed on certificates."),

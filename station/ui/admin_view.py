@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +39,7 @@ class AdminView(QWidget):
         ops_box = QGroupBox("Operators")
         ob = QVBoxLayout(ops_box)
         self.operators = QTableWidget(0, 5)
+        self.operators.setAccessibleName("Operators")
         self.operators.setHorizontalHeaderLabels(["Name", "Role", "Badge", "Active", "Locked until"])
         self.operators.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.operators.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -53,6 +55,7 @@ class AdminView(QWidget):
         mat_box = QGroupBox("Grading matrices (Enter activates the selected version)")
         mb = QVBoxLayout(mat_box)
         self.matrices = QListWidget()
+        self.matrices.setAccessibleName("Grading matrices")
         self.matrices.itemActivated.connect(self.activate_matrix)
         mb.addWidget(self.matrices)
         left.addWidget(mat_box, 1)
@@ -60,14 +63,19 @@ class AdminView(QWidget):
         right = QVBoxLayout()
         set_box = QGroupBox("Organisation, labels and routing")
         form = QFormLayout(set_box)
-        self.fields: dict[str, QLineEdit | QCheckBox] = {}
+        self.fields: dict[str, QLineEdit | QCheckBox | QComboBox] = {}
         for key in admin.EDITABLE:
-            field: QLineEdit | QCheckBox = QCheckBox() if BY_KEY[key].type is bool else QLineEdit()
+            field: QLineEdit | QCheckBox | QComboBox = QCheckBox() if BY_KEY[key].type is bool else QLineEdit()
+            if BY_KEY[key].choices:  # a closed set (the theme ...): chosen, not typed
+                field = QComboBox()
+                field.addItems([str(c) for c in BY_KEY[key].choices or ()])
             field.setToolTip(f"{BY_KEY[key].description}\n(setting {key})")
             # People read what a setting does; its key stays in the tooltip for the TOML file.
             label = QLabel(BY_KEY[key].description)
             label.setWordWrap(True)
             label.setToolTip(key)
+            label.setBuddy(field)
+            field.setAccessibleName(BY_KEY[key].description)
             form.addRow(label, field)
             self.fields[key] = field
         save = QPushButton("&Save settings")
@@ -109,6 +117,8 @@ class AdminView(QWidget):
             value = self.ctx.config[key]
             if isinstance(field, QCheckBox):
                 field.setChecked(bool(value))
+            elif isinstance(field, QComboBox):
+                field.setCurrentText(str(value))
             else:
                 field.setText(str(value))
         lines = [sync.text, f"Hub: {sync.hub_url or 'not configured'}"]
@@ -169,7 +179,8 @@ class AdminView(QWidget):
     def save_settings(self) -> None:
         changes = {}
         for key, field in self.fields.items():
-            value = field.isChecked() if isinstance(field, QCheckBox) else field.text().strip()
+            value = (field.isChecked() if isinstance(field, QCheckBox) else field.currentText()
+                     if isinstance(field, QComboBox) else field.text().strip())
             if value != self.ctx.config[key]:
                 changes[key] = value
         if changes:

@@ -34,7 +34,7 @@ class PreviewLabel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(480, 270)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setStyleSheet("background: #202020; color: #ddd; font-size: 18px;")
+        self.setStyleSheet("background: #202020; color: #ddd; font-size: 13.5pt;")
         self.session = None
         self._last = 0
         self.frames_shown = 0

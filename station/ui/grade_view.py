@@ -32,7 +32,7 @@ class GradeSummary(QFrame):
         layout = QVBoxLayout(self)
         self.grade = _label("grade-big", wrap=False)
         self.grade.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.grade.setStyleSheet("font-size: 64px; font-weight: 700;")
+        self.grade.setStyleSheet("font-size: 48pt; font-weight: 700;")
         self.state = _label("grade-state")
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail = _label("grade-detail")

@@ -29,9 +29,10 @@ class Tile(QPushButton):
         super().__init__()
         self.title, self.key, self.value = title, key, value
         self.setObjectName("kpi-tile")
+        self.setAccessibleName(title)
         self.setMinimumHeight(64)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setStyleSheet("QPushButton#kpi-tile { text-align: left; padding: 6px 10px; font-size: 15px; }"
+        self.setStyleSheet("QPushButton#kpi-tile { text-align: left; padding: 6px 10px; font-size: 12pt; }"
                            "QPushButton#kpi-tile:focus { border: 2px solid #1f3a5f; }")
 
     def keyPressEvent(self, event) -> None:
@@ -42,6 +43,7 @@ class Tile(QPushButton):
 
     def show_value(self, text: str) -> None:
         self.setText(f"{self.title}\n{text}")
+        self.setAccessibleName(f"{self.title}: {text}")
 
 
 class Dashboard(QWidget):
@@ -137,7 +139,7 @@ class Dashboard(QWidget):
                            ("route", k.routes)):
             for name, count in items.items():
                 tile = Tile(f"{key}: {name}", key, name)
-                tile.setMinimumHeight(28)
+                tile.setMinimumHeight(40)  # a click target at arm's length
                 tile.show_value(str(count))
                 tile.clicked.connect(lambda _=False, t=tile: self.drill.emit(t.key, t.value))
                 self.breakdown.addWidget(tile)

@@ -38,6 +38,7 @@ class LotsDialog(QDialog):
         layout.addWidget(QLabel("↑/↓ pick a lot · scan or type a unit + Enter to add · Ctrl+B add the bench unit · "
                                 "Ctrl+N new lot · Ctrl+E export · Ctrl+W close lot · Esc leave"))
         self.lots = QListWidget()
+        self.lots.setAccessibleName("Lots")
         self.lots.setObjectName("lot-list")
         layout.addWidget(self.lots, 1)
         self.scan = QLineEdit()

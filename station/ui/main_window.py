@@ -21,8 +21,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QVB
 from station import steps
 from station.context import StationContext
 from station.devices.manager import DeviceManager
+from station.ui.accessible import name_controls
 from station.ui.ops import Changes, Op
-from station.ui.panels.base import Panel
+from station.ui.panels.base import Banner, Panel
 from station.ui.panels.grade import GradePanel
 from station.ui.panels.intake import IntakePanel
 from station.ui.panels.label import LabelPanel
@@ -33,7 +34,7 @@ from station.ui.phone_watch import PhoneWatch
 from station.ui.scan_router import ScanRouter
 from station.ui.status import StatusBar
 from station.ui.step_tracker import StepTracker
-from station.ui.style import STYLE
+from station.ui.style import stylesheet
 
 if TYPE_CHECKING:
     from station.sync import SyncWorker
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
         self.ctx, self.devices, self.demo = ctx, devices, demo
         self.setWindowTitle(self.tr("Triage station: {station}").format(station=ctx.station_id)
                             + (self.tr("  [DEMO]") if demo else ""))
-        self.setStyleSheet(STYLE)
+        self.apply_theme()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
             for seq in (f"Ctrl+{i}", f"F{i}"):
                 QShortcut(QKeySequence(seq), self).activated.connect(lambda i=i: self.show_panel(i - 1))
         self.tabs.currentChanged.connect(self._on_tab)
+        self.tabs.tabBar().setAccessibleName("Panels")
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.status = StatusBar(ctx, devices, demo, self)
@@ -88,7 +90,22 @@ class MainWindow(QMainWindow):
         self.set_unit(None)
         # Scans from every scanner (serial, keyboard wedge, entry line), sign-in and command barcodes.
         self.scans = ScanRouter(self)
+        Changes.hub().message.connect(self._on_message)
+        name_controls(self)
         self.resize(1280, 800)
+
+    def apply_theme(self) -> None:
+        """The theme chosen in Admin (station.theme): standard, or high-contrast."""
+        self.setStyleSheet(stylesheet(self.ctx.config["station.theme"]))
+
+    def _on_message(self, level: str, text: str) -> None:
+        """What the work said goes on the banner of the panel on screen too, in colour; an error also sounds
+        (unless a scan's own cue just did)."""
+        panel = self.tabs.currentWidget()
+        if isinstance(panel, Panel) and isinstance(panel.banner, Banner):
+            cue = panel.banner.show_message(level, text)
+            if cue == "bad":
+                self.scans.cue.play(cue, unless_within_s=0.5)
 
     def panel(self, cls: type[Panel]) -> Panel:
         return next(p for p in self.panels if isinstance(p, cls))
@@ -99,6 +116,7 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         panel = self.panels[index]
         panel.activated()
+        name_controls(panel)  # controls a panel made since (a grade form's options, KPI tiles)
 
     def set_unit(self, uid: str | None, summary: str = "", *, go_to_step: bool = False) -> None:
         if uid != self.unit_uid:
@@ -126,6 +144,8 @@ class MainWindow(QMainWindow):
 
     # -- the open unit's progress ---------------------------------------------------------------
     def _on_changed(self, topics: set[str]) -> None:
+        if "config" in topics:
+            self.apply_theme()
         if self.unit_uid and topics & _STEP_TOPICS:
             self._follow_timer.start()  # one read for a burst of changes
 

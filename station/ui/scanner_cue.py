@@ -17,6 +17,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import wave
 from pathlib import Path
 
@@ -92,6 +93,7 @@ class ScanCue(QObject):
         self._player = player if config["scanner.sound"] else None
         self._files: dict[str, Path] = {}
         self._running: list[subprocess.Popen[bytes]] = []
+        self.last_at = 0.0  # monotonic time of the last cue
         if self._player:
             self._files = write_cues(Path(tempfile.gettempdir()) / f"station-cues-{os.getuid()}")
         log.info("scan cue sound: %s", self._player[0] if self._player else "off (no player or audio device)")
@@ -100,9 +102,14 @@ class ScanCue(QObject):
     def sound(self) -> bool:
         return self._player is not None
 
-    def play(self, cue: str) -> None:
+    def play(self, cue: str, *, unless_within_s: float = 0.0) -> None:
+        """`unless_within_s`: stay silent when a cue sounded that recently (a scan's own beep, then its message)."""
         if cue not in CUES:
             return
+        now = time.monotonic()
+        if unless_within_s and now - self.last_at < unless_within_s:
+            return
+        self.last_at = now
         self.cued.emit(cue)
         if not self._player:
             return

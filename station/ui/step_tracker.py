@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from station.steps import STEPS, TITLES, Progress
 
 STYLE = """
-QLabel#step { padding: 6px 14px; border-radius: 4px; font-size: 16px; color: #555; background: #e6e6e6; }
+QLabel#step { padding: 6px 14px; border-radius: 4px; font-size: 12pt; color: #555; background: #e6e6e6; }
 QLabel#step[state="done"] { color: white; background: #2e7d32; }
 QLabel#step[state="current"] { color: white; background: #1f3a5f; font-weight: 700; }
 QLabel#step[state="skipped"] { color: #999; background: #f2f2f2; text-decoration: line-through; }

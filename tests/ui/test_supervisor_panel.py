@@ -14,6 +14,9 @@ from station.ui.panels.supervisor import SupervisorPanel
 
 
 def _window(qtbot, make_window, data_dir):
+    # No self-driving demo scanner: its badge scan every 6 s would sign the supervisor out mid-test.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "station.toml").write_text('[scanner]\nport = "none"\n')
     w = make_window(data_dir)
     with qtbot.waitActive(w):
         w.show()

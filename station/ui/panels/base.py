@@ -1,4 +1,8 @@
-"""What every panel has: a title, a shortcut, the current unit, and self-refresh."""
+"""What every panel has: a title, a shortcut, the current unit, self-refresh, and its banner.
+
+The banner is the panel's own line in colour (green, amber, red as the scan cues), with the text
+of the last thing said on it and the cue's sound for an error: what the Intake verdict is for a
+scan, every panel has for its own work, big enough to read from the bench."""
 
 from __future__ import annotations
 
@@ -8,6 +12,29 @@ from station.context import StationContext
 from station.devices.manager import DeviceManager
 from station.steps import Progress
 from station.ui.ops import Changes, Topic
+from station.ui.scanner_cue import set_cue
+
+LEVEL_CUES = {"ok": "good", "error": "bad", "warn": "repeat", "info": ""}
+
+
+class Banner(QLabel):
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setObjectName("panel-banner")
+        self.setWordWrap(True)
+        self.setAccessibleName("Panel message")
+        self.hide()
+
+    def show_message(self, level: str, text: str) -> str:
+        """Show `text` coloured by `level`; returns the cue ("" for plain information)."""
+        cue = LEVEL_CUES.get(level, "")
+        self.setText(text)
+        set_cue(self, cue)
+        self.setVisible(bool(text))
+        return cue
+
+    def clear_message(self) -> None:
+        self.show_message("info", "")
 
 
 class Panel(QWidget):
@@ -19,6 +46,7 @@ class Panel(QWidget):
         self.ctx = ctx
         self.devices = devices
         self.unit_uid: str | None = None
+        self.banner: QLabel = Banner()  # placed first by column(); Intake's is its scan verdict
         self.setObjectName(f"panel-{self.title.lower()}")
         Changes.hub().changed.connect(self._on_changed)
 
@@ -28,6 +56,8 @@ class Panel(QWidget):
 
     def set_unit(self, uid: str | None) -> None:
         """The bench's current unit changed."""
+        if uid != self.unit_uid and isinstance(self.banner, Banner):
+            self.banner.clear_message()  # a message about the last unit is not about this one
         self.unit_uid = uid
         if self.isVisible():
             self.refresh()
@@ -64,4 +94,6 @@ def column(widget: QWidget) -> QVBoxLayout:
     layout = QVBoxLayout(widget)
     layout.setContentsMargins(16, 12, 16, 12)
     layout.setSpacing(8)
+    if isinstance(widget, Panel) and isinstance(widget.banner, Banner):
+        layout.addWidget(widget.banner)
     return layout

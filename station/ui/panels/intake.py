@@ -72,13 +72,15 @@ class IntakePanel(Panel):
         self._view: UnitView | None = None
         self._fresh: UnitView | None = None
         self._dirty = False
-        outer = column(self)
-        outer.addWidget(heading("Intake"))
         self.verdict = QLabel("Scan a device, an operator badge or a command barcode to begin.")
         self.verdict.setObjectName("scan-verdict")
         self.verdict.setWordWrap(True)
-        self.verdict.setStyleSheet("QLabel#scan-verdict { font-size: 20px; font-weight: 600; padding: 8px; }\n"
+        self.verdict.setAccessibleName("Scan verdict")
+        self.verdict.setStyleSheet("QLabel#scan-verdict { font-size: 15pt; font-weight: 600; padding: 8px; }\n"
                                    + cue_style("QLabel#scan-verdict"))
+        self.banner = self.verdict  # the scan's verdict is this panel's banner: colour, sound and text
+        outer = column(self)
+        outer.addWidget(heading("Intake"))
         outer.addWidget(self.verdict)
         self.operator_hint = hint("")
         outer.addWidget(self.operator_hint)
@@ -148,9 +150,11 @@ class IntakePanel(Panel):
         body.addLayout(right, 1)
         right.addWidget(QLabel("History of this unit"))
         self.history = _table(["What happened, newest first"])  # sentences: "Graded B by Ana at 10:42"
+        self.history.setAccessibleName("History of this unit")
         right.addWidget(self.history, 2)
         right.addWidget(QLabel("Recent scans"))
         self.recent = _table(["Time", "Scan", "Unit", "Result"])
+        self.recent.setAccessibleName("Recent scans")
         right.addWidget(self.recent, 1)
         self._render(None)
         self.refresh_operator()

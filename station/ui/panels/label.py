@@ -87,13 +87,14 @@ class LabelPanel(Panel):
         self.verdict.setObjectName("scanback-result")
         self.verdict.setWordWrap(True)
         self.verdict.setStyleSheet(
-            'QLabel[level="error"] { background: #b00020; color: white; font-size: 20px; font-weight: 700; '
+            'QLabel[level="error"] { background: #b00020; color: white; font-size: 15pt; font-weight: 700; '
             "padding: 8px; } "
             'QLabel[level="ok"] { color: #1b5e20; font-weight: 600; } '
             'QLabel[level="warn"] { color: #b35c00; font-weight: 600; }')
         side.addWidget(self.verdict)
         side.addWidget(QLabel("Labels of this unit"))
         self.history = QListWidget()
+        self.history.setAccessibleName("Labels of this unit")
         self.history.setObjectName("label-history")
         self.history.itemActivated.connect(self._reprint_item)
         side.addWidget(self.history, 1)

@@ -40,6 +40,7 @@ class PhotosPanel(Panel):
         side = QVBoxLayout()
         side.addWidget(QLabel("Required shots"))
         self.shots = QListWidget()
+        self.shots.setAccessibleName("Shots")
         self.shots.setObjectName("shot-list")
         side.addWidget(self.shots, 1)
         self.verdict = QLabel("")
@@ -202,7 +203,7 @@ class PhotosPanel(Panel):
 
     def _say(self, level: str, text: str) -> None:
         colour = {"ok": "#1b5e20", "error": "#b00020"}.get(level, "#333")
-        self.verdict.setStyleSheet(f"color: {colour}; font-weight: 600; font-size: 17px;")
+        self.verdict.setStyleSheet(f"color: {colour}; font-weight: 600; font-size: 12.75pt;")
         self.verdict.setText(text)
         Changes.hub().message.emit(level, text)
 

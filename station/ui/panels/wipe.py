@@ -61,6 +61,7 @@ class WipePanel(Panel):
         self.model.method = self.method_box.currentText()
         self.table = QTableView()
         self.table.setObjectName("wipe-table")
+        self.table.setAccessibleName("Drives and phones on the bench")
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(COLUMNS.index("Progress"), ProgressDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
