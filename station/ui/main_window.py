@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
             for seq in (f"Ctrl+{i}", f"F{i}"):
                 QShortcut(QKeySequence(seq), self).activated.connect(lambda i=i: self.show_panel(i - 1))
         self.tabs.currentChanged.connect(self._on_tab)
-        self.tabs.tabBar().setAccessibleName("Panels")
+        self.tabs.tabBar().setAccessibleName(self.tr("Panels"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.status = StatusBar(ctx, devices, demo, self)
