@@ -182,6 +182,9 @@ def test_the_api_gives_readers_the_ranking_bands_and_review(year_db):
         due = httpx.get(f"{hub.url}/v1/value/lifecycle/review", params={"on": "2026-12-01"}, headers=head).json()
         assert [t["stage_label"] for t in due] == ["EOL"]
         assert httpx.get(f"{hub.url}/v1/value/risk", headers={"Authorization": f"Bearer {station}"}).status_code == 403
+        # a year before the window can start is refused, not a server error
+        assert httpx.get(f"{hub.url}/v1/value/bands", params={"at": "0001-01-01T00:00:00"}, headers=head).status_code \
+            == 422
     finally:
         hub.stop()
 

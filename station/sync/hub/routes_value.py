@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from station.sync.hub import lifecycle_admin, value_policy
 from station.sync.hub.app import Token, authed
@@ -16,11 +16,13 @@ from station.sync.hub.auth import READER
 from station.sync.hub.value import recompute
 from station.value.lifecycle import REVIEW_DAYS, Tag
 
-router = APIRouter(prefix="/v1/value", tags=["value"])
+router = APIRouter(prefix="/v1/value", tags=["reader", "value"])
 AsOf = Annotated[datetime | None, Query(description="compute as of this time (default: now; UTC if no zone)")]
 
 
 def _utc(at: datetime | None) -> datetime | None:
+    if at is not None and not 2000 <= at.year <= 9000:  # a window of days before year 1 cannot be computed
+        raise HTTPException(422, "'at' must be a time between the years 2000 and 9000.")
     return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
 
 
