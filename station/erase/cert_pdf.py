@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import segno
@@ -36,7 +37,10 @@ _SANITIZATION = ("method_type", "method_used", "method_details", "tool_used", "t
                  "post_sanitization_classification", "notes")
 
 
-def qr_text(cert_id: str, sha256: str) -> str:
+def qr_text(cert_id: str, sha256: str, verify_url: str = "") -> str:
+    """The site's verification page for this certificate when one is set (a phone opens it), else id and hash."""
+    if verify_url:
+        return f"{verify_url.rstrip('/')}/{quote(cert_id, safe='')}"
     return f"{QR_PREFIX}{cert_id}:{sha256}"
 
 
@@ -117,7 +121,7 @@ def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -> Table:
+def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles, verify_url: str = "") -> Table:
     left: list[Flowable] = []
     for logo in logos[:2]:
         try:
@@ -133,15 +137,16 @@ def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -
     verdict = "SANITIZED" if body["sanitized"] else "NOT SANITIZED"
     left.append(_p(f"Result: {verdict} ({body['appendix_g']['sanitization']['method_type']})",
                    st.verdict_ok if body["sanitized"] else st.verdict_bad))
-    qr = qr_drawing(qr_text(body["id"], digest), 42 * mm)
+    qr = qr_drawing(qr_text(body["id"], digest, verify_url), 42 * mm)
     t = Table([[left, [qr, _p("SHA-256 " + digest, st.mono)]]], colWidths=[134 * mm, 46 * mm])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return t
 
 
-def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles) -> list[Flowable]:
+def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles,
+           verify_url: str = "") -> list[Flowable]:
     g = body["appendix_g"]
-    out: list[Flowable] = [_header(body, digest, logos, st)]
+    out: list[Flowable] = [_header(body, digest, logos, st, verify_url)]
     sections = [("Person performing sanitization", g["person"], _PERSON), ("Media information", g["media"], _MEDIA),
                 ("Sanitization details", g["sanitization"], _SANITIZATION)]
     for title, fields, order in sections:
@@ -208,7 +213,8 @@ def _footer(cert_id: str, font: str) -> Callable[[Canvas, BaseDocTemplate], None
     return draw
 
 
-def render(body: dict[str, Any], digest: str, json_bytes: bytes, *, logos: list[Path] | None = None) -> bytes:
+def render(body: dict[str, Any], digest: str, json_bytes: bytes, *, logos: list[Path] | None = None,
+           verify_url: str = "") -> bytes:
     """The A4 certificate with the signed JSON embedded as certificate.json."""
     st = _Styles()
     buf = io.BytesIO()
@@ -216,7 +222,7 @@ def render(body: dict[str, Any], digest: str, json_bytes: bytes, *, logos: list[
                             bottomMargin=15 * mm, title=f"{body['title']} {body['id']}", author=body["station"]["id"],
                             subject=f"sha256 {digest}", invariant=1)
     foot = _footer(body["id"], st.body.fontName)
-    doc.build(_story(body, digest, logos or [], st), onFirstPage=foot, onLaterPages=foot)
+    doc.build(_story(body, digest, logos or [], st, verify_url), onFirstPage=foot, onLaterPages=foot)
     return embed(buf.getvalue(), ATTACHMENT, json_bytes)
 
 

@@ -178,7 +178,8 @@ def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str,
     json_path = folder / f"{cert_id}.json"
     _write_atomic(json_path, json_bytes)
     pdf_bytes = cert_x509.sign_pdf(
-        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx)), cert_x509.load_or_create(
+        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx), verify_url=ctx.config.get_str("cert.verify_url")),
+        cert_x509.load_or_create(
             ctx.data, key, ctx.station_id),
         reason=f"{body['title']} {cert_id}", location=ctx.config["station.location"])
     pdf_path = folder / f"{cert_id}.pdf"

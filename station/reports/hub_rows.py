@@ -133,10 +133,7 @@ def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeou
         raise HubExportError(f"The hub rejected the export: {_detail(resp)} (HTTP {resp.status_code}).")
     try:
         rows = resp.json()["rows"]
-        tz = w.start.tzinfo
-        for row in rows:  # instants -> local times with their offsets, as the local export has them
-            for key in ("intake_at", "finished_at"):
-                row[key] = clock.parse(row[key]).astimezone(tz) if row[key] else None
+        log = log_of(rows, w, operator, url)
         missing = {k for k, _h, _t in HUB_COLUMNS} - set(rows[0]) if rows else set()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise HubExportError(f"The hub at {url} answered with something that is not a shift log; nothing was "
@@ -144,7 +141,20 @@ def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeou
     if missing:
         raise HubExportError(f"The hub at {url} is older than this station (its rows lack {', '.join(sorted(missing))})"
                               "; nothing was exported. Update the hub.")
-    return HubShiftLog(w, str(tz), operator, rows, hub_url=url)
+    return log
+
+
+def log_of(rows: list[dict[str, Any]], w: Window, operator: str | None, hub_url: str) -> HubShiftLog:
+    """The hub's rows (station.sync.hub.shift_export) as a log in the window's zone: what every writer takes.
+    The hub's own console calls this with the rows it queried; the station with the rows it fetched."""
+    tz = w.start.tzinfo
+    for row in rows:  # instants -> local times with their offsets, as the local export has them
+        for key in ("intake_at", "finished_at"):
+            value = row[key]
+            if isinstance(value, str):
+                value = clock.parse(value)
+            row[key] = value.astimezone(tz) if value else None
+    return HubShiftLog(w, str(tz), operator, rows, hub_url=hub_url)
 
 
 def export(config: Config, w: Window, operator: str | None, token: str, fmt: str, out: Path) -> HubShiftLog:

@@ -23,6 +23,8 @@ from station.value import bands, lifecycle
 
 KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands", "costs")
 ROLES = ("technician", "supervisor")
+# What a supervisor may do in the hub's web console: 'console' and 'site' in an operator entry (stations ignore both).
+CONSOLE_ROLES = ("site_manager", "auditor", "admin")
 MAX_BODY = 4 * 1024 * 1024
 _NAME = re.compile(CONFIG_NAME_PATTERN)
 
@@ -101,6 +103,12 @@ def _operators(name: str, body: str) -> str | None:
                               "characters.")
         if r.get("role", "technician") not in ROLES:
             raise ConfigError(f"hub operator list '{name}', entry {n}: role must be one of {', '.join(ROLES)}.")
+        console = r.get("console")
+        if console is not None and (console not in CONSOLE_ROLES or r.get("role") != "supervisor"):
+            raise ConfigError(f"hub operator list '{name}', entry {n}: 'console' is for supervisors and is one of "
+                              f"{', '.join(CONSOLE_ROLES)}.")
+        if console == "site_manager" and not (isinstance(r.get("site"), str) and r["site"].strip()):
+            raise ConfigError(f"hub operator list '{name}', entry {n}: a site manager needs the 'site' they manage.")
     return None
 
 

@@ -187,6 +187,20 @@ def test_pdf_qr_decodes_to_id_and_hash(configured, tmp_path: Path) -> None:  # t
     assert parse_qr(text) == (issued.id, issued.sha256)
 
 
+def test_pdf_qr_opens_the_sites_verify_page_when_one_is_set(configured, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    import cv2
+
+    configured.config.set("cert.verify_url", "https://hub.example/verify/")
+    issued = certificate.issue(configured, result(), None)
+    assert issued.pdf_path is not None
+    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(issued.pdf_path),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    text, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(cv2.imread(str(next(tmp_path.glob("page*.png")))))
+    assert text == f"https://hub.example/verify/{issued.id}"
+
+
 def test_pdf_verifies_and_an_edited_pdf_does_not(configured) -> None:  # type: ignore[no-untyped-def]
     issued = certificate.issue(configured, result(), None)
     assert issued.pdf_path is not None

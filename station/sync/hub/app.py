@@ -134,6 +134,9 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)
     app.include_router(routes_value.router)
+    from station.sync.hub.console import web
+
+    web.install(app)
     app.add_middleware(Guard, store=lambda: app.state.store, limits=limits)
     return app
 

@@ -34,7 +34,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # One JSON line per request: who, what, how it ended, how big, how long. Never a token, a query or a body.
 access = logging.getLogger("station.hub.access")
 KiB, MiB = 1024, 1024 * 1024
-PUBLIC = frozenset({"/v1/health"})  # the only route that answers without a token
+PUBLIC = frozenset({"/v1/health"})  # the only API route that answers without a token
+# The web console (a session cookie, checked by its own routes) and the public certificate check (no
+# sign-in at all): no bearer token, but the same body limits, and a rate per client address.
+BROWSER = ("/console", "/verify")
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,16 @@ class Limits:
         ("POST", "/v1/events", 16 * MiB),
         ("PUT", "/v1/blobs/", 16 * MiB + 64 * KiB),
         ("POST", "/v1/blobs/query", 1 * MiB),
+        ("POST", "/verify", 12 * MiB),  # an uploaded certificate PDF
     )
     default_body: int = 64 * KiB
     read_timeout_s: float = 30.0  # between two pieces of a body
     rate_per_s: float = 200.0  # requests per station (or reader token) per second, sustained
     burst: int = 400
+    browser_rate_per_s: float = 5.0  # console pages per client address
+    browser_burst: int = 120
+    verify_rate_per_s: float = 0.5  # public certificate checks per client address: no scraping of the hub
+    verify_burst: int = 20
 
     def body_limit(self, method: str, path: str) -> int:
         best, limit = -1, self.default_body
@@ -127,6 +135,8 @@ class Guard:
         self.app, self.store = app, store
         self.limits = limits or Limits()
         self.rates = RateLimiter(self.limits.rate_per_s, self.limits.burst)
+        self.browsers = RateLimiter(self.limits.browser_rate_per_s, self.limits.browser_burst)
+        self.verifiers = RateLimiter(self.limits.verify_rate_per_s, self.limits.verify_burst)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,6 +168,9 @@ class Guard:
         if scope["path"] in PUBLIC:
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith(BROWSER):
+            await self._browser(scope, receive, send)
+            return
         token = bearer(scope)
         if token is None:
             await _answer(send, 401, "No token was sent. Send 'Authorization: Bearer <token>'.",
@@ -177,6 +190,22 @@ class Guard:
             await _answer(send, 429, "Too many requests from this station; slow down and retry.",
                           {"Retry-After": str(max(1, round(wait)))})
             return
+        await self._within_limit(scope, receive, send)
+
+    async def _browser(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = (scope.get("client") or ("unknown",))[0]
+        # static files cost nothing and a page needs them: only pages and checks are counted
+        if not scope["path"].startswith("/console/static/"):
+            limiter = self.verifiers if scope["path"].startswith("/verify") else self.browsers
+            wait = limiter.take(f"ip:{client}")
+            if wait:
+                await _answer(send, 429, "Too many requests from this address; wait a little and retry.",
+                              {"Retry-After": str(max(1, round(wait)))})
+                return
+        scope.setdefault("state", {})
+        await self._within_limit(scope, receive, send)
+
+    async def _within_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limits.body_limit(scope["method"], scope["path"])
         declared = _header(scope, b"content-length")
         try:

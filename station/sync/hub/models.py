@@ -131,6 +131,7 @@ class HubBlob(HubBase):
     station_id: Mapped[str | None] = mapped_column(String(64))  # first uploader, for audit
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_blobs_completed_at", "completed_at"),)
 
 
 class HubBlobUpload(HubBase):
@@ -189,6 +190,17 @@ class HubConsoleSession(HubBase):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class HubCertificateFile(HubBase):
+    """Each complete blob, looked at once: a certificate's JSON or PDF names its id and station; others None."""
+
+    __tablename__ = "certificate_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str | None] = mapped_column(String(64))
+    cert_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    format: Mapped[str | None] = mapped_column(String(8))  # json | pdf | None: not a certificate
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # the blob's
 
 
 # The value loop's tables share this metadata (migrations and the schema check see one schema).
