@@ -9,6 +9,7 @@ it committed, so "accepted" always means "stored". `create_app(url)` builds an a
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -134,9 +135,12 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)
     app.include_router(routes_value.router)
-    from station.sync.hub.console import web
+    if importlib.util.find_spec("jinja2") is not None:
+        from station.sync.hub.console import web
 
-    web.install(app)
+        web.install(app)
+    else:
+        log.info("hub: the web console is not installed (pip install 'triage-station[console]'); serving the API")
     app.add_middleware(Guard, store=lambda: app.state.store, limits=limits)
     return app
 

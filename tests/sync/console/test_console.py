@@ -1,10 +1,11 @@
 """The web console over HTTP: sign-in with the supervisors the hub publishes, roles, CSRF, every page,
-downloads, and site scoping. (The same pages in a real browser: test_browser.py.)"""
+downloads, and site scoping."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -98,3 +99,18 @@ def test_roles_and_sites_refuse_what_is_not_theirs(fleet):
         refused = auditor.get(page)
         assert refused.status_code == 403 and "auditor cannot open this page" in refused.text
     assert auditor.get("/console/certificates", params={"q": fleet.cert_id}).status_code == 200
+
+
+def test_console_roles_in_an_operators_document_are_checked_at_publish():
+    from station.errors import ConfigError
+    from station.sync import documents
+
+    ok = [{"badge": "S1", "name": "Sue", "role": "supervisor", "console": "site_manager", "site": "north"}]
+    documents.check("operators", "sup", json.dumps(ok))
+    for bad, says in (
+        ({"badge": "T1", "name": "Tim", "console": "admin"}, "for supervisors"),
+        ({"badge": "S2", "name": "Sid", "role": "supervisor", "console": "root"}, "one of site_manager"),
+        ({"badge": "S3", "name": "Sal", "role": "supervisor", "console": "site_manager"}, "needs the 'site'"),
+    ):
+        with pytest.raises(ConfigError, match=says):
+            documents.check("operators", "sup", json.dumps([bad]))

@@ -1,0 +1,150 @@
+"""The hub's web console with 1,000,000 units from 100 stations in a real PostgreSQL.
+
+Ten sites of ten stations; each unit has five events (intake with IMEI and serial, grade, wipe end,
+route, finish) and two identifiers, spread evenly over the last 100 days, written by
+INSERT ... SELECT generate_series inside PostgreSQL (5,000,000 events, 2,000,000 identifiers). Then,
+medians over HTTP against a hub process (`station hub serve`), signed in as an admin (every site) and
+as a site manager (one site):
+  - the dashboard page, every figure computed before the first byte (no second request is needed to
+    see the numbers: the server's answer is the first meaningful paint, less the browser's layout);
+  - the htmx refresh of the figures alone;
+  - a unit search by IMEI (the whole history across stations) and by unit id.
+Usage: .venv/bin/python benchmarks/console_bench.py [--units 1000000] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from station.operators import hash_pin  # noqa: E402
+from station.sync.hub import configdocs, sites  # noqa: E402
+from station.sync.hub.db import HubStore, migrate  # noqa: E402
+from tests.sync.console.conftest import Browser  # noqa: E402
+from tests.sync.factory import HubProcess  # noqa: E402
+from tests.sync.pgserver import PostgresServer, free_port  # noqa: E402
+
+STATIONS, SITES, DAYS = 100, 10, 100
+# (kind, minutes after intake, payload as SQL over u, the unit number)
+KINDS = (
+    ("unit.created", 0, "jsonb_build_object('identifiers', jsonb_build_object('imei', 350000000000000 + u, "
+                        "'serial', 'SN' || u), 'device_class', 'phone', 'make', 'Google', 'model', 'Pixel 7')"),
+    ("grade.recorded", 4, "jsonb_build_object('sale_grade', (ARRAY['A','B+','B','C','D'])[1 + u % 5], "
+                          "'matrix', 'phone', 'version', '2025.1', 'cosmetic', 'B', 'functional', 'FF')"),
+    ("wipe.finished", 9, "jsonb_build_object('status', CASE WHEN u % 20 = 0 THEN 'FAILED' ELSE 'FINISHED' END, "
+                         "'sanitized', u % 20 <> 0, 'reason', CASE WHEN u % 20 = 0 THEN 'verify mismatch at 12%' "
+                         "ELSE '' END, 'method', 'factory-reset')"),
+    ("route.assigned", 12, "jsonb_build_object('route', (ARRAY['resell_retail','resell_wholesale','parts',"
+                           "'recycle'])[1 + u % 4], 'expected_value', 40 + u % 150, 'estimated_value', 60 + u % 150)"),
+    ("unit.finished", 15, "'{}'::jsonb"),
+)
+
+
+def fill(store: HubStore, units: int) -> float:
+    t0 = time.perf_counter()
+    spacing = DAYS * 86400.0 / units  # seconds between two intakes, fleet-wide
+    with store.session() as s:
+        s.execute(text("SET LOCAL synchronous_commit = off"))
+        for i in range(SITES):
+            sites.ensure(s, f"site-{i}", "https://hub.example/verify")
+        s.execute(text("INSERT INTO stations (id, site_id, created_at, head_seq, head_hash) "
+                       "SELECT 'st-' || lpad(n::text, 3, '0'), 'site-' || (n % :sites), now(), 0, '' "
+                       "FROM generate_series(0, :n - 1) n"), {"n": STATIONS, "sites": SITES})
+        for k, (kind, minutes, payload) in enumerate(KINDS):
+            s.execute(text(f"""
+                INSERT INTO events (station_id, seq, hash, prev_hash, kind, unit_uid, operator_name, operator_id,
+                                    at, body, payload, received_at)
+                SELECT 'st-' || lpad((u % :stations)::text, 3, '0'), (u / :stations) * :kinds + :k + 1,
+                       md5(u::text || :kind) || md5(:kind || u::text), md5(u::text) || md5(u::text || 'p'),
+                       :kind, 'U' || lpad(u::text, 8, '0'), (ARRAY['Ann','Bob','Cid'])[1 + u % 3], 1 + u % 3,
+                       t + make_interval(mins => :minutes), '{{}}', {payload}, t + make_interval(mins => :minutes)
+                FROM (SELECT u, now() - make_interval(secs => (:units - u) * :spacing) AS t
+                      FROM generate_series(0, :units - 1) u) g"""),
+                {"stations": STATIONS, "kinds": len(KINDS), "k": k, "kind": kind, "minutes": minutes,
+                 "units": units, "spacing": spacing})
+        s.execute(text("""
+            INSERT INTO unit_identifiers (value, kind, station_id, unit_uid)
+            SELECT v, kind, 'st-' || lpad((u % :stations)::text, 3, '0'), 'U' || lpad(u::text, 8, '0')
+            FROM generate_series(0, :units - 1) u,
+                 LATERAL (VALUES ((350000000000000 + u)::text, 'imei'), ('SN' || u, 'serial'),
+                                 ('U' || lpad(u::text, 8, '0'), 'uid')) ids(v, kind)"""),
+                  {"stations": STATIONS, "units": units})
+        s.execute(text("UPDATE stations SET head_seq = :h, last_seen_at = now()"),
+                  {"h": units // STATIONS * len(KINDS)})
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE"))
+    return time.perf_counter() - t0
+
+
+def median_ms(b: Browser, path: str, runs: int, **params: object) -> tuple[float, int]:
+    times, size = [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        r = b.get(path, params=params)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        size = len(r.content)
+    return statistics.median(times), size
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--units", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    pg = PostgresServer().start()
+    try:
+        url = pg.create_database("console_bench")
+        store = HubStore(url, pool_size=2)
+        migrate(store.engine)
+        filled = fill(store, args.units)
+        with store.session() as s:
+            events = s.execute(text("SELECT count(*) FROM events")).scalar()
+            roster = [{"badge": "SUP-1", "name": "Ada", "role": "supervisor", "pin_hash": hash_pin("111111"),
+                       "console": "admin"},
+                      {"badge": "SUP-2", "name": "Sam", "role": "supervisor", "pin_hash": hash_pin("222222"),
+                       "console": "site_manager", "site": "site-3"}]
+            configdocs.publish(s, "operators", "console", json.dumps(roster))
+        print(f"{args.units:,} units, {events:,} events from {STATIONS} stations in {SITES} sites, "
+              f"written in {filled:.0f} s; medians of {args.runs} requests\n")
+        with tempfile.TemporaryDirectory() as d:
+            hub = HubProcess(url, free_port(), Path(d)).start()
+            try:
+                admin, manager = Browser(hub.url), Browser(hub.url)
+                assert admin.sign_in("Ada", "111111").status_code == 303
+                assert manager.sign_in("Sam", "222222").status_code == 303
+                u = args.units // 2
+                print("| request | account | median | bytes |\n|---|---|---:|---:|")
+                for label, b, who, path, params in (
+                    ("dashboard page, last 8 h", admin, "admin, all sites", "/console/dashboard", {"hours": 8}),
+                    ("dashboard page, last 8 h", manager, "site manager", "/console/dashboard", {"hours": 8}),
+                    ("dashboard page, last 24 h", admin, "admin, all sites", "/console/dashboard", {"hours": 24}),
+                    ("htmx refresh of the figures, 8 h", admin, "admin, all sites", "/console/dashboard/kpis",
+                     {"hours": 8}),
+                    ("unit search by IMEI", admin, "admin, all sites", "/console/units",
+                     {"q": str(350000000000000 + u)}),
+                    ("unit search by unit id", admin, "admin, all sites", "/console/units", {"q": f"U{u:08d}"}),
+                    ("unit search by IMEI", manager, "site manager", "/console/units",
+                     {"q": str(350000000000000 + u)}),
+                ):
+                    ms, size = median_ms(b, path, args.runs, **params)
+                    print(f"| {label} | {who} | {ms:.0f} ms | {size:,} |", flush=True)
+            finally:
+                hub.stop()
+        store.close()
+    finally:
+        pg.stop()
+
+
+if __name__ == "__main__":
+    main()
