@@ -42,10 +42,11 @@ class Fleet:
 
 
 @pytest.fixture(scope="session")
-def fleet(pg, hub_template, tmp_path_factory) -> Iterator[Fleet]:  # type: ignore[no-untyped-def]
-    url = pg.create_database(f"console_{next(_n)}", template=hub_template)
+def fleet(pg, hub_template, seaweed, tmp_path_factory) -> Iterator[Fleet]:  # type: ignore[no-untyped-def]
+    name = f"console_{next(_n)}"
+    url = pg.create_database(name, template=hub_template)
     store = HubStore(url, pool_size=2)
-    hub = ThreadHub(url).start()
+    hub = ThreadHub(url, s3=seaweed.settings(prefix=name + "/")).start()
     roster = [{"badge": f"SUP-{i}", "name": name, "role": "supervisor", "pin_hash": hash_pin(pin), "console": role,
                **({"site": site} if site else {})} for i, (name, (pin, role, site)) in enumerate(ACCOUNTS.items())]
     roster.append({"badge": "TECH-1", "name": "Tess", "role": "technician", "pin_hash": hash_pin("444444")})

@@ -16,7 +16,7 @@ from tests.sync.console.conftest import IMEI, signed_in
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 
 
-def test_sign_in_needs_the_published_pin_and_the_forms_csrf(fleet, browser):
+def test_sign_in_needs_the_published_pin_and_the_forms_csrf(browser):
     assert browser.get("/console/dashboard").headers["location"] == "/console/sign-in"
     form = browser.get("/console/sign-in")
     csrf = browser.csrf(form.text)

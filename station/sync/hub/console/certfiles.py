@@ -23,14 +23,15 @@ from station import events
 from station.erase import cert_verify, keys
 from station.sync.hub import blobstore
 from station.sync.hub.models import HubBlob, HubCertificate, HubCertificateFile, HubEvent, HubIncident
+from station.sync.hub.objects import ObjectStore
 
 MAX_CERT_FILE = 8 * 1024 * 1024
 BATCH = 500
 
 
-def _read(s: Session, sha256: str, limit: int) -> bytes:
+def _read(objects: ObjectStore, sha256: str, limit: int) -> bytes:
     out, n = [], 0
-    for chunk in blobstore.read(s, sha256):
+    for chunk in blobstore.read(objects, sha256):
         out.append(chunk)
         n += len(chunk)
         if n >= limit:
@@ -38,14 +39,14 @@ def _read(s: Session, sha256: str, limit: int) -> bytes:
     return b"".join(out)[:limit]
 
 
-def _classify(s: Session, sha256: str, size: int) -> tuple[str | None, str | None, str | None]:
+def _classify(objects: ObjectStore, sha256: str, size: int) -> tuple[str | None, str | None, str | None]:
     """(format, station, certificate id) of a blob; (None, None, None) for anything that is not a certificate."""
     if size > MAX_CERT_FILE:
         return None, None, None
-    head = _read(s, sha256, 8)
+    head = _read(objects, sha256, 8)
     if not (head.startswith(b"%PDF") or head.startswith(b"{")):
         return None, None, None
-    raw, from_pdf = cert_verify.extract(_read(s, sha256, size))
+    raw, from_pdf = cert_verify.extract(_read(objects, sha256, size))
     try:
         env = json.loads(raw or b"")
         cert_id, station = env["certificate"]["id"], env["event"]["station"]
@@ -56,7 +57,7 @@ def _classify(s: Session, sha256: str, size: int) -> tuple[str | None, str | Non
     return ("pdf" if from_pdf else "json"), station[:64], cert_id[:64]
 
 
-def catch_up(s: Session) -> int:
+def catch_up(s: Session, objects: ObjectStore) -> int:
     """File the blobs completed since the last look; returns how many were looked at."""
     since = s.execute(select(func.max(HubCertificateFile.completed_at))).scalar()
     q = select(HubBlob.sha256, HubBlob.size, HubBlob.completed_at).where(HubBlob.complete)
@@ -69,7 +70,7 @@ def catch_up(s: Session) -> int:
     for sha, size, completed in found:
         if sha in known or n >= BATCH:
             continue
-        fmt, station, cert_id = _classify(s, sha, size)
+        fmt, station, cert_id = _classify(objects, sha, size)
         s.execute(pg_insert(HubCertificateFile).values(sha256=sha, station_id=station, cert_id=cert_id, format=fmt,
                                                        completed_at=completed).on_conflict_do_nothing())
         n += 1
@@ -83,8 +84,8 @@ def file_of(s: Session, station: str, cert_id: str, fmt: str) -> str | None:
         HubCertificateFile.format == fmt).limit(1)).scalar_one_or_none()
 
 
-def content(s: Session, sha256: str) -> bytes:
-    return b"".join(blobstore.read(s, sha256))
+def content(objects: ObjectStore, sha256: str) -> bytes:
+    return b"".join(blobstore.read(objects, sha256))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from station.sync.hub import queries, sites
-from station.sync.hub.app import store_of
+from station.sync.hub.app import objects_of, store_of
 from station.sync.hub.console import certfiles, fleet
 from station.sync.hub.console.web import ALL, MANAGERS, Console, need, page, site_of
 from station.sync.hub.models import HubSite
@@ -79,7 +79,7 @@ def certificates(request: Request, who: Console, q: Search = "") -> Response:
     files: dict[tuple[str, str], dict[str, str | None]] = {}
     if q.strip():
         with store_of(request).session() as s:
-            certfiles.catch_up(s)
+            certfiles.catch_up(s, objects_of(request))
             found = queries.certificates_by_id(s, q.strip(), None, who.account.site) or \
                 queries.certificates_by_serial(s, q.strip(), who.account.site)
             files = {(c["station"], c["id"]): {fmt: certfiles.file_of(s, c["station"], c["id"], fmt)
@@ -94,11 +94,11 @@ def certificate_file(request: Request, who: Console, station: Id, cert_id: Id,
     with store_of(request).session() as s:
         if not sites.station_visible(s, station, who.account.site):
             raise HTTPException(404, "No such certificate is visible to this account.")
-        certfiles.catch_up(s)
+        certfiles.catch_up(s, objects_of(request))
         sha = certfiles.file_of(s, station, cert_id, fmt)
         if sha is None:
             raise HTTPException(404, f"The {fmt.upper()} of certificate {cert_id} has not reached the hub yet.")
-        data = certfiles.content(s, sha)
+        data = certfiles.content(objects_of(request), sha)
     media = "application/pdf" if fmt == "pdf" else "application/json"
     return Response(data, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{cert_id}.{fmt}"'})
@@ -110,7 +110,7 @@ def photo(request: Request, who: Console, sha256: Annotated[str, PathParam(patte
     with store_of(request).session() as s:
         if not sites.blob_visible(s, sha256, who.account.site):
             raise HTTPException(404, "No such photo is visible to this account.")
-        data = certfiles.content(s, sha256)
+        data = certfiles.content(objects_of(request), sha256)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from station.sync.hub.app import store_of
+from station.sync.hub.app import objects_of, store_of
 from station.sync.hub.console import certfiles
 from station.sync.hub.console.web import templates
 from station.sync.hub.limits import MiB
@@ -61,7 +61,7 @@ def verify_form(request: Request) -> Response:
 def verify_id(request: Request, cert_id: Annotated[str, Path(min_length=1, max_length=64,
                                                              pattern=r"^[A-Za-z0-9._-]+$")]) -> Response:
     with store_of(request).session() as s:
-        certfiles.catch_up(s)
+        certfiles.catch_up(s, objects_of(request))
         issuers = [c.station_id for c in s.query(HubCertificate).filter(HubCertificate.id == cert_id).limit(3)]
         if not issuers:
             return _show(request, None, cert_id, 404, f"No certificate {cert_id} has reached this hub.")
@@ -72,7 +72,7 @@ def verify_id(request: Request, cert_id: Annotated[str, Path(min_length=1, max_l
         if sha is None:
             return _show(request, None, cert_id, 404, f"Certificate {cert_id} is recorded, but its file has not "
                                                       "reached this hub yet; try again later.")
-        verdict = certfiles.verify(s, certfiles.content(s, sha))
+        verdict = certfiles.verify(s, certfiles.content(objects_of(request), sha))
     return _show(request, verdict, cert_id)
 
 
