@@ -20,6 +20,8 @@ from station.erase import profiles
 from tests.sync.pgserver import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+# building the wheel and installing [hub] (boto3 and botocore's service data included) outlasts the default
+pytestmark = pytest.mark.timeout(600)
 # Bench-only libraries: none may be importable in a hub install.
 BENCH_ONLY = ("PySide6", "shiboken6", "cv2", "pyqtgraph", "serial", "usb", "pyudev", "escpos", "numpy")
 
