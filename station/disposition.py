@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import clock, events, units
+from station.config import Config
 from station.context import StationContext
 from station.disposition_gates import DATA_BEARING, Facts, facts_for, gates, open_routes, refusal_text, refusing
 from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_config
@@ -31,9 +32,13 @@ from station.disposition_vendors import for_config as vendors_for
 from station.errors import UserFacingError
 from station.grading.service import walks_now
 from station.models import Event, Unit
+from station.paths import hub_documents
 from station.return_label import days_to_value
 from station.shifts import zone
+from station.value import bands as bands_doc
+from station.value import lifecycle as lifecycle_doc
 from station.value.bands import CHANNEL_PATTERN
+from station.value.lifecycle import Stage
 
 __all__ = ["DATA_BEARING", "Facts", "facts_for"]
 
@@ -50,6 +55,31 @@ OUTCOMES = {
 
 
 @dataclass(frozen=True)
+class Pricing:
+    """What the hub pushed that prices a unit: the price bands of sold units, and the lifecycle tags."""
+
+    bands: bands_doc.Bands = bands_doc.EMPTY
+    lifecycle: lifecycle_doc.Lifecycle = lifecycle_doc.EMPTY
+
+    def band(self, f: Facts, route: str | None = None) -> bands_doc.Band | None:
+        """The band of the unit's model and sale grade on `route` (as a channel), else on the channel
+        with most sales; None when there is none or it rests on too few sales."""
+        if not f.sale_grade or not f.model:
+            return None
+        found = (route and self.bands.find(f.make, f.model, None, f.sale_grade, route)) or \
+            self.bands.find(f.make, f.model, None, f.sale_grade)
+        return found if found is not None and found.sales >= self.bands.min_sales else None
+
+    def stage(self, f: Facts) -> Stage | None:
+        return self.lifecycle.stage_of(f.make, f.model) if f.model else None
+
+
+def pricing_for(config: Config) -> Pricing:
+    return Pricing(bands_doc.pushed(hub_documents(config.path, bands_doc.KIND)),
+                   lifecycle_doc.pushed(hub_documents(config.path, lifecycle_doc.KIND)))
+
+
+@dataclass(frozen=True)
 class Decision:
     route: str
     label: str
@@ -60,6 +90,23 @@ class Decision:
     expected_value: float | None
     blocked_reason: str | None = None  # set when a gate or the sanitization refuses the route
     vendor: str | None = None  # the downstream vendor's name, once assigned to a vendor route
+    band: bands_doc.Band | None = None  # the price band the estimated value is the median of
+    stage: Stage | None = None  # the model's lifecycle stage, as the hub tagged it
+
+    def value_text(self, currency: str = "") -> str:
+        """What the technician reads about the value: the band (or the price table) and the stage."""
+        cur = f" {self.band_currency or currency}".rstrip()
+        if self.band is not None:
+            b = self.band
+            where = f"{b.sales} sales on {b.channel.replace('_', ' ')}"
+            said = f"Price band {b.p25:,.2f}-{b.p75:,.2f}{cur}, median {b.median:,.2f} ({where})"
+        elif self.estimated_value is not None:
+            said = f"No price band for this model and grade: price table {self.estimated_value:,.2f}{cur}"
+        else:
+            said = "No price band and no price in the table for this model and grade"
+        return f"{said}. Lifecycle: {self.stage.label if self.stage else 'not tagged'}."
+
+    band_currency: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -112,35 +159,49 @@ def route_block(rules: Rules, f: Facts, route: str) -> str | None:
     return sanitization_block(f, route, rules)
 
 
-def _decision(rules: Rules, f: Facts, route: str, rule_name: str, template: str) -> Decision:
-    value = rules.price(f.device_class, f.model, f.cosmetic, f.functional)
+def estimate(rules: Rules, f: Facts, pricing: Pricing | None, route: str | None = None
+             ) -> tuple[float | None, bands_doc.Band | None]:
+    """The unit's market value: the median of its price band when the hub has one with enough sales,
+    else the static price table (station/data/disposition.toml)."""
+    band = pricing.band(f, route) if pricing is not None else None
+    if band is not None:
+        return band.median, band
+    return rules.price(f.device_class, f.model, f.cosmetic, f.functional), None
+
+
+def _decision(rules: Rules, f: Facts, route: str, rule_name: str, template: str,
+              pricing: Pricing | None = None) -> Decision:
+    value, band = estimate(rules, f, pricing, route)
     r = rules.routes[route]
     shown = f"{value:.2f} {rules.currency}".strip() if value is not None else "an unknown amount"
     text = template.format(grade=f.sale_grade or "ungraded", value=shown, model=f.model or "this model",
                            route=r.label, **{"class": f.device_class})
     expected = round(value * r.recovery_rate, 2) if value is not None else None
-    return Decision(route, r.label, rule_name, text, value, r.recovery_rate, expected, route_block(rules, f, route))
+    return Decision(route, r.label, rule_name, text, value, r.recovery_rate, expected, route_block(rules, f, route),
+                    band=band, stage=pricing.stage(f) if pricing is not None else None,
+                    band_currency=pricing.bands.currency if band is not None and pricing is not None else None)
 
 
-def decide(rules: Rules, f: Facts) -> Decision:
+def decide(rules: Rules, f: Facts, pricing: Pricing | None = None) -> Decision:
     """Exactly one route: the first rule whose conditions hold and whose route no gate closes.
 
     A route waiting only for the wipe is still proposed (and shown blocked until the wipe passes).
     When every matching rule's route is gated, the unit is held, with the gates as the reason.
     """
-    value = rules.price(f.device_class, f.model, f.cosmetic, f.functional)
+    value, _band = estimate(rules, f, pricing)
     rule = next((r for r in rules.rules if _matches(r, f, value) and not refusing(f, r.route)), None)
     if rule is None:
         why = "; ".join(g.reason for g in gates(f))
-        return _decision(rules, f, "hold", "gated", f"No rule's route is open: {why}. Hold it until that changes.")
-    return _decision(rules, f, rule.route, rule.name, rule.explanation)
+        return _decision(rules, f, "hold", "gated", f"No rule's route is open: {why}. Hold it until that changes.",
+                         pricing)
+    return _decision(rules, f, rule.route, rule.name, rule.explanation, pricing)
 
 
-def choose(rules: Rules, f: Facts, route: str) -> Decision:
+def choose(rules: Rules, f: Facts, route: str, pricing: Pricing | None = None) -> Decision:
     """The decision for a route the technician picked instead of the proposed one."""
     if route not in ROUTES:
         raise UserFacingError(f"'{route}' is not a route; use one of {', '.join(ROUTES)}.")
-    return _decision(rules, f, route, "chosen by operator", rules.routes[route].explanation)
+    return _decision(rules, f, route, "chosen by operator", rules.routes[route].explanation, pricing)
 
 
 def allowed_routes_for(rules: Rules, f: Facts) -> list[RouteOption]:
@@ -160,7 +221,7 @@ def allowed_routes(ctx: StationContext, unit_ref: str) -> list[RouteOption]:
 
 def preview(ctx: StationContext, unit_ref: str) -> Decision:
     with ctx.store.reader() as s:
-        return decide(for_config(ctx.config), facts_for(s, _unit(s, unit_ref)))
+        return decide(for_config(ctx.config), facts_for(s, _unit(s, unit_ref)), pricing_for(ctx.config))
 
 
 def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason: str | None = None, *,
@@ -172,25 +233,25 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
     the first the vendor list names for the route) for R2v3 downstream tracking."""
     rules = for_config(ctx.config)
     vendors = vendors_for(ctx.config)
+    pricing = pricing_for(ctx.config)
     with ctx.store.session() as s:
         unit = _unit(s, unit_ref)
         if unit.sale_grade is None:
             raise UserFacingError(f"Unit {unit.uid} has no grade yet; grade it on the Grade panel, then route it.")
         f = facts_for(s, unit)
-        proposed = decide(rules, f)
+        proposed = decide(rules, f, pricing)
         d = proposed
         if route is not None and route != proposed.route:
             if not reason or len(reason.strip()) < MIN_REASON:
                 raise UserFacingError(f"The rules propose '{proposed.label}'; choosing '{route}' instead needs a "
                                       "reason (a short sentence).")
-            d = choose(rules, f, route)
+            d = choose(rules, f, route, pricing)
         closing = refusing(f, d.route)
         overridden = None
         if closing and override_gate:
             _check_gate_override(ctx, reason)
             overridden = [g.code for g in closing]
-            d = Decision(d.route, d.label, d.rule, d.explanation, d.estimated_value, d.recovery_rate,
-                         d.expected_value, sanitization_block(f, d.route, rules))
+            d = replace(d, blocked_reason=sanitization_block(f, d.route, rules))
         if d.blocked_reason:
             raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}"
                                   + (" A supervisor may override this gate with a reason." if closing else ""))
@@ -207,6 +268,11 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
             # R2v3 REC with the sanitization status at the time of routing, not frozen at grade time
             "crosswalks": walks_now(ctx, s, unit),
             "vendor": downstream.record() if downstream else None, "vendors_version": vendors.version,
+            # where the estimated value came from: the hub's price band (its median), else the price table
+            "value_source": "band" if d.band else "price table", "bands_version": pricing.bands.version,
+            "band": {"channel": d.band.channel, "sales": d.band.sales, "p25": d.band.p25, "median": d.band.median,
+                     "p75": d.band.p75} if d.band else None,
+            "lifecycle_stage": str(d.stage) if d.stage else None,
         }
         if overridden:
             events.append(s, ctx.actor, "route.gate_overridden", {

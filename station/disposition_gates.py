@@ -55,6 +55,7 @@ class Facts:
     locks: str = "n/a"  # clear | locked | unchecked | n/a (a class that carries no lock)
     frp: bool = False  # the phone pre-check found a Google account (factory reset protection)
     holds_data: bool | None = None  # from the matrix's storage question; None: as the class says
+    make: str | None = None  # with the model, the SKU a price band and a lifecycle tag are kept by
 
     @property
     def data_bearing(self) -> bool:
@@ -78,7 +79,7 @@ class Facts:
         holds = None if STORAGE_QUESTION not in answers else answers[STORAGE_QUESTION] != "none"
         return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
                    unit.wipe_status or "none", defects, lock_status(unit.device_class, answers, defects, frp), frp,
-                   holds)
+                   holds, unit.make)
 
 
 def lock_status(device_class: str, answers: dict[str, str], defects: tuple[str, ...], frp: bool = False) -> str:

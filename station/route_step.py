@@ -34,8 +34,9 @@ def choices(ctx: StationContext, uid: str) -> RouteChoices:
         if unit.sale_grade is None:
             return RouteChoices(uid, None, [], [], assigned)
         facts = disposition.facts_for(s, unit)
-    proposed = disposition.decide(rules, facts)
-    others = [disposition.choose(rules, facts, r) for r in ROUTES if r != proposed.route]
+    pricing = disposition.pricing_for(ctx.config)
+    proposed = disposition.decide(rules, facts, pricing)
+    others = [disposition.choose(rules, facts, r, pricing) for r in ROUTES if r != proposed.route]
     every = [proposed, *others]
     return RouteChoices(uid, proposed, [d for d in every if d.allowed], [d for d in every if not d.allowed], assigned)
 

@@ -31,6 +31,9 @@ class RouteBox(QWidget):
         self.state = QLabel("")
         self.state.setObjectName("route-state")
         self.state.setWordWrap(True)
+        self.value = QLabel("")  # the price band (or the price table) and the model's lifecycle stage
+        self.value.setObjectName("route-value")
+        self.value.setWordWrap(True)
         self.routes = QListWidget()
         self.routes.setObjectName("route-list")
         self.routes.setMinimumHeight(120)
@@ -38,7 +41,7 @@ class RouteBox(QWidget):
         self.routes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.routes.itemActivated.connect(lambda _item: self.take())
         title.setBuddy(self.routes)
-        for w in (title, self.state, self.routes):
+        for w in (title, self.state, self.value, self.routes):
             layout.addWidget(w)
 
     def load(self, uid: str | None) -> None:
@@ -46,6 +49,7 @@ class RouteBox(QWidget):
             self.offered = None
             self.routes.clear()
             self.state.setText("")
+            self.value.setText("")
         self.uid = uid
         if uid:
             Op(self, route_step.choices, self.ctx, uid).success(self._show).run()
@@ -59,6 +63,7 @@ class RouteBox(QWidget):
             self._state("warn", "Grade the unit first: the route follows from its grade.")
             return
         p = c.proposed
+        self.value.setText(p.value_text())
         if c.assigned:
             self._state("ok", f"Routed to {c.assigned}.")
         elif p.blocked_reason:
