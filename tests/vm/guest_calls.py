@@ -101,3 +101,29 @@ def _sectors(path: str) -> int:
 
     with open(f"/sys/class/block/{os.path.basename(os.path.realpath(path))}/size") as fh:
         return int(fh.read())
+
+
+def nvme_format_as_planned(path: str) -> int:
+    """What a Purge of `path` checks, claims and sends, without the marker and sampling steps around it
+    (tests/vm/test_station_wipe.py runs the whole `station wipe`): the planner's choice, the devices
+    the guard says the erase reaches, their re-check, and the station's own Format step under O_EXCL."""
+    from station.devices.drive.firmware_runner import CommandRunner
+    from station.erase import firmware, firmware_methods, guard, plan
+    from station.erase.engine import claim
+
+    runner = CommandRunner()
+    facts = firmware.probe(path, "nvme", runner)
+    chosen = plan.plan_for(facts, "purge")
+    assert isinstance(chosen, plan.Plan), chosen
+    targets = firmware.erased_devices(chosen, facts, path)
+    busy = guard.recheck([t.removeprefix("/dev/") for t in targets], None)
+    before = len(runner.records)
+    if not busy:
+        with claim(targets):
+            firmware_methods.nvme_format(firmware.FirmwareContext(path, runner), 1, None)
+    print(json.dumps({
+        "fna": facts.nvme_fna, "format_all_namespaces": facts.format_all_namespaces, "method": chosen.method,
+        "warnings": chosen.warnings, "targets": targets, "busy": busy,
+        "commands": [{"argv": c.argv, "exit_code": c.exit_code} for c in runner.records[before:]],
+    }))
+    return 0

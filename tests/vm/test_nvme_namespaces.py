@@ -1,9 +1,10 @@
 """A two-namespace NVMe controller: an erase that reaches every namespace is checked and claimed on all of them.
 
 QEMU's controller (nvme + two nvme-ns) formats one namespace at a time (FNA bit 0 clear) and has no
-Sanitize. So the real `station wipe` must reach only the namespace chosen, which the host checks on
+Sanitize. So the station's Format must reach only the namespace chosen, which the host checks on
 both images; and an erase with an all-namespaces effect (Format with FNA bit 0 set, or Sanitize) is
 forced through the firmware engine to show that the guard checks and claims the sibling namespace too.
+The whole `station wipe` of an NVMe drive, with its markers and sampling, is tests/vm/test_station_wipe.py's.
 """
 
 from __future__ import annotations
@@ -54,20 +55,19 @@ def _seeded(bench: Bench) -> tuple[list[Any], list[int]]:
 
 
 @pytest.mark.usefixtures("holder")  # the sibling namespace is held open throughout
-def test_qemu_formats_one_namespace_at_a_time_and_the_wipe_touches_only_the_chosen_one(
+def test_qemu_formats_one_namespace_at_a_time_and_the_erase_touches_only_the_chosen_one(
         bench: Bench, namespaces: list[str]) -> None:
     images, counts = _seeded(bench)
-    doc = bench.station_json("plan", "--facts-from", _facts(bench, namespaces[0]), "--level", "purge")
-    assert doc["facts"]["nvme_fna"] == 0 and doc["facts"]["format_all_namespaces"] is False, doc["facts"]
-    assert "Format applies per namespace on this controller: every namespace must be formatted." in \
-        doc["result"]["warnings"]
-    # The sibling is held open, and the guard rightly lets the wipe go on: Format here reaches nsid 1 only.
-    [r] = bench.station_json("wipe", "--method", "purge", "--yes", namespaces[0])
-    assert (r["status"], r["sanitized"], r["method_type"]) == ("FINISHED", True, "Purge"), r
-    cert = bench.certificate(r["certificate"])
-    assert "namespaces" not in cert["drive"]["extra"], cert["drive"]
+    res = bench.vm.station_call("tests.vm.guest_calls:nvme_format_as_planned", namespaces[0], path=str(ROOT))
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert (out["fna"], out["format_all_namespaces"], out["method"]) == (0, False, "nvme-format-user-data"), out
+    assert "Format applies per namespace on this controller: every namespace must be formatted." in out["warnings"]
+    # The guard says Format reaches nsid 1 only, so the sibling held open does not stop it.
+    assert out["targets"] == [namespaces[0]] and out["busy"] == [], out
+    assert out["commands"] == [{"argv": ["nvme", "format", namespaces[0], "--ses=1", "--force"], "exit_code": 0}]
+    # The host reads both images: the first namespace lost every seeded byte, the second kept every one.
     assert rig_disks.find_markers(images[0], counts[0]) == [] and rig_disks.leftover_sectors(images[0]) == []
-    # The host reads the second namespace's image: every byte seeded there is still there.
     assert len(rig_disks.find_markers(images[1], counts[1])) == counts[1]
     assert len(rig_disks.leftover_sectors(images[1])) == images[1].stat().st_size // rig_disks.SECTOR
 
@@ -95,9 +95,3 @@ def test_an_all_namespaces_sanitize_claims_and_lists_both_namespaces(bench: Benc
     # QEMU has no Sanitize: the command was sent (both namespaces held), and the device refused it.
     assert [a for a in out["commands"] if a[:2] == ["nvme", "sanitize"]], out["commands"]
     assert out["status"] == "FAILED" and out["reason"].startswith("unsupported by the device"), out["reason"]
-
-
-def _facts(bench: Bench, path: str) -> str:
-    target = f"{bench.vm.guest_path(bench.vm.share)}/facts-nvme2ns.json"
-    bench.vm.check(f"nvme id-ctrl -o json {path} > {target}")
-    return target
