@@ -57,6 +57,9 @@ def test_every_panel_is_readable_has_big_targets_a_banner_and_named_controls(qtb
         cued.clear()
         w.scans.cue.last_at = 0.0
     assert problems == [], "\n".join(problems)
+    # With 40 px fields the window still fits a 1280x800 screen (the Intake forms scroll).
+    least = w.minimumSizeHint()
+    assert least.width() <= 1280 and least.height() <= 800, least
 
 
 def test_text_follows_the_desktop_dpi_and_the_high_contrast_theme_is_a_setting(qtbot) -> None:  # type: ignore[no-untyped-def]

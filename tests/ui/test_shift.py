@@ -95,8 +95,12 @@ class Shift:
         """With STATION_STEP_SHOTS=DIR (make screenshots, under Xvfb on xcb): the window at this step."""
         folder = os.environ.get("STATION_STEP_SHOTS")
         if folder:
+            size = os.environ.get("STATION_STEP_SHOTS_SIZE", "")  # e.g. 1920x1080: the window fills that screen
+            if size and self.w.size().width() != int(size.split("x")[0]):
+                self.w.resize(*(int(n) for n in size.split("x")))
             self.qtbot.wait(400)  # let the last change paint
-            self.w.grab().save(str(Path(folder) / f"step-{name}.png"))
+            suffix = f"-{size}" if size else ""
+            self.w.grab().save(str(Path(folder) / f"step-{name}{suffix}.png"))
 
 
 def _db(w, uid: str) -> dict:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from station import workflow
@@ -91,8 +94,17 @@ class IntakePanel(Panel):
 
         body = QHBoxLayout()
         outer.addLayout(body, 1)
-        left = QVBoxLayout()
-        body.addLayout(left, 1)
+        # The forms scroll rather than push the window past a 1280x800 screen: with 40 px fields
+        # (click targets at arm's length) they are taller than what is left under the header.
+        form_area = QScrollArea()
+        form_area.setWidgetResizable(True)
+        form_area.setFrameShape(QFrame.Shape.NoFrame)
+        form_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        forms = QWidget()
+        left = QVBoxLayout(forms)
+        left.setContentsMargins(0, 0, 0, 0)
+        form_area.setWidget(forms)
+        body.addWidget(form_area, 1)
         batch = QGroupBox("For every new unit (batch)")
         bform = QFormLayout(batch)
         self.batch_source = QLineEdit()

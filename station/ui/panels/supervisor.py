@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStackedWidget, QTabWidget
 
 from station import kpis, shifts
 from station.config import Config
@@ -89,8 +89,13 @@ class SupervisorPanel(Panel):
         self.dashboard = Dashboard()
         self.dashboard.drill.connect(self.drill)
         self.admin = AdminView(self.ctx)
-        self.tabs.addTab(self.dashboard, "&Dashboard")
-        self.tabs.addTab(self.admin, "&Admin")
+        # Both scroll rather than push the window past a 1280x800 screen (tiles and fields are 40 px targets).
+        for page, title in ((self.dashboard, "&Dashboard"), (self.admin, "&Admin")):
+            area = QScrollArea()
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setWidget(page)
+            self.tabs.addTab(area, title)
         self.stack.addWidget(self.gate)
         self.stack.addWidget(self.tabs)
         layout.addWidget(self.stack, 1)
@@ -117,7 +122,7 @@ class SupervisorPanel(Panel):
             self.stack.setCurrentWidget(self.gate)
             return
         self.stack.setCurrentWidget(self.tabs)
-        if self.tabs.currentWidget() is self.admin:
+        if self.tabs.currentIndex() == 1:
             self.admin.refresh()
             return
         w = shifts.shift_at(self.ctx.config)
