@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,6 +44,10 @@ NOT_FOR_SALE = frozenset({"harvest_parts", "recycle", "return_to_customer", "hol
 HAZARD_OPEN = frozenset({"hazardous_battery", "hold"})
 
 
+WipeStatus = Literal["sanitized", "failed", "interrupted", "aborted", "n/a", "none"]
+Locks = Literal["clear", "locked", "unchecked", "n/a"]
+GateCode = Literal["locked", "unchecked_locks", "ber", "no_power", "hazardous_battery"]
+
 @dataclass(frozen=True)
 class Facts:
     device_class: str
@@ -50,9 +55,9 @@ class Facts:
     cosmetic: str | None
     functional: str | None
     sale_grade: str | None
-    wipe_status: str  # sanitized | failed | interrupted | aborted | n/a | none
+    wipe_status: WipeStatus
     defects: tuple[str, ...] = ()
-    locks: str = "n/a"  # clear | locked | unchecked | n/a (a class that carries no lock)
+    locks: Locks = "n/a"  # n/a: a class that carries no lock
     frp: bool = False  # the phone pre-check found a Google account (factory reset protection)
     holds_data: bool | None = None  # from the matrix's storage question; None: as the class says
     make: str | None = None  # with the model, the SKU a price band and a lifecycle tag are kept by
@@ -78,11 +83,16 @@ class Facts:
         answers: dict[str, str] = json.loads(answers_json or "{}")
         holds = None if STORAGE_QUESTION not in answers else answers[STORAGE_QUESTION] != "none"
         return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
-                   unit.wipe_status or "none", defects, lock_status(unit.device_class, answers, defects, frp), frp,
+                   _wipe_status(unit.wipe_status), defects, lock_status(unit.device_class, answers, defects, frp), frp,
                    holds, unit.make)
 
 
-def lock_status(device_class: str, answers: dict[str, str], defects: tuple[str, ...], frp: bool = False) -> str:
+def _wipe_status(stored: str | None) -> WipeStatus:
+    """The unit's stored wipe status; anything outside the set counts as no wipe, so no gate opens on it."""
+    return cast(WipeStatus, stored) if stored in get_args(WipeStatus) else "none"
+
+
+def lock_status(device_class: str, answers: dict[str, str], defects: tuple[str, ...], frp: bool = False) -> Locks:
     if frp or any(d in LOCK_DEFECTS for d in defects):
         return "locked"
     given = [answers[q] for q in LOCK_QUESTIONS if q in answers]
@@ -101,7 +111,7 @@ def facts_for(s: Session, unit: Unit) -> Facts:
 
 @dataclass(frozen=True)
 class Gate:
-    code: str  # locked | unchecked_locks | ber | no_power | hazardous_battery
+    code: GateCode
     reason: str  # what the technician reads
     short: str  # what the label prints after HOLD
     open_routes: frozenset[str]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import biip
 from biip.gs1_messages import GS1Message
@@ -43,9 +43,11 @@ _SERIAL_PREFIX = re.compile(r"(?:S/?N|SERIAL)\s*[:#]?\s*", re.IGNORECASE)
 _ARGUMENT = re.compile(r"[A-Z0-9+\-_]{1,12}")
 
 
+ScanKind = Literal["imei", "imeisv", "meid", "gs1", "serial", "asset_tag", "badge", "lot", "unit", "command"]
+
 @dataclass(frozen=True)
 class Classification:
-    kind: str  # imei | imeisv | meid | gs1 | serial | asset_tag | badge | lot | unit | command
+    kind: ScanKind
     value: str  # normalised: separators removed, upper case, GS1 in HRI form
     parts: dict[str, str] = field(default_factory=dict)
     valid: bool = True
@@ -130,9 +132,11 @@ def _classify(text: str, sym: Symbology | None, config: Config) -> Classificatio
         return _gs1(text)
     if _UNIT_UID.fullmatch(upper):
         return Classification("unit", upper, reason="Unit label")
-    for kind, key, label in (("badge", "scanner.badge_pattern", "Operator badge"),
-                             ("lot", "scanner.lot_pattern", "Lot, pallet or bin label"),
-                             ("asset_tag", "scanner.asset_tag_pattern", "Asset tag")):
+    patterns: tuple[tuple[ScanKind, str, str], ...] = (
+        ("badge", "scanner.badge_pattern", "Operator badge"),
+        ("lot", "scanner.lot_pattern", "Lot, pallet or bin label"),
+        ("asset_tag", "scanner.asset_tag_pattern", "Asset tag"))
+    for kind, key, label in patterns:
         if _pattern(key, config.get_str(key)).fullmatch(upper):
             return Classification(kind, upper, reason=label)
     if sym is not None and sym.gs1_name in ("EAN-13", "EAN-8", "ITF-14"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,16 +29,19 @@ TITLES = {"intake": N_("Intake"), "grade": N_("Grade"), "photos": N_("Photos"), 
 WIPE_ENDED = frozenset({"sanitized", "failed", "n/a"})
 
 
+LabelState = Literal["none", "printed", "checked"]
+
+
 @dataclass(frozen=True)
 class Progress:
     uid: str
     stage: str  # the first step not done yet ("done" when finished)
     done: frozenset[str]
     skipped: frozenset[str]  # steps that do not apply (a unit that holds no data has no wipe)
-    label: str  # none | printed | checked
+    label: LabelState
 
 
-def label_state(s: Session, unit: Unit) -> str:
+def label_state(s: Session, unit: Unit) -> LabelState:
     """'checked' when the newest printed label was scanned back and matched, else 'printed' or 'none'."""
     job = s.execute(select(PrintJob.id).where(PrintJob.unit_id == unit.id, PrintJob.status == "printed")
                     .order_by(PrintJob.id.desc()).limit(1)).scalar()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 STARTED = "wipe.started"
 FINISHED = "wipe.finished"
@@ -60,6 +60,14 @@ def _read(cls: Any, d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k in names}
 
 
+# An overwrite's read-back, a firmware Purge's markers, or a phone's reset (the ledger reads the kind from it).
+# What the certificate calls the erase (IEEE 2883 / NIST SP 800-88 Rev. 2 wording).
+# "verify only" is the verify-only pass, which erases nothing.
+Technique = Literal["overwrite", "block erase", "crypto erase", "security erase", "format nvm",
+                    "factory reset (unencrypted)", "verify only"]
+StartedVerify = Literal["full", "sample", "none", "firmware", "post-reset", "iphone-erase"]
+
+
 @dataclass(frozen=True)
 class WipeStarted:
     job_id: str
@@ -67,7 +75,7 @@ class WipeStarted:
     device: str  # /dev/sdb, adb:SERIAL, ...
     serial: str  # the identity the job was started for
     method: str  # clear, zero, random, dod3, purge, factory-reset, ...
-    verify: str  # full | sample | none | firmware | post-reset
+    verify: StartedVerify
     model: str = ""
     size_bytes: int = 0
     bus: str = ""
@@ -95,7 +103,7 @@ class WipeEnded:
     sanitized: bool
     method: str
     method_type: str  # Clear | Purge | none
-    technique: str  # overwrite | block erase | crypto erase | format nvm | factory reset ...
+    technique: Technique
     serial: str
     reason: str = ""
     verify: str = "none"  # the verification's mode: full | sample | none | firmware-markers | adb-setup-wizard ...

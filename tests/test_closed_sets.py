@@ -42,3 +42,27 @@ def test_every_topic_the_ui_emits_is_a_topic() -> None:
                 emitted |= {c.value for n in sets for c in n.elts if isinstance(c, ast.Constant)}
     assert {"units", "devices", "sync"} <= emitted
     assert emitted <= set(get_args(Topic))
+
+
+def test_a_stored_wipe_status_outside_the_set_opens_no_gate() -> None:
+    from station import disposition_gates
+
+    assert disposition_gates._wipe_status("sanitized") == "sanitized"
+    assert disposition_gates._wipe_status("SANITIZED ") == "none"
+    assert disposition_gates._wipe_status(None) == "none"
+
+
+def test_every_erase_technique_has_the_certificate_words() -> None:
+    from station.erase import cert_body
+    from station.wipe_record import Technique
+
+    assert set(get_args(Technique)) - {"verify only"} <= set(cert_body._TECHNIQUE_LABEL)
+
+
+def test_a_verification_choice_is_narrowed_or_refused() -> None:
+    from station.erase import methods
+    from station.errors import UserFacingError
+
+    assert methods.check_verify(methods.get("clear"), "sample") == "sample"
+    with pytest.raises(UserFacingError, match="'quick' is unknown"):
+        methods.check_verify(methods.get("clear"), "quick")

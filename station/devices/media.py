@@ -7,7 +7,7 @@ put them in a WipeResult and the certificate prints them (erase/result.py re-exp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass
@@ -21,13 +21,16 @@ class CommandRecord:
     seconds: float
 
 
+# How the station reaches the media: the host side of a drive (a USB bridge is "usb"), or a phone's link.
+Bus = Literal["ata", "sas", "scsi", "nvme", "usb", "mmc", "virtual", "loop", "adb", "usbmuxd"]
+
 @dataclass
 class MediaFacts:
     """What the certificate says about the media. Filled from discovery."""
 
     path: str
-    kind: str = "drive"  # drive | mobile device
-    bus: str = ""  # ata | sas | scsi | nvme | usb | mmc | virtual | loop | adb
+    kind: Literal["drive", "mobile device"] = "drive"
+    bus: Bus | Literal[""] = ""
     vendor: str = ""
     model: str = ""
     serial: str = ""

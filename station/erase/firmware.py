@@ -21,6 +21,7 @@ from station import clock
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.firmware_runner import CommandRunner
 from station.devices.drive.parsers import hdparm, nvme, smartctl_json
+from station.devices.media import Bus
 from station.erase import firmware_markers as markers
 from station.erase import guard
 from station.erase import verify as engine_verify
@@ -46,7 +47,7 @@ from station.errors import DeviceError
 __all__ = ["FirmwareContext", "StepFailed", "execute_plan", "probe"]
 
 
-def probe(path: str, bus: str | None, runner: CommandRunner) -> DriveFacts:
+def probe(path: str, bus: Bus | None, runner: CommandRunner) -> DriveFacts:
     """Fresh facts from the drive; tools that fail or are missing just add nothing."""
     facts = DriveFacts(source="probe", path=path, bus=bus)
     rec = runner.run(["smartctl", "--json", "-x", path], 60)

@@ -129,7 +129,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str, *,
     """Record the job and its unit, then start its worker. Raises UserFacingError on a bad request.
     `remove_hidden_area`: the technician confirmed restoring the native max address first."""
     m = methods.get(method)
-    methods.check_verify(m, verify)
+    checked = methods.check_verify(m, verify)
     block = ctx.config.get_int("wipe.block_mib")
     if block < 4:
         raise UserFacingError(f"wipe.block_mib is {block}; it must be at least 4. Fix it in {ctx.data.config_file}.")
@@ -144,7 +144,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str, *,
     job_dir = ctx.data.jobs / job_id
     # 0755 even under a shared bench's umask 007: a worker run as root for us refuses a folder others may write.
     job_dir.mkdir(parents=True, mode=0o755)
-    spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=verify,
+    spec = JobSpec(job_id=job_id, path=drive.path, media=drive.facts, method=method, verify=checked,
                    identity=drive.identity, block_bytes=block << 20,
                    sample_percent=ctx.config.get_float("wipe.sample_percent"),
                    retries=ctx.config.get_int("wipe.io_retries"), data_dir=str(ctx.data.root),
@@ -153,7 +153,7 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str, *,
     f = drive.facts
     unit_uid = ledger.record_start(ctx, WipeStarted(
         job_id=job_id, kind=JobKind.OVERWRITE, device=drive.path, serial=drive.identity, method=method,
-        verify=verify, model=f.model, size_bytes=f.size_bytes, bus=f.bus), make=f.vendor, job_dir=job_dir)
+        verify=checked, model=f.model, size_bytes=f.size_bytes, bus=f.bus), make=f.vendor, job_dir=job_dir)
     handle = JobHandle(job_id, job_dir, drive.path, drive.identity, unit_uid, method=method)
     try:
         with open(job_dir / LOG, "ab") as out:

@@ -8,10 +8,13 @@ overwrite engine's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
 from station.errors import UserFacingError
+from station.wipe_record import Technique
 
-VERIFY_MODES = ("full", "sample", "none")
+VerifyChoice = Literal["full", "sample", "none"]  # how an overwrite is read back
+VERIFY_MODES: tuple[VerifyChoice, ...] = get_args(VerifyChoice)
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class Method:
     name: str
     passes: tuple[str, ...]  # pattern names for patterns.make(): zero, one, random
     method_type: str  # NIST SP 800-88 category: Clear, or none for a check that writes nothing
-    technique: str
+    technique: Technique
     description: str
     expected: str  # what the media must hold afterwards (the verified pattern)
     verify_required: bool = False
@@ -54,11 +57,12 @@ def get(name: str) -> Method:
     return method
 
 
-def check_verify(method: Method, verify: str) -> None:
-    """Refuse combinations that could never produce a trustworthy result."""
+def check_verify(method: Method, verify: str) -> VerifyChoice:
+    """The verification asked for, or a refusal of a combination that could never be trusted."""
     if verify not in VERIFY_MODES:
         raise UserFacingError(f"Verification '{verify}' is unknown. Choose full, sample or none.")
     if verify == "none" and (method.verify_required or not method.writes):
         raise UserFacingError(
             f"Method '{method.name}' needs verification; choose --verify sample or --verify full."
         )
+    return cast(VerifyChoice, verify)

@@ -16,11 +16,12 @@ reset first, or the plan says the hidden area will not be erased.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from station.devices.drive.facts import DriveFacts
 from station.erase import profiles as profiles_mod
 from station.erase.profiles import Profile
+from station.wipe_record import Technique
 
 LEVELS = ("clear", "purge")
 NIST = "NIST SP 800-88 Rev. 2"
@@ -37,7 +38,7 @@ def cited(is_flash: bool | None) -> str:
 @dataclass(frozen=True)
 class Method:
     id: str
-    technique: str  # what the certificate calls it
+    technique: Technique  # what the certificate calls it
     pattern: str  # expected content after: zero | ones | indeterminate
     firmware: bool = True
 
@@ -60,9 +61,12 @@ METHODS: dict[str, Method] = {m.id: m for m in (
 )}
 
 
+StepAction = Literal["unfreeze", "set-password", "hpa-reset", "dco-restore", "seed-markers", "erase", "check-markers",
+                     "verify"]
+
 @dataclass
 class Step:
-    action: str  # unfreeze | hpa-reset | dco-restore | seed-markers | erase | check-markers | verify
+    action: StepAction
     summary: str
     reason: str = ""
     method: str | None = None  # for action "erase": a METHODS id
@@ -74,7 +78,7 @@ class Plan:
     level: str
     method: str
     method_type: str  # Clear | Purge
-    technique: str
+    technique: Technique
     expected_pattern: str
     steps: list[Step]
     rationale: list[str]

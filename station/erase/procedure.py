@@ -45,7 +45,7 @@ class JobSpec:
     path: str
     media: MediaFacts
     method: str
-    verify: str  # full | sample | none
+    verify: methods.VerifyChoice
     identity: str  # what the drive at `path` must still be (serial, wwn, loop backing file)
     block_bytes: int = 4 << 20
     sample_percent: float = 10.0

@@ -9,17 +9,23 @@ be certified as sanitized; `shortfall()` says in words what is missing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from station.devices.media import CommandRecord, MediaFacts
-from station.wipe_record import UNIT_STATUS, Status, unit_status
+from station.wipe_record import UNIT_STATUS, Status, Technique, unit_status
 
 __all__ = ["UNIT_STATUS", "CommandRecord", "MediaFacts", "Status", "Verification", "WipeResult"]
 
 
+# full/sample: read back an overwrite; firmware-markers(+sample): markers seeded before a firmware Purge;
+# adb-setup-wizard, visual-photo, ios-setup-assistant: what a phone shows after its reset.
+VerifyMode = Literal["full", "sample", "none", "firmware-markers", "firmware-markers+sample", "adb-setup-wizard",
+                     "visual-photo", "ios-setup-assistant"]
+
+
 @dataclass
 class Verification:
-    mode: str  # full | sample | none | firmware-markers
+    mode: VerifyMode
     passed: bool
     bytes_read: int = 0
     ranges_read: int = 0
@@ -51,7 +57,7 @@ class WipeResult:
     media: MediaFacts
     method: str  # the CLI method name: clear, zero, random, dod3, purge, factory-reset, ...
     method_type: str  # Clear | Purge | none (verify-only)
-    technique: str  # overwrite | block erase | crypto erase | format nvm | factory reset
+    technique: Technique
     status: Status
     reason: str = ""
     passes: list[str] = field(default_factory=list)  # e.g. ["random", "zero"]

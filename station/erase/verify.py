@@ -36,7 +36,7 @@ from station.erase.engine import (
     with_retries,
 )
 from station.erase.patterns import AlignedBuffer, BlockStream, FixedByte, Pattern, Piece
-from station.erase.result import Verification
+from station.erase.result import Verification, VerifyMode
 
 MIN_SUBSECTIONS = 1000
 MAX_MISMATCHES_KEPT = 1000
@@ -182,7 +182,8 @@ def _mask_unreadable(view: memoryview, piece: Piece, bad: list[tuple[int, int]],
             view[lo:hi] = bytes(hi - lo) if is_zero else piece.buf.view[lo:hi]
 
 
-def verification(mode: str, plan: SamplePlan, report: CompareReport, pattern: Pattern, size: int) -> Verification:
+def verification(mode: VerifyMode, plan: SamplePlan, report: CompareReport, pattern: Pattern,
+                 size: int) -> Verification:
     passed = not report.mismatches and not report.bad_ranges and report.bytes_done == plan.bytes
     detail = dict(plan.detail)
     detail["mismatched_bytes"] = report.mismatched_bytes

@@ -18,7 +18,7 @@ import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from station.errors import ConfigError
 from station.grading.evaluate import BER, FUNCTIONAL_CODES, SUFFIX, worse
@@ -38,6 +38,9 @@ _RULE_KEYS = {"field", "value", "note", *_CONDITIONS}
 _TEMPLATE = {"cosmetic", "functional", "sign"}
 
 
+DefectLevel = Literal["none", "minor", "key"]
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What a crosswalk reads about one graded unit."""
@@ -48,7 +51,7 @@ class Inputs:
     screen: str
     body: str
     liquid: bool = False
-    defects: str = "none"  # none | minor | key
+    defects: DefectLevel = "none"
     sanitized: bool = False
 
     def facts(self) -> dict[str, str]:
@@ -87,7 +90,7 @@ class Crosswalks:
     # Inputs repeat across a lot (one model, one grade), so each distinct one is walked once.
     _memo: dict[Inputs, dict[str, dict[str, str]]] = field(default_factory=dict, compare=False, repr=False)
 
-    def defect_level(self, defects: tuple[str, ...] | list[str]) -> str:
+    def defect_level(self, defects: tuple[str, ...] | list[str]) -> DefectLevel:
         """none, minor (every defect is in minor_defects) or key; BER is judged by the routes, not here."""
         tags = [d for d in defects if d != BER]
         if not tags:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,10 +30,13 @@ SHIPPED_DIR = Path(__file__).with_name("matrices")
 APPLIED_KIND = "matrix"
 
 
+Origin = Literal["file", "applied"]  # a matrix file in the folder, or one applied from the hub
+
+
 @dataclass(frozen=True)
 class Available:
     matrix: Matrix
-    origin: str  # "file" or "applied"
+    origin: Origin
     active: bool = False
 
 
@@ -114,7 +118,8 @@ def available(ctx: StationContext) -> list[Available]:
         applied = [m for m, _ in _applied(s)]
         actives = {c: _active_in(s, files, c).sha256 for c in {m.device_class for m in (*files, *applied)}}
     out: dict[tuple[str, str, str], Available] = {}
-    for m, origin in [*((m, "file") for m in files), *((m, "applied") for m in applied)]:
+    found: list[tuple[Matrix, Origin]] = [*((m, "file") for m in files), *((m, "applied") for m in applied)]
+    for m, origin in found:
         key = (m.id, m.version, m.sha256)
         if key not in out:
             out[key] = Available(m, origin, actives.get(m.device_class) == m.sha256)

@@ -18,7 +18,7 @@ from pathlib import Path
 from station.config import Config
 from station.devices.drive.discover import Drive
 from station.devices.drives import DriveEntry, DriveTable, Verdict
-from station.devices.media import MediaFacts
+from station.devices.media import Bus, MediaFacts
 from station.paths import DataDir
 
 BAYS = 4
@@ -45,7 +45,8 @@ def make_bays(folder: Path, bays: int = BAYS, size: int = BAY_BYTES) -> None:
 def bay_drive(folder: Path, path: Path) -> Drive:
     bay = int(path.stem.removeprefix("bay") or 0)
     model = MODELS[(bay - 1) % len(MODELS)]
-    bus = {"Demo NVMe SSD": "nvme", "Demo USB stick": "usb"}.get(model, "ata")
+    buses: dict[str, Bus] = {"Demo NVMe SSD": "nvme", "Demo USB stick": "usb"}
+    bus = buses.get(model, "ata")
     facts = MediaFacts(path=str(path), bus=bus, vendor="Simulated", model=model, serial=_serial(folder, bay),
                        firmware="SIM1", size_bytes=path.stat().st_size, logical_sector=512,
                        physical_sector=4096, rotational=model.endswith("HDD"),

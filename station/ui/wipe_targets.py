@@ -11,7 +11,7 @@ the GUI never writes to the disk itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from station.context import StationContext
 from station.devices.drive.discover import Drive
@@ -21,6 +21,8 @@ from station.erase.guard import Verdict
 from station.erase.result import Status
 from station.erase.run import RunPlan, WipeRun
 from station.ui.prompt import QtPrompt
+
+Level = Literal["", "ok", "error", "warn"]
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Snapshot:
     rate: float = 0.0  # bytes/s
     eta_s: float | None = None
     result: str = ""  # SANITIZED / FAILED: reason / INTERRUPTED ...
-    level: str = ""  # ok | error | warn: colours the result
+    level: Level = ""  # colours the result
     method: str = ""
 
 
@@ -82,7 +84,7 @@ def plan_text(p: RunPlan) -> str:
     return "\n".join(lines)
 
 
-def result_words(finished: jobs.Finished) -> tuple[str, str]:
+def result_words(finished: jobs.Finished) -> tuple[str, Level]:
     r = finished.result
     if r.sanitized:
         cert = " · certificate issued" if finished.certificate_json else ""

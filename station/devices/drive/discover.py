@@ -20,7 +20,7 @@ from typing import Any
 
 from station.devices.drive import probe
 from station.devices.drive.facts import DriveFacts
-from station.devices.media import MediaFacts
+from station.devices.media import Bus, MediaFacts
 from station.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _read(path: Path, default: str = "") -> str:
         return default
 
 
-def _bus_and_port(real: str, name: str) -> tuple[str, str]:
+def _bus_and_port(real: str, name: str) -> tuple[Bus, str]:
     """From the device's sysfs path: which bus it hangs off, and which port/bay."""
     if "/virtual/block/loop" in real:
         return "loop", "loop"

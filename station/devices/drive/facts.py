@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from station.devices.media import Bus
+
 BUSES = ("ata", "nvme", "scsi", "usb")
 
 
@@ -18,7 +20,7 @@ BUSES = ("ata", "nvme", "scsi", "usb")
 class DriveFacts:
     source: str = ""  # which parser(s) produced these facts, e.g. "smartctl-json+hdparm"
     path: str | None = None
-    bus: str | None = None  # ata | nvme | scsi | usb (the host side; a USB bridge is "usb")
+    bus: Bus | None = None  # the host side: a USB bridge is "usb"
     transport: str | None = None  # as stated: "SATA 3.1", "SAS (SPL-3)", "NVMe 1.4", "sat"
     vendor: str | None = None
     model: str | None = None

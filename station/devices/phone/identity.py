@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from stdnum import imei as stdnum_imei
 
@@ -34,7 +34,7 @@ class PhoneIdentity:
     imei_note: str = ""  # why there is none, or what was read that is not an IMEI
     battery_level: int | None = None
     battery_health: str | None = None
-    device_class: str = "phone"  # phone | tablet (grading classes)
+    device_class: Literal["phone", "tablet"] = "phone"  # grading classes
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from station.devices.phone.ios import ListedIPhone
-from station.erase.result import Verification
+from station.erase.result import Verification, VerifyMode
 
-MODE = "ios-setup-assistant"
+MODE: VerifyMode = "ios-setup-assistant"
 EXPECTED = "the same iPhone in Setup Assistant: unactivated, Find My off, no passcode, no profiles"
 
 

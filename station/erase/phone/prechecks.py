@@ -30,6 +30,10 @@ LOCKING_ACCOUNT_TYPES = {"com.osp.app.signin": "Samsung (Reactivation Lock)", "c
 Outcome = Literal["pass", "info", "warn", "block"]
 
 
+# data-protection: an iPhone's, whose storage key the erase discards.
+Encryption = Literal["file-based", "full-disk", "none", "data-protection"]
+
+
 @dataclass
 class Check:
     key: str
@@ -44,7 +48,7 @@ class Check:
 class Prechecks:
     checks: list[Check]
     method_type: str  # Purge | Clear: what a factory reset of this phone amounts to
-    encryption: str  # file-based | full-disk | none
+    encryption: Encryption
     rooted: bool
 
     @property
@@ -137,7 +141,7 @@ def _owner_checks(device_owner: str | None, profile_owners: list[str], block_on_
     return checks
 
 
-def encryption_check(props: dict[str, str], sdk: int | None) -> tuple[Check, str, str]:
+def encryption_check(props: dict[str, str], sdk: int | None) -> tuple[Check, Encryption, str]:
     state, kind = props.get("ro.crypto.state", ""), props.get("ro.crypto.type", "")
     facts = {"ro.crypto.state": state, "ro.crypto.type": kind}
     if state == "encrypted" and kind == "file":

@@ -12,7 +12,7 @@ from station.erase import ledger
 from station.erase.phone.prechecks import Prechecks
 from station.erase.result import WipeResult
 from station.models import PhoneCheck, Unit, WipeJob
-from station.wipe_record import JobKind, WipeStarted
+from station.wipe_record import JobKind, StartedVerify, WipeStarted
 
 BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift again once the phone passes
 
@@ -82,7 +82,8 @@ def record_checks(ctx: StationContext, uid: str, checks: Prechecks, row: PhoneCh
 
 
 def start_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
-    verify = "iphone-erase" if kind is JobKind.IPHONE_ERASE else "post-reset"  # the ledger reads the kind from it
+    # the ledger reads the kind from it
+    verify: StartedVerify = "iphone-erase" if kind is JobKind.IPHONE_ERASE else "post-reset"
     ledger.record_start(ctx, WipeStarted(
         job_id=result.job_id, kind=kind, device=result.media.path, serial=result.media.serial,
         method=result.method, verify=verify, model=result.media.model, bus=result.media.bus),
