@@ -36,8 +36,8 @@ class StatusBar(QStatusBar):
         for w in (self.operator, *self.device_labels.values(), self.hub):
             self.addPermanentWidget(w)
         if demo:
-            badge = QLabel(" DEMO ")
-            badge.setToolTip("Demo mode: simulated scanner, printer, camera, drives and phones")
+            badge = QLabel(self.tr(" DEMO "))
+            badge.setToolTip(self.tr("Demo mode: simulated scanner, printer, camera, drives and phones"))
             badge.setObjectName("demo-badge")
             self.addPermanentWidget(badge)
         hub = Changes.hub()
@@ -70,7 +70,7 @@ class StatusBar(QStatusBar):
 
     def refresh_operator(self) -> None:
         op = self.ctx.operator
-        self.operator.setText(f"{op.name} ({op.role})" if op else "Not signed in (Ctrl+L)")
+        self.operator.setText(f"{op.name} ({op.role})" if op else self.tr("Not signed in (Ctrl+L)"))
 
     def refresh_devices(self) -> None:
         counts = self.devices.summary()

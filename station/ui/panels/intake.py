@@ -75,20 +75,21 @@ class IntakePanel(Panel):
         self._view: UnitView | None = None
         self._fresh: UnitView | None = None
         self._dirty = False
-        self.verdict = QLabel("Scan a device, an operator badge or a command barcode to begin.")
+        self.verdict = QLabel(self.tr("Scan a device, an operator badge or a command barcode to begin."))
         self.verdict.setObjectName("scan-verdict")
         self.verdict.setWordWrap(True)
-        self.verdict.setAccessibleName("Scan verdict")
+        self.verdict.setAccessibleName(self.tr("Scan verdict"))
         self.verdict.setStyleSheet("QLabel#scan-verdict { font-size: 15pt; font-weight: 600; padding: 8px; }\n"
                                    + cue_style("QLabel#scan-verdict"))
         self.banner = self.verdict  # the scan's verdict is this panel's banner: colour, sound and text
         outer = column(self)
-        outer.addWidget(heading("Intake"))
+        outer.addWidget(heading(self.tr("Intake")))
         outer.addWidget(self.verdict)
         self.operator_hint = hint("")
         outer.addWidget(self.operator_hint)
         self.entry = QLineEdit()
-        self.entry.setPlaceholderText("Type an IMEI, serial or unit label and press Enter (scanners work anywhere)")
+        self.entry.setPlaceholderText(
+            self.tr("Type an IMEI, serial or unit label and press Enter (scanners work anywhere)"))
         self.entry.returnPressed.connect(self._entered)
         outer.addWidget(self.entry)
 
@@ -105,18 +106,18 @@ class IntakePanel(Panel):
         left.setContentsMargins(0, 0, 0, 0)
         form_area.setWidget(forms)
         body.addWidget(form_area, 1)
-        batch = QGroupBox("For every new unit (batch)")
+        batch = QGroupBox(self.tr("For every new unit (batch)"))
         bform = QFormLayout(batch)
         self.batch_source = QLineEdit()
         self.batch_lot = QLineEdit()
-        self.batch_lot.setPlaceholderText("type, or click here and scan the lot label")
+        self.batch_lot.setPlaceholderText(self.tr("type, or click here and scan the lot label"))
         self.batch_category = _combo(_choices(cfg["intake.return_categories"]))
-        bform.addRow("Source/customer", self.batch_source)
-        bform.addRow("Lot/PO", self.batch_lot)
-        bform.addRow("Return category", self.batch_category)
+        bform.addRow(self.tr("Source/customer"), self.batch_source)
+        bform.addRow(self.tr("Lot/PO"), self.batch_lot)
+        bform.addRow(self.tr("Return category"), self.batch_category)
         left.addWidget(batch)
 
-        self.unit_box = QGroupBox("Unit")
+        self.unit_box = QGroupBox(self.tr("Unit"))
         form = QFormLayout(self.unit_box)
         self.identifiers = QLabel("")
         self.identifiers.setWordWrap(True)
@@ -127,26 +128,26 @@ class IntakePanel(Panel):
         self.f_source = QLineEdit()
         self.f_lot = QLineEdit()
         self.f_initiated = QLineEdit()
-        self.f_initiated.setPlaceholderText("YYYY-MM-DD, or click here and scan the return label")
+        self.f_initiated.setPlaceholderText(self.tr("YYYY-MM-DD, or click here and scan the return label"))
         self.f_shipping = QLineEdit()
-        self.f_shipping.setPlaceholderText("inbound shipping paid, e.g. 6.40 (or scan the return label)")
+        self.f_shipping.setPlaceholderText(self.tr("inbound shipping paid, e.g. 6.40 (or scan the return label)"))
         self.f_notes = QPlainTextEdit()
         self.f_usage = QPlainTextEdit()
         for w in (self.f_notes, self.f_usage):
             w.setTabChangesFocus(True)
             w.setMaximumHeight(70)
             w.setMinimumHeight(34)  # two lines at least; lets the window fit a 1280x800 screen
-        form.addRow("Identifiers", self.identifiers)
-        form.addRow("&Serial", self.f_serial)
-        form.addRow("Return &category", self.f_category)
-        form.addRow("&Reason for return", self.f_reason)
-        form.addRow("Source/c&ustomer", self.f_source)
-        form.addRow("&Lot/PO", self.f_lot)
-        form.addRow("Return initiated", self.f_initiated)
-        form.addRow("Inbound shipping", self.f_shipping)
-        form.addRow("Condition &notes", self.f_notes)
-        form.addRow("Usage &history", self.f_usage)
-        self.save_button = QPushButton("Save intake (Ctrl+S)")
+        form.addRow(self.tr("Identifiers"), self.identifiers)
+        form.addRow(self.tr("&Serial"), self.f_serial)
+        form.addRow(self.tr("Return &category"), self.f_category)
+        form.addRow(self.tr("&Reason for return"), self.f_reason)
+        form.addRow(self.tr("Source/c&ustomer"), self.f_source)
+        form.addRow(self.tr("&Lot/PO"), self.f_lot)
+        form.addRow(self.tr("Return initiated"), self.f_initiated)
+        form.addRow(self.tr("Inbound shipping"), self.f_shipping)
+        form.addRow(self.tr("Condition &notes"), self.f_notes)
+        form.addRow(self.tr("Usage &history"), self.f_usage)
+        self.save_button = QPushButton(self.tr("Save intake (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
         form.addRow(self.save_button)
         left.addWidget(self.unit_box)
@@ -160,13 +161,13 @@ class IntakePanel(Panel):
 
         right = QVBoxLayout()
         body.addLayout(right, 1)
-        right.addWidget(QLabel("History of this unit"))
-        self.history = _table(["What happened, newest first"])  # sentences: "Graded B by Ana at 10:42"
-        self.history.setAccessibleName("History of this unit")
+        right.addWidget(QLabel(self.tr("History of this unit")))
+        self.history = _table([self.tr("What happened, newest first")])  # sentences: "Graded B by Ana at 10:42"
+        self.history.setAccessibleName(self.tr("History of this unit"))
         right.addWidget(self.history, 2)
-        right.addWidget(QLabel("Recent scans"))
-        self.recent = _table(["Time", "Scan", "Unit", "Result"])
-        self.recent.setAccessibleName("Recent scans")
+        right.addWidget(QLabel(self.tr("Recent scans")))
+        self.recent = _table([self.tr("Time"), self.tr("Scan"), self.tr("Unit"), self.tr("Result")])
+        self.recent.setAccessibleName(self.tr("Recent scans"))
         right.addWidget(self.recent, 1)
         self._render(None)
         self.refresh_operator()
@@ -233,8 +234,9 @@ class IntakePanel(Panel):
 
     def refresh_operator(self) -> None:
         op = self.ctx.operator
-        self.operator_hint.setText(f"Signed in: {op.name} ({op.role}). Ctrl+L switches operator."
-                                   if op else "Not signed in: scan your badge, or press Ctrl+L to use your PIN.")
+        self.operator_hint.setText(
+            self.tr("Signed in: {name} ({role}). Ctrl+L switches operator.").format(name=op.name, role=op.role)
+            if op else self.tr("Not signed in: scan your badge, or press Ctrl+L to use your PIN."))
 
     def _loaded(self, view: UnitView | None) -> None:
         if view is None or view.uid != self.unit_uid:
@@ -247,7 +249,9 @@ class IntakePanel(Panel):
     def _render(self, view: UnitView | None) -> None:
         self._view = view
         self.unit_box.setEnabled(view is not None)
-        self.unit_box.setTitle(f"Unit {view.uid} ({view.device_class}, {view.stage})" if view else "Unit")
+        self.unit_box.setTitle(self.tr("Unit {uid} ({kind}, {stage})").format(uid=view.uid, kind=view.device_class,
+                                                                               stage=view.stage)
+                              if view else self.tr("Unit"))
         f = view.fields if view else {}
         self.identifiers.setText(", ".join(f"{k} {v}" for k, v in view.identifiers) if view else "")
         self.f_serial.setText(f.get("serial") or "")
@@ -267,7 +271,8 @@ class IntakePanel(Panel):
         self.history.setRowCount(len(lines))
         for row, h in enumerate(reversed(lines)):  # newest first
             item = QTableWidgetItem(h.sentence)
-            item.setToolTip(f"{h.at[:19].replace('T', ' ')} UTC · {h.kind} · {h.detail}")  # the record behind it
+            item.setToolTip(self.tr("{at} UTC · {kind} · {detail}").format(at=h.at[:19].replace("T", " "), kind=h.kind,
+                                                                           detail=h.detail))  # the record behind it
             self.history.setItem(row, 0, item)
 
     def _mark_dirty(self, *_args: object) -> None:
