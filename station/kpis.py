@@ -78,6 +78,10 @@ class Kpis:
     value_cycle_p90_days: float | None = None
     value_closed: int = 0  # units closed in the window with a known initiation day
     value_undated: int = 0  # closed in the window, initiation day unknown: not in the figure
+    # routed against realised value: sales with a price recorded in the window, and what routing expected
+    sales_priced: int = 0
+    sales_realised: float = 0.0
+    sales_expected: float = 0.0
 
     @property
     def units_per_hour(self) -> float:
@@ -110,6 +114,17 @@ class Kpis:
             return "–"
         labour = self.costs.get("labour", 0.0) / self.cost_units
         return f"{self.cost_per_return:,.2f} ({labour:,.2f} labour; {self.cost_units} units)"
+
+    @property
+    def realised_rate(self) -> float | None:
+        """Realised ÷ expected value over the sales priced in the window."""
+        return self.sales_realised / self.sales_expected if self.sales_expected else None
+
+    def realised_text(self) -> str:
+        if self.realised_rate is None:
+            return "–"
+        return (f"{self.realised_rate:.0%} ({self.sales_realised:,.2f} realised of {self.sales_expected:,.2f} "
+                f"expected; {self.sales_priced} sales)")
 
     def value_cycle_text(self) -> str:
         """'2.4 / 3.4 days (2 closed, 1 undated)': median / p90 from return initiation to value."""
@@ -177,6 +192,8 @@ def compute(ctx: StationContext, w: Window, now: datetime | None = None) -> Kpis
 def _value_loop(s: Session, w: Window, k: Kpis) -> None:
     c = value_kpis.costs(s, w)
     k.cost_units, k.costs, k.shipping_known, k.labour_minutes = c.units, c.parts, c.shipping_known, c.labour_minutes
+    r = value_kpis.realised_value(s, w)
+    k.sales_priced, k.sales_realised, k.sales_expected = r.sales, r.realised, r.expected
     v = value_kpis.cycle_to_value(s, w)
     k.value_closed, k.value_undated = len(v.days), v.undated
     if v.days:

@@ -102,6 +102,31 @@ def closing_outcomes(s: Session, unit_ids: list[int] | None, w: Window | None) -
     return {u: days for u, (at, days) in first.items() if w is None or w.start_iso <= at < w.end_iso}
 
 
+@dataclass
+class RealisedFigures:
+    """Sales recorded in the window with a price, against the value their route expected."""
+
+    sales: int = 0
+    realised: float = 0.0
+    expected: float = 0.0
+
+
+def realised_value(s: Session, w: Window) -> RealisedFigures:
+    """Per `sold` outcome recorded in the window with both an amount (the realised price) and the
+    expected value the unit was routed with: the two summed, so routed and realised value compare."""
+    out = RealisedFigures()
+    for (payload,) in s.execute(select(Event.payload).where(
+            Event.kind == "outcome.recorded", Event.created_at >= w.start_iso, Event.created_at < w.end_iso)):
+        data = json.loads(payload)
+        amount, expected = data.get("amount"), data.get("expected_value")
+        if data.get("outcome") == "sold" and isinstance(amount, int | float) and isinstance(expected, int | float):
+            out.sales += 1
+            out.realised += float(amount)
+            out.expected += float(expected)
+    out.realised, out.expected = round(out.realised, 2), round(out.expected, 2)
+    return out
+
+
 def cycle_to_value(s: Session, w: Window) -> CycleFigures:
     """The days each closing outcome recorded (disposition.record_outcome, in the station's zone)."""
     out = CycleFigures()

@@ -41,6 +41,7 @@ def kpi_lines(k: Kpis) -> list[tuple[str, str]]:
         ("Recovery rate", pct(k.recovery_rate)),
         ("Disposition accuracy", f"{pct(k.accuracy_rate)} of {k.outcomes} outcomes"),
         ("Waste diversion", pct(k.diversion_rate)),
+        ("Realised against routed value", k.realised_text()),
         ("Cost per return", k.cost_text()),
         ("Cycle time to value median / p90", k.value_cycle_text()),
         ("Grade mix", ", ".join(f"{g}: {n}" for g, n in k.grade_mix.items()) or "–"),

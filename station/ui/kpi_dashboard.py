@@ -53,8 +53,8 @@ class Dashboard(QWidget):
              ("Cycle time median / p90", "finished"), ("Expected recovery", "finished"),
              ("Recovery rate", "finished"), ("Disposition accuracy", "finished"), ("Waste diversion", "finished"),
              ("Work in progress", "stage"), ("Blocked", "blocked"), ("Cost per return", "finished"),
-             ("Cycle time to value", "finished"))
-    COLUMNS = 6
+             ("Cycle time to value", "finished"), ("Realised vs routed value", "finished"))
+    COLUMNS = 7
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +125,7 @@ class Dashboard(QWidget):
         t["Blocked"].show_value(str(len(k.blocked)))
         t["Cost per return"].show_value(k.cost_text())
         t["Cycle time to value"].show_value(k.value_cycle_text())
+        t["Realised vs routed value"].show_value(k.realised_text())
         self._ensure_charts()
         self._bars("Throughput per hour", [h for h, _ in k.throughput], [n for _, n in k.throughput], "#1f3a5f")
         self._bars("Grade mix", list(k.grade_mix), list(k.grade_mix.values()), "#2e7d32")

@@ -110,6 +110,8 @@ def test_cost_per_return_and_cycle_time_to_value(bench: Bench) -> None:
     bench.at(-60)
     d = bench.unit("D-0004", "2026-11-01")
     bench.event(d, "route.assigned", route="resell_retail")
+    with bench.ctx.store.session() as s:
+        units.touch(units.by_uid(s, d), expected_value=100.0)  # type: ignore[arg-type]
     disposition.record_outcome(bench.ctx, d, "sold", amount=100.0)
     # Outcomes: A sold at 09:20 Berlin, B returned by a buyer then recycled (completed) at 11:00,
     # C sold (its initiation day unknown), D sold again.
@@ -130,6 +132,10 @@ def test_cost_per_return_and_cycle_time_to_value(bench: Bench) -> None:
     assert (k.value_closed, k.value_undated) == (2, 1)
     assert k.value_cycle_median_days == pytest.approx((3.39 + 1.46) / 2)
     assert k.value_cycle_p90_days == pytest.approx(3.39)
+    # Sold outcomes in the window with a price, against the expected value routing gave them (A and C
+    # were routed here without one; D was routed expecting 100.00 and sold again at 120.00).
+    assert (k.sales_priced, k.sales_realised, k.sales_expected) == (1, 120.0, 100.0)
+    assert k.realised_rate == pytest.approx(1.2)
 
 
 def test_the_cost_table_is_checked_as_a_document_the_hub_pushes() -> None:
