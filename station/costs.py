@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from station.config import Config
-from station.errors import ConfigError
 from station.paths import hub_documents
-from station.toml_lines import load_cached, locate, toml_error
+from station.toml_lines import load_cached, read_document
 
 SHIPPED = Path(__file__).parent / "data" / "costs.toml"
 ROLES = ("technician", "supervisor")
@@ -57,17 +55,7 @@ class CostTable:
 
 
 def parse(text: str, source: str) -> CostTable:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(source, exc) from exc
-
-    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
-
-    for k in raw:
-        if k not in _TOP:
-            raise fail((k,), f"unknown key '{k}' (allowed: {', '.join(sorted(_TOP))}).")
+    raw, fail = read_document(text, source, _TOP)
     version, currency = raw.get("version"), raw.get("currency", "")
     if not isinstance(version, str) or not version.strip():
         raise fail(("version",), "'version' must be non-empty text.")

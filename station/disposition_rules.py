@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import fnmatch
 import string
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from station.config import Config
 from station.disposition_gates import LOCK_STATUSES
-from station.errors import ConfigError
 from station.grading.evaluate import FUNCTIONAL_CODES
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
 from station.paths import hub_documents
-from station.toml_lines import load_cached, locate, toml_error
+from station.toml_lines import load_cached, locate, read_document
 
 SHIPPED = Path(__file__).parent / "data" / "disposition.toml"
 ROUTES = ("resell_retail", "wholesale_auction", "refurbish", "harvest_parts", "recycle",
@@ -98,17 +96,7 @@ class Rules:
 
 
 def parse(text: str, source: str) -> Rules:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(source, exc) from exc
-
-    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
-
-    for k in raw:
-        if k not in {"version", "currency", "routes", "functional_factor", "prices", "rules"}:
-            raise fail((k,), f"unknown key '{k}'.")
+    raw, fail = read_document(text, source, {"version", "currency", "routes", "functional_factor", "prices", "rules"})
     version = raw.get("version")
     if not isinstance(version, str) or not version:
         raise fail(("version",), "'version' must be non-empty text.")

@@ -8,15 +8,14 @@ A list the hub pushed (hub documents, kind "vendors") wins over the shipped one.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from station.config import Config
-from station.errors import ConfigError, UserFacingError
+from station.errors import UserFacingError
 from station.paths import hub_documents
-from station.toml_lines import load_cached, locate, toml_error
+from station.toml_lines import load_cached, read_document
 
 SHIPPED = Path(__file__).parent / "data" / "vendors.toml"
 VENDOR_ROUTES = ("recycle", "harvest_parts", "hazardous_battery")
@@ -65,17 +64,7 @@ class Vendors:
 
 
 def parse(text: str, source: str) -> Vendors:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(source, exc) from exc
-
-    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
-
-    for k in raw:
-        if k not in {"version", "vendors"}:
-            raise fail((k,), f"unknown key '{k}' (allowed: version, vendors).")
+    raw, fail = read_document(text, source, {"version", "vendors"})
     version = raw.get("version")
     if not isinstance(version, str) or not version:
         raise fail(("version",), "'version' must be non-empty text.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +23,26 @@ def toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
     m = re.search(r"at line (\d+)", str(exc))
     where = f", line {m.group(1)}" if m else ""
     return ConfigError(f"{source}{where}: not valid TOML ({exc}). Fix the file and reload.")
+
+
+Fail = Callable[[tuple[str | int, ...], str], ConfigError]
+
+
+def read_document(text: str, source: str, allowed: Collection[str] | None = None) -> tuple[dict[str, Any], Fail]:
+    """A data file's top table, and `fail(path, problem)`: an error naming the file and the key's line.
+    Top-level keys outside `allowed` are refused, since a misspelt one would silently mean its default."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise toml_error(source, exc) from exc
+
+    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
+        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
+
+    unknown = [k for k in raw if k not in allowed] if allowed is not None else []
+    if unknown:
+        raise fail((unknown[0],), f"unknown key '{unknown[0]}' (allowed: {', '.join(sorted(allowed or ()))}).")
+    return raw, fail
 
 
 def locate(text: str, path: tuple[str | int, ...]) -> int:

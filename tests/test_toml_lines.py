@@ -58,3 +58,16 @@ def test_a_layout_error_points_at_the_key_in_its_element(tmp_path: Path) -> None
                     'text = "{uid}"\nsize = 3\nfont = "huge"\n')
     with pytest.raises(ConfigError, match=rf"{path}:22: font 'huge'"):
         layout.parse(path.read_text(), path)
+
+
+def test_read_document_refuses_an_unknown_top_key_with_its_line_and_the_allowed_ones() -> None:
+    import pytest
+
+    from station.errors import ConfigError
+    from station.toml_lines import read_document
+
+    with pytest.raises(ConfigError, match=r"^rules.toml, line 3: unknown key 'routse' \(allowed: routes, version\)"):
+        read_document('version = "1"\n\nroutse = []\n', "rules.toml", {"version", "routes"})
+    raw, fail = read_document('version = "1"\n\nroutes = []\n', "rules.toml", {"version", "routes"})
+    assert raw == {"version": "1", "routes": []}
+    assert str(fail(("routes",), "must not be empty.")) == "rules.toml, line 3: must not be empty."

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import string
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +22,7 @@ from typing import Any, Literal
 from station.errors import ConfigError
 from station.grading.evaluate import BER, FUNCTIONAL_CODES, SUFFIX, worse
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
-from station.toml_lines import load_cached, locate, toml_error
+from station.toml_lines import load_cached, locate, read_document
 
 SHIPPED = Path(__file__).with_name("crosswalks.toml")
 YES_NO = ("yes", "no")
@@ -131,13 +130,7 @@ class Crosswalks:
 
 
 def parse(text: str, source: str) -> Crosswalks:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(source, exc) from exc
-
-    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
+    raw, fail = read_document(text, source)
 
     version = raw.pop("version", None)
     if not isinstance(version, str) or not version:

@@ -18,7 +18,6 @@ The quarterly review lists tags older than REVIEW_DAYS: a tag is confirmed by se
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -28,8 +27,7 @@ from typing import Any
 
 import tomli_w
 
-from station.errors import ConfigError
-from station.toml_lines import load_cached, locate, toml_error
+from station.toml_lines import load_cached, read_document
 from station.value import sku as skus
 
 KIND, NAME = "lifecycle", "models"
@@ -124,17 +122,7 @@ def _text(raw: dict[str, Any], k: str, fail: Any, path: tuple[str | int, ...], r
 
 
 def parse(text: str, source: str) -> Lifecycle:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(source, exc) from exc
-
-    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
-
-    for k in raw:
-        if k not in {"version", "models"}:
-            raise fail((k,), f"unknown key '{k}' (allowed: version, models).")
+    raw, fail = read_document(text, source, {"version", "models"})
     version = raw.get("version")
     if not isinstance(version, str) or not version.strip():
         raise fail(("version",), "'version' must be non-empty text.")

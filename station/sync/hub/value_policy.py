@@ -6,13 +6,11 @@ Data, not code: the business changes weights and moves, and a wrong file is refu
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from station.errors import ConfigError
-from station.toml_lines import load_cached, locate, toml_error
+from station.toml_lines import load_cached, read_document
 from station.value.bands import Discount
 from station.value.lifecycle import Stage
 
@@ -52,13 +50,8 @@ class Policy:
 
 
 def parse(text: str, source: str) -> Policy:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(source, exc) from exc
-
-    def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
+    raw, fail = read_document(text, source,
+                              {"version", "weights", "scales", "stage_risk", "tiers", "bands", "discounts"})
 
     def table(path: tuple[str, ...], keys: tuple[str, ...], low: float = 0.0, high: float = 1e9,
               optional: bool = False) -> dict[str, float]:
@@ -78,9 +71,6 @@ def parse(text: str, source: str) -> Policy:
             out[k] = float(v)
         return out
 
-    for k in raw:
-        if k not in {"version", "weights", "scales", "stage_risk", "tiers", "bands", "discounts"}:
-            raise fail((k,), f"unknown key '{k}'.")
     if not isinstance(raw.get("version"), str):
         raise fail(("version",), "'version' must be text.")
     weights = table(("weights",), DIMENSIONS, 0.0, 100.0)
