@@ -96,3 +96,39 @@ def test_no_usbmuxd_lists_no_iphones_without_loading_the_client(monkeypatch, tmp
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", str(tmp_path / "no-usbmuxd"))
     assert IPhoneDriver(tmp_path / "pairing").enumerate() == []
     assert not (tmp_path / "pairing").exists()  # returned before anything was asked or made
+
+
+def test_managed_dropping_and_swapped_iphones_reach_their_outcomes_in_the_panel(  # type: ignore[no-untyped-def]
+        qtbot, ctx: StationContext, muxd: SimulatedUsbmuxd) -> None:
+    """The scenarios the CLI tests play, through the rows a technician sees: a managed iPhone is refused, one that
+    drops off the bus mid-erase is followed back and certified, one that comes back as another device is not."""
+    for key, value in {"phone.poll_interval_s": 0.05, "phone.reset_timeout_s": 20.0}.items():
+        ctx.config.set(key, value)
+    managed, dropping = muxd.add("iphone13-supervised"), muxd.add("iphone12-drops")
+    swapped = muxd.add("iphone12-swapped")
+    manager = DeviceManager()
+    manager.register(IPhoneDriver(ctx.data.root / "pairing"))
+    manager.scan()
+    panel = WipePanel(ctx, manager)
+    panel.confirm = lambda _question: True  # type: ignore[method-assign]
+    qtbot.addWidget(panel)
+    with qtbot.waitActive(panel):
+        panel.show()
+        panel.activateWindow()
+    panel.activated()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=WAIT)
+    panel.table.setFocus()
+    for phone in (managed, dropping, swapped):
+        panel.table.selectRow(_row(panel, phone.udid))
+        qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+
+    def result(phone) -> str:  # type: ignore[no-untyped-def]
+        row = _row(panel, phone.udid)
+        return _text(panel, row, "Result") if row >= 0 else ""
+
+    qtbot.waitUntil(lambda: result(managed).startswith("BLOCKED") and result(dropping).startswith("SANITIZED")
+                    and result(swapped).startswith("FINISHED"), timeout=WAIT)
+    assert result(managed).startswith("BLOCKED") and "device management" in result(managed)
+    assert managed.lockdownd.model.erase.erased == 0
+    assert result(dropping).startswith("SANITIZED")
+    assert result(swapped).startswith("FINISHED (not certifiable)") and "F2LDK3XYN6Y6" in result(swapped)
