@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test lint bench setup system system-test clean screenshot screenshots deb deb-test translations
+.PHONY: run demo test pytest lint bench setup system system-test clean screenshot screenshots deb deb-test translations
 
 run: setup
 	$(VENV)/bin/station
@@ -17,7 +17,20 @@ test: system-test setup
 	$(VPY) -m ruff check station tests benchmarks
 	$(VPY) -m mypy
 	$(VENV)/bin/lint-imports
+	@$(MAKE) --no-print-directory pytest
+
+# The VM rig's tests mostly wait on an emulated machine: they run beside the rest, and both must pass.
+# With PYTEST_ARGS (a file, -k ...) one plain pytest runs instead.
+VMLOG := .vm-tests.log
+pytest:
+ifeq ($(strip $(PYTEST_ARGS)),)
+	@QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -p tests.no_skip tests/vm > $(VMLOG) 2>&1 & vm=$$!; \
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -p tests.no_skip --ignore=tests/vm; rest=$$?; \
+	wait $$vm; vmrc=$$?; echo "--- tests/vm (ran beside the others) ---"; cat $(VMLOG); \
+	test $$rest -eq 0 && test $$vmrc -eq 0
+else
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -p tests.no_skip $(PYTEST_ARGS)
+endif
 
 bench: system-test setup
 	$(VPY) benchmarks/run_all.py
