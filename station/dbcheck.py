@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from station import chainhead, events
 from station.errors import StoreError
@@ -25,20 +24,7 @@ class HealthReport:
     lines: list[str]
 
 
-class _Row(NamedTuple):
-    seq: Any
-    station_id: Any
-    unit_uid: Any
-    kind: Any
-    payload: Any
-    operator_id: Any
-    operator_name: Any
-    created_at: Any
-    prev_hash: Any
-    hash: Any
-
-
-_EVENT_COLUMNS = ", ".join(_Row._fields)
+_EVENT_COLUMNS = ", ".join(events.EventRow._fields)
 
 
 def _lenient(raw: bytes) -> str:
@@ -143,10 +129,10 @@ def _schema(conn: sqlite3.Connection) -> tuple[bool, list[str]]:
     return False, lines
 
 
-def _events(conn: sqlite3.Connection) -> Iterator[_Row]:
+def _events(conn: sqlite3.Connection) -> Iterator[events.EventRow]:
     cur = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq")
     while batch := cur.fetchmany(2000):
-        yield from (_Row(*r) for r in batch)
+        yield from (events.EventRow(*r) for r in batch)
 
 
 def _chain(conn: sqlite3.Connection, db_path: Path) -> tuple[bool, list[str]]:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
@@ -52,6 +52,21 @@ class Readable(Protocol):
     """A store that opens read transactions (station.store.Store)."""
 
     def reader(self) -> AbstractContextManager[Session]: ...
+
+
+class EventRow(NamedTuple):
+    """One event as raw columns, outside the ORM: read by `station db check`, or rebuilt from the hub's copy."""
+
+    seq: Any
+    station_id: Any
+    unit_uid: Any
+    kind: Any
+    payload: Any
+    operator_id: Any
+    operator_name: Any
+    created_at: Any
+    prev_hash: Any
+    hash: Any
 
 
 class ChainRecord(Protocol):

@@ -57,33 +57,18 @@ def fetch(client: HubClient, page: int = PAGE) -> tuple[str, list[dict[str, Any]
             return station, got
 
 
-@dataclass(frozen=True)
-class _Row:
-    """What events.verify_chain reads, built from the hub's copy."""
-
-    seq: Any
-    station_id: Any
-    unit_uid: Any
-    kind: Any
-    payload: Any
-    operator_id: Any
-    operator_name: Any
-    created_at: Any
-    prev_hash: Any
-    hash: Any
-
-
-def _rows(station: str, raw: list[dict[str, Any]]) -> Iterator[_Row]:
+def _rows(station: str, raw: list[dict[str, Any]]) -> Iterator[events.EventRow]:
     for item in raw:
         body = item["body"]
         if not isinstance(body, dict) or body.get("seq") != item["seq"] or body.get("station") != station:
             raise UserFacingError(f"The hub's copy of event #{item.get('seq')} does not belong to station "
                                   f"'{station}' at that place; nothing was restored.")
-        yield _Row(item["seq"], station, body.get("unit"), body.get("kind"), events.canonical(body.get("payload")),
-                   body.get("operator_id"), body.get("operator"), body.get("at"), item["prev_hash"], item["hash"])
+        yield events.EventRow(item["seq"], station, body.get("unit"), body.get("kind"),
+                              events.canonical(body.get("payload")), body.get("operator_id"), body.get("operator"),
+                              body.get("at"), item["prev_hash"], item["hash"])
 
 
-def verified(station: str, raw: list[dict[str, Any]]) -> list[_Row]:
+def verified(station: str, raw: list[dict[str, Any]]) -> list[events.EventRow]:
     rows = list(_rows(station, raw))
     report = events.verify_chain(rows)
     if not report.ok:
@@ -190,7 +175,7 @@ def _old_head(db: Path) -> int:
     return max(recorded, _local_head(db) if db.exists() else 0)
 
 
-def _write(st: store.Store, station: str, rows: list[_Row]) -> tuple[int, list[str]]:
+def _write(st: store.Store, station: str, rows: list[events.EventRow]) -> tuple[int, list[str]]:
     with st.session() as s:
         meta = s.get(Meta, "station_id")
         if meta is None:
@@ -215,7 +200,7 @@ def _write(st: store.Store, station: str, rows: list[_Row]) -> tuple[int, list[s
     return len(unit_ids), [names[k] for k in sorted(names)]
 
 
-def _unit(s: Any, r: _Row) -> int:
+def _unit(s: Any, r: events.EventRow) -> int:
     # The event that created the unit carries its identifiers and intake fields (units.create).
     payload = json.loads(r.payload)
     if not isinstance(payload, dict) or not isinstance(payload.get("identifiers"), dict):
