@@ -35,7 +35,7 @@ from station.devices.drive.discover import Drive
 from station.erase import ledger, methods
 from station.erase.procedure import JobSpec
 from station.erase.progress import Progress, ProgressReader
-from station.erase.result import CommandRecord, MediaFacts, Status, Verification, WipeResult
+from station.erase.result import MediaFacts, Status, WipeResult
 from station.erase.worker import LOG, PID, RESULT, SPEC, STOP, write_json_atomic
 from station.errors import UserFacingError
 from station.models import WipeJob
@@ -48,31 +48,14 @@ def new_job_id() -> str:
     return f"W{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
-def result_from_dict(d: dict[str, Any]) -> WipeResult:
-    d = {k: v for k, v in d.items() if k != "sanitized"}
-    d["media"] = MediaFacts(**d["media"])
-    d["status"] = Status(d["status"])
-    if d.get("verification"):
-        v = dict(d["verification"])
-        v["mismatches"] = [tuple(m) for m in v.get("mismatches", [])]
-        d["verification"] = Verification(**v)
-    d["commands"] = [CommandRecord(**c) for c in d.get("commands", [])]
-    for key in ("bad_ranges", "retried_ranges", "throughput"):
-        d[key] = [tuple(x) for x in d.get(key, [])]
-    return WipeResult(**d)
-
-
-def _pid_is_worker(pid: int | None, job_dir: Path) -> bool:
-    if not pid:
-        return False
+def _live_cmdline(pid: int) -> list[bytes] | None:
+    """The arguments of a running process, or None when it is gone (or exited, not yet reaped)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
     except OSError:
-        return False
-    if stat.rpartition(")")[2].split()[0] == "Z":  # exited, not yet reaped
-        return False
-    return str(job_dir).encode() in cmdline
+        return None
+    return None if state == "Z" else cmdline
 
 
 @dataclass
@@ -95,7 +78,7 @@ class JobHandle:
             return self.process.poll() is None
         if self.pid is None and (self.job_dir / PID).exists():
             self.pid = int((self.job_dir / PID).read_text().strip() or 0)
-        return _pid_is_worker(self.pid, self.job_dir)
+        return self.pid is not None and str(self.job_dir).encode() in (_live_cmdline(self.pid) or [])
 
     def progress(self) -> Progress | None:
         return self._reader.read()
@@ -109,7 +92,7 @@ class JobHandle:
 
     def result(self) -> WipeResult | None:
         try:
-            return result_from_dict(json.loads((self.job_dir / RESULT).read_text(encoding="utf-8")))
+            return WipeResult.from_dict(json.loads((self.job_dir / RESULT).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
@@ -253,14 +236,8 @@ class Recovery:
 def _in_process_job_alive(pid: int | None) -> bool:
     """A job run inside a station process (phone reset, firmware erase) lives as long as that process.
     Without a recorded pid nobody can tell: such a job is left alone, never declared interrupted."""
-    if pid is None:
-        return True
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z" and b"station" in cmdline
+    cmdline = _live_cmdline(pid) if pid is not None else [b"station"]
+    return cmdline is not None and any(b"station" in arg for arg in cmdline)
 
 
 def recover(ctx: StationContext) -> Recovery:

@@ -101,3 +101,15 @@ class WipeResult:
         d["status"] = self.status.value
         d["sanitized"] = self.sanitized
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WipeResult:
+        """The inverse of to_dict (a worker's result file)."""
+        d = {k: v for k, v in d.items() if k != "sanitized"}
+        v = d.get("verification")
+        if v:
+            d["verification"] = Verification(**{**v, "mismatches": [tuple(m) for m in v.get("mismatches", [])]})
+        for key in ("bad_ranges", "retried_ranges", "throughput"):
+            d[key] = [tuple(x) for x in d.get(key, [])]
+        return cls(**{**d, "media": MediaFacts(**d["media"]), "status": Status(d["status"]),
+                      "commands": [CommandRecord(**c) for c in d.get("commands", [])]})
