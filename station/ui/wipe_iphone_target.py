@@ -11,7 +11,8 @@ from typing_extensions import override
 
 from station.context import StationContext
 from station.devices.base import DeviceInfo
-from station.erase.phone.ios_erase import METHOD, IPhoneBlocked
+from station.erase.phone.ios_erase import METHOD
+from station.erase.phone.prechecks import PhoneBlocked
 from station.erase.run import RunPlan, WipeRun
 from station.ui.wipe_phone_target import PhoneTarget, _say_error
 from station.ui.wipe_targets import Facts, Snapshot
@@ -61,7 +62,7 @@ class IPhoneTarget(PhoneTarget):
 
     def snapshot(self) -> Snapshot:
         shown = super().snapshot()
-        if isinstance(self.error, IPhoneBlocked) and not self.running():
+        if isinstance(self.error, PhoneBlocked) and not self.running():
             return Snapshot(result=f"BLOCKED: {self.error}", level="error", method=METHOD_TEXT)
         shown.method = METHOD_TEXT
         return shown

@@ -20,7 +20,7 @@ from station.devices.manager import DeviceManager
 from station.devices.phone.identity import PhoneIdentity
 from station.devices.phone.states import instruction
 from station.erase import jobs
-from station.erase.phone.wipe import PhoneBlocked
+from station.erase.phone.prechecks import PhoneBlocked
 from station.erase.run import FACTORY_RESET, RunPlan, WipeRun
 from station.errors import UserFacingError
 from station.ui.ops import Changes

@@ -12,7 +12,8 @@ from typing_extensions import override
 
 from station import events, units
 from station.devices.phone.adb import PhoneNotReady
-from station.erase.phone.wipe import PhoneBlocked, wipe_phone
+from station.erase.phone.prechecks import PhoneBlocked
+from station.erase.phone.wipe import wipe_phone
 from station.erase.result import Status
 from station.models import Certificate, PhoneCheck, Unit, WipeJob
 from station.prompt import OperatorPrompt

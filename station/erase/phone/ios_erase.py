@@ -14,7 +14,6 @@ MDM) raises PhoneBlocked after the reason is recorded on its unit.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -30,24 +29,13 @@ from station.erase.phone.ios_verify import verify_erased
 from station.erase.phone.prechecks import Prechecks
 from station.erase.phone.reset import PhoneTimings, Progress
 from station.erase.result import MediaFacts, Status, WipeResult
-from station.errors import Cancelled, DeviceError, UserFacingError
+from station.errors import Cancelled, UserFacingError
 from station.models import PhoneCheck
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind
 
-log = logging.getLogger(__name__)
-
 METHOD = "erase-all-content"
 LOCK_CHECKS = ("activation_lock", "supervision", "mdm")  # what the route gates read as an account lock
-
-
-class IPhoneBlocked(UserFacingError):
-    """A pre-check refused the erase; the reason is on the unit too."""
-
-    def __init__(self, identity: IPhoneIdentity, uid: str, checks: Prechecks) -> None:
-        super().__init__(f"{identity.marketing_name} ({identity.serial}, unit {uid}) cannot be erased yet. "
-                         f"{checks.reason()}")
-        self.uid, self.checks = uid, checks
 
 
 def pair_dir(ctx: StationContext) -> Any:
@@ -99,17 +87,12 @@ def wipe_iphone(ctx: StationContext, udid: str, prompt: OperatorPrompt, *, progr
     ident = listed.identity
     assert ident is not None
     uid, checks = record_iphone(ctx, listed)
-    if checks.blocking:
-        raise IPhoneBlocked(ident, uid, checks)
-    for warning in checks.warnings:
-        prompt.tell(f"Note: {warning.title}. {warning.detail} {warning.action}".strip())
-
     result = _new_result(udid, ident, checks)
-    records.start_job(ctx, uid, result, JobKind.IPHONE_ERASE)
-    steps: list[str] = []
-    result.media.extra["erase_means"] = "mcinstall-erase-device"
-    result.media.extra["reset_log"] = steps
-    try:
+
+    def work() -> None:
+        steps: list[str] = []
+        result.media.extra["erase_means"] = "mcinstall-erase-device"
+        result.media.extra["reset_log"] = steps
         if stop():
             raise Cancelled
         report(0.15, "Sending Erase All Content and Settings")
@@ -128,16 +111,9 @@ def wipe_iphone(ctx: StationContext, udid: str, prompt: OperatorPrompt, *, progr
             result.verification = verify_erased(ident.serial, back)
             if not result.verification.passed:
                 result.reason = _verification_reason(result)
-    except Cancelled:
-        result.status, result.reason = Status.ABORTED, "Stopped by the technician."
-    except DeviceError as exc:
-        result.status, result.reason = Status.FAILED, str(exc)
-    finally:
-        result.ended_at = clock.iso()
-    records.finish_job(ctx, result, JobKind.IPHONE_ERASE)
-    _issue_certificate(ctx, result, uid)
-    report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
-    return result
+
+    return records.run_job(ctx, uid, ident.marketing_name, checks, result, JobKind.IPHONE_ERASE, prompt, report,
+                           work)
 
 
 def _wait_back(ctx: StationContext, udid: str, timings: PhoneTimings, steps: list[str], report: Progress,
@@ -191,11 +167,3 @@ def _verification_reason(result: WipeResult) -> str:
                 f"{same['expected']} is not verified. Find the right iPhone, plug it in and erase it again.")
     failed = ", ".join(f"{c['check']} is {c['found']}" for c in v.detail.get("checks", []) if not c["passed"])
     return f"The iPhone did not come back erased ({failed}). Erase it again."
-
-
-def _issue_certificate(ctx: StationContext, result: WipeResult, uid: str) -> None:
-    """Every finished job gets its document: a certificate, or a signed report that it is NOT sanitized."""
-    from station.erase import certificate
-
-    issued = certificate.issue(ctx, result, uid)
-    log.info("iphone %s: certificate %s (sanitized=%s)", result.media.serial, issued.id, issued.sanitized)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from station.config import Config
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.identity import PhoneIdentity
-from station.errors import DeviceError
+from station.errors import DeviceError, UserFacingError
 
 _ACCOUNT = re.compile(r"Account \{name=(.*?), type=(.*?)\}")
 _ADMIN = re.compile(r"admin=ComponentInfo\{([^}]*)\}")
@@ -69,6 +69,14 @@ class Prechecks:
 
     def flags(self) -> dict[str, Any]:
         return {c.key: c.facts for c in self.checks if c.key in ("verified_boot", "encryption", "root")}
+
+
+class PhoneBlocked(UserFacingError):
+    """A pre-check refused the erase (of an Android phone or an iPhone); the reason is on the unit too."""
+
+    def __init__(self, name: str, serial: str, uid: str, checks: Prechecks) -> None:
+        super().__init__(f"{name} ({serial}, unit {uid}) cannot be erased yet. {checks.reason()}")
+        self.uid, self.checks = uid, checks
 
 
 def mask(name: str) -> str:

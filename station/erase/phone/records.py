@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +11,15 @@ from station import clock, events, units
 from station.context import StationContext
 from station.devices.phone.identity import PhoneIdentity
 from station.erase import ledger
-from station.erase.phone.prechecks import Prechecks
-from station.erase.result import WipeResult
+from station.erase.phone.prechecks import PhoneBlocked, Prechecks
+from station.erase.phone.reset import Progress
+from station.erase.result import Status, WipeResult
+from station.errors import Cancelled, DeviceError
 from station.models import PhoneCheck, Unit, WipeJob
+from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, StartedVerify, WipeStarted
+
+log = logging.getLogger(__name__)
 
 BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift again once the phone passes
 
@@ -92,6 +99,33 @@ def start_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind =
 
 def finish_job(ctx: StationContext, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
     ledger.record_end(ctx, result, kind)
+
+
+def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result: WipeResult, kind: JobKind,
+            prompt: OperatorPrompt, report: Progress, work: Callable[[], None]) -> WipeResult:
+    """One phone erase, Android or iPhone, from its pre-checks to its certificate: refused when a check
+    blocks; else the job is recorded, `work` erases and verifies into the result, and its end is
+    recorded with its document (a certificate, or a signed report that it is NOT sanitized)."""
+    if checks.blocking:
+        raise PhoneBlocked(name, result.media.serial, uid, checks)
+    for warning in checks.warnings:
+        prompt.tell(f"Note: {warning.title}. {warning.detail} {warning.action}".strip())
+    start_job(ctx, uid, result, kind)
+    try:
+        work()
+    except Cancelled:
+        result.status, result.reason = Status.ABORTED, "Stopped by the technician."
+    except DeviceError as exc:
+        result.status, result.reason = Status.FAILED, str(exc)
+    finally:
+        result.ended_at = clock.iso()
+    finish_job(ctx, result, kind)
+    from station.erase import certificate
+
+    issued = certificate.issue(ctx, result, uid)
+    log.info("%s %s: certificate %s (sanitized=%s)", kind, result.media.serial, issued.id, issued.sanitized)
+    report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
+    return result
 
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:

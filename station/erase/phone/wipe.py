@@ -8,7 +8,6 @@ recorded on its unit; anything that ran returns a WipeResult, certified or not.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,13 +19,11 @@ from station.devices.phone.driver import client_from_config
 from station.devices.phone.identity import PhoneIdentity, read_identity
 from station.erase.phone import records
 from station.erase.phone.prechecks import Prechecks, run_prechecks
-from station.erase.phone.reset import PhoneReset, PhoneTimings, Progress, ResetOutcome
+from station.erase.phone.reset import PhoneReset, PhoneTimings, Progress
 from station.erase.phone.verify import failed_checks, read_baseline, verify_reset
 from station.erase.result import MediaFacts, Status, WipeResult
-from station.errors import Cancelled, DeviceError, UserFacingError
 from station.prompt import OperatorPrompt
-
-log = logging.getLogger(__name__)
+from station.wipe_record import JobKind
 
 AUTH_ATTEMPTS = 3
 _MEANS_TEXT = {  # completes "Erased by ..."
@@ -34,14 +31,6 @@ _MEANS_TEXT = {  # completes "Erased by ..."
     "reset-broadcast": "the system's own factory reset (FACTORY_RESET broadcast sent as root)",
     "recovery-menu": "factory reset in recovery ('Wipe data/factory reset'), done by the technician as guided",
 }
-
-
-class PhoneBlocked(UserFacingError):
-    """A pre-check refused the erase; the reason is on the unit too."""
-
-    def __init__(self, identity: PhoneIdentity, uid: str, checks: Prechecks) -> None:
-        super().__init__(f"{identity.label} ({identity.serial}, unit {uid}) cannot be erased yet. {checks.reason()}")
-        self.uid, self.checks = uid, checks
 
 
 @dataclass
@@ -91,48 +80,36 @@ def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method:
     identity, checks = found.identity, found.checks
     uid = records.join_unit(ctx, identity)
     records.record_prechecks(ctx, uid, identity, checks)
-    if checks.blocking:
-        raise PhoneBlocked(identity, uid, checks)
-    for warning in checks.warnings:
-        prompt.tell(f"Note: {warning.title}. {warning.detail} {warning.action}".strip())
-
     result = _new_result(serial, identity, checks, method)
-    records.start_job(ctx, uid, result)
-    client.journal = result.commands  # from here every command sent to the phone is evidence
-    outcome = ResetOutcome(Status.FAILED, "")
-    try:
-        baseline = read_baseline(client, serial)
-        reset = PhoneReset(client, serial, prompt, checks, sdk=identity.sdk, method=method, timings=timings,
-                           progress=report, should_stop=stop)
+
+    def work() -> None:
+        client.journal = result.commands  # from here every command sent to the phone is evidence
         try:
-            reset.startup()
-            outcome = reset.execute()
-        finally:
-            reset.shutdown()
+            baseline = read_baseline(client, serial)
+            reset = PhoneReset(client, serial, prompt, checks, sdk=identity.sdk, method=method, timings=timings,
+                               progress=report, should_stop=stop)
+            try:
+                reset.startup()
+                reset.execute()
+            finally:
+                reset.shutdown()
             outcome = reset.outcome
-        result.media.extra["erase_means"] = outcome.means
-        result.media.extra["reset_log"] = outcome.notes  # every step seen, in order: the evidence
-        if outcome.means:
-            result.notes.append(f"Erased by {_MEANS_TEXT.get(outcome.means, outcome.means)}.")
-        result.status, result.reason = outcome.status, outcome.reason
-        if outcome.status is Status.FINISHED:
-            report(0.8, "Verifying the reset")
-            result.verification = verify_reset(client, serial, prompt, timings, outcome.returned, baseline,
-                                               lambda path: records.store_photo(ctx, uid, path), stop,
-                                               hardware_serial=identity.serial)
-            if not result.verification.passed:
-                result.reason = _verification_reason(result)
-    except Cancelled:
-        result.status, result.reason = Status.ABORTED, "Stopped by the technician."
-    except DeviceError as exc:
-        result.status, result.reason = Status.FAILED, str(exc)
-    finally:
-        client.journal = None
-        result.ended_at = clock.iso()
-    records.finish_job(ctx, result)
-    _issue_certificate(ctx, result, uid)
-    report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
-    return result
+            result.media.extra["erase_means"] = outcome.means
+            result.media.extra["reset_log"] = outcome.notes  # every step seen, in order: the evidence
+            if outcome.means:
+                result.notes.append(f"Erased by {_MEANS_TEXT.get(outcome.means, outcome.means)}.")
+            result.status, result.reason = outcome.status, outcome.reason
+            if outcome.status is Status.FINISHED:
+                report(0.8, "Verifying the reset")
+                result.verification = verify_reset(client, serial, prompt, timings, outcome.returned, baseline,
+                                                   lambda path: records.store_photo(ctx, uid, path), stop,
+                                                   hardware_serial=identity.serial)
+                if not result.verification.passed:
+                    result.reason = _verification_reason(result)
+        finally:
+            client.journal = None
+
+    return records.run_job(ctx, uid, identity.label, checks, result, JobKind.PHONE_RESET, prompt, report, work)
 
 
 def _new_result(serial: str, identity: PhoneIdentity, checks: Prechecks, method: str) -> WipeResult:
@@ -167,11 +144,3 @@ def _verification_reason(result: WipeResult) -> str:
         return (f"The reset could not be verified: the phone did not answer every check ({failed_checks(v)}). "
                 "Check it again, or confirm the setup wizard with a photo.")
     return f"The phone still holds its owner's data after the reset ({failed_checks(v)}). Erase it again."
-
-
-def _issue_certificate(ctx: StationContext, result: WipeResult, uid: str) -> None:
-    """Every finished job gets its document: a certificate, or a signed report that it is NOT sanitized."""
-    from station.erase import certificate
-
-    issued = certificate.issue(ctx, result, uid)
-    log.info("phone %s: certificate %s (sanitized=%s)", result.media.serial, issued.id, issued.sanitized)
