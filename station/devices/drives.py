@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from station.devices.base import DeviceInfo
 from station.devices.drive import discover
 from station.devices.drive.discover import Drive
-from station.devices.drive.hotplug import BlockMonitor, open_monitor
+from station.devices.uevents import KernelMonitor, open_monitor
 from station.errors import DeviceError
 
 log = logging.getLogger(__name__)
@@ -131,5 +131,5 @@ class DriveDriver(DriveTable):
         found = [d for d in discover.list_drives() if self.include is None or self.include(d)]
         return [DriveEntry(d, v) for d, v in zip(found, self.judge(found), strict=True)]
 
-    def monitor(self) -> BlockMonitor | None:
-        return open_monitor()
+    def monitor(self) -> KernelMonitor | None:
+        return open_monitor("block", ("disk", None), "drives")  # whole disks, not partitions

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from station.devices.base import DeviceInfo
-from station.devices.drive.hotplug import BlockMonitor, open_monitor
 from station.devices.drives import DriveSession
 from station.devices.manager import DeviceManager
+from station.devices.uevents import KernelMonitor, open_monitor
 from station.erase.drives import guarded_driver
 from station.sim.drives import SimDriveDriver
 from tests.erase import wipe_fixtures
@@ -20,7 +20,7 @@ from tests.erase.wipe_fixtures import LoopFactory, MiB, only_ours
 pytestmark = pytest.mark.timeout(60)
 
 
-def events_for(monitor: BlockMonitor, name: str, timeout: float = 10.0) -> list[str]:
+def events_for(monitor: KernelMonitor, name: str, timeout: float = 10.0) -> list[str]:
     """Actions seen for one device (others' devices come and go on a shared machine)."""
     end, seen = time.monotonic() + timeout, []
     while time.monotonic() < end and not seen:
@@ -29,7 +29,7 @@ def events_for(monitor: BlockMonitor, name: str, timeout: float = 10.0) -> list[
 
 
 def test_the_kernel_tells_when_a_loop_attaches_and_leaves(loops: LoopFactory) -> None:
-    monitor = open_monitor()
+    monitor = open_monitor("block", ("disk", None), "drives")
     assert monitor is not None
     try:
         loop = loops(4 * MiB)

@@ -10,23 +10,18 @@ adb server needs a moment to see a new phone and `remove` events carry no identi
 from __future__ import annotations
 
 import logging
-import select
 import shutil
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from station.config import Config
 from station.devices.base import DeviceInfo
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.states import ABSENT, ListedPhone, instruction
+from station.devices.uevents import KernelMonitor, open_monitor
 from station.errors import DeviceError
 
 log = logging.getLogger(__name__)
-
-RESCAN_AFTER_S = (1.0, 3.0)  # the adb server lists a new USB phone about a second after the kernel does
-
 
 def device_info(phone: ListedPhone, *, simulated: bool = False) -> DeviceInfo:
     model = phone.model or "Android phone"
@@ -79,63 +74,8 @@ class PhoneDriver:
     def open(self, info: DeviceInfo) -> PhoneSession:
         return PhoneSession(info, self.client)
 
-    def monitor(self) -> UsbMonitor | None:
-        return None if self.simulated else open_usb_monitor()
-
-
-UsbAction = Literal["add", "remove", "bind", "unbind", "change"]
-
-
-@dataclass(frozen=True)
-class UsbEvent:
-    action: UsbAction
-    sys_path: str
-    vendor_product: str  # "18d1:4ee7" where the event says it
-
-
-class UsbMonitor:
-    """Kernel uevents for whole USB devices (not interfaces), read without udevd."""
-
-    def __init__(self, subsystem: str = "usb", device_type: str | None = "usb_device") -> None:
-        import pyudev
-
-        self._monitor = pyudev.Monitor.from_netlink(pyudev.Context(), source="kernel")
-        self._monitor.filter_by(subsystem)
-        self._device_type = device_type
-        self._monitor.start()
-
-    def fileno(self) -> int:
-        """Readable when events wait: for a QSocketNotifier or select()."""
-        return int(self._monitor.fileno())
-
-    def drain(self) -> list[UsbEvent]:
-        found: list[UsbEvent] = []
-        while True:
-            device = self._monitor.poll(timeout=0)
-            if device is None:
-                return found
-            if self._device_type is None or device.device_type == self._device_type:
-                product = device.properties.get("PRODUCT", "")  # "18d1/4ee7/440" on USB events
-                vid_pid = ":".join(part.zfill(4) for part in product.split("/")[:2]) if product else ""
-                found.append(UsbEvent(device.action or "change", device.sys_path, vid_pid))
-
-    def wait(self, timeout: float) -> list[UsbEvent]:
-        ready, _, _ = select.select([self.fileno()], [], [], timeout)
-        return self.drain() if ready else []
-
-    def close(self) -> None:
-        try:
-            self._monitor.stop()
-        except Exception:  # already stopped
-            log.debug("usb monitor stop", exc_info=True)
-
-
-def open_usb_monitor() -> UsbMonitor | None:
-    try:
-        return UsbMonitor()
-    except Exception as exc:
-        log.warning("no USB hot-plug events (%s); phones are rescanned on demand", exc)
-        return None
+    def monitor(self) -> KernelMonitor | None:
+        return None if self.simulated else open_monitor("usb", ("usb_device",), "phones")  # devices, not interfaces
 
 
 def client_from_config(config: Config, *, demo: bool = False) -> AdbClient:
