@@ -16,7 +16,7 @@ from station import units
 from station.context import StationContext, open_station
 from station.devices.phone.ios import list_iphones
 from station.devices.phone.states import instruction
-from station.erase.phone.ios_prechecks import blocking_reason, ios_checks
+from station.erase.phone.ios_erase import iphone_prechecks
 from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
 from station.i18n import _
@@ -70,10 +70,10 @@ def iphone_rows(ctx: StationContext) -> list[dict[str, Any]]:
                                "error": listed.error or None}
         if ident is not None:
             row["unit"] = _known_unit(ctx, ident.imeis[0] if ident.imeis else None, ident.serial)
-            checks = ios_checks(listed.values, listed.domains, listed.services)
-            row["prechecks"] = {"checks": [asdict(c) for c in checks]}
-            row["blocked"] = any(c.outcome == "block" for c in checks)
-            row["block_reason"] = blocking_reason(checks) or None
+            checks = iphone_prechecks(listed)
+            row["prechecks"] = {"checks": [asdict(c) for c in checks.checks]}
+            row["blocked"] = bool(checks.blocking)
+            row["block_reason"] = checks.reason() or None
         rows.append(row)
     return rows
 

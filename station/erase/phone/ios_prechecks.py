@@ -119,7 +119,3 @@ def _battery(battery: dict[str, Any] | None, registry: dict[str, Any] | None) ->
         return Check("battery", "warn", title, f"{detail} Below {SERVICE_BATTERY_PERCENT}% iOS recommends service.",
                      "Grade it with the battery health; replace the battery before resale as new.", facts)
     return Check("battery", "info", title, detail, facts=facts)
-
-
-def blocking_reason(checks: list[Check]) -> str:
-    return " ".join(f"{c.title}: {c.detail} {c.action}".strip() for c in checks if c.outcome == "block")

@@ -44,7 +44,6 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class PhoneTimings:
-    command_s: float = 15.0
     boot_s: float = 180.0
     reset_s: float = 900.0
     poll_s: float = 1.0
@@ -52,8 +51,8 @@ class PhoneTimings:
 
     @classmethod
     def from_config(cls, config: Config) -> PhoneTimings:
-        return cls(config["phone.command_timeout_s"], config["phone.boot_timeout_s"], config["phone.reset_timeout_s"],
-                   config["phone.poll_interval_s"], config["phone.settle_s"])
+        return cls(config["phone.boot_timeout_s"], config["phone.reset_timeout_s"], config["phone.poll_interval_s"],
+                   config["phone.settle_s"])
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -28,12 +28,6 @@ CHOICES = [
     "Confirm visually: photograph the setup wizard's welcome screen",
     "Stop: leave the reset unverified",
 ]
-
-
-class PhotoPrompt(Protocol):
-    """Optional prompt extension: take a photo (with the bench camera) and return its file."""
-
-    def photo(self, question: str) -> Path | None: ...
 
 
 @dataclass
