@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import rfc8785
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock, events, units
+from station import atomic, clock, events, units
 from station.context import StationContext
 from station.erase import cert_body, cert_pdf, cert_validation, cert_x509, keys
 from station.erase.result import WipeResult
@@ -102,18 +101,9 @@ def store_blob(data: DataDir, content: bytes) -> str:
     digest = hashlib.sha256(content).hexdigest()
     path = data.blobs / digest
     if not path.exists():
-        _write_atomic(path, content)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_atomic(path, content, 0o666)  # the umask decides, as for any file the station writes
     return digest
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _unit_facts(s: Session, unit: Unit) -> dict[str, Any]:
@@ -176,14 +166,14 @@ def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str,
     folder = ctx.data.certificates
     folder.mkdir(parents=True, exist_ok=True)
     json_path = folder / f"{cert_id}.json"
-    _write_atomic(json_path, json_bytes)
+    atomic.write_atomic(json_path, json_bytes, 0o666)
     pdf_bytes = cert_x509.sign_pdf(
         cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx), verify_url=ctx.config.get_str("cert.verify_url")),
         cert_x509.load_or_create(
             ctx.data, key, ctx.station_id),
         reason=f"{body['title']} {cert_id}", location=ctx.config["station.location"])
     pdf_path = folder / f"{cert_id}.pdf"
-    _write_atomic(pdf_path, pdf_bytes)
+    atomic.write_atomic(pdf_path, pdf_bytes, 0o666)
     for blob in (json_bytes, pdf_bytes):
         events.enqueue_blob(s, store_blob(ctx.data, blob))
     s.add(Certificate(

@@ -9,7 +9,6 @@ answering Invalid Command Opcode fails the step; it never crashes and never succ
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from station import atomic
 from station.devices.drive.firmware_runner import CommandRunner, looks_unsupported
 from station.devices.drive.parsers import hdparm, nvme
 from station.erase.result import CommandRecord
@@ -131,12 +131,7 @@ def record_password(data: DataDir, serial: str, password: str) -> None:
     book = json.loads(path.read_text()) if path.exists() else {}
     book[serial] = {"password": password, "user_master": "u", "set_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                                      time.gmtime())}
-    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(book, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(path.with_suffix(".tmp"), path)
+    atomic.write_atomic(path, json.dumps(book, indent=1).encode(), 0o600)
 
 
 def recorded_password(data: DataDir, serial: str) -> str | None:
