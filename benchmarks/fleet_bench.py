@@ -41,28 +41,29 @@ def station_process(args: argparse.Namespace) -> None:
     add_events(ctx, args.events)
     add_photos(ctx, args.photos, args.photo_kb * 1024, seed=hash(data.name) & 0xFFFF)
     batches: list[tuple[float, float, int]] = []
-    post = HubClient.post_events
+    post = HubClient.post_encoded
 
-    def timed(self: HubClient, station: str, events: list[dict[str, object]]) -> dict[str, object]:
+    def timed(self: HubClient, body: bytes) -> dict[str, object]:
         t0, sent = time.time(), 0
         try:  # a batch that timed out or failed counts with its time and no events
-            reply = post(self, station, events)
-            sent = len(events)
+            reply = post(self, body)
+            sent = len(reply["results"])  # type: ignore[arg-type]
             return reply
         finally:
             batches.append((t0, time.time() - t0, sent))
 
-    HubClient.post_events = timed  # type: ignore[method-assign]
+    HubClient.post_encoded = timed  # type: ignore[method-assign]
     (data / "ready").touch()
     go = Path(args.go)
     while not go.exists():
         time.sleep(0.01)
-    started, passes, errors = time.time(), 0, []
+    started, cpu0, passes, errors = time.time(), time.process_time(), 0, []
     while outbox.backlog(ctx.store) != {"event": 0, "blob": 0} and passes < 50:
         report = run_once(ctx)
         passes += 1
         errors += report.errors
     Path(args.out).write_text(json.dumps({"station": data.name, "started": started, "finished": time.time(),
+                                          "cpu_s": time.process_time() - cpu0,
                                           "passes": passes, "errors": errors[:5], "batches": batches}))
     ctx.close()
 
@@ -80,6 +81,35 @@ def _rss_kib(pid: int) -> int:
         except (OSError, ValueError):
             continue
     return total
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used by a process and its children, live ones and reaped ones: unlike
+    wall time, this holds while other work shares the machine."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / _TICK
 
 
 def check(tmp: Path, names: list[str], store, objects) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -179,9 +209,14 @@ def main() -> int:
         print(f"{args.stations} stations x {args.events} events + {args.photos} photos x {args.photo_kb} KB, "
               f"batches of {args.batch}, {len(hubs)} hubs x {args.hub_workers} worker(s), PostgreSQL fsync on, "
               f"SeaweedFS S3; load average before: {os.getloadavg()[0]:.1f}", flush=True)
+        pg_pid = int((pg.data / "postmaster.pid").read_text().split()[0])
+        parts = {"hubs": [h.proc.pid for h in hubs if h.proc], "postgresql": [pg_pid],
+                 "seaweedfs": [weed.proc.pid] if weed.proc else []}
+        cpu_before = {k: sum(_cpu_s(p) for p in pids) for k, pids in parts.items()}
         go.touch()
         for c in children:
             c.join()
+        cpu = {k: sum(_cpu_s(p) for p in pids) - cpu_before[k] for k, pids in parts.items()}
         sampling = False
         sampler.join()
         results = [json.loads((tmp / f"{n}.json").read_text()) for n in names]
@@ -193,6 +228,10 @@ def main() -> int:
         failed = sum(1 for b in batches if not b[2])
         p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         wall = max(r["finished"] for r in results) - min(r["started"] for r in results)
+        cpu["stations"] = sum(r["cpu_s"] for r in results)
+        per_k = ", ".join(f"{k} {v / events * 1000:.3f}" for k, v in cpu.items())
+        print(f"CPU seconds per 1,000 events: {per_k}; total {sum(cpu.values()) / events * 1000:.3f} "
+              f"(so {events / sum(cpu.values()):,.0f} events/s per fully used core)")
         store = HubStore(url)
         counts = check(tmp, names, store, ObjectStore(weed.settings()))
         errors = [e for r in results for e in r["errors"]]

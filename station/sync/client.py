@@ -124,6 +124,10 @@ class HubClient:
     def post_events(self, station: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         return self._call("POST", "/v1/events", json={"station": station, "events": events}).json()
 
+    def post_encoded(self, body: bytes) -> dict[str, Any]:
+        """POST /v1/events with a batch already written to JSON (outbox.encode_batch)."""
+        return self._call("POST", "/v1/events", content=body, headers={"Content-Type": "application/json"}).json()
+
     def blob_states(self, shas: list[str]) -> dict[str, dict[str, Any]]:
         if not shas:
             return {}

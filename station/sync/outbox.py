@@ -8,9 +8,10 @@ up the others. Every write here is one short transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select, update
 
@@ -23,22 +24,60 @@ EVENT, BLOB = "event", "blob"
 MAX_RETRY_S = 3600.0  # a retry time further away than this means the clock jumped back: retry now
 
 
-def wire(ev: Event) -> dict[str, Any]:
+class Outgoing(NamedTuple):
+    """An event on its way up, as raw columns: a sync pass reads hundreds, and ORM objects cost more than
+    the upload itself."""
+
+    id: int
+    seq: int
+    station_id: str
+    unit_uid: str | None
+    kind: str
+    payload: str  # the canonical JSON text events.append stored
+    operator_id: int | None
+    operator_name: str | None
+    created_at: str
+    prev_hash: str
+    hash: str
+
+
+_OUTGOING: list[Any] = [Event.id, Event.seq, Event.station_id, Event.unit_uid, Event.kind, Event.payload,
+                        Event.operator_id, Event.operator_name, Event.created_at, Event.prev_hash, Event.hash]
+
+
+def wire(ev: events.ChainRecord) -> dict[str, Any]:
     """The event as the hub receives it: exactly the body station.events hashed, plus its chain links."""
     return {**events._body(ev), "prev_hash": ev.prev_hash, "hash": ev.hash}
 
 
-def within_bytes(batch: list[Event], budget: int) -> list[Event]:
-    """The leading events of `batch` whose wire form fits `budget` bytes (at least one)."""
+def _wire_text(ev: Outgoing) -> str:
+    """wire(ev) as JSON, with the stored payload text put in as it is instead of parsed and written again."""
+    head = {"seq": ev.seq, "station": ev.station_id, "unit": ev.unit_uid, "kind": ev.kind,
+            "operator": ev.operator_name, "operator_id": ev.operator_id, "at": ev.created_at,
+            "prev_hash": ev.prev_hash, "hash": ev.hash}
+    return _dumps(head)[:-1] + ',"payload":' + ev.payload + "}"
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_batch(station: str, batch: list[Outgoing], budget: int) -> tuple[list[Outgoing], bytes]:
+    """The leading events of `batch` whose wire form fits `budget` bytes (at least one), and the request
+    body that carries them: each event is written to JSON once, for its size and for the upload."""
+    parts: list[bytes] = []
     used = 0
-    for i, ev in enumerate(batch):
-        used += len(events.canonical(wire(ev)).encode("utf-8")) + 1
-        if used > budget and i:
-            return batch[:i]
-    return batch
+    for ev in batch:
+        part = _wire_text(ev).encode("utf-8")
+        used += len(part) + 1
+        if used > budget and parts:
+            break
+        parts.append(part)
+    body = b'{"station":' + _dumps(station).encode("utf-8") + b',"events":[' + b",".join(parts) + b"]}"
+    return batch[:len(parts)], body
 
 
-def pending_events(store: Store, limit: int) -> list[Event]:
+def pending_events(store: Store, limit: int) -> list[Outgoing]:
     """The next pending events, in chain order."""
     with store.reader() as s:
         refs = s.execute(
@@ -47,13 +86,14 @@ def pending_events(store: Store, limit: int) -> list[Event]:
         ids = [int(r) for r in refs]
         if not ids:
             return []
-        return list(s.execute(select(Event).where(Event.id.in_(ids)).order_by(Event.seq)).scalars())
+        return [Outgoing(*r) for r in s.execute(select(*_OUTGOING).where(Event.id.in_(ids)).order_by(Event.seq))]
 
 
-def events_from(store: Store, seq: int, limit: int) -> list[Event]:
+def events_from(store: Store, seq: int, limit: int) -> list[Outgoing]:
     """Events from `seq` on, whatever their outbox rows say (the hub asked for them)."""
     with store.reader() as s:
-        return list(s.execute(select(Event).where(Event.seq >= seq).order_by(Event.seq).limit(limit)).scalars())
+        return [Outgoing(*r) for r in
+                s.execute(select(*_OUTGOING).where(Event.seq >= seq).order_by(Event.seq).limit(limit))]
 
 
 def head_and_hash_at(store: Store, seq: int) -> tuple[int, str | None]:
@@ -72,6 +112,7 @@ def mark_events_sent(store: Store, event_ids: Iterable[int]) -> int:
         result = s.execute(
             update(Outbox).where(Outbox.sent_at.is_(None), Outbox.kind == EVENT, Outbox.ref.in_(refs))
             .values(sent_at=clock.iso(), last_error=None)
+            .execution_options(synchronize_session=False)  # nothing of the outbox is loaded in this session
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -139,10 +139,10 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
     while not should_stop():
         batch = outbox.events_from(ctx.store, resend_from, limit) if resend_from else \
             outbox.pending_events(ctx.store, limit)
-        batch = outbox.within_bytes(batch, limits.EVENT_BATCH_BYTES)
         if not batch:
             return
-        reply = client.post_events(ctx.station_id, [outbox.wire(e) for e in batch])
+        batch, body = outbox.encode_batch(ctx.station_id, batch, limits.EVENT_BATCH_BYTES)
+        reply = client.post_encoded(body)
         report.clock_skew_s = reply.get("clock_skew_s")
         by_seq = {e.seq: e for e in batch}
         done = [r for r in reply["results"] if r["status"] in OK_STATUSES]
