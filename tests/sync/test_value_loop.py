@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from station.cli import main
-from station.sync.hub import lifecycle_admin, pricebands, value_policy
+from station.sync.hub import lifecycle_admin, pricebands, risk, value_policy
 from station.sync.hub.auth import create_reader, create_station
 from station.sync.hub.db import HubStore
 from station.sync.hub.models import HubIncident
@@ -104,6 +104,25 @@ def test_bands_match_percentiles_computed_by_hand(year_db):
     assert steady.target == 230.0 and steady.tier == "low"
     assert steady.median == pytest.approx(steady.observed_median + 0.25 * (230.0 - steady.observed_median), abs=0.006)
     assert doc.discount_for(60) == 6.0
+
+
+def test_the_sales_are_grouped_by_hashing_not_by_sorting_every_sale(year_db):
+    """The window's sales are collected per SKU x grade x channel by a hash aggregate, each group's few
+    amounts sorted on their own for the percentiles: no sort of every sale (benchmarks/value_bench.py)."""
+    store, _year = year_db
+    with store.engine.connect() as c:
+        c.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE outcomes"))
+    with store.session() as s:
+        plan = s.execute(text("EXPLAIN (FORMAT JSON) " + risk._GROUPS),
+                         {"since": NOW - timedelta(days=365), "now": NOW}).scalar_one()
+
+    def nodes(n):
+        yield n
+        for child in n.get("Plans", []):
+            yield from nodes(child)
+    found = list(nodes(plan[0]["Plan"]))
+    assert [n["Strategy"] for n in found if n["Node Type"] == "Aggregate" and "Group Key" in n] == ["Hashed"]
+    assert not [n for n in found if n["Node Type"] == "Sort"]
 
 
 def test_a_change_of_tier_is_an_alert(year_db):
