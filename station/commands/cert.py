@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +107,6 @@ def _lookup(data: DataDir) -> cert_verify.EventLookup | None:
     return lookup
 
 
-def _issued_pdf(data: DataDir) -> Callable[[str], bytes | None]:
-    """The station's own copy of a certificate PDF, by certificate id (None when not issued here)."""
-    def find(cert_id: str) -> bytes | None:
-        path = data.certificates / f"{cert_id}.pdf"
-        return path.read_bytes() if path.is_file() else None
-    return find
-
-
 def _trusted_key(args: argparse.Namespace, data: DataDir) -> keys.Ed25519PublicKey | None:
     if args.key:
         return keys.load_public_pem(args.key)
@@ -125,8 +116,7 @@ def _trusted_key(args: argparse.Namespace, data: DataDir) -> keys.Ed25519PublicK
 
 def _verify(args: argparse.Namespace) -> int:
     data = open_readonly_path(args.data_dir)
-    report = cert_verify.verify_bytes(_read(args.file), trusted=_trusted_key(args, data), lookup=_lookup(data),
-                                      issued_pdf=_issued_pdf(data))
+    report = cert_verify.verify_bytes(_read(args.file), trusted=_trusted_key(args, data), lookup=_lookup(data))
     env = report.envelope or {}
     cert = env.get("certificate", {})
     if cert:

@@ -57,7 +57,6 @@ class Check:
 class Report:
     checks: list[Check] = field(default_factory=list)
     envelope: dict[str, Any] | None = None
-    pdf_identical: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,9 +74,8 @@ def extract(data: bytes) -> tuple[bytes | None, bool]:
     return data, False
 
 
-def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: EventLookup | None = None,
-                 issued_pdf: Callable[[str], bytes | None] | None = None) -> Report:
-    """All checks on one file; `issued_pdf(cert_id)` gives the station's own copy of the PDF when at hand."""
+def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: EventLookup | None = None) -> Report:
+    """All checks on one file."""
     report = Report()
     raw, from_pdf = extract(data)
     if raw is None:
@@ -96,7 +94,7 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
         return report
     report.envelope = env
     try:
-        return _verify_envelope(report, env, raw, data, from_pdf, trusted, lookup, issued_pdf)
+        return _verify_envelope(report, env, raw, data, from_pdf, trusted, lookup)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         # Outside data: a field of the wrong type (a list where text was, a number for an object) is a
         # certificate that fails, never a crash of the verifier.
@@ -106,8 +104,7 @@ def verify_bytes(data: bytes, *, trusted: Ed25519PublicKey | None, lookup: Event
 
 
 def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: bytes, from_pdf: bool,
-                     trusted: Ed25519PublicKey | None, lookup: EventLookup | None,
-                     issued_pdf: Callable[[str], bytes | None] | None) -> Report:
+                     trusted: Ed25519PublicKey | None, lookup: EventLookup | None) -> Report:
     report.add("form", file_bytes(env) == raw,
                "bytes are exactly as written" + (" (embedded in the PDF)" if from_pdf else "")
                if file_bytes(env) == raw else "the file was edited: its bytes differ from the form the station wrote")
@@ -131,10 +128,6 @@ def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: byte
     if from_pdf:
         pdf = cert_x509.check_pdf(data, trusted)
         report.add("pdf", pdf.ok, pdf.detail)
-    if from_pdf and issued_pdf is not None:
-        original = issued_pdf(str(body.get("id")))
-        if original is not None:
-            report.pdf_identical = original == data
     return report
 
 
