@@ -22,6 +22,8 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from station.devices.drive.discover import read_sysfs
+
 LOOP_GET_STATUS64 = 0x4C05
 _LOOP_INFO64 = struct.Struct("=QQQ")  # lo_device, lo_inode, lo_rdevice: the first fields of struct loop_info64
 _LOOP_INFO64_SIZE = 232
@@ -30,13 +32,6 @@ _SKIP_LINKS = ("socket:", "pipe:", "anon_inode:", "/proc/", "/sys/", "[", "/dev/
 
 def devnum(dev: int) -> str:
     return f"{os.major(dev)}:{os.minor(dev)}"
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return ""
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,7 @@ class Users:
 def read_loops(sys_root: str = "/sys") -> dict[str, LoopInfo]:
     out: dict[str, LoopInfo] = {}
     for entry in sorted(Path(sys_root, "block").glob("loop*")):
-        backing = _read(entry / "loop" / "backing_file")
+        backing = read_sysfs(entry / "loop" / "backing_file")
         if not backing:
             continue
         fs = ino = rdev = None
@@ -91,7 +86,7 @@ def read_loops(sys_root: str = "/sys") -> dict[str, LoopInfo]:
                 rdev = devnum(st.st_rdev) if stat.S_ISBLK(st.st_mode) else None
             except OSError:
                 pass
-        out[entry.name] = LoopInfo(entry.name, _read(entry / "dev"), backing, fs, ino, rdev)
+        out[entry.name] = LoopInfo(entry.name, read_sysfs(entry / "dev"), backing, fs, ino, rdev)
     return out
 
 

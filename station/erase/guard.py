@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from station.devices.drive import discover
-from station.devices.drive.discover import SYS, Drive
+from station.devices.drive.discover import SYS, Drive, read_sysfs
 from station.devices.drives import Verdict
 from station.erase import disk_users
 
@@ -70,7 +70,7 @@ class SystemView:
                 num = (_devnum(source) if source.startswith("/dev/") else None) or num
             view.mounts.setdefault(num, []).append(mountpoint)
         for members in Path(sys_root, "fs", "btrfs").glob("*/devices/*"):
-            num = _read(members / "dev")
+            num = read_sysfs(members / "dev")
             if num:
                 view.mounts.setdefault(num, []).append(f"a btrfs filesystem ({members.parent.parent.name[:8]})")
         try:
@@ -91,20 +91,13 @@ class SystemView:
         return view
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return ""
-
-
 def stack(name: str, sys_root: str = SYS) -> list[tuple[str, str]]:
     """(kernel name, "maj:min") of the drive, its partitions, and every holder above them."""
     base = Path(sys_root, "block", name)
-    found: list[tuple[str, str]] = [(name, _read(base / "dev"))]
+    found: list[tuple[str, str]] = [(name, read_sysfs(base / "dev"))]
     todo = [base, *sorted(p for p in base.iterdir() if (p / "partition").exists())] if base.exists() else []
     for p in todo[1:]:
-        found.append((p.name, _read(p / "dev")))
+        found.append((p.name, read_sysfs(p / "dev")))
     seen = {name}
     while todo:
         node = todo.pop()
@@ -113,14 +106,14 @@ def stack(name: str, sys_root: str = SYS) -> list[tuple[str, str]]:
                 continue
             seen.add(holder.name)
             hbase = Path(sys_root, "class", "block", holder.name)
-            found.append((holder.name, _read(hbase / "dev")))
+            found.append((holder.name, read_sysfs(hbase / "dev")))
             todo.append(hbase)
     return found
 
 
 def _holder_words(name: str, sys_root: str) -> str:
-    dm_name = _read(Path(sys_root, "class", "block", name, "dm", "name"))
-    uuid = _read(Path(sys_root, "class", "block", name, "dm", "uuid"))
+    dm_name = read_sysfs(Path(sys_root, "class", "block", name, "dm", "name"))
+    uuid = read_sysfs(Path(sys_root, "class", "block", name, "dm", "uuid"))
     kind = ("encrypted volume" if uuid.startswith("CRYPT") else "LVM volume" if uuid.startswith("LVM")
             else "RAID array" if name.startswith("md") else "device-mapper volume" if name.startswith("dm")
             else "stacked device")

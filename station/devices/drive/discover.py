@@ -62,7 +62,8 @@ class Drive:
         return f"{model} ({self.identity})" if self.identity != self.path else f"{model} ({self.path})"
 
 
-def _read(path: Path, default: str = "") -> str:
+def read_sysfs(path: Path, default: str = "") -> str:
+    """A sysfs (or procfs) value, stripped; `default` when it cannot be read."""
     try:
         return path.read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
@@ -104,7 +105,7 @@ def block_names(sys_root: str = SYS) -> list[str]:
         base = Path(sys_root, "block", entry)
         if _SKIP.match(entry):
             continue
-        if entry.startswith("loop") and not _read(base / "loop" / "backing_file"):
+        if entry.startswith("loop") and not read_sysfs(base / "loop" / "backing_file"):
             continue
         names.append(entry)
     return names
@@ -115,17 +116,17 @@ def from_sysfs(name: str, sys_root: str = SYS) -> Drive:
     real = os.path.realpath(base)
     dev = base / "device"
     bus, port = _bus_and_port(real, name)
-    backing = _read(base / "loop" / "backing_file")
+    backing = read_sysfs(base / "loop" / "backing_file")
     facts = MediaFacts(
         path=f"/dev/{name}", bus=bus,
-        vendor=_read(dev / "vendor"), model=_read(dev / "model"),
-        serial=_read(dev / "serial"), firmware=_read(dev / "firmware_rev") or _read(dev / "rev"),
-        size_bytes=int(_read(base / "size", "0") or 0) * 512,
-        logical_sector=int(_read(base / "queue" / "logical_block_size", "512") or 512),
-        physical_sector=int(_read(base / "queue" / "physical_block_size", "512") or 512),
-        rotational=_read(base / "queue" / "rotational") == "1" if bus not in ("loop", "virtual") else None,
+        vendor=read_sysfs(dev / "vendor"), model=read_sysfs(dev / "model"),
+        serial=read_sysfs(dev / "serial"), firmware=read_sysfs(dev / "firmware_rev") or read_sysfs(dev / "rev"),
+        size_bytes=int(read_sysfs(base / "size", "0") or 0) * 512,
+        logical_sector=int(read_sysfs(base / "queue" / "logical_block_size", "512") or 512),
+        physical_sector=int(read_sysfs(base / "queue" / "physical_block_size", "512") or 512),
+        rotational=read_sysfs(base / "queue" / "rotational") == "1" if bus not in ("loop", "virtual") else None,
     )
-    wwid = _read(base / "wwid") or _read(dev / "wwid")
+    wwid = read_sysfs(base / "wwid") or read_sysfs(dev / "wwid")
     if wwid:
         facts.extra["wwid"] = wwid
     if "/virtio" in real:  # device/vendor there is the PCI vendor id of virtio, not a drive maker
@@ -135,8 +136,8 @@ def from_sysfs(name: str, sys_root: str = SYS) -> Drive:
         facts.extra["backing_file"] = backing
     facts.extra["port"] = port
     return Drive(name=name, path=f"/dev/{name}", sys_path=real, facts=facts, port=port,
-                 removable=_read(base / "removable") == "1", read_only=_read(base / "ro") == "1",
-                 backing_file=backing, diskseq=_read(base / "diskseq"))
+                 removable=read_sysfs(base / "removable") == "1", read_only=read_sysfs(base / "ro") == "1",
+                 backing_file=backing, diskseq=read_sysfs(base / "diskseq"))
 
 
 def _udev_properties(sys_path: str) -> dict[str, str]:
