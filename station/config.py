@@ -90,7 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
        "Regular expression for lot/pallet/bin labels."),
     _S("scanner.wedge_enabled", bool, True, "Watch the keyboard for wedge scans (fast key bursts wait up to the gap)."),
     _S("scanner.sound", bool, True, "Play a tone per scan verdict (good/bad/repeat) when an audio device exists."),
-    _S("scanner.demo_interval_s", float, 6.0, "Seconds between scans of the demo's simulated scanner; 0 stops it.",
+    _S("scanner.demo_interval_s", float, 0.0, "Seconds between random scans of the demo's simulated scanner; "
+       "0 (the default) leaves the scanning to the technician.",
        range=(0.0, 3600.0)),
     # operators
     _S("operators.max_pin_attempts", int, 5, "Wrong PINs before an operator is locked out.", range=(1, 100)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import select
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from station.devices.scanner.framing import ScanFramer
 from station.devices.scanner.serial_scanner import SerialScannerDriver, SerialScannerSession, serial_scanner_driver
 from station.errors import DeviceError, UserFacingError
 from station.identifiers import classify
-from station.sim.scanner import PtyScanner, SimulatedScannerDriver, demo_stream, random_imei
+from station.sim.scanner import PtyScanner, SimulatedScannerDriver, demo_stream, random_imei, simulated_scanner_driver
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -177,3 +178,34 @@ def test_real_serial_scanner(request: pytest.FixtureRequest) -> None:
     finally:
         session.close()
     assert scan
+
+
+def test_the_demo_scanner_leaves_the_scanning_to_the_technician(tmp_path: Path) -> None:
+    """`make run` without hardware: the simulated scanner is there to be driven (the bench's own wedge, the
+    script), not a stream of random scans that opens units under the technician's hands."""
+    driver = simulated_scanner_driver(Config(), tmp_path)
+    assert driver is not None
+    (info,) = driver.enumerate()
+    session = driver.open(info)
+    try:
+        assert "sim-scanner" not in {t.name for t in threading.enumerate()}
+        assert _read_until(session, 1, timeout=0.5) == []
+        assert driver.scanner is not None
+        driver.scanner.send("OP-0001")  # what the scanner is given still arrives
+        assert _read_until(session, 1) == ["OP-0001"]
+    finally:
+        session.close()
+        driver.stop()
+        driver.scanner.close()
+
+    # Random scans stay available on request.
+    opted = simulated_scanner_driver(Config({"scanner.demo_interval_s": 0.05}), tmp_path / "opted")
+    assert opted is not None
+    session = opted.open(opted.enumerate()[0])
+    try:
+        assert _read_until(session, 1)[:1] == ["OP-0001"]  # the random shift starts with the demo badge
+    finally:
+        session.close()
+        opted.stop()
+        assert opted.scanner is not None
+        opted.scanner.close()
