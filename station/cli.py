@@ -70,11 +70,16 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
                                              "when installed from the package, else the user's)"))
     parser.add_argument("-v", "--verbose", action="store_true", help=_("log debug detail"))
     # No command word means the bench app, with whatever global options came before it.
-    parser.set_defaults(func=_run_gui, demo=False)
+    parser.set_defaults(func=_run_gui, demo=False, script=False, pace=3.0)
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     gui = sub.add_parser("gui", help=_("start the bench app (the default)"))
-    gui.set_defaults(func=_run_gui, demo=False)
+    gui.set_defaults(func=_run_gui, demo=False, script=False, pace=3.0)
     demo = sub.add_parser("demo", help=_("start the bench app with simulated devices"))
+    demo.add_argument("--script", action="store_true",
+                      help=_("play a scripted shift (one phone from its scan to its checked label), print a "
+                             "summary and exit: 0 when the phone was finished, 1 when a step did not come"))
+    demo.add_argument("--pace", type=float, default=3.0, metavar=_("SECONDS"),
+                      help=_("with --script: seconds between the scripted inputs (default 3)"))
     demo.set_defaults(func=_run_gui, demo=True)
     for name in modules:
         importlib.import_module(name).register(sub)
@@ -106,7 +111,7 @@ def _run_gui(args: argparse.Namespace) -> int:
     _require_display()
     from station.ui.app import run  # Qt is imported only when the GUI is asked for
 
-    return run(data_dir=args.data_dir, demo=args.demo)
+    return run(data_dir=args.data_dir, demo=args.demo, script_pace_s=max(args.pace, 0.0) if args.script else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,6 +56,15 @@ def make_window(qtbot):  # type: ignore[no-untyped-def]
         close_station(w)
 
 
+@pytest.fixture(scope="session")
+def demo_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo camera's video, written once per session (seconds of OpenCV work): copy it to
+    DATA_DIR/demo/camera.avi and the demo camera plays it at once."""
+    from station.sim.camera import write_demo_video
+
+    return write_demo_video(tmp_path_factory.mktemp("demo-camera") / "camera.avi")
+
+
 def require_corpus() -> Path:
     """The real drive outputs in ../shared; the one allowed skip is when that folder is absent."""
     from tests.no_skip import SHARED_ABSENT

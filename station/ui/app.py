@@ -77,7 +77,9 @@ def _screenshot(window, path: Path) -> None:
     QApplication.quit()
 
 
-def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
+def run(data_dir: str | Path | None = None, *, demo: bool = False, script_pace_s: float | None = None) -> int:
+    """The bench app. With `script_pace_s`, a scripted shift plays in it at that pace and the app exits
+    with the script's status (0 when the unit was finished) after printing its summary."""
     t0 = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Triage station")
@@ -98,10 +100,24 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False) -> int:
     if os.environ.get("STATION_SCREENSHOT"):  # README screenshot and the Xvfb smoke test
         delay = int(os.environ.get("STATION_SCREENSHOT_DELAY_MS", "1500"))
         QTimer.singleShot(delay, lambda: _screenshot(window, Path(os.environ["STATION_SCREENSHOT"])))
+    if script_pace_s is not None:
+        _play_script(window, script_pace_s)
     try:
         return app.exec()
     finally:
         close_station(window)
+
+
+def _play_script(window, pace_s: float) -> None:
+    from station.ui.demo_script import DemoScript, Outcome
+
+    def done(outcome: Outcome) -> None:
+        print(outcome.text(), flush=True)
+        QApplication.exit(0 if outcome.ok else 1)
+
+    window.activateWindow()  # the script's keys go where a person's would: the focused widget
+    window.demo_script = DemoScript(window, pace_s, done)
+    window.demo_script.start()
 
 
 def _quit_on_sigterm(app: QCoreApplication) -> None:
