@@ -79,6 +79,7 @@ POT := station/locale/station.pot
 translations: setup
 	xgettext -L Python --from-code=UTF-8 -k_ -kN_ -ktr -kngettext:1,2 --no-wrap --sort-by-file \
 	  --package-name=triage-station --msgid-bugs-address=triage-station@example.org -o $(POT) $$(git ls-files 'station/*.py')
+	mkdir -p build
 	cd $$(dirname $$($(VPY) -c 'import argparse; print(argparse.__file__)')) && \
 	  xgettext -L Python --no-wrap --no-location -o $(CURDIR)/build/argparse.pot argparse.py
 	msgcat --use-first --no-wrap -o $(POT) $(POT) build/argparse.pot

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 from station.errors import UserFacingError
 from station.grading.matrix import COSMETIC, Matrix, Question
+from station.i18n import N_
 
 FUNCTIONAL_CODES: dict[str, str] = {
-    "FF": "fully functional",
-    "NT": "functional test not done",
-    "FD": "functional defects",
-    "NF": "not functional (does not power on)",
+    "FF": N_("fully functional"),  # translated where shown
+    "NT": N_("functional test not done"),
+    "FD": N_("functional defects"),
+    "NF": N_("not functional (does not power on)"),
 }
 SUFFIX = {"FF": "+", "NT": "", "FD": "-", "NF": "-"}
 BER = "ber"  # the defect tag of a unit beyond economic repair

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from station import admin, grading, operators
 from station.config import BY_KEY
 from station.context import StationContext
+from station.i18n import _
 from station.ui.ops import Changes, Op
 
 
@@ -36,32 +37,33 @@ class AdminView(QWidget):
         self.ctx = ctx
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
-        ops_box = QGroupBox("Operators")
+        ops_box = QGroupBox(self.tr("Operators"))
         ob = QVBoxLayout(ops_box)
         self.operators = QTableWidget(0, 5)
-        self.operators.setAccessibleName("Operators")
-        self.operators.setHorizontalHeaderLabels(["Name", "Role", "Badge", "Active", "Locked until"])
+        self.operators.setAccessibleName(self.tr("Operators"))
+        self.operators.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Role"), self.tr("Badge"), self.tr("Active"),
+                                                   self.tr("Locked until")])
         self.operators.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.operators.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         ob.addWidget(self.operators)
         row = QHBoxLayout()
-        for text, slot in (("&Add…", self.add_operator), ("&Disable", self.disable_operator),
-                           ("Reset &PIN…", self.reset_pin), ("&Unlock", self.unlock_operator)):
+        for text, slot in ((self.tr("&Add…"), self.add_operator), (self.tr("&Disable"), self.disable_operator),
+                           (self.tr("Reset &PIN…"), self.reset_pin), (self.tr("&Unlock"), self.unlock_operator)):
             b = QPushButton(text)
             b.clicked.connect(slot)
             row.addWidget(b)
         ob.addLayout(row)
         left.addWidget(ops_box, 2)
-        mat_box = QGroupBox("Grading matrices (Enter activates the selected version)")
+        mat_box = QGroupBox(self.tr("Grading matrices (Enter activates the selected version)"))
         mb = QVBoxLayout(mat_box)
         self.matrices = QListWidget()
-        self.matrices.setAccessibleName("Grading matrices")
+        self.matrices.setAccessibleName(self.tr("Grading matrices"))
         self.matrices.itemActivated.connect(self.activate_matrix)
         mb.addWidget(self.matrices)
         left.addWidget(mat_box, 1)
         layout.addLayout(left, 3)
         right = QVBoxLayout()
-        set_box = QGroupBox("Organisation, labels and routing")
+        set_box = QGroupBox(self.tr("Organisation, labels and routing"))
         form = QFormLayout(set_box)
         self.fields: dict[str, QLineEdit | QCheckBox | QComboBox] = {}
         for key in admin.EDITABLE:
@@ -69,20 +71,21 @@ class AdminView(QWidget):
             if BY_KEY[key].choices:  # a closed set (the theme ...): chosen, not typed
                 field = QComboBox()
                 field.addItems([str(c) for c in BY_KEY[key].choices or ()])
-            field.setToolTip(f"{BY_KEY[key].description}\n(setting {key})")
+            field.setToolTip(self.tr("{description}\n(setting {key})").format(description=_(BY_KEY[key].description),
+                                                                               key=key))
             # People read what a setting does; its key stays in the tooltip for the TOML file.
-            label = QLabel(BY_KEY[key].description)
+            label = QLabel(_(BY_KEY[key].description))
             label.setWordWrap(True)
             label.setToolTip(key)
             label.setBuddy(field)
-            field.setAccessibleName(BY_KEY[key].description)
+            field.setAccessibleName(_(BY_KEY[key].description))
             form.addRow(label, field)
             self.fields[key] = field
-        save = QPushButton("&Save settings")
+        save = QPushButton(self.tr("&Save settings"))
         save.clicked.connect(self.save_settings)
         form.addRow(save)
         right.addWidget(set_box)
-        sync_box = QGroupBox("Sync")
+        sync_box = QGroupBox(self.tr("Sync"))
         sb = QVBoxLayout(sync_box)
         self.sync = QLabel("")
         self.sync.setWordWrap(True)
@@ -104,7 +107,8 @@ class AdminView(QWidget):
         ops, matrices, sync = loaded
         self.operators.setRowCount(len(ops))
         for r, o in enumerate(ops):
-            for c, v in enumerate((o.name, o.role, o.badge or "", "yes" if o.active else "no", o.locked_until or "")):
+            active = self.tr("yes") if o.active else self.tr("no")
+            for c, v in enumerate((o.name, o.role, o.badge or "", active, o.locked_until or "")):
                 self.operators.setItem(r, c, QTableWidgetItem(v))
         self.operators.resizeColumnsToContents()
         self.matrices.clear()
@@ -121,11 +125,11 @@ class AdminView(QWidget):
                 field.setCurrentText(str(value))
             else:
                 field.setText(str(value))
-        lines = [sync.text, f"Hub: {sync.hub_url or 'not configured'}"]
+        lines = [sync.text, self.tr("Hub: {url}").format(url=sync.hub_url or self.tr("not configured"))]
         if sync.last_ok_at:
-            lines.append(f"Last success: {sync.last_ok_at}")
+            lines.append(self.tr("Last success: {at}").format(at=sync.last_ok_at))
         if sync.last_error:
-            lines.append(f"Last error: {sync.last_error}")
+            lines.append(self.tr("Last error: {error}").format(error=sync.last_error))
         self.sync.setText("\n".join(lines))
 
     def selected_operator(self) -> str | None:
@@ -142,39 +146,44 @@ class AdminView(QWidget):
         Op(self, fn, *args).changes("operators", "config").success(succeeded).run()
 
     def add_operator(self) -> None:
-        name, ok = QInputDialog.getText(self, "Add operator", "Name:")
+        name, ok = QInputDialog.getText(self, self.tr("Add operator"), self.tr("Name:"))
         if not ok or not name.strip():
             return
-        role, ok = QInputDialog.getItem(self, "Add operator", "Role:", list(operators.ROLES), 0, False)
+        role, ok = QInputDialog.getItem(self, self.tr("Add operator"), self.tr("Role:"), list(operators.ROLES),
+                                        0, False)
         if not ok:
             return
-        badge, _ok = QInputDialog.getText(self, "Add operator", "Badge (scan it, or leave empty):")
-        pin, _ok = QInputDialog.getText(self, "Add operator", "PIN (4-12 digits, or empty):",
+        badge, _ok = QInputDialog.getText(self, self.tr("Add operator"), self.tr("Badge (scan it, or leave empty):"))
+        pin, _ok = QInputDialog.getText(self, self.tr("Add operator"), self.tr("PIN (4-12 digits, or empty):"),
                                         QLineEdit.EchoMode.Password)
-        self._run(admin.add_operator, self.ctx, name, role, badge.strip() or None, pin or None, done=f"Added {name}.")
+        self._run(admin.add_operator, self.ctx, name, role, badge.strip() or None, pin or None,
+                  done=self.tr("Added {name}.").format(name=name))
 
     def disable_operator(self) -> None:
         name = self.selected_operator()
         if name:
-            self._run(admin.disable_operator, self.ctx, name, done=f"{name} can no longer sign in.")
+            self._run(admin.disable_operator, self.ctx, name,
+                      done=self.tr("{name} can no longer sign in.").format(name=name))
 
     def unlock_operator(self) -> None:
         name = self.selected_operator()
         if name:
-            admin.require_supervisor(self.ctx, "unlock operators")
-            self._run(operators.unlock, self.ctx, name, done=f"{name} is unlocked.")
+            admin.require_supervisor(self.ctx, self.tr("unlock operators"))
+            self._run(operators.unlock, self.ctx, name, done=self.tr("{name} is unlocked.").format(name=name))
 
     def reset_pin(self) -> None:
         name = self.selected_operator()
         if not name:
             return
-        pin, ok = QInputDialog.getText(self, "Reset PIN", f"New PIN for {name}:", QLineEdit.EchoMode.Password)
+        pin, ok = QInputDialog.getText(self, self.tr("Reset PIN"), self.tr("New PIN for {name}:").format(name=name),
+                                       QLineEdit.EchoMode.Password)
         if ok:
-            self._run(admin.reset_pin, self.ctx, name, pin, done=f"PIN of {name} was reset.")
+            self._run(admin.reset_pin, self.ctx, name, pin, done=self.tr("PIN of {name} was reset.").format(name=name))
 
     def activate_matrix(self, item: QListWidgetItem) -> None:
         matrix_id, version = item.data(256)
-        self._run(grading.activate, self.ctx, matrix_id, version, done=f"{matrix_id}@{version} is now active.")
+        self._run(grading.activate, self.ctx, matrix_id, version,
+                  done=self.tr("{matrix} is now active.").format(matrix=f"{matrix_id}@{version}"))
 
     def save_settings(self) -> None:
         changes = {}
@@ -184,4 +193,5 @@ class AdminView(QWidget):
             if value != self.ctx.config[key]:
                 changes[key] = value
         if changes:
-            self._run(admin.change_settings, self.ctx, changes, done=f"Saved {', '.join(changes)}.")
+            self._run(admin.change_settings, self.ctx, changes,
+                      done=self.tr("Saved {keys}.").format(keys=", ".join(changes)))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from station import registry
 from station.errors import UserFacingError
+from station.i18n import _
 from station.log import setup_logging
 from station.ui.i18n import install as install_language
 from station.ui.ops import report_error
@@ -82,13 +83,13 @@ def run(data_dir: str | Path | None = None, *, demo: bool = False, script_pace_s
     with the script's status (0 when the unit was finished) after printing its summary."""
     t0 = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Triage station")
+    app.setApplicationName("Triage station")  # an identifier (settings paths), not text
     sys.excepthook = _excepthook
     _quit_on_sigterm(app)
     try:
         window = create_window(data_dir, demo=demo)
     except UserFacingError as exc:
-        QMessageBox.critical(None, "The station cannot start", str(exc))
+        QMessageBox.critical(None, _("The station cannot start"), str(exc))
         print(f"station: {exc}", file=sys.stderr)
         return 2
     window.show()

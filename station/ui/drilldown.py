@@ -5,11 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from station.i18n import N_, _
 from station.models import Unit
 
-COLUMNS = (("Unit", "uid"), ("Class", "device_class"), ("Model", "model"), ("Serial", "serial"),
-           ("IMEI", "imei"), ("Grade", "sale_grade"), ("Wipe", "wipe_status"), ("Route", "route"),
-           ("Stage", "stage"), ("Finished", "finished_at"), ("Blocked because", "blocked_reason"))
+COLUMNS = ((N_("Unit"), "uid"), (N_("Class"), "device_class"), (N_("Model"), "model"), (N_("Serial"), "serial"),
+           (N_("IMEI"), "imei"), (N_("Grade"), "sale_grade"), (N_("Wipe"), "wipe_status"), (N_("Route"), "route"),
+           (N_("Stage"), "stage"), (N_("Finished"), "finished_at"), (N_("Blocked because"), "blocked_reason"))
 
 
 class DrillDown(QDialog):
@@ -19,7 +20,7 @@ class DrillDown(QDialog):
         self.resize(1100, 520)
         layout = QVBoxLayout(self)
         self.table = QTableWidget(len(units), len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([c for c, _ in COLUMNS])
+        self.table.setHorizontalHeaderLabels([_(c) for c, _attr in COLUMNS])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         for r, u in enumerate(units):

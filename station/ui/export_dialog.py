@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-FORMATS = {"CSV": "csv", "Excel (XLSX)": "xlsx", "PDF report": "pdf"}
-_NAMED = {"csv": "a CSV file", "xlsx": "an Excel file", "pdf": "a PDF file"}
+from station.i18n import N_, _
+
+FORMATS = {N_("CSV"): "csv", N_("Excel (XLSX)"): "xlsx", N_("PDF report"): "pdf"}  # shown through _()
+_NAMED = {"csv": N_("a CSV file"), "xlsx": N_("an Excel file"), "pdf": N_("a PDF file")}
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,17 @@ class ExportDialog(QDialog):
     def __init__(self, parent: QWidget | None, folder: Path, stem: str, hub_missing: str | None) -> None:
         """`stem` names the file (e.g. shift-20261123-0600); `hub_missing` says why the hub cannot be used."""
         super().__init__(parent)
-        self.setWindowTitle("Export shift log")
+        self.setWindowTitle(self.tr("Export shift log"))
         self.folder, self.stem = folder, stem
         layout = QVBoxLayout(self)
-        self.this_station = QRadioButton("&This station")
-        self.all_stations = QRadioButton("&All stations (hub)")
+        self.this_station = QRadioButton(self.tr("&This station"))
+        self.all_stations = QRadioButton(self.tr("&All stations (hub)"))
         self.this_station.setChecked(True)
         self.all_stations.setEnabled(hub_missing is None)
         group = QButtonGroup(self)  # arrow keys move between the two, like any radio group
         group.addButton(self.this_station)
         group.addButton(self.all_stations)
-        layout.addWidget(QLabel("Units from:"))
+        layout.addWidget(QLabel(self.tr("Units from:")))
         layout.addWidget(self.this_station)
         layout.addWidget(self.all_stations)
         if hub_missing:
@@ -67,17 +69,17 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         self.format = QComboBox()
         self.format.addItems(list(FORMATS))
-        fmt_label = QLabel("&Format:")
+        fmt_label = QLabel(self.tr("&Format:"))
         fmt_label.setBuddy(self.format)
         form.addRow(fmt_label, self.format)
         self.path = QLineEdit()
-        browse = QPushButton("&Browse…")
+        browse = QPushButton(self.tr("&Browse…"))
         browse.setAutoDefault(False)  # Enter in the path field exports, it does not browse
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        path_label = QLabel("&Save to:")
+        path_label = QLabel(self.tr("&Save to:"))
         path_label.setBuddy(self.path)
         form.addRow(path_label, row)
         layout.addLayout(form)
@@ -89,7 +91,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Export")
+        ok.setText(self.tr("Export"))
         ok.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -117,7 +119,7 @@ class ExportDialog(QDialog):
         self.path.setText(self._suggested)
 
     def _browse(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(self, "Export shift log", self.path.text())
+        name, _filter = QFileDialog.getSaveFileName(self, self.tr("Export shift log"), self.path.text())
         if name:
             self.path.setText(name)
             self._suggested = ""
@@ -139,9 +141,11 @@ class ExportDialog(QDialog):
             return ""
         known = next((name for name, ext in FORMATS.items() if ext == suffix), None)
         if known is None:
-            return f"{path.name} names a .{suffix} file, but the format is {fmt_name}: name the file .{fmt}."
-        return (f"{path.name} names {_NAMED[suffix]}, but the format is {fmt_name}: choose {known} in Format "
-                f"(Alt+F), or name the file .{fmt}.")
+            return self.tr("{file} names a .{suffix} file, but the format is {format}: name the file .{ext}.").format(
+                file=path.name, suffix=suffix, format=_(fmt_name), ext=fmt)
+        return self.tr("{file} names {kind}, but the format is {format}: choose {known} in Format (Alt+F), or name "
+                       "the file .{ext}.").format(file=path.name, kind=_(_NAMED[suffix]), format=_(fmt_name),
+                                                  known=_(known), ext=fmt)
 
     def accept(self) -> None:
         if not self.path.text().strip():

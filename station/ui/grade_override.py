@@ -11,30 +11,31 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 from station.grading.evaluate import FUNCTIONAL_CODES, GradeResult, sale_grade
 from station.grading.matrix import COSMETIC
 from station.grading.service import MIN_REASON, Override
+from station.i18n import _
 
 
 class OverrideDialog(QDialog):
     def __init__(self, computed: GradeResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Override the computed grade")
+        self.setWindowTitle(self.tr("Override the computed grade"))
         self.computed = computed
         form = QFormLayout(self)
-        form.addRow(QLabel(f"The matrix computed {computed.sale_grade}. The override is recorded with your "
-                           "name and reason."))
+        form.addRow(QLabel(self.tr("The matrix computed {grade}. The override is recorded with your name and reason.")
+                           .format(grade=computed.sale_grade)))
         self.cosmetic = QComboBox()
         self.cosmetic.addItems(COSMETIC)
         self.cosmetic.setCurrentText(computed.cosmetic)
         self.functional = QComboBox()
         for code, words in FUNCTIONAL_CODES.items():
-            self.functional.addItem(f"{code}  {words}", code)
+            self.functional.addItem(f"{code}  {_(words)}", code)
         self.functional.setCurrentIndex(list(FUNCTIONAL_CODES).index(computed.functional))
         self.reason = QLineEdit()
-        self.reason.setPlaceholderText("Why, e.g. 'dent under the case not visible in the matrix zones'")
+        self.reason.setPlaceholderText(self.tr("Why, e.g. 'dent under the case not visible in the matrix zones'"))
         self.preview = QLabel("")
-        form.addRow("Cosmetic", self.cosmetic)
-        form.addRow("Functional", self.functional)
-        form.addRow("Reason", self.reason)
-        form.addRow("Final grade", self.preview)
+        form.addRow(self.tr("Cosmetic"), self.cosmetic)
+        form.addRow(self.tr("Functional"), self.functional)
+        form.addRow(self.tr("Reason"), self.reason)
+        form.addRow(self.tr("Final grade"), self.preview)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -51,7 +52,7 @@ class OverrideDialog(QDialog):
     def _update(self) -> None:
         cosmetic, functional = self.choice()
         differs = (cosmetic, functional) != (self.computed.cosmetic, self.computed.functional)
-        self.preview.setText(sale_grade(cosmetic, functional) + ("" if differs else "  (same as computed)"))
+        self.preview.setText(sale_grade(cosmetic, functional) + ("" if differs else self.tr("  (same as computed)")))
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(differs and len(self.reason.text().strip()) >= MIN_REASON)
 

@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from station.disposition import Decision
 from station.grading import crosswalk
 from station.grading.evaluate import FUNCTIONAL_CODES, GradeResult
+from station.i18n import N_, _
 
-_COSMETIC_WORDS = {"A": "like new", "B": "light scratches", "C": "bigger scratches or broken glass",
-                   "D": "significant damage", "E": "beyond economic repair"}
+_COSMETIC_WORDS = {"A": N_("like new"), "B": N_("light scratches"), "C": N_("bigger scratches or broken glass"),
+                   "D": N_("significant damage"), "E": N_("beyond economic repair")}
 
 
 def _label(name: str, *, wrap: bool = True) -> QLabel:
@@ -52,10 +53,12 @@ class GradeSummary(QFrame):
         """`state` says whether this is live ("3 questions left"), saved, or overridden."""
         self.grade.setText(r.sale_grade)
         self.state.setText(state)
-        lines = [f"Cosmetic {r.cosmetic}: {_COSMETIC_WORDS[r.cosmetic]}",
-                 f"Functional {r.functional}: {FUNCTIONAL_CODES[r.functional]}"]
+        lines = [self.tr("Cosmetic {code}: {words}").format(code=r.cosmetic, words=_(_COSMETIC_WORDS[r.cosmetic])),
+                 self.tr("Functional {code}: {words}").format(code=r.functional,
+                                                              words=_(FUNCTIONAL_CODES[r.functional]))]
         if r.defects:
-            lines.append("Defects: " + ", ".join(d.replace("_", " ") for d in r.defects))
+            defects = ", ".join(d.replace("_", " ") for d in r.defects)
+            lines.append(self.tr("Defects: {defects}").format(defects=defects))
         self.detail.setText("\n".join(lines))
         walks = crosswalk.load().apply(device_class, r.cosmetic, r.functional)
         names = {"ctia": "CTIA", "r2v3": "R2v3", "bstock": "B-Stock", "backmarket": "Back Market"}
@@ -66,10 +69,10 @@ class GradeSummary(QFrame):
             self.route.setText(note)
             self.route.setStyleSheet("")
             return
-        value = f" · expected {d.expected_value:.2f}" if d.expected_value is not None else ""
-        text = f"Route: {d.label}{value}\n{d.explanation}"
+        value = "" if d.expected_value is None else self.tr(" · expected {value:.2f}").format(value=d.expected_value)
+        text = self.tr("Route: {route}").format(route=d.label) + f"{value}\n{d.explanation}"
         if d.blocked_reason:
-            text += f"\nBlocked: {d.blocked_reason}"
+            text += "\n" + self.tr("Blocked: {reason}").format(reason=d.blocked_reason)
         if note:
             text += f"\n{note}"
         self.route.setText(text)

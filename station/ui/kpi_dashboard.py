@@ -11,9 +11,10 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from station.i18n import N_, _
 from station.kpis import Kpis
 
-EMPTY_CHART = "Nothing finished in this shift yet"
+EMPTY_CHART = N_("Nothing finished in this shift yet")
 
 
 def _pct(x: float | None) -> str:
@@ -21,15 +22,15 @@ def _pct(x: float | None) -> str:
 
 
 def _min(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0f} min"
+    return "–" if x is None else _("{minutes:.0f} min").format(minutes=x)
 
 
 class Tile(QPushButton):
     def __init__(self, title: str, key: str, value: str | None = None) -> None:
         super().__init__()
-        self.title, self.key, self.value = title, key, value
+        self.title, self.key, self.value = title, key, value  # the title in English: the tiles' key
         self.setObjectName("kpi-tile")
-        self.setAccessibleName(title)
+        self.setAccessibleName(_(title))
         self.setMinimumHeight(64)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setStyleSheet("QPushButton#kpi-tile { text-align: left; padding: 6px 10px; font-size: 12pt; }"
@@ -42,18 +43,19 @@ class Tile(QPushButton):
         super().keyPressEvent(event)
 
     def show_value(self, text: str) -> None:
-        self.setText(f"{self.title}\n{text}")
-        self.setAccessibleName(f"{self.title}: {text}")
+        self.setText(f"{_(self.title)}\n{text}")
+        self.setAccessibleName(f"{_(self.title)}: {text}")
 
 
 class Dashboard(QWidget):
     drill = Signal(str, object)  # KPI key, value (e.g. ("grade", "B"))
 
-    TILES = (("Units finished", "finished"), ("Units per hour", "finished"), ("Wipe pass rate", "wipe_failed"),
-             ("Cycle time median / p90", "finished"), ("Expected recovery", "finished"),
-             ("Recovery rate", "finished"), ("Disposition accuracy", "finished"), ("Waste diversion", "finished"),
-             ("Work in progress", "stage"), ("Blocked", "blocked"), ("Cost per return", "finished"),
-             ("Cycle time to value", "finished"), ("Realised vs routed value", "finished"))
+    TILES = ((N_("Units finished"), "finished"), (N_("Units per hour"), "finished"),
+             (N_("Wipe pass rate"), "wipe_failed"), (N_("Cycle time median / p90"), "finished"),
+             (N_("Expected recovery"), "finished"), (N_("Recovery rate"), "finished"),
+             (N_("Disposition accuracy"), "finished"), (N_("Waste diversion"), "finished"),
+             (N_("Work in progress"), "stage"), (N_("Blocked"), "blocked"), (N_("Cost per return"), "finished"),
+             (N_("Cycle time to value"), "finished"), (N_("Realised vs routed value"), "finished"))
     COLUMNS = 7
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -79,8 +81,8 @@ class Dashboard(QWidget):
         import pyqtgraph as pg
 
         pg.setConfigOptions(antialias=False, background="w", foreground="k")
-        for name in ("Throughput per hour", "Grade mix", "Units per technician"):
-            plot = pg.PlotWidget(title=name)
+        for name in (N_("Throughput per hour"), N_("Grade mix"), N_("Units per technician")):
+            plot = pg.PlotWidget(title=_(name))
             plot.setMouseEnabled(False, False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -103,7 +105,7 @@ class Dashboard(QWidget):
         xs = list(range(len(labels)))
         plot.getAxis("bottom").setTicks([list(zip(xs, labels, strict=True))])  # type: ignore[attr-defined]
         if not labels:
-            note = pg.TextItem(EMPTY_CHART, color="#555", anchor=(0.5, 0.5))
+            note = pg.TextItem(_(EMPTY_CHART), color="#555", anchor=(0.5, 0.5))
             note.setPos(0, top / 2)
             plot.addItem(note)  # type: ignore[attr-defined]
             return
@@ -111,15 +113,18 @@ class Dashboard(QWidget):
 
     def show_kpis(self, k: Kpis) -> None:
         t = self.tiles
-        t["Units finished"].show_value(f"{k.units_finished} of {k.units_in} in")
+        t["Units finished"].show_value(self.tr("{finished} of {taken_in} in").format(finished=k.units_finished,
+                                                                                   taken_in=k.units_in))
         t["Units per hour"].show_value(f"{k.units_per_hour:.1f}")
-        t["Wipe pass rate"].show_value(f"{_pct(k.wipe_pass_rate)}  ({k.wipes_failed} failed)")
+        t["Wipe pass rate"].show_value(self.tr("{rate}  ({failed} failed)").format(rate=_pct(k.wipe_pass_rate),
+                                                                                 failed=k.wipes_failed))
         t["Cycle time median / p90"].show_value(f"{_min(k.cycle_median_min)} / {_min(k.cycle_p90_min)}")
         t["Expected recovery"].show_value(f"{k.expected_value:,.2f}")
         t["Recovery rate"].show_value(_pct(k.recovery_rate))
-        t["Disposition accuracy"].show_value(f"{_pct(k.accuracy_rate)} of {k.outcomes}")
+        t["Disposition accuracy"].show_value(self.tr("{rate} of {outcomes}").format(rate=_pct(k.accuracy_rate),
+                                                                                   outcomes=k.outcomes))
         t["Waste diversion"].show_value(_pct(k.diversion_rate))
-        t["Work in progress"].show_value(", ".join(f"{s} {n}" for s, n in k.wip.items()) or "none")
+        t["Work in progress"].show_value(", ".join(f"{s} {n}" for s, n in k.wip.items()) or self.tr("none"))
         top = max(k.wip, key=lambda s: k.wip[s]) if k.wip else None
         t["Work in progress"].value = top
         t["Blocked"].show_value(str(len(k.blocked)))
@@ -127,19 +132,20 @@ class Dashboard(QWidget):
         t["Cycle time to value"].show_value(k.value_cycle_text())
         t["Realised vs routed value"].show_value(k.realised_text())
         self._ensure_charts()
-        self._bars("Throughput per hour", [h for h, _ in k.throughput], [n for _, n in k.throughput], "#1f3a5f")
-        self._bars("Grade mix", list(k.grade_mix), list(k.grade_mix.values()), "#2e7d32")
-        self._bars("Units per technician", [n for n, _c, _r in k.per_technician],
+        self._bars(N_("Throughput per hour"), [h for h, _ in k.throughput], [n for _, n in k.throughput], "#1f3a5f")
+        self._bars(N_("Grade mix"), list(k.grade_mix), list(k.grade_mix.values()), "#2e7d32")
+        self._bars(N_("Units per technician"), [n for n, _c, _r in k.per_technician],
                    [c for _n, c, _r in k.per_technician], "#b35c00")
         while self.breakdown.count():
             item = self.breakdown.takeAt(0)
             w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
-        for key, items in (("grade", k.grade_mix), ("technician", {n: c for n, c, _r in k.per_technician}),
-                           ("route", k.routes)):
+        for key, what, items in (("grade", self.tr("grade"), k.grade_mix),
+                                 ("technician", self.tr("technician"), {n: c for n, c, _r in k.per_technician}),
+                                 ("route", self.tr("route"), k.routes)):
             for name, count in items.items():
-                tile = Tile(f"{key}: {name}", key, name)
+                tile = Tile(f"{what}: {name}", key, name)
                 tile.setMinimumHeight(40)  # a click target at arm's length
                 tile.show_value(str(count))
                 tile.clicked.connect(lambda _=False, t=tile: self.drill.emit(t.key, t.value))

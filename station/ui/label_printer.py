@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from station.context import StationContext
 from station.devices.manager import DeviceManager
 from station.errors import DeviceError
+from station.i18n import _, ngettext
 from station.labels import flow, queue
 from station.ui.ops import Changes, Op
 
@@ -39,13 +40,13 @@ class PrinterService(QObject):
         """A session on the printer attached now (real before simulated); DeviceError when none."""
         infos = sorted(self.devices.devices("printer"), key=lambda i: i.simulated)
         if not infos:
-            raise DeviceError("No label printer is connected: set printer.kind and printer.connection in the "
-                              "settings, or plug the printer in. The label stays queued.")
+            raise DeviceError(_("No label printer is connected: set printer.kind and printer.connection in the "
+                                "settings, or plug the printer in. The label stays queued."))
         return self.devices.session_for(infos[0])
 
     def printer_label(self) -> str:
         infos = sorted(self.devices.devices("printer"), key=lambda i: i.simulated)
-        return infos[0].label if infos else "no printer"
+        return infos[0].label if infos else _("no printer")
 
     def print_unit(self, uid: str, layout: str | None, *, reprint: bool,
                    done: Callable[[Any], None], failed: Callable[[BaseException], None]) -> None:
@@ -55,7 +56,7 @@ class PrinterService(QObject):
                 return flow.reprint(self.ctx, printer, uid, layout)
             return queue.print_unit(self.ctx, printer, uid, layout)
 
-        Op(self, work).on("net").with_progress("Printing the label").changes("labels", "events") \
+        Op(self, work).on("net").with_progress(_("Printing the label")).changes("labels", "events") \
             .success(done).failure(failed).run()
 
     def _on_changed(self, topics: set[str]) -> None:
@@ -80,7 +81,8 @@ class PrinterService(QObject):
         done, left, error = result
         if done:
             Changes.hub().changed.emit({"labels", "events"})
-            Changes.hub().message.emit("ok", f"{done} queued label(s) printed.")
+            Changes.hub().message.emit("ok", ngettext("{count} queued label printed.", "{count} queued labels printed.",
+                                                      done).format(count=done))
         if error:
             Changes.hub().message.emit("warn", error)
         self.retried.emit(done, left)

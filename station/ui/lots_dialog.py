@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from station import lot_manifest, lots
 from station.context import StationContext
+from station.i18n import ngettext
 from station.ui.ops import Changes, Op
 
 
@@ -32,18 +33,20 @@ class LotsDialog(QDialog):
     def __init__(self, ctx: StationContext, bench_unit: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.bench_unit = ctx, bench_unit
-        self.setWindowTitle("Auction lots")
+        self.setWindowTitle(self.tr("Auction lots"))
         self.resize(720, 520)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("↑/↓ pick a lot · scan or type a unit + Enter to add · Ctrl+B add the bench unit · "
-                                "Ctrl+N new lot · Ctrl+E export · Ctrl+W close lot · Esc leave"))
+        keys = QLabel(self.tr("↑/↓ pick a lot · scan or type a unit + Enter to add · Ctrl+B add the bench unit · "
+                              "Ctrl+N new lot · Ctrl+E export · Ctrl+W close lot · Esc leave"))
+        keys.setWordWrap(True)  # longer in Polish or Spanish than the dialog is wide
+        layout.addWidget(keys)
         self.lots = QListWidget()
-        self.lots.setAccessibleName("Lots")
+        self.lots.setAccessibleName(self.tr("Lots"))
         self.lots.setObjectName("lot-list")
         layout.addWidget(self.lots, 1)
         self.scan = QLineEdit()
         self.scan.setObjectName("lot-scan")
-        self.scan.setPlaceholderText("Scan a unit to add it to the selected lot")
+        self.scan.setPlaceholderText(self.tr("Scan a unit to add it to the selected lot"))
         self.scan.returnPressed.connect(lambda: self.handle_scan(self.scan.text()))
         layout.addWidget(self.scan)
         self.message = QLabel("")
@@ -71,7 +74,8 @@ class LotsDialog(QDialog):
         current = select or self.selected()
         self.lots.clear()
         for info in lots.list_lots(self.ctx):
-            item = QListWidgetItem(f"{info.code}   {info.status}   {info.count} units   {info.rule}")
+            units = ngettext("{count} unit", "{count} units", info.count).format(count=info.count)
+            item = QListWidgetItem(f"{info.code}   {info.status}   {units}   {info.rule}")
             item.setData(Qt.ItemDataRole.UserRole, info.code)
             self.lots.addItem(item)
             if info.code == current or (current is None and self.lots.count() == 1):
@@ -98,11 +102,12 @@ class LotsDialog(QDialog):
 
     def _opened(self, info: lots.LotInfo) -> None:
         self.reload(info.code)
-        self._say("ok", f"Lot {info.code} opened; its rule comes from the first unit scanned in.")
+        self._say("ok", self.tr("Lot {lot} opened; its rule comes from the first unit scanned in.")
+                  .format(lot=info.code))
 
     def add_bench_unit(self) -> None:
         if not self.bench_unit:
-            self._say("warn", "No unit is open on the bench; scan one into the field instead.")
+            self._say("warn", self.tr("No unit is open on the bench; scan one into the field instead."))
             return
         self.handle_scan(self.bench_unit)
 
@@ -113,14 +118,18 @@ class LotsDialog(QDialog):
         if not text:
             return
         if code is None:
-            self._say("warn", "Open or pick a lot first (Ctrl+N opens a new one).")
+            self._say("warn", self.tr("Open or pick a lot first (Ctrl+N opens a new one)."))
             return
         Op(self, lots.add, self.ctx, code, text, force=force).changes("units", "lots").success(
             lambda added: self._added(code, added)).failure(lambda exc: self._refused(text, exc)).run()
 
     def _added(self, code: str, added: lots.Added) -> None:
-        note = f" despite: {'; '.join(added.mismatches)}" if added.forced else ""
-        self._say("ok", f"Added {added.unit_uid} to {added.lot.code} ({added.lot.count} units){note}.")
+        note = ""
+        if added.forced:
+            note = self.tr(" despite: {reasons}").format(reasons="; ".join(added.mismatches))
+        self._say("ok", ngettext("Added {unit} to {lot} ({count} unit){note}.",
+                                 "Added {unit} to {lot} ({count} units){note}.", added.lot.count)
+                  .format(unit=added.unit_uid, lot=added.lot.code, count=added.lot.count, note=note))
         self.reload(code)
 
     def _refused(self, text: str, exc: BaseException) -> None:
@@ -129,7 +138,8 @@ class LotsDialog(QDialog):
             self.handle_scan(text, force=True)
 
     def _confirm_anyway(self, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unit does not fit the lot", text + "\n\nAdd it anyway? (Y/N)",
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Unit does not fit the lot"),
+                          text + "\n\n" + self.tr("Add it anyway? (Y/N)"),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
@@ -140,22 +150,29 @@ class LotsDialog(QDialog):
             return
         def closed(info: lots.LotInfo) -> None:
             self.reload(info.code)
-            self._say("ok", f"Lot {info.code} closed with {info.count} units.")
+            self._say("ok", ngettext("Lot {lot} closed with {count} unit.", "Lot {lot} closed with {count} units.",
+                                     info.count).format(lot=info.code, count=info.count))
 
         Op(self, lots.close, self.ctx, code).success(closed).failure(lambda e: self._say("error", str(e))).run()
 
     def export(self, path: str | None = None) -> None:
         code = self.selected()
         if code is None:
-            self._say("warn", "Pick a lot to export.")
+            self._say("warn", self.tr("Pick a lot to export."))
             return
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export the lot manifest", str(Path.home() / f"{code}.xlsx"),
-                                                  "Excel (*.xlsx);;CSV (*.csv)")
+            path, _filter = QFileDialog.getSaveFileName(self, self.tr("Export the lot manifest"),
+                                                        str(Path.home() / f"{code}.xlsx"),
+                                                        self.tr("Excel (*.xlsx);;CSV (*.csv)"))
             if not path:
                 return
         fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
         out = Path(path)
-        Op(self, lot_manifest.export, self.ctx, code, fmt, out).on("io").success(
-            lambda m: self._say("ok", f"{m.lot.code}: {len(m.rows)} units written to {out}.")).failure(
+
+        def written(m: lot_manifest.Manifest) -> None:
+            self._say("ok", ngettext("{lot}: {count} unit written to {file}.",
+                                     "{lot}: {count} units written to {file}.", len(m.rows))
+                      .format(lot=m.lot.code, count=len(m.rows), file=out))
+
+        Op(self, lot_manifest.export, self.ctx, code, fmt, out).on("io").success(written).failure(
             lambda e: self._say("error", str(e))).run()

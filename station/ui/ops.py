@@ -17,6 +17,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 from station.errors import Cancelled, UserFacingError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -171,4 +172,5 @@ def report_error(exc: BaseException) -> None:
         Changes.hub().message.emit("error", str(exc))
         return
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    Changes.hub().message.emit("error", f"Something went wrong ({type(exc).__name__}); details are in the log.")
+    Changes.hub().message.emit("error", _("Something went wrong ({error}); details are in the log.").format(
+        error=type(exc).__name__))

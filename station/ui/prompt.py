@@ -18,6 +18,7 @@ from typing import Any, Literal
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
+from station.i18n import _
 from station.ui.ops import Changes
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class QtPrompt(QObject):
             question.done.set()
 
     def _dialog(self, kind: str, text: str, options: list[str]) -> Any:
-        title = "Wipe"
+        title = _("Wipe")
         if kind == "confirm":
             yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
             return QMessageBox.question(None, title, text, yes | no, no) == yes
@@ -93,7 +94,7 @@ class QtPrompt(QObject):
             item, ok = QInputDialog.getItem(None, title, text, options, 0, False)
             return options.index(item) if ok and item in options else None
         if kind == "photo":
-            path, _ = QFileDialog.getOpenFileName(None, text, "", "Photos (*.jpg *.jpeg *.png)")
+            path, _filter = QFileDialog.getOpenFileName(None, text, "", _("Photos (*.jpg *.jpeg *.png)"))
             return path or None
         echo = QLineEdit.EchoMode.Password if kind == "secret" else QLineEdit.EchoMode.Normal
         value, ok = QInputDialog.getText(None, title, text, echo)

@@ -27,7 +27,7 @@ class RouteBox(QWidget):
         self.offered: route_step.RouteChoices | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("&Route: ↑/↓ choose, Enter takes it")
+        title = QLabel(self.tr("&Route: ↑/↓ choose, Enter takes it"))
         self.state = QLabel("")
         self.state.setObjectName("route-state")
         self.state.setWordWrap(True)
@@ -60,19 +60,20 @@ class RouteBox(QWidget):
         self.offered = c
         self.routes.clear()
         if c.proposed is None:
-            self._state("warn", "Grade the unit first: the route follows from its grade.")
+            self._state("warn", self.tr("Grade the unit first: the route follows from its grade."))
             return
         p = c.proposed
         self.value.setText(p.value_text())
         if c.assigned:
-            self._state("ok", f"Routed to {c.assigned}.")
+            self._state("ok", self.tr("Routed to {route}.").format(route=c.assigned))
         elif p.blocked_reason:
-            self._state("error", f"The rules propose '{p.label}', but it is refused: {p.blocked_reason} "
-                                 "Choose one of the routes below.")
+            self._state("error", self.tr("The rules propose '{route}', but it is refused: {reason} "
+                                         "Choose one of the routes below.").format(route=p.label,
+                                                                                   reason=p.blocked_reason))
         else:
-            self._state("ok", f"Proposed: {p.label}. {p.explanation}")
+            self._state("ok", self.tr("Proposed: {route}.").format(route=p.label) + f" {p.explanation}")
         for d in c.allowed:
-            mark = "  (proposed)" if d.route == p.route else ""
+            mark = self.tr("  (proposed)") if d.route == p.route else ""
             item = QListWidgetItem(f"{d.label}{mark}: {d.explanation}")
             item.setData(Qt.ItemDataRole.UserRole, d)
             item.setToolTip(d.explanation)
@@ -94,15 +95,17 @@ class RouteBox(QWidget):
         d: Decision = item.data(Qt.ItemDataRole.UserRole)
         reason: str | None = None
         if d.route != c.proposed.route and not c.proposed.blocked_reason:
-            reason, ok = QInputDialog.getText(self, "Another route", f"The rules propose '{c.proposed.label}'. "
-                                              f"Why '{d.label}' instead? (a short sentence)")
+            reason, ok = QInputDialog.getText(
+                self, self.tr("Another route"), self.tr("The rules propose '{proposed}'. Why '{route}' instead? "
+                                                        "(a short sentence)").format(proposed=c.proposed.label,
+                                                                                     route=d.label))
             if not ok:
                 return
         Op(self, route_step.take, self.ctx, self.uid, d.route, reason).changes("units").success(
             self._taken).failure(lambda exc: self._state("error", str(exc))).run()
 
     def _taken(self, d: Decision) -> None:
-        self._state("ok", f"Routed to {d.label}.")
-        Changes.hub().message.emit("ok", f"Routed to {d.label}.")
+        self._state("ok", self.tr("Routed to {route}.").format(route=d.label))
+        Changes.hub().message.emit("ok", self.tr("Routed to {route}.").format(route=d.label))
         self.routed.emit(d)
         self.load(self.uid)

@@ -188,8 +188,8 @@ class ScanRouter(QObject):
     def _offer_override(self, uid: str, blocked: list[str]) -> None:
         """A supervisor may finish past the checks, with a reason that goes into the event."""
         dialog = QInputDialog(self.window)
-        dialog.setWindowTitle("Finish past the checks?")
-        dialog.setLabelText("\n".join(blocked) + "\n\nReason to finish anyway (recorded), or Esc:")
+        dialog.setWindowTitle(self.tr("Finish past the checks?"))
+        dialog.setLabelText("\n".join(blocked) + "\n\n" + self.tr("Reason to finish anyway (recorded), or Esc:"))
         self.override = dialog
 
         def accepted(reason: str) -> None:
@@ -202,7 +202,8 @@ class ScanRouter(QObject):
 
     def _overridden(self, result: workflow.FinishResult) -> None:
         Changes.hub().changed.emit({"units", "events"})
-        Changes.hub().message.emit("ok", " ".join([f"Unit {result.uid} finished by override.", *result.messages]))
+        Changes.hub().message.emit("ok", " ".join([self.tr("Unit {unit} finished by override.").format(unit=result.uid),
+                                                     *result.messages]))
         self.cue.play("good")
 
     def show_step(self, step: str) -> None:
@@ -215,18 +216,28 @@ class ScanRouter(QObject):
             return
         panel = self.panel_for(o.step)
         if panel is None or o.command is None:
-            Changes.hub().message.emit("warn", f"No panel takes {o.message} on this station.")
+            text = self.tr("No panel takes {command} on this station.").format(command=o.message)
+            Changes.hub().message.emit("warn", text)
             return
         self.show_step(o.step or "")
         if not panel.handle_command(o.command, o.argument):
-            Changes.hub().message.emit("warn", f"The {panel.title} panel did not take {o.message}; "
-                                               "use its own controls.")
+            Changes.hub().message.emit(
+                "warn",
+                self.tr("The {panel} panel did not take {command}; use its own controls.").format(
+                    panel=self.tr(panel.title), command=o.message
+                ),
+            )
 
     def _ask_finished(self, o: ScanOutcome) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Unit already finished", o.message,
-                          QMessageBox.StandardButton.Cancel, self.window)
-        reprint = box.addButton("&Re-print label", QMessageBox.ButtonRole.ActionRole)
-        reprocess = box.addButton("Re-&process", QMessageBox.ButtonRole.ActionRole)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Unit already finished"),
+            o.message,
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        reprint = box.addButton(self.tr("&Re-print label"), QMessageBox.ButtonRole.ActionRole)
+        reprocess = box.addButton(self.tr("Re-&process"), QMessageBox.ButtonRole.ActionRole)
         box.setDefaultButton(reprint)
 
         def answered(button: object) -> None:
@@ -253,8 +264,10 @@ class ScanRouter(QObject):
 
     def _demo_ready(self, created: bool) -> None:
         if created:
-            Changes.hub().message.emit("info", "Demo operators: badge OP-0001 (technician, PIN 1111) and OP-0002 "
-                                               "(supervisor, PIN 2222).")
+            Changes.hub().message.emit(
+                "info",
+                self.tr("Demo operators: badge OP-0001 (technician, PIN 1111) and OP-0002 (supervisor, PIN 2222)."),
+            )
 
 
 def _summary(view: UnitView | None) -> str:

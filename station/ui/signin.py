@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from station import operators
 from station.context import Operator, StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 from station.ui.ops import Changes, Op, report_error
 
 
@@ -31,19 +32,19 @@ class SignInDialog(QDialog):
     def __init__(self, ctx: StationContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Sign in")
+        self.setWindowTitle(self.tr("Sign in"))
         self.setObjectName("signin-dialog")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Scan your badge, or choose your name and enter your PIN."))
+        layout.addWidget(QLabel(self.tr("Scan your badge, or choose your name and enter your PIN.")))
         form = QFormLayout()
         self.name = QComboBox()
         self.name.setEditable(False)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setValidator(QRegularExpressionValidator(r"\d{0,12}"))
-        self.pin.setPlaceholderText("PIN")
-        form.addRow("&Name", self.name)
-        form.addRow("&PIN", self.pin)
+        self.pin.setPlaceholderText(self.tr("PIN"))
+        form.addRow(self.tr("&Name"), self.name)
+        form.addRow(self.tr("&PIN"), self.pin)
         layout.addLayout(form)
         self.error = QLabel("")
         self.error.setObjectName("signin-error")
@@ -51,7 +52,7 @@ class SignInDialog(QDialog):
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Sign in"))
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -68,7 +69,7 @@ class SignInDialog(QDialog):
             if r.has_pin:
                 self.name.addItem(f"{r.name} ({r.role})", r.name)
         if self.name.count() == 0:
-            self.error.setText("No operator has a PIN; scan your badge, or ask a supervisor to add you.")
+            self.error.setText(self.tr("No operator has a PIN; scan your badge, or ask a supervisor to add you."))
         current = self.ctx.operator
         if current is not None:
             i = self.name.findData(current.name)
@@ -81,7 +82,7 @@ class SignInDialog(QDialog):
             return
         name, pin = str(self.name.currentData()), self.pin.text()
         if not pin:
-            self.error.setText("Enter your PIN.")
+            self.error.setText(self.tr("Enter your PIN."))
             return
         self.busy = True
         self.error.setText("")
@@ -90,7 +91,7 @@ class SignInDialog(QDialog):
     def _ok(self, op: Operator) -> None:
         self.busy = False
         Changes.hub().changed.emit({"operator"})
-        Changes.hub().message.emit("ok", f"Signed in: {op.name} ({op.role}).")
+        Changes.hub().message.emit("ok", self.tr("Signed in: {name} ({role}).").format(name=op.name, role=_(op.role)))
         self.signed_in.emit(op)
         self.accept()
 
@@ -100,5 +101,5 @@ class SignInDialog(QDialog):
         if isinstance(exc, UserFacingError):
             self.error.setText(str(exc))
         else:
-            self.error.setText("Sign-in failed; details are in the log.")
+            self.error.setText(self.tr("Sign-in failed; details are in the log."))
             report_error(exc)

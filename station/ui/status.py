@@ -7,10 +7,14 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from station.context import StationContext
 from station.devices.manager import DeviceManager
+from station.i18n import N_, _
 from station.ui.ops import Changes, Op
 
-DEVICE_KINDS = (("scanner", "Scanner"), ("printer", "Printer"), ("camera", "Camera"),
-                ("drive", "Drives"), ("phone", "Phones"))
+DEVICE_KINDS = (("scanner", N_("Scanner")), ("printer", N_("Printer")), ("camera", N_("Camera")),
+                ("drive", N_("Drives")), ("phone", N_("Phones")))
+# What a device's state reads as on the status bar (the states come from the device adapters).
+STATES = {"connected": N_("connected"), "opening": N_("opening"), "missing": N_("missing"),
+          "unplugged": N_("unplugged")}
 
 
 def sync_status(ctx: StationContext):
@@ -70,22 +74,24 @@ class StatusBar(QStatusBar):
 
     def refresh_operator(self) -> None:
         op = self.ctx.operator
-        self.operator.setText(f"{op.name} ({op.role})" if op else self.tr("Not signed in (Ctrl+L)"))
+        self.operator.setText(f"{op.name} ({_(op.role)})" if op else self.tr("Not signed in (Ctrl+L)"))
 
     def refresh_devices(self) -> None:
         counts = self.devices.summary()
         for kind, name in DEVICE_KINDS:
             n = counts.get(kind, 0)
+            name = _(name)
             label = self.device_labels[kind]
             state = self.states.get(kind, "connected")
             if kind in ("drive", "phone"):
                 label.setText(f"{name}: {n}")
             elif n and state not in ("connected", "opening"):
-                label.setText(f"{name}: {state}")
+                label.setText(f"{name}: {_(STATES.get(state, state))}")
                 n = 0
             else:
-                label.setText(f"{name}: {'ok' if n else 'none'}")
-            label.setToolTip(", ".join(d.label for d in self.devices.devices(kind)) or f"no {name.lower()} connected")
+                label.setText(f"{name}: {self.tr('ok') if n else self.tr('none')}")
+            label.setToolTip(", ".join(d.label for d in self.devices.devices(kind))
+                             or self.tr("{device}: none connected").format(device=name))
             label.setProperty("ok", bool(n))
 
     def _on_device_state(self, kind: str, state: str) -> None:

@@ -14,6 +14,7 @@ from station.devices.base import DeviceInfo
 from station.erase.phone.ios_erase import METHOD
 from station.erase.phone.prechecks import PhoneBlocked
 from station.erase.run import RunPlan, WipeRun
+from station.i18n import _
 from station.ui.wipe_phone_target import PhoneTarget, _say_error
 from station.ui.wipe_targets import Facts, Snapshot
 
@@ -29,12 +30,12 @@ class IPhoneTarget(PhoneTarget):
         d = self.info.details
         state = d.get("state", "")
         if self.running():
-            guard = "erasing: keep the iPhone plugged in; it restarts and comes back by itself"
+            guard = _("erasing: keep the iPhone plugged in; it restarts and comes back by itself")
         elif not self.connected:
-            guard = "not connected" if self.run is None else "off the bus (restarting?)"
+            guard = _("not connected") if self.run is None else _("off the bus (restarting?)")
         else:
-            guard = "ready: erase all content and settings" if state == "ready" else \
-                f"{state}: {d.get('instruction', '')}"
+            guard = _("ready: erase all content and settings") if state == "ready" else \
+                f"{state}: {_(d.get('instruction', ''))}"
         return Facts(port=d.get("transport", "usb").upper(), model=d.get("model", "iPhone"),
                      serial=d.get("serial") or self.id, size=d.get("size", ""), bus="usbmuxd", guard=guard,
                      extra={"imei": d.get("imei", "")})
@@ -63,6 +64,6 @@ class IPhoneTarget(PhoneTarget):
     def snapshot(self) -> Snapshot:
         shown = super().snapshot()
         if isinstance(self.error, PhoneBlocked) and not self.running():
-            return Snapshot(result=f"BLOCKED: {self.error}", level="error", method=METHOD_TEXT)
+            return Snapshot(result=_("BLOCKED: {reason}").format(reason=self.error), level="error", method=METHOD_TEXT)
         shown.method = METHOD_TEXT
         return shown

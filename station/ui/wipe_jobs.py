@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from station.erase import jobs
 from station.erase.run import RunPlan
+from station.i18n import _, ngettext
 from station.ui.ops import Changes, Op, report_error
 from station.ui.wipe_phone_target import PhoneTarget
 from station.ui.wipe_targets import DriveTarget, WipeTarget, plan_text, result_words
@@ -40,13 +41,14 @@ class WipeJobs(QObject):
     def start_selected(self) -> None:
         panel, target = self.panel, self.panel.selected()
         if target is None:
-            panel.say("warn", "Select a drive or a phone first (arrow keys).")
+            panel.say("warn", _("Select a drive or a phone first (arrow keys)."))
             return
         if not target.eligible():
-            panel.say("error", f"{target.label} cannot be wiped: {target.facts().guard}.")
+            panel.say("error", _("{device} cannot be wiped: {reason}.").format(device=target.label,
+                                                                               reason=target.facts().guard))
             return
-        if target.snapshot().result.startswith("SANITIZED") and not panel.confirm(
-                f"{target.label} is already sanitized. Erase it AGAIN?"):
+        if target.snapshot().result.startswith(_("SANITIZED")) and not panel.confirm(
+                _("{device} is already sanitized. Erase it AGAIN?").format(device=target.label)):
             return
         method, verify = self._choices()
         # The plan first (the planner may ask the drive: off the GUI thread), then the question.
@@ -56,37 +58,55 @@ class WipeJobs(QObject):
     def _confirm_plan(self, target: WipeTarget, verify: str, plan: RunPlan) -> None:
         panel, text = self.panel, plan_text(plan)
         method = plan.method
-        panel.detail.setText(f"{target.label}, method '{method}':\n{text}")
+        panel.detail.setText(_("{device}, method '{method}':").format(device=target.label, method=method) + f"\n{text}")
         if not plan.ok:
-            panel.say("error", f"{target.label}: {plan.refusal}. Nothing was erased; choose another method (Alt+M).")
+            panel.say("error", _("{device}: {refusal}. Nothing was erased; choose another method (Alt+M).").format(
+                device=target.label, refusal=plan.refusal))
             return
-        check = f" (verify {verify})" if isinstance(target, DriveTarget) else ""
-        if panel.confirm(f"Erase ALL data on {target.label} with '{method}'{check}?\n\n{text}\n\n"
-                         "This cannot be undone."):
+        question = (
+            _("Erase ALL data on {device} with '{method}' (verify {verify})?")
+            if isinstance(target, DriveTarget)
+            else _("Erase ALL data on {device} with '{method}'?")
+        )
+        if panel.confirm(
+            question.format(device=target.label, method=method, verify=verify)
+            + f"\n\n{text}\n\n"
+            + _("This cannot be undone.")
+        ):
             self.start(target, method, verify)
 
     def start_all(self) -> None:
         # Drives only: a phone's reset asks the technician for steps, so phones start one by one.
         targets = [t for t in self.panel.model.targets if isinstance(t, DriveTarget) and t.eligible()]
         if not targets:
-            self.panel.say("warn", "No eligible drive to wipe.")
+            self.panel.say("warn", _("No eligible drive to wipe."))
             return
         method, verify = self._choices()
         names = "\n".join(f"  {t.facts().port}  {t.label}" for t in targets)
-        if self.panel.confirm(f"Erase ALL data on these {len(targets)} drive(s) with '{method}' (verify {verify})?\n"
-                              f"{names}\nThis cannot be undone."):
+        question = ngettext(
+            "Erase ALL data on this {count} drive with '{method}' (verify {verify})?",
+            "Erase ALL data on these {count} drives with '{method}' (verify {verify})?",
+            len(targets),
+        )
+        if self.panel.confirm(
+            question.format(count=len(targets), method=method, verify=verify)
+            + f"\n{names}\n"
+            + _("This cannot be undone.")
+        ):
             for t in targets:
                 self.start(t, method, verify)
 
     def restart_selected(self) -> None:
         target = self.panel.selected()
         if not isinstance(target, DriveTarget) or not target.interrupted_job:
-            self.panel.say("warn", "Select an interrupted wipe to restart it.")
+            self.panel.say("warn", _("Select an interrupted wipe to restart it."))
             return
         if not target.connected:
-            self.panel.say("error", f"Connect {target.label} to restart its wipe.")
+            self.panel.say("error", _("Connect {device} to restart its wipe.").format(device=target.label))
             return
-        if self.panel.confirm(f"Restart the interrupted wipe of {target.label}?\nThis erases ALL data on it."):
+        if self.panel.confirm(
+            _("Restart the interrupted wipe of {device}?\nThis erases ALL data on it.").format(device=target.label)
+        ):
             method, verify = self._choices()
             self.start(target, target.method or method, verify)
 
@@ -94,14 +114,15 @@ class WipeJobs(QObject):
         target = self.panel.selected()
         if target is not None and target.snapshot().running:
             target.stop()
-            self.panel.say("warn", f"Stopping the wipe of {target.label}; it is NOT erased.")
+            self.panel.say("warn", _("Stopping the wipe of {device}; it is NOT erased.").format(device=target.label))
 
     def start(self, target: WipeTarget, method: str, verify: str) -> None:
         Op(self.panel, target.start, self.panel.ctx, method, verify).on("db").changes("wipe", "units").success(
-            lambda _r: self._started(target)).failure(lambda exc: self._start_failed(target, exc)).run()
+            lambda _r: self._started(target)
+        ).failure(lambda exc: self._start_failed(target, exc)).run()
 
     def _started(self, target: WipeTarget) -> None:
-        self.panel.say("info", f"Wiping {target.label}.")
+        self.panel.say("info", _("Wiping {device}.").format(device=target.label))
         self.poll.start()
         self._refresh(target)
 
@@ -116,7 +137,8 @@ class WipeJobs(QObject):
             snap = model.refresh_row(row)
             if target.needs_finish():
                 Op(self.panel, target.finish, self.panel.ctx).on("db").changes("wipe", "units", "events").success(
-                    functools.partial(self._finished, target)).failure(report_error).run()
+                    functools.partial(self._finished, target)
+                ).failure(report_error).run()
                 busy = True
             if isinstance(target, PhoneTarget) and target.ended_unrecorded():
                 Changes.hub().changed.emit({"wipe", "units"})  # its pre-check recorded a block on the unit

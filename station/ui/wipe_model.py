@@ -13,13 +13,16 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
+from station.i18n import N_, _
 from station.ui.wipe_targets import Facts, Snapshot, WipeTarget
 
-COLUMNS = ("Bay", "Model", "IMEI", "Serial", "Size", "Bus", "Guard", "Method", "Progress", "Speed", "ETA", "Result")
+COLUMNS = (N_("Bay"), N_("Model"), N_("IMEI"), N_("Serial"), N_("Size"), N_("Bus"), N_("Guard"), N_("Method"),
+           N_("Progress"), N_("Speed"), N_("ETA"), N_("Result"))  # English: also the columns' keys
 PROGRESS_WIDTH = 200  # px: the bar never shrinks to nothing while the other columns change
 PROGRESS = COLUMNS.index("Progress")
 RESULT = COLUMNS.index("Result")
 GUARD = COLUMNS.index("Guard")
+SHRINK = [GUARD, COLUMNS.index("Model"), COLUMNS.index("Serial"), COLUMNS.index("Method")]  # they give way first
 _LEVEL_COLOURS = {"ok": "#1b7f3a", "error": "#b3261e", "warn": "#9a6700"}
 
 Index = QModelIndex | QPersistentModelIndex
@@ -35,8 +38,8 @@ def _eta(seconds: float | None) -> str:
 def row_texts(facts: Facts, snap: Snapshot, method: str) -> tuple[str, ...]:
     progress = f"{snap.step} {100 * snap.fraction:.0f}%".strip() if snap.running else ""
     # Speed and ETA say so while they are not known yet, instead of an empty cell.
-    speed = (f"{snap.rate / 1e6:.0f} MB/s" if snap.rate else "measuring") if snap.running else ""
-    eta = (_eta(snap.eta_s) if snap.eta_s is not None else "estimating") if snap.running else ""
+    speed = (_("{rate:.0f} MB/s").format(rate=snap.rate / 1e6) if snap.rate else _("measuring")) if snap.running else ""
+    eta = (_eta(snap.eta_s) if snap.eta_s is not None else _("estimating")) if snap.running else ""
     return (facts.port, facts.model, facts.extra.get("imei", ""), facts.serial, facts.size, facts.bus, facts.guard,
             snap.method or method, progress, speed, eta, snap.result)
 
@@ -58,7 +61,7 @@ class WipeTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return _(COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -23,6 +23,7 @@ from station.erase import jobs
 from station.erase.phone.prechecks import PhoneBlocked
 from station.erase.run import FACTORY_RESET, RunPlan, WipeRun
 from station.errors import UserFacingError
+from station.i18n import _
 from station.ui.ops import Changes
 from station.ui.prompt import QtPrompt
 from station.ui.wipe_model import WipeTableModel
@@ -35,7 +36,7 @@ METHOD_TEXT = FACTORY_RESET.replace("-", " ")
 
 def _say_error(serial: str, exc: BaseException) -> None:
     """From the wipe's thread: the row shows it too, once the thread ended."""
-    text = str(exc) if isinstance(exc, UserFacingError) else f"{type(exc).__name__}; see the log"
+    text = str(exc) if isinstance(exc, UserFacingError) else _("{error}; see the log").format(error=type(exc).__name__)
     if not isinstance(exc, UserFacingError):
         log.error("phone erase of %s", serial, exc_info=exc)
     Changes.hub().message.emit("error", text)
@@ -67,11 +68,11 @@ class PhoneTarget(WipeTarget):
     def facts(self) -> Facts:
         state = self.info.details.get("state", "")
         if self.running():
-            guard = "erasing: keep the phone plugged in"
+            guard = _("erasing: keep the phone plugged in")
         elif not self.connected:
-            guard = "not connected"
+            guard = _("not connected")
         else:
-            guard = "ready: factory reset" if state == "device" else f"{state}: {instruction(state)}"
+            guard = _("ready: factory reset") if state == "device" else f"{state}: {instruction(state)}"
         ident = self.identity
         return Facts(port=self.info.details.get("transport", "usb").upper(),
                      model=(ident.model if ident and ident.model else self.info.details.get("model", "")),
@@ -112,11 +113,11 @@ class PhoneTarget(WipeTarget):
             return Snapshot(fraction=1.0 if self.finished.result.sanitized else 0.0, result=words, level=level,
                             method=METHOD_TEXT)
         if self.error is not None and not self.running():
-            prefix = "BLOCKED" if isinstance(self.error, PhoneBlocked) else "FAILED"
-            return Snapshot(result=f"{prefix}: {self.error}", level="error", method=METHOD_TEXT)
+            result = _("BLOCKED: {reason}") if isinstance(self.error, PhoneBlocked) else _("FAILED: {reason}")
+            return Snapshot(result=result.format(reason=self.error), level="error", method=METHOD_TEXT)
         if self.run is not None and self.running():
             p = self.run.progress()
-            return Snapshot(running=True, fraction=p.fraction, step=p.step or "starting", method=METHOD_TEXT)
+            return Snapshot(running=True, fraction=p.fraction, step=p.step or _("starting"), method=METHOD_TEXT)
         return Snapshot(method=METHOD_TEXT)
 
     def ended_unrecorded(self) -> bool:

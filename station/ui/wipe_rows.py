@@ -19,6 +19,7 @@ from station.erase import jobs
 from station.erase.guard import Verdict
 from station.erase.result import MediaFacts
 from station.errors import DeviceError
+from station.i18n import _, ngettext
 from station.ui import wipe_unit
 from station.ui.ops import Op
 from station.ui.wipe_phone_target import sync_phone_rows
@@ -117,8 +118,11 @@ class WipeRows(QObject):
             if target.handle is None:
                 target.interrupted_job, target.method = row.id, row.method
         if cut_off:
-            self.panel.say("warn", f"{len(cut_off)} wipe(s) were cut off when the station stopped; "
-                                   "those drives are NOT erased. Select one and press R to restart.")
+            self.panel.say("warn", ngettext(
+                "{count} wipe was cut off when the station stopped; that drive is NOT erased. Select it and press "
+                "R to restart.",
+                "{count} wipes were cut off when the station stopped; those drives are NOT erased. Select one and "
+                "press R to restart.", len(cut_off)).format(count=len(cut_off)))
         self.panel.model.refresh_all()
         self.panel.rows_changed()
 
@@ -129,7 +133,7 @@ class WipeRows(QObject):
             return target
         ghost = Drive(name=path.rsplit("/", 1)[-1], path=path, sys_path="",
                       facts=MediaFacts(path=path, model=model or "", serial=identity, size_bytes=size))
-        target = DriveTarget(ghost, Verdict(False, ("not connected",)))
+        target = DriveTarget(ghost, Verdict(False, (_("not connected"),)))
         target.connected = False
         self.panel.model.add(target)
         return target

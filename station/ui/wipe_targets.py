@@ -20,6 +20,7 @@ from station.erase import jobs
 from station.erase.guard import Verdict
 from station.erase.result import Status
 from station.erase.run import RunPlan, WipeRun
+from station.i18n import N_, _
 from station.ui.prompt import QtPrompt
 
 Level = Literal["", "ok", "error", "warn"]
@@ -77,25 +78,28 @@ class WipeTarget(Protocol):
 def plan_text(p: RunPlan) -> str:
     """The plan in the technician's words, for the confirmation."""
     if not p.ok:
-        return f"Refused: {p.refusal}" + "".join(f"\n  · {w}" for w in p.why)
-    lines = [f"Runs: {p.runs} ({p.method_type})"]
+        return _("Refused: {reason}").format(reason=p.refusal) + "".join(f"\n  · {w}" for w in p.why)
+    lines = [_("Runs: {runs} ({method_type})").format(runs=p.runs, method_type=p.method_type)]
     lines += [f"  {i}. {s}" for i, s in enumerate(p.steps, 1)]
-    lines += [f"Why: {w}" for w in p.why]
+    lines += [_("Why: {reason}").format(reason=w) for w in p.why]
     return "\n".join(lines)
+
+
+INTERRUPTED = N_("INTERRUPTED: press R to restart")
 
 
 def result_words(finished: jobs.Finished) -> tuple[str, Level]:
     r = finished.result
     if r.sanitized:
-        cert = " · certificate issued" if finished.certificate_json else ""
-        return f"SANITIZED{cert}", "ok"
+        cert = _(" · certificate issued") if finished.certificate_json else ""
+        return _("SANITIZED") + cert, "ok"
     if r.status is Status.INTERRUPTED:
-        return "INTERRUPTED: press R to restart", "warn"
+        return _(INTERRUPTED), "warn"
     if r.status is Status.ABORTED:
-        return "STOPPED: not erased", "warn"
+        return _("STOPPED: not erased"), "warn"
     if r.status is Status.FINISHED:
-        return f"FINISHED (not certifiable) {r.reason}".strip(), "warn"
-    return f"FAILED: {r.reason}", "error"
+        return _("FINISHED (not certifiable) {reason}").format(reason=r.reason).strip(), "warn"
+    return _("FAILED: {reason}").format(reason=r.reason), "error"
 
 
 class DriveTarget:
@@ -124,9 +128,9 @@ class DriveTarget:
 
     def facts(self) -> Facts:
         d, f = self.drive, self.drive.facts
-        guard = self.verdict.text if self.connected else "not connected"
+        guard = self.verdict.text if self.connected else _("not connected")
         if self.running():
-            guard = "wiping"
+            guard = _("wiping")
         return Facts(port=d.port, model=f.model, serial=f.serial or d.identity, size=size_text(f.size_bytes),
                      bus=f.bus, guard=guard)
 
@@ -174,7 +178,7 @@ class DriveTarget:
                             method=self.method)
         if self.run is None:
             if self.interrupted_job:
-                return Snapshot(result="INTERRUPTED: press R to restart", level="warn", method=self.method)
+                return Snapshot(result=_(INTERRUPTED), level="warn", method=self.method)
             return Snapshot(method=self.method)
         p = self.run.progress()
         return Snapshot(running=True, fraction=p.fraction, step=p.step, rate=p.rate, eta_s=p.eta_s,

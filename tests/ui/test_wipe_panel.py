@@ -89,7 +89,7 @@ def test_a_drive_plugged_in_appears_and_leaves_live(bench: Bench, loops: LoopFac
     bench.qtbot.waitUntil(lambda: bench.panel.model.rowCount() == 1, timeout=10000)
     assert [bench.text(0, c) for c in ("Bay", "Model", "Serial", "Size", "Bus", "Guard")] == [
         "loop", "Loop device", f"loop:{loop.backing}", "16.8 MB", "loop", "ready to wipe"]
-    assert bench.panel.summary.text() == "1 drive(s) · 1 eligible · 0 wiping"
+    assert bench.panel.summary.text() == "1 drive · 1 eligible · 0 wiping"
     wipe_fixtures.detach(loop.path)
     loops.loops.remove(loop.path)
     bench.qtbot.waitUntil(lambda: bench.panel.model.rowCount() == 0, timeout=10000)
@@ -139,7 +139,7 @@ def test_wipe_all_eligible_after_one_confirmation(bench: Bench, loops: LoopFacto
                           bench.text(bench.row(mounted.path), "Guard").startswith("has a mounted"), timeout=10000)
     bench.panel.verify_box.setCurrentText("full")
     bench.key(Qt.Key.Key_A)
-    assert len(bench.questions) == 1 and "these 2 drive(s)" in bench.questions[0]
+    assert len(bench.questions) == 1 and "these 2 drives" in bench.questions[0]
     for loop in (a, b):
         bench.wait_result(bench.row(loop.path), "SANITIZED")
         assert loop.read_backing() == bytes(loop.size)
@@ -194,13 +194,13 @@ def test_demo_bays_sit_in_the_main_window_and_are_wiped_for_real(qtbot, data_dir
         w.activateWindow()
     panel = w.panel(WipePanel)
     assert isinstance(panel, WipePanel)
-    panel.confirm = lambda question: "these 4 drive(s)" in question
+    panel.confirm = lambda question: "these 4 drives" in question
     qtbot.keyClick(w, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)  # Ctrl+4: the Wipe panel
     assert w.tabs.currentWidget() is panel and panel.table.hasFocus()
     drives = [t for t in panel.model.targets if isinstance(t, DriveTarget)]
     assert [t.facts().port for t in drives] == ["bay 1", "bay 2", "bay 3", "bay 4"]
     qtbot.keyClick(panel.table, Qt.Key.Key_F5)  # the demo phones come up on their adb server: rows beside the bays
-    qtbot.waitUntil(lambda: len(panel.model.targets) > 4 and "phone(s)" in panel.summary.text(), timeout=20000)
+    qtbot.waitUntil(lambda: len(panel.model.targets) > 4 and "phone" in panel.summary.text(), timeout=20000)
     qtbot.keyClick(panel.table, Qt.Key.Key_A)  # held a moment by the wedge-scanner filter, then delivered
     for target in drives:
         qtbot.waitUntil(lambda t=target: t.snapshot().result.startswith("SANITIZED"), timeout=WAIT)

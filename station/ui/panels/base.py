@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from station.context import StationContext
 from station.devices.manager import DeviceManager
+from station.i18n import N_
 from station.steps import Progress
 from station.ui.ops import Changes, Topic
 from station.ui.scanner_cue import set_cue
@@ -22,7 +23,7 @@ class Banner(QLabel):
         super().__init__("")
         self.setObjectName("panel-banner")
         self.setWordWrap(True)
-        self.setAccessibleName("Panel message")
+        self.setAccessibleName(self.tr("Panel message"))
         self.hide()
 
     def show_message(self, level: str, text: str) -> str:
@@ -38,7 +39,7 @@ class Banner(QLabel):
 
 
 class Panel(QWidget):
-    title = "Panel"
+    title = N_("Panel")  # each panel names itself; shown through tr()
     topics: frozenset[Topic] = frozenset()  # Changes topics that make this panel re-read
 
     def __init__(self, ctx: StationContext, devices: DeviceManager, parent: QWidget | None = None) -> None:

@@ -18,7 +18,7 @@ from station import disposition, grading
 from station.grading import bench
 from station.grading.evaluate import applicable
 from station.grading.form import GradingForm
-from station.i18n import N_
+from station.i18n import N_, ngettext
 from station.ui.grade_override import OverrideDialog
 from station.ui.grade_view import GradeSummary
 from station.ui.ops import Changes, Op
@@ -43,10 +43,10 @@ class GradePanel(Panel):
         super().__init__(*args, **kwargs)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = column(self)
-        layout.addWidget(heading("Grade"))
-        layout.addWidget(hint("1-9 choose · Enter next / save · Backspace back · Ctrl+O override · "
-                              "Ctrl+R route · Ctrl+L lots"))
-        self.unit_line = QLabel("Scan a unit to grade it.")
+        layout.addWidget(heading(self.tr("Grade")))
+        layout.addWidget(hint(self.tr("1-9 choose · Enter next / save · Backspace back · Ctrl+O override · "
+                                      "Ctrl+R route · Ctrl+L lots")))
+        self.unit_line = QLabel(self.tr("Scan a unit to grade it."))
         self.unit_line.setObjectName("grade-unit")
         layout.addWidget(self.unit_line)
         body = QHBoxLayout()
@@ -109,7 +109,7 @@ class GradePanel(Panel):
         if not uid:
             self.loaded, self.form = None, None
             self.pending.clear()
-            self.unit_line.setText("Scan a unit to grade it.")
+            self.unit_line.setText(self.tr("Scan a unit to grade it."))
             self._draw()
             return
         if self.dirty and self.loaded is not None and self.loaded.uid == uid:
@@ -125,7 +125,7 @@ class GradePanel(Panel):
         self.form.goto(self.form.first_unanswered())
         if fresh:
             self.inputs = 0
-        self.unit_line.setText(f"{u.title} · matrix {u.matrix.ref}")
+        self.unit_line.setText(self.tr("{unit} · matrix {matrix}").format(unit=u.title, matrix=u.matrix.ref))
         self._draw()
         pending, self.pending = self.pending, []
         for uid, replay in pending:
@@ -144,7 +144,8 @@ class GradePanel(Panel):
             super().keyPressEvent(event)
             return
         if key in _DIGITS:
-            self._act(lambda f: f.choose(_DIGITS[key]), f"there is no option {_DIGITS[key]} here")
+            self._act(lambda f: f.choose(_DIGITS[key]),
+                      self.tr("there is no option {number} here").format(number=_DIGITS[key]))
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.enter()
         elif key in (Qt.Key.Key_Backspace, Qt.Key.Key_Up, Qt.Key.Key_Left):
@@ -161,9 +162,11 @@ class GradePanel(Panel):
         if not arg:
             self.setFocus()
         elif arg.isdigit() and len(arg) == 1:
-            self._act(lambda f: f.choose(int(arg)), f"there is no option {arg} here")
+            self._act(lambda f: f.choose(int(arg)),
+                      self.tr("there is no option {number} here").format(number=arg))
         elif arg in grading.COSMETIC:
-            self._act(lambda f: f.choose_grade(arg), f"this question has no option for grade {arg}")
+            self._act(lambda f: f.choose_grade(arg),
+                      self.tr("this question has no option for grade {grade}").format(grade=arg))
         elif arg in ("SAVE", "OK", "NEXT", "ENTER"):
             self.enter()
         elif arg == "BACK":
@@ -171,8 +174,8 @@ class GradePanel(Panel):
         else:
             actions = {"OVERRIDE": self.override, "ROUTE": self.assign_route, "LOTS": self.open_lots}
             if arg not in actions:
-                self._say("error", f"CMD:GRADE:{arg} is not a grading command; use 1-9, A-E, SAVE, BACK, "
-                                   "OVERRIDE, ROUTE or LOTS.")
+                self._say("error", self.tr("CMD:GRADE:{arg} is not a grading command; use 1-9, A-E, SAVE, BACK, "
+                                           "OVERRIDE, ROUTE or LOTS.").format(arg=arg))
                 return True
             self.inputs += 1
             actions[arg]()
@@ -186,7 +189,7 @@ class GradePanel(Panel):
             self.pending.append((self.unit_uid, replay))
         else:
             self.inputs += 1
-            self._say("error", "Scan a unit to grade it first.")
+            self._say("error", self.tr("Scan a unit to grade it first."))
         return True
 
     def _act(self, step, problem: str) -> None:
@@ -196,7 +199,8 @@ class GradePanel(Panel):
         self.inputs += 1
         before = dict(self.form.answers)
         if not step(self.form) and problem:
-            self._say("warn", f"{self.form.current.text if self.form.current else 'Grade'}: {problem}.")
+            what = self.form.current.text if self.form.current else self.tr("Grade")
+            self._say("warn", f"{what}: {problem}.")
         self.dirty = self.dirty or self.form.answers != before
         self._draw()
         if self.dirty and self.form.at_end and self.form.complete:
@@ -207,15 +211,16 @@ class GradePanel(Panel):
             return
         assert self.form is not None  # _waiting() is False only with a form
         if not self.form.at_end:
-            self._act(lambda f: f.accept(), "choose an option with its number key")
+            self._act(lambda f: f.accept(), self.tr("choose an option with its number key"))
             return
         self.inputs += 1
         if not self.form.complete:
             self.form.goto(self.form.first_unanswered())
             self._draw()
-            self._say("warn", "Some questions are not answered yet.")
+            self._say("warn", self.tr("Some questions are not answered yet."))
         elif not self.dirty and self.loaded is not None and self.loaded.sale_grade:
-            self._say("info", f"{self.loaded.uid} is graded {self.loaded.sale_grade}; Ctrl+R assigns its route.")
+            self._say("info", self.tr("{unit} is graded {grade}; Ctrl+R assigns its route.")
+                      .format(unit=self.loaded.uid, grade=self.loaded.sale_grade))
         else:
             self.save()
 
@@ -230,8 +235,10 @@ class GradePanel(Panel):
 
     def _saved(self, r: grading.Recorded) -> None:
         self.saving, self.dirty = False, False
-        how = f"overridden from {r.computed.sale_grade}" if r.override_reason else "saved"
-        self._say("ok", f"{r.unit_uid} graded {r.sale_grade} ({how}) with {r.matrix_ref}.")
+        how = (self.tr("overridden from {grade}").format(grade=r.computed.sale_grade) if r.override_reason
+               else self.tr("saved"))
+        self._say("ok", self.tr("{unit} graded {grade} ({how}) with {matrix}.").format(
+            unit=r.unit_uid, grade=r.sale_grade, how=how, matrix=r.matrix_ref))
         Op(self, bench.load, self.ctx, r.unit_uid).success(self._loaded).run()
 
     def _failed(self, exc: BaseException) -> None:
@@ -240,12 +247,12 @@ class GradePanel(Panel):
 
     def override(self) -> None:
         if self.form is None or not self.form.complete:
-            self._say("warn", "Answer every question first; the override replaces the computed grade.")
+            self._say("warn", self.tr("Answer every question first; the override replaces the computed grade."))
             return
         op = self.ctx.operator
         if self.ctx.config["grading.override_supervisor_only"] and not (op and op.is_supervisor):
-            self._say("error", "Only a supervisor may override a computed grade here; ask a supervisor to "
-                               "sign in with their badge.")
+            self._say("error", self.tr("Only a supervisor may override a computed grade here; ask a supervisor to "
+                                       "sign in with their badge."))
             return
         dialog = OverrideDialog(self.form.result(), self)
         if dialog.exec():
@@ -254,14 +261,14 @@ class GradePanel(Panel):
 
     def assign_route(self) -> None:
         if self.loaded is None or self.dirty or not self.loaded.sale_grade:
-            self._say("warn", "Save the grade first; the route follows from it.")
+            self._say("warn", self.tr("Save the grade first; the route follows from it."))
             return
         Op(self, disposition.assign, self.ctx, self.loaded.uid).changes("units").success(
             self._routed).failure(self._route_refused).run()
 
     def _routed(self, d: disposition.Decision) -> None:
-        self.summary.show_decision(d, "Assigned.")
-        self._say("ok", f"Routed to {d.label}.")
+        self.summary.show_decision(d, self.tr("Assigned."))
+        self._say("ok", self.tr("Routed to {route}.").format(route=d.label))
 
     def _route_refused(self, exc: BaseException) -> None:
         self._say("error", str(exc))
@@ -284,7 +291,7 @@ class GradePanel(Panel):
         f, u = self.form, self.loaded
         if f is None or u is None:
             self.question.setText("")
-            self.summary.clear("No unit")
+            self.summary.clear(self.tr("No unit"))
             return
         for i, q in enumerate(f.questions):
             answer = q.option(f.answers[q.key]).label if q.key in f.answers else "…"  # type: ignore[union-attr]
@@ -295,25 +302,29 @@ class GradePanel(Panel):
                 self.questions.setCurrentItem(item)
         current = f.current
         if current is None:
-            self.question.setText("All answered: Enter saves the grade." if f.complete else "Questions remain.")
-            self.help.setText(f"Graded before with {u.graded_with}." if u.graded_with and not self.dirty else "")
+            self.question.setText(self.tr("All answered: Enter saves the grade.") if f.complete
+                                  else self.tr("Questions remain."))
+            self.help.setText(self.tr("Graded before with {matrix}.").format(matrix=u.graded_with)
+                              if u.graded_with and not self.dirty else "")
         else:
             self.question.setText(f"{f.index + 1}/{_expected_count(f)}  {current.text}")
             self.help.setText(current.help)
             chosen = f.answers.get(current.key, current.default)
             for o in current.options:
                 mark = "●" if o.key == chosen else " "
-                item = QListWidgetItem(f"{mark} {o.number}  {o.label}" + ("   (Enter)" if o.key == chosen else ""))
+                enter = self.tr("   (Enter)") if o.key == chosen else ""
+                item = QListWidgetItem(f"{mark} {o.number}  {o.label}{enter}")
                 self.options.addItem(item)
                 if o.key == chosen:
                     self.options.setCurrentItem(item)
         r = f.result()
         answered = sum(1 for q in f.questions if q.key in f.answers)
         left = max(len(r.missing), _expected_count(f) - answered)  # as the counter above counts
-        state = (f"{left} question{'s' if left != 1 else ''} left" if left
-                 else ("saved" if not self.dirty and u.sale_grade else "ready to save (Enter)"))
+        state = (ngettext("{count} question left", "{count} questions left", left).format(count=left) if left
+                 else (self.tr("saved") if not self.dirty and u.sale_grade else self.tr("ready to save (Enter)")))
         self.summary.show_result(r, u.device_class, state=state)
         if self.dirty or u.decision is None:
-            self.summary.show_decision(None, "The route is proposed once the grade is saved.")
+            self.summary.show_decision(None, self.tr("The route is proposed once the grade is saved."))
         else:
-            self.summary.show_decision(u.decision, f"Assigned: {u.route}" if u.route else "Ctrl+R assigns it.")
+            self.summary.show_decision(u.decision, self.tr("Assigned: {route}").format(route=u.route) if u.route
+                                       else self.tr("Ctrl+R assigns it."))

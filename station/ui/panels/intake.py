@@ -298,4 +298,4 @@ class IntakePanel(Panel):
 
     def _saved(self, view: UnitView) -> None:
         self._render(view)
-        Changes.hub().message.emit("ok", f"Intake of unit {view.uid} saved.")
+        Changes.hub().message.emit("ok", self.tr("Intake of unit {unit} saved.").format(unit=view.uid))

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import label_check
-from station.i18n import N_
+from station.i18n import N_, _, ngettext
 from station.labels import flow, layout, queue
 from station.steps import Progress
 from station.ui.label_preview import LabelPreview
@@ -32,6 +32,8 @@ from station.ui.label_printer import PrinterService
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.route_box import RouteBox
+
+JOB_STATUS = {"queued": N_("queued"), "printed": N_("printed")}
 
 
 class LabelPanel(Panel):
@@ -46,18 +48,18 @@ class LabelPanel(Panel):
         self.awaiting: str | None = None  # unit whose printed label we wait to see scanned
         self.busy = False
         outer = column(self)
-        outer.addWidget(heading("Route and label"))
-        outer.addWidget(hint("Ctrl+P: print / re-print · Alt+L: layout · Alt+K: check the printed label "
-                             "(scan it) · Alt+Q: send queued labels · Enter on a past label: re-print it"))
+        outer.addWidget(heading(self.tr("Route and label")))
+        outer.addWidget(hint(self.tr("Ctrl+P: print / re-print · Alt+L: layout · Alt+K: check the printed label "
+                                     "(scan it) · Alt+Q: send queued labels · Enter on a past label: re-print it")))
         bar = QHBoxLayout()
-        pick = QLabel("&Layout")
+        pick = QLabel(self.tr("&Layout"))
         self.layouts = QComboBox()
         self.layouts.setObjectName("label-layout")
         pick.setBuddy(self.layouts)
         self.layouts.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.print_button = QPushButton("&Print (Ctrl+P)")
+        self.print_button = QPushButton(self.tr("&Print (Ctrl+P)"))
         self.print_button.clicked.connect(self.print_label)
-        self.retry_button = QPushButton("Send &queued")
+        self.retry_button = QPushButton(self.tr("Send &queued"))
         self.retry_button.clicked.connect(self.service.retry)
         self.printer_state = QLabel("")
         self.printer_state.setObjectName("printer-state")
@@ -66,19 +68,19 @@ class LabelPanel(Panel):
         bar.addStretch(1)
         outer.addLayout(bar)
         body = QHBoxLayout()
-        self.preview = LabelPreview("Scan a unit to see its label.")
+        self.preview = LabelPreview(self.tr("Scan a unit to see its label."))
         self.preview.setStyleSheet("QLabel#label-preview { background: #c8c8c8; }")  # the label's edge shows
         body.addWidget(self.preview, 3)
         side = QVBoxLayout()
         self.route_box = RouteBox(self.ctx, self)
         side.addWidget(self.route_box)
-        self.captured = LabelPreview("What the simulated printer printed shows here.")
+        self.captured = LabelPreview(self.tr("What the simulated printer printed shows here."))
         self.captured.setVisible(False)
         side.addWidget(self.captured, 2)
-        check = QLabel("Chec&k: scan the printed label")
+        check = QLabel(self.tr("Chec&k: scan the printed label"))
         self.scan_box = QLineEdit()
         self.scan_box.setObjectName("scan-back")
-        self.scan_box.setPlaceholderText("scan the label you just printed")
+        self.scan_box.setPlaceholderText(self.tr("scan the label you just printed"))
         self.scan_box.returnPressed.connect(lambda: self.take_scan(self.scan_box.text()))
         check.setBuddy(self.scan_box)
         side.addWidget(check)
@@ -92,9 +94,9 @@ class LabelPanel(Panel):
             'QLabel[level="ok"] { color: #1b5e20; font-weight: 600; } '
             'QLabel[level="warn"] { color: #b35c00; font-weight: 600; }')
         side.addWidget(self.verdict)
-        side.addWidget(QLabel("Labels of this unit"))
+        side.addWidget(QLabel(self.tr("Labels of this unit")))
         self.history = QListWidget()
-        self.history.setAccessibleName("Labels of this unit")
+        self.history.setAccessibleName(self.tr("Labels of this unit"))
         self.history.setObjectName("label-history")
         self.history.itemActivated.connect(self._reprint_item)
         side.addWidget(self.history, 1)
@@ -135,7 +137,8 @@ class LabelPanel(Panel):
 
     def _loaded(self, result: tuple[queue.Rendered | None, list[flow.JobRow], int]) -> None:
         rendered, jobs, pending = result
-        self.printer_state.setText(f"Printer: {self.service.printer_label()} · {pending} queued")
+        self.printer_state.setText(self.tr("Printer: {printer} · {count} queued").format(
+            printer=self.service.printer_label(), count=pending))
         if rendered is None or rendered.uid != self.unit_uid:
             if not self.unit_uid:
                 self.rendered = None
@@ -145,11 +148,15 @@ class LabelPanel(Panel):
             return  # or the bench moved on while this was rendering
         self.rendered = rendered
         self.preview.set_bitmap(rendered.image)
-        self.preview.setToolTip(f"{rendered.layout.title}\n{rendered.image.width} x {rendered.image.height} dots at "
-                                f"{rendered.dpi} dpi, shown at {self.preview.scale}x\nbitmap {rendered.sha256[:16]}")
+        tip = self.tr("{layout}\n{width} x {height} dots at {dpi} dpi, shown at {scale}x\nbitmap {sha}")
+        self.preview.setToolTip(tip.format(layout=rendered.layout.title, width=rendered.image.width,
+                                        height=rendered.image.height, dpi=rendered.dpi, scale=self.preview.scale,
+                                        sha=rendered.sha256[:16]))
         self.history.clear()
         for j in jobs:
-            state = j.status if j.status == "printed" else f"{j.status}, {j.attempts} tries"
+            status = _(JOB_STATUS.get(j.status, j.status))
+            state = status if j.status == "printed" else ngettext(
+                "{status}, {count} try", "{status}, {count} tries", j.attempts).format(status=status, count=j.attempts)
             item = QListWidgetItem(f"#{j.id} {j.created_at[:16].replace('T', ' ')}  {j.layout}  {state}")
             item.setData(Qt.ItemDataRole.UserRole, j.layout)
             if j.last_error and j.status != "printed":
@@ -173,13 +180,13 @@ class LabelPanel(Panel):
         self.captured.setVisible(img is not None)
         if img is not None:
             self.captured.set_bitmap(img)
-            self.captured.setToolTip("Decoded from the bytes the simulated printer received")
+            self.captured.setToolTip(self.tr("Decoded from the bytes the simulated printer received"))
 
     # -- printing ---------------------------------------------------------------------------
     def print_label(self, layout_name: str | None = None) -> None:
         if not self.unit_uid or self.busy:
             if not self.unit_uid:
-                Changes.hub().message.emit("warn", "No unit is open: scan the unit first, then print.")
+                Changes.hub().message.emit("warn", self.tr("No unit is open: scan the unit first, then print."))
             return
         self.busy = True
         uid, reprint = self.unit_uid, self.history.count() > 0
@@ -190,9 +197,9 @@ class LabelPanel(Panel):
         self.busy = False
         self.awaiting = done.uid
         self.verdict.setProperty("level", "")
-        self.verdict.setText("Printed. Scan the label to check it.")
+        self.verdict.setText(self.tr("Printed. Scan the label to check it."))
         self._restyle()
-        Changes.hub().message.emit("ok", done.message + " Scan it to check.")
+        Changes.hub().message.emit("ok", done.message + " " + self.tr("Scan it to check."))
         self.scan_box.clear()
         self.scan_box.setFocus()
         self.refresh()
@@ -229,9 +236,10 @@ class LabelPanel(Panel):
         result, done = checked.scan, checked.finished
         message, level = result.message, "ok" if result.match else "error"
         if done is not None and done.finished:
-            message = " ".join([message, f"Unit {done.uid} is done.", *done.messages, "Scan the next unit."])
+            message = " ".join([message, self.tr("Unit {unit} is done.").format(unit=done.uid), *done.messages,
+                                self.tr("Scan the next unit.")])
         elif done is not None:  # the label is right; the unit still misses a step
-            message = " ".join([message, "Not finished yet:", *done.blocked])
+            message = " ".join([message, self.tr("Not finished yet:"), *done.blocked])
         self.verdict.setProperty("level", level)
         self.verdict.setText(message)
         self._restyle()

@@ -31,16 +31,16 @@ class PhotosPanel(Panel):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         layout = column(self)
-        layout.addWidget(heading("Photos"))
-        layout.addWidget(hint("Space: capture the selected shot · ↑/↓: choose shot · "
-                              "C: calibrate sharpness · O: supervisor override"))
+        layout.addWidget(heading(self.tr("Photos")))
+        layout.addWidget(hint(self.tr("Space: capture the selected shot · ↑/↓: choose shot · "
+                                      "C: calibrate sharpness · O: supervisor override")))
         body = QHBoxLayout()
         self.preview = PreviewLabel(self)
         body.addWidget(self.preview, 3)
         side = QVBoxLayout()
-        side.addWidget(QLabel("Required shots"))
+        side.addWidget(QLabel(self.tr("Required shots")))
         self.shots = QListWidget()
-        self.shots.setAccessibleName("Shots")
+        self.shots.setAccessibleName(self.tr("Shots"))
         self.shots.setObjectName("shot-list")
         side.addWidget(self.shots, 1)
         self.verdict = QLabel("")
@@ -85,15 +85,20 @@ class PhotosPanel(Panel):
 
     def _on_camera_state(self, state: str) -> None:
         Changes.hub().device_state.emit("camera", state)  # the status bar says what this panel says
-        label = self.camera.info.label if self.camera else "Camera"
+        label = self.camera.info.label if self.camera else self.tr("Camera")
         if state == "missing":  # opened, no picture yet (the demo camera writes its video first)
-            self.preview.detach(f"{label} sends no picture yet.\nThe preview starts by itself when it does.")
+            self.preview.detach(self.tr("{camera} sends no picture yet.\nThe preview starts by itself when it does.")
+                                .format(camera=label))
         elif state == "unplugged":
-            self.preview.detach(f"{label} is unplugged.\nIt reopens by itself when it is back.")
-            Changes.hub().message.emit("warn", f"{label} unplugged; photos resume when it is back.")
+            self.preview.detach(
+                self.tr("{camera} is unplugged.\nIt reopens by itself when it is back.").format(camera=label)
+            )
+            Changes.hub().message.emit(
+                "warn", self.tr("{camera} unplugged; photos resume when it is back.").format(camera=label)
+            )
         elif state == "connected" and self.camera is not None:
             self.preview.attach(self.camera)
-            Changes.hub().message.emit("ok", f"{label} connected.")
+            Changes.hub().message.emit("ok", self.tr("{camera} connected.").format(camera=label))
         Changes.hub().changed.emit({"camera"})
 
     def activated(self) -> None:
@@ -123,11 +128,12 @@ class PhotosPanel(Panel):
         if not self.unit_uid:
             self.shots.clear()
             self.thumbs.clear()
-            self.verdict.setText("Scan a unit first.")
+            self.verdict.setText(self.tr("Scan a unit first."))
             return
         uid = self.unit_uid
         Op(self, lambda: (photos.shot_list(self.ctx, uid), photos.photos_of(self.ctx, uid))).success(
-            lambda r: self._show(uid, *r)).run()
+            lambda r: self._show(uid, *r)
+        ).run()
 
     def _show(self, uid: str, shots: list[photos.ShotStatus], taken: list[photos.PhotoRecord]) -> None:
         if uid != self.unit_uid:
@@ -138,7 +144,8 @@ class PhotosPanel(Panel):
         self.shots.clear()
         for sh in shots:
             mark = "✔" if sh.taken else ("✘" if sh.required else "·")
-            item = QListWidgetItem(f"{mark}  {sh.name}  ({sh.stage})" + ("" if sh.required else "  optional"))
+            optional = "" if sh.required else self.tr("  optional")
+            item = QListWidgetItem(f"{mark}  {sh.name}  ({sh.stage}){optional}")
             item.setData(Qt.ItemDataRole.UserRole, sh)
             item.setToolTip(sh.description)
             self.shots.addItem(item)
@@ -155,8 +162,11 @@ class PhotosPanel(Panel):
     # -- capture -----------------------------------------------------------------------
     def _bind_keys(self) -> None:
         # Panel-wide shortcuts: they work whichever child has focus (the shot list eats Space otherwise).
-        for keys, slot in ((("Space", "Return", "Enter"), self.capture), (("C",), self.calibrate),
-                           (("O",), self.override)):
+        for keys, slot in (
+            (("Space", "Return", "Enter"), self.capture),
+            (("C",), self.calibrate),
+            (("O",), self.override),
+        ):
             for key in keys:
                 sc = QShortcut(QKeySequence(key), self)
                 sc.activated.connect(slot)
@@ -175,7 +185,7 @@ class PhotosPanel(Panel):
     def capture(self) -> None:
         item = self.shots.currentItem()
         if not self.unit_uid or item is None:
-            self._say("error", "Scan a unit first, then capture its photos.")
+            self._say("error", self.tr("Scan a unit first, then capture its photos."))
             return
         self._ensure_camera()
         if self.camera is None or self.busy:
@@ -186,15 +196,23 @@ class PhotosPanel(Panel):
         self.busy = True
         uid, cam = self.unit_uid, self.camera
         Op(self, camera_service.capture_checked, self.ctx, cam, uid, shot.name, shot.stage).success(
-            self._captured).failure(self._capture_failed).changes("photos").run()
+            self._captured
+        ).failure(self._capture_failed).changes("photos").run()
 
     def _captured(self, outcome) -> None:
         self.busy = False
         if outcome.saved:
             self._advance = True
-            self._say("ok", f"Saved {outcome.shot} (sharpness {outcome.quality['blur']:.0f}).")
+            self._say(
+                "ok",
+                self.tr("Saved {shot} (sharpness {sharpness:.0f}).").format(
+                    shot=outcome.shot, sharpness=outcome.quality["blur"]
+                ),
+            )
         else:
-            self._say("error", "Retake " + outcome.shot + ": " + " ".join(outcome.failures))
+            self._say(
+                "error", self.tr("Retake {shot}: {why}").format(shot=outcome.shot, why=" ".join(outcome.failures))
+            )
 
     def _capture_failed(self, exc: BaseException) -> None:
         self.busy = False
@@ -215,14 +233,22 @@ class PhotosPanel(Panel):
 
         label = self.camera.info.label
         Op(self, camera_service.calibrate, self.ctx, self.camera).success(
-            lambda t: self._say("ok", f"Sharpness threshold for {label} set to {t:.0f}.")).run()
+            lambda t: self._say(
+                "ok",
+                self.tr("Sharpness threshold for {camera} set to {threshold:.0f}.").format(camera=label, threshold=t),
+            )
+        ).run()
 
     def override(self) -> None:
         if not self.unit_uid:
             return
-        reason, ok = QInputDialog.getText(self, "Finish without required photos",
-                                          "Supervisor: why may this unit finish without them?")
+        reason, ok = QInputDialog.getText(
+            self,
+            self.tr("Finish without required photos"),
+            self.tr("Supervisor: why may this unit finish without them?"),
+        )
         if ok:
             uid = self.unit_uid
             Op(self, photos.override_missing, self.ctx, uid, reason).changes("photos", "units").success(
-                lambda _r: self._say("ok", "Override recorded.")).failure(lambda e: self._say("error", str(e))).run()
+                lambda _r: self._say("ok", self.tr("Override recorded."))
+            ).failure(lambda e: self._say("error", str(e))).run()

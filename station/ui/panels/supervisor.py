@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStackedWidget, QTabW
 from station import kpis, shifts
 from station.config import Config
 from station.errors import UserFacingError
-from station.i18n import N_
+from station.i18n import N_, _, ngettext
 from station.ui.admin_view import AdminView
 from station.ui.drilldown import DrillDown
 from station.ui.export_dialog import ExportChoice, ExportDialog
@@ -49,7 +49,9 @@ def export_from_hub(ctx, fmt: str, out: Path) -> tuple[str, str]:
     w = shifts.shift_at(ctx.config)
     queued = hub_rows.unsynced_note(ctx.store)
     log = hub_rows.export(ctx.config, w, None, hub_rows.reader_token(ctx.config), fmt, out)
-    done = f"Exported {len(log.rows)} units of all stations to {out}."
+    done = ngettext("Exported {count} unit of all stations to {file}.",
+                    "Exported {count} units of all stations to {file}.", len(log.rows)).format(count=len(log.rows),
+                                                                                             file=out)
     return ("warn", f"{queued} {done}") if queued else ("ok", done)
 
 
@@ -58,11 +60,12 @@ def hub_missing(config: Config) -> str | None:
     from station.reports import hub_rows
 
     if not config["sync.hub_url"]:
-        return "All stations needs the hub: set sync.hub_url in station.toml."
+        return _("All stations needs the hub: set sync.hub_url in station.toml.")
     try:
         hub_rows.reader_token(config)
     except UserFacingError:
-        return f"All stations needs a hub reader token in sync.reader_token or {hub_rows.TOKEN_ENV}."
+        return _("All stations needs a hub reader token in sync.reader_token or {variable}.").format(
+            variable=hub_rows.TOKEN_ENV)
     return None
 
 
@@ -73,24 +76,24 @@ class SupervisorPanel(Panel):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         layout = column(self)
-        layout.addWidget(heading("Supervisor"))
+        layout.addWidget(heading(self.tr("Supervisor")))
         self.window_label = QLabel("")
         layout.addWidget(self.window_label)
-        layout.addWidget(hint("D: dashboard · A: admin · E: export the shift log · R: refresh · "
-                              "Enter on a figure lists its units"))
+        layout.addWidget(hint(self.tr("D: dashboard · A: admin · E: export the shift log · R: refresh · "
+                                      "Enter on a figure lists its units")))
         self.stack = QStackedWidget()
-        self.gate = QLabel("Supervisors only. Scan a supervisor badge (or sign in with a supervisor PIN) "
-                           "to see the shift figures, export and administer.")
+        self.gate = QLabel(self.tr("Supervisors only. Scan a supervisor badge (or sign in with a supervisor PIN) "
+                                   "to see the shift figures, export and administer."))
         self.gate.setWordWrap(True)
         self.gate.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.gate.setStyleSheet("font-size: 13.5pt; color: #555;")
         self.tabs = QTabWidget()
-        self.tabs.tabBar().setAccessibleName("Supervisor views")
+        self.tabs.tabBar().setAccessibleName(self.tr("Supervisor views"))
         self.dashboard = Dashboard()
         self.dashboard.drill.connect(self.drill)
         self.admin = AdminView(self.ctx)
         # Both scroll rather than push the window past a 1280x800 screen (tiles and fields are 40 px targets).
-        for page, title in ((self.dashboard, "&Dashboard"), (self.admin, "&Admin")):
+        for page, title in ((self.dashboard, self.tr("&Dashboard")), (self.admin, self.tr("&Admin"))):
             area = QScrollArea()
             area.setWidgetResizable(True)
             area.setFrameShape(QFrame.Shape.NoFrame)
@@ -149,7 +152,7 @@ class SupervisorPanel(Panel):
 
     def export(self) -> None:
         if not self.allowed:
-            Changes.hub().message.emit("error", "Only a supervisor can export the shift log.")
+            Changes.hub().message.emit("error", self.tr("Only a supervisor can export the shift log."))
             return
         w = shifts.shift_at(self.ctx.config)
         dialog = ExportDialog(self, Path.home(), f"shift-{w.start:%Y%m%d-%H%M}", hub_missing(self.ctx.config))
@@ -171,8 +174,10 @@ class SupervisorPanel(Panel):
         out = choice.out
         if choice.from_hub:
             Op(self, export_from_hub, self.ctx, choice.fmt, out).on("net").with_progress(
-                "Fetching every station's shift log from the hub").success(
+                self.tr("Fetching every station's shift log from the hub")).success(
                 lambda said: Changes.hub().message.emit(*said)).run()
         else:
-            Op(self, export_shift, self.ctx, choice.fmt, out).with_progress("Exporting the shift log").success(
-                lambda n: Changes.hub().message.emit("ok", f"Exported {n} units to {out}.")).run()
+            Op(self, export_shift, self.ctx, choice.fmt, out).with_progress(self.tr("Exporting the shift log")).success(
+                lambda n: Changes.hub().message.emit("ok", ngettext("Exported {count} unit to {file}.",
+                                                                    "Exported {count} units to {file}.", n)
+                                                     .format(count=n, file=out))).run()

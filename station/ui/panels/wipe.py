@@ -29,21 +29,21 @@ from typing_extensions import override
 
 from station.erase import methods
 from station.erase.run import AUTO, PURGE, TargetKind, methods_for
-from station.i18n import N_
+from station.i18n import N_, _, ngettext
 from station.steps import Progress
 from station.ui import wipe_unit
 from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.table_fit import fit_columns
 from station.ui.wipe_jobs import WipeJobs
-from station.ui.wipe_model import COLUMNS, PROGRESS_WIDTH, RESULT, ProgressDelegate, WipeTableModel
+from station.ui.wipe_model import PROGRESS, PROGRESS_WIDTH, RESULT, SHRINK, ProgressDelegate, WipeTableModel
 from station.ui.wipe_rows import WipeRows
 from station.ui.wipe_targets import DriveTarget, WipeTarget
 
-_FIRMWARE = {PURGE: "The drive's own Purge (sanitize, secure erase, crypto erase), as its firmware supports it; "
-                     "refused when it has none.",
-             AUTO: "Purge where the drive supports it, else Clear by overwrite (NIST SP 800-88)."}
-RESULT_SAMPLE = "SANITIZED · certificate issued"  # stays readable at 1280 px; longer results read in the detail
+_FIRMWARE = {PURGE: N_("The drive's own Purge (sanitize, secure erase, crypto erase), as its firmware supports it; "
+                        "refused when it has none."),
+             AUTO: N_("Purge where the drive supports it, else Clear by overwrite (NIST SP 800-88).")}
+RESULT_SAMPLE = N_("SANITIZED · certificate issued")  # stays readable at 1280 px; longer results read in the detail
 
 
 class WipePanel(Panel):
@@ -53,17 +53,23 @@ class WipePanel(Panel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         layout = column(self)
-        layout.addWidget(heading("Wipe"))
-        layout.addWidget(hint("Enter: wipe the selected drive or phone · A: wipe all eligible · S/Delete: stop · "
-                              "R: restart an interrupted wipe · F5: rescan · Alt+M method · Alt+V verification"))
+        layout.addWidget(heading(self.tr("Wipe")))
+        layout.addWidget(
+            hint(
+                self.tr(
+                    "Enter: wipe the selected drive or phone · A: wipe all eligible · S/Delete: stop · "
+                    "R: restart an interrupted wipe · F5: rescan · Alt+M method · Alt+V verification"
+                )
+            )
+        )
         layout.addLayout(self._controls())
         self.model = WipeTableModel(self)
         self.model.method = self.method_box.currentText()
         self.table = QTableView()
         self.table.setObjectName("wipe-table")
-        self.table.setAccessibleName("Drives and phones on the bench")
+        self.table.setAccessibleName(self.tr("Drives and phones on the bench"))
         self.table.setModel(self.model)
-        self.table.setItemDelegateForColumn(COLUMNS.index("Progress"), ProgressDelegate(self.table))
+        self.table.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -100,23 +106,28 @@ class WipePanel(Panel):
         for name in methods_for(TargetKind.DRIVE):  # overwrite methods, and the drive's own Purge, and auto
             m = methods.METHODS.get(name)
             self.method_box.addItem(name)
-            self.method_box.setItemData(self.method_box.count() - 1, m.description if m else _FIRMWARE[name],
-                                        Qt.ItemDataRole.ToolTipRole)
+            self.method_box.setItemData(
+                self.method_box.count() - 1, _(m.description if m else _FIRMWARE[name]), Qt.ItemDataRole.ToolTipRole
+            )
         self.method_box.setCurrentText(self.ctx.config["wipe.default_method"])
         self.method_box.currentTextChanged.connect(self._method_changed)
         self.verify_box = QComboBox()
         self.verify_box.setObjectName("wipe-verify")
         self.verify_box.addItems(list(methods.VERIFY_MODES))
         self.verify_box.setCurrentText(self.ctx.config["wipe.default_verify"])
-        for text, buddy in (("&Method", self.method_box), ("&Verify", self.verify_box)):
+        for text, buddy in ((self.tr("&Method"), self.method_box), (self.tr("&Verify"), self.verify_box)):
             label = QLabel(text)
             label.setBuddy(buddy)
             row.addWidget(label)
             row.addWidget(buddy)
         row.addStretch(1)
-        for text, slot in (("Wipe selected (Enter)", self.start_selected), ("Wipe all eligible (A)", self.start_all),
-                           ("Stop (S)", self.stop_selected), ("Restart (R)", self.restart_selected),
-                           ("Rescan (F5)", self.rescan)):
+        for text, slot in (
+            (self.tr("Wipe selected (Enter)"), self.start_selected),
+            (self.tr("Wipe all eligible (A)"), self.start_all),
+            (self.tr("Stop (S)"), self.stop_selected),
+            (self.tr("Restart (R)"), self.restart_selected),
+            (self.tr("Rescan (F5)"), self.rescan),
+        ):
             button = QPushButton(text)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys do it; focus stays on the table
             button.clicked.connect(slot)
@@ -124,9 +135,13 @@ class WipePanel(Panel):
         return row
 
     def _bind_keys(self) -> None:
-        for keys, slot in ((("Return", "Enter"), self.start_selected), (("A",), self.start_all),
-                           (("S", "Delete"), self.stop_selected), (("R",), self.restart_selected),
-                           (("F5",), self.rescan)):
+        for keys, slot in (
+            (("Return", "Enter"), self.start_selected),
+            (("A",), self.start_all),
+            (("S", "Delete"), self.stop_selected),
+            (("R",), self.restart_selected),
+            (("F5",), self.rescan),
+        ):
             for key in keys:
                 sc = QShortcut(QKeySequence(key), self)
                 sc.activated.connect(slot)
@@ -138,9 +153,12 @@ class WipePanel(Panel):
 
     def fit_columns(self) -> None:
         """Columns sized to their content, Progress fixed, and the Result always on screen."""
-        fit_columns(self.table, fixed={COLUMNS.index("Progress"): PROGRESS_WIDTH},
-                    keep={RESULT: self.table.fontMetrics().horizontalAdvance(RESULT_SAMPLE) + 16},
-                    shrink=[COLUMNS.index(c) for c in ("Guard", "Model", "Serial", "Method")])
+        fit_columns(
+            self.table,
+            fixed={PROGRESS: PROGRESS_WIDTH},
+            keep={RESULT: self.table.fontMetrics().horizontalAdvance(_(RESULT_SAMPLE)) + 16},
+            shrink=SHRINK,
+        )
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -183,8 +201,15 @@ class WipePanel(Panel):
             self.detail.setText("")
             return
         f, snap = target.facts(), target.snapshot()
-        ident = " · ".join(x for x in (f.model, f"IMEI {f.extra['imei']}" if f.extra.get("imei") else "",
-                                        f"serial {f.serial}" if f.serial else "") if x)
+        ident = " · ".join(
+            x
+            for x in (
+                f.model,
+                self.tr("IMEI {imei}").format(imei=f.extra["imei"]) if f.extra.get("imei") else "",
+                self.tr("serial {serial}").format(serial=f.serial) if f.serial else "",
+            )
+            if x
+        )
         self.detail.setText(f"{target.label}: {ident}\n{f.guard}" + (f"\n{snap.result}" if snap.result else ""))
 
     def rows_changed(self) -> None:
@@ -195,10 +220,15 @@ class WipePanel(Panel):
     def update_summary(self) -> None:
         targets = self.model.targets
         drives = sum(1 for t in targets if isinstance(t, DriveTarget))
-        phones = f" · {len(targets) - drives} phone(s)" if len(targets) > drives else ""
+        parts = [ngettext("{count} drive", "{count} drives", drives).format(count=drives)]
+        if len(targets) > drives:
+            parts.append(
+                ngettext("{count} phone", "{count} phones", len(targets) - drives).format(count=len(targets) - drives)
+            )
         eligible = sum(1 for t in targets if t.eligible())
         running = sum(1 for t in targets if t.snapshot().running)
-        self.summary.setText(f"{drives} drive(s){phones} · {eligible} eligible · {running} wiping")
+        parts += [self.tr("{count} eligible").format(count=eligible), self.tr("{count} wiping").format(count=running)]
+        self.summary.setText(" · ".join(parts))
 
     def refresh(self) -> None:
         self.rescan()
@@ -234,8 +264,13 @@ class WipePanel(Panel):
 
     # -- talking to the technician ------------------------------------------------------------
     def _confirm_dialog(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "Erase drives", question, QMessageBox.StandardButton.Yes |
-                                      QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        answer = QMessageBox.question(
+            self,
+            self.tr("Erase drives"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def say(self, level: str, text: str) -> None:
