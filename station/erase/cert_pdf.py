@@ -44,13 +44,6 @@ def qr_text(cert_id: str, sha256: str, verify_url: str = "") -> str:
     return f"{QR_PREFIX}{cert_id}:{sha256}"
 
 
-def parse_qr(text: str) -> tuple[str, str] | None:
-    if not text.startswith(QR_PREFIX):
-        return None
-    cert_id, _, digest = text[len(QR_PREFIX):].rpartition(":")
-    return (cert_id, digest) if cert_id and len(digest) == 64 else None
-
-
 def _fonts() -> tuple[str, str]:
     """DejaVu when installed (any script in names and models), else the PDF base fonts."""
     regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"

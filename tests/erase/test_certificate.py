@@ -177,14 +177,13 @@ def test_pdf_qr_decodes_to_id_and_hash(configured, tmp_path: Path) -> None:  # t
 
     import cv2
 
-    from station.erase.cert_pdf import parse_qr
     issued = certificate.issue(configured, result(), None)
     assert issued.pdf_path is not None
     subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(issued.pdf_path),
                     str(tmp_path / "page")], check=True, timeout=60)
     page = next(tmp_path.glob("page*.png"))
     text, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(cv2.imread(str(page)))
-    assert parse_qr(text) == (issued.id, issued.sha256)
+    assert text == f"triage-station-cert:v1:{issued.id}:{issued.sha256}"  # docs/certificate-schema.md
 
 
 def test_pdf_qr_opens_the_sites_verify_page_when_one_is_set(configured, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
