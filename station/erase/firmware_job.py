@@ -95,8 +95,5 @@ class FirmwareRun:
                      "the drive may be partly erased and is NOT certified"
             result = WipeResult(self.job_id, self.drive.facts, "purge", self.plan.method_type, self.plan.technique,
                                 Status.FAILED, reason=reason, started_at=clock.iso(), ended_at=clock.iso())
-        finished = jobs.Finished(result, self.unit_uid)
-        if ledger.record_end(ctx, result, JobKind.FIRMWARE).recorded:  # once, with its one certificate
-            jobs.issue_certificate(ctx, finished)
-        return finished
+        return jobs.close(ctx, result, JobKind.FIRMWARE, self.unit_uid)
 

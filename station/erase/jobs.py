@@ -195,18 +195,24 @@ def finish(ctx: StationContext, handle: JobHandle) -> Finished:
         result = _synthesized(ctx, handle.job_id, Status.INTERRUPTED, why + _log_tail(handle.job_dir))
         handle.job_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(handle.job_dir / RESULT, result.to_dict())
-    ended = ledger.record_end(ctx, result, handle.kind)
-    handle.unit_uid = ended.unit_uid
-    if not ended.recorded:  # already recorded (by another window, or an earlier call)
-        return Finished(result, handle.unit_uid)
-    finished = Finished(result, handle.unit_uid)
-    issue_certificate(ctx, finished)
+    finished = close(ctx, result, handle.kind)
+    handle.unit_uid = finished.unit_uid
     handle.close()
     return finished
 
 
-def issue_certificate(ctx: StationContext, finished: Finished) -> None:
-    """Integration point with station.erase.certificate: signed certificate or failure report."""
+def close(ctx: StationContext, result: WipeResult, kind: JobKind, unit_uid: str | None = None) -> Finished:
+    """Record the end of a job of any kind and issue its certificate, once: when the end was already
+    recorded (by another window, or an earlier call), nothing is recorded or issued again."""
+    ended = ledger.record_end(ctx, result, kind)
+    finished = Finished(result, ended.unit_uid or unit_uid)
+    if ended.recorded:
+        _issue_certificate(ctx, finished)
+    return finished
+
+
+def _issue_certificate(ctx: StationContext, finished: Finished) -> None:
+    """A signed certificate or failure report; a failure to issue is kept on `finished`, never raised."""
     from station.erase import certificate
 
     try:
