@@ -108,22 +108,20 @@ def check(path: str, seeded: Seeded, *, sys_path: str | None = None) -> MarkerCh
     dev = open_device(path, write=False, sys_path=sys_path)
     buf = _sector_io(dev)
     surviving, unchanged, unreadable = [], [], []
+
+    def read(offset: int) -> bytes | None:
+        try:
+            pread_all(dev.fd, buf.view, offset)
+        except OSError:
+            unreadable.append(offset)
+            return None
+        return bytes(buf.view)
+
     try:
-        for offset, content in seeded.markers:
-            try:
-                pread_all(dev.fd, buf.view, offset)
-            except OSError:
-                unreadable.append(offset)
-                continue
-            if bytes(buf.view) == content:
-                surviving.append(offset)
+        surviving = [offset for offset, content in seeded.markers if read(offset) == content]
         for offset, digest, was_zero in seeded.fingerprints:
-            try:
-                pread_all(dev.fd, buf.view, offset)
-            except OSError:
-                unreadable.append(offset)
-                continue
-            if not was_zero and hashlib.sha256(bytes(buf.view)).hexdigest() == digest:
+            got = read(offset)
+            if got is not None and not was_zero and hashlib.sha256(got).hexdigest() == digest:
                 unchanged.append(offset)
     finally:
         buf.close()
