@@ -123,7 +123,8 @@ _NOT_SHOWN = {"setObjectName", "setStyleSheet", "setProperty", "property", "QKey
               "strftime", "getattr", "hasattr", "setattr", "isinstance", "debug", "info", "warning", "exception",
               "critical", "getLogger", "Signal", "emit_cue", "cast", "TypeVar", "NewType", "field", "removeprefix"}
 _KEY_NAMES = {"Return", "Enter", "Space", "Delete", "Escape", "Backspace", "Tab", "Up", "Down", "Left", "Right"}
-_PROPER_NAMES = {"B-Stock", "Back Market", "Triage station", "R2v3", "NIST SP 800-88", "NIST SP 800-88 Rev. 1",
+_PROPER_NAMES = {"Reboot system now",  # Android recovery's own words, matched on the phone's screen
+                 "B-Stock", "Back Market", "Triage station", "R2v3", "NIST SP 800-88", "NIST SP 800-88 Rev. 1",
                  "Helvetica", "Helvetica-Bold", "Courier", "DejaVu Sans"}
 PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/erase/cert_pdf.py",
          "station/certificates/pdf*.py")
@@ -188,6 +189,9 @@ def _text_literals(tree: ast.AST) -> list[int]:
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and \
                 _name(parent.func.value) in ("log", "logging", "logger"):
             continue
+        if isinstance(parent, ast.Call) and _name(parent.func) == "partial" and parent.args and \
+                _name(parent.args[0]) in _WRAPPERS:
+            continue  # partial(QCoreApplication.translate, "Context"): the context is a name
         if isinstance(parent, (ast.Subscript, ast.Compare)) or (isinstance(parent, ast.Dict) and at in parent.keys) \
                 or (isinstance(parent, ast.keyword) and parent.arg in ("objectName", "styleSheet")):
             continue

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from station import photos, steps, units
 from station.context import StationContext
+from station.i18n import _
 from station.ui.ops import Changes, Op
 
 log = logging.getLogger(__name__)
@@ -148,8 +149,9 @@ class DemoScript(QObject):
                    and _phone_with(wipe, CLEAN_PHONE, selected=True), 60)
         self.say(self.tr("Enter erases the phone"))
         yield self.pace_s
-        self.key(Qt.Key.Key_Return, "Enter (wipe)")
-        for question, name in (("Erase ALL data", "Y (erase: yes)"), ("Reboot system now", "Y (reset in recovery)")):
+        self.key(Qt.Key.Key_Return, self.tr("Enter (wipe)"))
+        for question, name in ((_("Erase ALL data"), self.tr("Y (erase: yes)")),  # the start of the prompts' words
+                               ("Reboot system now", self.tr("Y (reset in recovery)"))):
             yield Wait(self.tr("the question “{0}”").format(question), partial(_asking, question), 60)
             yield self.pace_s
             self.answer(Qt.Key.Key_Y, name)
@@ -157,7 +159,7 @@ class DemoScript(QObject):
                    and label.route_box.routes.hasFocus(), 180)
         self.say(self.tr("Enter takes the route and prints the label"))
         yield self.pace_s
-        self.key(Qt.Key.Key_Return, "Enter (route)")
+        self.key(Qt.Key.Key_Return, self.tr("Enter (route)"))
         yield Wait(self.tr("the printed label"), lambda: label.awaiting == uid, 30)
         self.say(self.tr("scanning the printed label back"))
         yield self.pace_s
