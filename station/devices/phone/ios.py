@@ -122,20 +122,25 @@ def list_iphones(pair_dir: Path, usbmux_address: str | None = None, *, services:
     return asyncio.run(_list(pair_dir, usbmux_address, services))
 
 
-async def _list(pair_dir: Path, usbmux_address: str | None, services: bool) -> list[ListedIPhone]:
+async def usbmux_devices(usbmux_address: str | None) -> dict[str, Any]:
+    """usbmuxd's devices by UDID (one device can be listed over USB and Wi-Fi: USB wins); none without usbmuxd."""
     from pymobiledevice3 import usbmux
     from pymobiledevice3.exceptions import ConnectionFailedToUsbmuxdError
 
     try:
         devices = await usbmux.list_devices(usbmux_address=usbmux_address)
     except ConnectionFailedToUsbmuxdError:
-        return []
+        return {}
     seen: dict[str, Any] = {}
-    for device in devices:  # one device can be listed over USB and Wi-Fi: USB wins
+    for device in devices:
         if device.serial not in seen or device.is_usb:
             seen[device.serial] = device
+    return seen
+
+
+async def _list(pair_dir: Path, usbmux_address: str | None, services: bool) -> list[ListedIPhone]:
     return [await _read(udid, device.connection_type, pair_dir, usbmux_address, services)
-            for udid, device in seen.items()]
+            for udid, device in (await usbmux_devices(usbmux_address)).items()]
 
 
 def read_iphone(udid: str, pair_dir: Path, usbmux_address: str | None = None) -> ListedIPhone | None:
@@ -145,17 +150,8 @@ def read_iphone(udid: str, pair_dir: Path, usbmux_address: str | None = None) ->
 
 
 async def _read_one(udid: str, pair_dir: Path, usbmux_address: str | None) -> ListedIPhone | None:
-    from pymobiledevice3 import usbmux
-    from pymobiledevice3.exceptions import ConnectionFailedToUsbmuxdError
-
-    try:
-        devices = [d for d in await usbmux.list_devices(usbmux_address=usbmux_address) if d.serial == udid]
-    except ConnectionFailedToUsbmuxdError:
-        return None
-    if not devices:
-        return None
-    device = next((d for d in devices if d.is_usb), devices[0])
-    return await _read(udid, device.connection_type, pair_dir, usbmux_address)
+    device = (await usbmux_devices(usbmux_address)).get(udid)
+    return None if device is None else await _read(udid, device.connection_type, pair_dir, usbmux_address)
 
 
 async def _read(udid: str, connection: str, pair_dir: Path, usbmux_address: str | None,

@@ -23,6 +23,7 @@ from typing import Any
 
 from station import clock
 from station.devices.media import CommandRecord
+from station.devices.phone.ios import usbmux_devices
 
 ERASE_REQUEST = {"RequestType": "EraseDevice", "PreserveDataPlan": False, "DisallowProximitySetup": True}
 
@@ -90,14 +91,4 @@ async def _erase(udid: str, pair_dir: Path, usbmux_address: str | None) -> str:
 
 def on_bus(udid: str, usbmux_address: str | None = None) -> bool:
     """Whether usbmuxd lists the device now (it may still not answer while it boots or erases)."""
-    return asyncio.run(_on_bus(udid, usbmux_address))
-
-
-async def _on_bus(udid: str, usbmux_address: str | None) -> bool:
-    from pymobiledevice3 import usbmux
-    from pymobiledevice3.exceptions import ConnectionFailedToUsbmuxdError
-
-    try:
-        return any(d.serial == udid for d in await usbmux.list_devices(usbmux_address=usbmux_address))
-    except ConnectionFailedToUsbmuxdError:
-        return False
+    return udid in asyncio.run(usbmux_devices(usbmux_address))
