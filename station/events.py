@@ -39,9 +39,13 @@ KINDS = frozenset({
 })
 
 
+# json.dumps with these options builds a new encoder on every call; the hub calls this for every event it takes
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical(obj: Any) -> str:
     """JSON with sorted keys and no whitespace: the bytes that get hashed."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(obj)
 
 
 def event_hash(prev_hash: str, body: dict[str, Any]) -> str:

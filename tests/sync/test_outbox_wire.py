@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from station import events
 from station.sync import outbox
+from station.sync.hub import ingest
+from station.sync.hub.schemas import EventIn
 from tests.sync.factory import add_events
 
 
@@ -35,3 +39,18 @@ def test_a_batch_is_cut_below_the_byte_budget_but_never_empty(ctx):
     assert 1 < len(kept) < len(batch) and len(body) <= 3 * one
     assert [e["seq"] for e in json.loads(body)["events"]] == [e.seq for e in kept]
     assert len(outbox.encode_batch(ctx.station_id, batch, 10)[0]) == 1
+
+
+@pytest.mark.parametrize("fields", [
+    {},
+    {"unit": "u-ä\"1", "operator": "Zoë \\ \"O'Neil\"\n\t\x01", "operator_id": -(2**62)},
+    {"operator_id": 2**62, "payload": {"é": [1.5, -0.0, 1e300, None, False, {"z": 1, "a": "\u2028"}]}},
+])
+def test_the_hub_writes_the_hashed_body_exactly_as_the_station_did(fields):
+    body = {"seq": 2**40, "station": "st-ł", "unit": None, "kind": "unit.scanned", "payload": {"b": 1, "a": "x"},
+            "operator": None, "operator_id": None, "at": "2026-01-02T03:04:05.000006Z", **fields}
+    raw = json.loads(json.dumps({**body, "prev_hash": "0" * 64, "hash": "1" * 64}))  # as it arrives
+    ev = ingest.read_event(raw)
+    assert isinstance(ev, EventIn)
+    assert ev.canonical_body() == events.canonical(body) == events.canonical(ev.body())
+    assert ev.payload_text() == events.canonical(body["payload"])

@@ -12,7 +12,6 @@ batch, so concurrent deliveries through different hub instances serialize per st
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -74,7 +74,7 @@ class Unreadable(ValueError):
 
 def read_event(raw: dict[str, Any]) -> EventIn | Refused:
     try:
-        return EventIn.model_validate(raw)
+        return EventIn.model_validate(raw, context={})
     except ValidationError as exc:
         seq, prev, h = raw.get("seq"), raw.get("prev_hash"), raw.get("hash")
         if not (type(seq) is int and 1 <= seq <= 2**62 and isinstance(prev, str) and _HEX.fullmatch(prev)
@@ -110,7 +110,7 @@ def _accept(b: _Batch, ev: EventIn, body: str, received: datetime) -> None:
     b.rows.append({
         "station_id": ev.station, "seq": ev.seq, "hash": ev.hash, "prev_hash": ev.prev_hash, "kind": ev.kind,
         "unit_uid": ev.unit, "operator_name": ev.operator, "operator_id": ev.operator_id, "at": at,
-        "body": body, "payload": ev.payload, "received_at": received,
+        "body": body, "payload": ev.payload, "payload_text": ev.payload_text(), "received_at": received,
     })
     if ev.unit:
         b.keys.add((ev.unit, "uid", ev.station, ev.unit))
@@ -135,9 +135,15 @@ def _keep_refused(b: _Batch, ev: Refused, received: datetime) -> None:
     b.rows.append({
         "station_id": ev.station, "seq": ev.seq, "hash": ev.hash, "prev_hash": ev.prev_hash, "kind": "hub.refused",
         "unit_uid": None, "operator_name": None, "operator_id": None, "at": received, "body": ev.body,
-        "payload": {"refused": ev.reason}, "received_at": received,
+        "payload": {"refused": ev.reason}, "payload_text": canonical({"refused": ev.reason}),
+        "received_at": received,
     })
     b.refused.append((ev.seq, f"event #{ev.seq} broke a limit and was kept only as its hash: {ev.reason}"))
+
+
+# one array parameter, not one bound parameter per seq of the batch: the statement is the same for every batch
+_HELD = select(HubEvent.seq, HubEvent.hash).where(
+    HubEvent.station_id == bindparam("station"), HubEvent.seq == any_(bindparam("seqs", type_=ARRAY(BigInteger))))
 
 
 def ingest(s: Session, station_id: str, events: list[EventIn | Refused],
@@ -149,16 +155,12 @@ def ingest(s: Session, station_id: str, events: list[EventIn | Refused],
     b = _Batch(station)
     skew = _skew(station_time, received)
     ordered = sorted({ev.seq: ev for ev in events}.values(), key=lambda e: e.seq)  # order within a batch is free
-    held = dict(s.execute(
-        select(HubEvent.seq, HubEvent.hash).where(
-            HubEvent.station_id == station_id, HubEvent.seq.in_([e.seq for e in ordered])
-        )
-    ).all()) if ordered else {}
+    held = dict(s.execute(_HELD, {"station": station_id, "seqs": [e.seq for e in ordered]}).all()) if ordered else {}
     results: list[EventResult] = []
     head_seq, head_hash = station.head_seq, station.head_hash
     for ev in ordered:
         status, detail = "accepted", None
-        body = ev.body if isinstance(ev, Refused) else canonical(ev.body())
+        body = ev.body if isinstance(ev, Refused) else ev.canonical_body()
         # station.events.event_hash, with the canonical text kept for storage: sha256(prev_hash + body)
         if hashlib.sha256((ev.prev_hash + body).encode("utf-8")).hexdigest() != ev.hash:
             status, detail = "altered", f"event #{ev.seq}: its hash does not match its content"
@@ -250,7 +252,7 @@ def _copy_events(s: Session, rows: list[dict[str, Any]]) -> None:
     assert conn is not None
     with conn.cursor() as cur, cur.copy(_COPY) as copy:
         for r in rows:
-            copy.write_row([*(r[c] for c in _COLUMNS[:10]), json.dumps(r["payload"]), r["received_at"]])
+            copy.write_row([*(r[c] for c in _COLUMNS[:10]), r["payload_text"], r["received_at"]])
 
 
 def touch(s: Session, station_id: str, station_time: str | None) -> HubStation:

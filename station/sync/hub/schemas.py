@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, StringConstraints, ValidationInfo, field_validator
 
 from station import limits
+from station.events import canonical
 
 HEX64 = r"^[0-9a-f]{64}$"
 MAX_BATCH = limits.EVENT_BATCH_MAX
@@ -41,6 +42,14 @@ def check_json(value: Any, depth: int = 0) -> None:
             check_json(v, depth + 1)
 
 
+def _str(v: str | None) -> str:
+    return "null" if v is None else canonical(v)
+
+
+def _int(v: int | None) -> str:
+    return "null" if v is None else int.__repr__(v)
+
+
 class EventIn(BaseModel):
     """One event exactly as the station hashed it, plus its chain links."""
 
@@ -55,14 +64,34 @@ class EventIn(BaseModel):
     at: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")]
     prev_hash: Hex64
     hash: Hex64
+    _payload_text: str = PrivateAttr(default="")
 
     @field_validator("payload")
     @classmethod
-    def _payload_storable(cls, v: dict[str, Any]) -> dict[str, Any]:
+    def _payload_storable(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         check_json(v)
-        if limits.payload_size(v) > limits.EVENT_PAYLOAD_MAX:
+        text = canonical(v)
+        if len(text.encode("utf-8")) > limits.EVENT_PAYLOAD_MAX:
             raise ValueError(f"payload is larger than {limits.EVENT_PAYLOAD_MAX} bytes")
+        if isinstance(info.context, dict):  # written once: the size check, the hashed body and storage share it
+            info.context["payload_text"] = text
         return v
+
+    def model_post_init(self, context: Any) -> None:
+        if isinstance(context, dict) and "payload_text" in context:
+            self._payload_text = context["payload_text"]
+
+    def payload_text(self) -> str:
+        """The payload's canonical JSON."""
+        # read straight from pydantic's store: self._payload_text goes through a failed lookup and __getattr__
+        return (self.__pydantic_private__ or {}).get("_payload_text") or canonical(self.payload)
+
+    def canonical_body(self) -> str:
+        """canonical(self.body()), put together around the payload's text instead of writing that again.
+        The keys are in canonical (sorted) order; the values are written by the same encoder."""
+        return (f'{{"at":{_str(self.at)},"kind":{_str(self.kind)},"operator":{_str(self.operator)},'
+                f'"operator_id":{_int(self.operator_id)},"payload":{self.payload_text()},"seq":{_int(self.seq)},'
+                f'"station":{_str(self.station)},"unit":{_str(self.unit)}}}')
 
     def body(self) -> dict[str, Any]:
         """The hashed body, field for field as station.events builds it."""
