@@ -83,11 +83,7 @@ def run(job_dir: Path, dir_fd: int, spec: JobSpec, *, devices_only: bool = False
     flag = StopFlag(dir_fd)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, flag.on_signal)
-    fd = jobfiles.create(dir_fd, PID)
-    try:
-        os.write(fd, f"{os.getpid()}\n".encode())
-    finally:
-        os.close(fd)
+    jobfiles.write_atomic(dir_fd, PID, f"{os.getpid()}\n".encode())  # never read half-written
     log.info("job %s: %s on %s, verify %s", spec.job_id, escape(spec.method), escape(spec.path), escape(spec.verify))
     result = OverwriteJob(spec, job_dir, flag, devices_only=devices_only, dir_fd=dir_fd).run()
     jobfiles.write_json(dir_fd, RESULT, result.to_dict())
