@@ -23,7 +23,8 @@ from station.store import make_engine
 def register(sub: argparse._SubParsersAction) -> None:
     cert = sub.add_parser("cert", help=_("verify, show and export certificates of sanitization"))
     csub = cert.add_subparsers(dest="cert_command", required=True, metavar="ACTION")
-    v = csub.add_parser("verify", help="check a certificate (JSON or PDF): exit 0 only if all checks pass")
+    v = csub.add_parser("verify", help="check a certificate (JSON or PDF): exit 0 if all checks pass, 1 if any "
+                                       "fails, 3 if all pass but it is SIMULATED (issued in demo mode)")
     v.add_argument("file", type=Path)
     v.add_argument("--key", type=Path, help="the station's public key (PEM); default: this station's own key")
     v.set_defaults(func=_verify)
@@ -123,8 +124,14 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"{cert.get('id')}: {cert.get('title')}")
     for c in report.checks:
         print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+    if report.ok and report.simulated:
+        print("SIMULATED: a valid demo certificate; it certifies no erase of a real device")
+        return SIMULATED_EXIT
     print("VALID" if report.ok else "NOT VALID")
     return 0 if report.ok else 1
+
+
+SIMULATED_EXIT = 3  # every check passed, but the certificate was issued in demo mode: never taken for a real one
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -61,6 +61,14 @@ def host_dmi(root: Path = Path("/sys/class/dmi/id")) -> dict[str, str]:
     return out
 
 
+SIMULATED_PREFIX = "SIMULATED (demo mode, no real device): "
+
+
+def is_simulated(result: WipeResult, demo: bool) -> bool:
+    """A demo station's wipe, or a wipe of a simulated device (a demo bay) on any station."""
+    return demo or result.media.extra.get("simulated") is True
+
+
 def title_for(result: WipeResult) -> str:
     """What the document is, in one line; only a sanitized result is titled a certificate."""
     if result.sanitized:
@@ -140,8 +148,10 @@ def build(
     key_fingerprint: str,
     chain: dict[str, Any],
     dmi: dict[str, str] | None = None,
+    simulated: bool = False,
 ) -> dict[str, Any]:
-    """The certificate document (unsigned), with only JSON-native values."""
+    """The certificate document (unsigned), with only JSON-native values. `simulated`: issued for a demo
+    mode's simulated device, so it certifies no real erase; it is signed like the rest and says so in its title."""
     media, issued = result.media, clock.iso()
     unit = unit or {}
     org = config["org.name"]
@@ -201,9 +211,10 @@ def build(
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "id": cert_id,
-        "title": title_for(result) + (cert_validation.PENDING_SUFFIX
-                                      if sanitized and cert_validation.required(config) else ""),
+        "title": (SIMULATED_PREFIX if simulated else "") + title_for(result)
+        + (cert_validation.PENDING_SUFFIX if sanitized and cert_validation.required(config) else ""),
         "sanitized": sanitized,
+        "simulated": simulated,
         "outcome": result.status.value,
         "issued_at": issued,
         "standards": STANDARDS,

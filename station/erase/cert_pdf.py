@@ -197,9 +197,19 @@ def _evidence(body: dict[str, Any], st: _Styles) -> list[Flowable]:
     return out
 
 
-def _footer(cert_id: str, font: str) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _footer(cert_id: str, font: str, simulated: bool = False) -> Callable[[Canvas, BaseDocTemplate], None]:
     def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
+        if simulated:  # across every page, under the text: no crop of a page hides it
+            canvas.setFillColorRGB(0.85, 0.1, 0.1, alpha=0.22)
+            canvas.setFont(font, 88)
+            canvas.translate(A4[0] / 2, A4[1] / 2)
+            canvas.rotate(52)
+            canvas.drawCentredString(0, -30, "SIMULATED")
+            canvas.setFont(font, 16)
+            canvas.drawCentredString(0, -62, "demo mode: no real device was erased")
+            canvas.restoreState()
+            canvas.saveState()
         canvas.setFont(font, 7)
         canvas.drawString(15 * mm, 9 * mm, f"{cert_id}  ·  page {doc.page}  ·  the signed JSON is embedded in this PDF")
         canvas.restoreState()
@@ -214,7 +224,7 @@ def render(body: dict[str, Any], digest: str, json_bytes: bytes, *, logos: list[
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
                             bottomMargin=15 * mm, title=f"{body['title']} {body['id']}", author=body["station"]["id"],
                             subject=f"sha256 {digest}", invariant=1)
-    foot = _footer(body["id"], st.body.fontName)
+    foot = _footer(body["id"], st.body.fontName, simulated=body.get("simulated") is True)
     doc.build(_story(body, digest, logos or [], st, verify_url), onFirstPage=foot, onLaterPages=foot)
     return embed(buf.getvalue(), ATTACHMENT, json_bytes)
 

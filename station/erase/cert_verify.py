@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from station import events
 from station.erase import cert_pdf, cert_x509, keys
+from station.erase.cert_body import SIMULATED_PREFIX
 from station.erase.certificate import (
     CANONICALIZATION,
     canonical_bytes,
@@ -57,6 +58,7 @@ class Check:
 class Report:
     checks: list[Check] = field(default_factory=list)
     envelope: dict[str, Any] | None = None
+    simulated: bool = False  # signed as issued for a demo mode's simulated device: it certifies no real erase
 
     @property
     def ok(self) -> bool:
@@ -124,6 +126,7 @@ def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: byte
     else:
         _check_signature(report, body, sig, statement, trusted, legacy)
     _check_chain(report, body, env["event"], digest, lookup)
+    _check_simulated(report, body, env["event"])
     _check_validation(report, body)
     if from_pdf:
         pdf = cert_x509.check_pdf(data, trusted)
@@ -132,6 +135,29 @@ def _verify_envelope(report: Report, env: dict[str, Any], raw: bytes, data: byte
 
 
 _COVERS = ["certificate", "event", "signed_at"]
+
+
+def _check_simulated(report: Report, body: dict[str, Any], ev: dict[str, Any]) -> None:
+    """Only the signed document says SIMULATED, and its media and its chained event must agree with it:
+    a demo certificate cannot pass for a real one, nor a real one for a demo one. A certificate from
+    before the field is SIMULATED when its media was a simulated device."""
+    said = body.get("simulated")
+    media = (body.get("drive") or {}).get("extra", {}).get("simulated") is True
+    chained = (ev.get("payload") or {}).get("simulated") is True
+    if said is None and not chained:
+        report.simulated = media
+    elif said not in (True, False):
+        report.add("simulated", False, f"'simulated' is {said!r}, not true or false: not as the station writes it")
+        return
+    elif said != chained or (media and not said) or said != str(body.get("title")).startswith(SIMULATED_PREFIX):
+        report.add("simulated", False, "the document, its title, its media and its chained event disagree on "
+                                       "whether it was issued for a simulated device")
+        return
+    else:
+        report.simulated = bool(said)
+    if report.simulated:
+        report.add("simulated", True, "SIMULATED: issued in demo mode for a simulated device; it certifies no "
+                                      "erase of a real device")
 
 
 def _check_validation(report: Report, body: dict[str, Any]) -> None:

@@ -122,12 +122,13 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
     op = ctx.operator
     operator = {"id": op.id, "name": op.name, "role": op.role} if op else None
     dmi = cert_body.host_dmi()
+    simulated = cert_body.is_simulated(result, ctx.demo)
     with ctx.store.session() as s:
         unit = units.by_uid(s, unit_uid) if unit_uid else None
         body = cert_body.build(
             ctx.config, result, cert_id=cert_id, station_id=ctx.station_id, operator=operator,
             unit=_unit_facts(s, unit) if unit is not None else None, key_fingerprint=key.fingerprint,
-            chain=_chain_head(s, ctx.station_id), dmi=dmi,
+            chain=_chain_head(s, ctx.station_id), dmi=dmi, simulated=simulated,
         )
         job = s.get(WipeJob, result.job_id) if result.job_id else None
         return _seal(ctx, s, key, body, unit, job, {"status": result.status.value, "job_id": result.job_id})
@@ -149,7 +150,7 @@ def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str,
     ev = events.append(s, ctx.actor, "certificate.issued", {
         "certificate_id": cert_id, "sha256": digest, "sanitized": body["sanitized"],
         "method_type": job_facts["method_type"], "technique": job_facts["technique"], "serial": drive["serial"],
-        "key_fingerprint": key.fingerprint, **facts,
+        "key_fingerprint": key.fingerprint, **({"simulated": True} if body.get("simulated") else {}), **facts,
     }, unit)
     if ev.prev_hash != chain["prev_event_hash"]:  # BEGIN IMMEDIATE makes this impossible; guard anyway
         raise RuntimeError("event chain moved while a certificate was being issued")

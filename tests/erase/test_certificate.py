@@ -313,3 +313,58 @@ def test_pdf_with_the_customer_logo(configured, tmp_path: Path) -> None:  # type
                           timeout=60).stdout
     sizes = {tuple(line.split()[3:5]) for line in info.splitlines()[2:] if len(line.split()) > 5}
     assert ("400", "120") in sizes, info
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(str(path)).pages]
+
+
+def test_a_demo_certificate_says_simulated_in_its_pdf_json_and_verify(configured, capsys) -> None:  # type: ignore[no-untyped-def]
+    ctx = configured
+    d = str(ctx.data.root)
+    real = certificate.issue(ctx, result(), None)
+    ctx.demo = True
+    demo = certificate.issue(ctx, result(), None)
+    ctx.demo = False
+    bay = certificate.issue(ctx, result(media=MediaFacts(path="/data/sim-bays/bay1.img", bus="ata", vendor="Simulated",
+                                                          serial="SIM-1", extra={"simulated": True})), None)
+
+    for issued in (demo, bay):  # a demo station, or a simulated device on any station
+        body = json.loads(issued.json_path.read_bytes())["certificate"]
+        assert body["simulated"] is True and body["title"].startswith("SIMULATED")
+        pages = _pdf_pages(issued.pdf_path)
+        assert pages and all("no real device was erased" in page for page in pages)  # the watermark, every page
+        for path in (issued.json_path, issued.pdf_path):
+            assert cli.main(["--data-dir", d, "cert", "verify", str(path)]) == 3
+            out = capsys.readouterr().out
+            assert "ok   simulated: SIMULATED" in out and out.rstrip().splitlines()[-1].startswith("SIMULATED")
+    body = json.loads(real.json_path.read_bytes())["certificate"]
+    assert body["simulated"] is False and not any("SIMULATED" in page for page in _pdf_pages(real.pdf_path))
+    assert cli.main(["--data-dir", d, "cert", "verify", str(real.json_path)]) == 0
+    assert "SIMULATED" not in capsys.readouterr().out
+
+    # The mark is signed: dropping it from a demo certificate, or adding it to a real one, breaks the certificate.
+    for issued, value in ((demo, False), (real, True)):
+        env = json.loads(issued.json_path.read_bytes())
+        env["certificate"]["simulated"] = value
+        issued.json_path.write_bytes(certificate.file_bytes(env))
+        assert cli.main(["--data-dir", d, "cert", "verify", str(issued.json_path)]) == 1
+        assert "NOT VALID" in capsys.readouterr().out
+
+
+def test_a_certificate_cannot_say_real_for_simulated_media() -> None:
+    """What the verifier holds the signed fields to, should a signer write a mixed document."""
+    body = {"simulated": False, "title": certificate.cert_body.TITLE_OK, "drive": {"extra": {"simulated": True}}}
+    report = cert_verify.Report()
+    cert_verify._check_simulated(report, body, {"payload": {}})
+    assert not report.ok and not report.simulated
+    for said, chained in ((True, False), (False, True), ("yes", True)):
+        report = cert_verify.Report()
+        body = {"simulated": said, "title": cert_verify.SIMULATED_PREFIX + "x", "drive": {"extra": {}}}
+        cert_verify._check_simulated(report, body, {"payload": {"simulated": chained}})
+        assert not report.ok, (said, chained)
+    older = cert_verify.Report()  # a demo certificate from before the field: its media still says so
+    cert_verify._check_simulated(older, {"title": "x", "drive": {"extra": {"simulated": True}}}, {"payload": {}})
+    assert older.simulated
