@@ -24,3 +24,11 @@ CONFIG_NAME_PATTERN = r"^[a-z0-9_-]{1,64}$"
 
 def payload_size(payload: dict[str, Any]) -> int:
     return len(json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+# What a station reports about itself with each sync (request headers on /v1/stations/me and /v1/events):
+# its software version and how many outbox rows it still has to send beyond that request. Shown on the
+# console's stations page.
+STATION_VERSION_HEADER = "X-Station-Version"
+STATION_BACKLOG_HEADER = "X-Station-Backlog"
+STATION_VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,39}$"
+STATION_BACKLOG_MAX = 10**9

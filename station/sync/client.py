@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from station import __version__, clock
+from station import __version__, clock, limits
 from station.config import Config
 from station.hub_trust import HubError, HubRefused, HubUnreachable, insecure, tls_verify
 
@@ -53,6 +53,7 @@ class HubClient:
                              "'station hub create-station <station id>' and put it in sync.token.")
         self.url = url.rstrip("/")
         self.clock_skew_s: float | None = None
+        self.backlog: int | None = None  # outbox rows still to send, told to the hub with each sync call
         self._http = httpx.Client(
             base_url=self.url, verify=verify, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"Authorization": f"Bearer {token}", "User-Agent": f"triage-station/{__version__}"},
@@ -115,18 +116,26 @@ class HubClient:
         return self._call("GET", "/v1/health").json()
 
     def me(self) -> dict[str, Any]:
-        return self._call("GET", "/v1/stations/me").json()
+        return self._call("GET", "/v1/stations/me", headers=self._status()).json()
+
+    def _status(self) -> dict[str, str]:
+        """This station's version and outbox backlog, which the hub shows on its stations page."""
+        return {limits.STATION_VERSION_HEADER: __version__,
+                **({limits.STATION_BACKLOG_HEADER: str(min(self.backlog, limits.STATION_BACKLOG_MAX))}
+                   if self.backlog is not None else {})}
 
     def own_events(self, after: int, limit: int = 1000) -> dict[str, Any]:
         """This station's chain as the hub holds it, from event #after+1 (GET /v1/stations/me/events)."""
         return self._call("GET", "/v1/stations/me/events", params={"after": after, "limit": limit}).json()
 
     def post_events(self, station: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", "/v1/events", json={"station": station, "events": events}).json()
+        return self._call("POST", "/v1/events", json={"station": station, "events": events},
+                          headers=self._status()).json()
 
     def post_encoded(self, body: bytes) -> dict[str, Any]:
         """POST /v1/events with a batch already written to JSON (outbox.encode_batch)."""
-        return self._call("POST", "/v1/events", content=body, headers={"Content-Type": "application/json"}).json()
+        return self._call("POST", "/v1/events", content=body,
+                          headers={"Content-Type": "application/json", **self._status()}).json()
 
     def blob_states(self, shas: list[str]) -> dict[str, dict[str, Any]]:
         if not shas:

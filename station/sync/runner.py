@@ -97,6 +97,7 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
         report.errors.append(f"Configuration from the hub could not be read ({type(exc).__name__}); "
                              "events are sent anyway.")
     report.online = True
+    client.backlog = sum(outbox.backlog(ctx.store).values())
     check_against_hub(ctx, client)
     # Events and blobs are independent streams: send them side by side, so the photos of a
     # busy shift do not hold back the chain, and the two overlap on the hub.
@@ -109,6 +110,10 @@ def _pass(ctx: StationContext, client: HubClient, report: SyncReport, should_sto
                 blobs_done.result()
             raise
         blobs_done.result()
+    left = sum(outbox.backlog(ctx.store).values())
+    if left != client.backlog:  # blobs drained beside the last batch: the hub's figure would stay stale
+        client.backlog = left
+        client.me()
 
 
 def check_against_hub(ctx: StationContext, client: HubClient) -> None:
@@ -142,6 +147,8 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
         if not batch:
             return
         batch, body = outbox.encode_batch(ctx.station_id, batch, limits.EVENT_BATCH_BYTES)
+        # what will be left once this batch is stored (blobs drain beside it)
+        client.backlog = max(0, sum(outbox.backlog(ctx.store).values()) - len(batch))
         reply = client.post_encoded(body)
         report.clock_skew_s = reply.get("clock_skew_s")
         by_seq = {e.seq: e for e in batch}

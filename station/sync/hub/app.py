@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from station import __version__
-from station.sync.hub import auth
+from station.sync.hub import auth, station_status
 from station.sync.hub.db import HubStore, database_url_from_env
 from station.sync.hub.limits import Guard, Limits
 from station.sync.hub.objects import ObjectStore, ObjectStoreUnavailable, S3Settings
@@ -70,6 +70,8 @@ def authed(request: Request, token: str, role: str | None = None) -> Iterator[tu
                 raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
         if role == auth.STATION and (who.role != auth.STATION or not who.station_id):
             raise HTTPException(403, "Only a station token can do this; reader tokens only read.")
+        if who.role == auth.STATION and who.station_id:
+            station_status.record(s, who.station_id, station_status.read(request.headers), auth.now())
         if role == auth.READER and who.role != auth.READER:
             raise HTTPException(403, "This needs a reader (supervisor) token; station tokens see only their own data.")
         yield s, who

@@ -52,6 +52,9 @@ class HubStation(HubBase):
     clock_skew_s: Mapped[float | None]  # station clock minus hub clock, at its last request
     head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    version: Mapped[str | None] = mapped_column(String(40))  # the station software, as it last said
+    backlog: Mapped[int | None] = mapped_column(BigInteger)  # outbox rows it still had to send, at backlog_at
+    backlog_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class HubToken(HubBase):

@@ -88,7 +88,8 @@ def _counts(s: Session, start: datetime | None, end: datetime | None,
 
 def station_summary(s: Session, start: datetime | None = None, end: datetime | None = None,
                     site: str | None = None) -> list[dict[str, Any]]:
-    """Per station (of `site`): chain head, last contact, clock skew, open incidents, work counts in [start, end)."""
+    """Per station (of `site`): chain head, last contact, clock skew, open incidents, the version and backlog it
+    last reported, work counts in [start, end)."""
     counts = _counts(s, start, end, site)
     open_incidents = dict(s.execute(
         select(HubIncident.station_id, func.count()).where(HubIncident.resolved_at.is_(None))
@@ -100,7 +101,9 @@ def station_summary(s: Session, start: datetime | None = None, end: datetime | N
         out.append({
             "station": st.id, "site": st.site_id, "head_seq": st.head_seq, "revoked": st.revoked_at is not None,
             "last_seen_at": clock.iso(st.last_seen_at) if st.last_seen_at else None,
-            "clock_skew_s": st.clock_skew_s, "open_incidents": open_incidents.get(st.id, 0), **c,
+            "clock_skew_s": st.clock_skew_s, "open_incidents": open_incidents.get(st.id, 0),
+            "version": st.version, "backlog": st.backlog,
+            "backlog_at": clock.iso(st.backlog_at) if st.backlog_at else None, **c,
         })
     return out
 
