@@ -32,6 +32,7 @@ TEST=(
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio udev   # firmware-erase VM rig
   lintian mmdebstrap          # `make deb` is checked by lintian, and installed into a clean Debian 12 rootfs
   gettext                     # xgettext/msgfmt: `make translations`, and the catalogue tests
+  chromium chromium-driver    # the hub's web console is tested in a real browser (Selenium, nothing downloaded)
 )
 # Needed to build a venv, not to run the packaged one (the .deb carries its own venv).
 BUILD_ONLY=(python3-venv python3-dev)

@@ -3,6 +3,8 @@ console accounts published the way supervisors reach stations (an operators docu
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
 import json
 import re
@@ -13,14 +15,15 @@ import httpx
 import pytest
 
 from station import events, units
-from station.context import open_station
+from station.context import StationContext, open_station
 from station.erase import certificate
 from station.operators import hash_pin
 from station.sync import run_once
 from station.sync.hub import auth, configdocs, sites
 from station.sync.hub.db import HubStore
+from station.sync.hub.objects import S3Settings
 from tests.erase.test_certificate import result
-from tests.sync.factory import ThreadHub, add_photos, write_station_config
+from tests.sync.factory import ThreadHub, write_station_config
 
 IMEI = "356938035643809"
 ACCOUNTS = {  # name: (PIN, console role, site)
@@ -31,6 +34,21 @@ ACCOUNTS = {  # name: (PIN, console role, site)
 _n = itertools.count()
 
 
+def _jpeg_photo(ctx: StationContext) -> str:
+    """A real JPEG (a browser must decode it) stored where the station keeps its photos."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (320, 240), (70, 90, 120))
+    ImageDraw.Draw(img).rounded_rectangle((100, 20, 220, 220), radius=18, fill=(25, 25, 30), outline=(200, 200, 210))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    sha = hashlib.sha256(out.getvalue()).hexdigest()
+    path = ctx.data.blobs / sha[:2] / f"{sha}.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(out.getvalue())
+    return sha
+
+
 @dataclass
 class Fleet:
     url: str
@@ -39,6 +57,9 @@ class Fleet:
     cert_pdf: bytes
     photo: str
     store: HubStore
+    database_url: str
+    s3: S3Settings
+    stations: dict[str, StationContext]
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +67,8 @@ def fleet(pg, hub_template, seaweed, tmp_path_factory) -> Iterator[Fleet]:  # ty
     name = f"console_{next(_n)}"
     url = pg.create_database(name, template=hub_template)
     store = HubStore(url, pool_size=2)
-    hub = ThreadHub(url, s3=seaweed.settings(prefix=name + "/")).start()
+    s3 = seaweed.settings(prefix=name + "/")
+    hub = ThreadHub(url, s3=s3).start()
     roster = [{"badge": f"SUP-{i}", "name": name, "role": "supervisor", "pin_hash": hash_pin(pin), "console": role,
                **({"site": site} if site else {})} for i, (name, (pin, role, site)) in enumerate(ACCOUNTS.items())]
     roster.append({"badge": "TECH-1", "name": "Tess", "role": "technician", "pin_hash": hash_pin("444444")})
@@ -57,24 +79,26 @@ def fleet(pg, hub_template, seaweed, tmp_path_factory) -> Iterator[Fleet]:  # ty
                                                                                  ("bench-s", "south"))}
         configdocs.publish(s, "operators", "supervisors", json.dumps(roster))
     root = tmp_path_factory.mktemp("console")
-    opened = []
+    opened: dict[str, StationContext] = {}
     for name in ("bench-n", "bench-s"):
         write_station_config(root / name, name, hub.url, tokens[name])
         ctx = open_station(root / name)
-        opened.append(ctx)
+        opened[name] = ctx
         with ctx.store.session() as s:
             uid = units.create(s, ctx.actor, {"imei": IMEI}, device_class="phone").uid
         if name == "bench-n":
             ctx.config.set("org.name", "Acme Recycling")
             issued = certificate.issue(ctx, result(), uid)
             assert issued.pdf_path is not None
-            (photo,) = add_photos(ctx, 1, 2000)
+            photo = _jpeg_photo(ctx)
             with ctx.store.session() as s:
+                events.enqueue_blob(s, photo)
                 events.append(s, ctx.actor, "photo.captured", {"sha256": photo, "stage": "intake", "shot": "front"},
                               units.by_uid(s, uid))
         assert run_once(ctx).ok
-    yield Fleet(hub.url, issued.id, issued.json_path.read_bytes(), issued.pdf_path.read_bytes(), photo, store)
-    for ctx in opened:
+    yield Fleet(hub.url, issued.id, issued.json_path.read_bytes(), issued.pdf_path.read_bytes(), photo, store, url, s3,
+                opened)
+    for ctx in opened.values():
         ctx.close()
     hub.stop()
     store.close()

@@ -47,7 +47,8 @@ Console = Annotated[SignedIn, Depends(_signed_in)]
 
 def need(who: SignedIn, roles: tuple[str, ...]) -> None:
     if who.account.role not in roles:
-        raise HTTPException(403, f"A {who.account.role.replace('_', ' ')} cannot open this page.")
+        role = who.account.role.replace("_", " ")
+        raise HTTPException(403, f"{'An' if role[0] in 'aeiou' else 'A'} {role} cannot open this page.")
 
 
 def site_of(who: SignedIn, asked: str | None) -> str | None:
