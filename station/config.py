@@ -56,6 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
        choices=("", "en", "es", "pl")),
     _S("station.theme", str, "standard", "Screen colours: standard, or high-contrast (black on white, thick focus "
        "frames) for low vision or a bright room.", choices=("standard", "high-contrast")),
+    _S("site.language", str, "en", "Language of printed labels and certificates (the site's, whoever is at the bench): "
+       "en, es or pl. Certificates keep each standard field's English name beside it.", choices=("en", "es", "pl")),
     # organisation on certificates
     _S("org.name", str, "", "Organisation performing sanitization (certificate)."),
     _S("org.phone", str, "", "Contact phone printed on certificates."),

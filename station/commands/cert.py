@@ -215,7 +215,8 @@ def _batch(args: argparse.Namespace) -> int:
             documents.append((report.envelope["certificate"], report.envelope["sha256"]))
         else:
             failures.append((str(path), "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.ok)))
-    args.out.write_bytes(cert_pdf.render_batch(args.title, documents, failures))
+    language = settings(data).get_str("site.language")  # the site's, like every certificate
+    args.out.write_bytes(cert_pdf.render_batch(args.title, documents, failures, language=language))
     print(f"wrote {args.out} ({len(documents)} verified certificates)")
     for path, why in failures:
         print(f"  NOT VERIFIED {path}: {why}")

@@ -23,10 +23,11 @@ from station import __version__, clock
 from station.config import Config
 from station.erase import cert_validation
 from station.erase.result import WipeResult, hidden_area_left
+from station.i18n import N_
 
 SCHEMA = "triage-station/certificate-of-sanitization"
 SCHEMA_VERSION = 2  # 2: RFC 8785 canonical form, event and signing time signed, PAdES PDF
-TITLE_OK = "Certificate of Sanitization"
+TITLE_OK = N_("Certificate of Sanitization")  # English in the signed JSON; the PDF translates the title
 DMI_FIELDS = ("sys_vendor", "product_name", "product_version", "product_serial", "product_uuid",
               "board_vendor", "board_name", "bios_vendor", "bios_version", "bios_date", "chassis_type")
 
@@ -77,12 +78,12 @@ def title_for(result: WipeResult) -> str:
         return f"Sanitization report: {result.status.value}, media NOT sanitized"
     v = result.verification
     if v is None or v.mode == "none":
-        return "Sanitization report: NOT VERIFIED, media NOT sanitized"
+        return N_("Sanitization report: NOT VERIFIED, media NOT sanitized")
     if not v.passed:
-        return "Sanitization report: VERIFICATION FAILED, media NOT sanitized"
+        return N_("Sanitization report: VERIFICATION FAILED, media NOT sanitized")
     if hidden_area_left(result.media.hpa_dco):
-        return "Sanitization report: HIDDEN AREA NOT ERASED, media NOT sanitized"
-    return "Sanitization report: FAILED, media NOT sanitized"
+        return N_("Sanitization report: HIDDEN AREA NOT ERASED, media NOT sanitized")
+    return N_("Sanitization report: FAILED, media NOT sanitized")
 
 
 def _method_details(result: WipeResult) -> str:

@@ -26,6 +26,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from station import i18n
+from station.i18n import N_
+
 ATTACHMENT = "certificate.json"
 QR_PREFIX = "triage-station-cert:v1:"
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -35,6 +38,34 @@ _MEDIA = ("make_vendor", "model", "serial_number", "media_property_number", "med
           "data_backed_up", "backup_location")
 _SANITIZATION = ("method_type", "method_used", "method_details", "tool_used", "tool_version", "verification_method",
                  "post_sanitization_classification", "notes")
+# The record's field names as NIST SP 800-88 Rev. 1 Appendix G words them. In another language each is printed as
+# "translation / English": an auditor finds the field they know, a technician reads their own.
+FIELDS = {
+    "name": N_("Name"), "title": N_("Title"), "organization": N_("Organization"), "location": N_("Location"),
+    "phone": N_("Phone"), "make_vendor": N_("Make/Vendor"), "model": N_("Model Number"),
+    "serial_number": N_("Serial Number"), "media_property_number": N_("Media Property Number"),
+    "media_type": N_("Media Type"), "source": N_("Source (user name or PC property number)"),
+    "classification": N_("Classification"), "data_backed_up": N_("Data Backed Up"),
+    "backup_location": N_("Backup Location"), "method_type": N_("Method Type"), "method_used": N_("Method Used"),
+    "method_details": N_("Method Details"), "tool_used": N_("Tool Used (including version)"),
+    "tool_version": N_("Tool Version"), "verification_method": N_("Verification Method"),
+    "post_sanitization_classification": N_("Post-Sanitization Classification"), "notes": N_("Notes"),
+}
+
+
+class Words:
+    """The certificate's words in one language; `std()` adds the English name of a standard field."""
+
+    def __init__(self, language: str = "en") -> None:
+        self.catalogue = i18n.catalogue(language or "en")
+        self.english = i18n.language_of(self.catalogue) == "en"
+
+    def _(self, text: str) -> str:
+        return self.catalogue.gettext(text)
+
+    def std(self, text: str) -> str:
+        local = self.catalogue.gettext(text)
+        return text if self.english or local == text else f"{local} / {text}"
 
 
 def qr_text(cert_id: str, sha256: str, verify_url: str = "") -> str:
@@ -110,11 +141,12 @@ def _grid(rows: list[tuple[str, Any]], st: _Styles, widths: tuple[float, float] 
     return t
 
 
-def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+def _label(key: str, w: Words) -> str:
+    return w.std(FIELDS[key]) if key in FIELDS else key.replace("_", " ").capitalize()
 
 
-def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles, verify_url: str = "") -> Table:
+def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles, w: Words,
+            verify_url: str = "") -> Table:
     left: list[Flowable] = []
     for logo in logos[:2]:
         try:
@@ -125,79 +157,123 @@ def _header(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles, v
             left.append(img)
         except (OSError, ValueError):
             continue  # an unreadable logo must never stop a certificate
-    left += [Spacer(1, 2 * mm), _p(body["title"], st.title), _p(f"Certificate id {body['id']}", st.body),
-             _p(f"Issued {body['issued_at']} by station {body['station']['id']}", st.body)]
-    verdict = "SANITIZED" if body["sanitized"] else "NOT SANITIZED"
-    left.append(_p(f"Result: {verdict} ({body['appendix_g']['sanitization']['method_type']})",
-                   st.verdict_ok if body["sanitized"] else st.verdict_bad))
+    title = body["title"] if w.english else f"{w._(body['title'])}\n{body['title']}"
+    left += [Spacer(1, 2 * mm), _p(title, st.title), _p(w._("Certificate id {id}").format(id=body["id"]), st.body),
+             _p(w._("Issued {at} by station {station}").format(at=body["issued_at"], station=body["station"]["id"]),
+                st.body)]
+    verdict = w.std(N_("SANITIZED")) if body["sanitized"] else w.std(N_("NOT SANITIZED"))
+    left.append(_p(w._("Result: {verdict} ({method_type})").format(
+        verdict=verdict, method_type=body["appendix_g"]["sanitization"]["method_type"]),
+        st.verdict_ok if body["sanitized"] else st.verdict_bad))
     qr = qr_drawing(qr_text(body["id"], digest, verify_url), 42 * mm)
     t = Table([[left, [qr, _p("SHA-256 " + digest, st.mono)]]], colWidths=[134 * mm, 46 * mm])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return t
 
 
-def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles,
+def _story(body: dict[str, Any], digest: str, logos: list[Path], st: _Styles, w: Words,
            verify_url: str = "") -> list[Flowable]:
     g = body["appendix_g"]
-    out: list[Flowable] = [_header(body, digest, logos, st, verify_url)]
-    sections = [("Person performing sanitization", g["person"], _PERSON), ("Media information", g["media"], _MEDIA),
-                ("Sanitization details", g["sanitization"], _SANITIZATION)]
+    out: list[Flowable] = [_header(body, digest, logos, st, w, verify_url)]
+    sections = [(N_("Person Performing Sanitization"), g["person"], _PERSON),
+                (N_("Media Information"), g["media"], _MEDIA),
+                (N_("Sanitization Details"), g["sanitization"], _SANITIZATION)]
     for title, fields, order in sections:
         keys = [k for k in order if k in fields] + sorted(k for k in fields if k not in order)
-        out += [_p(title, st.h2), _grid([(_label(k), fields[k]) for k in keys], st)]
-    out += [_p("Media destination", st.h2), _grid([("Destination", g["media_destination"])], st)]
+        out += [_p(w.std(title), st.h2), _grid([(_label(k, w), fields[k]) for k in keys], st)]
+    out += [_p(w.std(N_("Media Destination")), st.h2), _grid([(w.std(N_("Destination")), g["media_destination"])], st)]
     sig, val = g["signature"], g["validation"]
-    out += [_p("Signature and validation", st.h2), _grid([
-        ("Signature", f"{sig['method']}{', ' + sig['date'] if sig.get('date') else ''}"),
-        ("Key fingerprint", sig["key_fingerprint"]),
-        ("Signed for", sig["signed_for"]),
-        ("Validated by", f"{val['name']}, {val['title']}" if val.get("date") or "status" not in val
-         else val["status"]),
-        ("Organization", val["organization"]), ("Date", val["date"]),
-        ("Document SHA-256", digest),
-        ("Event chain", f"follows event #{body['chain']['prev_event_seq']} {body['chain']['prev_event_hash']}"),
-        ("How to check", "this PDF is signed: any PDF reader shows the signature (trust the station's CA "
-                         "certificate), or pyHanko/openssl as in docs/certificate-schema.md, or station cert verify"),
-    ], st)]
-    out += _evidence(body, st)
+    validated = f"{val['name']}, {val['title']}" if val.get("date") or "status" not in val else val["status"]
+    chain = w._("follows event #{seq} {hash}").format(
+        seq=body["chain"]["prev_event_seq"], hash=body["chain"]["prev_event_hash"]
+    )
+    out += [
+        _p(w.std(N_("Signature and Validation")), st.h2),
+        _grid(
+            [
+                (w.std(N_("Signature")), f"{sig['method']}{', ' + sig['date'] if sig.get('date') else ''}"),
+                (w._("Key fingerprint"), sig["key_fingerprint"]),
+                (w._("Signed for"), sig["signed_for"]),
+                (w.std(N_("Validated by")), validated),
+                (w.std(N_("Organization")), val["organization"]),
+                (w.std(N_("Date")), val["date"]),
+                (w._("Document SHA-256"), digest),
+                (w._("Event chain"), chain),
+                (
+                    w._("How to check"),
+                    w._(
+                        "this PDF is signed: any PDF reader shows the signature (trust the station's CA "
+                        "certificate), or pyHanko/openssl as in docs/certificate-schema.md, or station cert "
+                        "verify"
+                    ),
+                ),
+            ],
+            st,
+        ),
+    ]
+    out += _evidence(body, st, w)
     return out
 
 
-def _evidence(body: dict[str, Any], st: _Styles) -> list[Flowable]:
+def _evidence(body: dict[str, Any], st: _Styles, w: Words) -> list[Flowable]:
     drive, job = body["drive"], body["job"]
-    out: list[Flowable] = [_p("Evidence", st.h2)]
+    out: list[Flowable] = [_p(w._("Evidence"), st.h2)]
     rows: list[tuple[str, Any]] = [
-        ("Drive", f"{drive['vendor']} {drive['model']} (serial {drive['serial']}, firmware {drive['firmware']})"),
-        ("Bus / size", f"{drive['bus']}, {drive['size_bytes']} bytes, sectors {drive['logical_sector']}/"
-                       f"{drive['physical_sector']}, rotational {drive['rotational']}"),
-        ("Hidden areas", body["hpa_dco"].get("statement", "")),
-        ("Job", f"{job['id']} {job['method']} {job['status']} {job['reason']}".strip()),
-        ("Started / ended", f"{job['started_at']} / {job['ended_at']}"),
-        ("Bytes written", job["bytes_written"]),
-        ("Bad / retried ranges", f"{len(body['errors']['bad_ranges'])} / {len(body['errors']['retried_ranges'])}"),
+        (
+            w._("Drive"),
+            w._("{vendor} {model} (serial {serial}, firmware {firmware})").format(
+                **{k: drive[k] for k in ("vendor", "model", "serial", "firmware")}
+            ),
+        ),
+        (
+            w._("Bus / size"),
+            w._("{bus}, {size} bytes, sectors {logical}/{physical}, rotational {rotational}").format(
+                bus=drive["bus"],
+                size=drive["size_bytes"],
+                logical=drive["logical_sector"],
+                physical=drive["physical_sector"],
+                rotational=drive["rotational"],
+            ),
+        ),
+        (w._("Hidden areas"), body["hpa_dco"].get("statement", "")),
+        (w._("Job"), f"{job['id']} {job['method']} {job['status']} {job['reason']}".strip()),
+        (w._("Started / ended"), f"{job['started_at']} / {job['ended_at']}"),
+        (w._("Bytes written"), job["bytes_written"]),
+        (w._("Bad / retried ranges"), f"{len(body['errors']['bad_ranges'])} / {len(body['errors']['retried_ranges'])}"),
     ]
     if body["throughput"]:
         secs, done = body["throughput"][-1]
-        rows.append(("Throughput", f"{done / max(secs, 1e-9) / 1e6:.1f} MB/s average over {secs:.0f} s"
-                                   f" ({len(body['throughput'])} samples)"))
+        rows.append(
+            (
+                w._("Throughput"),
+                w._("{rate:.1f} MB/s average over {seconds:.0f} s ({samples} samples)").format(
+                    rate=done / max(secs, 1e-9) / 1e6, seconds=secs, samples=len(body["throughput"])
+                ),
+            )
+        )
     if body["smart"]:
         rows.append(("SMART", ", ".join(f"{k}={v}" for k, v in sorted(body["smart"].items()))[:600]))
     dmi = body["station"]["host_dmi"]
-    rows.append(("Station host", f"{body['station']['host']} " + " ".join(str(v) for v in dmi.values())))
+    rows.append((w._("Station host"), f"{body['station']['host']} " + " ".join(str(v) for v in dmi.values())))
     if body["unit"]:
-        rows.append(("Unit", body["unit"]["uid"]))
+        rows.append((w._("Unit"), body["unit"]["uid"]))
     out.append(_grid(rows, st))
     if body["commands"]:
-        out.append(_p(f"Commands run ({len(body['commands'])})", st.h2))
+        out.append(_p(w._("Commands run ({count})").format(count=len(body["commands"])), st.h2))
         for c in body["commands"][:40]:
             line = " ".join(c["argv"])
             out.append(_p(f"$ {line}   [exit {c['exit_code']}, {c['seconds']:.2f} s, {c['started_at']}]", st.mono))
         if len(body["commands"]) > 40:
-            out.append(_p(f"... and {len(body['commands']) - 40} more in the JSON certificate.", st.small))
+            out.append(
+                _p(
+                    w._("... and {count} more in the JSON certificate.").format(count=len(body["commands"]) - 40),
+                    st.small,
+                )
+            )
     return out
 
 
-def _footer(cert_id: str, font: str, simulated: bool = False) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _footer(cert_id: str, font: str, w: Words, simulated: bool = False) -> Callable[[Canvas, BaseDocTemplate], None]:
     def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         if simulated:  # across every page, under the text: no crop of a page hides it
@@ -207,25 +283,39 @@ def _footer(cert_id: str, font: str, simulated: bool = False) -> Callable[[Canva
             canvas.rotate(52)
             canvas.drawCentredString(0, -30, "SIMULATED")
             canvas.setFont(font, 16)
-            canvas.drawCentredString(0, -62, "demo mode: no real device was erased")
+            canvas.drawCentredString(0, -62, w._("demo mode: no real device was erased"))
             canvas.restoreState()
             canvas.saveState()
         canvas.setFont(font, 7)
-        canvas.drawString(15 * mm, 9 * mm, f"{cert_id}  ·  page {doc.page}  ·  the signed JSON is embedded in this PDF")
+        canvas.drawString(
+            15 * mm,
+            9 * mm,
+            w._("{id}  ·  page {page}  ·  the signed JSON is embedded in this PDF").format(id=cert_id, page=doc.page),
+        )
         canvas.restoreState()
+
     return draw
 
 
-def render(body: dict[str, Any], digest: str, json_bytes: bytes, *, logos: list[Path] | None = None,
-           verify_url: str = "") -> bytes:
-    """The A4 certificate with the signed JSON embedded as certificate.json."""
+def render(
+    body: dict[str, Any],
+    digest: str,
+    json_bytes: bytes,
+    *,
+    logos: list[Path] | None = None,
+    verify_url: str = "",
+    language: str = "en",
+) -> bytes:
+    """The A4 certificate with the signed JSON embedded as certificate.json, in the site's `language` (the JSON
+    stays as it is: keys and values are data)."""
+    w = Words(language)
     st = _Styles()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
                             bottomMargin=15 * mm, title=f"{body['title']} {body['id']}", author=body["station"]["id"],
                             subject=f"sha256 {digest}", invariant=1)
-    foot = _footer(body["id"], st.body.fontName, simulated=body.get("simulated") is True)
-    doc.build(_story(body, digest, logos or [], st, verify_url), onFirstPage=foot, onLaterPages=foot)
+    foot = _footer(body["id"], st.body.fontName, w, simulated=body.get("simulated") is True)
+    doc.build(_story(body, digest, logos or [], st, w, verify_url), onFirstPage=foot, onLaterPages=foot)
     return embed(buf.getvalue(), ATTACHMENT, json_bytes)
 
 
@@ -247,38 +337,62 @@ def attachment(pdf: bytes, name: str = ATTACHMENT) -> bytes | None:
 
 
 def render_batch(title: str, documents: list[tuple[dict[str, Any], str]],
-                 failures: list[tuple[str, str]] | None = None) -> bytes:
+                 failures: list[tuple[str, str]] | None = None, *, language: str = "en") -> bytes:
     """One summary PDF for a lot or a customer job: a row per verified certificate, totals on top,
     and the files that failed verification apart (counted in neither total)."""
+    w = Words(language)
     st = _Styles()
     failures = failures or []
-    ok = sum(1 for body, _ in documents if body["sanitized"])
-    summary = f"{len(documents)} verified certificates: {ok} sanitized, {len(documents) - ok} NOT sanitized."
+    ok = sum(1 for body, _digest in documents if body["sanitized"])
+    summary = w._("{count} verified certificates: {ok} sanitized, {bad} NOT sanitized.").format(
+        count=len(documents), ok=ok, bad=len(documents) - ok)
     if failures:
-        summary += f" {len(failures)} file(s) FAILED verification and are listed apart, not counted."
+        summary += " " + w._("{count} file(s) FAILED verification and are listed apart, not counted.").format(
+            count=len(failures))
     story: list[Flowable] = [_p(title, st.title), _p(summary, st.body), Spacer(1, 4 * mm)]
-    header = ["#", "Certificate", "Media (serial)", "Method", "Result", "Issued", "SHA-256"]
+    header = ["#", w._("Certificate"), w._("Media (serial)"), w.std(N_("Method")), w._("Result"), w._("Issued"),
+              "SHA-256"]
     rows: list[list[Any]] = [[_p(h, st.key) for h in header]]
     for n, (body, digest) in enumerate(sorted(documents, key=lambda d: d[0]["issued_at"]), 1):
         g = body["appendix_g"]
-        rows.append([
-            _p(n, st.small), _p(body["id"], st.small),
-            _p(f"{g['media']['make_vendor']} {g['media']['model']} ({g['media']['serial_number']})", st.small),
-            _p(f"{g['sanitization']['method_type']}: {g['sanitization']['method_used']}", st.small),
-            _p("SANITIZED" if body["sanitized"] else "NOT SANITIZED: " + body["outcome"], st.small),
-            _p(body["issued_at"][:16].replace("T", " "), st.small), _p(digest[:16] + "...", st.mono),
-        ])
+        rows.append(
+            [
+                _p(n, st.small),
+                _p(body["id"], st.small),
+                _p(f"{g['media']['make_vendor']} {g['media']['model']} ({g['media']['serial_number']})", st.small),
+                _p(f"{g['sanitization']['method_type']}: {g['sanitization']['method_used']}", st.small),
+                _p(w.std(N_("SANITIZED")) if body["sanitized"] else w.std(N_("NOT SANITIZED")) + ": " + body["outcome"],
+                   st.small),
+                _p(body["issued_at"][:16].replace("T", " "), st.small),
+                _p(digest[:16] + "...", st.mono),
+            ]
+        )
     table = Table(rows, colWidths=[8 * mm, 38 * mm, 42 * mm, 33 * mm, 24 * mm, 20 * mm, 21 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ]
+        )
+    )
     story.append(table)
     if failures:
-        story += [_p("Files that FAILED verification (not counted above)", st.h2),
-                  _grid([(path, why) for path, why in failures], st, (70 * mm, 116 * mm))]
+        story += [
+            _p(w._("Files that FAILED verification (not counted above)"), st.h2),
+            _grid([(path, why) for path, why in failures], st, (70 * mm, 116 * mm)),
+        ]
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-                            bottomMargin=15 * mm, title=title, invariant=1)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        invariant=1,
+    )
     doc.build(story)
     return buf.getvalue()

@@ -169,7 +169,8 @@ def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str,
     json_path = folder / f"{cert_id}.json"
     atomic.write_atomic(json_path, json_bytes, 0o666)
     pdf_bytes = cert_x509.sign_pdf(
-        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx), verify_url=ctx.config.get_str("cert.verify_url")),
+        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx), verify_url=ctx.config.get_str("cert.verify_url"),
+                        language=ctx.config.get_str("site.language")),
         cert_x509.load_or_create(
             ctx.data, key, ctx.station_id),
         reason=f"{body['title']} {cert_id}", location=ctx.config["station.location"])

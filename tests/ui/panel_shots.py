@@ -1,0 +1,47 @@
+"""Screenshots of every panel of the demo station, for docs/ (make screenshots-lang).
+
+Run inside an X server (tests.ui.test_xvfb_screenshot.on_xvfb) with LANG and QT_SCALE_FACTOR set by the caller:
+    python -m tests.ui.panel_shots OUT_DIR SUFFIX
+A supervisor badge is scanned and one phone (a valid test IMEI) opened, so every panel shows a unit.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+NAMES = ("intake", "grade", "photos", "wipe", "label", "supervisor")
+
+
+def _wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main(out: Path, suffix: str) -> int:
+    from station.ui.app import close_station, create_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = create_window(Path(tempfile.mkdtemp()) / "data", demo=True)
+    window.show()
+    _wait(1500)
+    for scan in ("OP-0002", "356938035643809"):
+        window.scans.submit(scan)
+        _wait(1500)
+    out.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(NAMES):
+        window.show_panel(i)
+        _wait(2500)
+        window.grab().save(str(out / f"{name}-{suffix}.png"))
+    close_station(window)
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2]))
