@@ -82,6 +82,7 @@ class Kpis:
     sales_priced: int = 0
     sales_realised: float = 0.0
     sales_expected: float = 0.0
+    sales_missed: float = 0.0  # sum of |realised - routed value| over those sales
 
     @property
     def units_per_hour(self) -> float:
@@ -125,6 +126,19 @@ class Kpis:
             return "–"
         return (f"{self.realised_rate:.0%} ({self.sales_realised:,.2f} realised of {self.sales_expected:,.2f} "
                 f"expected; {self.sales_priced} sales)")
+
+    @property
+    def value_accuracy(self) -> float | None:
+        """Disposition accuracy by value: 1 - sum|realised - routed| / sum routed over the sales priced
+        in the window (docs/supervisor.md), 0 at worst; 100% when every sale met its routed value."""
+        return max(0.0, 1 - self.sales_missed / self.sales_expected) if self.sales_expected else None
+
+    def value_accuracy_text(self) -> str:
+        """'88% (off by 12.40 a sale; 3 sales)', as the Supervisor panel and the PDF show it."""
+        if self.value_accuracy is None:
+            return "–"
+        return (f"{self.value_accuracy:.0%} (off by {self.sales_missed / self.sales_priced:,.2f} a sale; "
+                f"{self.sales_priced} sales)")
 
     def value_cycle_text(self) -> str:
         """'2.4 / 3.4 days (2 closed, 1 undated)': median / p90 from return initiation to value."""
@@ -193,7 +207,7 @@ def _value_loop(s: Session, w: Window, k: Kpis) -> None:
     c = value_kpis.costs(s, w)
     k.cost_units, k.costs, k.shipping_known, k.labour_minutes = c.units, c.parts, c.shipping_known, c.labour_minutes
     r = value_kpis.realised_value(s, w)
-    k.sales_priced, k.sales_realised, k.sales_expected = r.sales, r.realised, r.expected
+    k.sales_priced, k.sales_realised, k.sales_expected, k.sales_missed = r.sales, r.realised, r.expected, r.missed
     v = value_kpis.cycle_to_value(s, w)
     k.value_closed, k.value_undated = len(v.days), v.undated
     if v.days:

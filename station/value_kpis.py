@@ -109,11 +109,13 @@ class RealisedFigures:
     sales: int = 0
     realised: float = 0.0
     expected: float = 0.0
+    missed: float = 0.0  # sum over the sales of |realised - expected|: what disposition accuracy by value counts
 
 
 def realised_value(s: Session, w: Window) -> RealisedFigures:
     """Per `sold` outcome recorded in the window with both an amount (the realised price) and the
-    expected value the unit was routed with: the two summed, so routed and realised value compare."""
+    expected value the unit was routed with: the two summed, so routed and realised value compare, and
+    each sale's miss (the realised price's distance from the routed value) summed, for accuracy by value."""
     out = RealisedFigures()
     for (payload,) in s.execute(select(Event.payload).where(
             Event.kind == "outcome.recorded", Event.created_at >= w.start_iso, Event.created_at < w.end_iso)):
@@ -123,7 +125,21 @@ def realised_value(s: Session, w: Window) -> RealisedFigures:
             out.sales += 1
             out.realised += float(amount)
             out.expected += float(expected)
-    out.realised, out.expected = round(out.realised, 2), round(out.expected, 2)
+            out.missed += abs(float(amount) - float(expected))
+    out.realised, out.expected, out.missed = round(out.realised, 2), round(out.expected, 2), round(out.missed, 2)
+    return out
+
+
+def realised_prices(s: Session, unit_ids: list[int]) -> dict[int, float]:
+    """unit id -> the price of its latest `sold` outcome that recorded one (the shift logs' Realised price)."""
+    out: dict[int, float] = {}
+    for unit_id, payload in s.execute(select(Event.unit_id, Event.payload).where(
+            Event.kind == "outcome.recorded", Event.unit_id.in_(unit_ids)).order_by(Event.seq)):
+        data = json.loads(payload)
+        amount = data.get("amount")
+        if unit_id is not None and data.get("outcome") == "sold" and isinstance(amount, int | float) \
+                and not isinstance(amount, bool):
+            out[unit_id] = float(amount)
     return out
 
 

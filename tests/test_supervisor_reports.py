@@ -161,7 +161,7 @@ def test_csv_and_xlsx_exports_hold_the_same_values(shift, tmp_path: Path) -> Non
     tabular.write_xlsx(log, tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     ws = wb["Shift log"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:AJ7"  # every column, the value loop's too
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:AK7"  # every column, the value loop's too
     header = [c.value for c in ws[1]]
     got = {row[0]: dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2, values_only=True)}
     x1 = got[u["u1"]]

@@ -42,6 +42,7 @@ def kpi_lines(k: Kpis) -> list[tuple[str, str]]:
         ("Disposition accuracy", f"{pct(k.accuracy_rate)} of {k.outcomes} outcomes"),
         ("Waste diversion", pct(k.diversion_rate)),
         ("Realised against routed value", k.realised_text()),
+        ("Disposition accuracy by value", k.value_accuracy_text()),
         ("Cost per return", k.cost_text()),
         ("Cycle time to value median / p90", k.value_cycle_text()),
         ("Grade mix", ", ".join(f"{g}: {n}" for g, n in k.grade_mix.items()) or "–"),

@@ -33,7 +33,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("wipe_method", "Wipe method", "text"), ("wipe_status", "Wipe result", "text"),
     ("certificate_id", "Certificate", "text"), ("route", "Route", "text"),
     ("vendor", "Downstream vendor", "text"),
-    ("expected_value", "Expected value", "money"), ("label_printed", "Label printed", "bool"),
+    ("expected_value", "Expected value", "money"), ("realised_price", "Realised price", "money"),
+    ("label_printed", "Label printed", "bool"),
     ("operators", "Operators", "text"), ("intake_at", "Intake", "time"), ("finished_at", "Finished", "time"),
     ("cycle_minutes", "Cycle time (min)", "float"),
     # the value loop (docs/supervisor.md): the customer's side of the return, what handling it cost
@@ -145,13 +146,16 @@ def _aggregates(s: Session, touched: Any) -> dict[str, Any]:
     unit_ids = list(conn.execute(touched).scalars())
     return {"ids": ids, "photos": photos, "wipe": wipe, "printed": printed, "operators": operators,
             "vendors": _vendors(conn, touched), "costs": value_kpis.unit_costs(s, unit_ids, ""),
-            "closed": value_kpis.closing_outcomes(s, unit_ids, None)}
+            "closed": value_kpis.closing_outcomes(s, unit_ids, None),
+            "realised": value_kpis.realised_prices(s, unit_ids)}
 
 
 def _value(extra: dict[str, Any], unit_id: int, shipping: float | None) -> dict[str, Any]:
-    """The unit's cost (shipping where recorded, plus what its finish priced) and its days to value."""
+    """The unit's cost (shipping where recorded, plus what its finish priced), its days to value and the
+    price its latest sale realised."""
     record = extra["costs"].get(unit_id)
-    out: dict[str, Any] = {"labour_minutes": None, "unit_cost": None, "value_days": extra["closed"].get(unit_id)}
+    out: dict[str, Any] = {"labour_minutes": None, "unit_cost": None, "value_days": extra["closed"].get(unit_id),
+                           "realised_price": extra["realised"].get(unit_id)}
     if record is not None:
         out["labour_minutes"] = round(sum(float(m) for m in (record.get("labour_minutes") or {}).values()), 1)
         out["unit_cost"] = round((shipping or 0.0) + sum(float(record.get(k) or 0.0)

@@ -55,7 +55,8 @@ class Dashboard(QWidget):
              (N_("Expected recovery"), "finished"), (N_("Recovery rate"), "finished"),
              (N_("Disposition accuracy"), "finished"), (N_("Waste diversion"), "finished"),
              (N_("Work in progress"), "stage"), (N_("Blocked"), "blocked"), (N_("Cost per return"), "finished"),
-             (N_("Cycle time to value"), "finished"), (N_("Realised vs routed value"), "finished"))
+             (N_("Cycle time to value"), "finished"), (N_("Realised vs routed value"), "finished"),
+             (N_("Disposition accuracy by value"), "finished"))
     COLUMNS = 7
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -131,6 +132,7 @@ class Dashboard(QWidget):
         t["Cost per return"].show_value(k.cost_text())
         t["Cycle time to value"].show_value(k.value_cycle_text())
         t["Realised vs routed value"].show_value(k.realised_text())
+        t["Disposition accuracy by value"].show_value(k.value_accuracy_text())
         self._ensure_charts()
         self._bars(N_("Throughput per hour"), [h for h, _ in k.throughput], [n for _, n in k.throughput], "#1f3a5f")
         self._bars(N_("Grade mix"), list(k.grade_mix), list(k.grade_mix.values()), "#2e7d32")

@@ -169,5 +169,23 @@ def test_the_shift_log_carries_each_units_cost_and_days_to_value(bench: Bench) -
     # 10 + 15 + 15 = 40 min at 0.60 = 24.00, handling 1.50, inspection 2.00, shipping 6.40
     assert (row["return_initiated_on"], row["shipping_cost"]) == ("2026-11-20", 6.40)
     assert (row["labour_minutes"], row["unit_cost"], row["value_days"]) == (40.0, 33.90, 3.39)
+    assert row["realised_price"] == 120.0
     headers = [h for _k, h, _t in shift_rows.COLUMNS]
     assert {"Return initiated", "Inbound shipping", "Cost of the return", "Cycle time to value (days)"} <= set(headers)
+
+
+def test_disposition_accuracy_by_value_counts_each_sale_s_miss_not_the_sum(bench: Bench) -> None:
+    """Two sales 20 over and 20 under their routed 100.00 realise 100% of the routed value, but each
+    missed it by a fifth: accuracy by value is 1 - (20 + 20) / 200 = 80% (docs/supervisor.md)."""
+    bench.at(10)
+    for serial, amount in (("V-0001", 120.0), ("V-0002", 80.0), ("V-0003", None)):
+        uid = bench.unit(serial)
+        bench.event(uid, "route.assigned", route="resell_retail")
+        with bench.ctx.store.session() as s:
+            units.touch(units.by_uid(s, uid), expected_value=100.0)  # type: ignore[arg-type]
+        disposition.record_outcome(bench.ctx, uid, "sold", amount=amount)  # V-0003: sold, price not known
+    k = kpis.compute(bench.ctx, W, now=W.end)
+    assert (k.sales_priced, k.sales_realised, k.sales_expected, k.sales_missed) == (2, 200.0, 200.0, 40.0)
+    assert k.realised_rate == pytest.approx(1.0)
+    assert k.value_accuracy == pytest.approx(0.8)
+    assert k.value_accuracy_text() == "80% (off by 20.00 a sale; 2 sales)"

@@ -231,6 +231,7 @@ def test_hub_rows_match_each_stations_own_shift_log(shift) -> None:
     a1 = rows[shift["a1"]]  # the value loop's columns, read on the hub from the same events
     assert (a1["return_initiated_on"], a1["shipping_cost"]) == ("2026-11-20", 6.40)
     assert a1["labour_minutes"] and a1["unit_cost"] and a1["unit_cost"] > 6.40 and a1["value_days"] > 3
+    assert (a1["expected_value"], a1["realised_price"]) == (187.0, 120.0)  # the sale against its routed value
 
 
 def test_operator_filter_and_window_edges(shift) -> None:

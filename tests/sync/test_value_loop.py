@@ -183,7 +183,7 @@ def test_the_hub_cli_tags_reviews_ranks_and_publishes(year_db, tmp_path, capsys)
 
 
 def test_the_api_gives_readers_the_ranking_bands_and_review(year_db):
-    store, _year = year_db
+    store, year = year_db
     hub = ThreadHub(store.engine.url.render_as_string(hide_password=False)).start()
     try:
         with store.session() as s:
@@ -200,6 +200,15 @@ def test_the_api_gives_readers_the_ranking_bands_and_review(year_db):
         assert {x["sku"] for x in b["bands"]} == {_key(m) for m in MODELS} and b["min_sales"] == 5
         due = httpx.get(f"{hub.url}/v1/value/lifecycle/review", params={"on": "2026-12-01"}, headers=head).json()
         assert [t["stage_label"] for t in due] == ["EOL"]
+        # disposition accuracy by value over the year: each sale against the value its unit was routed with
+        expected = {uid: p["expected_value"] for _at, kind, uid, p in year.items if kind == "route.assigned"}
+        sales = [(p["amount"], expected[uid]) for _at, kind, uid, p in year.items if kind == "outcome.recorded"]
+        missed, routed = sum(abs(a - e) for a, e in sales), sum(e for _a, e in sales)
+        acc = httpx.get(f"{hub.url}/v1/value/accuracy", headers=head,
+                        params={"since": "2025-01-01T00:00:00Z", "until": "2026-12-01T00:00:00Z"}).json()
+        assert (acc["sales"], acc["missed"], acc["expected"]) == (len(sales), round(missed, 2), round(routed, 2))
+        assert acc["accuracy"] == pytest.approx(1 - missed / routed, abs=1e-4) and acc["accuracy"] < 1
+        assert [st["station"] for st in acc["stations"]] == ["bench-1"]
         assert httpx.get(f"{hub.url}/v1/value/risk", headers={"Authorization": f"Bearer {station}"}).status_code == 403
         # a year before the window can start is refused, not a server error
         assert httpx.get(f"{hub.url}/v1/value/bands", params={"at": "0001-01-01T00:00:00"}, headers=head).status_code \

@@ -5,12 +5,12 @@ the quarterly review list. Reads only: tiers are recorded and bands published by
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from station.sync.hub import lifecycle_admin, value_policy
+from station.sync.hub import lifecycle_admin, value_accuracy, value_policy
 from station.sync.hub.app import Token, authed
 from station.sync.hub.auth import READER
 from station.sync.hub.value import recompute
@@ -73,3 +73,18 @@ def review(token: Token, request: Request, days: Annotated[int, Query(ge=1, le=3
     today = on or date.today()
     with authed(request, token, READER) as (s, _who):
         return [_tag(t, today) for t in lifecycle_admin.review(s, today, days)]
+
+
+@router.get("/accuracy")
+def accuracy(token: Token, request: Request,
+             since: Annotated[datetime | None, Query(description="from (default: 30 days before `until`)")] = None,
+             until: Annotated[datetime | None, Query(description="to, exclusive (default: now)")] = None,
+             ) -> dict[str, Any]:
+    """Disposition accuracy by value: each sale's realised price against its routed value, all stations
+    of the reader's site and per station (docs/supervisor.md)."""
+    end = _utc(until) or datetime.now(UTC)
+    start = _utc(since) or end - timedelta(days=30)
+    if end <= start:
+        raise HTTPException(422, "'until' must be later than 'since'.")
+    with authed(request, token, READER) as (s, who):
+        return value_accuracy.accuracy(s, start, end, who.site_id)

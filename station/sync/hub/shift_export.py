@@ -71,7 +71,9 @@ WITH touched AS (
         -- the value loop: what the unit's finish priced, and its first closing outcome's days to value
         (array_agg(payload -> 'costs' ORDER BY seq DESC) FILTER (WHERE kind = 'unit.finished'))[1] AS fin_costs,
         (array_agg(payload -> 'days_to_value' ORDER BY seq) FILTER (WHERE kind = 'outcome.recorded'
-            AND payload ->> 'outcome' IN ('sold', 'completed')))[1] AS value_days
+            AND payload ->> 'outcome' IN ('sold', 'completed')))[1] AS value_days,
+        (array_agg(payload -> 'amount' ORDER BY seq DESC) FILTER (WHERE kind = 'outcome.recorded'
+            AND payload ->> 'outcome' = 'sold' AND jsonb_typeof(payload -> 'amount') = 'number'))[1] AS realised
     FROM ev GROUP BY station_id, unit_uid
 ), changes AS (
     -- jsonb keeps the last value of a repeated key, and ORDER BY seq makes the newest change last
@@ -101,7 +103,7 @@ WITH touched AS (
 )
 SELECT a.station_id, a.unit_uid, a.first_at, a.created_at, a.wipe_method, a.wipe_reason, a.certificate_id,
     a.photos, a.label_printed, a.operators, a.fin_kind, a.fin_at, a.fin_by, ids.identifiers,
-    a.fin_costs::text AS fin_costs, a.value_days::text AS value_days,
+    a.fin_costs::text AS fin_costs, a.value_days::text AS value_days, a.realised::text AS realised,
     -- the payloads as one JSON text per row: one parse in Python instead of one per payload
     jsonb_build_array(a.created, a.phone, a.grade, a.route, a.wipe_end, ch.changed)::text AS docs
 FROM agg a
@@ -187,6 +189,7 @@ def _row(r: Any) -> dict[str, Any]:
         "finished_at": clock.iso(finished) if finished else None,
         "cycle_minutes": round((finished - intake).total_seconds() / 60, 1) if finished else None,
         **_value(changed, r.fin_costs, r.value_days),
+        "realised_price": _number(json.loads(r.realised)) if r.realised else None,
         # not columns of the log, but what the summary needs: recovery rate, failures, per technician
         "estimated_value": _number(route.get("estimated_value")),
         "wipe_reason": _text(r.wipe_reason) if wipe_status not in (None, "sanitized") else None,

@@ -114,4 +114,5 @@ def _outcome(r: dict[str, Any], p: dict[str, Any], u: dict[str, Any]) -> dict[st
         "capacity": capacity, "grade": _text(p.get("sold_grade"), 12) or _text(p.get("graded"), 12) or u["grade"],
         "channel": channel.lower() if channel and _CHANNEL.match(channel.lower()) else None,
         "buyer": _text(p.get("buyer"), 120), "amount": _money(p.get("amount")),
+        "expected_value": _money(p.get("expected_value")) if "expected_value" in p else u["expected_value"],
     }

@@ -54,6 +54,7 @@ class HubOutcome(HubBase):
     channel: Mapped[str | None] = mapped_column(String(40))
     buyer: Mapped[str | None] = mapped_column(String(120))
     amount: Mapped[float | None] = mapped_column(Float)
+    expected_value: Mapped[float | None] = mapped_column(Float)  # what routing expected: accuracy by value
     __table_args__ = (Index("ix_outcomes_sku_at", "sku_key", "at"), Index("ix_outcomes_at", "at"))
 
 
