@@ -1,7 +1,7 @@
 """outcome expected value: what routing expected of each unit an outcome was recorded for
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 
 Disposition accuracy by value compares it with the realised price (station/sync/hub/value_accuracy.py).
 Outcomes ingested before this revision are filled from their events' payloads.
@@ -10,8 +10,8 @@ Outcomes ingested before this revision are filled from their events' payloads.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
