@@ -27,6 +27,7 @@ RUNTIME=(
 )
 TEST=(
   xvfb xauth e2fsprogs poppler-utils
+  x11-xserver-utils           # xrdb: a desktop DPI (Xft.dpi) for the Xvfb font-scaling test
   nwipe                       # the open-source peer the wipe benchmark compares against
   postgresql                  # the hub's real store in tests
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static kmod cpio udev   # firmware-erase VM rig

@@ -33,7 +33,8 @@ def on_xvfb(cmd: list[str], extra_env: dict[str, str], *, size: str = "1280x800"
     xvfb = shutil.which("Xvfb")
     assert xvfb, "Xvfb is missing: installer/system-packages.sh --test installs it (package xvfb)"
     n = _free_display()
-    server = subprocess.Popen([xvfb, f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+    # -noreset: a resource set by xrdb (Xft.dpi) outlives its client, as on a desktop
+    server = subprocess.Popen([xvfb, f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp", "-noreset"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15
