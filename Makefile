@@ -56,8 +56,10 @@ clean:
 deb: setup
 	installer/deb/build-debs.sh dist
 
-# Both packages into a clean Debian 12 made by mmdebstrap (network to deb.debian.org; about 6 minutes).
+# For CI, not `make test`: lintian on both packages (a warning fails), then both into a clean Debian 12 made
+# by mmdebstrap (network to deb.debian.org) and the hub under systemd in QEMU (installer/deb/test-in-rootfs.sh).
 deb-test: deb
+	lintian --fail-on error,warning --tag-display-limit 0 dist/triage-station_*_amd64.deb dist/triage-hub_*_amd64.deb
 	installer/deb/test-in-rootfs.sh dist
 
 # Refresh the README screenshot: the real app on Xvfb.

@@ -6,7 +6,9 @@ with dpkg-deb and its own venv runs the command line on this machine's Debian py
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -98,3 +100,20 @@ def test_hub_package(debs: dict[str, Path], tmp_path: Path) -> None:
     r = _run(root, "/opt/triage-hub/.venv", "hub", "--help")
     assert r.returncode == 0 and "serve" in r.stdout, r.stderr
     assert "exec /opt/triage-hub/.venv/bin/station hub" in (root / "usr/bin/triage-hub").read_text()
+
+
+@pytest.mark.parametrize(("package", "command", "words", "conffile"), [
+    ("triage-station", "station", "db", "etc/triage-station/station.toml"),
+    ("triage-hub", "triage-hub", "serve", "etc/triage-hub/hub.toml")])
+def test_each_package_has_a_manual_page_and_a_copyright_notice(debs: dict[str, Path], tmp_path: Path, package: str,
+                                                               command: str, words: str, conffile: str) -> None:
+    root = _unpack(debs[package], tmp_path)
+    page = gzip.decompress((root / f"usr/share/man/man1/{command}.1.gz").read_bytes()).decode()
+    assert page.startswith(f".TH {command.upper()} 1 ") and f".SH NAME\n{command} \\- " in page
+    assert f"\n  {words} " in page or f"\n    {words} " in page, page[:800]  # made from the command's own --help
+    assert not any(line.startswith((".", "'")) for line in page.split(".nf\n", 1)[1].split("\n.fi")[0].splitlines())
+    copyright_text = (root / f"usr/share/doc/{package}/copyright").read_text()
+    assert re.search(r"^Copyright: \d{4}-\d{4} Triage Station maintainers$", copyright_text, re.M)
+    # Each package overrides only the tags it has: lintian reports an override matching nothing.
+    overrides = (root / f"usr/share/lintian/overrides/{package}").read_text()
+    assert re.findall(r"non-standard-file-perm 0640 != 0644 \[(.+)\]", overrides) == [conffile]

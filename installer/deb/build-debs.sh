@@ -32,10 +32,26 @@ make_venv() {  # stage dest extra
 docs() {  # stage name: the copyright, changelog and lintian overrides every package carries
   local doc="$1/usr/share/doc/$2"
   install -d "$doc" "$1/usr/share/lintian/overrides"
-  printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: %s\n\nFiles: *\nCopyright: Triage Station maintainers\nLicense: GPL-3.0-or-later\n On Debian systems the full text is in /usr/share/common-licenses/GPL-3.\n\nFiles: opt/*/.venv/lib/*\nCopyright: the authors of each bundled Python package\nLicense: various\n Each package states its licence in its .dist-info folder.\n' "$2" > "$doc/copyright"
+  printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: %s\n\nFiles: *\nCopyright: 2025-%s Triage Station maintainers\nLicense: GPL-3.0-or-later\n On Debian systems the full text is in /usr/share/common-licenses/GPL-3.\n\nFiles: opt/*/.venv/lib/*\nCopyright: the authors of each bundled Python package\nLicense: various\n Each package states its licence in its .dist-info folder.\n' "$2" "$(date -u +%Y)" > "$doc/copyright"
   printf '%s (%s) unstable; urgency=medium\n\n  * Built from the project tree by make deb.\n\n -- Triage Station maintainers <triage-station@example.org>  %s\n' \
     "$2" "$version" "$(date -R)" | gzip -9n > "$doc/changelog.gz"
-  sed "/^#/!s/^/$2: /" "$root/installer/deb/lintian-overrides" > "$1/usr/share/lintian/overrides/$2"
+  # The overrides every package needs, then the package's own (installer/deb/{station,hub}/lintian-overrides).
+  cat "$root/installer/deb/lintian-overrides" "$root/installer/deb/${2#triage-}/lintian-overrides" \
+    | sed "/^#/!s/^/$2: /" > "$1/usr/share/lintian/overrides/$2"
+}
+
+manpage() {  # stage name summary command...: a short page made from the command's own --help
+  local stage="$1" name="$2" summary="$3" page
+  shift 3
+  page="$stage/usr/share/man/man1/$name.1"
+  install -d "$(dirname "$page")"
+  {
+    printf '.TH %s 1 "%s" "%s %s" "User Commands"\n.SH NAME\n%s \\- %s\n.SH DESCRIPTION\n.nf\n' \
+      "${name^^}" "$(date -u +%Y-%m-%d)" "$name" "$version" "$name" "$summary"
+    # roff reads a leading . or ' as a request and \ as an escape: neutralise both in the help text.
+    env QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=1 COLUMNS=80 "$@" --help | sed -e 's/\\/\\e/g' -e "s/^[.']/\\\\\&&/"
+    printf '.fi\n.SH SEE ALSO\n/usr/share/doc/%s/\n' "$name"
+  } | gzip -9n > "$page.gz"
 }
 
 control() {  # stage name depends description
@@ -82,6 +98,8 @@ install -d "$st/DEBIAN"
 install -m 0755 "$here/deb/station/postinst" "$here/deb/station/postrm" "$st/DEBIAN/"
 echo /etc/triage-station/station.toml > "$st/DEBIAN/conffiles"
 docs "$st" triage-station
+manpage "$st" station "bench triage: intake, grading, photos, certified wipe, routing and labels" \
+  "$st/opt/triage-station/.venv/bin/python" -m station
 depends="libc6, python3.11, passwd, pkexec, $("$here/system-packages.sh" --print-runtime | paste -sd, | sed 's/,/, /g')"
 control "$st" triage-station "$depends" "bench triage: intake, grading, photos, certified wipe, routing and labels
  The bench application for used devices: scan, grade, photograph, erase with a
@@ -100,6 +118,7 @@ install -d "$hb/DEBIAN"
 install -m 0755 "$here/deb/hub/postinst" "$here/deb/hub/postrm" "$hb/DEBIAN/"
 echo /etc/triage-hub/hub.toml > "$hb/DEBIAN/conffiles"
 docs "$hb" triage-hub
+manpage "$hb" triage-hub "central hub of the triage stations" "$hb/opt/triage-hub/.venv/bin/python" -m station hub
 control "$hb" triage-hub "libc6, python3.11, passwd" "central hub of the triage stations (HTTP service over PostgreSQL)
  Collects the stations' records, publishes grading matrices, rules and label
  layouts to them, and answers supervisors' read-only queries."
