@@ -102,6 +102,38 @@ def test_hub_package(debs: dict[str, Path], tmp_path: Path) -> None:
     assert "exec /opt/triage-hub/.venv/bin/station hub" in (root / "usr/bin/triage-hub").read_text()
 
 
+# One GET through the packaged hub's ASGI app, in the packaged venv: no server and no database are needed
+# for the sign-in form, so an extra missing from [console] shows as an ImportError here.
+_SIGN_IN = """
+import asyncio
+from station.sync.hub.app import create_app
+
+async def get(path):
+    sent = []
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+    async def send(message):
+        sent.append(message)
+    await create_app("postgresql:///unused?host=/nonexistent")(
+        {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "https",
+         "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": [],
+         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8750)}, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    print(status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode())
+
+asyncio.run(get("/console/sign-in"))
+"""
+
+
+def test_hub_package_serves_the_console_sign_in_page(debs: dict[str, Path], tmp_path: Path) -> None:
+    root = _unpack(debs["triage-hub"], tmp_path)
+    python = root / "opt/triage-hub/.venv/bin/python"
+    r = subprocess.run([str(python), "-c", _SIGN_IN], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.startswith("200 ") and 'action="/console/sign-in"' in r.stdout, r.stdout[:500]
+
+
 @pytest.mark.parametrize(("package", "command", "words", "conffile"), [
     ("triage-station", "station", "db", "etc/triage-station/station.toml"),
     ("triage-hub", "triage-hub", "serve", "etc/triage-hub/hub.toml")])

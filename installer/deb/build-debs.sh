@@ -109,7 +109,8 @@ pack "$st"
 
 # --- triage-hub ---------------------------------------------------------------------------------
 hb="$work/triage-hub"
-make_venv "$hb" /opt/triage-hub hub
+# [console]: the hub serves its web console and the public /verify page too (it pulls in [hub]).
+make_venv "$hb" /opt/triage-hub console
 install -D -m 0755 "$here/deb/hub/triage-hub" "$hb/usr/bin/triage-hub"
 install -D -m 0644 "$here/deb/hub/triage-hub.service" "$hb/usr/lib/systemd/system/triage-hub.service"
 install -D -m 0640 "$here/deb/hub/hub.toml" "$hb/etc/triage-hub/hub.toml"
