@@ -118,7 +118,16 @@ def station_process(args: argparse.Namespace) -> None:
             time.sleep(args.poll_ms / 1000)
         recording.clear()
         recorder.join()
-        send_events(ctx, client, report, lambda: False)  # what was recorded last
+        deadline = time.time() + 120
+
+        def late() -> bool:
+            return time.time() > deadline
+
+        while outbox.backlog(ctx.store)["event"] and not late():  # what was recorded last
+            try:
+                send_events(ctx, client, report, late)
+            except HubError as exc:
+                errors.append(str(exc))
     finally:
         client.close()
     Path(args.out + ".steady").write_text(json.dumps({
