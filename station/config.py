@@ -78,7 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     _S("cert.backup_location", str, "", "Where the backup is, when there is one."),
     _S("cert.media_destination", str, "Reuse / resale", "Where sanitized media goes (Appendix G media destination)."),
     _S("cert.verify_url", str, "", "The site's public certificate check, the hub's /verify address ('station hub "
-       "sites' lists it); the QR code then opens <url>/<certificate id>. Empty: it carries the id and hash."),
+       "sites' lists it); the QR code then opens <url>/<certificate id>. The address the hub hands down for "
+       "this station's site takes precedence. Empty: it carries the id and hash."),
     # scanner
     _S("scanner.port", str, "auto", "Serial scanner port (/dev/serial/by-id/...), 'auto', or 'none'."),
     _S("scanner.baudrate", int, 9600, "Serial scanner baud rate.", range=(300, 921600)),

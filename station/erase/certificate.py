@@ -34,7 +34,7 @@ from station.context import StationContext
 from station.erase import cert_body, cert_pdf, cert_validation, cert_x509, keys
 from station.erase.result import WipeResult
 from station.errors import UserFacingError
-from station.models import Certificate, Event, Unit, UnitIdentifier, WipeJob
+from station.models import AppliedConfig, Certificate, Event, Unit, UnitIdentifier, WipeJob
 from station.paths import DataDir
 
 
@@ -134,6 +134,20 @@ def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> Issu
         return _seal(ctx, s, key, body, unit, job, {"status": result.status.value, "job_id": result.job_id})
 
 
+def verify_url(s: Session, ctx: StationContext) -> str:
+    """Where the QR code sends a customer: the site's /verify address the hub hands down (a `site` document,
+    checked when it was pulled), else this station's own cert.verify_url setting."""
+    import tomllib
+
+    body = s.execute(select(AppliedConfig.body).where(AppliedConfig.kind == "site")
+                     .order_by(AppliedConfig.applied_at.desc()).limit(1)).scalar_one_or_none()
+    if body:
+        url = tomllib.loads(body).get("verify_url")
+        if isinstance(url, str) and url:
+            return url
+    return ctx.config.get_str("cert.verify_url")
+
+
 def _chain_head(s: Session, station_id: str) -> dict[str, Any]:
     head = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
     return {"station": station_id, "prev_event_seq": head[0] if head else 0,
@@ -169,7 +183,7 @@ def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str,
     json_path = folder / f"{cert_id}.json"
     atomic.write_atomic(json_path, json_bytes, 0o666)
     pdf_bytes = cert_x509.sign_pdf(
-        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx), verify_url=ctx.config.get_str("cert.verify_url"),
+        cert_pdf.render(body, digest, json_bytes, logos=_logos(ctx), verify_url=verify_url(s, ctx),
                         language=ctx.config.get_str("site.language")),
         cert_x509.load_or_create(
             ctx.data, key, ctx.station_id),

@@ -22,6 +22,8 @@ from station.limits import CONFIG_NAME_PATTERN
 from station.value import bands, lifecycle
 
 KINDS = ("matrix", "rules", "layout", "operators", "vendors", "lifecycle", "bands", "costs")
+# Kinds the hub writes itself (`station hub site --verify-url` writes `site`), not published by hand.
+HUB_KINDS = ("site",)
 ROLES = ("technician", "supervisor")
 # What a supervisor may do in the hub's web console: 'console' and 'site' in an operator entry (stations ignore both).
 CONSOLE_ROLES = ("site_manager", "auditor", "admin")
@@ -34,7 +36,7 @@ def valid_name(name: object) -> bool:
 
 
 def check_name(kind: str, name: str) -> None:
-    if kind not in KINDS:
+    if kind not in KINDS + HUB_KINDS:
         raise ConfigError(f"'{kind}' is not a configuration kind; use one of: {', '.join(KINDS)}.")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"{name!r} is not a usable document name: use 1-64 of a-z, 0-9, '_' and '-'.")
@@ -112,10 +114,41 @@ def _operators(name: str, body: str) -> str | None:
     return None
 
 
+def check_verify_url(url: str) -> str:
+    """A site's public certificate check (the hub's /verify address), as QR codes will carry it."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")) or len(url) > 300 or any(c.isspace() for c in url):
+        raise ConfigError(f"'{url}' is not a usable verification address: give the hub's public "
+                          "https:// address of /verify, e.g. https://hub.example.com/verify.")
+    return url
+
+
+def site_verify_url(body: str) -> str:
+    """The verification address in a site document (`verify_url = "..."`, nothing else)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(body)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"hub site document: not valid TOML ({exc}).") from exc
+    if set(data) != {"verify_url"} or not isinstance(data["verify_url"], str):
+        raise ConfigError("hub site document: it holds exactly one key, verify_url (text).")
+    return check_verify_url(data["verify_url"])
+
+
+def _site(name: str, body: str) -> str | None:
+    # The hub writes one per site from `station hub site NAME --verify-url URL` and hands each station its own.
+    try:
+        site_verify_url(body)
+    except ConfigError as exc:
+        raise ConfigError(f"hub site '{name}': {exc}") from None
+    return None
+
+
 # kind -> check(name, body) returning the document's own version label, if it has one.
 LOADERS: dict[str, Callable[[str, str], str | None]] = {
     "matrix": _matrix, "layout": _layout, "rules": _rules, "operators": _operators, "vendors": _vendors,
-    "lifecycle": _lifecycle, "bands": _bands, "costs": _costs,
+    "lifecycle": _lifecycle, "bands": _bands, "costs": _costs, "site": _site,
 }
 
 

@@ -80,6 +80,22 @@ def current(s: Session) -> list[ConfigEntry]:
     return [_entry(d) for d in rows]
 
 
+def _site_of(s: Session, station_id: str) -> str | None:
+    from station.sync.hub.models import HubStation
+
+    return s.execute(select(HubStation.site_id).where(HubStation.id == station_id)).scalar_one_or_none()
+
+
+def for_station(s: Session, station_id: str) -> list[ConfigEntry]:
+    """What `station_id` pulls: every document, but of the per-site ones only its own site's."""
+    site = _site_of(s, station_id)
+    return [e for e in current(s) if e.kind != "site" or e.name == site]
+
+
+def visible(s: Session, station_id: str, kind: str, name: str) -> bool:
+    return kind != "site" or name == _site_of(s, station_id)
+
+
 def get(s: Session, kind: str, name: str, version: int | None = None) -> ConfigDocument | None:
     q = select(HubConfigDocument).where(HubConfigDocument.kind == kind, HubConfigDocument.name == name)
     q = q.where(HubConfigDocument.version == version) if version else q.order_by(HubConfigDocument.version.desc())

@@ -126,6 +126,7 @@ def config_index(token: Token, request: Request) -> ConfigIndex:
     with authed(request, token) as (s, who):
         if who.station_id:
             ingest.touch(s, who.station_id, request.headers.get(STATION_TIME))
+            return ConfigIndex(documents=configdocs.for_station(s, who.station_id))
         return ConfigIndex(documents=configdocs.current(s))
 
 
@@ -133,8 +134,9 @@ def config_index(token: Token, request: Request) -> ConfigIndex:
 def config_document(kind: DocPart, name: DocPart, token: Token, request: Request,
                     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> ConfigDocument:
     """One configuration document: the latest version, or the one asked for."""
-    with authed(request, token) as (s, _who):
-        doc = configdocs.get(s, kind, name, version)
+    with authed(request, token) as (s, who):
+        mine = who.station_id is None or configdocs.visible(s, who.station_id, kind, name)
+        doc = configdocs.get(s, kind, name, version) if mine else None
     if doc is None:
         raise HTTPException(404, f"No published {kind} named '{name}'" + (f", version {version}." if version else "."))
     return doc

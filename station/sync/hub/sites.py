@@ -7,6 +7,7 @@ not in the caller's site is filtered out by the database, never by the page that
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,15 +16,25 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from station.errors import UserFacingError
+from station.sync import documents
+from station.sync.hub import configdocs
 from station.sync.hub.models import HubBlob, HubSite, HubStation
 
 
-def _check_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    if not url.startswith(("https://", "http://")) or len(url) > 300 or any(c.isspace() for c in url):
-        raise UserFacingError(f"'{url}' is not a usable verification address: give the hub's public "
-                              "https:// address of /verify, e.g. https://hub.example.com/verify.")
-    return url
+def site_document(verify_url: str) -> str:
+    return f"verify_url = {json.dumps(verify_url)}\n"  # a JSON string is a TOML basic string
+
+
+def _push(s: Session, site: str, verify_url: str | None) -> None:
+    """Hand the address to the site's stations: a `site` document named after the site, which the hub's
+    configuration index shows to that site's stations only (configdocs.for_station)."""
+    if not documents.valid_name(site):
+        raise UserFacingError(f"Site '{site}' cannot pass a verification address to its stations: its name must "
+                              "be 1-64 of a-z, 0-9, '_' and '-' to travel as a configuration document.")
+    if verify_url:
+        configdocs.publish(s, "site", site, site_document(verify_url))
+    elif configdocs.get(s, "site", site) is not None:
+        configdocs.unpublish(s, "site", site)
 
 
 def existing(s: Session, site: str | None) -> str | None:
@@ -46,7 +57,9 @@ def ensure(s: Session, site: str, verify_url: str | None = None) -> HubSite:
         row = HubSite(id=site, created_at=datetime.now(UTC))
         s.add(row)
     if verify_url is not None:
-        row.verify_url = _check_url(verify_url) if verify_url else None
+        row.verify_url = documents.check_verify_url(verify_url) if verify_url else None
+        s.flush()
+        _push(s, site, row.verify_url)
     s.flush()
     return row
 
