@@ -37,6 +37,13 @@ WIPE_WORDS = {"sanitized": "WIPED", "failed": "WIPE FAILED", "interrupted": "WIP
 EMPTY = "-"
 
 
+def line(template: str, values: dict[str, str]) -> str:
+    """A text line of a layout filled in: a field with no value is left out with its spacing, so a line
+    reads "NOT WIPED", not "NOT WIPED -", and a line with no value at all shows one "-", not "-  -"."""
+    filled = template.format(**{k: "" if v == EMPTY else v for k, v in values.items()})
+    return " ".join(filled.split()) if filled.strip() else EMPTY
+
+
 def _zone(name: str) -> ZoneInfo | None:
     if not name:
         return None

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from station import atomic
 from station.errors import ConfigError
-from station.labels import symbols
+from station.labels import fields, symbols
 from station.labels.layout import Element, Layout
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -53,7 +53,7 @@ def render(layout: Layout, values: dict[str, str], dpi: int | None = None) -> Im
         box = (dots(el.x, dpi), dots(el.y, dpi), dots(el.w, dpi), dots(el.h, dpi))
         where = f"{layout.path}:{el.line}"
         if el.type == "text":
-            _text(draw, box, el, el.text.format(**values), dpi)
+            _text(draw, box, el, fields.line(el.text, values), dpi)
         elif el.type == "code128":
             _code128(draw, box, el, el.text.format(**values), dpi, where)
         elif el.type in ("qr", "datamatrix"):

@@ -8,7 +8,7 @@ printed dots: only bitmap jobs (the default) are identical to the preview by des
 
 from __future__ import annotations
 
-from station.labels import symbols
+from station.labels import fields, symbols
 from station.labels.layout import Element, Layout
 from station.labels.render import dots
 
@@ -61,7 +61,7 @@ def native_job(layout: Layout, values: dict[str, str], dpi: int) -> bytes:
     for el in layout.elements:
         box = (dots(el.x, dpi), dots(el.y, dpi), dots(el.w, dpi), dots(el.h, dpi))
         if el.type == "text":
-            parts.append(_text(el, box, el.text.format(**values), dpi))
+            parts.append(_text(el, box, fields.line(el.text, values), dpi))
         elif el.type == "code128":
             parts.append(_code128(el, box, el.text.format(**values), dpi))
         elif el.type in ("qr", "datamatrix"):

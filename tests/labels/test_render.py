@@ -58,3 +58,14 @@ def test_data_that_cannot_fit_says_what_to_do(tmp_path) -> None:  # type: ignore
                     'data = "{certificate}"\nx = 0.0\ny = 0.0\nw = 19.0\nh = 9.0\n')
     with pytest.raises(ConfigError, match=r"tiny.toml:5: Code128 .* Widen the element"):
         render(layout.load(path), SAMPLE, 203)
+
+
+def test_a_line_leaves_out_fields_with_no_value() -> None:
+    """Before a route (and with no certificate) the label read "NOT WIPED -" and "-  -"."""
+    from station.labels.fields import EMPTY, line
+
+    values = {"wipe": "NOT WIPED", "certificate": EMPTY, "route": EMPTY, "lot": EMPTY, "grade": "A+"}
+    assert line("{wipe} {certificate}", values) == "NOT WIPED"
+    assert line("{route}  {lot}", values) == EMPTY
+    assert line("{grade}", values) == "A+"
+    assert line("{route}  {lot}", {**values, "route": "Resell", "lot": "LOT-7"}) == "Resell LOT-7"
