@@ -286,6 +286,9 @@ def _serial(value: str) -> Classification:
                               f"A serial number has at most 64 characters, not {len(value)}.")
     if not _SERIAL.fullmatch(value):
         odd = sorted({c for c in value if not (c.isalnum() or c in "-./_")})
+        if not odd:  # every character is allowed, but not the first one there
+            return Classification("serial", value, {}, False, f"A serial number starts with a letter or a digit, "
+                                  f"not {value[0]!r}; rescan the serial barcode.")
         shown = ", ".join("spaces" if c == " " else repr(c) for c in odd)
         return Classification("serial", value, {}, False,
                               f"A serial number cannot contain {shown}; rescan the serial barcode.")

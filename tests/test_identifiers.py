@@ -236,3 +236,10 @@ def test_identify_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["kind"] == "gs1" and out["parts"]["ai_10"] == "L1" and out["identifier"][0] == "gs1"
     assert main(["identify", "", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["valid"] is False
+
+
+@pytest.mark.parametrize(("scan", "named"), [("-ABC1234", "'-'"), (".ABC123", "'.'"), ("ABC#123", "'#'"),
+                                            ("AB CD12", "spaces")])
+def test_a_refused_serial_names_the_character(scan: str, named: str) -> None:
+    got = classify(scan, Config())
+    assert not got.valid and named in got.reason, got.reason
