@@ -77,13 +77,18 @@ class Shift:
         QTest.keyClick(QApplication.focusWidget() or self.w, key, modifier)
         self.qtbot.wait(PACE_MS)
 
-    def answer_dialog(self, key: Qt.Key, name: str, expect: str) -> None:
+    def answer_dialog(self, key: Qt.Key, name: str, expect: str, shot: str = "") -> None:
         """The next dialog that opens (a modal question) gets `key`, as the technician would press it."""
         def press() -> None:
             modal = QApplication.activeModalWidget()
             if modal is None or expect not in " ".join(w.text() for w in modal.findChildren(type(self.w.banner))):
                 QTimer.singleShot(100, press)
                 return
+            folder = os.environ.get("STATION_STEP_SHOTS")
+            if shot and folder:  # the window with the question over it, as the technician sees it
+                size = os.environ.get("STATION_STEP_SHOTS_SIZE", "")
+                screen = self.w.screen().grabWindow(0)
+                screen.save(str(Path(folder) / f"step-{shot}{'-' + size if size else ''}.png"))
             self.inputs.append(name)
             QTest.keyClick(modal, key)
         QTimer.singleShot(100, press)
@@ -119,13 +124,15 @@ def _db(w, uid: str) -> dict:  # type: ignore[no-untyped-def]
         }
 
 
-def _photos(shift: Shift) -> None:
+def _photos(shift: Shift, snap: str = "") -> None:
     w = shift.w
     panel = w.panel(PhotosPanel)
     shift.wait(lambda: w.tabs.currentWidget() is panel)
     uid = w.unit_uid
     shots = len(photos.shot_list(w.ctx, uid))  # six for a phone, three for a drive
     shift.wait(lambda: panel.preview.frames_shown > 2 and panel.shots.count() >= shots, timeout=60000)
+    if snap:
+        shift.snap(snap)
 
     def missing() -> bool:
         return any(s.required and not s.taken for s in photos.shot_list(w.ctx, uid))
@@ -157,8 +164,7 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool, shots: str = "
         if i == len(grade) - 2:
             snap("1-grade-answered")
     shift.wait(lambda: w.tabs.currentWidget() is w.panel(PhotosPanel))
-    snap("2-photos")
-    _photos(shift)
+    _photos(shift, f"{shots}-2-photos" if shots else "")
 
     wipe = w.panel(WipePanel)
     shift.wait(lambda: w.tabs.currentWidget() is wipe)
@@ -169,7 +175,7 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool, shots: str = "
 
     shift.wait(lambda: selected_imei() == imei, timeout=60000)
     snap("3-wipe")
-    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase: yes)", "Erase ALL data")
+    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase: yes)", "Erase ALL data", f"{shots}-3-wipe-question" if shots else "")
     if not blocked:
         shift.answer_dialog(Qt.Key.Key_Y, "Y (reset done in recovery)", "Reboot system now")
     shift.key(Qt.Key.Key_Return, "Enter (wipe)")
@@ -268,22 +274,24 @@ def _drive_unit(shift: Shift, serial: str, method_keys: list[tuple[Qt.Key, str, 
                 shots: str) -> str:
     """A drive from its serial scan to its checked label: grade, photos, the wipe with the plan shown, route, label."""
     w = shift.w
+    shift.snap(f"{shots}-0-intake")
     shift.scan(serial)
     shift.wait(lambda: w.unit_uid is not None and w.progress is not None and w.progress.stage == "grade")
     uid = w.unit_uid
     grade_panel = w.panel(GradePanel)
     shift.wait(lambda: w.tabs.currentWidget() is grade_panel and grade_panel.form is not None)
+    shift.snap(f"{shots}-1-grade")
     for digit in ALL_PASSED:
         shift.key(getattr(Qt.Key, f"Key_{digit}"), digit)
     shift.wait(lambda: w.tabs.currentWidget() is w.panel(PhotosPanel))
-    _photos(shift)
+    _photos(shift, f"{shots}-2-photos")
     wipe = w.panel(WipePanel)
     shift.wait(lambda: w.tabs.currentWidget() is wipe)
     shift.wait(lambda: isinstance(wipe.selected(), DriveTarget) and wipe.selected().drive.facts.serial == serial)
     for key, name, modifier in method_keys:
         shift.key(key, name, modifier)
     shift.snap(f"{shots}-3-wipe")
-    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase: yes)", "Erase ALL data")
+    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase: yes)", "Erase ALL data", f"{shots}-3-wipe-plan")
     shift.key(Qt.Key.Key_Return, "Enter (wipe)")
     label = w.panel(LabelPanel)
     shift.wait(lambda: w.progress is not None and w.progress.stage == "route", timeout=120000)
@@ -292,6 +300,7 @@ def _drive_unit(shift: Shift, serial: str, method_keys: list[tuple[Qt.Key, str, 
                and label.route_box.routes.hasFocus())
     shift.key(Qt.Key.Key_Return, "Enter (route)")
     shift.wait(lambda: label.awaiting == uid, timeout=30000)
+    shift.snap(f"{shots}-5-label")
     shift.scan(uid)
     shift.wait(lambda: w.progress is not None and w.progress.stage == "done")
     shift.snap(f"{shots}-6-done")
