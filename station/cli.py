@@ -125,14 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UserFacingError as exc:
-        print(f"station: {exc}", file=sys.stderr)
+        print(_("station: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     except OSError as exc:
         if exc.errno not in atomic.DISK_ERRNOS:
             raise
         where = f" ({exc.filename})" if exc.filename else ""
-        print("station: " + _("the command stopped because {why}{where}. Free some space or check the disk, "
-                               "then run it again.").format(why=atomic.why(exc), where=where), file=sys.stderr)
+        why = _("the command stopped because {why}{where}. Free some space or check the disk, then run it again.")
+        print(_("station: {exc}").format(exc=why.format(why=atomic.why(exc), where=where)), file=sys.stderr)
         return 2
     except Cancelled:
         return 130

@@ -12,8 +12,8 @@ from station.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     cfg = sub.add_parser("config", help=_("show settings"))
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
-    csub.add_parser("show", help="effective settings (secrets masked)").set_defaults(func=_show)
-    csub.add_parser("describe", help="every setting with its type, default and meaning").set_defaults(func=_describe)
+    csub.add_parser("show", help=_("effective settings (secrets masked)")).set_defaults(func=_show)
+    csub.add_parser("describe", help=_("every setting with its type, default and meaning")).set_defaults(func=_describe)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -32,5 +32,9 @@ def _describe(_args: argparse.Namespace) -> int:
             bounds = f", {s.range[0]:g} to {s.range[1]:g}"
         elif s.choices is not None:
             bounds = ", one of " + "/".join(s.choices)
-        print(f"{s.key} ({s.type.__name__}{bounds}, default {s.default!r})\n    {s.description}")
+        print(
+            _("{key} ({type}{bounds}, default {default!r})\n    {description}").format(
+                key=s.key, type=s.type.__name__, bounds=bounds, default=s.default, description=s.description
+            )
+        )
     return 0

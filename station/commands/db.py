@@ -26,10 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> int:
     data = open_readonly_path(args.data_dir)
     report = store.check(data.database)
-    print(f"database: {data.database}")
+    print(_("database: {database}").format(database=data.database))
     for line in report.lines:
         print(line)
-    print("healthy" if report.ok else "NOT healthy")
+    print(_("healthy") if report.ok else _("NOT healthy"))
     return 0 if report.ok else 1
 
 
@@ -40,17 +40,29 @@ def _restore(args: argparse.Namespace) -> int:
     data = open_readonly_path(args.data_dir)
     done = restore(data, Config.load(data.config_file))
     span = f"#1-#{done.head.seq}" if done.head else "none"
-    print(f"Restored {data.database} from the hub: {done.events} events of station '{done.station}' ({span}), "
-          "verified link by link; no event is waiting to be sent.")
-    print(f"{done.units} units rebuilt from the events that created them (identifiers and intake fields); what "
-          "later events changed (stage, grades, wipe status, route) is in each unit's history, not in its row.")
+    print(
+        _(
+            "Restored {database} from the hub: {events} events of station '{station}' ({span}), verified link by "
+            "link; no event is waiting to be sent."
+        ).format(database=data.database, events=done.events, station=done.station, span=span)
+    )
+    print(
+        _(
+            "{units} units rebuilt from the events that created them (identifiers and intake fields); what later "
+            "events changed (stage, grades, wipe status, route) is in each unit's history, not in its row."
+        ).format(units=done.units)
+    )
     if done.operators:
-        print(f"{len(done.operators)} operators are back without PIN or role and are inactive until a supervisor "
-              f"sets them again: {', '.join(done.operators)}.")
+        print(
+            _(
+                "{value} operators are back without PIN or role and are inactive until a supervisor sets them again: "
+                "{value2}."
+            ).format(value=len(done.operators), value2=", ".join(done.operators))
+        )
     for p in done.moved:
-        print(f"kept: {p}")
+        print(_("kept: {p}").format(p=p))
     if done.lost:
-        print(f"LOST: {done.lost}.")
+        print(_("LOST: {lost}.").format(lost=done.lost))
     return 1 if done.lost else 0
 
 
@@ -58,6 +70,10 @@ def _migrate(args: argparse.Namespace) -> int:
     from station.context import open_station
 
     ctx = open_station(args.data_dir)
-    print(f"database {ctx.data.database} at schema {store.current_revision(ctx.store.engine)}")
+    print(
+        _("database {database} at schema {value}").format(
+            database=ctx.data.database, value=store.current_revision(ctx.store.engine)
+        )
+    )
     ctx.close()
     return 0

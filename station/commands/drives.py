@@ -14,7 +14,7 @@ from station.i18n import _
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drives", help=_("list drives with their wipe eligibility (the guard's verdict)"))
-    p.add_argument("--json", action="store_true", help="one JSON object per drive, in a list")
+    p.add_argument("--json", action="store_true", help=_("one JSON object per drive, in a list"))
     p.set_defaults(func=_drives)
 
 
@@ -45,7 +45,7 @@ def _drives(args: argparse.Namespace) -> int:
         print(json.dumps([entry_dict(e) for e in found], indent=1))
         return 0
     if not found:
-        print("No drives found.")
+        print(_("No drives found."))
         return 0
     rows = [("PORT", "DEVICE", "MODEL", "SERIAL", "SIZE", "BUS", "STATUS")]
     for e in found:

@@ -23,18 +23,18 @@ from station.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     exp = sub.add_parser("export", help=_("shift logs (supervisors)"))
     esub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
-    shift = esub.add_parser("shift", help="one row per unit touched in the window: CSV, XLSX or PDF")
+    shift = esub.add_parser("shift", help=_("one row per unit touched in the window: CSV, XLSX or PDF"))
     _window_args(shift)
-    shift.add_argument("--operator", help="only units this operator worked on")
+    shift.add_argument("--operator", help=_("only units this operator worked on"))
     shift.add_argument("--format", choices=("csv", "xlsx", "pdf"), required=True)
     shift.add_argument("--out", required=True, type=Path)
-    shift.add_argument("--supervisor", required=True, help="supervisor's name (their PIN is asked)")
-    shift.add_argument("--pin-stdin", action="store_true", help="read the supervisor's PIN from standard input")
+    shift.add_argument("--supervisor", required=True, help=_("supervisor's name (their PIN is asked)"))
+    shift.add_argument("--pin-stdin", action="store_true", help=_("read the supervisor's PIN from standard input"))
     shift.add_argument("--hub", action="store_true",
-                       help="every station's units, from the hub at sync.hub_url (needs a reader token)")
+                       help=_("every station's units, from the hub at sync.hub_url (needs a reader token)"))
     shift.add_argument("--reader-token-file", type=Path, metavar="FILE",
-                       help="with --hub: file holding the hub reader token (else STATION_HUB_READER_TOKEN or "
-                            "sync.reader_token)")
+                       help=_("with --hub: file holding the hub reader token (else STATION_HUB_READER_TOKEN or "
+                            "sync.reader_token)"))
     shift.set_defaults(func=_export_shift)
     k = sub.add_parser("kpis", help=_("shift KPIs (default: the current shift)"))
     _window_args(k)
@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="start", help="start, local time (default: the current shift's start)")
-    p.add_argument("--to", dest="end", help="end, local time (default: the current shift's end)")
+    p.add_argument("--from", dest="start", help=_("start, local time (default: the current shift's start)"))
+    p.add_argument("--to", dest="end", help=_("end, local time (default: the current shift's end)"))
 
 
 def window(ctx: StationContext, args: argparse.Namespace) -> shifts.Window:
@@ -54,7 +54,7 @@ def window(ctx: StationContext, args: argparse.Namespace) -> shifts.Window:
     if end is None:
         end = shifts.shift_at(ctx.config, start).end
     if end <= start:
-        raise UserFacingError("--to must be later than --from.")
+        raise UserFacingError(_("--to must be later than --from."))
     return shifts.Window(start, end, "" if args.start else current.name)
 
 
@@ -73,7 +73,7 @@ def _export_shift(args: argparse.Namespace) -> int:
         if args.hub:
             return _export_from_hub(ctx, w, args)
         if args.reader_token_file:
-            raise UserFacingError("--reader-token-file is for --hub exports; add --hub, or leave it out.")
+            raise UserFacingError(_("--reader-token-file is for --hub exports; add --hub, or leave it out."))
         log = shift_rows.shift_log(ctx, w, args.operator)
         if args.format == "csv":
             tabular.write_csv(log, args.out)
@@ -81,7 +81,11 @@ def _export_shift(args: argparse.Namespace) -> int:
             tabular.write_xlsx(log, args.out)
         else:
             shift_pdf.write_pdf(log, kpis.compute(ctx, w), args.out, station=ctx.station_id)
-        print(f"{len(log.rows)} units, {w.label()} ({log.zone}) -> {args.out}")
+        print(
+            _("{value} units, {value2} ({zone}) -> {out}").format(
+                value=len(log.rows), value2=w.label(), zone=log.zone, out=args.out
+            )
+        )
         return 0
     finally:
         ctx.close()
@@ -95,13 +99,17 @@ def _export_from_hub(ctx: StationContext, w: shifts.Window, args: argparse.Names
     try:
         log = hub_rows.export(ctx.config, w, args.operator, token, args.format, args.out)
     except hub_rows.HubExportError as exc:  # the hub is down or refused: exit 1, like `station sync --once`
-        print(f"station: {exc}", file=sys.stderr)
+        print(_("station: {exc}").format(exc=exc), file=sys.stderr)
         return 1
     n = len(log.stations)
     stations = f"{n} station{'' if n == 1 else 's'}"
-    print(f"{len(log.rows)} units from {stations} (hub), {w.label()} ({log.zone}) -> {args.out}")
+    print(
+        _("{value} units from {stations} (hub), {value2} ({zone}) -> {out}").format(
+            value=len(log.rows), stations=stations, value2=w.label(), zone=log.zone, out=args.out
+        )
+    )
     if queued:
-        print(f"station: {queued}", file=sys.stderr)
+        print(_("station: {queued}").format(queued=queued), file=sys.stderr)
     return 0
 
 
@@ -117,8 +125,13 @@ def _kpis(args: argparse.Namespace) -> int:
     if args.json:
         d = dataclasses.asdict(k)
         d["window"] = {"start": k.window.start.isoformat(), "end": k.window.end.isoformat(), "name": k.window.name}
-        d.update(units_per_hour=k.units_per_hour, wipe_pass_rate=k.wipe_pass_rate, recovery_rate=k.recovery_rate,
-                 accuracy_rate=k.accuracy_rate, diversion_rate=k.diversion_rate)
+        d.update(
+            units_per_hour=k.units_per_hour,
+            wipe_pass_rate=k.wipe_pass_rate,
+            recovery_rate=k.recovery_rate,
+            accuracy_rate=k.accuracy_rate,
+            diversion_rate=k.diversion_rate,
+        )
         print(json.dumps(d, indent=2, default=str))
     else:
         print(k.window.label())

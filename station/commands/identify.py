@@ -19,8 +19,8 @@ from station.identifiers import classify
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("identify", help=_("classify one scan: kind, normalised value, parts, validity and reason"))
-    p.add_argument("text", help="the scanned text; '<GS>' for the GS separator; '-' reads stdin")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("text", help=_("the scanned text; '<GS>' for the GS separator; '-' reads stdin"))
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
     p.set_defaults(func=_identify)
 
 
@@ -38,16 +38,16 @@ def _identify(args: argparse.Namespace) -> int:
             print(json.dumps({"kind": None, "value": None, "parts": {}, "valid": False, "reason": str(exc),
                               "symbology": None}))
         else:
-            print(f"invalid: {exc}")
+            print(_("invalid: {exc}").format(exc=exc))
         return 1
     if args.json:
         print(json.dumps({**c.to_dict(), "identifier": c.identifier}, ensure_ascii=False))
         return 0 if c.valid else 1
-    print(f"kind:      {c.kind}")
-    print(f"value:     {c.value}")
+    print(_("kind:      {kind}").format(kind=c.kind))
+    print(_("value:     {value}").format(value=c.value))
     if c.symbology:
-        print(f"symbology: {c.symbology}")
-    print(f"valid:     {'yes' if c.valid else 'NO'}: {c.reason}")
+        print(_("symbology: {symbology}").format(symbology=c.symbology))
+    print(_("valid:     {value}: {reason}").format(value='yes' if c.valid else 'NO', reason=c.reason))
     for key, value in c.parts.items():
         print(f"  {key}: {value}")
     return 0 if c.valid else 1

@@ -20,28 +20,28 @@ from station.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     lots = sub.add_parser("lots", help=_("auction lots and manifests"))
     lsub = lots.add_subparsers(dest="lots_command", required=True, metavar="ACTION")
-    c = lsub.add_parser("create", help="open a new lot (its rule comes from the first unit when not given)")
-    c.add_argument("--code", help="lot label, e.g. LOT-240101-001 (default: the next free one today)")
-    c.add_argument("--class", dest="device_class", help="only units of this class")
-    c.add_argument("--model", help="only this model")
-    c.add_argument("--grade", help="only this sale grade, e.g. B+")
+    c = lsub.add_parser("create", help=_("open a new lot (its rule comes from the first unit when not given)"))
+    c.add_argument("--code", help=_("lot label, e.g. LOT-240101-001 (default: the next free one today)"))
+    c.add_argument("--class", dest="device_class", help=_("only units of this class"))
+    c.add_argument("--model", help=_("only this model"))
+    c.add_argument("--grade", help=_("only this sale grade, e.g. B+"))
     c.set_defaults(func=_create)
-    a = lsub.add_parser("add", help="add units by scan text (unit id, IMEI, serial)")
+    a = lsub.add_parser("add", help=_("add units by scan text (unit id, IMEI, serial)"))
     a.add_argument("code")
     a.add_argument("units", nargs="+")
-    a.add_argument("--force", action="store_true", help="add a unit even when it does not fit the lot's rule")
+    a.add_argument("--force", action="store_true", help=_("add a unit even when it does not fit the lot's rule"))
     a.set_defaults(func=_add)
-    r = lsub.add_parser("remove", help="take a unit out of a lot")
+    r = lsub.add_parser("remove", help=_("take a unit out of a lot"))
     r.add_argument("code")
     r.add_argument("unit")
     r.set_defaults(func=_remove)
-    cl = lsub.add_parser("close", help="close a lot: no more units go in")
+    cl = lsub.add_parser("close", help=_("close a lot: no more units go in"))
     cl.add_argument("code")
     cl.set_defaults(func=_close)
-    ls = lsub.add_parser("list", help="lots, newest first")
+    ls = lsub.add_parser("list", help=_("lots, newest first"))
     ls.add_argument("--status", choices=("open", "closed"))
     ls.set_defaults(func=_list)
-    m = lsub.add_parser("manifest", help="export a lot's manifest")
+    m = lsub.add_parser("manifest", help=_("export a lot's manifest"))
     m.add_argument("code")
     m.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     m.add_argument("--out", type=Path, required=True)
@@ -56,7 +56,7 @@ def _create(args: argparse.Namespace) -> int:
         info = lots.create(ctx, args.code, device_class=args.device_class, model=args.model, grade=args.grade)
     finally:
         ctx.close()
-    print(f"{info.code} open ({info.rule})")
+    print(_("{code} open ({rule})").format(code=info.code, rule=info.rule))
     return 0
 
 
@@ -72,10 +72,14 @@ def _add(args: argparse.Namespace) -> int:
                 added = lots.add(ctx, args.code, ref, force=args.force)
             except UserFacingError as exc:  # one bad scan does not stop the rest of the batch
                 refused += 1
-                print(f"refused {ref}: {exc}")
+                print(_("refused {ref}: {exc}").format(ref=ref, exc=exc))
                 continue
             note = f"  (added despite: {'; '.join(added.mismatches)})" if added.forced else ""
-            print(f"added {added.unit_uid} to {added.lot.code}: {added.lot.count} units{note}")
+            print(
+                _("added {unit_uid} to {code}: {count} units{note}").format(
+                    unit_uid=added.unit_uid, code=added.lot.code, count=added.lot.count, note=note
+                )
+            )
     finally:
         ctx.close()
     return 2 if refused else 0
@@ -89,7 +93,7 @@ def _remove(args: argparse.Namespace) -> int:
         info = lots.remove(ctx, args.code, args.unit)
     finally:
         ctx.close()
-    print(f"removed; {info.code} has {info.count} units")
+    print(_("removed; {code} has {count} units").format(code=info.code, count=info.count))
     return 0
 
 
@@ -101,7 +105,7 @@ def _close(args: argparse.Namespace) -> int:
         info = lots.close(ctx, args.code)
     finally:
         ctx.close()
-    print(f"{info.code} closed with {info.count} units")
+    print(_("{code} closed with {count} units").format(code=info.code, count=info.count))
     return 0
 
 
@@ -114,9 +118,13 @@ def _list(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     for info in rows:
-        print(f"{info.code:<20} {info.status:<7} {info.count:>5} units  {info.rule}")
+        print(
+            _("{code:<20} {status:<7} {count:>5} units  {rule}").format(
+                code=info.code, status=info.status, count=info.count, rule=info.rule
+            )
+        )
     if not rows:
-        print("no lots")
+        print(_("no lots"))
     return 0
 
 
@@ -128,5 +136,5 @@ def _manifest(args: argparse.Namespace) -> int:
         m = lot_manifest.export(ctx, args.code, args.format, args.out)
     finally:
         ctx.close()
-    print(f"{m.lot.code}: {len(m.rows)} units written to {args.out}")
+    print(_("{code}: {value} units written to {out}").format(code=m.lot.code, value=len(m.rows), out=args.out))
     return 0

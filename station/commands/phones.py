@@ -25,7 +25,7 @@ from station.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("phones",
                        help=_("list connected Android phones and iPhones with identity and pre-check results"))
-    p.add_argument("--json", action="store_true", help="one JSON object per phone, in a list")
+    p.add_argument("--json", action="store_true", help=_("one JSON object per phone, in a list"))
     p.set_defaults(func=_phones)
 
 
@@ -88,7 +88,7 @@ def _phones(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=1))
         return 0
     if not rows:
-        print("No phones connected. Plug one in with a data cable and switch on USB debugging.")
+        print(_("No phones connected. Plug one in with a data cable and switch on USB debugging."))
         return 0
     for row in rows:
         ident = row["identity"]
@@ -100,12 +100,27 @@ def _phones(args: argparse.Namespace) -> int:
             print(f"    {row['error'] or row['instruction']}")
             continue
         checks = row["prechecks"]
-        print(f"{row['serial']}  {ident['manufacturer']} {ident['model']}  serial {ident['serial']}  "
-              f"IMEI {ident['imei'] or '-'}  Android {ident['android_version']} (patch {ident['security_patch']})"
-              f"  battery {ident['battery_level'] if ident['battery_level'] is not None else '-'}%"
-              f"  unit {row['unit'] or '-'}")
-        print(f"    reset = {checks['method_type']} (encryption: {checks['encryption']})"
-              + ("  BLOCKED" if row["blocked"] else "  ready to erase"))
+        print(
+            _(
+                "{value}  {value2} {value3}  serial {value4}  IMEI {value5}  Android {value6} (patch {value7})  "
+                "unit {value9}  battery {value8}%"
+            ).format(
+                value=row["serial"],
+                value2=ident["manufacturer"],
+                value3=ident["model"],
+                value4=ident["serial"],
+                value5=ident["imei"] or "-",
+                value6=ident["android_version"],
+                value7=ident["security_patch"],
+                value8=ident["battery_level"] if ident["battery_level"] is not None else "-",
+                value9=row["unit"] or "-",
+            )
+        )
+        print(
+            _("    reset = {method_type} (encryption: {encryption})").format(
+                method_type=checks["method_type"], encryption=checks["encryption"])
+            + ("  " + (_("BLOCKED") if row["blocked"] else _("ready to erase")))
+        )
         for c in checks["checks"]:
             if c["outcome"] != "pass":
                 print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())
@@ -115,13 +130,16 @@ def _phones(args: argparse.Namespace) -> int:
 def _print_iphone(row: dict[str, Any]) -> None:
     ident = row["identity"]
     if ident is None:
-        print(f"{row['serial']}  {row['state'].upper()}  iPhone")
+        print(_("{value}  {value2}  iPhone").format(value=row["serial"], value2=row["state"].upper()))
         print(f"    {row['error'] or row['instruction']}")
         return
     capacity = f"{ident['capacity_bytes'] // 1_000_000_000} GB" if ident["capacity_bytes"] else "-"
-    print(f"{row['serial']}  {ident['marketing_name']} ({ident['product_type']})  serial {ident['serial']}  "
-          f"IMEI {' / '.join(ident['imeis']) or '-'}  {capacity}  iOS {ident['ios_version']}"
-          f"  unit {row['unit'] or '-'}" + ("  BLOCKED" if row["blocked"] else ""))
+    print(
+        _("{id}  {name} ({product})  serial {serial}  IMEI {imeis}  {capacity}  iOS {ios}  unit {unit}").format(
+            id=row["serial"], name=ident["marketing_name"], product=ident["product_type"], serial=ident["serial"],
+            imeis=" / ".join(ident["imeis"]) or "-", capacity=capacity, ios=ident["ios_version"],
+            unit=row["unit"] or "-") + ("  " + _("BLOCKED") if row["blocked"] else "")
+    )
     for c in row["prechecks"]["checks"]:
         if c["outcome"] != "pass":
             print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())

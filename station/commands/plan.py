@@ -21,13 +21,13 @@ from station.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plan", help=_("plan a Clear/Purge from saved smartctl, hdparm -I or nvme id-ctrl output"))
     p.add_argument("--facts-from", type=Path, action="append", required=True, metavar="FILE",
-                   help="saved tool output; repeat to combine (e.g. smartctl --json and hdparm -I)")
+                   help=_("saved tool output; repeat to combine (e.g. smartctl --json and hdparm -I)"))
     p.add_argument("--level", choices=plan.LEVELS, default="purge")
-    p.add_argument("--json", action="store_true", help="print facts and plan as JSON")
+    p.add_argument("--json", action="store_true", help=_("print facts and plan as JSON"))
     p.set_defaults(func=_plan)
     u = sub.add_parser("unlock", help=_("unlock a drive left locked by a failed erase (recorded ATA password)"))
-    u.add_argument("device", help="/dev/sdX of the locked drive")
-    u.add_argument("--serial", help="the drive's serial, when the drive does not report it while locked")
+    u.add_argument("device", help=_("/dev/sdX of the locked drive"))
+    u.add_argument("--serial", help=_("the drive's serial, when the drive does not report it while locked"))
     u.set_defaults(func=_unlock)
 
 
@@ -45,26 +45,32 @@ def _plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"facts": facts.stated(), "result": result.to_dict()}, indent=1, sort_keys=True))
         return 0
-    print("Drive facts:")
+    print(_("Drive facts:"))
     for key, value in facts.stated().items():
         print(f"  {key}: {value}")
     if isinstance(result, plan.Refusal):
-        print(f"\n{args.level.capitalize()}: REFUSED: {result.reason}")
+        print(_("\n{value}: REFUSED: {reason}").format(value=args.level.capitalize(), reason=result.reason))
         for alt in result.alternatives:
-            print(f"  instead: {alt}")
+            print(_("  instead: {alt}").format(alt=alt))
         return 0
-    print(f"\nPlan: {result.method_type} by {result.technique} ({result.method}); expected after: "
-          f"{result.expected_pattern}")
+    print(
+        _("\nPlan: {method_type} by {technique} ({method}); expected after: {expected_pattern}").format(
+            method_type=result.method_type,
+            technique=result.technique,
+            method=result.method,
+            expected_pattern=result.expected_pattern,
+        )
+    )
     for n, step in enumerate(result.steps, 1):
         print(f"  {n}. {step.summary}" + (f"  [{step.reason}]" if step.reason else ""))
-    print("Why:")
+    print(_("Why:"))
     for line in result.rationale:
         print(f"  - {line}")
-    print(f"Hidden areas: {result.hidden_area}")
+    print(_("Hidden areas: {hidden_area}").format(hidden_area=result.hidden_area))
     for w in result.warnings:
-        print(f"Warning: {w}")
+        print(_("Warning: {w}").format(w=w))
     if result.profiles:
-        print("Profiles: " + ", ".join(result.profiles))
+        print(_("Profiles: {profiles}").format(profiles=", ".join(result.profiles)))
     return 0
 
 
@@ -78,12 +84,20 @@ def _unlock(args: argparse.Namespace) -> int:
     serial = args.serial or discover.find(args.device).identity
     password = firmware_methods.recorded_password(data, serial)
     if password is None:
-        raise UserFacingError(f"This station recorded no erase password for drive {serial}; it was not locked "
-                              "here. Ask whoever set the password, or use the drive's master password.")
+        raise UserFacingError(
+            _(
+                "This station recorded no erase password for drive {serial}; it was not locked here. Ask whoever set "
+                "the password, or use the drive's master password."
+            ).format(serial=serial)
+        )
     fc = firmware_methods.FirmwareContext(args.device, CommandRunner())
     try:
         firmware_methods.unlock(fc, password)
     except firmware_methods.StepFailed as exc:
-        raise UserFacingError(f"{args.device}: {exc.reason}. Power-cycle the drive and try again.") from exc
-    print(f"{args.device} ({serial}) is unlocked and its erase password removed.")
+        raise UserFacingError(
+            _("{device}: {reason}. Power-cycle the drive and try again.").format(device=args.device, reason=exc.reason)
+        ) from exc
+    print(
+        _("{device} ({serial}) is unlocked and its erase password removed.").format(device=args.device, serial=serial)
+    )
     return 0

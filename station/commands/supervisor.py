@@ -9,6 +9,7 @@ import sys
 from station import operators
 from station.context import StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 
 
 def sign_in_supervisor(ctx: StationContext, name: str, pin_stdin: bool, what: str) -> None:
@@ -17,4 +18,4 @@ def sign_in_supervisor(ctx: StationContext, name: str, pin_stdin: bool, what: st
         getpass.getpass(f"PIN for {name}: ")
     op = operators.sign_in_pin(ctx, name, pin)
     if not op.is_supervisor:
-        raise UserFacingError(f"{op.name} is a technician; {what}.")
+        raise UserFacingError(_("{name} is a technician; {what}.").format(name=op.name, what=what))

@@ -40,13 +40,18 @@ PRINT_EVERY_S = 2.0
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("wipe", help=_("overwrite and verify drives, each in its own worker process"))
     p.add_argument("targets", nargs="+", metavar="DEVICE",
-                   help="/dev/sdX, /dev/disk/by-id/..., a serial number, adb:SERIAL for a phone, or ios:UDID for "
-                        "an iPhone or iPad")
-    p.add_argument("--method", help=f"one of {', '.join(methods.METHODS)}, purge (firmware, planned) or auto "
-                   "(purge when the drive supports it, else clear) (default: wipe.default_method)")
-    p.add_argument("--verify", choices=methods.VERIFY_MODES, help="default: wipe.default_verify")
-    p.add_argument("--json", action="store_true", help="print one result object per drive, in a list")
-    p.add_argument("--yes", action="store_true", help="do not ask before erasing")
+                   help=_("/dev/sdX, /dev/disk/by-id/..., a serial number, adb:SERIAL for a phone, or ios:UDID for "
+                        "an iPhone or iPad"))
+    p.add_argument(
+        "--method",
+        help=_(
+            "one of {value}, purge (firmware, planned) or auto (purge when the drive supports it, else clear) "
+            "(default: wipe.default_method)"
+        ).format(value=", ".join(methods.METHODS)),
+    )
+    p.add_argument("--verify", choices=methods.VERIFY_MODES, help=_("default: wipe.default_verify"))
+    p.add_argument("--json", action="store_true", help=_("print one result object per drive, in a list"))
+    p.add_argument("--yes", action="store_true", help=_("do not ask before erasing"))
     p.set_defaults(func=_wipe)
 
 
@@ -73,10 +78,16 @@ def _resolve(ctx: StationContext, targets: list[str]) -> list[DriveEntry]:
         if not match:
             if not ctx.demo:
                 discover.find(target)  # raises the precise reason: a partition, or not attached
-            raise UserFacingError(f"No drive {target} is attached. Run 'station drives' to list the drives.")
+            raise UserFacingError(
+                _("No drive {target} is attached. Run 'station drives' to list the drives.").format(target=target)
+            )
         entry = match[0]
         if not entry.verdict.eligible:
-            raise UserFacingError(f"{target} will not be wiped: it {entry.verdict.text}. Nothing was written.")
+            raise UserFacingError(
+                _("{target} will not be wiped: it {text}. Nothing was written.").format(
+                    target=target, text=entry.verdict.text
+                )
+            )
         chosen.append(entry)
     return chosen
 
@@ -94,7 +105,7 @@ def _wait(runs: list[WipeRun]) -> list[jobs.Finished]:
             break
         except KeyboardInterrupt:
             if not stopping:
-                print("stopping every job; waiting for them to flush and close", file=sys.stderr, flush=True)
+                print(_("stopping every job; waiting for them to flush and close"), file=sys.stderr, flush=True)
                 for r in runs:
                     r.stop()
                 stopping = True
@@ -106,17 +117,36 @@ def result_dict(f: jobs.Finished) -> dict[str, Any]:
     seconds = r.throughput[-1][0] if r.throughput else 0.0
     total = r.bytes_written + (v.bytes_read if v else 0)
     return {
-        "job_id": r.job_id, "path": r.media.path, "model": r.media.model, "serial": r.media.serial,
-        "size_bytes": r.media.size_bytes, "method": r.method, "method_type": r.method_type,
-        "verification": None if v is None else {
-            "mode": v.mode, "passed": v.passed, "bytes_read": v.bytes_read, "percent_of_media": v.percent_of_media,
-            "ranges_read": v.ranges_read, "expected": v.expected, "mismatched_ranges": len(v.mismatches),
-            **{k: v.detail[k] for k in ("standard", "subsections", "seed", "ranges_sha256") if k in v.detail}},
-        "status": r.status.value, "reason": r.reason, "sanitized": r.sanitized,
-        "bytes_written": r.bytes_written, "bytes_verified": v.bytes_read if v else 0,
-        "bad_ranges": [list(x) for x in r.bad_ranges], "seconds": seconds,
+        "job_id": r.job_id,
+        "path": r.media.path,
+        "model": r.media.model,
+        "serial": r.media.serial,
+        "size_bytes": r.media.size_bytes,
+        "method": r.method,
+        "method_type": r.method_type,
+        "verification": None
+        if v is None
+        else {
+            "mode": v.mode,
+            "passed": v.passed,
+            "bytes_read": v.bytes_read,
+            "percent_of_media": v.percent_of_media,
+            "ranges_read": v.ranges_read,
+            "expected": v.expected,
+            "mismatched_ranges": len(v.mismatches),
+            **{k: v.detail[k] for k in ("standard", "subsections", "seed", "ranges_sha256") if k in v.detail},
+        },
+        "status": r.status.value,
+        "reason": r.reason,
+        "sanitized": r.sanitized,
+        "bytes_written": r.bytes_written,
+        "bytes_verified": v.bytes_read if v else 0,
+        "bad_ranges": [list(x) for x in r.bad_ranges],
+        "seconds": seconds,
         "throughput_mb_s": round(total / seconds / 1e6, 1) if seconds else None,
-        "unit": f.unit_uid, "certificate": f.certificate_json, "certificate_pdf": f.certificate_pdf,
+        "unit": f.unit_uid,
+        "certificate": f.certificate_json,
+        "certificate_pdf": f.certificate_pdf,
         **({"certificate_error": f.certificate_error} if f.certificate_error else {}),
     }
 
@@ -139,8 +169,15 @@ def reconcile(ctx: StationContext, grace_s: float = RECORD_GRACE_S) -> list[jobs
     for row in rows:
         if not row.job_dir:
             continue
-        handle = jobs.JobHandle(row.id, Path(row.job_dir), row.device, row.serial or "", pid=row.pid,
-                                method=row.method, kind=ledger.kind_of(row))
+        handle = jobs.JobHandle(
+            row.id,
+            Path(row.job_dir),
+            row.device,
+            row.serial or "",
+            pid=row.pid,
+            method=row.method,
+            kind=ledger.kind_of(row),
+        )
         result = handle.job_dir / RESULT
         if not (handle.job_dir / SPEC).exists() or not result.exists() or handle.alive():
             continue
@@ -154,9 +191,16 @@ def _wipe(args: argparse.Namespace) -> int:
     ctx = open_station(args.data_dir)
     try:
         for late in reconcile(ctx):
-            print(f"Recorded the earlier wipe {late.result.job_id} of {late.result.media.path} "
-                  f"({'SANITIZED' if late.result.sanitized else late.result.status.value}), whose station "
-                  "stopped before recording it.", file=sys.stderr)
+            print(
+                _(
+                    "Recorded the earlier wipe {job_id} of {path} ({value}), whose station stopped before recording it."
+                ).format(
+                    job_id=late.result.job_id,
+                    path=late.result.media.path,
+                    value="SANITIZED" if late.result.sanitized else late.result.status.value,
+                ),
+                file=sys.stderr,
+            )
         method = args.method or ctx.config["wipe.default_method"]
         verify = args.verify or ctx.config["wipe.default_verify"]
         phones = [t for t in args.targets if target_kind(t) == "phone"]
@@ -169,13 +213,16 @@ def _wipe(args: argparse.Namespace) -> int:
         runs += [WipeRun.for_iphone(ctx, t, during, args.method or AUTO) for t in iphones]
         for run in runs:
             run.checked_plan()  # a refusal stops everything before anything is erased
-        names = [f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, "
-                 f"{size_text(e.drive.facts.size_bytes)})" for e in drives]
+        names = [
+            f"{e.drive.path} ({e.drive.facts.model or '-'}, {e.drive.identity}, {size_text(e.drive.facts.size_bytes)})"
+            for e in drives
+        ]
         names += [f"phone {p}" for p in phones] + [f"iPhone {t}" for t in iphones]
         shown = ", ".join(sorted({r.plan().runs for r in runs}))
         writes = any(methods.METHODS.get(r.plan().runs, methods.METHODS["clear"]).writes for r in runs)
-        if writes and not TerminalPrompt(args.yes).confirm(f"ERASE ALL DATA with '{shown}' on: {'; '.join(names)}? "
-                                                           "This cannot be undone."):
+        if writes and not TerminalPrompt(args.yes).confirm(
+            f"ERASE ALL DATA with '{shown}' on: {'; '.join(names)}? This cannot be undone."
+        ):
             raise Cancelled
         for run in runs:
             run.start()
@@ -190,8 +237,10 @@ def _wipe(args: argparse.Namespace) -> int:
             verdict = "SANITIZED" if r["sanitized"] else r["status"]
             cert = f"  certificate: {r['certificate']}" if r["certificate"] else ""
             mode = r["verification"]["mode"] if r["verification"] else "none"
-            print(f"{r['path']}: {verdict} ({r['method']}, verify {mode}, {r['throughput_mb_s']} MB/s) "
-                  f"{r['reason']}{cert}".rstrip())
+            print(
+                f"{r['path']}: {verdict} ({r['method']}, verify {mode}, {r['throughput_mb_s']} MB/s) "
+                f"{r['reason']}{cert}".rstrip()
+            )
     return exit_status([f.result for f in finished])
 
 
@@ -199,6 +248,14 @@ def exit_status(results: list[WipeResult]) -> int:
     """0 only for what the certificates may call done: sanitized, or a verify-only check that passed."""
     if any(r.status is Status.ABORTED for r in results):
         return 130
-    checked = [r.sanitized or (r.method_type == "none" and r.status is Status.FINISHED and r.verification is not None
-                               and r.verification.passed) for r in results]
+    checked = [
+        r.sanitized
+        or (
+            r.method_type == "none"
+            and r.status is Status.FINISHED
+            and r.verification is not None
+            and r.verification.passed
+        )
+        for r in results
+    ]
     return 0 if checked and all(checked) else 1
