@@ -44,9 +44,13 @@ def start(downloads: Path) -> webdriver.Chrome:
     original = SeleniumManager.binary_paths
     SeleniumManager.binary_paths = _refuse  # type: ignore[method-assign,assignment]
     try:
-        return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     finally:
         SeleniumManager.binary_paths = original  # type: ignore[method-assign]
+    # the page itself 1280x800 (the window size counts the browser's own frame)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    return driver
 
 
 def wait(what: Callable[[], T | None], timeout: float = 10.0, step: float = 0.1) -> T:

@@ -25,6 +25,24 @@ COOKIE = "hub_console"
 PRE_CSRF = "hub_console_csrf"  # the sign-in form's own CSRF token, before there is a session
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["version"] = __version__
+
+
+def _when(value: object) -> str:
+    """An ISO time as people read it: to the second, in UTC, without the 'T' and the microseconds."""
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        value = moment
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "" if value is None else str(value)
+
+
+templates.env.filters["when"] = _when
 router = APIRouter(prefix="/console", include_in_schema=False)
 ALL = (SITE_MANAGER, AUDITOR, ADMIN)
 MANAGERS = (SITE_MANAGER, ADMIN)
