@@ -9,7 +9,10 @@ as a site manager (one site):
     see the numbers: the server's answer is the first meaningful paint, less the browser's layout);
   - the htmx refresh of the figures alone;
   - a unit search by IMEI (the whole history across stations) and by unit id.
-Usage: .venv/bin/python benchmarks/console_bench.py [--units 1000000] [--runs 7]
+Then in Debian's chromium (headless, 1280x800, through chromium-driver as the browser tests drive it): the
+dashboard's first contentful paint and its "kpis-rendered" mark (set right after the KPI tables), from the
+Performance API, and a unit search typed into the form until its history table is on screen.
+Usage: nice -n 10 .venv/bin/python benchmarks/console_bench.py [--units 1000000] [--runs 7]
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy import text  # noqa: E402
 from station.operators import hash_pin  # noqa: E402
 from station.sync.hub import configdocs, sites  # noqa: E402
 from station.sync.hub.db import HubStore, migrate  # noqa: E402
+from tests.sync.console import browser  # noqa: E402
 from tests.sync.console.conftest import Browser  # noqa: E402
 from tests.sync.factory import HubProcess  # noqa: E402
 from tests.sync.pgserver import PostgresServer, free_port  # noqa: E402
@@ -97,6 +101,61 @@ def median_ms(b: Browser, path: str, runs: int, **params: object) -> tuple[float
     return statistics.median(times), size
 
 
+def in_chromium(url: str, runs: int, unit: int) -> None:
+    from selenium.webdriver.common.by import By
+
+    with tempfile.TemporaryDirectory() as d:
+        driver = browser.start(Path(d))
+    try:
+        # Sam manages site-3: stations n with n % 10 == 3, so units u with u % 10 == 3
+        for account, pin, label, u in (("Ada", "111111", "admin, all sites", unit),
+                                       ("Sam", "222222", "site manager", unit - unit % 10 + 3)):
+            imei = str(350000000000000 + u)
+            driver.get(url + "/console/sign-in")
+            driver.delete_all_cookies()
+            driver.get(url + "/console/sign-in")
+            driver.find_element(By.NAME, "login").send_keys(account)
+            driver.find_element(By.NAME, "secret").send_keys(pin)
+            driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+            browser.wait(lambda: "/sign-in" not in driver.current_url)
+            fcp, mark = [], []
+            for _ in range(runs):
+                driver.get(url + "/console/dashboard?hours=8")
+                got = driver.execute_script(
+                    "const p = performance.getEntriesByName('first-contentful-paint')[0];"
+                    "const m = performance.getEntriesByName('kpis-rendered')[0];"
+                    "return [p ? p.startTime : null, m ? m.startTime : null]")
+                if got[0] is None:  # painting is reported a frame later than the load event
+                    got[0] = browser.wait(lambda: driver.execute_script(
+                        "const p = performance.getEntriesByName('first-contentful-paint')[0];"
+                        "return p ? p.startTime : null"))
+                fcp.append(got[0])
+                mark.append(got[1])
+            print(f"| chromium: dashboard first contentful paint, 8 h | {label} | "
+                  f"{statistics.median(fcp):.0f} ms | |")
+            print(f"| chromium: dashboard KPI tables rendered (mark), 8 h | {label} | "
+                  f"{statistics.median(mark):.0f} ms | |", flush=True)
+            answered, painted = [], []
+            for _ in range(runs):
+                driver.get(url + "/console/units")
+                box = driver.find_element(By.NAME, "q")
+                box.send_keys(imei)
+                box.submit()
+                browser.wait(lambda: driver.find_elements(By.XPATH, "//h2[.='History across stations']"))
+                # times from the form's submission (the results page's navigation start)
+                answered.append(driver.execute_script(
+                    "return performance.getEntriesByType('navigation')[0].responseEnd"))
+                painted.append(browser.wait(lambda: driver.execute_script(
+                    "const p = performance.getEntriesByName('first-contentful-paint')[0];"
+                    "return p ? p.startTime : null")))
+            print(f"| chromium: unit search by IMEI, submit to answer received | {label} | "
+                  f"{statistics.median(answered):.0f} ms | |")
+            print(f"| chromium: unit search by IMEI, submit to first contentful paint | {label} | "
+                  f"{statistics.median(painted):.0f} ms | |", flush=True)
+    finally:
+        driver.quit()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, default=1_000_000)
@@ -139,6 +198,7 @@ def main() -> None:
                 ):
                     ms, size = median_ms(b, path, args.runs, **params)
                     print(f"| {label} | {who} | {ms:.0f} ms | {size:,} |", flush=True)
+                in_chromium(hub.url, args.runs, u)
             finally:
                 hub.stop()
         store.close()
