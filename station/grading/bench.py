@@ -13,6 +13,7 @@ from station.disposition_rules import for_config
 from station.grading.library import active
 from station.grading.matrix import Matrix
 from station.grading.service import latest, unit_for
+from station.value.lifecycle import Stage
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class UnitForGrading:
     answers: dict[str, str] = field(default_factory=dict)
     graded_with: str | None = None  # matrix ref of the last grade
     decision: disposition.Decision | None = None
+    stage: Stage | None = None  # the model's lifecycle stage as the hub tagged it, known before any grade
 
     @property
     def title(self) -> str:
@@ -53,4 +55,5 @@ def load(ctx: StationContext, uid: str) -> UnitForGrading:
         return UnitForGrading(
             unit.uid, unit.device_class, unit.make, unit.model, unit.wipe_status, unit.sale_grade, unit.route, m,
             answers, f"{last.matrix_id}@{last.matrix_version}" if last else None, decision,
+            disposition.pricing_for(ctx.config).lifecycle.stage_of(unit.make, unit.model) if unit.model else None,
         )

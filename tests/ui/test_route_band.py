@@ -90,3 +90,29 @@ def test_without_a_band_the_price_table_rules_and_the_step_says_so(qtbot, bench)
     assert box.offered.proposed.band is None
     assert box.value.text().startswith("No price band for this model and grade: price table ")
     assert "Lifecycle: not tagged" in box.value.text()
+
+
+def test_the_grade_panel_shows_the_models_lifecycle_stage_before_the_grade(qtbot, bench) -> None:
+    from station.devices.manager import DeviceManager
+    from station.ui import ops
+    from station.ui.panels.grade import GradePanel
+
+    with bench.store.session() as s:
+        eol = units.create(s, bench.actor, {"serial": "STAGE-0001"}, device_class="phone", model="iPhone 12")
+        units.touch(eol, make="Apple")
+        untagged = units.create(s, bench.actor, {"serial": "STAGE-0002"}, device_class="phone", model="iPhone 15")
+        units.touch(untagged, make="Apple")
+        eol_uid, untagged_uid = eol.uid, untagged.uid
+    panel = GradePanel(bench, DeviceManager())
+    qtbot.addWidget(panel)
+    panel.show()
+    for uid in (eol_uid, untagged_uid):
+        panel.set_unit(uid)
+        qtbot.waitUntil(lambda u=uid: panel.form is not None and panel.loaded.uid == u, timeout=10000)
+        if uid == eol_uid:
+            assert panel.loaded.stage is lifecycle.Stage.EOL and panel.loaded.sale_grade is None
+            assert panel.unit_line.text().endswith("· lifecycle: EOL")
+        else:  # a model the hub has not tagged: nothing claimed
+            assert panel.loaded.stage is None and "lifecycle" not in panel.unit_line.text()
+    panel.close()
+    assert ops.shutdown()  # nothing of the panel's still runs when the bench's store closes

@@ -125,7 +125,10 @@ class GradePanel(Panel):
         self.form.goto(self.form.first_unanswered())
         if fresh:
             self.inputs = 0
-        self.unit_line.setText(self.tr("{unit} · matrix {matrix}").format(unit=u.title, matrix=u.matrix.ref))
+        line = self.tr("{unit} · matrix {matrix}").format(unit=u.title, matrix=u.matrix.ref)
+        if u.stage is not None:  # an EOL or dead-stock model is worth knowing while grading it
+            line += " · " + self.tr("lifecycle: {stage}").format(stage=u.stage.label)
+        self.unit_line.setText(line)
         self._draw()
         pending, self.pending = self.pending, []
         for uid, replay in pending:
