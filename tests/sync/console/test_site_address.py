@@ -9,9 +9,9 @@ import cv2
 import httpx
 import pytest
 
-from station.cli import main
 from station.erase import certificate
 from station.sync import run_once
+from station.sync.hub import auth, sites
 from tests.erase.test_certificate import result
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
@@ -25,19 +25,21 @@ def _qr(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
     return str(text)
 
 
-def test_a_sites_verify_address_reaches_its_stations_qr_codes(hub, hub_db, make_station, capsys, tmp_path):
-    base = ["--data-dir", str(tmp_path / "hubhost"), "hub", "--database-url", hub_db]
-    assert main([*base, "site", "north", "--verify-url", "https://north.example/verify"]) == 0
-    assert main([*base, "site", "south", "--verify-url", "https://south.example/verify"]) == 0
-    capsys.readouterr()
-    assert main([*base, "create-station", "bench-n", "--site", "north"]) == 0
-    token = capsys.readouterr().out.strip()
+def test_a_sites_verify_address_reaches_its_stations_qr_codes(hub, hub_store, make_station, tmp_path):
+    def site(name: str, url: str) -> None:  # what 'station hub site NAME --verify-url URL' does
+        with hub_store.session() as s:
+            sites.ensure(s, name, url)
+
+    site("north", "https://north.example/verify")
+    site("south", "https://south.example/verify")
+    with hub_store.session() as s:
+        token = auth.create_station(s, "bench-n", site="north")
     ctx = make_station("bench-n", hub.url, token)
     ctx.config.set("cert.verify_url", "https://old.example/verify")  # the station's own setting, before the hub's
-    auth = {"Authorization": f"Bearer {token}"}
-    index = httpx.get(hub.url + "/v1/config", headers=auth).json()["documents"]
+    headers = {"Authorization": f"Bearer {token}"}
+    index = httpx.get(hub.url + "/v1/config", headers=headers).json()["documents"]
     assert [(d["kind"], d["name"]) for d in index if d["kind"] == "site"] == [("site", "north")]
-    assert httpx.get(hub.url + "/v1/config/site/south", headers=auth).status_code == 404  # another site's
+    assert httpx.get(hub.url + "/v1/config/site/south", headers=headers).status_code == 404  # another site's
     assert run_once(ctx).ok
 
     issued = certificate.issue(ctx, result(), None)
@@ -45,11 +47,11 @@ def test_a_sites_verify_address_reaches_its_stations_qr_codes(hub, hub_db, make_
     assert _qr(issued.pdf_path.read_bytes(), tmp_path) == f"https://north.example/verify/{issued.id}"
 
     # the address moves: the next pull carries it; cleared, the station's own setting rules again
-    assert main([*base, "site", "north", "--verify-url", "https://verify.north.example/v"]) == 0
+    site("north", "https://verify.north.example/v")
     assert run_once(ctx).ok
     with ctx.store.session() as s:
         assert certificate.verify_url(s, ctx) == "https://verify.north.example/v"
-    assert main([*base, "site", "north", "--verify-url", ""]) == 0
+    site("north", "")
     assert run_once(ctx).ok
     with ctx.store.session() as s:
         assert certificate.verify_url(s, ctx) == "https://old.example/verify"
