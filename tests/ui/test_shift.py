@@ -52,6 +52,7 @@ class Shift:
     def __init__(self, qtbot, window) -> None:  # type: ignore[no-untyped-def]
         self.qtbot, self.w = qtbot, window
         self.inputs: list[str] = []
+        self.too_tall: list[str] = []  # steps at which the window no longer fits a 1280x800 screen
 
     def wait(self, condition, timeout: int = 20000) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -97,7 +98,11 @@ class Shift:
         return len(self.inputs)
 
     def snap(self, name: str) -> None:
-        """With STATION_STEP_SHOTS=DIR (make screenshots, under Xvfb on xcb): the window at this step."""
+        """With STATION_STEP_SHOTS=DIR (make screenshots, under Xvfb on xcb): the window at this step. Always:
+        note a step whose content no longer fits a 1280x800 screen (a window grows to its minimum size)."""
+        least = self.w.minimumSizeHint()
+        if least.height() > 800 or least.width() > 1280:
+            self.too_tall.append(f"{name}: {least.width()}x{least.height()}")
         folder = os.environ.get("STATION_STEP_SHOTS")
         if folder:
             size = os.environ.get("STATION_STEP_SHOTS_SIZE", "")  # e.g. 1920x1080: the window fills that screen
@@ -225,6 +230,8 @@ def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> No
     assert got["blocked"] and "Google" in got["blocked"]  # held, with the reason
     assert got["route"] in ("hold", "harvest_parts", "recycle", "return_to_customer")
     assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
+    # Every step fits a 1280x800 screen: the Label panel grew the window to 880 px once its label was checked.
+    assert shift.too_tall == []
 
 
 # -- drives: a laptop's disk overwritten, a bare SSD purged by its own firmware ---------------------------------------

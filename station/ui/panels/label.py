@@ -14,13 +14,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
+    QWidget,
 )
 
 from station import label_check
@@ -100,7 +103,16 @@ class LabelPanel(Panel):
         self.history.setObjectName("label-history")
         self.history.itemActivated.connect(self._reprint_item)
         side.addWidget(self.history, 1)
-        body.addLayout(side, 2)
+        # The route reasons, the printed label and the check stack up on a 800 px screen: the column scrolls
+        # rather than make the window taller than the screen.
+        column_widget = QWidget()
+        column_widget.setLayout(side)
+        scroller = QScrollArea()
+        scroller.setWidget(column_widget)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body.addWidget(scroller, 2)
         outer.addLayout(body, 1)
         QShortcut(QKeySequence("Ctrl+P"), self).activated.connect(self.print_label)
         self._fill_layouts()
