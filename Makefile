@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export QT_QPA_PLATFORM_PLUGIN_PATH :=
 
-.PHONY: run demo test pytest lint bench setup system system-test clean screenshot screenshots deb deb-test translations
+.PHONY: run demo test pytest lint bench setup system system-test clean screenshot screenshots screenshots-lang deb deb-test translations
 
 run: setup
 	$(VENV)/bin/station
@@ -35,7 +35,12 @@ endif
 bench: system-test setup
 	$(VPY) benchmarks/run_all.py
 
-setup: system $(STAMP)
+# The compiled catalogues: a fresh clone (or a .po edited by hand) gets its .mo files from msgfmt here.
+MO := $(patsubst %.po,%.mo,$(wildcard station/locale/*/LC_MESSAGES/station.po))
+setup: system $(STAMP) $(MO)
+
+station/locale/%.mo: station/locale/%.po
+	msgfmt --check -o $@ $<
 
 system:
 	@installer/system-packages.sh
@@ -73,6 +78,16 @@ screenshots: setup
 	$(VPY) -c "from tests.ui.test_xvfb_screenshot import on_xvfb; import sys; \
 	r = on_xvfb(['$(VPY)', '-m', 'pytest', '-p', 'tests.no_skip', '-q', 'tests/ui/test_shift.py'], \
 	{'STATION_STEP_SHOTS': 'docs/steps'}); print(r.stdout[-2000:]); sys.exit(r.returncode)"
+
+# Every panel in Spanish and Polish, and in Polish at 150 % and 200 % (QT_SCALE_FACTOR), on Xvfb (xcb): docs/i18n/.
+screenshots-lang: setup
+	for run in es_ES.UTF-8:1:1280x800 pl_PL.UTF-8:1:1280x800 pl_PL.UTF-8:1.5:1920x1200 pl_PL.UTF-8:2:2560x1600; do \
+	  lang=$${run%%:*}; rest=$${run#*:}; scale=$${rest%%:*}; size=$${rest#*:}; \
+	  suffix=$$(echo $$lang | cut -c1-2)$$( [ $$scale = 1 ] || echo -scale-$$(echo "$$scale*100/1" | bc) ); \
+	  $(VPY) -c "from tests.ui.test_xvfb_screenshot import on_xvfb; import sys; \
+	  r = on_xvfb(['$(VPY)', '-m', 'tests.ui.panel_shots', 'docs/i18n', '$$suffix'], \
+	  {'LANG': '$$lang', 'LANGUAGE': '', 'LC_ALL': '', 'QT_SCALE_FACTOR': '$$scale'}, size='$$size', timeout=300); \
+	  print(r.stderr[-1500:]); sys.exit(r.returncode)" || exit 1; done
 
 # Catalogues (station/i18n.py says how they are used): extract every marked string of the core, the UI
 # (self.tr) and argparse's own words into station/locale/station.pot, merge it into each language's .po,

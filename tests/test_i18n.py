@@ -99,6 +99,23 @@ def test_polish_help_and_english_by_default(monkeypatch: pytest.MonkeyPatch) -> 
         i18n.use("en")
 
 
+def test_a_subcommands_help_speaks_the_desktop_language(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from station.cli import build_parser
+
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "pl_PL.UTF-8")
+    try:
+        i18n.use(None)
+        with pytest.raises(SystemExit):
+            build_parser(("station.commands.wipe",)).parse_args(["wipe", "--help"])
+        text = capsys.readouterr().out
+        assert "użycie: station wipe" in text and "nie pytaj przed wymazaniem" in text, text
+    finally:
+        i18n.use("en")
+
+
 def test_a_setting_overrides_the_desktop_language(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANGUAGE", "pl")
     try:
