@@ -81,9 +81,9 @@ screenshots: setup
 
 # Every panel in Spanish and Polish, and in Polish at 150 % and 200 % (QT_SCALE_FACTOR), on Xvfb (xcb): docs/i18n/.
 screenshots-lang: setup
-	for run in es_ES.UTF-8:1:1280x800 pl_PL.UTF-8:1:1280x800 pl_PL.UTF-8:1.5:1920x1200 pl_PL.UTF-8:2:2560x1600; do \
-	  lang=$${run%%:*}; rest=$${run#*:}; scale=$${rest%%:*}; size=$${rest#*:}; \
-	  suffix=$$(echo $$lang | cut -c1-2)$$( [ $$scale = 1 ] || echo -scale-$$(echo "$$scale*100/1" | bc) ); \
+	for run in es_ES.UTF-8:1:1280x800:es pl_PL.UTF-8:1:1280x800:pl pl_PL.UTF-8:1.5:1920x1200:pl-scale-150 \
+	           pl_PL.UTF-8:2:2560x1600:pl-scale-200; do \
+	  lang=$${run%%:*}; rest=$${run#*:}; scale=$${rest%%:*}; rest=$${rest#*:}; size=$${rest%%:*}; suffix=$${rest#*:}; \
 	  $(VPY) -c "from tests.ui.test_xvfb_screenshot import on_xvfb; import sys; \
 	  r = on_xvfb(['$(VPY)', '-m', 'tests.ui.panel_shots', 'docs/i18n', '$$suffix'], \
 	  {'LANG': '$$lang', 'LANGUAGE': '', 'LC_ALL': '', 'QT_SCALE_FACTOR': '$$scale'}, size='$$size', timeout=300); \
