@@ -348,6 +348,13 @@ def record_outcome(ctx: StationContext, unit_ref: str, outcome: str, *, sold_gra
     (a key such as wholesale_auction; by default the route) feed the hub's price bands
     (docs/value-loop.md); an outcome that closes the unit (sold, completed) records the days from
     the return's initiation to it (cycle time to value)."""
+    check_outcome(outcome, amount, channel)
+    with ctx.store.session() as s:
+        return outcome_in(s, ctx, _unit(s, unit_ref), outcome, sold_grade=sold_grade, amount=amount, note=note,
+                          channel=channel, buyer=buyer)
+
+
+def check_outcome(outcome: str, amount: float | None, channel: str | None) -> None:
     if outcome not in OUTCOMES:
         raise UserFacingError(f"'{outcome}' is not an outcome; use one of {', '.join(OUTCOMES)}.")
     if channel is not None and not re.fullmatch(CHANNEL_PATTERN, channel):
@@ -355,20 +362,25 @@ def record_outcome(ctx: StationContext, unit_ref: str, outcome: str, *, sold_gra
                               "(e.g. wholesale_auction).")
     if amount is not None and (not math.isfinite(amount) or amount < 0):
         raise UserFacingError(f"{amount} is not a price a unit was sold for; give 0 or more.")
-    with ctx.store.session() as s:
-        unit = _unit(s, unit_ref)
-        if unit.route is None:
-            raise UserFacingError(f"Unit {unit.uid} has no route yet; an outcome is recorded against a route.")
-        accurate = judge(unit.route, unit.sale_grade, outcome, sold_grade)
-        payload: dict[str, object] = {
-            "outcome": outcome, "route": unit.route, "graded": unit.sale_grade, "sold_grade": sold_grade,
-            "amount": amount, "expected_value": unit.expected_value, "note": note, "accurate": accurate,
-            "channel": channel or unit.route, "buyer": (buyer or "").strip() or None,
-        }
-        if outcome in ("sold", "completed"):
-            payload["days_to_value"] = days_to_value(unit.return_initiated_on, clock.iso(), zone(ctx.config))
-        events.append(s, ctx.actor, "outcome.recorded", payload, unit)
-        return OutcomeRecord(unit.uid, outcome, unit.route, accurate)
+
+
+def outcome_in(s: Session, ctx: StationContext, unit: Unit, outcome: str, *, sold_grade: str | None = None,
+               amount: float | None = None, note: str | None = None, channel: str | None = None,
+               buyer: str | None = None, extra: dict[str, object] | None = None) -> OutcomeRecord:
+    """The outcome.recorded event of one unit, in the caller's transaction (a lot's sale records all
+    its units in one); checked as record_outcome checks it."""
+    if unit.route is None:
+        raise UserFacingError(f"Unit {unit.uid} has no route yet; an outcome is recorded against a route.")
+    accurate = judge(unit.route, unit.sale_grade, outcome, sold_grade)
+    payload: dict[str, object] = {
+        "outcome": outcome, "route": unit.route, "graded": unit.sale_grade, "sold_grade": sold_grade,
+        "amount": amount, "expected_value": unit.expected_value, "note": note, "accurate": accurate,
+        "channel": channel or unit.route, "buyer": (buyer or "").strip() or None, **(extra or {}),
+    }
+    if outcome in ("sold", "completed"):
+        payload["days_to_value"] = days_to_value(unit.return_initiated_on, clock.iso(), zone(ctx.config))
+    events.append(s, ctx.actor, "outcome.recorded", payload, unit)
+    return OutcomeRecord(unit.uid, outcome, unit.route, accurate)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ KINDS = frozenset({
     "wipe.started", "wipe.finished", "wipe.interrupted", "certificate.issued", "certificate.validated",
     "phone.identified", "phone.prechecked",
     "route.assigned", "route.gate_overridden", "route.cleared", "outcome.recorded",
-    "lot.created", "lot.unit_added", "lot.unit_removed", "lot.closed",
+    "lot.created", "lot.unit_added", "lot.unit_removed", "lot.closed", "lot.sold",
     "label.printed", "label.queued", "label.scan_back",
     "config.applied", "station.started",
 })

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station import clock, events, units
+from station import clock, disposition, events, units
 from station.context import StationContext
 from station.disposition import SALE_ROUTES
 from station.disposition_gates import facts_for, gate_overridden, gates
@@ -219,3 +219,51 @@ def list_lots(ctx: StationContext, status: str | None = None) -> list[LotInfo]:
         if status:
             q = q.where(Lot.status == status)
         return [_info(s, lot) for lot in s.execute(q).scalars()]
+
+
+@dataclass(frozen=True)
+class Sold:
+    lot: str
+    prices: dict[str, float]  # unit uid -> its realised price
+    total: float
+
+
+def split(total: float, expected: list[float | None]) -> list[float]:
+    """A lot's total price per unit: in proportion to each unit's routed (expected) value when every
+    unit has one above 0, else equally; in cents, the rounding left over on the last unit, so the
+    shares add up to the total exactly (docs/value-loop.md)."""
+    n = len(expected)
+    weights = [float(e) for e in expected if e is not None and e > 0]
+    if len(weights) != n:
+        weights = [1.0] * n
+    cents, whole = round(total * 100), sum(weights)
+    shares = [int(cents * w / whole) for w in weights]
+    shares[-1] += cents - sum(shares)
+    return [c / 100 for c in shares]
+
+
+def sell(ctx: StationContext, code: str, *, unit_price: float | None = None, total: float | None = None,
+         channel: str | None = None, buyer: str | None = None) -> Sold:
+    """Record a lot sold through its manifest: each unit's `sold` outcome, as `station outcome record`
+    writes it, at `unit_price` or its share of `total` (split), all in one transaction; the hub's next
+    band recomputation takes them like any other sale. A lot is sold once."""
+    if (unit_price is None) == (total is None):
+        raise UserFacingError("Give the lot's price either per unit or as a total, not both and not neither.")
+    disposition.check_outcome("sold", unit_price if unit_price is not None else total, channel)
+    with ctx.store.session() as s:
+        lot = get(s, code)
+        members = list(s.execute(select(Unit).join(LotUnit, LotUnit.unit_id == Unit.id)
+                                 .where(LotUnit.lot_id == lot.id).order_by(Unit.id)).scalars())
+        if not members:
+            raise UserFacingError(f"Lot {lot.code} is empty; there is nothing to sell.")
+        if lot.status == "sold":
+            raise UserFacingError(f"Lot {lot.code} is already recorded as sold.")
+        prices = ([float(unit_price)] * len(members) if unit_price is not None
+                  else split(float(total or 0.0), [u.expected_value for u in members]))
+        for unit, price in zip(members, prices, strict=True):
+            disposition.outcome_in(s, ctx, unit, "sold", sold_grade=unit.sale_grade, amount=price, channel=channel,
+                                   buyer=buyer, note=f"lot {lot.code}", extra={"lot": lot.code})
+        lot.status = "sold"
+        events.append(s, ctx.actor, "lot.sold", {"lot": lot.code, "units": len(members), "total": round(sum(prices), 2),
+                                                 "channel": channel, "buyer": buyer})
+        return Sold(lot.code, {u.uid: p for u, p in zip(members, prices, strict=True)}, round(sum(prices), 2))

@@ -6,6 +6,7 @@
     station lots close CODE
     station lots list [--status open|closed]
     station lots manifest CODE --format csv|xlsx --out FILE
+    station lots sell CODE (--unit-price P | --total T) [--channel KEY] [--buyer NAME]
 """
 
 from __future__ import annotations
@@ -39,13 +40,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     cl.add_argument("code")
     cl.set_defaults(func=_close)
     ls = lsub.add_parser("list", help=_("lots, newest first"))
-    ls.add_argument("--status", choices=("open", "closed"))
+    ls.add_argument("--status", choices=("open", "closed", "sold"))
     ls.set_defaults(func=_list)
     m = lsub.add_parser("manifest", help=_("export a lot's manifest"))
     m.add_argument("code")
     m.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     m.add_argument("--out", type=Path, required=True)
     m.set_defaults(func=_manifest)
+    sell = lsub.add_parser("sell", help=_("record a lot sold through its manifest: each unit's sale and price"))
+    sell.add_argument("code")
+    price = sell.add_mutually_exclusive_group(required=True)
+    price.add_argument("--unit-price", type=float, help=_("the price each unit sold for"))
+    price.add_argument("--total", type=float,
+                       help=_("the lot's total, split over its units in proportion to their expected values"))
+    sell.add_argument("--channel", help=_("channel key, e.g. wholesale_auction (default: each unit's route)"))
+    sell.add_argument("--buyer", help=_("who bought the lot"))
+    sell.set_defaults(func=_sell)
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -137,4 +147,20 @@ def _manifest(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     print(_("{code}: {value} units written to {out}").format(code=m.lot.code, value=len(m.rows), out=args.out))
+    return 0
+
+
+def _sell(args: argparse.Namespace) -> int:
+    from station import lots
+
+    ctx = open_station(args.data_dir)
+    try:
+        sold = lots.sell(ctx, args.code, unit_price=args.unit_price, total=args.total, channel=args.channel,
+                         buyer=args.buyer)
+    finally:
+        ctx.close()
+    for uid, price in sold.prices.items():
+        print(f"{uid}\t{price:.2f}")
+    print(_("{code} sold: {units} units, {total:.2f} in all").format(code=sold.lot, units=len(sold.prices),
+                                                                    total=sold.total))
     return 0
