@@ -66,12 +66,15 @@ class Pricing:
         with most sales; None when there is none or it rests on too few sales."""
         if not f.sale_grade or not f.model:
             return None
-        found = (route and self.bands.find(f.make, f.model, None, f.sale_grade, route)) or \
-            self.bands.find(f.make, f.model, None, f.sale_grade)
-        return found if found is not None and found.sales >= self.bands.min_sales else None
+        for capacity in ((f.capacity, None) if f.capacity else (None,)):  # its own capacity's band, else the model's
+            found = (route and self.bands.find(f.make, f.model, capacity, f.sale_grade, route)) or \
+                self.bands.find(f.make, f.model, capacity, f.sale_grade)
+            if found is not None and found.sales >= self.bands.min_sales:
+                return found
+        return None
 
     def stage(self, f: Facts) -> Stage | None:
-        return self.lifecycle.stage_of(f.make, f.model) if f.model else None
+        return self.lifecycle.stage_of(f.make, f.model, f.capacity) if f.model else None
 
 
 def pricing_for(config: Config) -> Pricing:

@@ -61,6 +61,7 @@ class Facts:
     frp: bool = False  # the phone pre-check found a Google account (factory reset protection)
     holds_data: bool | None = None  # from the matrix's storage question; None: as the class says
     make: str | None = None  # with the model, the SKU a price band and a lifecycle tag are kept by
+    capacity: str | None = None  # the SKU's third part; a model without one falls back to its capacity-less band
 
     @property
     def data_bearing(self) -> bool:
@@ -84,7 +85,7 @@ class Facts:
         holds = None if STORAGE_QUESTION not in answers else answers[STORAGE_QUESTION] != "none"
         return cls(unit.device_class, unit.model, unit.cosmetic_grade, unit.functional_code, unit.sale_grade,
                    _wipe_status(unit.wipe_status), defects, lock_status(unit.device_class, answers, defects, frp), frp,
-                   holds, unit.make)
+                   holds, unit.make, unit.capacity)
 
 
 def _wipe_status(stored: str | None) -> WipeStatus:

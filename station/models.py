@@ -38,6 +38,8 @@ class Unit(Base):
     device_class: Mapped[str] = mapped_column(String(20), default="other")
     make: Mapped[str | None] = mapped_column(String(80))
     model: Mapped[str | None] = mapped_column(String(120))
+    # storage size ("128GB"): with make and model, the SKU price bands and lifecycle tags are kept by
+    capacity: Mapped[str | None] = mapped_column(String(120))
     serial: Mapped[str | None] = mapped_column(String(120), index=True)
     imei: Mapped[str | None] = mapped_column(String(20), index=True)
     # intake fields

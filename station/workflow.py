@@ -309,7 +309,7 @@ def reprocess(ctx: StationContext, uid: str, reason: str = "") -> UnitView:
 INTAKE_FIELDS = {
     "serial": ("Serial", 120), "return_category": ("Return category", 60), "return_reason": ("Reason for return", 120),
     "source": ("Source/customer", 120), "lot_ref": ("Lot/PO", 64), "condition_notes": ("Condition notes", 4000),
-    "usage_history": ("Usage history", 4000),
+    "usage_history": ("Usage history", 4000), "capacity": ("Capacity", 120),
 }
 # Intake fields with a type: text in, checked and converted (a day, an amount) before they are stored.
 TYPED_INTAKE_FIELDS: dict[str, Callable[[str | None], str | float | None]] = {
