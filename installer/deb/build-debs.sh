@@ -27,6 +27,16 @@ make_venv() {  # stage dest extra
   grep -rlI --null "$stage" "$venv/bin" "$venv/pyvenv.cfg" | xargs -0 -r sed -i "s|$stage||g"
   find "$venv" -name '__pycache__' -prune -exec rm -rf {} +
   find "$venv" -name '*.so*' -type f -exec chmod 0644 {} +
+  # Files some wheels mark executable that are neither programs nor scripts (certifi's tests): plain files.
+  find "$venv/lib" -type f -perm /111 ! -name '*.so*' -print0 | while IFS= read -r -d '' f; do
+    case "$(head -c 4 "$f" | od -An -c | tr -d ' ')" in '#!'*|'177ELF') ;; *) chmod 0644 "$f" ;; esac
+  done
+  # reportlab's own fonts are for its bitmap renderer and demos: the station's PDFs use Debian's DejaVu or
+  # the PDF base fonts, which are named, never embedded. Its Type 1 fonts carry Adobe code with no licence to
+  # pass it on, and Vera is Debian's ttf-bitstream-vera again.
+  rm -rf "$venv/lib/python3.11/site-packages/reportlab/fonts"
+  # A wheel's stray .gitignore (a test folder's) is no part of the program.
+  find "$venv" -name '.git*' -type f -delete
 }
 
 docs() {  # stage name: the copyright, changelog and lintian overrides every package carries
@@ -37,7 +47,7 @@ docs() {  # stage name: the copyright, changelog and lintian overrides every pac
     "$2" "$version" "$(date -R)" | gzip -9n > "$doc/changelog.gz"
   # The overrides every package needs, then the package's own (installer/deb/{station,hub}/lintian-overrides).
   cat "$root/installer/deb/lintian-overrides" "$root/installer/deb/${2#triage-}/lintian-overrides" \
-    | sed "/^#/!s/^/$2: /" > "$1/usr/share/lintian/overrides/$2"
+    | sed "/^\(#\|\$\)/!s/^/$2: /" > "$1/usr/share/lintian/overrides/$2"
 }
 
 manpage() {  # stage name summary command...: a short page made from the command's own --help
@@ -100,11 +110,17 @@ echo /etc/triage-station/station.toml > "$st/DEBIAN/conffiles"
 docs "$st" triage-station
 manpage "$st" station "bench triage: intake, grading, photos, certified wipe, routing and labels" \
   "$st/opt/triage-station/.venv/bin/python" -m station
-depends="libc6, python3.11, passwd, pkexec, $("$here/system-packages.sh" --print-runtime | paste -sd, | sed 's/,/, /g')"
+# python-barcode's font is Debian's DejaVu Sans Mono, which fonts-dejavu-core (in Depends) installs.
+ln -sf /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf \
+  "$st/opt/triage-station/.venv/lib/python3.11/site-packages/barcode/fonts/DejaVuSansMono.ttf"
+# Essential packages (util-linux) are on every Debian system and are not named in Depends (Policy 3.5).
+runtime="$("$here/system-packages.sh" --print-runtime | grep -vx util-linux)"
+depends="libc6, python3.11, passwd, pkexec, $(echo "$runtime" | paste -sd, | sed 's/,/, /g')"
 control "$st" triage-station "$depends" "bench triage: intake, grading, photos, certified wipe, routing and labels
  The bench application for used devices: scan, grade, photograph, erase with a
  certificate, route and label. Drives are written only by a privileged helper
- started through polkit; members of the 'triage' group use scanners and printers."
+ started through polkit; members of the 'triage' group use scanners and
+ printers."
 pack "$st"
 
 # --- triage-hub ---------------------------------------------------------------------------------
