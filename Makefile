@@ -62,7 +62,8 @@ deb: setup
 	installer/deb/build-debs.sh dist
 
 # For CI, not `make test`: lintian on both packages (a warning fails), then both into a clean Debian 12 made
-# by mmdebstrap (network to deb.debian.org) and the hub under systemd in QEMU (installer/deb/test-in-rootfs.sh).
+# by mmdebstrap and the hub under systemd in QEMU (installer/deb/test-in-rootfs.sh). The Debian base is cached
+# (DEB_TEST_CACHE, default ~/.cache/triage-station/deb-test): only a cold run needs deb.debian.org.
 deb-test: deb
 	lintian --fail-on error,warning --tag-display-limit 0 dist/triage-station_*_amd64.deb dist/triage-hub_*_amd64.deb
 	installer/deb/test-in-rootfs.sh dist

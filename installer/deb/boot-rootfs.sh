@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boots IMAGE (an ext4 root filesystem made by test-in-rootfs.sh) under QEMU on this machine's Debian kernel
-# and initrd, systemd as init, and waits for the deb-test-hub unit's verdict on the serial console.
+# and initrd, systemd as init, and waits for the deb-test-hub unit's verdicts on the serial console.
 #   installer/deb/boot-rootfs.sh IMAGE [CONSOLE_LOG]      STATION_RIG_ACCEL=kvm|tcg to force an accelerator
 set -euo pipefail
 image="$1"
@@ -49,5 +49,7 @@ timeout 1500 qemu-system-x86_64 "${accel[@]}" -machine q35 -m 2048 -smp 2 -displ
   -append "root=/dev/vda rw console=ttyS0 panic=-1 systemd.firstboot=off" </dev/null \
   || { tail -60 "$log"; echo "deb-test: the VM did not power off by itself in 25 minutes" >&2; exit 1; }
 grep -a "DEB-TEST" "$log" || true
-grep -aq "DEB-TEST HEALTH OK" "$log" || { tail -80 "$log"; exit 1; }
-echo "deb-test: the VM booted, started triage-hub under systemd and it answered /v1/health ($(( SECONDS - t0 )) s)"
+grep -aq "DEB-TEST HEALTH OK" "$log" && grep -aq "DEB-TEST CONSOLE OK" "$log" && ! grep -aq "DEB-TEST FAILED" "$log" \
+  || { tail -80 "$log"; exit 1; }
+echo "deb-test: the VM booted, started triage-hub under systemd; it answered /v1/health and /console/sign-in" \
+  "($(( SECONDS - t0 )) s)"
