@@ -59,7 +59,7 @@ def test_export_dialog_fetches_all_stations_from_the_hub(qtbot, make_window, dat
     qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "all stations" in w.status.message.text(), timeout=20000)
     # this station's queued events (adding Sue) change no unit, so there is nothing missing to say
-    assert w.status.message.text() == f"Exported 1 units of all stations to {out}."
+    assert w.status.message.text() == f"Exported 1 unit of all stations to {out}."
     assert panel.export_dialog is None and panel.isAncestorOf(QApplication.focusWidget())  # E works again
     ws = openpyxl.load_workbook(out)["Shift log"]
     header = [c.value for c in ws[1]]
