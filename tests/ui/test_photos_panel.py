@@ -94,7 +94,11 @@ def test_shots_advance_and_the_same_picture_twice_is_refused(qtbot, data_dir, ma
     qtbot.waitUntil(lambda: panel.shots.currentRow() == 1, timeout=5000)  # on to the next missing shot
     qtbot.wait(200)
     panel.capture()
-    qtbot.waitUntil(lambda: not panel.busy and panel.verdict.text().startswith("Retake"), timeout=10000)
+
+    def refused() -> None:  # on a timeout, pytest-qt raises this, so the failure shows what the panel said
+        assert not panel.busy and panel.verdict.text().startswith("Retake"), panel.verdict.text()
+
+    qtbot.waitUntil(refused, timeout=10000)
     assert "same as this unit's 'label' photo" in panel.verdict.text()
     assert [p.shot for p in photos.photos_of(w.ctx, uid)] == ["label"]
     assert panel.shots.currentRow() == 1
