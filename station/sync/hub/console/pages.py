@@ -17,7 +17,7 @@ from starlette.background import BackgroundTask
 from station.sync.hub import queries, sites
 from station.sync.hub.app import objects_of, store_of
 from station.sync.hub.console import certfiles, fleet
-from station.sync.hub.console.web import ALL, MANAGERS, Console, need, page, site_of
+from station.sync.hub.console.web import ALL, MANAGERS, Console, SignedIn, need, page, site_of
 from station.sync.hub.models import HubSite
 from station.sync.hub.routes_reader import MAX_EXPORT
 from station.sync.hub.schemas import HEX64
@@ -36,22 +36,24 @@ def _sites(request: Request, who: Any) -> list[str]:
         return list(s.execute(select(HubSite.id).order_by(HubSite.id)).scalars())
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, who: Console, site: SiteQ = None, hours: Hours = 8.0) -> Response:
+def _figures(request: Request, who: SignedIn, site: str | None, hours: float) -> tuple[str | None, fleet.Fleet]:
+    """The manager's scope and its figures: the dashboard and its htmx refresh show the same ones."""
     need(who, MANAGERS)
     scope = site_of(who, site)
     with store_of(request).session() as s:
-        f = fleet.figures(s, fleet.window(hours), scope)
+        return scope, fleet.figures(s, fleet.window(hours), scope)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, who: Console, site: SiteQ = None, hours: Hours = 8.0) -> Response:
+    scope, f = _figures(request, who, site, hours)
     return page(request, "dashboard.html", who, f=f, site=scope, hours=hours, sites=_sites(request, who))
 
 
 @router.get("/dashboard/kpis", response_class=HTMLResponse)
 def dashboard_kpis(request: Request, who: Console, site: SiteQ = None, hours: Hours = 8.0) -> Response:
     """The figures alone: what the dashboard's htmx polling swaps in."""
-    need(who, MANAGERS)
-    scope = site_of(who, site)
-    with store_of(request).session() as s:
-        f = fleet.figures(s, fleet.window(hours), scope)
+    scope, f = _figures(request, who, site, hours)
     return page(request, "_kpis.html", who, f=f, site=scope, hours=hours)
 
 
