@@ -59,7 +59,7 @@ class Unit(Base):
     functional_code: Mapped[str | None] = mapped_column(String(16))
     sale_grade: Mapped[str | None] = mapped_column(String(12))
     grade_matrix: Mapped[str | None] = mapped_column(String(80))  # id@version
-    wipe_status: Mapped[str | None] = mapped_column(String(20))  # sanitized | failed | interrupted | aborted | n/a
+    wipe_status: Mapped[str | None] = mapped_column(String(20))  # sanitized|failed|interrupted|aborted|partial|n/a
     certificate_id: Mapped[str | None] = mapped_column(String(64))
     route: Mapped[str | None] = mapped_column(String(32))
     expected_value: Mapped[float | None]

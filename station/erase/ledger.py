@@ -2,7 +2,8 @@
 
 `record_start()` writes the WipeJob row, joins (or creates) the unit and appends
 `wipe.started`; `record_end()` closes the row once, appends `wipe.finished` or
-`wipe.interrupted` and sets the unit's wipe status, all in one transaction each. The
+`wipe.interrupted` and sets the unit's wipe status (combined over its media, see
+station/unit_media.py), all in one transaction each. The
 payloads are station.wipe_record's `WipeStarted` / `WipeEnded`, whichever engine ran the
 job, so the station's exports and the hub read one shape.
 """
@@ -13,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from station import clock, events, units
+from station import clock, events, unit_media, units
 from station.context import StationContext
 from station.erase.result import WipeResult
 from station.errors import UserFacingError
@@ -26,10 +27,11 @@ def record_start(ctx: StationContext, start: WipeStarted, *, unit_uid: str | Non
                  started_at: str = "") -> str:
     """Record a job before any work starts (a crash in between stays recoverable); returns the unit's uid.
 
-    Without `unit_uid`, the unit is the one with the job's serial, created when new. `in_process`:
+    Without `unit_uid`, the unit is the one the job's serial is attached to as a medium (a phone's
+    microSD card, a laptop's drive), else the one with that serial, created when new. `in_process`:
     the job runs in this process (a firmware erase, a phone reset), so recovery checks its pid."""
     with ctx.store.session() as s:
-        unit = units.by_uid(s, unit_uid) if unit_uid else None
+        unit = units.by_uid(s, unit_uid) if unit_uid else unit_media.holder(s, start.serial)
         if unit is None:
             unit, _ = units.get_or_create(s, ctx.actor, "serial", start.serial, device_class=device_class,
                                           make=make or None, model=start.model or None)
@@ -92,7 +94,8 @@ def record_end(ctx: StationContext, result: WipeResult, kind: JobKind) -> Ended:
         row.ended_at = result.ended_at or clock.iso()
         events.append(s, ctx.actor, end.event_kind, end.payload(), unit)
         if unit is not None:
-            units.touch(unit, wipe_status=end.unit_status)
+            # a unit of several media is sanitized only when every one of them is
+            units.touch(unit, wipe_status=unit_media.settle(s, ctx.actor, unit, end.unit_status))
             from station.disposition import reconsider  # a failed re-wipe must not leave a resale route
 
             reconsider(s, ctx.actor, unit, f"wipe {end.unit_status}")
