@@ -21,6 +21,7 @@ from typing import Literal, cast, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from station.i18n import N_
 from station.models import Event, Grade, PhoneCheck, Unit
 
 # What a defect tag of the grading matrices means to a route.
@@ -114,7 +115,7 @@ def facts_for(s: Session, unit: Unit) -> Facts:
 class Gate:
     code: GateCode
     reason: str  # what the technician reads
-    short: str  # what the label prints after HOLD
+    short: str  # what the label prints after HOLD, translated there (N_)
     open_routes: frozenset[str]
 
 
@@ -123,20 +124,20 @@ def gates(f: Facts) -> list[Gate]:
     out: list[Gate] = []
     if any(d in HAZARD_DEFECTS for d in f.defects):
         out.append(Gate("hazardous_battery", "its battery is swollen (a hazardous lithium cell must not ship as is)",
-                        "SWOLLEN BATTERY", HAZARD_OPEN))
+                        N_("SWOLLEN BATTERY"), HAZARD_OPEN))
     if f.locks == "locked":
         what = [LOCK_DEFECTS[d] for d in f.defects if d in LOCK_DEFECTS]
         if f.frp and "account_lock" not in f.defects:
             what.insert(0, "locked to an account or an organisation (factory reset protection, Activation Lock "
                            "or MDM), as the phone check recorded")
-        out.append(Gate("locked", f"it is {' and '.join(what) or 'locked'}", "LOCKED", NOT_FOR_SALE))
+        out.append(Gate("locked", f"it is {' and '.join(what) or 'locked'}", N_("LOCKED"), NOT_FOR_SALE))
     elif f.locks == "unchecked":
         out.append(Gate("unchecked_locks", "its account, management and firmware locks were not checked",
-                        "LOCKS NOT CHECKED", NOT_FOR_SALE))
+                        N_("LOCKS NOT CHECKED"), NOT_FOR_SALE))
     if BER_DEFECT in f.defects:
-        out.append(Gate("ber", "it is beyond economic repair", "BER", NOT_FOR_SALE))
+        out.append(Gate("ber", "it is beyond economic repair", N_("BER"), NOT_FOR_SALE))
     if f.functional == "NF" or any(d in DEAD_DEFECTS for d in f.defects):
-        out.append(Gate("no_power", "it does not power on", "NO POWER", NOT_FOR_SALE))
+        out.append(Gate("no_power", "it does not power on", N_("NO POWER"), NOT_FOR_SALE))
     return out
 
 

@@ -26,6 +26,7 @@ from station.context import StationContext
 from station.disposition import DATA_BEARING, judge
 from station.disposition_rules import REUSE_ROUTES, ROUTES
 from station.errors import UserFacingError
+from station.i18n import _, ngettext
 from station.models import Event, Operator, Unit, WipeJob
 from station.shifts import Window
 
@@ -114,7 +115,9 @@ class Kpis:
         if self.cost_per_return is None:
             return "–"
         labour = self.costs.get("labour", 0.0) / self.cost_units
-        return f"{self.cost_per_return:,.2f} ({labour:,.2f} labour; {self.cost_units} units)"
+        return ngettext("{cost} ({labour} labour; {count} unit)", "{cost} ({labour} labour; {count} units)",
+                        self.cost_units).format(cost=f"{self.cost_per_return:,.2f}", labour=f"{labour:,.2f}",
+                                                count=self.cost_units)
 
     @property
     def realised_rate(self) -> float | None:
@@ -124,8 +127,11 @@ class Kpis:
     def realised_text(self) -> str:
         if self.realised_rate is None:
             return "–"
-        return (f"{self.realised_rate:.0%} ({self.sales_realised:,.2f} realised of {self.sales_expected:,.2f} "
-                f"expected; {self.sales_priced} sales)")
+        return ngettext("{rate} ({realised} realised of {expected} expected; {count} sale)",
+                        "{rate} ({realised} realised of {expected} expected; {count} sales)",
+                        self.sales_priced).format(rate=f"{self.realised_rate:.0%}",
+                                                  realised=f"{self.sales_realised:,.2f}",
+                                                  expected=f"{self.sales_expected:,.2f}", count=self.sales_priced)
 
     @property
     def value_accuracy(self) -> float | None:
@@ -137,16 +143,21 @@ class Kpis:
         """'88% (off by 12.40 a sale; 3 sales)', as the Supervisor panel and the PDF show it."""
         if self.value_accuracy is None:
             return "–"
-        return (f"{self.value_accuracy:.0%} (off by {self.sales_missed / self.sales_priced:,.2f} a sale; "
-                f"{self.sales_priced} sales)")
+        return ngettext("{rate} (off by {miss} a sale; {count} sale)", "{rate} (off by {miss} a sale; {count} sales)",
+                        self.sales_priced).format(rate=f"{self.value_accuracy:.0%}",
+                                                  miss=f"{self.sales_missed / self.sales_priced:,.2f}",
+                                                  count=self.sales_priced)
 
     def value_cycle_text(self) -> str:
         """'2.4 / 3.4 days (2 closed, 1 undated)': median / p90 from return initiation to value."""
-        undated = f", {self.value_undated} undated" if self.value_undated else ""
+        undated = ngettext("{count} undated", "{count} undated", self.value_undated).format(
+            count=self.value_undated) if self.value_undated else ""
         if self.value_cycle_median_days is None or self.value_cycle_p90_days is None:
-            return "–" + (f" ({self.value_undated} undated)" if self.value_undated else "")
-        return (f"{self.value_cycle_median_days:.1f} / {self.value_cycle_p90_days:.1f} days "
-                f"({self.value_closed} closed{undated})")
+            return "–" + (f" ({undated})" if undated else "")
+        return ngettext("{median} / {p90} days ({count} closed{undated})",
+                        "{median} / {p90} days ({count} closed{undated})", self.value_closed).format(
+            median=f"{self.value_cycle_median_days:.1f}", p90=f"{self.value_cycle_p90_days:.1f}",
+            count=self.value_closed, undated=f", {undated}" if undated else "")
 
 
 def diversion(routes: dict[str, int]) -> float | None:
@@ -253,7 +264,8 @@ def operator_ids(s: Session, name: str) -> list[int | None]:
     wanted = " ".join(name.split()).lower()
     ids = list(s.execute(select(Operator.id).where(func.lower(Operator.name) == wanted)).scalars())
     if not ids:
-        raise UserFacingError(f"There is no operator named '{name}'; 'station operator list' shows who exists.")
+        raise UserFacingError(_("There is no operator named '{name}'; 'station operator list' shows who "
+                                "exists.").format(name=name))
     return list(ids)
 
 

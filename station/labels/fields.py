@@ -3,37 +3,46 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import clock
+from station import clock, i18n
 from station.disposition_gates import facts_for, gate_overridden, gates
+from station.i18n import N_
 from station.models import Event, Lot, LotUnit, Operator, Unit
 
 FIELDS: dict[str, str] = {
-    "uid": "the unit id (what the unit-id barcode carries)",
-    "grade": "the sale grade, else the cosmetic grade; HOLD when a route gate holds the unit",
-    "hold": "why the unit is held (LOCKED, BER, NO POWER, SWOLLEN BATTERY, LOCKS NOT CHECKED), else empty",
-    "cosmetic": "the cosmetic grade",
-    "functional": "the functional code",
-    "ident": "IMEI when there is one, else the serial",
-    "imei": "IMEI",
-    "serial": "serial number",
-    "model": "make and model",
-    "wipe": "wipe status in words (WIPED, WIPE FAILED, NOT WIPED...)",
-    "certificate": "wipe certificate id",
-    "route": "route / disposition; HOLD and why when a route gate holds the unit",
-    "lot": "lot, pallet or bin",
-    "date": "date finished (else today), station time zone",
-    "operator": "who last worked on the unit",
-    "station": "this bench's name",
+    "uid": N_("the unit id (what the unit-id barcode carries)"),
+    "grade": N_("the sale grade, else the cosmetic grade; HOLD when a route gate holds the unit"),
+    "hold": N_("why the unit is held (LOCKED, BER, NO POWER, SWOLLEN BATTERY, LOCKS NOT CHECKED), else empty"),
+    "cosmetic": N_("the cosmetic grade"),
+    "functional": N_("the functional code"),
+    "ident": N_("IMEI when there is one, else the serial"),
+    "imei": N_("IMEI"),
+    "serial": N_("serial number"),
+    "model": N_("make and model"),
+    "wipe": N_("wipe status in words (WIPED, WIPE FAILED, NOT WIPED...)"),
+    "certificate": N_("wipe certificate id"),
+    "route": N_("route / disposition; HOLD and why when a route gate holds the unit"),
+    "lot": N_("lot, pallet or bin"),
+    "date": N_("date finished (else today), station time zone"),
+    "operator": N_("who last worked on the unit"),
+    "station": N_("this bench's name"),
 }
 
-WIPE_WORDS = {"sanitized": "WIPED", "failed": "WIPE FAILED", "interrupted": "WIPE INTERRUPTED",
-              "aborted": "WIPE STOPPED", "n/a": "NO DATA"}
+# What the label prints, in the site's language (site.language): `gather(language=...)` translates these.
+WIPE_WORDS = {"sanitized": N_("WIPED"), "failed": N_("WIPE FAILED"), "interrupted": N_("WIPE INTERRUPTED"),
+              "aborted": N_("WIPE STOPPED"), "n/a": N_("NO DATA")}
+NOT_WIPED, HOLD = N_("NOT WIPED"), N_("HOLD")
+# The words of the shipped layouts (layouts/*.toml), which xgettext cannot read; a site's own layout
+# keeps its words as written.
+LAYOUT_WORDS = (N_("Model: {model}"), N_("IMEI/Serial: {ident}"), N_("Wipe: {wipe}"),
+                N_("Certificate: {certificate}"), N_("Route: {route}"), N_("Lot: {lot}"), N_("Operator: {operator}"))
+
 EMPTY = "-"
 
 
@@ -94,15 +103,23 @@ def _lot(s: Session, unit: Unit) -> str | None:
     return str(code) if code else unit.lot_ref
 
 
-def hold_text(s: Session, unit: Unit) -> str | None:
-    """Why a gate holds this graded unit (e.g. 'LOCKED / NO POWER'), or None; an override shows as such."""
+def _hold(s: Session, unit: Unit, words: Callable[[str], str]) -> tuple[str, bool] | None:
+    """Why a gate holds this graded unit (e.g. 'LOCKED / NO POWER') and whether a supervisor overrode it."""
     if unit.sale_grade is None:
         return None
     held = gates(facts_for(s, unit))
     if not held:
         return None
-    words = " / ".join(g.short for g in held)
-    return f"OVERRIDE: {words}" if gate_overridden(s, unit) else words
+    return " / ".join(words(g.short) for g in held), gate_overridden(s, unit)
+
+
+def hold_text(s: Session, unit: Unit, language: str = "en") -> str | None:
+    """Why a gate holds this graded unit (e.g. 'LOCKED / NO POWER'), or None; an override shows as such."""
+    words = i18n.catalogue(language).gettext
+    hold = _hold(s, unit, words)
+    if hold is None:
+        return None
+    return words(N_("OVERRIDE: {why}")).format(why=hold[0]) if hold[1] else hold[0]
 
 
 def _route_words(route: str | None) -> str | None:
@@ -115,16 +132,17 @@ def _route_words(route: str | None) -> str | None:
     return known.label if known is not None else route.replace("_", " ")
 
 
-def gather(s: Session, unit: Unit, *, station: str, timezone: str = "") -> dict[str, str]:
-    """Every field in FIELDS as display text; missing values are '-'."""
+def gather(s: Session, unit: Unit, *, station: str, timezone: str = "", language: str = "en") -> dict[str, str]:
+    """Every field in FIELDS as display text in `language` (the site's); missing values are '-'."""
+    words = i18n.catalogue(language).gettext
     model = " ".join(p for p in (unit.make, unit.model) if p) or None
-    hold = hold_text(s, unit)
+    hold = hold_text(s, unit, language)
     # A held unit never shows a sale grade a buyer could read as "sellable": the grade box says HOLD.
-    held = hold is not None and not hold.startswith("OVERRIDE")
+    held = hold is not None and not gate_overridden(s, unit)
     route = _route_words(unit.route or _latest_payload_value(s, unit, "route"))
     values: dict[str, str | None] = {
         "uid": unit.uid,
-        "grade": "HOLD" if held else unit.sale_grade or unit.cosmetic_grade,
+        "grade": words(HOLD) if held else unit.sale_grade or unit.cosmetic_grade,
         "hold": hold,
         "cosmetic": unit.cosmetic_grade,
         "functional": unit.functional_code,
@@ -132,9 +150,9 @@ def gather(s: Session, unit: Unit, *, station: str, timezone: str = "") -> dict[
         "imei": unit.imei,
         "serial": unit.serial,
         "model": model,
-        "wipe": WIPE_WORDS.get(unit.wipe_status or "", "NOT WIPED"),
+        "wipe": words(WIPE_WORDS.get(unit.wipe_status or "", NOT_WIPED)),
         "certificate": unit.certificate_id or _latest_payload_value(s, unit, "certificate_id"),
-        "route": f"HOLD {hold}" + (f" ({route})" if route else "") if held else (
+        "route": words(N_("HOLD {why}")).format(why=hold) + (f" ({route})" if route else "") if held else (
             f"{route} ({hold})" if hold and route else route),
         "lot": _lot(s, unit),
         "date": _local_date(unit.finished_at, timezone),

@@ -12,6 +12,7 @@ from station.context import StationContext
 from station.devices.printer import escpos_job
 from station.devices.printer.connection import from_config
 from station.errors import UserFacingError
+from station.i18n import _
 from station.labels.queue import UNASSIGNED, LabelPrinter, Printed, enqueue, print_unit, render_unit
 from station.models import PrintJob
 
@@ -58,7 +59,7 @@ def queue_on_finish(ctx: StationContext, uid: str) -> str | None:
         return None
     name, dpi = default_printer(ctx.config)
     job = enqueue(ctx, render_unit(ctx, uid, dpi=dpi), name, reason="auto")
-    return f"Label queued (job {job})."
+    return _("Label queued (job {job}).").format(job=job)
 
 
 def reprint(ctx: StationContext, printer: LabelPrinter, uid: str, layout_name: str | None = None) -> Printed:
@@ -73,16 +74,17 @@ def scan_back(ctx: StationContext, expected_uid: str, scanned: str) -> ScanBack:
     with ctx.store.session() as s:
         unit = units.by_uid(s, expected_uid)
         if unit is None:
-            raise UserFacingError(f"Unit {expected_uid} is not in the database; scan the unit again.")
+            raise UserFacingError(_("Unit {expected_uid} is not in the database; scan the unit again.").format(
+                    expected_uid=expected_uid))
         job = s.execute(select(PrintJob.id).where(PrintJob.unit_id == unit.id, PrintJob.status == "printed")
                         .order_by(PrintJob.id.desc()).limit(1)).scalar()
         events.append(s, ctx.actor, "label.scan_back",
                       {"expected": expected_uid, "scanned": scanned, "match": match, "job": job}, unit)
     if match:
-        return ScanBack(True, expected_uid, scanned, f"Label checked: it scans as {expected_uid}.")
+        return ScanBack(True, expected_uid, scanned, _("Label checked: it scans as {uid}.").format(uid=expected_uid))
     return ScanBack(False, expected_uid, scanned,
-                    f"LABEL MISMATCH: the label scans as '{scanned}' but this unit is {expected_uid}. "
-                    "Do not stick it on: throw it away and re-print.")
+                    _("LABEL MISMATCH: the label scans as '{scanned}' but this unit is {uid}. "
+                      "Do not stick it on: throw it away and re-print.").format(scanned=scanned, uid=expected_uid))
 
 
 def history(ctx: StationContext, uid: str) -> list[JobRow]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from station import clock, events, units
 from station.context import StationContext
 from station.errors import DeviceError, UserFacingError
+from station.i18n import _
 from station.labels import fields
 from station.labels.layout import Layout, find
 from station.labels.render import bitmap_hash, render, to_png
@@ -75,7 +76,7 @@ def label_dir(ctx: StationContext) -> Path:
 
 def layout_for(ctx: StationContext, name: str | None = None) -> Layout:
     return find(name or ctx.config.get_str("label.layout"), ctx.config.get_str("label.layout_dir"),
-                hub_documents(ctx.config.path, "layouts"))
+                hub_documents(ctx.config.path, "layouts")).in_language(ctx.config.get_str("site.language"))
 
 
 def render_unit(ctx: StationContext, ident: str, layout_name: str | None = None, dpi: int | None = None) -> Rendered:
@@ -84,9 +85,11 @@ def render_unit(ctx: StationContext, ident: str, layout_name: str | None = None,
     with ctx.store.reader() as s:
         unit = units.find_any(s, ident.strip())
         if unit is None:
-            raise UserFacingError(f"No unit answers to '{ident}'. Scan the unit's label or IMEI, or check the id.")
+            raise UserFacingError(_("No unit answers to '{ident}'. Scan the unit's label or IMEI, or check "
+                                    "the id.").format(ident=ident))
         values = fields.gather(s, unit, station=ctx.config.get_str("station.name") or ctx.station_id,
-                               timezone=ctx.config.get_str("station.timezone"))
+                               timezone=ctx.config.get_str("station.timezone"),
+                               language=ctx.config.get_str("site.language"))
         uid = unit.uid
     dpi = dpi or layout.dpi
     img = render(layout, values, dpi)
@@ -111,7 +114,7 @@ def enqueue(ctx: StationContext, label: Rendered, printer_name: str, *, reason: 
     with ctx.store.session() as s:
         unit = units.by_uid(s, label.uid)
         if unit is None:
-            raise UserFacingError(f"Unit {label.uid} is gone from the database; scan it again.")
+            raise UserFacingError(_("Unit {uid} is gone from the database; scan it again.").format(uid=label.uid))
         job = PrintJob(unit_id=unit.id, layout=label.layout.name, printer=printer_name, bitmap_sha256=label.sha256,
                        status="queued", attempts=0, created_at=clock.iso())
         s.add(job)
@@ -143,9 +146,10 @@ def send(ctx: StationContext, job_id: int, printer: LabelPrinter) -> Printed:
     with ctx.store.reader() as s:
         job = s.get(PrintJob, job_id)
         if job is None:
-            raise UserFacingError(f"Print job {job_id} does not exist.")
+            raise UserFacingError(_("Print job {job_id} does not exist.").format(job_id=job_id))
         if job.status == "printed":
-            raise UserFacingError(f"Print job {job_id} already printed; use re-print for another copy.")
+            raise UserFacingError(_("Print job {job_id} already printed; use re-print for another copy.").format(
+                    job_id=job_id))
         unit_uid, layout_name, sha = _uid_of(s, job.unit_id), job.layout, job.bitmap_sha256
         kept = _job_bitmap(ctx, job)
     if kept is not None and kept[1] == printer.dpi:
@@ -166,7 +170,8 @@ def send(ctx: StationContext, job_id: int, printer: LabelPrinter) -> Printed:
             assert row is not None
             row.attempts += 1
             row.last_error = str(exc)
-        raise LabelQueued(f"{exc} The label is queued (job {job_id}) and will print when the printer is back.",
+        raise LabelQueued(_("{exc} The label is queued (job {job_id}) and will print when the printer is "
+                            "back.").format(exc=exc, job_id=job_id),
                           job_id) from exc
     with ctx.store.session() as s:
         row = s.get(PrintJob, job_id)
@@ -178,7 +183,8 @@ def send(ctx: StationContext, job_id: int, printer: LabelPrinter) -> Printed:
             "job": job_id, "layout": layout_name, "printer": printer.name, "bitmap_sha256": sha,
             "attempts": row.attempts, **({"native_zpl": True} if native_zpl else {}),
         }, units.by_uid(s, unit_uid))
-    return Printed(job_id, unit_uid, printer.name, sha, f"Label for {unit_uid} printed ({printer.name}).")
+    return Printed(job_id, unit_uid, printer.name, sha, _("Label for {uid} printed ({printer}).").format(
+        uid=unit_uid, printer=printer.name))
 
 
 def print_unit(ctx: StationContext, printer: LabelPrinter, ident: str, layout_name: str | None = None,

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from station import atomic
 from station.errors import ConfigError
+from station.i18n import _
 from station.labels import fields, symbols
 from station.labels.layout import Element, Layout
 
@@ -35,8 +36,8 @@ def font(name: str, size: int) -> ImageFont.FreeTypeFont:
         path = folder / f"{name}.ttf"
         if path.exists():
             return ImageFont.truetype(str(path), size)
-    raise ConfigError(f"Font {name} is not installed. Install the 'fonts-dejavu-core' package "
-                      "(installer/system-packages.sh) and try again.")
+    raise ConfigError(_("Font {name} is not installed. Install the 'fonts-dejavu-core' package "
+                        "(installer/system-packages.sh) and try again.").format(name=name))
 
 
 def bitmap_hash(img: Image.Image) -> str:
@@ -66,7 +67,7 @@ def render(layout: Layout, values: dict[str, str], dpi: int | None = None) -> Im
     return img
 
 
-def _fit(text: str, el: Element, w: int, h: int, dpi: int) -> tuple[ImageFont.FreeTypeFont, str]:
+def fit(text: str, el: Element, w: int, h: int, dpi: int) -> tuple[ImageFont.FreeTypeFont, str]:
     """Largest size up to el.size that fits the box; past the minimum, cut with an ellipsis."""
     size = max(dots(el.size, dpi), MIN_TEXT_DOTS)
     while True:
@@ -86,7 +87,7 @@ def _text(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], el: Element
     if el.invert:
         draw.rectangle((x, y, x + w - 1, y + h - 1), fill=BLACK)
         fg = WHITE
-    f, text = _fit(text, el, w, h, dpi)
+    f, text = fit(text, el, w, h, dpi)
     if not text:
         return
     _left, top, _right, bottom = f.getbbox(text, anchor="la")
@@ -106,8 +107,9 @@ def _code128(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], el: Elem
     total = len(bars) + 2 * symbols.CODE128_QUIET
     module = w // total
     if module < 1:
-        raise ConfigError(f"{where}: Code128 of {data!r} needs {total} dots but the box is {w} dots wide at "
-                          f"{dpi} dpi. Widen the element or use a 2D code.")
+        raise ConfigError(_("{where}: Code128 of {data!r} needs {total} dots but the box is {w} dots wide "
+                            "at {dpi} dpi. Widen the element or use a 2D code.").format(
+                where=where, data=data, total=total, w=w, dpi=dpi))
     bar_h = h
     if el.human_readable:
         text_h = min(max(round(h * 0.2), dots(2.2, dpi), MIN_TEXT_DOTS), dots(4.5, dpi))
@@ -130,8 +132,9 @@ def _matrix(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], matrix: s
     rows, cols = len(matrix), len(matrix[0])
     module = min(w // (cols + 2 * quiet), h // (rows + 2 * quiet))
     if module < 1:
-        raise ConfigError(f"{where}: the {kind} code needs {cols + 2 * quiet} dots but the box is {min(w, h)} "
-                          f"dots at {dpi} dpi. Make the element larger.")
+        raise ConfigError(_("{where}: the {kind} code needs {needed} dots but the box is {box} dots at {dpi} "
+                            "dpi. Make the element larger.").format(
+                where=where, kind=kind, needed=cols + 2 * quiet, box=min(w, h), dpi=dpi))
     left = x + (w - cols * module) // 2
     top = y + (h - rows * module) // 2
     for r, row in enumerate(matrix):
@@ -156,4 +159,4 @@ def to_png(img: Image.Image, path: Path, dpi: int) -> None:
     try:
         atomic.write_atomic(path, buf.getvalue())
     except OSError as exc:
-        raise atomic.write_error(path, exc, "the label image") from exc
+        raise atomic.write_error(path, exc, _("the label image")) from exc

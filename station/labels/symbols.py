@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from station.errors import ConfigError
+from station.i18n import _
 
 Matrix = tuple[tuple[bool, ...], ...]  # rows of modules, True = dark
 
@@ -25,11 +26,11 @@ def code128(data: str) -> str:
     from barcode.errors import BarcodeError
 
     if not data:
-        raise ConfigError("A Code128 barcode has no data to encode.")
+        raise ConfigError(_("A Code128 barcode has no data to encode."))
     try:
         return "".join(Code128(data).build())
     except (BarcodeError, ValueError) as exc:
-        raise ConfigError(f"{data!r} cannot be encoded as Code128 ({exc}).") from exc
+        raise ConfigError(_("{data!r} cannot be encoded as Code128 ({exc}).").format(data=data, exc=exc)) from exc
 
 
 @lru_cache(maxsize=256)
@@ -38,7 +39,7 @@ def qr(data: str, error: str = "m") -> Matrix:
     import segno
 
     if not data:
-        raise ConfigError("A QR code has no data to encode.")
+        raise ConfigError(_("A QR code has no data to encode."))
     symbol = segno.make_qr(data, error=error, boost_error=False)
     return tuple(tuple(bool(v) for v in row) for row in symbol.matrix)
 
@@ -50,10 +51,11 @@ def datamatrix(data: str) -> Matrix:
         from pylibdmtx import pylibdmtx
     except ImportError as exc:  # libdmtx is a system library (installer RUNTIME list)
         raise ConfigError(
-            "DataMatrix needs the libdmtx library: run installer/system-packages.sh, or use a layout without it."
+            _("DataMatrix needs the libdmtx library: run installer/system-packages.sh, or use a layout "
+              "without it.")
         ) from exc
     if not data:
-        raise ConfigError("A DataMatrix code has no data to encode.")
+        raise ConfigError(_("A DataMatrix code has no data to encode."))
     enc = pylibdmtx.encode(data.encode("utf-8"))
     # libdmtx draws 5 pixels per module with a 2-module margin, RGB, dark = 0.
     module, margin = 5, 10

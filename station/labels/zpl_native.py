@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from station.labels import fields, symbols
 from station.labels.layout import Element, Layout
-from station.labels.render import dots
+from station.labels.render import dots, fit
 
 
 def _field_data(text: str) -> str:
@@ -20,7 +20,10 @@ def _field_data(text: str) -> str:
 
 def _text(el: Element, box: tuple[int, int, int, int], text: str, dpi: int) -> str:
     x, y, w, h = box
-    size = min(dots(el.size, dpi), h)
+    # Shrunk (and cut) as the bitmap is: DejaVu Sans is wider than the printer's font 0, so a line that fits
+    # the preview fits the printed field too, whatever the language ("WYMAZYWANIE PRZERWANE" on 58 mm).
+    font, text = fit(text, el, w, h, dpi)
+    size = min(font.size, h)
     just = {"left": "L", "center": "C", "right": "R"}[el.align]
     out = ""
     if el.invert:

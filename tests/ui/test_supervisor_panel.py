@@ -68,8 +68,8 @@ def test_supervisor_sees_live_kpis_and_the_units_behind_a_figure(qtbot, make_win
     Changes.hub().changed.emit({"units"})
     qtbot.waitUntil(lambda: panel.last.units_finished == 1, timeout=10000)
     assert "1 of 1 in" in panel.dashboard.tiles["Units finished"].text()
-    assert "10.50 (3.00 labour; 1 units)" in panel.dashboard.tiles["Cost per return"].text()
-    assert "90% (off by 10.00 a sale; 1 sales)" in panel.dashboard.tiles["Disposition accuracy by value"].text()
+    assert "10.50 (3.00 labour; 1 unit)" in panel.dashboard.tiles["Cost per return"].text()
+    assert "90% (off by 10.00 a sale; 1 sale)" in panel.dashboard.tiles["Disposition accuracy by value"].text()
     assert _chart_notes(panel, "Grade mix") == []
     ticks = panel.dashboard.plots["Grade mix"].getAxis("bottom")._tickLevels
     assert ticks == [[(0, "B+")]]
