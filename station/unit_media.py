@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from station import events, units
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Event, Unit, UnitIdentifier, WipeJob
 from station.wipe_record import ENDED, WipeEnded
 
@@ -69,18 +70,18 @@ def attach(s: Session, actor: events.Actor, unit: Unit, serial: str, *, what: st
     is another unit's, or is itself a unit with a history (then it is that unit, not a part)."""
     serial = serial.strip()
     if not serial:
-        raise UserFacingError("This medium tells no serial number, so it cannot be attached to a unit; "
-                              "wipe it as a unit of its own.")
+        raise UserFacingError(_("This medium tells no serial number, so it cannot be attached to a unit; "
+                                "wipe it as a unit of its own."))
     other = holder(s, serial)
     if other is not None:
         if other.id == unit.id:
             return False
-        raise UserFacingError(f"{what.capitalize()} {serial} belongs to unit {other.uid}; open that unit to wipe "
-                              "it, or finish it first.")
+        raise UserFacingError(_("{what} {serial} belongs to unit {uid}; open that unit to wipe it, or finish it "
+                                "first.").format(what=what.capitalize(), serial=serial, uid=other.uid))
     own = units.find(s, "serial", serial)
     if own is not None and own.id != unit.id:
-        raise UserFacingError(f"{what.capitalize()} {serial} is unit {own.uid} of its own; it cannot also be a "
-                              f"part of {unit.uid}.")
+        raise UserFacingError(_("{what} {serial} is unit {uid} of its own; it cannot also be a part of "
+                                "{unit}.").format(what=what.capitalize(), serial=serial, uid=own.uid, unit=unit.uid))
     units.add_identifier(s, unit, MEDIUM, serial)
     events.append(s, actor, ATTACHED, {"serial": serial, "what": what, "model": model}, unit)
     return True
