@@ -29,6 +29,7 @@ from station.sync.hub import configdocs, lifecycle_admin, pricebands, risk, valu
 from station.sync.hub.db import HubStore, migrate  # noqa: E402
 from station.sync.hub.value import recompute  # noqa: E402
 from station.value import lifecycle  # noqa: E402
+from station.value import sku as skus  # noqa: E402
 from station.value.lifecycle import Lifecycle, Stage, Tag  # noqa: E402
 from tests.sync.pgserver import PostgresServer  # noqa: E402
 
@@ -98,6 +99,10 @@ def main() -> None:
                                          "bands": []}
         cpu: list[float] = []
         for run in range(args.runs):
+            # each run as `station hub bands --publish` in a new process: nothing parsed or folded before
+            lifecycle_admin._parsed.cache_clear()
+            for cached in (skus.fold, skus.fold_capacity, skus.key):
+                cached.cache_clear()
             t0 = time.perf_counter()
             with store.session() as s:
                 # one backend does all the work, so its CPU time is what a quiet machine would wait

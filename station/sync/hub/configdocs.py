@@ -31,14 +31,17 @@ def validate(kind: str, name: str, body: str) -> str | None:
 
 def publish(s: Session, kind: str, name: str, body: str, by: str | None = None) -> tuple[int, bool]:
     """Publish `body` as kind/name; returns (version, created). Same content as the latest: no new version."""
-    validate(kind, name, body)
+    if not isinstance(body, str):
+        validate(kind, name, body)  # refused, with the sentence saying why
+    documents.check_name(kind, name)
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     latest = s.execute(
         select(HubConfigDocument).where(HubConfigDocument.kind == kind, HubConfigDocument.name == name)
         .order_by(HubConfigDocument.version.desc()).limit(1).with_for_update()
     ).scalar_one_or_none()
     if latest is not None and latest.sha256 == digest and not latest.withdrawn:
-        return latest.version, False
+        return latest.version, False  # this very text was loaded when it was stored
+    validate(kind, name, body)
     version = (latest.version if latest else 0) + 1
     s.add(HubConfigDocument(kind=kind, name=name, version=version, sha256=digest, body=body,
                             published_at=now(), published_by=by))

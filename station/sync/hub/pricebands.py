@@ -1,6 +1,6 @@
 """Floating price bands from recorded sales, computed in PostgreSQL, and their publication to stations.
 
-Per model x grade x channel: p25, median and p75 (percentile_cont, in risk.sale_groups, one sort shared
+Per model x grade x channel: p25, median and p75 (percentile_cont, in risk.sale_groups, one ordered pass shared
 with the volatility dimension) of the sale amounts of the last `window_days`, for combinations with at
 least `min_sales` sales. The band is then moved as the policy
 says: the median by its lifecycle stage's and IRI tier's `shift`, toward the buyers' median target
@@ -12,6 +12,7 @@ publishing unchanged bands again the same day makes no new version.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -35,8 +36,9 @@ WHERE t.at >= :since AND t.at < :now GROUP BY u.sku_key, u.grade"""
 
 
 def compute(s: Session, policy: Policy, tags: Lifecycle, risks: list[Risk], now: datetime,
-            groups: list[SaleGroup]) -> Bands:
-    """The bands of every group (risk.sale_groups) with min_sales sales and a known model, grade and channel."""
+            groups: list[SaleGroup]) -> tuple[Bands, str]:
+    """The bands of every group (risk.sale_groups) with min_sales sales and a known model, grade and channel,
+    and the document's text (what `publish` stores: dumping 13,500 bands twice cost a second)."""
     since = now - timedelta(days=policy.window_days)
     tiers = {r.ref: r.tier for r in risks}
     targets = {(k, g): float(t) for k, g, t in s.execute(text(_TARGETS), {"since": since, "now": now})}
@@ -50,8 +52,11 @@ def compute(s: Session, policy: Policy, tags: Lifecycle, risks: list[Risk], now:
                              target=targets.get((g.sku_key, g.grade))), policy))
     out.sort(key=lambda b: (b.key, b.grade, b.channel))
     doc = Bands("", "hub", policy.currency, policy.window_days, policy.min_sales, policy.discounts, tuple(out))
-    digest = hashlib.sha256(bands.dump(doc).encode("utf-8")).hexdigest()[:10]
-    return replace(doc, version=f"{now:%Y-%m-%d}-{digest}")
+    unversioned = bands.dump(doc)
+    version = f"{now:%Y-%m-%d}-{hashlib.sha256(unversioned.encode('utf-8')).hexdigest()[:10]}"
+    # The version is the head's first key, so naming it in the text already dumped gives dump()'s own text.
+    body = unversioned.replace('{"version": ""', '{"version": ' + json.dumps(version), 1)
+    return replace(doc, version=version), body
 
 
 def move(b: Band, policy: Policy) -> Band:
@@ -68,6 +73,6 @@ def move(b: Band, policy: Policy) -> Band:
     return replace(b, p25=max(0.0, median - low), median=median, p75=median + high)
 
 
-def publish(s: Session, doc: Bands, by: str | None = None) -> tuple[int, bool]:
-    """Publish the bands for stations to pull: (hub version, created)."""
-    return configdocs.publish(s, bands.KIND, bands.NAME, bands.dump(doc), by)
+def publish(s: Session, doc: Bands, by: str | None = None, text: str | None = None) -> tuple[int, bool]:
+    """Publish the bands for stations to pull: (hub version, created). `text`: the document as compute gave it."""
+    return configdocs.publish(s, bands.KIND, bands.NAME, text if text is not None else bands.dump(doc), by)

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from station.sync.hub.models import HubIncident
@@ -30,19 +29,19 @@ from station.sync.hub.value_models import HubRiskTier
 from station.sync.hub.value_policy import DIMENSIONS, UNTAGGED, Policy
 from station.value.lifecycle import Lifecycle
 
-# The groups are formed by hashing (a hash aggregate collects each group's amounts), and each group's
-# few dozen amounts are then sorted on their own for percentile_cont: the same function on the same
-# values, so the same percentiles, without one sort of every sale in the window by SKU, grade and
-# channel (an ordered-set aggregate in GROUP BY makes PostgreSQL sort all its input by the group key
-# first; that sort was most of a recomputation). The planner picks the hash aggregate when it knows
-# how few groups there are: the ndistinct statistics on (sku_key, grade, channel), migration 0010.
+# One pass over the sales in index order (migration 0013: sku_key, grade, channel, amount, with what is
+# read here included): the groups arrive one after the other, each group's amounts already in order for
+# percentile_cont, and nothing is read from the table. Sorting every sale of the window by the group key
+# instead (what an ordered-set aggregate in GROUP BY asks for without the index) was most of a
+# recomputation; collecting each group's amounts in an array by hash and sorting them per group cost
+# twice this pass. Sorts are turned off for this one query so the plan stays the index's on a small hub.
 _GROUPS = """
-SELECT sku_key, make, model, capacity, grade, channel, n, cv,
-       (SELECT percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY a) FROM unnest(amounts) AS a)
-FROM (SELECT sku_key, min(make) AS make, min(model) AS model, min(capacity) AS capacity, grade, channel,
-             count(*) AS n, stddev_pop(amount) / nullif(avg(amount), 0) AS cv, array_agg(amount) AS amounts
-      FROM outcomes WHERE outcome = 'sold' AND amount IS NOT NULL AND at >= :since AND at < :now
-      GROUP BY sku_key, grade, channel) AS groups"""
+SELECT sku_key, min(make), min(model), min(capacity), grade, channel, count(*),
+       stddev_pop(amount) / nullif(avg(amount), 0),
+       percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY amount)
+FROM outcomes WHERE outcome = 'sold' AND amount IS NOT NULL AND at >= :since AND at < :now
+GROUP BY sku_key, grade, channel"""
+INDEX_ORDER = "SET LOCAL enable_sort = off"
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,12 @@ class SaleGroup:
 
 
 def sale_groups(s: Session, policy: Policy, now: datetime) -> list[SaleGroup]:
-    """One sort of the window's sales: count, variation and percentile_cont p25/median/p75 per group."""
-    rows = s.execute(text(_GROUPS), {"since": now - timedelta(days=policy.window_days), "now": now})
+    """One ordered pass over the window's sales: count, variation and percentile_cont p25/median/p75 per group."""
+    s.execute(text(INDEX_ORDER))
+    try:
+        rows = s.execute(text(_GROUPS), {"since": now - timedelta(days=policy.window_days), "now": now}).all()
+    finally:
+        s.execute(text("RESET enable_sort"))
     return [SaleGroup(k, make, model, cap, grade, channel, n, float(cv) if cv is not None else None, *q)
             for k, make, model, cap, grade, channel, n, cv, q in rows]
 
@@ -115,17 +118,15 @@ _ON_HAND = """
 SELECT sku_key, min(make), min(model), min(capacity), count(*), coalesce(sum(expected_value), 0), min(seen_at)
 FROM value_units WHERE out_at IS NULL AND route IS NOT NULL AND model IS NOT NULL AND seen_at < :now
 GROUP BY sku_key"""
-# Last and recent outbound per model in one hash aggregate; buyers and channels counted from their
-# distinct pairs (another hash aggregate), which costs less than count(DISTINCT), a sort of every row.
-_OUTBOUND = """
-SELECT sku_key, max(at) FILTER (WHERE outcome IN ('sold', 'completed')),
-       count(*) FILTER (WHERE outcome IN ('sold', 'completed') AND at >= :market_since)
-FROM outcomes WHERE at < :now GROUP BY sku_key"""
-_COVERAGE = """
-SELECT sku_key, count(DISTINCT buyer), count(DISTINCT channel) FROM (
-  SELECT sku_key, buyer, channel FROM outcomes WHERE outcome = 'sold' AND at >= :since AND at < :now
-  GROUP BY sku_key, buyer, channel) AS pairs
-GROUP BY sku_key"""
+# What moved out, per model, buyer and channel in one hash aggregate over the outcomes: the last and
+# recent outbound (sold or completed) and whether the pair bought in the window. Per model, the buyers
+# and channels are then counted from these few rows: one scan for two dimensions, and no count(DISTINCT),
+# which sorts every row.
+_MOVEMENT = """
+SELECT sku_key, buyer, channel, max(at) FILTER (WHERE outcome IN ('sold', 'completed')),
+       count(*) FILTER (WHERE outcome IN ('sold', 'completed') AND at >= :market_since),
+       bool_or(outcome = 'sold' AND at >= :since)
+FROM outcomes WHERE at < :now GROUP BY sku_key, buyer, channel"""
 _LOTS = """
 SELECT station_id, lot, sku_key, count(*), coalesce(sum(expected_value), 0) FROM value_units
 WHERE out_at IS NULL AND route IS NOT NULL AND lot IS NOT NULL AND seen_at < :now GROUP BY station_id, lot, sku_key"""
@@ -147,13 +148,18 @@ def models(s: Session, policy: Policy, tags: Lifecycle, now: datetime, groups: l
               "market_since": now - timedelta(days=policy.market_days)}
     last_out: dict[str, datetime] = {}
     recent: dict[str, int] = {}
-    coverage: dict[str, tuple[int, int]] = {}
-    for k, last, n in s.execute(text(_OUTBOUND), params):
-        if last is not None:
+    buyers_of: dict[str, set[str]] = {}
+    channels_of: dict[str, set[str]] = {}
+    for k, buyer, channel, last, n, bought in s.execute(text(_MOVEMENT), params):
+        if last is not None and (k not in last_out or last > last_out[k]):
             last_out[k] = last
-        recent[k] = n
-    for k, b, c in s.execute(text(_COVERAGE), params):
-        coverage[k] = (b, c)
+        recent[k] = recent.get(k, 0) + n
+        if bought:
+            if buyer is not None:
+                buyers_of.setdefault(k, set()).add(buyer)
+            if channel is not None:
+                channels_of.setdefault(k, set()).add(channel)
+    coverage = {k: (len(buyers_of.get(k, ())), len(channels_of.get(k, ()))) for k in {*buyers_of, *channels_of}}
     outbound_total = sum(recent.values())
     cvs = volatility(groups)
     sc, out = policy.scales, []
@@ -203,9 +209,18 @@ def lots(s: Session, policy: Policy, by_model: list[Risk], now: datetime) -> lis
     return sorted(out, key=lambda r: (-r.score, r.ref))
 
 
+_KEEP_TIERS = """
+INSERT INTO risk_tiers (scope, ref, tier, score, at)
+SELECT scope, ref, tier, score, CAST(:at AS timestamptz)
+FROM unnest(CAST(:scopes AS text[]), CAST(:refs AS text[]), CAST(:tiers AS text[]), CAST(:scores AS float8[]))
+     AS t(scope, ref, tier, score)
+ON CONFLICT (scope, ref) DO UPDATE SET tier = excluded.tier, score = excluded.score, at = excluded.at"""
+
+
 def record_tiers(s: Session, risks: list[Risk], now: datetime) -> list[str]:
     """Keep each model's and lot's tier; a tier that changed is an incident. Returns the alerts' sentences."""
-    held = {(t.scope, t.ref): t.tier for t in s.execute(select(HubRiskTier)).scalars()}
+    held = {(scope, ref): tier for scope, ref, tier in
+            s.execute(select(HubRiskTier.scope, HubRiskTier.ref, HubRiskTier.tier))}
     alerts = []
     for r in risks:
         before = held.pop((r.scope, r.ref), None)
@@ -214,12 +229,9 @@ def record_tiers(s: Session, risks: list[Risk], now: datetime) -> list[str]:
                         f"(index {r.score:.1f}).")
             alerts.append(sentence)
             s.add(HubIncident(station_id=HUB, kind="iri_tier", seq=0, detail=sentence, at=now))
-    if risks:
-        stmt = pg_insert(HubRiskTier)
-        rows = [{"scope": r.scope, "ref": r.ref, "tier": r.tier, "score": r.score, "at": now} for r in risks]
-        for i in range(0, len(rows), 5000):
-            s.execute(stmt.on_conflict_do_update(index_elements=["scope", "ref"], set_={
-                "tier": stmt.excluded.tier, "score": stmt.excluded.score, "at": stmt.excluded.at}), rows[i:i + 5000])
-    for scope, ref in held:  # nothing on hand any more: no tier to compare with next time
-        s.execute(delete(HubRiskTier).where(HubRiskTier.scope == scope, HubRiskTier.ref == ref))
+    if risks:  # one statement for every row: thousands of models and lots each recomputation
+        s.execute(text(_KEEP_TIERS), {"scopes": [r.scope for r in risks], "refs": [r.ref for r in risks],
+                                      "tiers": [r.tier for r in risks], "scores": [r.score for r in risks], "at": now})
+    if held:  # nothing on hand any more: no tier to compare with next time
+        s.execute(delete(HubRiskTier).where(tuple_(HubRiskTier.scope, HubRiskTier.ref).in_(sorted(held))))
     return alerts

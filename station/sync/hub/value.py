@@ -37,10 +37,11 @@ def recompute(s: Session, policy: Policy, *, at: datetime | None = None, record:
     groups = risk.sale_groups(s, policy, when)
     models = risk.models(s, policy, tags, when, groups)
     lots = risk.lots(s, policy, models, when)
-    result = Recomputed(when, models, lots, pricebands.compute(s, policy, tags, models, when, groups))
+    doc, text_ = pricebands.compute(s, policy, tags, models, when, groups)
+    result = Recomputed(when, models, lots, doc)
     if record:
         result.alerts = risk.record_tiers(s, [*models, *lots], when)
     if publish:
-        version, created = pricebands.publish(s, result.bands, by)
+        version, created = pricebands.publish(s, doc, by, text_)
         result.published = version if created else None
     return result
