@@ -153,10 +153,11 @@ def byte_flips(tmp: Path, rng: random.Random, trials: int) -> Counter[str]:
 def fuzz(rng: random.Random, n: int) -> dict[str, Counter[str]]:
     import string
 
+    from station.certs import certificate
+    from station.certs import verify as cert_verify
     from station.commands import cert as cert_cmd
     from station.config import BY_KEY, Config
     from station.devices.drive.parsers import parse_json
-    from station.erase import cert_verify, certificate
     from station.errors import ConfigError
     from station.identifiers import classify
     from tests.erase.test_certificate import result

@@ -17,10 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from station.certs import certificate, keys  # noqa: E402
+from station.certs import verify as cert_verify  # noqa: E402
+from station.certs.result import CommandRecord, MediaFacts, Status, Verification, WipeResult  # noqa: E402
 from station.context import open_station  # noqa: E402
 from station.devices.drive.parsers import parse_file  # noqa: E402
-from station.erase import cert_verify, certificate, keys, plan, profiles  # noqa: E402
-from station.erase.result import CommandRecord, MediaFacts, Status, Verification, WipeResult  # noqa: E402
+from station.erase import plan, profiles  # noqa: E402
 
 CORPUS = Path(os.environ.get("STATION_DRIVE_CORPUS", ROOT.parent / "shared" / "corpus" / "drives"))
 

@@ -53,7 +53,7 @@ def test_a_stored_wipe_status_outside_the_set_opens_no_gate() -> None:
 
 
 def test_every_erase_technique_has_the_certificate_words() -> None:
-    from station.erase import cert_body
+    from station.certs import body as cert_body
     from station.wipe_record import Technique
 
     assert set(get_args(Technique)) - {"verify only"} <= set(cert_body._TECHNIQUE_LABEL)

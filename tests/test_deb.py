@@ -91,7 +91,7 @@ def test_station_package(debs: dict[str, Path], tmp_path: Path) -> None:
     assert not (site / "reportlab/fonts").exists() and not list(venv.rglob(".gitignore"))
     font = os.readlink(site / "barcode/fonts/DejaVuSansMono.ttf")
     assert font == "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-    pdf = subprocess.run([str(venv / "bin/python"), "-c", "import sys; from station.erase.cert_pdf import render_batch;"
+    pdf = subprocess.run([str(venv / "bin/python"), "-c", "import sys; from station.certs.pdf import render_batch;"
                           " sys.stdout.buffer.write(render_batch('Lot 7', [], [('a.pdf', 'bad signature')]))"],
                          capture_output=True, timeout=120, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert pdf.returncode == 0 and pdf.stdout.startswith(b"%PDF-"), pdf.stderr[-2000:]

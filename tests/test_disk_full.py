@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from station.certs import keys
 from station.context import open_station
-from station.erase import keys
 from station.errors import StoreError
 from tests.labels.helpers import make_unit
 

@@ -127,8 +127,8 @@ def test_drive_reports_with_damaged_text(corpus_dir: Path, seed: int) -> None:
 
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    from station.certs import certificate
     from station.context import open_station
-    from station.erase import certificate
     from tests.erase.test_certificate import result
 
     ctx = open_station(tmp_path_factory.mktemp("cert") / "data")
@@ -142,8 +142,9 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
 @given(seed=SEEDS)
 def test_certificates_with_retyped_fields_fail_verify_and_show_in_sentences(
         issued: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory, seed: int) -> None:
+    from station.certs import keys
+    from station.certs import verify as cert_verify
     from station.commands import cert as cert_cmd
-    from station.erase import cert_verify, keys
     from station.paths import DataDir
 
     root, doc = issued
@@ -220,8 +221,8 @@ def test_a_list_where_the_model_name_was_is_an_unknown_model(drive_reports: list
 
 
 def test_a_certificate_with_sections_of_the_wrong_type(issued: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    from station.certs import verify as cert_verify
     from station.commands import cert as cert_cmd
-    from station.erase import cert_verify
 
     _, doc = issued
     bad = {**doc, "certificate": {**doc["certificate"], "appendix_g": ["x"]}}

@@ -145,7 +145,7 @@ _PROPER_NAMES = {"Reboot system now",  # Android recovery's own words, matched o
                  "Helvetica", "Helvetica-Bold", "Courier", "DejaVu Sans",
                  "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansCondensed", "DejaVuSansCondensed-Bold",  # font files
                  "DejaVuSansMono", "DejaVuSansMono-Bold"}
-PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/erase/cert_pdf.py",
+PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/certs/pdf.py",
          "station/certificates/pdf*.py")
 
 
@@ -281,12 +281,12 @@ NOT_YET: set[str] = {
     "station/devices/scanner/serial_scanner.py",
     "station/disposition.py",
     "station/disposition_vendors.py",
-    "station/erase/cert_pdf.py",
-    "station/erase/cert_x509.py",
-    "station/erase/certificate.py",
+    "station/certs/pdf.py",
+    "station/certs/x509.py",
+    "station/certs/certificate.py",
     "station/erase/engine.py",
     "station/erase/jobs.py",
-    "station/erase/keys.py",
+    "station/certs/keys.py",
     "station/erase/ledger.py",
     "station/erase/methods.py",
     "station/erase/phone/ios_erase.py",

@@ -10,9 +10,9 @@ import pytest
 from typing_extensions import override
 
 from station import cli, clock
+from station.certs.result import CommandRecord
 from station.devices.drive import firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
-from station.erase.result import CommandRecord
 from station.prompt import TerminalPrompt
 from tests.erase import wipe_fixtures
 from tests.erase.wipe_fixtures import LoopFactory, MiB

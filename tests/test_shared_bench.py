@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from station import admin, operators, paths
+from station.certs import keys
 from station.config import Config
 from station.context import Operator, open_station, settings
-from station.erase import keys
 
 ROOT = Path(__file__).resolve().parents[1]
 HELPER = "pkexec /usr/libexec/triage-station/station-wipe-helper"

@@ -7,10 +7,10 @@ import json
 from sqlalchemy import select
 
 from station import clock, disposition, grading, units
+from station.certs.result import MediaFacts, Status, WipeResult
 from station.erase import ledger
 from station.erase.phone import records
 from station.erase.phone.prechecks import Check, Prechecks
-from station.erase.result import MediaFacts, Status, WipeResult
 from station.models import Event
 from station.wipe_record import JobKind, WipeStarted
 from tests.grading.helpers import PHONE_B_PLUS, set_fields, unit

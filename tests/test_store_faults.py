@@ -140,7 +140,7 @@ def test_a_vanished_database_is_not_started_over_when_events_were_recorded(ctx) 
 
 
 def test_cert_verify_tells_a_missing_event_from_another_stations(ctx, capsys) -> None:  # type: ignore[no-untyped-def]
-    from station.erase import certificate
+    from station.certs import certificate
     from tests.erase.test_certificate import result
 
     issued = certificate.issue(ctx, result(), None)

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from station import clock, unit_media, units
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import StationContext
 from station.erase import ledger
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.errors import UserFacingError
 from station.models import Unit, WipeJob
 from station.wipe_record import JobKind, WipeStarted

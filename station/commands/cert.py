@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import atomic, events
+from station.certs import keys
+from station.certs import verify as cert_verify
 from station.context import open_readonly_path, settings
-from station.erase import cert_verify, keys
 from station.errors import UserFacingError
 from station.i18n import _
 from station.models import Event, Meta
@@ -67,8 +68,8 @@ def _validate(args: argparse.Namespace) -> int:
     import getpass
     import sys
 
+    from station.certs import certificate
     from station.context import open_station
-    from station.erase import certificate
 
     pin = getpass.getpass(f"PIN for {args.operator}: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     ctx = open_station(args.data_dir)
@@ -207,7 +208,7 @@ def _export_key(args: argparse.Namespace) -> int:
     key = keys.load_or_create(data)
     pem = keys.public_pem(key.public)
     if args.x509:
-        from station.erase import cert_x509
+        from station.certs import x509 as cert_x509
 
         station_id = None
         if data.database.exists():
@@ -232,7 +233,7 @@ def _export_key(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace) -> int:
     """A summary of verified certificates; a file that fails verification is listed apart, never counted."""
-    from station.erase import cert_pdf
+    from station.certs import pdf as cert_pdf
 
     data = open_readonly_path(args.data_dir)
     paths = list(args.files) + (_lot_certificates(data, args.lot) if args.lot else [])

@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from station.certs.result import Status, WipeResult
 from station.commands.drives import entries
 from station.context import StationContext, open_station
 from station.devices.drive import discover
 from station.devices.drives import DriveEntry, size_text
 from station.erase import jobs, methods
-from station.erase.result import Status, WipeResult
 from station.erase.run import AUTO, WipeRun
 from station.errors import Cancelled, UserFacingError
 from station.i18n import _

@@ -18,10 +18,10 @@ import time
 from dataclasses import replace
 
 from station import clock
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.firmware_runner import CommandRunner
 from station.devices.drive.parsers import hdparm, nvme, smartctl_json
-from station.devices.media import Bus
 from station.erase import firmware_markers as markers
 from station.erase import guard
 from station.erase import verify as engine_verify
@@ -41,8 +41,8 @@ from station.erase.firmware_methods import (
 )
 from station.erase.patterns import make
 from station.erase.plan import Plan
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.errors import DeviceError
+from station.media import Bus
 
 __all__ = ["FirmwareContext", "StepFailed", "execute_plan", "probe"]
 

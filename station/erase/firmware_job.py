@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station import clock
+from station.certs.result import Status, WipeResult
 from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware, jobs, ledger, plan, profiles
-from station.erase.result import Status, WipeResult
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, WipeStarted
 

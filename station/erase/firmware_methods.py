@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from station import atomic
+from station.certs.result import CommandRecord
 from station.devices.drive.firmware_runner import CommandRunner, looks_unsupported
 from station.devices.drive.parsers import hdparm, nvme
-from station.erase.result import CommandRecord
 from station.paths import DataDir
 from station.prompt import OperatorPrompt
 

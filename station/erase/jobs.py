@@ -30,12 +30,12 @@ from typing import Any
 from sqlalchemy import select
 
 from station import clock
+from station.certs.result import MediaFacts, Status, WipeResult
 from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.erase import ledger, methods
 from station.erase.procedure import JobSpec
 from station.erase.progress import Progress, ProgressReader
-from station.erase.result import MediaFacts, Status, WipeResult
 from station.erase.worker import LOG, PID, RESULT, SPEC, STOP, write_json_atomic
 from station.errors import UserFacingError
 from station.models import WipeJob
@@ -213,7 +213,7 @@ def close(ctx: StationContext, result: WipeResult, kind: JobKind, unit_uid: str 
 
 def _issue_certificate(ctx: StationContext, finished: Finished) -> None:
     """A signed certificate or failure report; a failure to issue is kept on `finished`, never raised."""
-    from station.erase import certificate
+    from station.certs import certificate
 
     try:
         issued = certificate.issue(ctx, finished.result, finished.unit_uid)

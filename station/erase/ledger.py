@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station import clock, events, unit_media, units
+from station.certs.result import WipeResult
 from station.context import StationContext
-from station.erase.result import WipeResult
 from station.errors import UserFacingError
 from station.models import Unit, WipeJob
 from station.wipe_record import JobKind, WipeEnded, WipeStarted

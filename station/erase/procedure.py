@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from station import clock
+from station.certs.result import MediaFacts, Status, WipeResult, hidden_area_left
 from station.devices.drive import discover
 from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import guard, methods, verify
@@ -30,7 +31,6 @@ from station.erase.engine import Device, DriveGone, PassReport, StopRequested, o
 from station.erase.firmware_methods import FirmwareContext, StepFailed, hpa_reset
 from station.erase.patterns import Pattern, make
 from station.erase.progress import ProgressWriter
-from station.erase.result import MediaFacts, Status, WipeResult, hidden_area_left
 from station.errors import UserFacingError
 from station.paths import DataDir
 

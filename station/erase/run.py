@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from station.certs.result import WipeResult, hidden_area_left
 from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
@@ -44,7 +45,6 @@ from station.erase.phone.ios_erase import METHOD as IPHONE_METHOD
 from station.erase.phone.ios_erase import wipe_iphone
 from station.erase.phone.records import job_outcome
 from station.erase.phone.wipe import wipe_phone
-from station.erase.result import WipeResult, hidden_area_left
 from station.errors import UserFacingError
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind

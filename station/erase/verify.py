@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from station.certs.result import Verification, VerifyMode
 from station.erase.engine import (
     Device,
     Failures,
@@ -36,7 +37,6 @@ from station.erase.engine import (
     with_retries,
 )
 from station.erase.patterns import AlignedBuffer, BlockStream, FixedByte, Pattern, Piece
-from station.erase.result import Verification, VerifyMode
 
 MIN_SUBSECTIONS = 1000
 MAX_MISMATCHES_KEPT = 1000

@@ -25,10 +25,10 @@ import sys
 import time
 from pathlib import Path
 
+from station.certs.result import WipeResult
 from station.erase import jobfiles
 from station.erase.jobfiles import Untrusted, escape
 from station.erase.procedure import JobSpec, OverwriteJob
-from station.erase.result import WipeResult
 
 SPEC, RESULT, STOP, LOG, PID = "spec.json", "result.json", "stop", "worker.log", "worker.pid"
 STOP_CHECK_S = 0.2

@@ -18,7 +18,7 @@ from pathlib import Path
 from station.config import Config
 from station.devices.drive.discover import Drive
 from station.devices.drives import DriveEntry, DriveTable, Verdict
-from station.devices.media import Bus, MediaFacts
+from station.media import Bus, MediaFacts
 from station.paths import DataDir
 
 BAYS = 4

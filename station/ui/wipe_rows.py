@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
+from station.certs.result import MediaFacts
 from station.devices.drive.discover import Drive
 from station.devices.drives import DriveSession
 from station.erase import jobs
 from station.erase.guard import Verdict
-from station.erase.result import MediaFacts
 from station.errors import DeviceError
 from station.i18n import _, ngettext
 from station.ui import wipe_unit

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from station.certs.result import Status
 from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drives import size_text
 from station.erase import jobs
 from station.erase.guard import Verdict
-from station.erase.result import Status
 from station.erase.run import RunPlan, WipeRun
 from station.i18n import N_, _
 from station.ui.prompt import QtPrompt

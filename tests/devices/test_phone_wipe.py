@@ -11,10 +11,10 @@ from sqlalchemy import select
 from typing_extensions import override
 
 from station import events, units
+from station.certs.result import Status
 from station.devices.phone.adb import PhoneNotReady
 from station.erase.phone.prechecks import PhoneBlocked
 from station.erase.phone.wipe import wipe_phone
-from station.erase.result import Status
 from station.models import Certificate, PhoneCheck, Unit, WipeJob
 from station.prompt import OperatorPrompt
 from station.sim.adb_phone import SimulatedPhone

@@ -8,7 +8,8 @@ import json
 
 from pypdf import PdfReader
 
-from station.erase import cert_pdf, certificate
+from station.certs import certificate
+from station.certs import pdf as cert_pdf
 from tests.erase.test_certificate import configured, result
 
 __all__ = ["configured"]

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from station.erase import certificate
+from station.certs import certificate
 from tests.erase.test_certificate import configured, result
 
 __all__ = ["configured"]

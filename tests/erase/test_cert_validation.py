@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from station import operators
+from station.certs import certificate, keys
+from station.certs import validation as cert_validation
+from station.certs import verify as cert_verify
 from station.cli import main
-from station.erase import cert_validation, cert_verify, certificate, keys
 from station.errors import UserFacingError
 from station.models import Event
 from tests.erase.test_certificate import configured, result

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from station import cli, events
-from station.erase import cert_verify, certificate, keys
-from station.erase.result import CommandRecord, MediaFacts, Status, Verification, WipeResult
+from station.certs import certificate, keys
+from station.certs import verify as cert_verify
+from station.certs.result import CommandRecord, MediaFacts, Status, Verification, WipeResult
 from station.models import Certificate, Event, Outbox
 from station.units import create
 
@@ -161,8 +162,8 @@ def test_the_unit_and_the_hub_name_the_outcome_alike(status: Status, passed: boo
        bad=st.booleans(), mtype=st.sampled_from(["Clear", "Purge", "none"]))
 def test_title_follows_sanitized_for_any_outcome(status: Status, passed: bool, verified: bool, bad: bool,
                                                  mtype: str) -> None:
+    from station.certs import body as cert_body
     from station.config import Config
-    from station.erase import cert_body
     r = result(status, passed, method_type=mtype, bad_ranges=[(0, 512)] if bad else [])
     if not verified:
         r.verification = None
@@ -267,7 +268,7 @@ def test_station_key_is_private_and_stable(ctx) -> None:  # type: ignore[no-unty
     ({"hpa_enabled": False, "dco_restricted": False}, "No HPA was found"),
 ])
 def test_hidden_area_statement(hpa_dco: dict[str, object], words: str) -> None:
-    from station.erase.cert_body import hidden_area_statement
+    from station.certs.body import hidden_area_statement
     assert words in hidden_area_statement(hpa_dco)
 
 

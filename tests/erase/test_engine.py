@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from station.certs.result import Status
 from station.devices.drive import discover
 from station.erase import engine, patterns
 from station.erase.procedure import JobSpec, OverwriteJob
-from station.erase.result import Status
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB, shutdown_fs
 
 pytestmark = pytest.mark.timeout(60)

@@ -18,11 +18,11 @@ import pytest
 from typing_extensions import override
 
 from station import clock
+from station.certs.result import CommandRecord, MediaFacts, Status
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.firmware_runner import CommandRunner
 from station.devices.drive.parsers import parse_file
 from station.erase import firmware, firmware_methods, plan, profiles
-from station.erase.result import CommandRecord, MediaFacts, Status
 from station.paths import DataDir
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB
 

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from station.certs.result import Status
 from station.devices.drive import discover
 from station.devices.drive.facts import DriveFacts
 from station.erase import firmware, guard, plan
-from station.erase.result import Status
 from tests.erase.test_firmware import ScriptedRunner, media_for, the_plan, zero_loop
 from tests.erase.test_guard import disk
 from tests.erase.test_guard_users import Peers, command_of, peers

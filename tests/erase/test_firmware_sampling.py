@@ -9,9 +9,9 @@ import os
 import re
 from pathlib import Path
 
+from station.certs.result import Status
 from station.devices.drive.parsers import parse_file
 from station.erase import firmware
-from station.erase.result import Status
 from tests.erase.test_firmware import ScriptedRunner, media_for, the_plan
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB
 

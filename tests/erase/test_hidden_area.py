@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from station.certs import certificate
+from station.certs.body import hidden_area_statement
+from station.certs.result import Status, hidden_area_left
 from station.devices.drive import discover
-from station.erase import certificate
-from station.erase.cert_body import hidden_area_statement
 from station.erase.procedure import JobSpec, OverwriteJob
-from station.erase.result import Status, hidden_area_left
 from tests.erase.test_certificate import result
 from tests.erase.test_firmware import ScriptedRunner
 from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from station.certs.result import Status
 from station.context import StationContext, open_station
 from station.devices.drive import discover
 from station.erase import jobs
 from station.erase.progress import ProgressReader, ProgressWriter
-from station.erase.result import Status
 from station.models import Event, Unit, WipeJob
 from station.sim.drives import SimDriveDriver
 from tests.erase.wipe_fixtures import DRIVE_RATE, LoopFactory, MiB

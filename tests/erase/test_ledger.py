@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from station import cli, clock
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import open_station
 from station.devices.drive import firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
 from station.erase import ledger
 from station.erase.phone import records
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.models import Event, WipeJob
 from station.wipe_record import ENDED, STARTED, JobKind, WipeEnded, WipeStarted
 from tests.erase.wipe_fixtures import LoopFactory, MiB

@@ -19,8 +19,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
 from station import cli, events
-from station.erase import cert_verify, certificate, keys
-from station.erase.result import Status
+from station.certs import certificate, keys
+from station.certs import verify as cert_verify
+from station.certs.result import Status
 from tests.erase.test_certificate import configured, result
 
 __all__ = ["configured"]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from station import clock, disposition, events, kpis, operators, shifts, units, workflow
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import Operator, StationContext, open_station
 from station.disposition_rules import ROUTES
 from station.erase.phone import records
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.errors import UserFacingError
 from station.reports import shift_rows
 from station.sync.configpull import APPLIERS

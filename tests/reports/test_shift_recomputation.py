@@ -23,10 +23,10 @@ import openpyxl
 import pytest
 
 from station import clock, disposition, events, kpis, operators, shifts, units
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import Operator, open_station
 from station.disposition_rules import REUSE_ROUTES, ROUTES
 from station.erase.phone import records
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.reports import shift_rows, tabular
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -22,11 +22,11 @@ import openpyxl
 import pytest
 
 from station import cli, clock, disposition, grading, operators, photos, units, workflow
+from station.certs import certificate
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import Operator, StationContext, open_station
 from station.devices.printer.session import session_for_spec
-from station.erase import certificate
 from station.erase.phone import records
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.labels import queue
 from station.sim.printer import SimPrinterServer
 from station.sync import run_once

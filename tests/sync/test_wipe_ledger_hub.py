@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from station import clock, units
+from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.erase import ledger
-from station.erase.result import MediaFacts, Status, Verification, WipeResult
 from station.sync import run_once
 from station.sync.hub.shift_export import shift_rows
 from station.wipe_record import JobKind, WipeStarted

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from station import clock, photos, steps, units
+from station.certs.result import CommandRecord
 from station.devices.drive import discover, firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.parsers import parse_file
 from station.erase.drives import guarded_driver
-from station.erase.result import CommandRecord
 from station.models import Event, Photo, PrintJob, Unit, WipeJob
 from station.sim.drives import SimDriveDriver
 from station.ui.panels.grade import GradePanel

@@ -15,10 +15,10 @@ def nvme_sanitize_attempt(path: str) -> int:
     drive (or a wrong profile) that claims it: the facts say Sanitize is there, the device says
     Invalid Command Opcode, and the station must end FAILED with that reason, claiming nothing.
     """
+    from station.certs.body import title_for
+    from station.certs.result import MediaFacts
     from station.devices.drive.firmware_runner import CommandRunner
     from station.erase import firmware, plan
-    from station.erase.cert_body import title_for
-    from station.erase.result import MediaFacts
 
     runner = CommandRunner()
     probed = firmware.probe(path, "nvme", runner)
@@ -47,9 +47,9 @@ def nvme_all_namespaces_attempt(path: str, method: str) -> int:
     otherwise (as a real controller with FNA bit 0 set, or with Sanitize, would say): what the
     guard then checks and claims is the real sysfs of a two-namespace controller.
     """
+    from station.certs.result import MediaFacts
     from station.devices.drive.firmware_runner import CommandRunner
     from station.erase import firmware, plan
-    from station.erase.result import MediaFacts
 
     runner = CommandRunner()
     probed = firmware.probe(path, "nvme", runner)

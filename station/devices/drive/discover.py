@@ -20,8 +20,8 @@ from typing import Any
 
 from station.devices.drive import probe
 from station.devices.drive.facts import DriveFacts
-from station.devices.media import Bus, MediaFacts
 from station.errors import UserFacingError
+from station.media import Bus, MediaFacts
 
 log = logging.getLogger(__name__)
 

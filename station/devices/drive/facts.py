@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from station.devices.media import Bus
+from station.media import Bus
 
 BUSES = ("ata", "nvme", "scsi", "usb")
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from station import clock
-from station.devices.media import CommandRecord
+from station.media import CommandRecord
 
 log = logging.getLogger(__name__)
 

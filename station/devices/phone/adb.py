@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station import clock
-from station.devices.media import CommandRecord
 from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices
 from station.errors import DeviceError
+from station.media import CommandRecord
 
 log = logging.getLogger("station.devices.io")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from station import clock
-from station.devices.media import CommandRecord
 from station.devices.phone.ios import usbmux_devices
+from station.media import CommandRecord
 
 ERASE_REQUEST = {"RequestType": "EraseDevice", "PreserveDataPlan": False, "DisallowProximitySetup": True}
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from station import clock
+from station.certs.result import MediaFacts, Status, WipeResult
 from station.context import StationContext
 from station.devices.phone import ios_services
 from station.devices.phone.ios import IPhoneIdentity, ListedIPhone, read_iphone
@@ -28,7 +29,6 @@ from station.erase.phone.ios_prechecks import ios_checks
 from station.erase.phone.ios_verify import verify_erased
 from station.erase.phone.prechecks import Prechecks
 from station.erase.phone.reset import PhoneTimings, Progress
-from station.erase.result import MediaFacts, Status, WipeResult
 from station.errors import Cancelled, UserFacingError
 from station.models import PhoneCheck
 from station.prompt import OperatorPrompt

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from station.certs.result import Verification, VerifyMode
 from station.devices.phone.ios import ListedIPhone
-from station.erase.result import Verification, VerifyMode
 
 MODE: VerifyMode = "ios-setup-assistant"
 EXPECTED = "the same iPhone in Setup Assistant: unactivated, Find My off, no passcode, no profiles"

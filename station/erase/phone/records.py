@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from station import clock, events, units
+from station.certs.result import Status, WipeResult
 from station.context import StationContext
 from station.devices.phone.identity import PhoneIdentity
 from station.erase import ledger
 from station.erase.phone.prechecks import PhoneBlocked, Prechecks
 from station.erase.phone.reset import Progress
-from station.erase.result import Status, WipeResult
 from station.errors import Cancelled, DeviceError
 from station.models import PhoneCheck, Unit, WipeJob
 from station.prompt import OperatorPrompt
@@ -120,7 +120,7 @@ def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result:
     finally:
         result.ended_at = clock.iso()
     finish_job(ctx, result, kind)
-    from station.erase import certificate
+    from station.certs import certificate
 
     issued = certificate.issue(ctx, result, uid)
     log.info("%s %s: certificate %s (sanitized=%s)", kind, result.media.serial, issued.id, issued.sanitized)
@@ -130,7 +130,7 @@ def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result:
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:
     """Keep the technician's photo as a content-addressed blob queued for upload."""
-    from station.erase.certificate import store_blob
+    from station.certs.certificate import store_blob
 
     content = path.read_bytes()
     digest = store_blob(ctx.data, content)

@@ -19,11 +19,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from station.certs.result import Status
 from station.config import Config
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.states import ABSENT, instruction
 from station.erase.phone.prechecks import Prechecks
-from station.erase.result import Status
 from station.errors import DeviceError
 from station.prompt import OperatorPrompt
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from station.certs.result import Verification
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.states import ABSENT, instruction
 from station.erase.phone.prechecks import parse_accounts
 from station.erase.phone.reset import PhoneTimings
-from station.erase.result import Verification
 from station.prompt import OperatorPrompt
 
 EXPECTED = "setup wizard: not provisioned, user setup not complete, no accounts, no user apps, no user files"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from station import clock
+from station.certs.result import MediaFacts, Status, WipeResult
 from station.context import StationContext
 from station.devices.phone.adb import AdbClient, PhoneNotReady
 from station.devices.phone.driver import client_from_config
@@ -21,7 +22,6 @@ from station.erase.phone import records
 from station.erase.phone.prechecks import Prechecks, run_prechecks
 from station.erase.phone.reset import PhoneReset, PhoneTimings, Progress
 from station.erase.phone.verify import failed_checks, read_baseline, verify_reset
-from station.erase.result import MediaFacts, Status, WipeResult
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from station import events, units
+from station.certs import certificate
 from station.context import StationContext, open_station
-from station.erase import certificate
 from station.operators import hash_pin
 from station.sync import run_once
 from station.sync.hub import auth, configdocs, sites

@@ -9,7 +9,7 @@ import cv2
 import httpx
 import pytest
 
-from station.erase import certificate
+from station.certs import certificate
 from station.sync import run_once
 from station.sync.hub import auth, sites
 from tests.erase.test_certificate import result

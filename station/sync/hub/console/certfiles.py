@@ -3,7 +3,7 @@
 Stations upload a certificate's JSON and PDF as plain content-addressed blobs. `catch_up`
 looks once at each blob completed since the newest one already looked at, and files the
 certificate ones under (station, certificate id). A certificate is checked with the station's
-own offline verifier (station.erase.cert_verify); the key it must be signed with is the one
+own offline verifier (station.certs.verify); the key it must be signed with is the one
 whose fingerprint the issuing station put in its chained `certificate.issued` event, which
 reached the hub over that station's authenticated upload.
 """
@@ -20,7 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from station import events
-from station.erase import cert_verify, keys
+from station.certs import keys
+from station.certs import verify as cert_verify
 from station.sync.hub import blobstore
 from station.sync.hub.models import HubBlob, HubCertificate, HubCertificateFile, HubEvent, HubIncident
 from station.sync.hub.objects import ObjectStore

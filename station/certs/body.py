@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from station import __version__, clock
+from station.certs import validation as cert_validation
+from station.certs.result import WipeResult, hidden_area_left
 from station.config import Config
-from station.erase import cert_validation
-from station.erase.result import WipeResult, hidden_area_left
 from station.i18n import N_
 
 SCHEMA = "triage-station/certificate-of-sanitization"

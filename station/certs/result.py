@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from station.devices.media import CommandRecord, MediaFacts
+from station.media import CommandRecord, MediaFacts
 from station.wipe_record import UNIT_STATUS, Status, Technique, unit_status
 
 __all__ = ["UNIT_STATUS", "CommandRecord", "MediaFacts", "Status", "Verification", "WipeResult"]

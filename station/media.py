@@ -1,7 +1,8 @@
 """What a device tells the evidence: the media's facts and every command sent to it.
 
 Discovery (devices/drive/discover.py) and the phone driver fill these; the erase engines
-put them in a WipeResult and the certificate prints them (erase/result.py re-exports both).
+put them in a WipeResult and the certificate prints them (certs/result.py re-exports both).
+Plain data in the core, so the certificate code can read them without importing the devices.
 """
 
 from __future__ import annotations

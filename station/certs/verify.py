@@ -27,9 +27,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from station import events
-from station.erase import cert_pdf, cert_x509, keys
-from station.erase.cert_body import SIMULATED_PREFIX
-from station.erase.certificate import (
+from station.certs import keys
+from station.certs import pdf as cert_pdf
+from station.certs import x509 as cert_x509
+from station.certs.body import SIMULATED_PREFIX
+from station.certs.certificate import (
     CANONICALIZATION,
     canonical_bytes,
     file_bytes,

@@ -30,9 +30,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from station import atomic, clock, events, units
+from station.certs import body as cert_body
+from station.certs import keys
+from station.certs import pdf as cert_pdf
+from station.certs import validation as cert_validation
+from station.certs import x509 as cert_x509
+from station.certs.result import WipeResult
 from station.context import StationContext
-from station.erase import cert_body, cert_pdf, cert_validation, cert_x509, keys
-from station.erase.result import WipeResult
 from station.errors import UserFacingError
 from station.models import AppliedConfig, Certificate, Event, Unit, UnitIdentifier, WipeJob
 from station.paths import DataDir

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
-from station.erase import keys
+from station.certs import keys
 from station.errors import UserFacingError
 from station.paths import DataDir
 
