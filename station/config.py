@@ -138,6 +138,9 @@ SETTINGS: tuple[Setting, ...] = (
        range=(0, 65535)),
     _S("phone.demo_server_port", int, 0, "Port of demo mode's private adb server; 0 picks a free one per run.",
        range=(0, 65535)),
+    _S("phone.demo_step_s", float, 1.5, "Demo mode only: seconds each step of a demo phone's reset takes (a reboot, "
+       "the wipe, the technician's choice in recovery); lower it to run the scripted demo faster.",
+       range=(0.05, 60.0)),
     _S("phone.command_timeout_s", float, 15.0, "Seconds one adb command may take before the phone is reported hung.",
        range=(0.1, 3600.0)),
     _S("phone.boot_timeout_s", float, 180.0, "Seconds a rebooting phone may stay away before the technician is asked.",

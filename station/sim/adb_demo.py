@@ -21,12 +21,15 @@ from station.sim.adb_rig import AdbRig
 log = logging.getLogger(__name__)
 
 
-def demo_phones() -> list[PhoneModel]:
+def demo_phones(step_s: float = 1.5) -> list[PhoneModel]:
+    """`step_s` (phone.demo_step_s): a reboot, the wipe and the auto-technician's choice each take about that
+    long, slow enough to follow in a demo, short in the scripted demo's test."""
     clean = clean_fbe("DEMO-PIXEL-01")
-    clean.auto_technician, clean.adb_after_reset, clean.boot_s, clean.wipe_s = True, True, 1.5, 1.0
+    clean.auto_technician, clean.adb_after_reset = True, True
     google = fbe_with_google_account("DEMO-PIXEL-02")
     old = old_unencrypted("DEMO-MOTO-03")
-    old.boot_s, old.wipe_s = 1.5, 1.0
+    for phone in (clean, old):
+        phone.boot_s, phone.wipe_s, phone.auto_technician_s = step_s, step_s * 2 / 3, step_s * 4 / 3
     return [clean, google, old]
 
 
@@ -37,11 +40,11 @@ _lock = threading.Lock()
 _ready: dict[int, threading.Event] = {}
 
 
-def _start(rig: AdbRig, ready: threading.Event) -> None:
+def _start(rig: AdbRig, ready: threading.Event, step_s: float) -> None:
     try:
         rig.start()
         ready.set()
-        for model in demo_phones():
+        for model in demo_phones(step_s):
             rig.add(model)
         log.info("demo phones on adb server port %s: %s", rig.client.server_port, [p.serial for p in rig.phones])
     except Exception:
@@ -68,7 +71,8 @@ def sim_factory(config: Config, _data_dir: Path) -> PhoneDriver | None:
             rig = _rigs[configured] = AdbRig(configured, adb_path=config["phone.adb_path"],
                                              timeout=config["phone.command_timeout_s"])
             ready = _ready[configured] = threading.Event()
-            starting = threading.Thread(target=_start, args=(rig, ready), name="demo-phones", daemon=True)
+            starting = threading.Thread(target=_start, args=(rig, ready, config["phone.demo_step_s"]),
+                                        name="demo-phones", daemon=True)
             starting.start()
             atexit.register(_stop, rig, starting)
     config.set("phone.demo_server_port", rig.client.server_port)

@@ -27,7 +27,8 @@ def test_the_scripted_demo_plays_one_phone_to_its_checked_label_and_exits(tmp_pa
     data = tmp_path / "data"
     (data / "demo").mkdir(parents=True)
     shutil.copy(demo_video, data / "demo" / "camera.avi")
-    (data / "station.toml").write_text("[phone]\npoll_interval_s = 0.2\n")  # the demo phone's reboots seen sooner
+    # The demo phone's reboots seen sooner, and its reset's steps (reboot, wipe, recovery menu) at test pace.
+    (data / "station.toml").write_text("[phone]\npoll_interval_s = 0.2\ndemo_step_s = 0.3\n")
     env = {**os.environ, "STATION_DATA_DIR": str(data), "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-m", "station", "demo", "--script", "--pace", "0.05"], env=env,
                           capture_output=True, text=True, timeout=200)
