@@ -184,6 +184,8 @@ SETTINGS: tuple[Setting, ...] = (
        secret=True),
     _S("hub.host", str, "127.0.0.1", "Hub only: address `station hub serve` listens on."),
     _S("hub.port", int, 8750, "Hub only: TCP port `station hub serve` listens on.", range=(1, 65535)),
+    _S("hub.console_refresh_s", int, 10, "Hub only: seconds between the web console dashboard's refreshes of its "
+       "figures.", range=(1, 3600)),
     _S("hub.s3_endpoint", str, "", "Hub only: URL of the S3-compatible object storage for photos and PDFs "
        "(https://s3.example:9000); empty means the hub takes no files."),
     _S("hub.s3_bucket", str, "", "Hub only: the bucket photos and PDFs go to; made on first start if missing."),

@@ -163,7 +163,11 @@ def app_from_env() -> FastAPI:
         access.setLevel(logging.INFO)
         access.propagate = False
     settings = os.environ.get(ENV_SETTINGS)
-    s3 = S3Settings.from_config(Config.load(Path(settings))) if settings else None
+    config = Config.load(Path(settings)) if settings else None
+    s3 = S3Settings.from_config(config) if config is not None else None
     if s3 is None:
         log.warning("hub: no object storage configured (hub.s3_endpoint, hub.s3_bucket): photos and PDFs are refused")
-    return create_app(database_url_from_env(), s3=s3)
+    app = create_app(database_url_from_env(), s3=s3)
+    if config is not None:
+        app.state.console_refresh_s = config["hub.console_refresh_s"]
+    return app

@@ -31,7 +31,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
 @pytest.fixture(scope="module")
 def web(fleet: Fleet) -> Iterator[str]:
-    hub = ThreadHub(fleet.database_url, s3=fleet.s3).start()
+    hub = ThreadHub(fleet.database_url, s3=fleet.s3)
+    hub.app.state.console_refresh_s = 1  # hub.console_refresh_s: the dashboard test waits 1 s for a refresh, not 10
+    hub.start()
     yield hub.url
     hub.stop()
 
@@ -96,6 +98,7 @@ def test_dashboard_refreshes_itself_when_a_station_syncs(signed_out, web, fleet)
     # read in one script call: htmx may swap the element out between a lookup and a read
     now = "return document.getElementById('kpi-touched').textContent"
     wait(lambda: int(signed_out.execute_script(now)) == touched + 1, timeout=15)
+    assert 'hx-trigger="every 1s"' in signed_out.page_source
     assert signed_out.execute_script("return window.stayed") is True
 
 

@@ -47,7 +47,8 @@ def _figures(request: Request, who: SignedIn, site: str | None, hours: float) ->
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, who: Console, site: SiteQ = None, hours: Hours = 8.0) -> Response:
     scope, f = _figures(request, who, site, hours)
-    return page(request, "dashboard.html", who, f=f, site=scope, hours=hours, sites=_sites(request, who))
+    return page(request, "dashboard.html", who, f=f, site=scope, hours=hours, sites=_sites(request, who),
+                refresh_s=request.app.state.console_refresh_s)
 
 
 @router.get("/dashboard/kpis", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from station.sync.hub.console.accounts import ADMIN, AUDITOR, SITE_MANAGER, Sign
 
 HERE = Path(__file__).parent
 COOKIE = "hub_console"
+REFRESH_S = 10  # hub.console_refresh_s's default: seconds between the dashboard's refreshes
 PRE_CSRF = "hub_console_csrf"  # the sign-in form's own CSRF token, before there is a session
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["version"] = __version__
@@ -151,6 +152,7 @@ def install(app: Any) -> None:
     """Mount the console and /verify on the hub app."""
     from station.sync.hub.console import admin, pages, verify
 
+    app.state.console_refresh_s = REFRESH_S  # app_from_env then sets hub.console_refresh_s from hub.toml
     app.mount("/console/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
     app.add_exception_handler(SignInNeeded, _to_sign_in)
     app.add_exception_handler(HTTPException, _refused)
