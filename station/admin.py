@@ -14,6 +14,7 @@ from station import atomic, events, operators, paths
 from station.config import BY_KEY, Config
 from station.context import StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Operator as OperatorRow
 
 # Settings a supervisor may change from the panel (others are IT's, in station.toml).
@@ -25,7 +26,8 @@ EDITABLE = ("org.name", "org.phone", "org.address", "org.logo", "station.name", 
 def require_supervisor(ctx: StationContext, what: str = "this") -> None:
     op = ctx.operator
     if op is None or not op.is_supervisor:
-        raise UserFacingError(f"Only a supervisor can do {what}. Sign in with a supervisor badge and try again.")
+        raise UserFacingError(_("Only a supervisor can do {what}. Sign in with a supervisor badge and try "
+                                "again.").format(what=what))
 
 
 def add_operator(ctx: StationContext, name: str, role: str, badge: str | None, pin: str | None
@@ -37,7 +39,7 @@ def add_operator(ctx: StationContext, name: str, role: str, badge: str | None, p
 def disable_operator(ctx: StationContext, name: str) -> operators.OperatorInfo:
     require_supervisor(ctx, "disable operators")
     if ctx.operator and ctx.operator.name == name:
-        raise UserFacingError("You cannot disable yourself; ask another supervisor.")
+        raise UserFacingError(_("You cannot disable yourself; ask another supervisor."))
     return operators.deactivate(ctx, name)
 
 
@@ -49,13 +51,13 @@ def unlock_operator(ctx: StationContext, name: str) -> operators.OperatorInfo:
 def reset_pin(ctx: StationContext, name: str, pin: str) -> None:
     require_supervisor(ctx, "reset PINs")
     if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise UserFacingError("A PIN is 4 to 12 digits.")
+        raise UserFacingError(_("A PIN is 4 to 12 digits."))
     from sqlalchemy import func, select
 
     with ctx.store.session() as s:
         row = s.execute(select(OperatorRow).where(func.lower(OperatorRow.name) == name.lower())).scalar_one_or_none()
         if row is None:
-            raise UserFacingError(f"There is no operator named '{name}'.")
+            raise UserFacingError(_("There is no operator named '{name}'.").format(name=name))
         row.pin_hash = operators.hash_pin(pin)
         row.failed_attempts, row.locked_until = 0, None
         events.append(s, ctx.actor, "operator.admin", {"action": "reset_pin", "operator_id": row.id,
@@ -78,7 +80,8 @@ def change_settings(ctx: StationContext, changes: dict[str, Any]) -> Config:
     require_supervisor(ctx, "change settings")
     for key in changes:
         if key not in EDITABLE:
-            raise UserFacingError(f"'{key}' is set by IT in {ctx.data.config_file}, not from the panel.")
+            raise UserFacingError(_("'{key}' is set by IT in {config_file}, not from the panel.").format(
+                    key=key, config_file=ctx.data.config_file))
     path = ctx.data.config_file
     current = Config.load(path)  # what the file says now, not what this process has cached
     for key, value in changes.items():
@@ -90,8 +93,8 @@ def change_settings(ctx: StationContext, changes: dict[str, Any]) -> Config:
         # On a shared bench the station's group (every technician's account) reads it too, nobody else.
         atomic.write_atomic(path, text.encode("utf-8"), paths.private_mode(path.parent))
     except OSError as exc:
-        raise UserFacingError(f"Settings could not be saved to {path} ({atomic.why(exc)}). "
-                              "Ask IT to check the disk.") from exc
+        raise UserFacingError(_("Settings could not be saved to {path} ({why}). Ask IT to check the disk.").format(
+                path=path, why=atomic.why(exc))) from exc
     for key in changes:
         ctx.config.set(key, current[key])
     with ctx.store.session() as s:

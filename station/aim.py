@@ -14,6 +14,7 @@ from biip import ParseError
 from biip.symbology import ISOSymbology, SymbologyIdentifier
 
 from station.errors import UserFacingError
+from station.i18n import _
 
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 
@@ -55,8 +56,9 @@ def split_symbology(text: str) -> tuple[Symbology | None, str]:
         ident = SymbologyIdentifier.extract(text[:3])
     except (ParseError, ValueError):  # ValueError: biip's int() of a non-digit modifier count (']Ya')
         raise UserFacingError(
-            f"The scan starts with '{text[:3]}', a symbology identifier the station does not know; turn off the "
-            "scanner's AIM identifiers, or set it to send only the barcode's data, and scan again."
+            _("The scan starts with '{text}', a symbology identifier the station does not know; turn off "
+              "the scanner's AIM identifiers, or set it to send only the barcode's data, and scan again.").format(
+                    text=text[:3])
         ) from None
     gs1 = ident.gs1_symbology
     gs1_name = _GS1_NAMES.get(gs1.name, gs1.name.replace("_", " ")) if gs1 is not None else None

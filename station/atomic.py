@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from station.errors import UserFacingError
+from station.i18n import _
 
 _WHY = {
     errno.ENOSPC: "the disk is full",
@@ -35,8 +36,8 @@ def why(exc: OSError) -> str:
 
 def write_error(path: Path, exc: OSError, what: str = "") -> UserFacingError:
     thing = f"{what} {path}" if what else str(path)
-    return UserFacingError(f"Could not write {thing}: {why(exc)}. Nothing was half-written; "
-                           "free some space or choose another place, and try again.")
+    return UserFacingError(_("Could not write {thing}: {why}. Nothing was half-written; free some space or "
+                             "choose another place, and try again.").format(thing=thing, why=why(exc)))
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 
 from station import atomic, paths
 from station.errors import StoreError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,11 @@ def read(path: Path) -> Anchor | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"The chain head record {path} cannot be read ({exc.strerror}).") from exc
+        raise StoreError(_("The chain head record {path} cannot be read ({strerror}).").format(
+                path=path, strerror=exc.strerror)) from exc
     except ValueError as exc:
-        raise StoreError(f"The chain head record {path} is damaged ({exc}); the newest events cannot be "
-                         "checked against it. Run 'station db check'.") from exc
+        raise StoreError(_("The chain head record {path} is damaged ({exc}); the newest events cannot be "
+                           "checked against it. Run 'station db check'.").format(path=path, exc=exc)) from exc
 
 
 @contextlib.contextmanager

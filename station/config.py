@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from station.errors import ConfigError
+from station.i18n import _
 
 CONFIG_VERSION = 1
 
@@ -217,14 +218,18 @@ def _coerce(path: Path, setting: Setting, value: Any) -> Any:
     if want is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if want is bool and not isinstance(value, bool):
-        raise ConfigError(f"{path}: '{setting.key}' must be true or false, not {value!r}.")
+        raise ConfigError(_("{path}: '{key}' must be true or false, not {value!r}.").format(
+                path=path, key=setting.key, value=value))
     if want is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ConfigError(f"{path}: '{setting.key}' must be a whole number, not {value!r}.")
+        raise ConfigError(_("{path}: '{key}' must be a whole number, not {value!r}.").format(
+                path=path, key=setting.key, value=value))
     if not isinstance(value, want):
-        raise ConfigError(f"{path}: '{setting.key}' must be {want.__name__}, not {value!r}.")
+        raise ConfigError(_("{path}: '{key}' must be {name}, not {value!r}.").format(
+                path=path, key=setting.key, name=want.__name__, value=value))
     problem = setting.check(value)
     if problem:
-        raise ConfigError(f"{path}: '{setting.key}' {problem}, not {value!r}.")
+        raise ConfigError(_("{path}: '{key}' {problem}, not {value!r}.").format(
+                path=path, key=setting.key, problem=problem, value=value))
     return value
 
 
@@ -271,7 +276,8 @@ class Config:
         setting = BY_KEY.get(key)
         where = self.path or Path("<settings>")
         if setting is None:
-            raise ConfigError(f"{where}: unknown setting '{key}'. Remove it or check its spelling.")
+            raise ConfigError(_("{where}: unknown setting '{key}'. Remove it or check its spelling.").format(
+                    where=where, key=key))
         self._values[key] = _coerce(where, setting, value)
 
     def raw_items(self) -> Iterator[tuple[str, Any]]:
@@ -303,22 +309,25 @@ def _read_flat(path: Path) -> dict[str, Any]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or move it aside.") from exc
+        raise ConfigError(_("{path}: not valid TOML ({exc}). Fix the file or move it aside.").format(
+                path=path, exc=exc)) from exc
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the "
-                          "file as UTF-8.") from exc
+        raise ConfigError(_("{path}, line {line}: not UTF-8 text (byte 0x{byte:02x}); save the file as "
+                            "UTF-8.").format(path=path, line=line, byte=exc.object[exc.start])) from exc
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+        raise ConfigError(_("{path}: cannot be read ({strerror}).").format(path=path, strerror=exc.strerror)) from exc
     flat = dict(_flatten(raw))
     version = flat.get("config_version", 1)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ConfigError(f"{path}: 'config_version' must be a whole number from 1 to {CONFIG_VERSION}, not "
-                          f"{version!r}. Set it to {CONFIG_VERSION}, or remove the line.")
+        raise ConfigError(_("{path}: 'config_version' must be a whole number from 1 to {CONFIG_VERSION}, "
+                            "not {version!r}. Set it to {CONFIG_VERSION}, or remove the line.").format(
+                path=path, CONFIG_VERSION=CONFIG_VERSION, version=version))
     if version > CONFIG_VERSION:
         raise ConfigError(
-            f"{path}: config_version {version!r} is newer than this station understands "
-            f"({CONFIG_VERSION}). Update the station software."
+            _("{path}: config_version {version!r} is newer than this station understands "
+              "({CONFIG_VERSION}). Update the station software.").format(
+                    path=path, version=version, CONFIG_VERSION=CONFIG_VERSION)
         )
     while version < CONFIG_VERSION:
         flat = UPGRADES[version](flat)

@@ -31,6 +31,7 @@ from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_con
 from station.disposition_vendors import for_config as vendors_for
 from station.errors import UserFacingError
 from station.grading.service import walks_now
+from station.i18n import _
 from station.models import Event, Unit
 from station.paths import hub_documents
 from station.return_label import days_to_value
@@ -203,7 +204,8 @@ def decide(rules: Rules, f: Facts, pricing: Pricing | None = None) -> Decision:
 def choose(rules: Rules, f: Facts, route: str, pricing: Pricing | None = None) -> Decision:
     """The decision for a route the technician picked instead of the proposed one."""
     if route not in ROUTES:
-        raise UserFacingError(f"'{route}' is not a route; use one of {', '.join(ROUTES)}.")
+        raise UserFacingError(_("'{route}' is not a route; use one of {routes}.").format(
+                route=route, routes=', '.join(ROUTES)))
     return _decision(rules, f, route, "chosen by operator", rules.routes[route].explanation, pricing)
 
 
@@ -240,14 +242,15 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
     with ctx.store.session() as s:
         unit = _unit(s, unit_ref)
         if unit.sale_grade is None:
-            raise UserFacingError(f"Unit {unit.uid} has no grade yet; grade it on the Grade panel, then route it.")
+            raise UserFacingError(_("Unit {uid} has no grade yet; grade it on the Grade panel, then route "
+                                    "it.").format(uid=unit.uid))
         f = facts_for(s, unit)
         proposed = decide(rules, f, pricing)
         d = proposed
         if route is not None and route != proposed.route:
             if not reason or len(reason.strip()) < MIN_REASON:
-                raise UserFacingError(f"The rules propose '{proposed.label}'; choosing '{route}' instead needs a "
-                                      "reason (a short sentence).")
+                raise UserFacingError(_("The rules propose '{label}'; choosing '{route}' instead needs a "
+                                        "reason (a short sentence).").format(label=proposed.label, route=route))
             d = choose(rules, f, route, pricing)
         closing = refusing(f, d.route)
         overridden = None
@@ -256,8 +259,8 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
             overridden = [g.code for g in closing]
             d = replace(d, blocked_reason=sanitization_block(f, d.route, rules))
         if d.blocked_reason:
-            raise UserFacingError(f"Unit {unit.uid}: {d.blocked_reason}"
-                                  + (" A supervisor may override this gate with a reason." if closing else ""))
+            raise UserFacingError(_("Unit {uid}: {why}").format(uid=unit.uid, why=d.blocked_reason)
+                                  + (" " + _("A supervisor may override this gate with a reason.") if closing else ""))
         downstream = vendors.choose(d.route, vendor)
         previous = unit.route
         units.touch(unit, route=d.route, expected_value=d.expected_value, estimated_value=d.estimated_value)
@@ -306,16 +309,18 @@ def reconsider(s: Session, actor: events.Actor, unit: Unit, cause: str, *, alway
 
 def _check_gate_override(ctx: StationContext, reason: str | None) -> None:
     if not (ctx.operator and ctx.operator.is_supervisor):
-        raise UserFacingError("Only a supervisor can override a route gate; ask a supervisor to sign in with their "
-                              "badge or PIN.")
+        raise UserFacingError(_("Only a supervisor can override a route gate; ask a supervisor to sign in "
+                                "with their badge or PIN."))
     if not reason or len(reason.strip()) < MIN_REASON:
-        raise UserFacingError("Overriding a route gate needs a reason (a short sentence an auditor can read).")
+        raise UserFacingError(_("Overriding a route gate needs a reason (a short sentence an auditor can "
+                                "read)."))
 
 
 def _unit(s: Session, unit_ref: str) -> Unit:
     unit = units.find_any(s, unit_ref.strip())
     if unit is None:
-        raise UserFacingError(f"No unit answers to '{unit_ref}'. Scan the unit's label or one of its identifiers.")
+        raise UserFacingError(_("No unit answers to '{unit_ref}'. Scan the unit's label or one of its "
+                                "identifiers.").format(unit_ref=unit_ref))
     return unit
 
 
@@ -359,12 +364,13 @@ def record_outcome(ctx: StationContext, unit_ref: str, outcome: str, *, sold_gra
 
 def check_outcome(outcome: str, amount: float | None, channel: str | None) -> None:
     if outcome not in OUTCOMES:
-        raise UserFacingError(f"'{outcome}' is not an outcome; use one of {', '.join(OUTCOMES)}.")
+        raise UserFacingError(_("'{outcome}' is not an outcome; use one of {outcomes}.").format(
+                outcome=outcome, outcomes=', '.join(OUTCOMES)))
     if channel is not None and not re.fullmatch(CHANNEL_PATTERN, channel):
-        raise UserFacingError(f"'{channel}' is not a channel key: use lower-case letters, digits, '_' and '-' "
-                              "(e.g. wholesale_auction).")
+        raise UserFacingError(_("'{channel}' is not a channel key: use lower-case letters, digits, '_' and "
+                                "'-' (e.g. wholesale_auction).").format(channel=channel))
     if amount is not None and (not math.isfinite(amount) or amount < 0):
-        raise UserFacingError(f"{amount} is not a price a unit was sold for; give 0 or more.")
+        raise UserFacingError(_("{amount} is not a price a unit was sold for; give 0 or more.").format(amount=amount))
 
 
 def outcome_in(s: Session, ctx: StationContext, unit: Unit, outcome: str, *, sold_grade: str | None = None,
@@ -373,7 +379,8 @@ def outcome_in(s: Session, ctx: StationContext, unit: Unit, outcome: str, *, sol
     """The outcome.recorded event of one unit, in the caller's transaction (a lot's sale records all
     its units in one); checked as record_outcome checks it."""
     if unit.route is None:
-        raise UserFacingError(f"Unit {unit.uid} has no route yet; an outcome is recorded against a route.")
+        raise UserFacingError(_("Unit {uid} has no route yet; an outcome is recorded against a route.").format(
+                uid=unit.uid))
     accurate = judge(unit.route, unit.sale_grade, outcome, sold_grade)
     payload: dict[str, object] = {
         "outcome": outcome, "route": unit.route, "graded": unit.sale_grade, "sold_grade": sold_grade,

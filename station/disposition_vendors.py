@@ -14,6 +14,7 @@ from typing import Any
 
 from station.config import Config
 from station.errors import UserFacingError
+from station.i18n import _
 from station.paths import hub_documents
 from station.toml_lines import load_cached, read_document
 
@@ -48,18 +49,21 @@ class Vendors:
         None for a route that needs no downstream vendor."""
         if route not in VENDOR_ROUTES:
             if key:
-                raise UserFacingError(f"'{route}' does not hand the unit to a downstream vendor; drop the vendor.")
+                raise UserFacingError(_("'{route}' does not hand the unit to a downstream vendor; drop the "
+                                        "vendor.").format(route=route))
             return None
         candidates = self.for_route(route)
         if key:
             hit = next((v for v in candidates if v.key == key), None)
             if hit is None:
                 known = ", ".join(v.key for v in candidates) or "none"
-                raise UserFacingError(f"Vendor '{key}' does not take '{route}' units (vendors for it: {known}).")
+                raise UserFacingError(_("Vendor '{key}' does not take '{route}' units (vendors for it: "
+                                        "{known}).").format(key=key, route=route, known=known))
             return hit
         if not candidates:
-            raise UserFacingError(f"No downstream vendor takes '{route}' units in {self.source}; add one (R2v3 "
-                                  "tracks where each unit goes), then route the unit again.")
+            raise UserFacingError(_("No downstream vendor takes '{route}' units in {source}; add one (R2v3 "
+                                    "tracks where each unit goes), then route the unit again.").format(
+                    route=route, source=self.source))
         return candidates[0]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from station import chainhead, clock, limits
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Event, Outbox, Unit
 
 GENESIS = "0" * 64
@@ -137,8 +138,9 @@ def append(
     size = len(body.encode("utf-8"))
     if size > limits.EVENT_PAYLOAD_MAX:  # the hub refuses it; refused here, the event is never recorded at all
         raise UserFacingError(
-            f"The {kind} record is {size:,} bytes, more than the {limits.EVENT_PAYLOAD_MAX:,} bytes one event may "
-            "hold; nothing was saved. Shorten the notes or attach the data as a photo or file instead.")
+            _("The {kind} record is {size:,} bytes, more than the {EVENT_PAYLOAD_MAX:,} bytes one event may "
+              "hold; nothing was saved. Shorten the notes or attach the data as a photo or file instead.").format(
+                    kind=kind, size=size, EVENT_PAYLOAD_MAX=limits.EVENT_PAYLOAD_MAX))
     last = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     ev = Event(

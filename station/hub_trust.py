@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from station.config import Config
 from station.errors import UserFacingError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ def tls_verify(config: Config, url: str) -> bool | ssl.SSLContext:
     """How this station checks the hub: a pinned fingerprint, a private CA, the system's CAs, or (opted in) not."""
     if insecure(config, url):
         if not config.get_bool("sync.allow_insecure"):
-            raise HubRefused(f"The hub URL {url} is plain http or unverified, so the token would cross the network "
-                             "unprotected. Use the hub's https URL with sync.hub_fingerprint, or set "
-                             "sync.allow_insecure = true to accept the risk.")
+            raise HubRefused(_("The hub URL {url} is plain http or unverified, so the token would cross the "
+                               "network unprotected. Use the hub's https URL with sync.hub_fingerprint, or "
+                               "set sync.allow_insecure = true to accept the risk.").format(url=url))
         # said by `sync status` on every look; in the log once per pass would drown the rest
         log.info("sync: the hub at %s is used without TLS verification (sync.allow_insecure)", url)
         return False
@@ -65,8 +66,9 @@ def tls_verify(config: Config, url: str) -> bool | ssl.SSLContext:
         try:
             return ssl.create_default_context(cafile=config.get_str("sync.ca_file"))
         except (OSError, ssl.SSLError) as exc:
-            raise HubUnreachable(f"The CA file {config['sync.ca_file']} (sync.ca_file) cannot be used ({exc}). "
-                                 "Point sync.ca_file at the PEM file of the CA that signed the hub.") from exc
+            raise HubUnreachable(_("The CA file {sync_ca_file} (sync.ca_file) cannot be used ({exc}). Point "
+                                   "sync.ca_file at the PEM file of the CA that signed the hub.").format(
+                    sync_ca_file=config['sync.ca_file'], exc=exc)) from exc
     return True
 
 
@@ -81,13 +83,13 @@ def pinned_context(url: str, pin: str, timeout: float = 10.0) -> ssl.SSLContext:
                 probe.wrap_socket(raw, server_hostname=host) as tls:
             der = tls.getpeercert(binary_form=True) or b""
     except (OSError, ssl.SSLError) as exc:
-        raise HubUnreachable(f"The hub at {url} cannot be reached ({exc}); work is kept and will be sent when it "
-                             "is back.") from exc
+        raise HubUnreachable(_("The hub at {url} cannot be reached ({exc}); work is kept and will be sent "
+                               "when it is back.").format(url=url, exc=exc)) from exc
     seen = fingerprint(der)
     if normalise(seen) != normalise(pin):
-        raise HubRefused(f"The hub at {url} presented the certificate {seen}, not the pinned one "
-                         f"(sync.hub_fingerprint). Nothing was sent. If the hub's certificate was renewed, pin the "
-                         "new fingerprint that 'station hub serve' prints.")
+        raise HubRefused(_("The hub at {url} presented the certificate {seen}, not the pinned one "
+                           "(sync.hub_fingerprint). Nothing was sent. If the hub's certificate was renewed, "
+                           "pin the new fingerprint that 'station hub serve' prints.").format(url=url, seen=seen))
     ctx = ssl.create_default_context(cadata=ssl.DER_cert_to_PEM_cert(der))
     ctx.check_hostname = False  # the pin names the certificate; the name in the URL does not matter
     return ctx

@@ -21,6 +21,7 @@ from stdnum import luhn, meid
 from station.aim import Symbology, split_symbology
 from station.config import Config
 from station.errors import ConfigError, UserFacingError
+from station.i18n import _
 
 MAX_LENGTH = 200
 GS = "\x1d"
@@ -81,7 +82,8 @@ def _pattern(key: str, pattern: str) -> re.Pattern[str]:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise ConfigError(
-            f"Setting '{key}' is not a valid regular expression ({exc}); fix it in station.toml."
+            _("Setting '{key}' is not a valid regular expression ({exc}); fix it in station.toml.").format(
+                    key=key, exc=exc)
         ) from exc
 
 
@@ -91,22 +93,22 @@ def _clean(raw: str | bytes) -> str:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise UserFacingError(
-                "The scan is not readable text; check the scanner's settings and scan again."
+                _("The scan is not readable text; check the scanner's settings and scan again.")
             ) from None
     text = raw.strip(" \t\r\n\x00\x02\x03\x04" + GS)
     if not text:
-        raise UserFacingError("The scan was empty; scan the barcode again.")
+        raise UserFacingError(_("The scan was empty; scan the barcode again."))
     if len(text) > MAX_LENGTH:
         raise UserFacingError(
-            f"That scan is {len(text)} characters long, more than any label the station reads ({MAX_LENGTH}); "
-            "scan the device's own barcode."
+            _("That scan is {length} characters long, more than any label the station reads ({MAX_LENGTH}); "
+              "scan the device's own barcode.").format(length=len(text), MAX_LENGTH=MAX_LENGTH)
         )
     for ch in text:
         if ch != GS and not (" " <= ch <= "~"):
             shown = f"U+{ord(ch):04X}" if not ch.isprintable() else repr(ch)
             raise UserFacingError(
-                f"The scan contains {shown}, which no label here uses; set the scanner's keyboard layout to US "
-                "and scan again."
+                _("The scan contains {shown}, which no label here uses; set the scanner's keyboard layout "
+                  "to US and scan again.").format(shown=shown)
             )
     return text
 
@@ -117,7 +119,8 @@ def classify(raw: str | bytes, config: Config | None = None) -> Classification:
     sym, text = split_symbology(_clean(raw))
     text = text.strip()
     if not text:
-        raise UserFacingError("The scan held only a symbology identifier and no data; scan the barcode again.")
+        raise UserFacingError(_("The scan held only a symbology identifier and no data; scan the barcode "
+                                "again."))
     result = _classify(text, sym, config)
     if sym is not None:
         return Classification(result.kind, result.value, result.parts, result.valid, result.reason, sym.describe())
@@ -177,8 +180,8 @@ def _bare_gs1(text: str) -> Classification | None:
 
 
 def _command(upper: str) -> Classification:
-    _, _, rest = upper.partition(":")
-    name, _, arg = rest.strip().partition(":")
+    _cmd, _sep, rest = upper.partition(":")
+    name, _sep, arg = rest.strip().partition(":")
     parts = {"command": name, **({"argument": arg} if arg else {})}
     known = ", ".join(f"CMD:{c}" for c in COMMANDS)
     if name not in COMMANDS:

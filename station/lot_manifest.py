@@ -19,6 +19,7 @@ from station.context import StationContext
 from station.disposition_gates import Facts, gate_overridden, gates
 from station.errors import UserFacingError
 from station.grading import crosswalk
+from station.i18n import _
 from station.lots import LotInfo, _info, get
 from station.models import Grade, LotUnit, PhoneCheck, Photo, Unit, UnitIdentifier
 
@@ -146,7 +147,7 @@ def write_xlsx(m: Manifest, path: Path, station_id: str = "") -> None:
 def export(ctx: StationContext, code: str, fmt: str, out: Path) -> Manifest:
     """Write the manifest of lot `code` to `out` as csv or xlsx."""
     if fmt not in FORMATS:
-        raise UserFacingError(f"'{fmt}' is not a manifest format; use csv or xlsx.")
+        raise UserFacingError(_("'{fmt}' is not a manifest format; use csv or xlsx.").format(fmt=fmt))
     m = build(ctx, code)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +156,6 @@ def export(ctx: StationContext, code: str, fmt: str, out: Path) -> Manifest:
         else:
             write_xlsx(m, out, ctx.station_id)
     except OSError as exc:
-        raise UserFacingError(f"The manifest could not be written to {out} ({exc.strerror}); choose another "
-                              "folder or free some space.") from exc
+        raise UserFacingError(_("The manifest could not be written to {out} ({strerror}); choose another "
+                                "folder or free some space.").format(out=out, strerror=exc.strerror)) from exc
     return m

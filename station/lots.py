@@ -23,6 +23,7 @@ from station.context import StationContext
 from station.disposition import SALE_ROUTES
 from station.disposition_gates import facts_for, gate_overridden, gates
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Lot, LotUnit, Unit
 
 
@@ -66,8 +67,8 @@ def _info(s: Session, lot: Lot) -> LotInfo:
 def get(s: Session, code: str) -> Lot:
     lot = s.execute(select(Lot).where(Lot.code == code.strip().upper())).scalar_one_or_none()
     if lot is None:
-        raise UserFacingError(f"There is no lot '{code}'. Create it first ('station lots create' or Ctrl+N in the "
-                              "lot dialog).")
+        raise UserFacingError(_("There is no lot '{code}'. Create it first ('station lots create' or Ctrl+N "
+                                "in the lot dialog).").format(code=code))
     return lot
 
 
@@ -87,10 +88,12 @@ def create(ctx: StationContext, code: str | None = None, *, device_class: str | 
         code = code.strip().upper() if code else _next_code(s)
         pattern = ctx.config["scanner.lot_pattern"]
         if not re.match(pattern, code):
-            raise UserFacingError(f"'{code}' does not look like a lot label (pattern {pattern}); use a code like "
-                                  "LOT-240101-001 so scanners recognise it.")
+            raise UserFacingError(_("'{code}' does not look like a lot label (pattern {pattern}); use a "
+                                    "code like LOT-240101-001 so scanners recognise it.").format(
+                    code=code, pattern=pattern))
         if s.execute(select(Lot.id).where(Lot.code == code)).first():
-            raise UserFacingError(f"Lot {code} already exists; scan units into it or pick another code.")
+            raise UserFacingError(_("Lot {code} already exists; scan units into it or pick another code.").format(
+                    code=code))
         lot = Lot(code=code, device_class=device_class, model=model, grade=grade, status="open", created_at=clock.iso())
         s.add(lot)
         s.flush()
@@ -156,25 +159,29 @@ def add(ctx: StationContext, code: str, unit_ref: str, *, force: bool = False) -
     with ctx.store.session() as s:
         lot = get(s, code)
         if lot.status != "open":
-            raise UserFacingError(f"Lot {lot.code} is {lot.status}; open a new lot for more units.")
+            raise UserFacingError(_("Lot {code} is {status}; open a new lot for more units.").format(
+                    code=lot.code, status=lot.status))
         unit = units.find_any(s, unit_ref.strip())
         if unit is None:
-            raise UserFacingError(f"No unit answers to '{unit_ref}'. Scan the unit's label.")
+            raise UserFacingError(_("No unit answers to '{unit_ref}'. Scan the unit's label.").format(
+                    unit_ref=unit_ref))
         refused = refusal(s, unit)
         if refused:
             raise UserFacingError(refused)
         elsewhere = s.execute(select(Lot.code).join(LotUnit).where(LotUnit.unit_id == unit.id)).scalars().all()
         if lot.code in elsewhere:
-            raise UserFacingError(f"Unit {unit.uid} is already in lot {lot.code}.")
+            raise UserFacingError(_("Unit {uid} is already in lot {code}.").format(uid=unit.uid, code=lot.code))
         if elsewhere:
-            raise UserFacingError(f"Unit {unit.uid} is already in lot {elsewhere[0]}; remove it there first.")
+            raise UserFacingError(_("Unit {uid} is already in lot {elsewhere}; remove it there first.").format(
+                    uid=unit.uid, elsewhere=elsewhere[0]))
         empty = _info(s, lot).count == 0
         if empty and not (lot.device_class or lot.model or lot.grade):
             lot.device_class, lot.model, lot.grade = unit.device_class, unit.model, unit.sale_grade
         wrong = mismatches(lot, unit) + disclosure_mismatches(s, lot, unit)
         if wrong and not force:
-            raise LotMismatch(f"Unit {unit.uid} does not fit lot {lot.code}: {'; '.join(wrong)}. Put it aside, or "
-                              "add it anyway (confirm the warning).", wrong)
+            raise LotMismatch(_("Unit {uid} does not fit lot {code}: {wrong}. Put it aside, or add it "
+                                "anyway (confirm the warning).").format(
+                    uid=unit.uid, code=lot.code, wrong='; '.join(wrong)), wrong)
         s.add(LotUnit(lot_id=lot.id, unit_id=unit.id, added_at=clock.iso()))
         units.touch(unit)
         events.append(s, ctx.actor, "lot.unit_added", {"lot": lot.code, "forced": bool(wrong), "mismatches": wrong},
@@ -189,7 +196,7 @@ def remove(ctx: StationContext, code: str, unit_ref: str) -> LotInfo:
         unit = units.find_any(s, unit_ref.strip())
         link = s.get(LotUnit, (lot.id, unit.id)) if unit is not None else None
         if unit is None or link is None:
-            raise UserFacingError(f"'{unit_ref}' is not in lot {lot.code}.")
+            raise UserFacingError(_("'{unit_ref}' is not in lot {code}.").format(unit_ref=unit_ref, code=lot.code))
         s.delete(link)
         events.append(s, ctx.actor, "lot.unit_removed", {"lot": lot.code}, unit)
         s.flush()
@@ -202,7 +209,7 @@ def close(ctx: StationContext, code: str) -> LotInfo:
         lot = get(s, code)
         info = _info(s, lot)
         if info.count == 0:
-            raise UserFacingError(f"Lot {lot.code} is empty; scan units into it before closing it.")
+            raise UserFacingError(_("Lot {code} is empty; scan units into it before closing it.").format(code=lot.code))
         lot.status = "closed"
         events.append(s, ctx.actor, "lot.closed", {"lot": lot.code, "units": info.count})
         return _info(s, lot)
@@ -248,16 +255,17 @@ def sell(ctx: StationContext, code: str, *, unit_price: float | None = None, tot
     writes it, at `unit_price` or its share of `total` (split), all in one transaction; the hub's next
     band recomputation takes them like any other sale. A lot is sold once."""
     if (unit_price is None) == (total is None):
-        raise UserFacingError("Give the lot's price either per unit or as a total, not both and not neither.")
+        raise UserFacingError(_("Give the lot's price either per unit or as a total, not both and not "
+                                "neither."))
     disposition.check_outcome("sold", unit_price if unit_price is not None else total, channel)
     with ctx.store.session() as s:
         lot = get(s, code)
         members = list(s.execute(select(Unit).join(LotUnit, LotUnit.unit_id == Unit.id)
                                  .where(LotUnit.lot_id == lot.id).order_by(Unit.id)).scalars())
         if not members:
-            raise UserFacingError(f"Lot {lot.code} is empty; there is nothing to sell.")
+            raise UserFacingError(_("Lot {code} is empty; there is nothing to sell.").format(code=lot.code))
         if lot.status == "sold":
-            raise UserFacingError(f"Lot {lot.code} is already recorded as sold.")
+            raise UserFacingError(_("Lot {code} is already recorded as sold.").format(code=lot.code))
         prices = ([float(unit_price)] * len(members) if unit_price is not None
                   else split(float(total or 0.0), [u.expected_value for u in members]))
         for unit, price in zip(members, prices, strict=True):

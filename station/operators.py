@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from station import clock, events
 from station.context import Operator, StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 from station.limits import OPERATOR_NAME_MAX
 from station.models import Operator as OperatorRow
 
@@ -74,7 +75,8 @@ def _by_name(s: Session, name: str) -> OperatorRow:
     q = select(OperatorRow).where(func.lower(OperatorRow.name) == name.strip().lower())
     row = s.execute(q).scalar_one_or_none()
     if row is None:
-        raise UserFacingError(f"There is no operator named '{name}'; 'station operator list' shows who exists.")
+        raise UserFacingError(_("There is no operator named '{name}'; 'station operator list' shows who "
+                                "exists.").format(name=name))
     return row
 
 
@@ -85,28 +87,30 @@ def add(ctx: StationContext, name: str, role: str = "technician", badge: str | N
 
     name = " ".join(name.split())
     if not name:
-        raise UserFacingError("An operator needs a name.")
+        raise UserFacingError(_("An operator needs a name."))
     if len(name) > OPERATOR_NAME_MAX:  # the hub refuses longer: every event this operator signs would stall
-        raise UserFacingError(f"An operator name has at most {OPERATOR_NAME_MAX} characters; this one has "
-                              f"{len(name)}. Use a shorter name.")
+        raise UserFacingError(_("An operator name has at most {OPERATOR_NAME_MAX} characters; this one has "
+                                "{length}. Use a shorter name.").format(
+                OPERATOR_NAME_MAX=OPERATOR_NAME_MAX, length=len(name)))
     if role not in ROLES:
-        raise UserFacingError(f"Role must be technician or supervisor, not '{role}'.")
+        raise UserFacingError(_("Role must be technician or supervisor, not '{role}'.").format(role=role))
     if badge:
         badge = badge.strip().upper()
         if classify(badge, ctx.config).kind != "badge":
             raise UserFacingError(
-                f"Badge '{badge}' does not match scanner.badge_pattern ({ctx.config['scanner.badge_pattern']}), "
-                "so scanning it would not sign anyone in; use a badge number of that form."
+                _("Badge '{badge}' does not match scanner.badge_pattern ({scanner_badge_pattern}), so "
+                  "scanning it would not sign anyone in; use a badge number of that form.").format(
+                        badge=badge, scanner_badge_pattern=ctx.config['scanner.badge_pattern'])
             )
     if pin is not None and not _PIN.fullmatch(pin):
-        raise UserFacingError("A PIN is 4 to 12 digits.")
+        raise UserFacingError(_("A PIN is 4 to 12 digits."))
     if not badge and pin is None:
-        raise UserFacingError("An operator needs a badge or a PIN to sign in with.")
+        raise UserFacingError(_("An operator needs a badge or a PIN to sign in with."))
     with ctx.store.session() as s:
         if s.execute(select(OperatorRow.id).where(func.lower(OperatorRow.name) == name.lower())).first():
-            raise UserFacingError(f"An operator named '{name}' already exists.")
+            raise UserFacingError(_("An operator named '{name}' already exists.").format(name=name))
         if badge and s.execute(select(OperatorRow.name).where(OperatorRow.badge == badge)).first():
-            raise UserFacingError(f"Badge {badge} already belongs to another operator.")
+            raise UserFacingError(_("Badge {badge} already belongs to another operator.").format(badge=badge))
         row = OperatorRow(name=name, role=role, badge=badge or None, pin_hash=hash_pin(pin) if pin else None,
                           failed_attempts=0, active=True, created_at=clock.iso())
         s.add(row)
@@ -126,11 +130,12 @@ def list_operators(ctx: StationContext, *, active_only: bool = False) -> list[Op
 
 def _check_usable(row: OperatorRow) -> None:
     if not row.active:
-        raise UserFacingError(f"{row.name} is deactivated; ask a supervisor.")
+        raise UserFacingError(_("{name} is deactivated; ask a supervisor.").format(name=row.name))
     if row.locked_until and row.locked_until > clock.iso():
         until = clock.parse(row.locked_until).astimezone().strftime("%H:%M")
-        raise UserFacingError(f"{row.name} is locked out after too many wrong PINs until {until}; "
-                              "wait, or ask a supervisor to unlock ('station operator unlock').")
+        raise UserFacingError(_("{name} is locked out after too many wrong PINs until {until}; wait, or ask "
+                                "a supervisor to unlock ('station operator unlock').").format(
+                name=row.name, until=until))
 
 
 def _sign_in(ctx: StationContext, s: Session, row: OperatorRow, method: str) -> Operator:
@@ -149,8 +154,8 @@ def sign_in_badge(ctx: StationContext, badge: str) -> Operator:
     with ctx.store.session() as s:
         row = s.execute(select(OperatorRow).where(OperatorRow.badge == badge)).scalar_one_or_none()
         if row is None:
-            raise UserFacingError(f"Badge {badge} is not registered; ask a supervisor to add it "
-                                  "('station operator add NAME --badge ...').")
+            raise UserFacingError(_("Badge {badge} is not registered; ask a supervisor to add it ('station "
+                                    "operator add NAME --badge ...').").format(badge=badge))
         _check_usable(row)
         op = _sign_in(ctx, s, row, "badge")
     ctx.operator = op

@@ -16,6 +16,7 @@ from station.devices.camera import quality
 from station.devices.camera.capture import CameraSession
 from station.devices.manager import DeviceManager
 from station.errors import DeviceError
+from station.i18n import _
 from station.models import Meta
 
 
@@ -31,10 +32,10 @@ class CaptureOutcome:
 def open_camera(manager: DeviceManager, on_state: Callable[[str], None] | None = None) -> CameraSession:
     found = manager.devices("camera") or manager.scan("camera")
     if not found:
-        raise DeviceError("No camera is connected. Plug in the bench camera; the preview starts by itself.")
+        raise DeviceError(_("No camera is connected. Plug in the bench camera; the preview starts by itself."))
     session = manager.session_for(found[0])
     if not isinstance(session, CameraSession):
-        raise DeviceError(f"{found[0].label} is not a camera this station can preview.")
+        raise DeviceError(_("{label} is not a camera this station can preview.").format(label=found[0].label))
     session.on_state = on_state
     return session
 
@@ -54,7 +55,8 @@ def capture_checked(ctx: StationContext, session: CameraSession, unit_uid: str, 
     """Take the newest frame, check it, and store it only when every check passes."""
     _n, frame, previous = session.latest_pair()
     if frame is None or not session.is_usable():
-        raise DeviceError(f"{session.info.label} sends no picture. Check that it is plugged in, then retake.")
+        raise DeviceError(_("{label} sends no picture. Check that it is plugged in, then retake.").format(
+                label=session.info.label))
     q = quality.assess(frame, previous, blur_threshold(ctx, session))
     if not q.ok:
         return CaptureOutcome(shot, False, q.to_dict(), q.failures)
@@ -71,7 +73,7 @@ def capture_checked(ctx: StationContext, session: CameraSession, unit_uid: str, 
 def calibrate(ctx: StationContext, session: CameraSession, frames: int = 9) -> float:
     """Measure a sharp target over a few frames and store this camera's blur threshold."""
     scores, last = [], 0
-    for _ in range(frames):
+    for _frame in range(frames):
         last, frame = session.wait_frame(after=last, timeout=3.0)
         scores.append(quality.blur_score(frame))
         time.sleep(0.02)

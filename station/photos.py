@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from station import atomic, clock, events, units
 from station.context import StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Event, Photo, Unit
 from station.paths import DataDir
 
@@ -61,7 +62,8 @@ def _disk_error(exc: OSError, where: Path) -> UserFacingError:
     else:
         why = exc.strerror or str(exc)
         todo = "Retake; if it happens again, call IT."
-    return UserFacingError(f"The photo was not saved: {why} ({where}). {todo}")
+    return UserFacingError(_("The photo was not saved: {why} ({where}). {todo}").format(
+            why=why, where=where, todo=todo))
 
 
 def store_jpeg(data: DataDir, jpeg: bytes) -> tuple[str, Path]:
@@ -83,14 +85,14 @@ def encode_jpeg(frame: np.ndarray) -> bytes:
 
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
-        raise UserFacingError("The camera picture could not be encoded as JPEG. Retake the photo.")
+        raise UserFacingError(_("The camera picture could not be encoded as JPEG. Retake the photo."))
     return buf.tobytes()
 
 
 def _unit(s: Session, uid: str) -> Unit:
     unit = units.by_uid(s, uid)
     if unit is None:
-        raise UserFacingError(f"Unit {uid} is not in this station's records. Scan the device again.")
+        raise UserFacingError(_("Unit {uid} is not in this station's records. Scan the device again.").format(uid=uid))
     return unit
 
 
@@ -163,10 +165,10 @@ def finish_check(s: Session, unit: Unit) -> str | None:
 def override_missing(ctx: StationContext, unit_uid: str, reason: str) -> None:
     op = ctx.operator
     if op is None or not op.is_supervisor:
-        raise UserFacingError("Only a supervisor can finish a unit without its required photos. "
-                              "Ask a supervisor to sign in.")
+        raise UserFacingError(_("Only a supervisor can finish a unit without its required photos. Ask a "
+                                "supervisor to sign in."))
     if not reason.strip():
-        raise UserFacingError("Give a reason for finishing without the required photos.")
+        raise UserFacingError(_("Give a reason for finishing without the required photos."))
     with ctx.store.session() as s:
         unit = _unit(s, unit_uid)
         events.append(s, ctx.actor, "photo.override", {"reason": reason.strip(), "missing": missing_shots(s, unit),

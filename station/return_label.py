@@ -18,6 +18,7 @@ from biip.gs1_messages import GS1Message
 
 from station import clock
 from station.errors import UserFacingError
+from station.i18n import _
 from station.identifiers import Classification
 
 # Date AIs a return label uses for the day the return began, most telling first: (13) packaging
@@ -72,18 +73,19 @@ def initiated_on(text: str | None, today: date | None = None) -> str | None:
     except ValueError:
         day = None
     if day is None:
-        raise UserFacingError(f"'{raw}' is not a day: type the return's initiation date as YYYY-MM-DD, "
-                              "e.g. 2026-11-02.")
+        raise UserFacingError(_("'{raw}' is not a day: type the return's initiation date as YYYY-MM-DD, "
+                                "e.g. 2026-11-02.").format(raw=raw))
     return _checked(day, today)
 
 
 def _checked(day: date, today: date | None) -> str:
     today = today or clock.now().date()
     if day > today + timedelta(days=1):  # a day's grace: the customer may be a time zone ahead
-        raise UserFacingError(f"The return cannot have been initiated on {day.isoformat()}, after today; "
-                              "check the date on the return label.")
+        raise UserFacingError(_("The return cannot have been initiated on {day}, after today; check the "
+                                "date on the return label.").format(day=day.isoformat()))
     if day < EARLIEST:
-        raise UserFacingError(f"{day.isoformat()} is too early for a return initiation; check the date.")
+        raise UserFacingError(_("{day} is too early for a return initiation; check the date.").format(
+                day=day.isoformat()))
     return day.isoformat()
 
 
@@ -97,8 +99,8 @@ def shipping_cost(text: str | None) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0 or value > MAX_COST or round(value, 2) != value:
-        raise UserFacingError(f"'{raw}' is not a shipping cost: type an amount such as 6.40 (0 or more, at most "
-                              f"{MAX_COST:,.0f}).")
+        raise UserFacingError(_("'{raw}' is not a shipping cost: type an amount such as 6.40 (0 or more, at "
+                                "most {MAX_COST:,.0f}).").format(raw=raw, MAX_COST=MAX_COST))
     return value
 
 
@@ -106,14 +108,16 @@ def read(c: Classification, today: date | None = None) -> ReturnLabel:
     """The initiation day and shipping cost a scanned GS1 return label carries. A GS1 code with
     neither is refused with a sentence saying what to scan instead."""
     if c.kind == "gs1" and not c.valid:
-        raise UserFacingError(f"{c.reason} Scan the return label again, or type the date and cost.")
+        raise UserFacingError(_("{reason} Scan the return label again, or type the date and cost.").format(
+                reason=c.reason))
     if c.kind != "gs1":
-        raise UserFacingError(f"{c.value} is not a GS1 return label; scan the label's GS1-128 barcode, or type "
-                              "the date and cost.")
+        raise UserFacingError(_("{value} is not a GS1 return label; scan the label's GS1-128 barcode, or "
+                                "type the date and cost.").format(value=c.value))
     try:
         msg = GS1Message.parse_hri(c.value) if c.value.startswith("(") else GS1Message.parse(c.value)
     except biip.ParseError as exc:
-        raise UserFacingError(f"The return label could not be read ({exc}); type the date and cost.") from exc
+        raise UserFacingError(_("The return label could not be read ({exc}); type the date and cost.").format(
+            exc=exc)) from exc
     by_ai = {es.ai.ai: es for es in msg.element_strings}
     date_ai = next((ai for ai in DATE_AIS if ai in by_ai and by_ai[ai].date is not None), None)
     day = _checked(by_ai[date_ai].date, today) if date_ai else None  # type: ignore[arg-type]
@@ -125,6 +129,6 @@ def read(c: Classification, today: date | None = None) -> ReturnLabel:
             break
     if day is None and cost is None:
         found = ", ".join(f"({ai})" for ai in by_ai)
-        raise UserFacingError(f"This GS1 label ({found}) carries no date and no amount; scan the return label, or "
-                              "type the initiation date and shipping cost.")
+        raise UserFacingError(_("This GS1 label ({found}) carries no date and no amount; scan the return "
+                                "label, or type the initiation date and shipping cost.").format(found=found))
     return ReturnLabel(day, cost, currency, date_ai)

@@ -13,6 +13,7 @@ from station import disposition, units
 from station.context import StationContext
 from station.disposition_rules import ROUTES, for_config
 from station.errors import UserFacingError
+from station.i18n import _
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def choices(ctx: StationContext, uid: str) -> RouteChoices:
     with ctx.store.reader() as s:
         unit = units.by_uid(s, uid)
         if unit is None:
-            raise UserFacingError(f"Unit {uid} is not in this station's records; scan it again.")
+            raise UserFacingError(_("Unit {uid} is not in this station's records; scan it again.").format(uid=uid))
         assigned = rules.routes[unit.route].label if unit.route in rules.routes else unit.route
         if unit.sale_grade is None:
             return RouteChoices(uid, None, [], [], assigned)

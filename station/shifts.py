@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from station import clock
 from station.config import Config
 from station.errors import ConfigError
+from station.i18n import _
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def zone(config: Config) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"station.timezone: '{name}' is not a known time zone (e.g. Europe/Berlin).") from exc
+        raise ConfigError(_("station.timezone: '{name}' is not a known time zone (e.g. Europe/Berlin).").format(
+                name=name)) from exc
 
 
 def system_zone(localtime: Path = Path("/etc/localtime")) -> tzinfo:
@@ -96,9 +98,9 @@ def boundaries(config: Config) -> list[time]:
     try:
         times = sorted(time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip())
     except ValueError as exc:
-        raise ConfigError(f"shift.boundaries: '{raw}' must be times like 06:00,14:00,22:00.") from exc
+        raise ConfigError(_("shift.boundaries: '{raw}' must be times like 06:00,14:00,22:00.").format(raw=raw)) from exc
     if not times:
-        raise ConfigError("shift.boundaries is empty; give at least one shift start, e.g. 06:00.")
+        raise ConfigError(_("shift.boundaries is empty; give at least one shift start, e.g. 06:00."))
     return times
 
 
@@ -125,7 +127,7 @@ def parse_when(config: Config, text: str) -> datetime:
     try:
         dt = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise ConfigError(f"'{text}' is not a date/time; use e.g. 2026-11-23T06:00.") from exc
+        raise ConfigError(_("'{text}' is not a date/time; use e.g. 2026-11-23T06:00.").format(text=text)) from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone(config))
     return dt

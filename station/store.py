@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station import chainhead, paths
 from station.errors import StoreError
+from station.i18n import _
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -88,7 +89,8 @@ def head_revision() -> str:
         parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down))
     heads = revisions - parents
     if len(heads) != 1:
-        raise StoreError(f"The station's migrations have {len(heads)} heads ({sorted(heads)}); reinstall the station.")
+        raise StoreError(_("The station's migrations have {count} heads ({heads}); reinstall the station.").format(
+                count=len(heads), heads=sorted(heads)))
     return heads.pop()
 
 
@@ -133,8 +135,8 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
         if isinstance(exc, OperationalError):  # the disk or a lock, not the file's contents
             raise store_error(Path(str(engine.url.database)), exc, saved=None) from exc
         raise StoreError(
-            f"The station database {engine.url.database} could not be migrated ({exc.orig}). "
-            "Run 'station db check' and restore from backup if it reports damage."
+            _("The station database {database} could not be migrated ({orig}). Run 'station db check' and "
+              "restore from backup if it reports damage.").format(database=engine.url.database, orig=exc.orig)
         ) from exc
     except Exception as exc:  # Alembic's own errors, e.g. a revision no migration knows
         from alembic.util import CommandError
@@ -142,9 +144,10 @@ def migrate(engine: Engine, *, fresh_from_models: bool = True) -> None:
         if not isinstance(exc, CommandError):
             raise
         raise StoreError(
-            f"The station database {engine.url.database} has a schema version this station does not know ({exc}). "
-            "It was written by a newer station or altered by hand: run 'station db check', and use the station "
-            "version that wrote it, or restore it from a backup."
+            _("The station database {database} has a schema version this station does not know ({exc}). It "
+              "was written by a newer station or altered by hand: run 'station db check', and use the "
+              "station version that wrote it, or restore it from a backup.").format(
+                    database=engine.url.database, exc=exc)
         ) from exc
 
 
@@ -174,8 +177,9 @@ def _require_tables(engine: Engine) -> None:
     lacking = sorted(set(Base.metadata.tables) - have)
     if lacking:
         raise StoreError(
-            f"The station database {engine.url.database} lacks the table(s) {', '.join(lacking)}: it was changed "
-            "outside the station. Run 'station db check', then restore station.sqlite3 from a backup."
+            _("The station database {database} lacks the table(s) {lacking}: it was changed outside the "
+              "station. Run 'station db check', then restore station.sqlite3 from a backup.").format(
+                    database=engine.url.database, lacking=', '.join(lacking))
         )
 
 
@@ -188,16 +192,16 @@ def _refuse_to_replace(db_path: Path, anchor_path: Path) -> None:
     had_events = anchor is not None and anchor.local is not None and anchor.local.seq > 0
     if db_path.exists() and db_path.stat().st_size == 0:
         raise StoreError(
-            f"The station database {db_path} is empty (0 bytes): its data is gone, and the station will not "
-            "start over on top of it. Restore station.sqlite3 from a backup; if this station never recorded "
-            "anything, delete the empty file to start a new database."
+            _("The station database {db_path} is empty (0 bytes): its data is gone, and the station will "
+              "not start over on top of it. Restore station.sqlite3 from a backup; if this station never "
+              "recorded anything, delete the empty file to start a new database.").format(db_path=db_path)
         )
     if had_events and anchor is not None and anchor.local is not None and not _has_tables(db_path):
         raise StoreError(
-            f"The station database {db_path} is missing or holds no tables, but {anchor_path.name} records "
-            f"{anchor.local.seq} events on this station: the station will not start an empty database over them. "
-            f"Restore station.sqlite3 from a backup; to start a new, empty station here instead, move "
-            f"{anchor_path.name} aside."
+            _("The station database {db_path} is missing or holds no tables, but {name} records {seq} "
+              "events on this station: the station will not start an empty database over them. Restore "
+              "station.sqlite3 from a backup; to start a new, empty station here instead, move {name} aside.").format(
+                    db_path=db_path, name=anchor_path.name, seq=anchor.local.seq)
         )
 
 
@@ -239,7 +243,8 @@ def store_error(db_path: Path, exc: DatabaseError, *, saved: bool | None) -> Sto
         why, todo = "it can only be read", "check the data folder's permissions and free space"
     else:
         why, todo = f"{exc.orig}", "run 'station db check'"
-    return StoreError(f"The station database {db_path} could not be used: {why}.{outcome} To go on, {todo}.")
+    return StoreError(_("The station database {db_path} could not be used: {why}.{outcome} To go on, {todo}.").format(
+            db_path=db_path, why=why, outcome=outcome, todo=todo))
 
 
 class Store:

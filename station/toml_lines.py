@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from station.errors import ConfigError
+from station.i18n import _
 
 T = TypeVar("T")
 
@@ -22,7 +23,8 @@ def toml_error(source: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
     """A TOML syntax error as a ConfigError naming the file and, when tomllib says it, the line."""
     m = re.search(r"at line (\d+)", str(exc))
     where = f", line {m.group(1)}" if m else ""
-    return ConfigError(f"{source}{where}: not valid TOML ({exc}). Fix the file and reload.")
+    return ConfigError(_("{source}{where}: not valid TOML ({exc}). Fix the file and reload.").format(
+            source=source, where=where, exc=exc))
 
 
 Fail = Callable[[tuple[str | int, ...], str], ConfigError]
@@ -37,7 +39,8 @@ def read_document(text: str, source: str, allowed: Collection[str] | None = None
         raise toml_error(source, exc) from exc
 
     def fail(path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{source}, line {locate(text, path)}: {problem}")
+        return ConfigError(_("{source}, line {line}: {problem}").format(
+                source=source, line=locate(text, path), problem=problem))
 
     unknown = [k for k in raw if k not in allowed] if allowed is not None else []
     if unknown:

@@ -27,6 +27,7 @@ from station import clock, costs, events, identifiers, labour, operators, return
 from station.context import Operator, StationContext
 from station.disposition import DATA_BEARING
 from station.errors import ConfigError, UserFacingError
+from station.i18n import _
 from station.identifiers import Classification
 from station.models import Operator as OperatorRow
 from station.models import Unit
@@ -230,7 +231,7 @@ def load_unit(ctx: StationContext, uid: str) -> UnitView | None:
 def _get(s: Session, uid: str) -> Unit:
     unit = units.by_uid(s, uid)
     if unit is None:
-        raise UserFacingError(f"Unit {uid} is not in this station's records; scan it again.")
+        raise UserFacingError(_("Unit {uid} is not in this station's records; scan it again.").format(uid=uid))
     return unit
 
 
@@ -247,13 +248,14 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
     with ctx.store.session() as s:
         unit = _get(s, uid)
         if unit.finished_at:
-            raise UserFacingError(f"Unit {uid} is already finished; re-process it first (CMD:REPROCESS).")
+            raise UserFacingError(_("Unit {uid} is already finished; re-process it first (CMD:REPROCESS).").format(
+                    uid=uid))
         blocked = [msg for check in FINISH_CHECKS if (msg := _run_check(check, s, unit))]
         if blocked and override_reason is None:
             return FinishResult(uid, False, blocked, [])
         if blocked and not (ctx.operator and ctx.operator.is_supervisor):
-            raise UserFacingError("Only a supervisor can finish a unit past its checks; ask one to sign in. "
-                                  + " ".join(blocked))
+            raise UserFacingError(_("Only a supervisor can finish a unit past its checks; ask one to sign in.")
+                                  + " " + " ".join(blocked))
         label = label_state(s, unit)
         if label == "printed" and not label_unchecked_ok:
             return FinishResult(uid, False, [], [], label_unchecked=True)
@@ -329,7 +331,8 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
         label, limit = INTAKE_FIELDS[key]
         text = (raw or "").strip() or None
         if text and len(text) > limit:
-            raise UserFacingError(f"{label} is limited to {limit} characters; shorten it ({len(text)} now).")
+            raise UserFacingError(_("{label} is limited to {limit} characters; shorten it ({length} now).").format(
+                    label=label, limit=limit, length=len(text)))
         clean[key] = text.upper() if key == "serial" and text else text
     with ctx.store.session() as s:
         unit = _get(s, uid)
@@ -340,7 +343,8 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
         if serial and "serial" in changed:
             other = units.find(s, "serial", serial)
             if other is not None and other.id != unit.id:
-                raise UserFacingError(f"Serial {serial} already belongs to unit {other.uid}; scan that unit instead.")
+                raise UserFacingError(_("Serial {serial} already belongs to unit {uid}; scan that unit "
+                                        "instead.").format(serial=serial, uid=other.uid))
             units.add_identifier(s, unit, "serial", serial)
         units.touch(unit, **{k: v for k, (_, v) in changed.items()})
         events.append(s, ctx.actor, "unit.updated", {"changed": changed}, unit)
