@@ -107,8 +107,8 @@ _SENTENCES: dict[str, Callable[[Payload], str]] = {
     "unit.updated": _updated,
     "unit.blocked": lambda p: f"Held: {p.get('reason') or 'no reason given'}",
     "unit.finished": _finished,
-    "unit.medium_attached": lambda p: f"{str(p.get('what') or 'drive').capitalize()} {p.get('serial')} attached: "
-                                      "it is wiped as a part of this unit",
+    "unit.medium_attached": lambda p: f"Medium attached: {p.get('what') or 'drive'} {p.get('serial')}, wiped as a "
+                                      "part of this unit",
     "unit.reopened": lambda p: "Reopened" + (f": {p['reason']}" if p.get("reason") else ""),
     "grade.recorded": _graded,
     "grade.overridden": _overridden,

@@ -64,6 +64,10 @@ def holder(s: Session, serial: str) -> Unit | None:
     return units.find(s, MEDIUM, serial) if serial else None
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]  # "MicroSD card", not "Microsd card"
+
+
 def attach(s: Session, actor: events.Actor, unit: Unit, serial: str, *, what: str = "drive",
            model: str = "") -> bool:
     """Attach a medium (by its serial) to `unit`; False when it already is. Refused when the medium
@@ -77,11 +81,11 @@ def attach(s: Session, actor: events.Actor, unit: Unit, serial: str, *, what: st
         if other.id == unit.id:
             return False
         raise UserFacingError(_("{what} {serial} belongs to unit {uid}; open that unit to wipe it, or finish it "
-                                "first.").format(what=what.capitalize(), serial=serial, uid=other.uid))
+                                "first.").format(what=_upper_first(what), serial=serial, uid=other.uid))
     own = units.find(s, "serial", serial)
     if own is not None and own.id != unit.id:
         raise UserFacingError(_("{what} {serial} is unit {uid} of its own; it cannot also be a part of "
-                                "{unit}.").format(what=what.capitalize(), serial=serial, uid=own.uid, unit=unit.uid))
+                                "{unit}.").format(what=_upper_first(what), serial=serial, uid=own.uid, unit=unit.uid))
     units.add_identifier(s, unit, MEDIUM, serial)
     events.append(s, actor, ATTACHED, {"serial": serial, "what": what, "model": model}, unit)
     return True

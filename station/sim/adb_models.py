@@ -36,6 +36,7 @@ class PhoneModel:
     boot_s: float = 0.3  # time a reboot takes (the phone is gone meanwhile)
     wipe_s: float = 0.2
     packages_3p: list[str] = field(default_factory=lambda: ["com.whatsapp", "com.spotify.music"])
+    card_serial: str = ""  # a microSD card in its slot (a reset leaves it as it is)
     sdcard_files: list[str] = field(default_factory=lambda: ["/sdcard/DCIM/Camera/IMG_0001.jpg",
                                                              "/sdcard/Download/boarding-pass.pdf"])
     getprop_garbage: bool = False  # getprop answers with unparseable bytes

@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from station.devices.phone.identity import CARD_SERIAL
 from station.sim.adb_models import PhoneModel
 
 SILENT = -1  # exit code meaning "this command never answers"
@@ -38,6 +39,8 @@ class PhoneState:
         files = {path: b"user data" for path in model.sdcard_files}
         if model.has_cache_partition:
             files["/cache/recovery/last_log"] = b"recovery log"
+        if model.card_serial:
+            files[CARD_SERIAL] = model.card_serial.encode() + b"\n"
         settings = {"global": {"device_provisioned": "1", "adb_enabled": "1"},
                     "secure": {"user_setup_complete": "1", "android_id": secrets.token_hex(8)}, "system": {}}
         return cls(model, list(model.accounts), model.device_owner, model.profile_owner,
@@ -48,7 +51,7 @@ class PhoneState:
         self.accounts.clear()
         self.device_owner = self.profile_owner = None
         self.packages_3p.clear()
-        self.files = {p: b for p, b in self.files.items() if p.startswith("/cache/recovery/last")}
+        self.files = {p: b for p, b in self.files.items() if p.startswith(("/cache/recovery/last", "/sys/"))}
         self.settings["global"].update(device_provisioned="0", adb_enabled="1" if self.model.adb_after_reset else "0")
         self.settings["secure"].update(user_setup_complete="0", android_id=secrets.token_hex(8))
         self.resets += 1

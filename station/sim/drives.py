@@ -26,7 +26,7 @@ BAY_BYTES = 128 << 20
 MODELS = ("Demo SATA SSD", "Demo SATA HDD", "Demo NVMe SSD", "Demo USB stick")
 
 
-def _serial(folder: Path, bay: int) -> str:
+def bay_serial(folder: Path, bay: int) -> str:
     # Stable per data folder, distinct between benches running demos side by side.
     return f"SIM{bay}-{hashlib.sha256(str(folder).encode()).hexdigest()[:8].upper()}"
 
@@ -47,7 +47,7 @@ def bay_drive(folder: Path, path: Path) -> Drive:
     model = MODELS[(bay - 1) % len(MODELS)]
     buses: dict[str, Bus] = {"Demo NVMe SSD": "nvme", "Demo USB stick": "usb"}
     bus = buses.get(model, "ata")
-    facts = MediaFacts(path=str(path), bus=bus, vendor="Simulated", model=model, serial=_serial(folder, bay),
+    facts = MediaFacts(path=str(path), bus=bus, vendor="Simulated", model=model, serial=bay_serial(folder, bay),
                        firmware="SIM1", size_bytes=path.stat().st_size, logical_sector=512,
                        physical_sector=4096, rotational=model.endswith("HDD"),
                        extra={"simulated": True, "port": f"bay {bay}"})

@@ -153,6 +153,8 @@ class WipeJobs(QObject):
         words, level = result_words(finished)
         self.panel.say({"ok": "ok", "error": "error"}.get(level, "warn"), f"{target.label}: {words}")
         self._refresh(target)
+        if self.panel.unit_uid and finished.unit_uid == self.panel.unit_uid:
+            self.panel.load_unit(self.panel.unit_uid, moved=True)  # the unit's next medium, if it has one
 
     def _refresh(self, target: WipeTarget) -> None:
         row = self.panel.model.row_of(target.id)

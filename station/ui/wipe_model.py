@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
 from station.i18n import N_, _
@@ -51,6 +51,7 @@ class WipeTableModel(QAbstractTableModel):
         self._rows: list[tuple[str, ...]] = []
         self._snaps: list[Snapshot] = []
         self.method = ""  # the method the next start will use, shown on idle rows
+        self.bold: set[str] = set()  # the open unit's rows (its media)
 
     # -- Qt model API -----------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -78,6 +79,10 @@ class WipeTableModel(QAbstractTableModel):
                 return QBrush(QColor(_LEVEL_COLOURS[self._snaps[row].level]))
             if col == GUARD and not self.targets[row].eligible() and not self._snaps[row].running:
                 return QBrush(QColor(_LEVEL_COLOURS["error"]))
+        if role == Qt.ItemDataRole.FontRole and self.targets[row].id in self.bold:
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:  # a cell that gave way to the Result column reads in full here
             return self._rows[row][col] or None
         return None
@@ -111,6 +116,12 @@ class WipeTableModel(QAbstractTableModel):
             self._rows[row], self._snaps[row] = texts, snap
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         return snap
+
+    def set_bold(self, ids: set[str]) -> None:
+        if ids != self.bold:
+            self.bold = ids
+            if self.targets:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.targets) - 1, len(COLUMNS) - 1))
 
     def refresh_all(self) -> None:
         for row in range(len(self.targets)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
-from station import clock, photos, steps, units
+from station import clock, photos, steps, unit_media, units
 from station.certs.result import CommandRecord
 from station.devices.drive import discover, firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.timeout(600)
 
 CLEAN_PHONE = "490154203237518"  # demo Pixel, encrypted, no account: reset in recovery
 LOCKED_PHONE = "356938035643809"  # demo Pixel still signed in to Google: the erase is refused (FRP)
+CARD_PHONE = "353627074869010"  # demo Moto with a microSD card (demo bay 4 in a reader): one unit, two media
 GAP_MS = 120  # scanner.wedge_max_gap_ms here; a person's keys come slower than twice that
 PACE_MS = 2 * GAP_MS + 40
 # power yes, glass flawless, display perfect, housing flawless, locks none, tests passed, battery good, liquid clean
@@ -74,9 +76,8 @@ class Shift:
     def key(self, key: Qt.Key, name: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         """One key press (a chord counts once) at a person's pace, to whatever has the focus."""
         self.inputs.append(name)
-        self.qtbot.wait(PACE_MS)
         QTest.keyClick(QApplication.focusWidget() or self.w, key, modifier)
-        self.qtbot.wait(PACE_MS)
+        self.qtbot.wait(PACE_MS)  # every input is followed by this pause: never closer than a wedge burst
 
     def answer_dialog(self, key: Qt.Key, name: str, expect: str, shot: str = "") -> None:
         """The next dialog that opens (a modal question) gets `key`, as the technician would press it."""
@@ -199,10 +200,52 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool, shots: str = "
     return uid
 
 
+def _phone_and_card(shift: Shift, imei: str, card: Path) -> str:
+    """A phone and its microSD card, one unit of two media: the phone tells its card's serial, so the card's row
+    (a card reader) is the unit's too; each is wiped with its own plan and question, the card after the phone."""
+    w = shift.w
+    shift.scan(imei)
+    shift.wait(lambda: w.unit_uid is not None and w.progress is not None and w.progress.stage == "grade")
+    uid = w.unit_uid
+    grade_panel = w.panel(GradePanel)
+    shift.wait(lambda: w.tabs.currentWidget() is grade_panel and grade_panel.form is not None)
+    for digit in ALL_GOOD:
+        shift.key(getattr(Qt.Key, f"Key_{digit}"), digit)
+    shift.wait(lambda: w.tabs.currentWidget() is w.panel(PhotosPanel))
+    _photos(shift)
+    wipe = w.panel(WipePanel)
+    shift.wait(lambda: w.tabs.currentWidget() is wipe)
+    shift.wait(lambda: isinstance(wipe.selected(), PhoneTarget) and wipe.selected().identity is not None
+               and wipe.selected().identity.imei == imei and "2 media" in wipe.media_line.text(), timeout=60000)
+    assert "microSD card" in wipe.media_line.text() and "not wiped yet" in wipe.media_line.text()
+    shift.snap("card-3-wipe-two-media")
+    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase the phone: yes)", "Erase ALL data")
+    shift.key(Qt.Key.Key_Return, "Enter (wipe the phone)")
+    # The phone done, its card is selected next: the flow stays on Wipe until every medium is done.
+    shift.wait(lambda: isinstance(wipe.selected(), DriveTarget) and wipe.selected().drive.path == str(card),
+               timeout=120000)
+    assert w.progress is not None and w.progress.stage == "wipe"
+    shift.snap("card-3-wipe-next-medium")
+    shift.answer_dialog(Qt.Key.Key_Y, "Y (erase the card: yes)", "Erase ALL data")
+    shift.key(Qt.Key.Key_Return, "Enter (wipe the card)")
+    label = w.panel(LabelPanel)
+    shift.wait(lambda: w.progress is not None and w.progress.stage == "route", timeout=120000)
+    shift.wait(lambda: w.tabs.currentWidget() is label and label.route_box.routes.count() > 0
+               and label.route_box.routes.hasFocus())
+    shift.key(Qt.Key.Key_Return, "Enter (route)")
+    shift.wait(lambda: label.awaiting == uid, timeout=30000)
+    shift.scan(uid)
+    shift.wait(lambda: w.progress is not None and w.progress.stage == "done")
+    return uid
+
+
 def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     # No self-driving demo scanner: the scans here are the technician's, through the keyboard wedge.
     (data_dir / "station.toml").write_text(f'[scanner]\nport = "none"\nwedge_max_gap_ms = {GAP_MS}\n')
+    bays = SimDriveDriver(data_dir, bays=4, size=4 * MiB)  # small bays, made before the window
+    card = bays.folder / "bay4.img"  # the demo Moto's microSD card, in a card reader
+    card.write_bytes(os.urandom(4 * MiB))
     w = make_window(data_dir)
     with qtbot.waitActive(w):
         w.show()
@@ -212,24 +255,41 @@ def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> No
     shift.scan("OP-0001")  # sign in: once per shift, not counted for a unit
     qtbot.waitUntil(lambda: w.ctx.operator is not None, timeout=10000)
 
+    started = time.monotonic()
     shift.inputs.clear()
     clean = _phone(shift, CLEAN_PHONE, ALL_GOOD, blocked=False, shots="phone")
     clean_inputs = list(shift.inputs)
-    print(f"\nclean phone: {len(clean_inputs)} inputs: " + " · ".join(clean_inputs))
+    print(f"\nclean phone: {len(clean_inputs)} inputs in {time.monotonic() - started:.0f} s: "
+          + " · ".join(clean_inputs))
     got = _db(w, clean)
     assert got["grade"] and got["photos"] == 6 and got["wipe"] == "sanitized" and got["certificate"]
     assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
     assert got["finished"]["label"] == "label checked"
     assert len(clean_inputs) <= 20, clean_inputs
 
+    started = time.monotonic()
     shift.inputs.clear()
     locked = _phone(shift, LOCKED_PHONE, ALL_GOOD, blocked=True, shots="locked")
-    print(f"locked phone: {len(shift.inputs)} inputs: " + " · ".join(shift.inputs))
+    print(f"locked phone: {len(shift.inputs)} inputs in {time.monotonic() - started:.0f} s: "
+          + " · ".join(shift.inputs))
     got = _db(w, locked)
     assert got["grade"] and got["photos"] == 6 and got["wipe"] != "sanitized"
     assert got["blocked"] and "Google" in got["blocked"]  # held, with the reason
     assert got["route"] in ("hold", "harvest_parts", "recycle", "return_to_customer")
     assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
+
+    started = time.monotonic()
+    shift.inputs.clear()
+    both = _phone_and_card(shift, CARD_PHONE, card)
+    print(f"phone and its card: {len(shift.inputs)} inputs in {time.monotonic() - started:.0f} s: "
+          + " · ".join(shift.inputs))
+    got = _db(w, both)
+    assert got["grade"] and got["photos"] == 6 and got["wipe"] == "sanitized" and got["certificate"]
+    assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
+    with w.ctx.store.reader() as s:
+        media = unit_media.media(s, units.by_uid(s, both))
+    assert [(m.label.split()[0], m.sanitized) for m in media] == [("phone", True), ("microSD", True)], media
+    assert card.read_bytes() == bytes(4 * MiB)  # the card overwritten by the worker, read back here
     # Every step fits a 1280x800 screen: the Label panel grew the window to 880 px once its label was checked.
     assert shift.too_tall == []
 
@@ -314,11 +374,11 @@ def _drive_unit(shift: Shift, serial: str, method_keys: list[tuple[Qt.Key, str, 
     return uid
 
 
-def test_a_shift_of_drives_overwritten_and_purged_through_the_gui(qtbot, make_window, data_dir, loops, tmp_path,
-                                                                 monkeypatch, corpus) -> None:
-    """A laptop's disk in demo bay 2 (a file the worker process overwrites and the test reads back), then a bare
-    SSD on a loop device that the station has Purge itself: the plan asks the drive, the drive answers as the
-    Crucial MX100 of the corpus does, and its SANITIZE scrambles the loop device."""
+def test_a_bare_ssd_purged_through_the_gui(qtbot, make_window, data_dir, loops, tmp_path, monkeypatch,
+                                          corpus) -> None:
+    """A bare SSD on a loop device that the station has Purge itself: the plan asks the drive, the drive answers
+    as the Crucial MX100 of the corpus does, and its SANITIZE scrambles the loop device. (An overwrite through
+    the GUI, read back, is the phone's microSD card's in the shift of phones.)"""
     mx100 = corpus / "hdparm" / "Crucial__Crucial_CT512MX100SSD1__1.txt"
     ssd = loops(8 * MiB, seed=8)
     firmware = MX100Firmware(ssd, mx100.read_text())
@@ -329,8 +389,7 @@ def test_a_shift_of_drives_overwritten_and_purged_through_the_gui(qtbot, make_wi
     discover._ENRICH_CACHE.clear()
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "station.toml").write_text(f'[scanner]\nport = "none"\nwedge_max_gap_ms = {GAP_MS}\n')
-    bays = SimDriveDriver(data_dir, bays=4, size=4 * MiB)  # small bays, made before the window
-    (bays.folder / "bay2.img").write_bytes(os.urandom(4 * MiB))  # the laptop's data
+    SimDriveDriver(data_dir, bays=4, size=4 * MiB)  # small bays, made before the window
     w = make_window(data_dir)
     w.devices.register(guarded_driver(w.ctx.data.root, include=only_ours(tmp_path)))
     with qtbot.waitActive(w):
@@ -340,19 +399,9 @@ def test_a_shift_of_drives_overwritten_and_purged_through_the_gui(qtbot, make_wi
     wipe.rescan()
     qtbot.waitUntil(lambda: any(isinstance(t, DriveTarget) and t.drive.path == ssd.path for t in wipe.model.targets),
                     timeout=30000)
-    laptop_disk = next(t.drive.facts.serial for t in wipe.model.targets
-                       if isinstance(t, DriveTarget) and t.facts().port == "bay 2")
     shift = Shift(qtbot, w)
     shift.scan("OP-0001")
     qtbot.waitUntil(lambda: w.ctx.operator is not None, timeout=10000)
-
-    shift.inputs.clear()
-    laptop = _drive_unit(shift, laptop_disk, [], "drive")  # the default method: Clear by overwrite
-    print(f"\nlaptop disk (overwrite): {len(shift.inputs)} inputs: " + " · ".join(shift.inputs))
-    got = _db(w, laptop)
-    assert got["grade"] and got["photos"] == 2 and got["wipe"] == "sanitized" and got["certificate"]
-    assert got["printed"] == 1 and got["label"] == "checked" and got["stage"] == "finished"
-    assert (bays.folder / "bay2.img").read_bytes() == bytes(4 * MiB)  # every byte overwritten, read back
 
     shift.inputs.clear()
     # Alt+M reaches the method box, P picks "purge"; the plan (the drive's own commands) is in the question.

@@ -35,6 +35,7 @@ class PhoneIdentity:
     battery_level: int | None = None
     battery_health: str | None = None
     device_class: Literal["phone", "tablet"] = "phone"  # grading classes
+    card_serial: str = ""  # the microSD card in its slot (its CID serial), if it has one
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +84,18 @@ def read_imei(client: AdbClient, serial: str) -> tuple[str | None, str]:
     return None, f"The phone reported {raw!r}, which is not a valid IMEI; scan the IMEI from the label instead."
 
 
+CARD_SERIAL = "/sys/block/mmcblk1/device/serial"  # the removable card's slot; mmcblk0 is the phone's own eMMC
+_SERIAL_TEXT = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{3,63}")
+
+
+def read_card_serial(client: AdbClient, serial: str) -> str:
+    """The serial of the microSD card in the phone, or "" without one. A phone's reset leaves that card as it
+    was, so the card is wiped as a medium of its own. Without shell_v2 an error reads as output: only a
+    serial-shaped single word counts."""
+    out = client.shell(serial, f"cat {CARD_SERIAL}").output.strip()
+    return out if _SERIAL_TEXT.fullmatch(out) else ""
+
+
 def parse_battery(text: str) -> tuple[int | None, str | None]:
     values = {k: int(v) for k, v in _BATTERY.findall(text)}
     level = values.get("level")
@@ -113,4 +126,5 @@ def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | No
         fingerprint=props.get("ro.build.fingerprint", ""), build_type=props.get("ro.build.type", ""),
         imei=imei, imei_note=note, battery_level=level, battery_health=health,
         device_class="tablet" if "tablet" in props.get("ro.build.characteristics", "") else "phone",
+        card_serial=read_card_serial(client, adb_serial),
     )

@@ -2,7 +2,12 @@
 
 Keys: Enter wipes the selected drive or phone (its plan shown, then a confirmation), A wipes
 every eligible drive (one confirmation), S or Delete stops the selected wipe, R restarts an
-interrupted one, F5 rescans; Alt+M / Alt+V reach the method and verification.
+interrupted one, Insert adds the selected drive to the open unit as one of its media (a phone's
+microSD card, a laptop's drive), F5 rescans; Alt+M / Alt+V reach the method and verification.
+
+A unit of several media lists each of them with where its wipe stands above the table, and
+its rows are in bold; once one medium is done the next one is selected, and the flow moves on
+to Route only when all are (station/unit_media.py combines them).
 
 This file holds the layout, the keys and the open unit; which rows exist lives in
 ui/wipe_rows.py (hot-plug, phones, recovery at start) and the work in ui/wipe_jobs.py (plan,
@@ -27,12 +32,13 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
+from station import unit_media
 from station.erase import methods
 from station.erase.run import AUTO, PURGE, TargetKind, methods_for
 from station.i18n import N_, _, ngettext
 from station.steps import Progress
 from station.ui import wipe_unit
-from station.ui.ops import Changes, Op
+from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel, column, heading, hint
 from station.ui.table_fit import fit_columns
 from station.ui.wipe_jobs import WipeJobs
@@ -43,6 +49,7 @@ from station.ui.wipe_targets import DriveTarget, WipeTarget
 _FIRMWARE = {PURGE: N_("The drive's own Purge (sanitize, secure erase, crypto erase), as its firmware supports it; "
                         "refused when it has none."),
              AUTO: N_("Purge where the drive supports it, else Clear by overwrite (NIST SP 800-88).")}
+CARD, DRIVE = N_("microSD card"), N_("drive")  # what an attached medium is (English in its event)
 RESULT_SAMPLE = N_("SANITIZED · certificate issued")  # stays readable at 1280 px; longer results read in the detail
 
 
@@ -58,11 +65,18 @@ class WipePanel(Panel):
             hint(
                 self.tr(
                     "Enter: wipe the selected drive or phone · A: wipe all eligible · S/Delete: stop · "
-                    "R: restart an interrupted wipe · F5: rescan · Alt+M method · Alt+V verification"
+                    "R: restart an interrupted wipe · Insert: add the selected drive to this unit · F5: rescan · "
+                    "Alt+M method · Alt+V verification"
                 )
             )
         )
         layout.addLayout(self._controls())
+        # The open unit's media, each with its state: a phone and its card are wiped one by one.
+        self.media_line = QLabel("")
+        self.media_line.setObjectName("wipe-unit-media")
+        self.media_line.setWordWrap(True)
+        self.media_line.hide()
+        layout.addWidget(self.media_line)
         self.model = WipeTableModel(self)
         self.model.method = self.method_box.currentText()
         self.table = QTableView()
@@ -87,7 +101,8 @@ class WipePanel(Panel):
         self.model.dataChanged.connect(lambda *_: self._show_detail())
         self.model.dataChanged.connect(lambda *_: self.fit_columns())
         self.model.rowsInserted.connect(lambda *_: self.fit_columns())
-        self.unit_ids: set[str] = set()  # the open unit's IMEI, serial...: its row is selected
+        self.unit: wipe_unit.UnitMedia | None = None  # the open unit's identifiers and media: its rows
+        self._attaching: set[tuple[str, str]] = set()  # (unit, card) attachments asked for, asked once
         self.summary = QLabel("")
         self.summary.setObjectName("wipe-summary")
         layout.addWidget(self.summary)
@@ -146,6 +161,9 @@ class WipePanel(Panel):
                 sc = QShortcut(QKeySequence(key), self)
                 sc.activated.connect(slot)
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        attach = QShortcut(QKeySequence(Qt.Key.Key_Insert), self)  # a unit's further medium
+        attach.activated.connect(self.attach_selected)
+        attach.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _method_changed(self, text: str) -> None:
         self.model.method = text
@@ -174,21 +192,93 @@ class WipePanel(Panel):
         if not self.select_unit() and self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
+    @property
+    def unit_ids(self) -> set[str]:
+        return self.unit.ids if self.unit is not None else set()
+
     def set_unit(self, uid: str | None) -> None:
         if uid != self.unit_uid:
-            self.unit_ids = set()
+            self.unit = None
+            self._show_media()
             if uid:
-                Op(self, wipe_unit.load_ids, self.ctx, uid).success(self._unit_ids).run()
+                self.load_unit(uid)
         super().set_unit(uid)
 
-    def _unit_ids(self, loaded: tuple[str, set[str]]) -> None:
-        uid, ids = loaded
-        if uid == self.unit_uid:
-            self.unit_ids = ids
-            self.select_unit()
+    def load_unit(self, uid: str, *, moved: bool = False) -> None:
+        """Read the unit's identifiers and media again; `moved`: a medium just finished, select the next one."""
+        Op(self, wipe_unit.load, self.ctx, uid).success(lambda got: self._unit_loaded(got, moved)).run()
 
-    def select_unit(self) -> bool:
-        return wipe_unit.select_unit_row(self.table, self.model, self.unit_ids)
+    def _unit_loaded(self, loaded: wipe_unit.UnitMedia, moved: bool = False) -> None:
+        if loaded.uid != self.unit_uid:
+            return
+        self.unit = loaded
+        self._show_media()
+        self.select_unit(moved=moved)
+        if moved and self.isVisible():
+            self.window().activateWindow()  # the next medium's Enter comes here, whatever dialog the last one showed
+            self.table.setFocus()
+        if moved and loaded.media and not all(m.sanitized for m in loaded.media):
+            target = self.selected()
+            medium = wipe_unit.medium_of(loaded, target)
+            if medium is not None and medium.status is None and target is not None:
+                self.say("info", self.tr("Next medium of this unit: {medium} ({device}). Enter wipes it.").format(
+                    medium=medium.label, device=target.label))
+        self._attach_card()
+
+    def select_unit(self, *, moved: bool = False) -> bool:
+        return wipe_unit.select_unit_row(self.table, self.model, self.unit, moved=moved)
+
+    def _show_media(self) -> None:
+        """The unit's media line, and its rows in bold."""
+        unit = self.unit
+        self.model.set_bold({self.model.targets[r].id for r in wipe_unit.unit_rows(self.model, unit)})
+        if unit is None or not unit.media:
+            self.media_line.hide()
+            return
+        states = [f"{m.label}: {self._medium_state(m)}" for m in unit.media]
+        self.media_line.setText(ngettext("Unit {uid}, {count} medium: ", "Unit {uid}, {count} media: ",
+                                         len(states)).format(uid=unit.uid, count=len(states)) + " · ".join(states))
+        self.media_line.show()
+
+    def _medium_state(self, m: unit_media.Medium) -> str:
+        if m.running:
+            return self.tr("wiping")
+        if m.status is None:
+            return self.tr("not wiped yet")
+        words = {"sanitized": self.tr("SANITIZED"), "failed": self.tr("FAILED"),
+                 "interrupted": self.tr("INTERRUPTED"), "aborted": self.tr("STOPPED")}.get(m.status, m.status)
+        how = " ".join(x for x in (m.method, f"({m.method_type})" if m.method_type else "") if x)
+        checked = {True: self.tr("verified"), False: self.tr("verification FAILED")}.get(m.verified, "")  # type: ignore[arg-type]
+        return ", ".join(x for x in (words, how, checked) if x)
+
+    def attach_selected(self) -> None:
+        """Insert: the selected drive is one of the open unit's media (a phone's card, a laptop's drive)."""
+        target = self.selected()
+        if not self.unit_uid:
+            self.say("warn", self.tr("Open a unit first (scan it), then add its drive with Insert."))
+            return
+        if not isinstance(target, DriveTarget):
+            self.say("warn", self.tr("Select the drive or card reader row of this unit's medium, then press Insert."))
+            return
+        f = target.drive.facts
+        self._attach(self.unit_uid, f.serial or "", DRIVE, f.model)
+
+    def _attach(self, uid: str, serial: str, what: str, model: str) -> None:
+        def attached(got: wipe_unit.UnitMedia) -> None:
+            self.say("ok", self.tr("{what} {serial} is a medium of unit {uid}: wipe it too before the unit is done.")
+                     .format(what=_(what)[:1].upper() + _(what)[1:], serial=serial, uid=uid))
+            self._unit_loaded(got)
+
+        Op(self, wipe_unit.attach, self.ctx, uid, serial, what, model).on("db").changes("units").success(
+            attached).failure(report_error).run()
+
+    def _attach_card(self) -> None:
+        """A phone that tells its microSD card's serial, with a reader's row of that serial: the card is its medium."""
+        card = wipe_unit.card_to_attach(self.model, self.unit)
+        if card is None or self.unit is None or (self.unit.uid, card[0]) in self._attaching:
+            return
+        self._attaching.add((self.unit.uid, card[0]))
+        self._attach(self.unit.uid, card[0], CARD, card[1])
 
     @override
     def arrived(self, progress: Progress) -> None:
@@ -215,6 +305,8 @@ class WipePanel(Panel):
     def rows_changed(self) -> None:
         """The rows were synced with the devices (wipe_rows): the unit's row selected, the summary anew."""
         self._select_default()
+        self._show_media()
+        self._attach_card()
         self.update_summary()
 
     def update_summary(self) -> None:
