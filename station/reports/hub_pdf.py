@@ -94,10 +94,13 @@ def summarize(log: HubShiftLog, now: datetime | None = None) -> HubSummary:
         why = " ".join((r.get("wipe_reason") or "no reason recorded").split())[:200]
         failures[f"{r['wipe_status']}: {why}"] += 1
     k.wipe_failures = dict(failures.most_common())
+    touched = Counter(r["station"] for r in log.rows)
+    done: dict[str, list[float]] = {}  # grouped once, in row order: the same sums as station by station
+    for r in finished:
+        done.setdefault(r["station"], []).append(r["expected_value"] or 0.0)
     for station in log.stations:
-        mine = [r for r in log.rows if r["station"] == station]
-        done = [r for r in finished if r["station"] == station]
-        k.per_station.append((station, len(mine), len(done), sum(r["expected_value"] or 0.0 for r in done)))
+        values = done.get(station, [])
+        k.per_station.append((station, touched[station], len(values), sum(values)))
     return k
 
 

@@ -37,13 +37,24 @@ _WIPE_COLUMNS = f"""(array_agg(payload ->> '{wr.key(wr.WipeStarted, "method")}' 
 # A wipe's end and its certificate.issued event both carry these two.
 _STATUS, _SANITIZED = wr.key(wr.WipeEnded, "status"), wr.key(wr.WipeEnded, "sanitized")
 
-_SQL = """
-WITH touched AS (
+# The units of the log: every (station, unit) with an event in [start, end), by the operator, at the site.
+TOUCHED = """touched AS (
     SELECT DISTINCT station_id, unit_uid FROM events
     WHERE at >= :start AND at < :end AND unit_uid IS NOT NULL
       AND (CAST(:operator AS text) IS NULL OR lower(operator_name) = lower(CAST(:operator AS text)))
       AND (CAST(:site AS text) IS NULL OR station_id IN (SELECT id FROM stations WHERE site_id = CAST(:site AS text)))
-), ev AS MATERIALIZED (
+)"""
+# The newest unit.finished or unit.reopened decides whether (and when, and by whom) a unit is finished.
+FINISH_COLUMNS = """(array_agg(kind ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_kind,
+        (array_agg(at ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_at,
+        (array_agg(operator_name ORDER BY seq DESC)
+            FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_by,"""
+# The log's order: by station, then intake.
+ORDER = "ORDER BY a.station_id, coalesce(a.created_at, a.first_at), a.unit_uid"
+
+_SQL = """
+WITH {touched}, ev AS MATERIALIZED (
     SELECT e.station_id, e.unit_uid, e.seq, e.kind, e.at, e.operator_name, e.payload
     FROM events e JOIN touched t ON t.station_id = e.station_id AND t.unit_uid = e.unit_uid
 ), agg AS (
@@ -64,10 +75,7 @@ WITH touched AS (
         -- code-point order, as Python's sorted() on a station; one name a line, as a station's log
         string_agg(DISTINCT operator_name::text COLLATE "C", E'\n'
                    ORDER BY operator_name::text COLLATE "C") AS operators,
-        (array_agg(kind ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_kind,
-        (array_agg(at ORDER BY seq DESC) FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_at,
-        (array_agg(operator_name ORDER BY seq DESC)
-            FILTER (WHERE kind IN ('unit.finished', 'unit.reopened')))[1] AS fin_by,
+        {finish_columns}
         -- the value loop: what the unit's finish priced, and its first closing outcome's days to value
         (array_agg(payload -> 'costs' ORDER BY seq DESC) FILTER (WHERE kind = 'unit.finished'))[1] AS fin_costs,
         (array_agg(payload -> 'days_to_value' ORDER BY seq) FILTER (WHERE kind = 'outcome.recorded'
@@ -109,38 +117,43 @@ SELECT a.station_id, a.unit_uid, a.first_at, a.created_at, a.wipe_method, a.wipe
 FROM agg a
 LEFT JOIN changes ch ON ch.station_id = a.station_id AND ch.unit_uid = a.unit_uid
 LEFT JOIN ids ON ids.station_id = a.station_id AND ids.unit_uid = a.unit_uid
-ORDER BY a.station_id, coalesce(a.created_at, a.first_at), a.unit_uid
-""".replace("{wipe_columns}", _WIPE_COLUMNS)
+{order}
+""".replace("{wipe_columns}", _WIPE_COLUMNS).replace("{touched}", TOUCHED).replace(
+    "{finish_columns}", FINISH_COLUMNS).replace("{order}", ORDER)
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _number(value: Any) -> float | None:
+def number_or_none(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _wipe_status(end: dict[str, Any] | None) -> str | None:
+def wipe_status(end: dict[str, Any] | None) -> str | None:
     """As the station sets units.wipe_status from the newest wipe end or certificate."""
     if not end:
         return None
     return wr.unit_status(str(end.get(_STATUS)), end.get(_SANITIZED) is True)
 
 
+def cycle_minutes(intake: datetime, finished: datetime | None) -> float | None:
+    return round((finished - intake).total_seconds() / 60, 1) if finished else None
+
+
 def _value(changed: dict[str, Any], fin_costs: str | None, value_days: str | None) -> dict[str, Any]:
     """As the station's shift log: the return's initiation and shipping from the intake changes, the
     costs its finish priced (station/labour.py) and the days to value its closing outcome recorded."""
-    shipping = _number(changed.get("shipping_cost"))
+    shipping = number_or_none(changed.get("shipping_cost"))
     costs = json.loads(fin_costs) if fin_costs else None
-    out: dict[str, Any] = {"return_initiated_on": _text(changed.get("return_initiated_on")), "shipping_cost": shipping,
-                           "labour_minutes": None, "unit_cost": None,
-                           "value_days": _number(json.loads(value_days)) if value_days else None}
+    out: dict[str, Any] = {"return_initiated_on": text_or_none(changed.get("return_initiated_on")),
+                           "shipping_cost": shipping, "labour_minutes": None, "unit_cost": None,
+                           "value_days": number_or_none(json.loads(value_days)) if value_days else None}
     if isinstance(costs, dict):
         given = costs.get("labour_minutes")
         minutes: dict[str, Any] = given if isinstance(given, dict) else {}
-        out["labour_minutes"] = round(sum(_number(m) or 0.0 for m in minutes.values()), 1)
-        out["unit_cost"] = round((shipping or 0.0) + sum(_number(costs.get(k)) or 0.0
+        out["labour_minutes"] = round(sum(number_or_none(m) or 0.0 for m in minutes.values()), 1)
+        out["unit_cost"] = round((shipping or 0.0) + sum(number_or_none(costs.get(k)) or 0.0
                                                          for k in ("labour", "handling", "inspection")), 2)
     return out
 
@@ -159,40 +172,40 @@ def _row(r: Any) -> dict[str, Any]:
         device_class = phone["device_class"]
     intake: datetime = r.created_at or r.first_at
     finished: datetime | None = r.fin_at if r.fin_kind == "unit.finished" else None
-    wipe_status = _wipe_status(wipe_end)
+    status = wipe_status(wipe_end)
     matrix = f"{grade['matrix']}@{grade['version']}" if grade.get("matrix") and grade.get("version") else None
     return {
         "station": r.station_id,
         "uid": r.unit_uid,
         "identifiers": r.identifiers or "",
-        "serial": _text(changed["serial"] if "serial" in changed else
+        "serial": text_or_none(changed["serial"] if "serial" in changed else
                         idents.get("serial") or created.get("serial") or phone.get("serial")),
-        "imei": _text(idents.get("imei") or created.get("imei") or phone.get("imei")),
+        "imei": text_or_none(idents.get("imei") or created.get("imei") or phone.get("imei")),
         "device_class": device_class,
-        "make": _text(created.get("make") or phone.get("manufacturer")),
-        "model": _text(created.get("model") or phone.get("model")),
-        **{k: _text(changed[k] if k in changed else created.get(k)) for k in INTAKE_FIELDS},
-        "cosmetic_grade": _text(grade.get("cosmetic")),
-        "functional_code": _text(grade.get("functional")),
-        "sale_grade": _text(grade.get("sale_grade")),
+        "make": text_or_none(created.get("make") or phone.get("manufacturer")),
+        "model": text_or_none(created.get("model") or phone.get("model")),
+        **{k: text_or_none(changed[k] if k in changed else created.get(k)) for k in INTAKE_FIELDS},
+        "cosmetic_grade": text_or_none(grade.get("cosmetic")),
+        "functional_code": text_or_none(grade.get("functional")),
+        "sale_grade": text_or_none(grade.get("sale_grade")),
         "grade_matrix": matrix,
         "photos": int(r.photos),
-        "wipe_method": _text(r.wipe_method),
-        "wipe_status": wipe_status,
-        "certificate_id": _text(r.certificate_id),
-        "route": _text(route.get("route")),
-        "vendor": _text(route["vendor"].get("name")) if isinstance(route.get("vendor"), dict) else None,
-        "expected_value": _number(route.get("expected_value")),
+        "wipe_method": text_or_none(r.wipe_method),
+        "wipe_status": status,
+        "certificate_id": text_or_none(r.certificate_id),
+        "route": text_or_none(route.get("route")),
+        "vendor": text_or_none(route["vendor"].get("name")) if isinstance(route.get("vendor"), dict) else None,
+        "expected_value": number_or_none(route.get("expected_value")),
         "label_printed": bool(r.label_printed),
         "operators": r.operators or "",
         "intake_at": clock.iso(intake),
         "finished_at": clock.iso(finished) if finished else None,
-        "cycle_minutes": round((finished - intake).total_seconds() / 60, 1) if finished else None,
+        "cycle_minutes": cycle_minutes(intake, finished),
         **_value(changed, r.fin_costs, r.value_days),
-        "realised_price": _number(json.loads(r.realised)) if r.realised else None,
+        "realised_price": number_or_none(json.loads(r.realised)) if r.realised else None,
         # not columns of the log, but what the summary needs: recovery rate, failures, per technician
-        "estimated_value": _number(route.get("estimated_value")),
-        "wipe_reason": _text(r.wipe_reason) if wipe_status not in (None, "sanitized") else None,
+        "estimated_value": number_or_none(route.get("estimated_value")),
+        "wipe_reason": text_or_none(r.wipe_reason) if status not in (None, "sanitized") else None,
         "finished_by": r.fin_by if finished else None,
     }
 

@@ -1,6 +1,7 @@
-"""The fleet dashboard's figures: the hub's shift rows (one PostgreSQL statement, shift_export) summed
-up by the same definitions as the shift report across stations (reports.hub_pdf), then split per
-station and per site. One idea, one place: a figure on the dashboard is the figure in the PDF."""
+"""The fleet dashboard's figures: the hub's shift rows, narrowed to the columns the summary reads
+(fleet_rows, one PostgreSQL statement), summed up by the same definitions as the shift report across
+stations (reports.hub_pdf), then split per station and per site. One idea, one place: a figure on the
+dashboard is the figure in the PDF."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from station.reports.hub_pdf import HubSummary, summarize
 from station.reports.hub_rows import HubShiftLog, log_of
 from station.shifts import Window
 from station.sync.hub import shift_export
+from station.sync.hub.console import fleet_rows
 from station.sync.hub.models import HubStation
 from station.sync.hub.sites import in_site
 
@@ -51,7 +53,7 @@ def rows_log(s: Session, w: Window, site: str | None, operator: str | None = Non
 
 
 def figures(s: Session, w: Window, site: str | None, now: datetime | None = None) -> Fleet:
-    k = summarize(rows_log(s, w, site), now)
+    k = summarize(log_of(fleet_rows.dashboard_rows(s, w.start, w.end, site), w, None, "this hub"), now)
     hours = k.hours or 1.0
     site_of = dict(s.execute(select(HubStation.id, HubStation.site_id).where(in_site(HubStation.id, site))).all())
     stations = [Line(st, n, f, f / hours, v) for st, n, f, v in k.per_station]
