@@ -39,11 +39,15 @@ def free_port() -> int:
 class PostgresServer:
     """initdb + pg_ctl start on a temp dir; stop() removes everything."""
 
-    def __init__(self, *, durable: bool = False) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="station-pg-"))
+    def __init__(self, *, durable: bool = False, keep: Path | None = None, settings: tuple[str, ...] = ()) -> None:
+        # keep: a folder whose cluster outlives stop() and is started again as it is (a benchmark's filled database)
+        self.keep = keep
+        self.root = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="station-pg-"))
+        self.root.mkdir(parents=True, exist_ok=True)
         self.data = self.root / "data"
         self.port = free_port()
         self.durable = durable  # benchmarks keep fsync on; tests turn it off for speed
+        self.settings = settings  # more "name=value" server settings
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
             pw = pwd.getpwnam("postgres")
@@ -55,12 +59,18 @@ class PostgresServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
 
+    @property
+    def reused(self) -> bool:
+        return self.keep is not None and (self.data / "PG_VERSION").exists()
+
     def start(self) -> PostgresServer:
-        self._run(pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--no-sync", "--locale=C")
+        if not self.reused:
+            self._run(pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                      "--no-sync", "--locale=C")
         opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not self.durable:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        opts += "".join(f" -c {setting}" for setting in self.settings)
         self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "-o", opts,
                   "-l", str(self.root / "server.log"), "start")
         atexit.register(self.stop)  # also when a run is interrupted: no server left behind
@@ -84,7 +94,10 @@ class PostgresServer:
         if not self.root.exists():
             return
         try:
-            if self.data.exists():
-                self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if self.data.exists() and (self.data / "postmaster.pid").exists():
+                # a kept cluster stops cleanly, so its next start needs no crash recovery
+                mode = "fast" if self.keep else "immediate"
+                self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            if not self.keep:
+                shutil.rmtree(self.root, ignore_errors=True)
