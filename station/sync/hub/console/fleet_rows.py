@@ -72,5 +72,8 @@ def _row(r: Any) -> dict[str, Any]:
 
 def dashboard_rows(s: Session, start: datetime, end: datetime, site: str | None) -> list[dict[str, Any]]:
     """One row per (station, unit) with an event in [start, end) at `site` (every site when None)."""
+    # The planner's estimate of a wide window passes jit_above_cost, and compiling the aggregates takes longer
+    # (about 90 ms for 8 h of 100 stations) than running them: off for this transaction only.
+    s.execute(text("SET LOCAL jit = off"))
     result = s.execute(text(_SQL), {"start": start, "end": end, "operator": None, "site": site})
     return [_row(r) for r in result]
