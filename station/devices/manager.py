@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from station.devices.base import DeviceInfo, Driver, Session
 from station.errors import DeviceError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class DeviceManager:
         key = (info.kind, info.id)
         with self._lock:
             if key not in self._devices:
-                raise DeviceError(f"{info.label} is not connected. Plug it in and try again.")
+                raise DeviceError(_("{label} is not connected. Plug it in and try again.").format(label=info.label))
             sess = self._sessions.get(key)
             if sess is not None and sess.is_usable():
                 return sess
@@ -84,7 +85,7 @@ class DeviceManager:
             # know only their own devices.
             driver = self._owners.get(key) or next((d for d in self._drivers if d.kind == info.kind), None)
             if driver is None:
-                raise DeviceError(f"No driver for {info.kind} devices.")
+                raise DeviceError(_("No driver for {kind} devices.").format(kind=info.kind))
             sess = driver.open(self._devices[key])
             self._sessions[key] = sess
             return sess

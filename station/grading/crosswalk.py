@@ -22,6 +22,7 @@ from typing import Any, Literal
 from station.errors import ConfigError
 from station.grading.evaluate import BER, FUNCTIONAL_CODES, SUFFIX, worse
 from station.grading.matrix import CLASSES, COSMETIC, content_hash
+from station.i18n import _
 from station.toml_lines import load_cached, locate, read_document
 
 SHIPPED = Path(__file__).with_name("crosswalks.toml")
@@ -215,10 +216,12 @@ def _check_complete(s: Scheme, source: str, text: str) -> None:
                 continue
             shown = ", ".join(f"{k} {v}" for k, v in facts.items())
             if not hits:
-                raise ConfigError(f"{source}, line {locate(text, (s.key,))}: crosswalk '{s.key}' gives no "
-                                  f"'{f}' for {shown}; add a rule that covers it.")
-            raise ConfigError(f"{source}, line {hits[1].line}: crosswalk '{s.key}' rule overlaps line "
-                              f"{hits[0].line} for {shown}; make the rules exclusive.")
+                raise ConfigError(_("{source}, line {line}: crosswalk '{key}' gives no '{field}' for {shown}; "
+                                    "add a rule that covers it.").format(
+                        source=source, line=locate(text, (s.key,)), key=s.key, field=f, shown=shown))
+            raise ConfigError(_("{source}, line {line}: crosswalk '{key}' rule overlaps line {other} for "
+                                "{shown}; make the rules exclusive.").format(
+                    source=source, line=hits[1].line, key=s.key, other=hits[0].line, shown=shown))
 
 
 def load(path: Path = SHIPPED) -> Crosswalks:

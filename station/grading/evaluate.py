@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from station.errors import UserFacingError
 from station.grading.matrix import COSMETIC, Matrix, Question
-from station.i18n import N_
+from station.i18n import N_, _
 
 FUNCTIONAL_CODES: dict[str, str] = {
     "FF": N_("fully functional"),  # translated where shown
@@ -83,7 +83,8 @@ def evaluate(matrix: Matrix, answers: Mapping[str, str], *, partial: bool = Fals
         if key is None:
             if not partial:
                 raise IncompleteAnswers(
-                    f"'{q.text}' is not answered yet; answer it (number keys) before saving the grade."
+                    _("'{text}' is not answered yet; answer it (number keys) before saving the grade.").format(
+                            text=q.text)
                 )
             missing.append(q.key)
             if q.kind == "functional":
@@ -92,8 +93,8 @@ def evaluate(matrix: Matrix, answers: Mapping[str, str], *, partial: bool = Fals
         option = q.option(key)
         if option is None:
             raise IncompleteAnswers(
-                f"'{key}' is not an option of '{q.text}' in {matrix.ref}; choose one of "
-                f"{', '.join(o.key for o in q.options)}."
+                _("'{key}' is not an option of '{text}' in {ref}; choose one of {options}.").format(
+                        key=key, text=q.text, ref=matrix.ref, options=', '.join(o.key for o in q.options))
             )
         used[q.key] = key
         if option.cosmetic:

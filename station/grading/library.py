@@ -24,6 +24,7 @@ from station.config import Config
 from station.context import StationContext
 from station.errors import ConfigError, UserFacingError
 from station.grading.matrix import Matrix, Shot, load_file, parse, version_key
+from station.i18n import _
 from station.models import AppliedConfig
 
 SHIPPED_DIR = Path(__file__).with_name("matrices")
@@ -69,7 +70,8 @@ def _dir_cached(folder: str, _stamp: tuple[tuple[str, float, int], ...]) -> tupl
 def load_dir(folder: Path) -> tuple[Matrix, ...]:
     """Every matrix file in `folder`, validated (cached until a file changes)."""
     if not folder.is_dir():
-        raise ConfigError(f"{folder}: the grading matrix folder does not exist. Fix grading.matrix_dir.")
+        raise ConfigError(_("{folder}: the grading matrix folder does not exist. Fix grading.matrix_dir.").format(
+                folder=folder))
     stamp = tuple((p.name, p.stat().st_mtime, p.stat().st_size) for p in sorted(folder.glob("*.toml")))
     return _dir_cached(str(folder), stamp)
 
@@ -102,7 +104,7 @@ def _active_in(s: Session | None, files: tuple[Matrix, ...], device_class: str) 
         return found
     if device_class != "other":
         return _active_in(s, files, "other")
-    raise ConfigError("No grading matrix for class 'other' is available; restore the shipped matrices.")
+    raise ConfigError(_("No grading matrix for class 'other' is available; restore the shipped matrices."))
 
 
 def active(ctx: StationContext, device_class: str) -> Matrix:
@@ -131,9 +133,10 @@ def find(ctx: StationContext, matrix_id: str, version: str) -> Matrix:
     if not hits:
         have = sorted({a.matrix.ref for a in available(ctx) if a.matrix.id == matrix_id})
         raise UserFacingError(
-            f"There is no grading matrix {matrix_id}@{version}"
-            + (f" (available: {', '.join(have)})." if have else ".")
-            + " Run 'station grade matrices' to list them."
+            (_("There is no grading matrix {ref} (available: {have}).").format(ref=f"{matrix_id}@{version}",
+                                                                              have=", ".join(have)) if have
+             else _("There is no grading matrix {ref}.").format(ref=f"{matrix_id}@{version}"))
+            + " " + _("Run 'station grade matrices' to list them.")
         )
     return hits[0]
 
@@ -143,7 +146,8 @@ def activate(ctx: StationContext, matrix_id: str, version: str) -> Matrix:
     op = ctx.operator
     if op is None or not op.is_supervisor:
         raise UserFacingError(
-            "Only a supervisor can switch the active grading matrix; sign in with a supervisor badge and try again."
+            _("Only a supervisor can switch the active grading matrix; sign in with a supervisor badge and "
+              "try again.")
         )
     m = find(ctx, matrix_id, version)
     files = load_dir(matrix_dir(ctx.config))

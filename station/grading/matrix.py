@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from station.errors import ConfigError
+from station.i18n import _
 from station.toml_lines import locate, toml_error
 
 COSMETIC = ("A", "B", "C", "D", "E")  # best to worst; beyond economic repair (BER) is a flag, not a letter
@@ -127,7 +128,8 @@ class _Reader:
         self.text, self.source = text, source
 
     def fail(self, path: tuple[str | int, ...], problem: str) -> ConfigError:
-        return ConfigError(f"{self.source}, line {locate(self.text, path)}: {problem}")
+        return ConfigError(_("{source}, line {line}: {problem}").format(
+                source=self.source, line=locate(self.text, path), problem=problem))
 
     def table(self, value: Any, path: tuple[str | int, ...], allowed: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -279,5 +281,6 @@ def load_file(path: Path) -> Matrix:
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}). Check the file and its permissions.") from exc
+        raise ConfigError(_("{path}: cannot be read ({exc}). Check the file and its permissions.").format(
+                path=path, exc=exc)) from exc
     return parse(text, str(path))

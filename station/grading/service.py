@@ -21,6 +21,7 @@ from station.grading import crosswalk
 from station.grading.evaluate import FUNCTIONAL_CODES, GradeResult, evaluate, sale_grade
 from station.grading.library import active, available
 from station.grading.matrix import COSMETIC, Matrix
+from station.i18n import _
 from station.models import Grade, Unit
 
 MIN_REASON = 5  # characters: "ok" is not a reason an auditor accepts
@@ -51,7 +52,8 @@ def unit_for(s: Session, ref: str) -> Unit:
     unit = units.find_any(s, ref.strip())
     if unit is None:
         raise UserFacingError(
-            f"No unit answers to '{ref}'. Scan the unit's label or an identifier it was taken in with."
+            _("No unit answers to '{ref}'. Scan the unit's label or an identifier it was taken in with.").format(
+                    ref=ref)
         )
     return unit
 
@@ -59,17 +61,22 @@ def unit_for(s: Session, ref: str) -> Unit:
 def check_override(ctx: StationContext, computed: GradeResult, ov: Override) -> tuple[str, str]:
     """The final (cosmetic, functional) for an override, or a UserFacingError saying why not."""
     if ctx.config["grading.override_supervisor_only"] and not (ctx.operator and ctx.operator.is_supervisor):
-        raise UserFacingError("Only a supervisor may override a computed grade here; ask a supervisor to sign in.")
+        raise UserFacingError(_("Only a supervisor may override a computed grade here; ask a supervisor to "
+                                "sign in."))
     if len(ov.reason.strip()) < MIN_REASON:
-        raise UserFacingError("An override needs a reason (a short sentence, e.g. 'dent hidden under case').")
+        raise UserFacingError(_("An override needs a reason (a short sentence, e.g. 'dent hidden under "
+                                "case')."))
     cosmetic = ov.cosmetic or computed.cosmetic
     functional = ov.functional or computed.functional
     if cosmetic not in COSMETIC:
-        raise UserFacingError(f"'{cosmetic}' is not a cosmetic grade; use one of {', '.join(COSMETIC)}.")
+        raise UserFacingError(_("'{cosmetic}' is not a cosmetic grade; use one of {grades}.").format(
+                cosmetic=cosmetic, grades=', '.join(COSMETIC)))
     if functional not in FUNCTIONAL_CODES:
-        raise UserFacingError(f"'{functional}' is not a functional code; use one of {', '.join(FUNCTIONAL_CODES)}.")
+        raise UserFacingError(_("'{functional}' is not a functional code; use one of {functional_codes}.").format(
+                functional=functional, functional_codes=', '.join(FUNCTIONAL_CODES)))
     if (cosmetic, functional) == (computed.cosmetic, computed.functional):
-        raise UserFacingError("The override gives the grade the matrix already computed; save without overriding.")
+        raise UserFacingError(_("The override gives the grade the matrix already computed; save without "
+                                "overriding."))
     return cosmetic, functional
 
 
@@ -90,7 +97,8 @@ def record(
         device_class = unit_for(s, unit_ref).device_class
     m = matrix or active(ctx, device_class)
     if m.device_class not in (device_class, "other"):
-        raise UserFacingError(f"Matrix {m.ref} grades {m.device_class}s, but this unit is a {device_class}.")
+        raise UserFacingError(_("Matrix {ref} grades {matrix_class}s, but this unit is a {unit_class}.").format(
+                ref=m.ref, matrix_class=m.device_class, unit_class=device_class))
     with ctx.store.reader() as s:
         measured = measured_answers(s, unit_for(s, unit_ref), m)
     computed = evaluate(m, {**answers, **measured})

@@ -21,6 +21,7 @@ import numpy as np
 
 from station.devices.base import DeviceInfo
 from station.errors import DeviceError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 # OpenCV's own warnings go to stderr, unasked; what matters is in our log and on the screen.
@@ -97,8 +98,8 @@ class CameraSession:
             if frame is not None and n > after:
                 return n, frame
             time.sleep(0.01)
-        raise DeviceError(f"Camera {self.info.label} sent no picture in {timeout:.0f} s. "
-                          "Check that it is plugged in and not used by another program.")
+        raise DeviceError(_("Camera {label} sent no picture in {timeout:.0f} s. Check that it is plugged in "
+                            "and not used by another program.").format(label=self.info.label, timeout=timeout))
 
     def close(self) -> None:
         self._stop.set()

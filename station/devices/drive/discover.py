@@ -21,6 +21,7 @@ from typing import Any
 from station.devices.drive import probe
 from station.devices.drive.facts import DriveFacts
 from station.errors import UserFacingError
+from station.i18n import _
 from station.media import Bus, MediaFacts
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,8 @@ def find(target: str, *, enrich: bool = True, sys_root: str = SYS) -> Drive:
     part = Path(sys_root, "class", "block", name, "partition")
     if part.exists():
         parent = os.path.basename(os.path.dirname(os.path.realpath(Path(sys_root, "class", "block", name))))
-        raise UserFacingError(f"{target} is a partition; wipe the whole drive /dev/{parent} instead.")
+        raise UserFacingError(_("{target} is a partition; wipe the whole drive /dev/{parent} instead.").format(
+                target=target, parent=parent))
     # A path or kernel name: only that drive is asked (the tools are slow on some drives).
     drives = list_drives(enrich=enrich, sys_root=sys_root, names=[name]) if name in block_names(sys_root) else []
     if not drives and not target.startswith("/"):
@@ -222,5 +224,6 @@ def find(target: str, *, enrich: bool = True, sys_root: str = SYS) -> Drive:
     for d in drives:
         if d.name == name or d.facts.serial == target or d.identity == target:
             return d
-    raise UserFacingError(f"No drive {target} is attached. Run 'station drives' to list the drives.")
+    raise UserFacingError(_("No drive {target} is attached. Run 'station drives' to list the drives.").format(
+            target=target))
 

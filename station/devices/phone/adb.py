@@ -23,6 +23,7 @@ from pathlib import Path
 from station import clock
 from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices
 from station.errors import DeviceError
+from station.i18n import _
 from station.media import CommandRecord
 
 log = logging.getLogger("station.devices.io")
@@ -79,16 +80,16 @@ class AdbClient:
                                   env=self._env(), check=False)
         except FileNotFoundError as exc:
             raise DeviceError(
-                f"The adb program '{self.adb_path}' was not found. Install the Debian package 'adb' "
-                "or set phone.adb_path to the adb client."
+                _("The adb program '{adb_path}' was not found. Install the Debian package 'adb' or set "
+                  "phone.adb_path to the adb client.").format(adb_path=self.adb_path)
             ) from exc
         except subprocess.TimeoutExpired as exc:
             rec = CommandRecord(argv, None, _text(exc.stdout) + "[no answer: timed out]", started,
                                 round(time.monotonic() - t0, 3))
             self._record(rec, record)
             raise DeviceError(
-                f"The phone did not answer {what or ' '.join(args[-1:])!r} within {limit:g} s. "
-                "Unplug it, plug it back in and try again; if it repeats, restart the phone."
+                _("The phone did not answer {what!r} within {limit:g} s. Unplug it, plug it back in and try "
+                  "again; if it repeats, restart the phone.").format(what=what or ' '.join(args[-1:]), limit=limit)
             ) from exc
         output = _text(proc.stdout) + _text(proc.stderr)
         log.debug("adb << rc=%s %r", proc.returncode, output[:4000])
@@ -106,8 +107,8 @@ class AdbClient:
         """Start the adb server now (any adb command would); a busy machine may take seconds to fork it."""
         rec = self.run("start-server", timeout=max(self.timeout, 30.0), what="start-server")
         if rec.exit_code != 0:
-            raise DeviceError(f"The adb server did not start ({rec.output.strip()[-200:]}). "
-                              "Close other adb programs (Android Studio, another station) and try again.")
+            raise DeviceError(_("The adb server did not start ({output}). Close other adb programs (Android "
+                                "Studio, another station) and try again.").format(output=rec.output.strip()[-200:]))
 
     def kill_server(self) -> None:
         self.run("kill-server", timeout=10)
@@ -115,7 +116,8 @@ class AdbClient:
     def devices(self) -> list[ListedPhone]:
         rec = self.run("devices", "-l")
         if rec.exit_code != 0:
-            raise DeviceError(f"adb could not list phones: {rec.output.strip()[:200]}. Restart the station.")
+            raise DeviceError(_("adb could not list phones: {output}. Restart the station.").format(
+                    output=rec.output.strip()[:200]))
         return parse_devices(rec.output)
 
     def listed(self, serial: str) -> ListedPhone | None:
@@ -160,8 +162,8 @@ class AdbClient:
         if text.startswith("error: device") and "not found" in text.splitlines()[0]:
             raise PhoneNotReady(serial, ABSENT)
         if text.startswith("error: closed"):
-            raise DeviceError(f"Phone {serial} refused the command: it is not running Android with adb. "
-                              + instruction(self.state(serial)))
+            raise DeviceError(_("Phone {serial} refused the command: it is not running Android with adb.").format(
+                serial=serial) + " " + instruction(self.state(serial)))
 
     def shell(self, serial: str, command: str, *, timeout: float | None = None, record: bool = True) -> ShellResult:
         """Run `command` in the phone's shell; its exit status comes from a marker, not adb's exit code."""
@@ -171,8 +173,8 @@ class AdbClient:
         found = _MARKER.search(rec.output)
         if found is None:
             raise DeviceError(
-                f"Phone {serial} gave an incomplete answer to {command!r}. Unplug it, plug it back in and try "
-                "again; if it repeats, restart the phone."
+                _("Phone {serial} gave an incomplete answer to {command!r}. Unplug it, plug it back in and "
+                  "try again; if it repeats, restart the phone.").format(serial=serial, command=command)
             )
         return ShellResult(int(found.group(1)), rec.output[: found.start()])
 
@@ -182,9 +184,10 @@ class AdbClient:
         props, bad = parse_getprop(result.output)
         if result.exit_code != 0 or "ro.product.model" not in props or bad > len(props):
             raise DeviceError(
-                f"Phone {serial} answered 'getprop' with unreadable output ({bad} malformed lines, "
-                f"{len(props)} properties). Unplug it and plug it back in; if it repeats, the cable or the "
-                "phone's software is faulty and the phone cannot be processed here."
+                _("Phone {serial} answered 'getprop' with unreadable output ({bad} malformed lines, {props} "
+                  "properties). Unplug it and plug it back in; if it repeats, the cable or the phone's "
+                  "software is faulty and the phone cannot be processed here.").format(
+                        serial=serial, bad=bad, props=len(props))
             )
         return props
 

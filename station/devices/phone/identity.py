@@ -10,6 +10,7 @@ from stdnum import imei as stdnum_imei
 
 from station.devices.phone.adb import AdbClient
 from station.errors import DeviceError
+from station.i18n import _
 
 _PARCEL_WORDS = re.compile(r"(?:0x[0-9a-fA-F]+:|Parcel\()\s*((?:[0-9a-fA-F]{8}\s)+)")
 _DEVICE_ID = re.compile(r"Device ID\s*=\s*([0-9A-Fa-f]{14,16})")
@@ -110,8 +111,8 @@ def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | No
     serial = props.get("ro.serialno") or props.get("ro.boot.serialno") or ""
     if not serial:
         if not adb_serial or ":" in adb_serial:
-            raise DeviceError(f"Phone {adb_serial} does not tell its serial number (ro.serialno). "
-                              "Scan the serial from its label at intake and try again.")
+            raise DeviceError(_("Phone {adb_serial} does not tell its serial number (ro.serialno). Scan the "
+                                "serial from its label at intake and try again.").format(adb_serial=adb_serial))
         serial = adb_serial  # over USB, adb's serial is the phone's
     sdk_text = props.get("ro.build.version.sdk", "")
     imei, note = read_imei(client, adb_serial)

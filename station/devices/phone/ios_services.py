@@ -23,6 +23,7 @@ from typing import Any
 
 from station import clock
 from station.devices.phone.ios import usbmux_devices
+from station.i18n import _
 from station.media import CommandRecord
 
 ERASE_REQUEST = {"RequestType": "EraseDevice", "PreserveDataPlan": False, "DisallowProximitySetup": True}
@@ -73,16 +74,19 @@ async def _erase(udid: str, pair_dir: Path, usbmux_address: str | None) -> str:
         lockdown = await create_using_usbmux(serial=udid, autopair=False, pairing_records_cache_folder=pair_dir,
                                              usbmux_address=usbmux_address)
     except (PyMobileDevice3Exception, OSError) as exc:
-        raise DeviceError(f"iPhone {udid} did not answer before the erase ({exc or type(exc).__name__}). "
-                          "Check the cable and that it is unlocked, then try again.") from exc
+        raise DeviceError(_("iPhone {udid} did not answer before the erase ({exc}). Check the cable and "
+                            "that it is unlocked, then try again.").format(
+                udid=udid, exc=exc or type(exc).__name__)) from exc
     try:
         if not lockdown.paired:
-            raise DeviceError(f"iPhone {udid} no longer trusts this station. Unlock it, tap Trust, then try again.")
+            raise DeviceError(_("iPhone {udid} no longer trusts this station. Unlock it, tap Trust, then "
+                                "try again.").format(udid=udid))
         async with MobileConfigService(lockdown) as mc:
             await mc.erase_device(preserve_data_plan=bool(ERASE_REQUEST["PreserveDataPlan"]),
                                   disallow_proximity_setup=bool(ERASE_REQUEST["DisallowProximitySetup"]))
     except PyMobileDevice3Exception as exc:
-        raise DeviceError(f"iPhone {udid} refused Erase All Content and Settings: {exc}") from exc
+        raise DeviceError(_("iPhone {udid} refused Erase All Content and Settings: {exc}").format(
+                udid=udid, exc=exc)) from exc
     finally:
         with contextlib.suppress(OSError, PyMobileDevice3Exception):  # the device is already rebooting
             await lockdown.close()

@@ -12,6 +12,7 @@ from typing import Literal, cast, get_args
 
 from station.config import Config
 from station.errors import ConfigError
+from station.i18n import _
 
 PrinterProtocol = Literal["escpos", "zpl"]
 Scheme = Literal["tcp", "usb", "serial", "file"]
@@ -53,29 +54,32 @@ class PrinterSpec:
 def parse(language: str, connection: str, *, source: str = "printer settings") -> PrinterSpec:
     language = language.strip().lower()
     if language not in PROTOCOLS:
-        raise ConfigError(f"{source}: printer language '{language}' is not one of {', '.join(PROTOCOLS)}.")
+        raise ConfigError(_("{source}: printer language '{language}' is not one of {protocols}.").format(
+                source=source, language=language, protocols=', '.join(PROTOCOLS)))
     protocol = cast(PrinterProtocol, language)
     conn = connection.strip()
     if m := re.fullmatch(r"tcp://([^:/\s]+)(?::(\d{1,5}))?/?", conn):
         return PrinterSpec(protocol, "tcp", m.group(1), int(m.group(2) or 9100))
     if m := re.fullmatch(r"usb:([0-9a-fA-F]{4}):([0-9a-fA-F]{4})", conn):
         if protocol != "escpos":
-            raise ConfigError(f"{source}: a ZPL printer on USB is reached through its device file: "
-                              "use file:/dev/usb/lp0.")
+            raise ConfigError(_("{source}: a ZPL printer on USB is reached through its device file: use "
+                                "file:/dev/usb/lp0.").format(source=source))
         return PrinterSpec(protocol, "usb", f"{m.group(1).lower()}:{m.group(2).lower()}")
     if m := re.fullmatch(r"serial:(/[^:\s]+)(?::(\d{3,7}))?", conn):
         return PrinterSpec(protocol, "serial", m.group(1), baudrate=int(m.group(2) or 9600))
     if m := re.fullmatch(r"file:(/\S+)", conn):
         return PrinterSpec(protocol, "file", m.group(1))
-    raise ConfigError(f"{source}: printer connection '{connection}' is not understood. Use {FORMS}.")
+    raise ConfigError(_("{source}: printer connection '{connection}' is not understood. Use {FORMS}.").format(
+            source=source, connection=connection, FORMS=FORMS))
 
 
 def parse_name(name: str) -> PrinterSpec:
     """`zpl@tcp://10.0.0.7:9100` -> PrinterSpec (the form `--printer` takes)."""
     protocol, sep, connection = name.partition("@")
     if not sep:
-        raise ConfigError(f"Printer '{name}' is not understood. Write LANGUAGE@CONNECTION, "
-                          f"e.g. zpl@tcp://10.0.0.7:9100; LANGUAGE is escpos or zpl, CONNECTION one of {FORMS}.")
+        raise ConfigError(_("Printer '{name}' is not understood. Write LANGUAGE@CONNECTION, e.g. "
+                            "zpl@tcp://10.0.0.7:9100; LANGUAGE is escpos or zpl, CONNECTION one of {FORMS}.").format(
+                name=name, FORMS=FORMS))
     return parse(protocol, connection, source=f"printer '{name}'")
 
 
@@ -86,5 +90,6 @@ def from_config(config: Config) -> PrinterSpec | None:
         return None
     where = f"{config.path or 'settings'}: printer.connection"
     if not config["printer.connection"]:
-        raise ConfigError(f"{where} is empty but printer.kind is '{kind}'. Set it to one of {FORMS}.")
+        raise ConfigError(_("{where} is empty but printer.kind is '{kind}'. Set it to one of {FORMS}.").format(
+                where=where, kind=kind, FORMS=FORMS))
     return parse(kind, config.get_str("printer.connection"), source=where)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from station.devices.printer.zpl import HOST_IDENTIFY
 from station.errors import UserFacingError
+from station.i18n import _
 
 MAX_HOSTS = 1024
 
@@ -58,10 +59,12 @@ def hosts(network: str) -> list[str]:
     try:
         net = ipaddress.ip_network(network.strip(), strict=False)
     except ValueError as exc:
-        raise UserFacingError(f"'{network}' is not a network: write it like 192.168.1.0/24.") from exc
+        raise UserFacingError(_("'{network}' is not a network: write it like 192.168.1.0/24.").format(
+                network=network)) from exc
     if net.num_addresses > MAX_HOSTS + 2:
-        raise UserFacingError(f"{net} has {net.num_addresses} addresses; search at most a /22 "
-                              f"({MAX_HOSTS} hosts) at a time.")
+        raise UserFacingError(_("{net} has {num_addresses} addresses; search at most a /22 ({MAX_HOSTS} "
+                                "hosts) at a time.").format(
+                net=net, num_addresses=net.num_addresses, MAX_HOSTS=MAX_HOSTS))
     found = [str(h) for h in net.hosts()]
     return found or [str(net.network_address)]
 

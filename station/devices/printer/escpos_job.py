@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from station.errors import ConfigError, DeviceError
+from station.i18n import _
 
 if TYPE_CHECKING:
     from escpos.capabilities import BaseProfile
@@ -27,8 +28,9 @@ def profile(name: str) -> BaseProfile:
     try:
         return get_profile(name)
     except (NotSupported, KeyError) as exc:
-        raise ConfigError(f"Printer profile '{name}' is unknown to python-escpos. Pick a model from "
-                          "'python -m escpos.cli showcapabilities' or the escpos capabilities list.") from exc
+        raise ConfigError(_("Printer profile '{name}' is unknown to python-escpos. Pick a model from "
+                            "'python -m escpos.cli showcapabilities' or the escpos capabilities list.").format(
+                name=name)) from exc
 
 
 def media(name: str) -> tuple[int | None, int | None]:
@@ -45,8 +47,9 @@ def build_job(img: Image.Image, profile_name: str) -> bytes:
 
     width, _dpi = media(profile_name)
     if width is not None and img.width > width:
-        raise DeviceError(f"The label is {img.width} dots wide but a {profile_name} prints at most {width}: "
-                          "choose a narrower layout, or set printer.profile to this printer's model.")
+        raise DeviceError(_("The label is {width} dots wide but a {profile_name} prints at most {max_width}: "
+                            "choose a narrower layout, or set printer.profile to this printer's model.").format(
+                width=img.width, profile_name=profile_name, max_width=width))
     dummy = Dummy(profile=profile_name)
     dummy.hw("INIT")
     row_bytes = (img.width + 7) // 8

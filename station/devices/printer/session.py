@@ -21,6 +21,7 @@ from station.devices.printer import escpos_job, zpl
 from station.devices.printer.connection import PrinterSpec, from_config, parse
 from station.devices.printer.transport import open_transport
 from station.errors import DeviceError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ class PrinterSession:
         reply, deadline = b"", time.monotonic() + self.timeout
         while not zpl.host_status_complete(reply):
             if time.monotonic() > deadline:
-                raise DeviceError(f"{self.spec.where} answered only part of its status in {self.timeout:g} s: "
-                                  "check it is a ZPL printer and online.")
+                raise DeviceError(_("{where} answered only part of its status in {timeout:g} s: check it is "
+                                    "a ZPL printer and online.").format(where=self.spec.where, timeout=self.timeout))
             reply += t.read(256)
         return zpl.status_problem(reply)
 
@@ -100,8 +101,9 @@ class PrinterSession:
         if img.mode != "1":
             raise ValueError("labels are 1-bit bitmaps")
         if self.max_width is not None and img.width > self.max_width:
-            raise DeviceError(f"The label is {img.width} dots wide but a {self.profile} prints at most "
-                              f"{self.max_width}: choose a narrower layout or set printer.profile to this model.")
+            raise DeviceError(_("The label is {width} dots wide but a {profile} prints at most {max_width}: "
+                                "choose a narrower layout or set printer.profile to this model.").format(
+                    width=img.width, profile=self.profile, max_width=self.max_width))
         payload = self.job_bytes(img, native_zpl)
         t = open_transport(self.spec, self.timeout, self.profile)
         try:

@@ -22,16 +22,17 @@ from typing_extensions import override
 from station.devices.base import Transport
 from station.devices.printer.connection import PrinterSpec
 from station.errors import DeviceError
+from station.i18n import _
 
 
 def _timeout_error(spec: PrinterSpec, timeout: float) -> DeviceError:
-    return DeviceError(f"{spec.where} did not answer in {timeout:g} s: check it is switched on, online "
-                       "and not paused.")
+    return DeviceError(_("{where} did not answer in {timeout:g} s: check it is switched on, online and not "
+                         "paused.").format(where=spec.where, timeout=timeout))
 
 
 def _closed_error(spec: PrinterSpec) -> DeviceError:
-    return DeviceError(f"{spec.where} closed the connection mid-job: check the printer's display for an "
-                       "error, then retry.")
+    return DeviceError(_("{where} closed the connection mid-job: check the printer's display for an error, "
+                         "then retry.").format(where=spec.where))
 
 
 def socket_error(spec: PrinterSpec, exc: BaseException, timeout: float, *, connecting: bool) -> DeviceError:
@@ -39,16 +40,17 @@ def socket_error(spec: PrinterSpec, exc: BaseException, timeout: float, *, conne
     if isinstance(exc, TimeoutError | socket.timeout):
         return _timeout_error(spec, timeout)
     if isinstance(exc, ConnectionRefusedError):
-        return DeviceError(f"{spec.where} refused the connection: check it is switched on and that the "
-                           "address and port in the printer settings are right.")
+        return DeviceError(_("{where} refused the connection: check it is switched on and that the address "
+                             "and port in the printer settings are right.").format(where=spec.where))
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
         return _closed_error(spec)
     if isinstance(exc, socket.gaierror):
-        return DeviceError(f"{spec.where}: the name '{spec.target}' is unknown. Check the printer address.")
+        return DeviceError(_("{where}: the name '{target}' is unknown. Check the printer address.").format(
+                where=spec.where, target=spec.target))
     what = "cannot be reached" if connecting else "failed"
     reason = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else str(exc)
-    return DeviceError(f"{spec.where} {what} ({reason}): check the cable or network and the address in the "
-                       "printer settings.")
+    return DeviceError(_("{where} {what} ({reason}): check the cable or network and the address in the "
+                         "printer settings.").format(where=spec.where, what=what, reason=reason))
 
 
 class TcpTransport(Transport):
@@ -102,12 +104,14 @@ class DeviceFileTransport(Transport):
                 self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | flags, 0o644)
                 self.can_read = False
         except FileNotFoundError as exc:
-            raise DeviceError(f"No printer at {path}: check the USB cable and that the printer is on.") from exc
+            raise DeviceError(_("No printer at {path}: check the USB cable and that the printer is on.").format(
+                    path=path)) from exc
         except PermissionError as exc:
-            raise DeviceError(f"No permission to write to {path}: install the station's udev rules "
-                              "(installer) or add this user to the 'lp' group.") from exc
+            raise DeviceError(_("No permission to write to {path}: install the station's udev rules "
+                                "(installer) or add this user to the 'lp' group.").format(path=path)) from exc
         except OSError as exc:
-            raise DeviceError(f"{spec.where} cannot be opened ({exc.strerror}).") from exc
+            raise DeviceError(_("{where} cannot be opened ({strerror}).").format(
+                    where=spec.where, strerror=exc.strerror)) from exc
 
     def _wait(self, event: int) -> None:
         poller = select.poll()
@@ -126,8 +130,8 @@ class DeviceFileTransport(Transport):
                 self._wait(select.POLLOUT)
                 continue
             except OSError as exc:
-                raise DeviceError(f"{self.spec.where} stopped taking data ({exc.strerror}): check the cable "
-                                  "and power.") from exc
+                raise DeviceError(_("{where} stopped taking data ({strerror}): check the cable and power.").format(
+                        where=self.spec.where, strerror=exc.strerror)) from exc
             view = view[n:]
             deadline = time.monotonic() + self.timeout  # progress: the printer is alive
         return len(data)
@@ -137,7 +141,8 @@ class DeviceFileTransport(Transport):
         try:
             data = os.read(self.fd, size)
         except OSError as exc:
-            raise DeviceError(f"{self.spec.where} could not be read ({exc.strerror}).") from exc
+            raise DeviceError(_("{where} could not be read ({strerror}).").format(
+                    where=self.spec.where, strerror=exc.strerror)) from exc
         if not data:
             raise _closed_error(self.spec)
         return data
@@ -172,8 +177,8 @@ class EscposBackendTransport(Transport):
             cause = exc.__cause__ or exc.__context__
             if spec.scheme == "tcp" and isinstance(cause, OSError):
                 raise socket_error(spec, cause, timeout, connecting=True) from exc
-            raise DeviceError(f"{spec.where} cannot be opened: check the cable and power "
-                              f"({str(exc).splitlines()[0]}).") from exc
+            raise DeviceError(_("{where} cannot be opened: check the cable and power ({why}).").format(
+                    where=spec.where, why=str(exc).splitlines()[0])) from exc
         if spec.scheme == "tcp":
             dev.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as in TcpTransport
 
@@ -183,7 +188,8 @@ class EscposBackendTransport(Transport):
         except OSError as exc:
             raise socket_error(self.spec, exc, self.timeout, connecting=False) from exc
         except Exception as exc:  # pyusb/pyserial errors
-            raise DeviceError(f"{self.spec.where} stopped taking data ({exc}): check the cable and power.") from exc
+            raise DeviceError(_("{where} stopped taking data ({exc}): check the cable and power.").format(
+                    where=self.spec.where, exc=exc)) from exc
         return len(data)
 
     @override

@@ -21,6 +21,7 @@ from station.devices.base import DeviceInfo, Transport
 from station.devices.scanner import detect
 from station.devices.scanner.framing import ScanFramer
 from station.errors import DeviceError
+from station.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,9 @@ class SerialTransport(Transport):
         try:
             self.port = serial.Serial(path, baudrate=baudrate, timeout=0, write_timeout=1, exclusive=True)
         except (serial.SerialException, OSError) as exc:
-            raise DeviceError(f"The scanner at {path} cannot be opened ({exc}); check that no other program "
-                              "uses it and that you are in the 'dialout' group.") from exc
+            raise DeviceError(_("The scanner at {path} cannot be opened ({exc}); check that no other "
+                                "program uses it and that you are in the 'dialout' group.").format(
+                    path=path, exc=exc)) from exc
 
     def _read(self, size: int) -> bytes:
         return bytes(self.port.read(size))
@@ -70,8 +72,8 @@ class SerialScannerSession:
             data = self.transport.read(4096)
         except (serial.SerialException, OSError) as exc:
             self._failed = True
-            raise DeviceError(f"{self.info.label} was disconnected; it reconnects by itself when plugged back "
-                              "in.") from exc
+            raise DeviceError(_("{label} was disconnected; it reconnects by itself when plugged back in.").format(
+                    label=self.info.label)) from exc
         return self.framer.feed(data) if data else []
 
     def flush(self) -> list[str]:

@@ -15,6 +15,7 @@ from station.devices.drive.facts import DriveFacts
 from station.devices.drive.parsers import hdparm, nvme, smartctl_json, smartctl_text
 from station.devices.drive.parsers.common import clean
 from station.errors import UserFacingError
+from station.i18n import _
 
 FORMATS = "smartctl text or --json, hdparm -I, nvme id-ctrl (text, -H or JSON), nvme sanitize-log"
 
@@ -27,8 +28,8 @@ def parse(text: str, name: str = "<input>") -> DriveFacts:
         try:
             doc: Any = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise UserFacingError(f"{name} looks like JSON but does not parse ({exc}); save the tool's "
-                                  "output again without other text around it.") from exc
+            raise UserFacingError(_("{name} looks like JSON but does not parse ({exc}); save the tool's "
+                                    "output again without other text around it.").format(name=name, exc=exc)) from exc
         return parse_json(doc, name)
     if nvme.looks_like_id_ctrl_text(text):
         return nvme.parse_id_ctrl_text(text)
@@ -38,7 +39,8 @@ def parse(text: str, name: str = "<input>") -> DriveFacts:
         return smartctl_text.parse(text)
     if hdparm.looks_like(text):
         return hdparm.parse(text)
-    raise UserFacingError(f"{name} is not a drive report this station reads. Save one of: {FORMATS}.")
+    raise UserFacingError(_("{name} is not a drive report this station reads. Save one of: {FORMATS}.").format(
+            name=name, FORMATS=FORMATS))
 
 
 def parse_json(doc: Any, name: str = "<input>") -> DriveFacts:
@@ -48,14 +50,16 @@ def parse_json(doc: Any, name: str = "<input>") -> DriveFacts:
         return nvme.parse_id_ctrl_json(doc)
     if nvme.looks_like_sanitize_log_json(doc):
         return nvme.parse_sanitize_log_json(doc)
-    raise UserFacingError(f"{name} is JSON but not smartctl --json or nvme-cli JSON. Save one of: {FORMATS}.")
+    raise UserFacingError(_("{name} is JSON but not smartctl --json or nvme-cli JSON. Save one of: "
+                            "{FORMATS}.").format(name=name, FORMATS=FORMATS))
 
 
 def parse_file(path: Path) -> DriveFacts:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise UserFacingError(f"Cannot read {path} ({exc.strerror}); check the path.") from exc
+        raise UserFacingError(_("Cannot read {path} ({strerror}); check the path.").format(
+                path=path, strerror=exc.strerror)) from exc
     facts = parse(raw.decode("utf-8", errors="replace"), str(path))
     facts.notes.append(f"read from {path.name}")
     return facts
