@@ -10,6 +10,7 @@ import gzip
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,20 @@ def debs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     subprocess.run([str(ROOT / "installer" / "deb" / "build-debs.sh"), str(out)], check=True, capture_output=True,
                    timeout=840)
     return {p.name.split("_")[0]: p for p in out.glob("*.deb")}
+
+
+@pytest.fixture(scope="module")
+def unpacked(debs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Each package unpacked once for all its tests: the station's is 245 MB, and unpacking it or the hub's
+    took seconds of CPU per test. The tests only read the tree (and run its venv's commands)."""
+    roots: dict[str, Path] = {}
+
+    def root(package: str) -> Path:
+        if package not in roots:
+            roots[package] = _unpack(debs[package], tmp_path_factory.mktemp(package))
+        return roots[package]
+
+    return root
 
 
 def _field(deb: Path, name: str) -> str:
@@ -47,7 +62,7 @@ def _run(root: Path, venv: str, *args: str) -> subprocess.CompletedProcess[str]:
                           env=env, timeout=120)
 
 
-def test_station_package(debs: dict[str, Path], tmp_path: Path) -> None:
+def test_station_package(debs: dict[str, Path], unpacked: Callable[[str], Path]) -> None:
     deb = debs["triage-station"]
     assert deb.name.endswith("_amd64.deb") and _field(deb, "Version")
     depends = {d.strip() for d in _field(deb, "Depends").split(",")}
@@ -57,7 +72,7 @@ def test_station_package(debs: dict[str, Path], tmp_path: Path) -> None:
     assert set(runtime) - {"util-linux"} <= depends and {"python3.11", "pkexec"} <= depends
     assert "util-linux" in runtime and "util-linux" not in depends
 
-    root = _unpack(deb, tmp_path)
+    root = unpacked("triage-station")
     for path in ("usr/share/applications/triage-station.desktop", "usr/share/metainfo/triage-station.metainfo.xml",
                  "usr/share/icons/hicolor/scalable/apps/triage-station.svg",
                  "usr/lib/udev/rules.d/70-triage-station.rules",
@@ -97,9 +112,8 @@ def test_station_package(debs: dict[str, Path], tmp_path: Path) -> None:
     assert pdf.returncode == 0 and pdf.stdout.startswith(b"%PDF-"), pdf.stderr[-2000:]
 
 
-def test_hub_package(debs: dict[str, Path], tmp_path: Path) -> None:
-    deb = debs["triage-hub"]
-    root = _unpack(deb, tmp_path)
+def test_hub_package(unpacked: Callable[[str], Path]) -> None:
+    root = unpacked("triage-hub")
     assert "/etc/triage-hub/hub.toml" in (root / "DEBIAN/conffiles").read_text().split()
     unit = (root / "usr/lib/systemd/system/triage-hub.service").read_text()
     assert "User=triage-hub" in unit and "ExecStart=/usr/bin/triage-hub serve" in unit
@@ -136,8 +150,8 @@ asyncio.run(get("/console/sign-in"))
 """
 
 
-def test_hub_package_serves_the_console_sign_in_page(debs: dict[str, Path], tmp_path: Path) -> None:
-    root = _unpack(debs["triage-hub"], tmp_path)
+def test_hub_package_serves_the_console_sign_in_page(unpacked: Callable[[str], Path]) -> None:
+    root = unpacked("triage-hub")
     python = root / "opt/triage-hub/.venv/bin/python"
     r = subprocess.run([str(python), "-c", _SIGN_IN], capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
@@ -148,9 +162,9 @@ def test_hub_package_serves_the_console_sign_in_page(debs: dict[str, Path], tmp_
 @pytest.mark.parametrize(("package", "command", "words", "conffile"), [
     ("triage-station", "station", "db", "etc/triage-station/station.toml"),
     ("triage-hub", "triage-hub", "serve", "etc/triage-hub/hub.toml")])
-def test_each_package_has_a_manual_page_and_a_copyright_notice(debs: dict[str, Path], tmp_path: Path, package: str,
+def test_each_package_has_a_manual_page_and_a_copyright_notice(unpacked: Callable[[str], Path], package: str,
                                                                command: str, words: str, conffile: str) -> None:
-    root = _unpack(debs[package], tmp_path)
+    root = unpacked(package)
     page = gzip.decompress((root / f"usr/share/man/man1/{command}.1.gz").read_bytes()).decode()
     assert page.startswith(f".TH {command.upper()} 1 ") and f".SH NAME\n{command} \\- " in page
     assert f"\n  {words} " in page or f"\n    {words} " in page, page[:800]  # made from the command's own --help
