@@ -14,10 +14,11 @@ def content_width(table: QTableView, col: int) -> int:
 
 
 def fit_columns(table: QTableView, *, fixed: dict[int, int] | None = None, keep: dict[int, int] | None = None,
-                shrink: list[int] | None = None) -> dict[int, int]:
+                shrink: list[int] | None = None, floors: dict[int, int] | None = None) -> dict[int, int]:
     """Size `table`'s columns; `fixed` widths never change, `keep` columns get at least their minimum and
-    are never shrunk, `shrink` columns give way (in that order of preference). Returns the widths set."""
-    fixed, keep, shrink = fixed or {}, keep or {}, shrink or []
+    are never shrunk, `shrink` columns give way (in that order of preference) down to their `floors`
+    (else six letters' width). Returns the widths set."""
+    fixed, keep, shrink, floors = fixed or {}, keep or {}, shrink or [], floors or {}
     header = table.horizontalHeader()
     model = table.model()
     if model is None:
@@ -33,7 +34,7 @@ def fit_columns(table: QTableView, *, fixed: dict[int, int] | None = None, keep:
     for col in shrink:
         if over <= 0:
             break
-        give = min(over, max(0, widths[col] - floor))
+        give = min(over, max(0, widths[col] - floors.get(col, floor)))
         widths[col] -= give
         over -= give
     for col, width in widths.items():

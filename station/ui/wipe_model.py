@@ -18,7 +18,7 @@ from station.ui.wipe_targets import Facts, Snapshot, WipeTarget
 
 COLUMNS = (N_("Bay"), N_("Model"), N_("IMEI"), N_("Serial"), N_("Size"), N_("Bus"), N_("Guard"), N_("Method"),
            N_("Progress"), N_("Speed"), N_("ETA"), N_("Result"))  # English: also the columns' keys
-PROGRESS_WIDTH = 200  # px: the bar never shrinks to nothing while the other columns change
+PROGRESS_WIDTH = 170  # px: "factory reset 100%" at 16 px; never shrinks to nothing while the other columns change
 PROGRESS = COLUMNS.index("Progress")
 RESULT = COLUMNS.index("Result")
 GUARD = COLUMNS.index("Guard")

@@ -4,7 +4,7 @@ and serial number, the progress column keeps its width, and the selected row rea
 from __future__ import annotations
 
 from station import units
-from station.ui.panels.wipe import RESULT_SAMPLE, WipePanel
+from station.ui.panels.wipe import RESULT_WORD, WipePanel
 from station.ui.wipe_model import COLUMNS, PROGRESS_WIDTH
 from station.ui.wipe_phone_target import PhoneTarget
 
@@ -60,7 +60,7 @@ def test_the_result_column_stays_on_screen_at_1280_px(qtbot, make_window, data_d
     result = COLUMNS.index("Result")
     right = header.sectionViewportPosition(result) + header.sectionSize(result)
     assert header.sectionViewportPosition(result) >= 0 and right <= view.width()
-    assert header.sectionSize(result) >= panel.table.fontMetrics().horizontalAdvance(RESULT_SAMPLE)
+    assert header.sectionSize(result) >= panel.table.fontMetrics().horizontalAdvance(RESULT_WORD)
     assert header.sectionSize(COLUMNS.index("Progress")) == PROGRESS_WIDTH
     assert not panel.table.horizontalScrollBar().isVisible()
 

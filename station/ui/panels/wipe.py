@@ -50,7 +50,7 @@ _FIRMWARE = {PURGE: N_("The drive's own Purge (sanitize, secure erase, crypto er
                         "refused when it has none."),
              AUTO: N_("Purge where the drive supports it, else Clear by overwrite (NIST SP 800-88).")}
 CARD, DRIVE = N_("microSD card"), N_("drive")  # what an attached medium is (English in its event)
-RESULT_SAMPLE = N_("SANITIZED · certificate issued")  # stays readable at 1280 px; longer results read in the detail
+RESULT_WORD = N_("SANITIZED")  # a result's first word, readable however narrow the view; the rest reads in the detail
 
 
 class WipePanel(Panel):
@@ -170,12 +170,13 @@ class WipePanel(Panel):
         self.model.refresh_all()
 
     def fit_columns(self) -> None:
-        """Columns sized to their content, Progress fixed, and the Result always on screen."""
+        """Columns sized to their content, Progress fixed. When the view is too narrow the Result gives way
+        first, down to its status word (the whole result is in the detail line), then the columns in SHRINK."""
         fit_columns(
             self.table,
             fixed={PROGRESS: PROGRESS_WIDTH},
-            keep={RESULT: self.table.fontMetrics().horizontalAdvance(_(RESULT_SAMPLE)) + 16},
-            shrink=SHRINK,
+            shrink=[RESULT, *SHRINK],
+            floors={RESULT: self.table.fontMetrics().horizontalAdvance(_(RESULT_WORD)) + 16},
         )
 
     def resizeEvent(self, event: Any) -> None:
