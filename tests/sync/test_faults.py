@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from station.context import open_station
 from station.sync import SyncWorker, outbox, run_once, status
@@ -127,6 +127,22 @@ def test_hub_restart_between_passes(hub, hub_db, tokens, make_station, hub_store
     finally:
         again.stop()
     assert up.ok and up.events_sent == 5 and _hub_counts(hub_store) == (15, 15)
+
+
+def test_connections_dropped_by_the_database_cost_no_failed_pass(hub, tokens, make_station, hub_store):
+    """A database restart leaves the hub's pooled connections dead (the pool pings none of them): the next
+    station request still succeeds, on fresh connections."""
+    ctx = make_station("bench-1", hub.url, tokens.station("bench-1"))
+    add_events(ctx, 10)
+    assert run_once(ctx).ok
+    with hub_store.session() as s:
+        dropped = s.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert dropped  # the hub's pooled connections
+    add_events(ctx, 5)
+    again = run_once(ctx)
+    assert again.ok, again.errors
+    assert again.events_sent == 5 and _hub_counts(hub_store) == (15, 15)
 
 
 def test_station_killed_mid_sync_resumes_after_restart(hub, tokens, make_station, hub_store):

@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -70,11 +71,12 @@ def authed(request: Request, token: str, role: str | None = None) -> Iterator[tu
                 raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
         if role == auth.STATION and (who.role != auth.STATION or not who.station_id):
             raise HTTPException(403, "Only a station token can do this; reader tokens only read.")
-        if who.role == auth.STATION and who.station_id:
-            station_status.record(s, who.station_id, station_status.read(request.headers), auth.now())
+        status = station_status.read(request.headers) if who.role == auth.STATION and who.station_id else None
         if role == auth.READER and who.role != auth.READER:
             raise HTTPException(403, "This needs a reader (supervisor) token; station tokens see only their own data.")
         yield s, who
+        if status is not None and who.station_id:  # after the work, which mostly loaded the row already
+            station_status.record(s, who.station_id, status, auth.now())
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
@@ -105,7 +107,7 @@ async def _expire_uploads(store: HubStore, objects: ObjectStore, every_s: float 
         await asyncio.sleep(every_s)
 
 
-def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None = None,
+def create_app(database_url: str, *, pool_size: int = 15, limits: Limits | None = None,
                s3: S3Settings | None = None) -> FastAPI:
     from station.sync.hub import routes_reader, routes_station, routes_value
 
@@ -130,9 +132,12 @@ def create_app(database_url: str, *, pool_size: int = 5, limits: Limits | None =
                     "configuration stations pull. Station tokens write as their own station only; reader tokens "
                     "read across stations and never write.",
     )
-    app.state.store = HubStore(database_url, pool_size=pool_size)
+    # Connections are kept, never opened per request: with overflow, every request past pool_size opened a
+    # connection (a PostgreSQL backend forked) and closed it again. Past pool_size, requests wait their turn.
+    app.state.store = HubStore(database_url, pool_size=pool_size, max_overflow=0)
     app.state.objects = ObjectStore(s3) if s3 is not None else None
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(ObjectStoreUnavailable, _objects_unavailable)
     app.include_router(routes_station.router)
     app.include_router(routes_reader.router)

@@ -7,17 +7,18 @@ so that several instances starting together upgrade the schema exactly once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.errors import ConfigError, StoreError
@@ -26,6 +27,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "hub_alembic_version"
 ENV_DATABASE_URL = "STATION_HUB_DATABASE_URL"
 _MIGRATION_LOCK = 0x5EC7_10B5  # any constant shared by every hub instance
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -41,7 +43,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     try:
         parsed = make_url(normalise_url(url))
     except ArgumentError as exc:
@@ -49,7 +51,11 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         raise ConfigError(f"The hub needs PostgreSQL, not {parsed.get_backend_name()}. Use postgresql://user@host/db.")
     # pre_ping: after a database restart, stale pooled connections are replaced, not handed out.
-    return create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout, and a hub request checks out twice. A connection
+    # that died with a database restart fails its first statement instead; SQLAlchemy then drops every pooled
+    # connection older than that failure, and the token lookup (the first statement of any station request)
+    # tries once more on a fresh one (HubStore.lookup).
+    return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def database_url_from_env(explicit: str | None = None, setting: str = "") -> str:
@@ -94,15 +100,30 @@ def migrate(engine: Engine) -> None:
 class HubStore:
     """The hub database: an engine and short transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 5) -> None:
-        self.engine = make_engine(url, pool_size=pool_size)
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # statements that need no transaction (one read, or one idempotent write): no BEGIN and no COMMIT
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: commits on success, rolls back on any error."""
         with self._sessions() as s, s.begin():
             yield s
+
+    def lookup(self, fn: Callable[[Connection], T]) -> T:
+        """fn on a connection in autocommit: for a read and at most one idempotent write, so it may run twice.
+        A connection that died with a database restart fails here first; the pool has then dropped the
+        other stale ones, and fn runs again on a fresh connection instead of answering 503."""
+        try:
+            with self._autocommit.connect() as conn:
+                return fn(conn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self._autocommit.connect() as conn:
+            return fn(conn)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from station.sync.hub import auth
@@ -181,7 +182,7 @@ class Guard:
         except auth.AuthError as exc:
             await _answer(send, 401, str(exc), {"WWW-Authenticate": "Bearer"})
             return
-        except OperationalError:
+        except (OperationalError, PoolTimeout):
             await _answer(send, 503, "The hub's database is unavailable; retry in a moment.", {"Retry-After": "5"})
             return
         scope.setdefault("state", {})["principal"] = who
@@ -221,8 +222,7 @@ class Guard:
         await self.app(scope, _replay(messages, receive), send)
 
     def _authenticate(self, token: str) -> auth.Principal:
-        with self.store().session() as s:
-            return auth.authenticate(s, token)
+        return self.store().lookup(lambda conn: auth.authenticate(conn, token))
 
     async def _read(self, receive: Receive, limit: int) -> list[Message]:
         messages, total = [], 0
