@@ -53,6 +53,12 @@ class Medium:
     def sanitized(self) -> bool:
         return self.status == "sanitized"
 
+    def facts(self) -> dict[str, object]:
+        """What a certificate says about this medium (docs/certificate-schema.md, `unit.media`)."""
+        return {"medium": self.label, "serial": self.serial, "own": self.own, "status": self.status or "not wiped",
+                "sanitized": self.sanitized, "job_id": self.job_id, "method": self.method,
+                "method_type": self.method_type, "verification": self.verify, "verified": self.verified}
+
 
 def attached(s: Session, unit: Unit) -> list[str]:
     return list(s.execute(select(UnitIdentifier.value).where(

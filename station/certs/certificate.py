@@ -29,7 +29,7 @@ import rfc8785
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import atomic, clock, events, units
+from station import atomic, clock, events, unit_media, units
 from station.certs import body as cert_body
 from station.certs import keys
 from station.certs import pdf as cert_pdf
@@ -112,11 +112,16 @@ def store_blob(data: DataDir, content: bytes) -> str:
 
 def _unit_facts(s: Session, unit: Unit) -> dict[str, Any]:
     ids = s.execute(select(UnitIdentifier.kind, UnitIdentifier.value).where(UnitIdentifier.unit_id == unit.id))
-    return {
+    facts: dict[str, Any] = {
         "uid": unit.uid, "device_class": unit.device_class, "make": unit.make, "model": unit.model,
         "serial": unit.serial, "source": unit.source, "lot_ref": unit.lot_ref,
-        "identifiers": {kind: value for kind, value in ids},
+        "identifiers": {kind: value for kind, value in ids if kind != unit_media.MEDIUM},
     }
+    if unit_media.attached(s, unit):  # a unit of several media: every one of them, each with its own wipe
+        found = unit_media.media(s, unit)
+        facts["media"] = [m.facts() for m in found]
+        facts["all_media_sanitized"] = all(m.sanitized for m in found)
+    return facts
 
 
 def issue(ctx: StationContext, result: WipeResult, unit_uid: str | None) -> IssuedCertificate:

@@ -258,6 +258,10 @@ def _evidence(body: dict[str, Any], st: _Styles, w: Words) -> list[Flowable]:
     if body["unit"]:
         rows.append((w._("Unit"), body["unit"]["uid"]))
     out.append(_grid(rows, st))
+    media = (body["unit"] or {}).get("media") or []
+    if media:  # a unit of several media: each one named with its own method and verification
+        out.append(_p(w._("Media of this unit"), st.h2))
+        out.append(_grid([(m["medium"], _medium_line(m, w)) for m in media], st))
     if body["commands"]:
         out.append(_p(w._("Commands run ({count})").format(count=len(body["commands"])), st.h2))
         for c in body["commands"][:40]:
@@ -271,6 +275,15 @@ def _evidence(body: dict[str, Any], st: _Styles, w: Words) -> list[Flowable]:
                 )
             )
     return out
+
+
+def _medium_line(m: dict[str, Any], w: Words) -> str:
+    if m["status"] == "not wiped":
+        return w._("not wiped yet")
+    checked = {True: w._("passed"), False: w._("FAILED")}.get(m["verified"], "")
+    how = f"{m['method']} ({m['method_type']})" if m["method_type"] else m["method"]
+    return " · ".join(x for x in (m["status"].upper(), how, f"{m['verification']}: {checked}" if checked else "",
+                                  m["job_id"]) if x)
 
 
 def _footer(cert_id: str, font: str, w: Words, simulated: bool = False) -> Callable[[Canvas, BaseDocTemplate], None]:

@@ -25,7 +25,7 @@ from station.devices.drive import discover, firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.parsers import parse_file
 from station.erase.drives import guarded_driver
-from station.models import Event, Photo, PrintJob, Unit, WipeJob
+from station.models import Certificate, Event, Photo, PrintJob, Unit, WipeJob
 from station.sim.drives import SimDriveDriver
 from station.ui.panels.grade import GradePanel
 from station.ui.panels.intake import IntakePanel
@@ -289,6 +289,11 @@ def test_a_shift_of_phones_by_scans_and_keys(qtbot, make_window, data_dir) -> No
     with w.ctx.store.reader() as s:
         media = unit_media.media(s, units.by_uid(s, both))
     assert [(m.label.split()[0], m.sanitized) for m in media] == [("phone", True), ("microSD", True)], media
+    with w.ctx.store.reader() as s:  # the unit's certificate: sanitized, naming both media with their own wipes
+        cert = json.loads(Path(s.get(Certificate, got["certificate"]).json_path).read_text())["certificate"]
+    assert cert["sanitized"] and cert["unit"]["all_media_sanitized"]
+    assert [(m["medium"].split()[0], m["status"], m["method"]) for m in cert["unit"]["media"]] == [
+        ("phone", "sanitized", "factory-reset"), ("microSD", "sanitized", "clear")], cert["unit"]["media"]
     assert card.read_bytes() == bytes(4 * MiB)  # the card overwritten by the worker, read back here
     # Every step fits a 1280x800 screen: the Label panel grew the window to 880 px once its label was checked.
     assert shift.too_tall == []
