@@ -35,6 +35,9 @@ def record_start(ctx: StationContext, start: WipeStarted, *, unit_uid: str | Non
         if unit is None:
             unit, _ = units.get_or_create(s, ctx.actor, "serial", start.serial, device_class=device_class,
                                           make=make or None, model=start.model or None)
+        if unit.serial == start.serial and not unit.model and start.model:
+            # A drive scanned in by its serial has no model until the drive tells it (the label's model line).
+            units.touch(unit, model=start.model)
         s.add(WipeJob(id=start.job_id, unit_id=unit.id, device=start.device, model=start.model or None,
                       serial=start.serial, size_bytes=start.size_bytes, method=start.method, verify=start.verify,
                       status="RUNNING", job_dir=str(job_dir) if job_dir else None,
