@@ -68,7 +68,7 @@ def main() -> None:
                 model.erase.off_bus_s = args.off_bus
                 phone = muxd.add(model)
                 t = time.perf_counter()
-                result = wipe_iphone(ctx, phone.udid, TerminalPrompt(True))
+                result = wipe_iphone(ctx, phone.udid, TerminalPrompt(True)).result
                 erases.append(time.perf_counter() - t)
                 assert result.sanitized, result.reason
                 muxd.unplug(phone)

@@ -91,7 +91,7 @@ def main() -> None:
             ctx.config.set(key, value)
         rooted = rig.add(old_unencrypted("BENCH0001"))
         t0 = time.perf_counter()
-        result = wipe_phone(ctx, rooted.serial, NoQuestions())
+        result = wipe_phone(ctx, rooted.serial, NoQuestions()).result
         total = time.perf_counter() - t0
         print(f"automatic erase end to end:             {total:.2f} s (sanitized={result.sanitized}, "
               f"{len(result.commands)} commands recorded, simulated boot {rooted.model.boot_s:.1f} s x2, "

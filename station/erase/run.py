@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from station.certs.result import WipeResult, hidden_area_left
+from station.certs.result import hidden_area_left
 from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
@@ -43,7 +43,6 @@ from station.erase import firmware_job, jobs, methods
 from station.erase.phone import reset
 from station.erase.phone.ios_erase import METHOD as IPHONE_METHOD
 from station.erase.phone.ios_erase import wipe_iphone
-from station.erase.phone.records import job_outcome
 from station.erase.phone.wipe import wipe_phone
 from station.errors import UserFacingError
 from station.prompt import OperatorPrompt
@@ -106,7 +105,7 @@ class WipeRun:
         self._handle: jobs.JobHandle | None = None
         self._firmware: firmware_job.FirmwareRun | None = None
         self._thread: threading.Thread | None = None
-        self._phone_result: WipeResult | None = None
+        self._phone: jobs.Finished | None = None
         self._phone_progress = Progress(step="starting")
         self._stop = threading.Event()
 
@@ -235,11 +234,11 @@ class WipeRun:
     def _phone_work(self) -> None:
         try:
             if self.target_kind is TargetKind.IPHONE:
-                self._phone_result = wipe_iphone(self._station(), self.serial, self.prompt, progress=self._on_phone,
+                self._phone = wipe_iphone(self._station(), self.serial, self.prompt, progress=self._on_phone,
                                                  should_stop=self._stop.is_set)
                 return
             means = AUTO if self.method == FACTORY_RESET else self.method  # how the reset is done, or auto
-            self._phone_result = wipe_phone(self._station(), self.serial, self.prompt, means, progress=self._on_phone,
+            self._phone = wipe_phone(self._station(), self.serial, self.prompt, means, progress=self._on_phone,
                                             should_stop=self._stop.is_set)
         except BaseException as exc:  # reported by finish(), and to the front end
             self.error = exc
@@ -259,7 +258,7 @@ class WipeRun:
             return self._handle.job_id
         if self._firmware is not None:
             return self._firmware.job_id
-        return self._phone_result.job_id if self._phone_result else None
+        return self._phone.result.job_id if self._phone else None
 
     def done(self) -> bool:
         if self._handle is not None:
@@ -297,7 +296,6 @@ class WipeRun:
             self._thread.join()
         if self.error is not None:
             raise self.error
-        if self._phone_result is None:
+        if self._phone is None:
             raise UserFacingError(f"{self.label}: the wipe was never started.")
-        # wipe_phone recorded the job and issued its certificate: this reads where they are
-        return jobs.Finished(self._phone_result, *job_outcome(station, self._phone_result.job_id))
+        return self._phone  # wipe_phone recorded the job and issued its certificate

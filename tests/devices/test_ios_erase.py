@@ -179,7 +179,7 @@ def test_an_iphone_that_does_not_come_back_is_failed_not_certified(muxd, data: P
     ctx = open_station(data)
     try:
         ctx.config.set("phone.reset_timeout_s", 1.0)
-        result = wipe_iphone(ctx, phone.udid, TerminalPrompt(True))
+        result = wipe_iphone(ctx, phone.udid, TerminalPrompt(True)).result
         assert result.status is Status.FAILED and not result.sanitized and result.verification is None
         assert "did not come back within 1 s" in result.reason
         assert result.media.extra["reset_log"][-2:] == ["left the bus", "not back after 1 s"]

@@ -97,7 +97,7 @@ def test_clean_encrypted_phone_is_purged_and_verified_over_adb(rig: AdbRig, fast
         intake = units.create(s, fast.actor, {"imei": "490154203237518"}, device_class="phone").uid
     phone = rig.add("clean-fbe")
     tech = Technician(phone)
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.status is Status.FINISHED, result.reason
     assert result.sanitized
     assert result.method_type == "Purge" and result.technique == "crypto erase"
@@ -131,7 +131,7 @@ def test_clean_encrypted_phone_is_purged_and_verified_over_adb(rig: AdbRig, fast
 def test_visual_confirmation_with_a_photo_when_debugging_stays_off(rig: AdbRig, fast, tmp_path: Path) -> None:
     phone = rig.add("clean-fbe")
     tech = Technician(phone, after_reset="photo", photo=_photo(tmp_path))
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.sanitized, result.reason
     v = result.verification
     assert v is not None and v.mode == "visual-photo" and v.detail["technician_confirmed"] is True
@@ -143,7 +143,7 @@ def test_visual_confirmation_with_a_photo_when_debugging_stays_off(rig: AdbRig, 
 def test_photo_not_confirmed_is_not_sanitized(rig: AdbRig, fast, tmp_path: Path) -> None:
     phone = rig.add("clean-fbe")
     tech = Technician(phone, after_reset="photo", photo=_photo(tmp_path), sees_wizard=False)
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.status is Status.FINISHED and not result.sanitized
     assert "did not confirm the setup wizard" in result.reason
     cert = _certificate(fast, result)
@@ -184,7 +184,7 @@ def test_device_owner_blocks_per_setting(rig: AdbRig, fast) -> None:
 def test_old_unencrypted_rooted_phone_is_cleared_by_recovery_command(rig: AdbRig, fast) -> None:
     phone = rig.add("old-unencrypted")
     tech = Technician(phone)
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.sanitized, result.reason
     assert result.method_type == "Clear" and result.technique == "factory reset (unencrypted)"
     assert result.media.extra["erase_means"] == "recovery-command"
@@ -218,7 +218,7 @@ def test_unauthorized_phone_is_refused_with_the_instruction(rig: AdbRig, fast) -
 def test_phone_dropping_mid_reset_comes_back_in_recovery_and_is_reset_again(rig: AdbRig, fast) -> None:
     phone = rig.add("drops-mid-reset")
     tech = Technician(phone, recovery=[["wipe_data"], ["wipe_data", "reboot"]])
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.sanitized, result.reason
     assert "dropped off during the wipe" in phone.history and phone.state.resets == 1
     assert any("back in recovery: the reset did not finish" in t for t in tech.told)
@@ -233,7 +233,7 @@ def test_phone_rebooted_without_reset_fails_verification(rig: AdbRig, fast) -> N
     """Dropped mid-wipe, then 'Reboot system now': Android starts with the owner's data still there."""
     phone = rig.add("drops-mid-reset")
     tech = Technician(phone, recovery=[["wipe_data", "reboot"]])
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.status is Status.FINISHED and not result.sanitized
     assert "still holds its owner's data" in result.reason and "user_apps is 2" in result.reason
     assert phone.state.resets == 0
@@ -252,7 +252,7 @@ def test_rooted_phone_without_cache_is_reset_by_the_system_request(rig: AdbRig, 
     model.props["ro.build.type"] = "userdebug"
     phone = rig.add(model)
     tech = Technician(phone)
-    result = wipe_phone(fast, phone.serial, tech)
+    result = wipe_phone(fast, phone.serial, tech).result
     assert result.sanitized, result.reason
     assert result.media.extra["erase_means"] == "reset-broadcast" and result.method_type == "Purge"
     assert any("am broadcast -a android.intent.action.FACTORY_RESET -p android" in " ".join(c.argv)
@@ -278,7 +278,7 @@ def test_a_different_phone_on_the_cable_fails_verification(rig: AdbRig, fast) ->
             rig.phones.append(imposter)
             return 0
 
-    result = wipe_phone(fast, phone.serial, Swapper(phone))
+    result = wipe_phone(fast, phone.serial, Swapper(phone)).result
     assert result.status is Status.FINISHED and not result.sanitized
     same = result.verification.detail["checks"][0]
     assert same == {"check": "same_phone", "expected": "26021JEGR09977", "found": "OTHER00001", "passed": False}

@@ -11,13 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from station import cli, clock
+from station.certs import keys
 from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import open_station
 from station.devices.drive import firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
 from station.erase import ledger
 from station.erase.phone import records
+from station.erase.phone.prechecks import Prechecks
 from station.models import Event, WipeJob
+from station.prompt import TerminalPrompt
 from station.wipe_record import ENDED, STARTED, JobKind, WipeEnded, WipeStarted
 from tests.erase.wipe_fixtures import LoopFactory, MiB
 from tests.test_prompt import FrozenDrive
@@ -50,12 +53,20 @@ def test_every_job_kind_writes_the_same_shape(loops: LoopFactory, data_dir: Path
 
             phone_uid = units.create(s, ctx.actor, {"serial": "R58PHONE"}, device_class="phone").uid
             iphone_uid = units.create(s, ctx.actor, {"serial": "F2LIPHONE"}, device_class="phone").uid
-        # an Android reset, as wipe_phone records it
+        # an Android reset, through wipe_phone's own job run, on a station that cannot sign: the
+        # certificate's failure is kept on the job's Finished, as a drive's is, and the end is recorded
         phone = _phone_result("phone-1", "R58PHONE", "factory-reset")
-        records.start_job(ctx, phone_uid, phone)
-        phone.status, phone.verification = Status.FINISHED, Verification(mode="adb-setup-wizard", passed=True)
-        phone.media.extra["erase_means"] = "recovery-command"
-        records.finish_job(ctx, phone)
+        (ctx.data.keys / keys.PRIVATE_NAME).write_bytes(b"not a key")
+
+        def reset() -> None:
+            phone.status, phone.verification = Status.FINISHED, Verification(mode="adb-setup-wizard", passed=True)
+            phone.media.extra["erase_means"] = "recovery-command"
+
+        checks = Prechecks(checks=[], method_type="Purge", encryption="file-based", rooted=False)
+        finished = records.run_job(ctx, phone_uid, "Pixel 7", checks, phone, JobKind.PHONE_RESET,
+                                   TerminalPrompt(True), lambda *_: None, reset)
+        assert finished.unit_uid == phone_uid and finished.certificate_json is None
+        assert finished.certificate_error is not None and "signing key" in finished.certificate_error
         # the iPhone erase to come records through the same two calls
         iphone = _phone_result("iphone-1", "F2LIPHONE", "erase-all-content")
         ledger.record_start(ctx, WipeStarted(job_id="iphone-1", kind=JobKind.IPHONE_ERASE, device="usbmux:F2L",
@@ -102,3 +113,4 @@ def test_older_payloads_read_with_defaults() -> None:
 
     with pytest.raises(KeyError):
         key(WipeEnded, "verification")
+

@@ -12,10 +12,12 @@ from station import clock, disposition, events, kpis, operators, shifts, units, 
 from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import Operator, StationContext, open_station
 from station.disposition_rules import ROUTES
+from station.erase import ledger
 from station.erase.phone import records
 from station.errors import UserFacingError
 from station.reports import shift_rows
 from station.sync.configpull import APPLIERS
+from station.wipe_record import JobKind
 
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
 W = shifts.Window(DAY + timedelta(hours=5), DAY + timedelta(hours=13), "Shift 1")  # 06:00-14:00 Berlin
@@ -65,7 +67,7 @@ class Bench:
                             started_at=clock.iso())
         records.start_job(self.ctx, uid, result)
         result.verification, result.reason, result.ended_at = verification, reason, clock.iso()
-        records.finish_job(self.ctx, result)
+        ledger.record_end(self.ctx, result, JobKind.PHONE_RESET)
 
 
 @pytest.fixture

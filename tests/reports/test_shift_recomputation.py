@@ -26,8 +26,10 @@ from station import clock, disposition, events, kpis, operators, shifts, units
 from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import Operator, open_station
 from station.disposition_rules import REUSE_ROUTES, ROUTES
+from station.erase import ledger
 from station.erase.phone import records
 from station.reports import shift_rows, tabular
+from station.wipe_record import JobKind
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 10, 24, 20, tzinfo=UTC)  # 22:00 CEST
@@ -129,7 +131,7 @@ def _wipe(ctx, p: Plan) -> None:
                         started_at=clock.iso())
     records.start_job(ctx, p.uid, result)
     result.verification, result.reason, result.ended_at = verification, f"{p.wipe}. Detail {p.i}", clock.iso()
-    records.finish_job(ctx, result)
+    ledger.record_end(ctx, result, JobKind.PHONE_RESET)
 
 
 def _inside(t: datetime | None) -> bool:

@@ -26,10 +26,12 @@ from station.certs import certificate
 from station.certs.result import MediaFacts, Status, Verification, WipeResult
 from station.context import Operator, StationContext, open_station
 from station.devices.printer.session import session_for_spec
+from station.erase import ledger
 from station.erase.phone import records
 from station.labels import queue
 from station.sim.printer import SimPrinterServer
 from station.sync import run_once
+from station.wipe_record import JobKind
 from tests.grading.helpers import PHONE_B_PLUS, PHONE_REF
 from tests.sync.pgserver import free_port
 
@@ -81,7 +83,7 @@ class Bench:
         result.verification = Verification(mode="post-reset", passed=passed)
         result.reason = "" if passed else "Files survived the reset. The phone is not sanitized"
         result.ended_at = clock.iso()
-        records.finish_job(self.ctx, result)
+        ledger.record_end(self.ctx, result, JobKind.PHONE_RESET)
         certificate.issue(self.ctx, result, uid)
 
     def grade_route(self, hhmm: str, uid: str) -> None:

@@ -24,6 +24,7 @@ from station.certs.result import MediaFacts, Status, WipeResult
 from station.context import StationContext
 from station.devices.phone import ios_services
 from station.devices.phone.ios import IPhoneIdentity, ListedIPhone, read_iphone
+from station.erase import jobs
 from station.erase.phone import records
 from station.erase.phone.ios_prechecks import ios_checks
 from station.erase.phone.ios_verify import verify_erased
@@ -76,7 +77,7 @@ def record_iphone(ctx: StationContext, listed: ListedIPhone) -> tuple[str, Prech
 
 
 def wipe_iphone(ctx: StationContext, udid: str, prompt: OperatorPrompt, *, progress: Progress | None = None,
-                should_stop: Callable[[], bool] | None = None) -> WipeResult:
+                should_stop: Callable[[], bool] | None = None) -> jobs.Finished:
     udid = udid.removeprefix("ios:")
     timings = PhoneTimings.from_config(ctx.config)
     report = progress or (lambda *_: None)

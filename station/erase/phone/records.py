@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,15 +10,13 @@ from station import clock, events, units
 from station.certs.result import Status, WipeResult
 from station.context import StationContext
 from station.devices.phone.identity import PhoneIdentity
-from station.erase import ledger
+from station.erase import jobs, ledger
 from station.erase.phone.prechecks import PhoneBlocked, Prechecks
 from station.erase.phone.reset import Progress
 from station.errors import Cancelled, DeviceError
-from station.models import PhoneCheck, Unit, WipeJob
+from station.models import PhoneCheck, Unit
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, StartedVerify, WipeStarted
-
-log = logging.getLogger(__name__)
 
 BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift again once the phone passes
 
@@ -97,15 +94,12 @@ def start_job(ctx: StationContext, uid: str, result: WipeResult, kind: JobKind =
         unit_uid=uid, in_process=True, started_at=result.started_at)
 
 
-def finish_job(ctx: StationContext, result: WipeResult, kind: JobKind = JobKind.PHONE_RESET) -> None:
-    ledger.record_end(ctx, result, kind)
-
-
 def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result: WipeResult, kind: JobKind,
-            prompt: OperatorPrompt, report: Progress, work: Callable[[], None]) -> WipeResult:
+            prompt: OperatorPrompt, report: Progress, work: Callable[[], None]) -> jobs.Finished:
     """One phone erase, Android or iPhone, from its pre-checks to its certificate: refused when a check
     blocks; else the job is recorded, `work` erases and verifies into the result, and its end is
-    recorded with its document (a certificate, or a signed report that it is NOT sanitized)."""
+    recorded with its document (a certificate, or a signed report that it is NOT sanitized) as a
+    drive's is: a certificate that cannot be issued is kept on the Finished, never raised."""
     if checks.blocking:
         raise PhoneBlocked(name, result.media.serial, uid, checks)
     for warning in checks.warnings:
@@ -119,13 +113,9 @@ def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result:
         result.status, result.reason = Status.FAILED, str(exc)
     finally:
         result.ended_at = clock.iso()
-    finish_job(ctx, result, kind)
-    from station.certs import certificate
-
-    issued = certificate.issue(ctx, result, uid)
-    log.info("%s %s: certificate %s (sanitized=%s)", kind, result.media.serial, issued.id, issued.sanitized)
+    finished = jobs.close(ctx, result, kind, uid)
     report(1.0, "Sanitized" if result.sanitized else "Not sanitized")
-    return result
+    return finished
 
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:
@@ -147,15 +137,3 @@ def _unit(s: Any, uid: str) -> Unit:
         raise LookupError(f"unit {uid} vanished from the store")
     return unit
 
-
-def job_outcome(ctx: StationContext, job_id: str) -> tuple[str | None, str | None, str | None]:
-    """(unit uid, certificate JSON path, certificate PDF path) recorded for a finished phone job."""
-    from station.models import Certificate
-
-    with ctx.store.reader() as s:
-        job = s.get(WipeJob, job_id)
-        if job is None:
-            return None, None, None
-        unit = s.get(Unit, job.unit_id) if job.unit_id else None
-        cert = s.get(Certificate, job.certificate_id) if job.certificate_id else None
-        return (unit.uid if unit else None, cert.json_path if cert else None, cert.pdf_path if cert else None)

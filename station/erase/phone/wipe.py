@@ -3,7 +3,7 @@
 `wipe_phone()` is what `station wipe adb:SERIAL` and the wipe panel call. It blocks (run it
 on a worker) and asks the technician through the prompt. A phone that must not be erased
 (FRP account, MDM, USB debugging refused) raises a UserFacingError after the reason is
-recorded on its unit; anything that ran returns a WipeResult, certified or not.
+recorded on its unit; anything that ran returns the job's Finished (its result and certificate).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from station.context import StationContext
 from station.devices.phone.adb import AdbClient, PhoneNotReady
 from station.devices.phone.driver import client_from_config
 from station.devices.phone.identity import PhoneIdentity, read_identity
+from station.erase import jobs
 from station.erase.phone import records
 from station.erase.phone.prechecks import Prechecks, run_prechecks
 from station.erase.phone.reset import PhoneReset, PhoneTimings, Progress
@@ -67,7 +68,7 @@ def inspect(ctx: StationContext, client: AdbClient, serial: str) -> PhoneInspect
 
 def wipe_phone(ctx: StationContext, serial: str, prompt: OperatorPrompt, method: str = "auto", *,
                client: AdbClient | None = None, progress: Progress | None = None,
-               should_stop: Callable[[], bool] | None = None) -> WipeResult:
+               should_stop: Callable[[], bool] | None = None) -> jobs.Finished:
     serial = serial.removeprefix("adb:")
     client = client or client_for(ctx)
     timings = PhoneTimings.from_config(ctx.config)
