@@ -15,7 +15,8 @@ from station.history_words import sentence
 from station.models import Unit
 
 HISTORY_LIMIT = 50
-_FIELDS = ("serial", "return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history")
+_FIELDS = ("serial", "return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history",
+           "capacity")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from station.identifiers import Classification
 from station.models import Operator as OperatorRow
 from station.models import Unit
 from station.unit_view import UnitView, unit_view
+from station.value import capacity
 
 log = logging.getLogger(__name__)
 
@@ -333,7 +334,8 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
         if text and len(text) > limit:
             raise UserFacingError(_("{label} is limited to {limit} characters; shorten it ({length} now).").format(
                     label=label, limit=limit, length=len(text)))
-        clean[key] = text.upper() if key == "serial" and text else text
+        # a typed size is spelled as the probes and labels spell it ('128gb' is '128 GB'): one SKU, one row
+        clean[key] = text.upper() if key == "serial" and text else capacity.typed(text) if key == "capacity" else text
     with ctx.store.session() as s:
         unit = _get(s, uid)
         changed = {k: [getattr(unit, k), v] for k, v in clean.items() if getattr(unit, k) != v}

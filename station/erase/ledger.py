@@ -19,6 +19,7 @@ from station.certs.result import WipeResult
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import Unit, WipeJob
+from station.value import capacity
 from station.wipe_record import JobKind, WipeEnded, WipeStarted
 
 
@@ -38,6 +39,11 @@ def record_start(ctx: StationContext, start: WipeStarted, *, unit_uid: str | Non
         if unit.serial == start.serial and not unit.model and start.model:
             # A drive scanned in by its serial has no model until the drive tells it (the label's model line).
             units.touch(unit, model=start.model)
+        size = capacity.drive(start.size_bytes) if unit.device_class == "drive" else None
+        if size and not unit.capacity:  # a drive sold on its own is sold by its size; a typed one stands
+            units.touch(unit, capacity=size)
+            events.append(s, ctx.actor, "unit.updated", {"changed": {"capacity": [None, size]}, "by": "drive size"},
+                          unit)
         s.add(WipeJob(id=start.job_id, unit_id=unit.id, device=start.device, model=start.model or None,
                       serial=start.serial, size_bytes=start.size_bytes, method=start.method, verify=start.verify,
                       status="RUNNING", job_dir=str(job_dir) if job_dir else None,

@@ -39,6 +39,7 @@ class PhoneModel:
     card_serial: str = ""  # a microSD card in its slot (a reset leaves it as it is)
     sdcard_files: list[str] = field(default_factory=lambda: ["/sdcard/DCIM/Camera/IMG_0001.jpg",
                                                              "/sdcard/Download/boarding-pass.pdf"])
+    data_kib: int = 107_426_200  # size of /data as `df -k` tells it: a 128 GB phone's user partition
     getprop_garbage: bool = False  # getprop answers with unparseable bytes
     silent: tuple[str, ...] = ()  # commands that never answer (the shell hangs)
     missing: tuple[str, ...] = ()  # commands this build lacks: "inaccessible or not found", 127
@@ -86,7 +87,8 @@ def old_unencrypted(serial: str = "0123456789ABCDEF") -> PhoneModel:
         ro__debuggable="1", ro__adb__secure="0",
     )
     return PhoneModel("old-unencrypted", props, imei="353627074869010", features=[], protocol_version=0x01000000,
-                      max_payload=4096, auth="none", rooted=True, adb_after_reset=True, battery_health=3)
+                      max_payload=4096, data_kib=5_475_300, auth="none", rooted=True, adb_after_reset=True,
+                      battery_health=3)
 
 
 def unauthorized(serial: str = "R58M70ABCDE") -> PhoneModel:

@@ -208,6 +208,18 @@ class SimShell:
             return self.state.files[args[0]], 0
         return f"cat: {args[0] if args else ''}: No such file or directory\n".encode(), 1
 
+    def _cmd_df(self, args: list[str], root: bool) -> tuple[bytes, int]:
+        # toybox df: one line per mount, sizes in 1K blocks
+        paths = [a for a in args if not a.startswith("-")] or ["/data"]
+        kib = self.state.model.data_kib
+        used = min(kib, 4 * sum(len(b) for b in self.state.files.values()) + 2_500_000)
+        lines = ["Filesystem        1K-blocks     Used Available Use% Mounted on"]
+        for path in paths:
+            if not path.startswith("/data") and not path.startswith("/sdcard"):
+                return f"df: {path}: No such file or directory\n".encode(), 1
+            lines.append(f"/dev/block/dm-39 {kib:>12} {used:>8} {kib - used:>9} {100 * used // kib:>3}% /data")
+        return ("\n".join(lines) + "\n").encode(), 0
+
     def _cmd_id(self, args: list[str], root: bool) -> tuple[bytes, int]:
         who = "uid=0(root) gid=0(root)" if root else "uid=2000(shell) gid=2000(shell)"
         return f"{who} groups=1004(input),1007(log),1011(adb),1015(sdcard_rw),3003(inet) context=u:r:shell:s0\n"\

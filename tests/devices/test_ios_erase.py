@@ -65,6 +65,7 @@ def test_clean_iphone_12_is_erased_verified_and_certified_as_purge(muxd, data: P
             assert job is not None and job.verify == "iphone-erase" and job.status == "FINISHED"
             unit = s.get(Unit, job.unit_id)
             assert unit is not None and unit.wipe_status == "sanitized" and unit.make == "Apple"
+            assert unit.capacity == "128 GB"  # lockdownd's TotalDiskCapacity, 128,000,000,000 bytes
         from station.erase import ledger
 
         assert ledger.kind_of(job) is JobKind.IPHONE_ERASE

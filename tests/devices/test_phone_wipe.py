@@ -118,7 +118,10 @@ def test_clean_encrypted_phone_is_purged_and_verified_over_adb(rig: AdbRig, fast
         assert unit.uid == intake and job.status == "FINISHED"
         assert unit.serial == "26021JEGR09977" and unit.make == "Google" and unit.model == "Pixel 6a"
         assert unit.wipe_status == "sanitized" and unit.certificate_id
+        # the SKU's capacity from the phone's `df -k /data` (107,426,200 KiB of /data: a 128 GB phone)
+        assert unit.capacity == "128 GB"
     kinds = _kinds(fast, intake)
+    assert kinds.count("unit.updated") == 1  # the capacity, for the hub's SKU
     assert kinds[0] == "unit.created"
     for kind in ("phone.identified", "phone.prechecked", "wipe.started", "wipe.finished", "certificate.issued"):
         assert kind in kinds
@@ -152,6 +155,8 @@ def test_photo_not_confirmed_is_not_sanitized(rig: AdbRig, fast, tmp_path: Path)
 
 def test_google_account_blocks_before_anything_is_sent(rig: AdbRig, fast) -> None:
     phone = rig.add("fbe-google")
+    with fast.store.session() as s:  # its capacity typed at intake: the technician's word stands
+        units.create(s, fast.actor, {"serial": "26021JEGR08412"}, device_class="phone", capacity="256 GB")
     with pytest.raises(PhoneBlocked) as caught:
         wipe_phone(fast, phone.serial, Technician(phone))
     text = str(caught.value)
@@ -166,6 +171,7 @@ def test_google_account_blocks_before_anything_is_sent(rig: AdbRig, fast) -> Non
         assert check.frp_account and check.blocked and check.encryption == "file-based"
         assert check.verified_boot == "green" and check.bootloader_locked is True
         assert unit.blocked_reason.startswith("Phone pre-check: Google account")
+        assert unit.capacity == "256 GB"
         assert s.execute(select(WipeJob)).first() is None
     assert "unit.blocked" in _kinds(fast, caught.value.uid)
 
@@ -201,6 +207,7 @@ def test_old_unencrypted_rooted_phone_is_cleared_by_recovery_command(rig: AdbRig
     with fast.store.reader() as s:
         check = s.execute(select(PhoneCheck)).scalar_one()
         assert check.rooted and check.verified_boot == "orange" and check.bootloader_locked is False
+        assert s.get(Unit, check.unit_id).capacity == "8 GB"  # 5.6 GB of /data: new unit, its capacity given
 
 
 def test_unauthorized_phone_is_refused_with_the_instruction(rig: AdbRig, fast) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import func, select
 
 from station import operators
@@ -223,13 +223,18 @@ def test_intake_form_saves_with_ctrl_s(rig: Rig) -> None:
     intake = w.scans.intake
     intake.f_reason.setCurrentText("delivery refusal")
     intake.f_notes.setPlainText("scuffed corners")
-    intake.f_serial.setFocus()
-    QTest.keyClick(intake.f_serial, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    intake.f_lot.setFocus()
+    QTest.keyClick(intake.f_lot, Qt.Key.Key_Tab)  # the capacity follows Lot/PO, by keyboard
+    assert QApplication.focusWidget() is intake.f_capacity
+    QTest.keyClicks(intake.f_capacity, "256gb")  # a burst the wedge filter holds until it is surely typing
+    qtbot.waitUntil(lambda: intake.f_capacity.text() == "256gb", timeout=5000)
+    QTest.keyClick(intake.f_capacity, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "saved" in w.status.message.text(), timeout=5000)
     with rig.ctx.store.reader() as s:
         unit = s.execute(select(Unit).where(Unit.uid == uid)).scalar_one()
     assert (unit.return_reason, unit.condition_notes) == ("delivery refusal", "scuffed corners")
-    assert intake.history.item(0, 0).text().startswith("Intake updated: condition notes, return reason by ")
+    assert unit.capacity == intake.f_capacity.text() == "256 GB"  # the SKU's third part, spelled one way
+    assert intake.history.item(0, 0).text().startswith("Intake updated: capacity, condition notes, return reason by ")
 
 
 def test_a_return_label_scanned_into_the_return_fields_fills_them_and_saves(rig: Rig) -> None:

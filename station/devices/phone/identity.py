@@ -11,6 +11,7 @@ from stdnum import imei as stdnum_imei
 from station.devices.phone.adb import AdbClient
 from station.errors import DeviceError
 from station.i18n import _
+from station.value import capacity
 
 _PARCEL_WORDS = re.compile(r"(?:0x[0-9a-fA-F]+:|Parcel\()\s*((?:[0-9a-fA-F]{8}\s)+)")
 _DEVICE_ID = re.compile(r"Device ID\s*=\s*([0-9A-Fa-f]{14,16})")
@@ -37,6 +38,12 @@ class PhoneIdentity:
     battery_health: str | None = None
     device_class: Literal["phone", "tablet"] = "phone"  # grading classes
     card_serial: str = ""  # the microSD card in its slot (its CID serial), if it has one
+    storage_bytes: int | None = None  # the data partition (`df /data`): below the marketed capacity
+
+    @property
+    def capacity(self) -> str | None:
+        """The marketed capacity ('128 GB'), from the data partition's size."""
+        return capacity.phone(self.storage_bytes)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +113,29 @@ def parse_battery(text: str) -> tuple[int | None, str | None]:
     return level, (HEALTH.get(health, f"code {health}") if health is not None else None)
 
 
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
+_UNIT = {"": 1024, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_df(text: str) -> int | None:
+    """Bytes of /data from `df -k /data`: toybox prints 1K blocks in the second column, old toolbox
+    prints "/data 12.1G 3.2G 8.9G 4096" (sizes with a binary unit)."""
+    for line in text.splitlines():
+        cols = line.split()
+        if len(cols) < 2 or "/data" not in (cols[0], cols[-1]):
+            continue
+        m = _SIZE.match(cols[1])
+        if m:
+            return int(float(m.group(1)) * _UNIT[m.group(2)])
+    return None
+
+
+def read_storage(client: AdbClient, serial: str) -> int | None:
+    """Size of the phone's data partition in bytes, None when the phone does not tell."""
+    result = client.shell(serial, "df -k /data")
+    return parse_df(result.output) if result.exit_code == 0 else None
+
+
 def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | None = None) -> PhoneIdentity:
     props = props if props is not None else client.getprop(adb_serial)
     serial = props.get("ro.serialno") or props.get("ro.boot.serialno") or ""
@@ -117,6 +147,7 @@ def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | No
     sdk_text = props.get("ro.build.version.sdk", "")
     imei, note = read_imei(client, adb_serial)
     level, health = parse_battery(client.shell(adb_serial, "dumpsys battery").output)
+    storage = read_storage(client, adb_serial)
     return PhoneIdentity(
         adb_serial=adb_serial, serial=serial,
         manufacturer=props.get("ro.product.manufacturer", ""), brand=props.get("ro.product.brand", ""),
@@ -128,4 +159,5 @@ def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | No
         imei=imei, imei_note=note, battery_level=level, battery_health=health,
         device_class="tablet" if "tablet" in props.get("ro.build.characteristics", "") else "phone",
         card_serial=read_card_serial(client, adb_serial),
+        storage_bytes=storage,
     )

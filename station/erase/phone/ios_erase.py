@@ -33,6 +33,7 @@ from station.erase.phone.reset import PhoneTimings, Progress
 from station.errors import Cancelled, UserFacingError
 from station.models import PhoneCheck
 from station.prompt import OperatorPrompt
+from station.value import capacity
 from station.wipe_record import JobKind
 
 METHOD = "erase-all-content"
@@ -65,7 +66,7 @@ def record_iphone(ctx: StationContext, listed: ListedIPhone) -> tuple[str, Prech
     checks = iphone_prechecks(listed)
     uid = records.join_ids(ctx, ident.serial, ident.imeis[0] if ident.imeis else None,
                            "tablet" if ident.device_class == "iPad" else "phone", "Apple", ident.marketing_name,
-                           ident.to_dict())
+                           ident.to_dict(), capacity=capacity.phone(ident.capacity_bytes))
     mdm = next((c.facts for c in checks.checks if c.key == "mdm"), {})
     records.record_checks(ctx, uid, checks, PhoneCheck(
         serial=ident.serial, imei=ident.imeis[0] if ident.imeis else None, android_version=None,

@@ -24,12 +24,14 @@ BLOCK_PREFIX = "Phone pre-check: "  # marks the blocks this module may lift agai
 def join_unit(ctx: StationContext, identity: PhoneIdentity) -> str:
     """The unit this phone is (matched by IMEI, then serial, as scanned at intake), or a new one."""
     return join_ids(ctx, identity.serial, identity.imei, identity.device_class, identity.manufacturer,
-                    identity.model, identity.to_dict())
+                    identity.model, identity.to_dict(), capacity=identity.capacity)
 
 
 def join_ids(ctx: StationContext, serial: str, imei: str | None, device_class: str, make: str, model: str,
-             payload: dict[str, Any]) -> str:
-    """Match by IMEI, then serial (an Android phone or an iPhone alike), or create the unit."""
+             payload: dict[str, Any], *, capacity: str | None = None) -> str:
+    """Match by IMEI, then serial (an Android phone or an iPhone alike), or create the unit.
+    `capacity` (the marketed size the phone's storage gives) fills the unit's when it has none: a
+    capacity the technician typed is theirs to correct, never the probe's."""
     with ctx.store.session() as s:
         by_imei = units.find(s, "imei", imei) if imei else None
         by_serial = units.find(s, "serial", serial)
@@ -37,7 +39,8 @@ def join_ids(ctx: StationContext, serial: str, imei: str | None, device_class: s
         payload = dict(payload)
         if unit is None:
             ids = {"serial": serial} | ({"imei": imei} if imei else {})
-            unit = units.create(s, ctx.actor, ids, device_class=device_class, make=make or None, model=model or None)
+            unit = units.create(s, ctx.actor, ids, device_class=device_class, make=make or None, model=model or None,
+                                **({"capacity": capacity} if capacity else {}))
             payload["matched_by"] = "new unit"
         else:
             payload["matched_by"] = "imei" if by_imei is not None else "serial"
@@ -48,6 +51,10 @@ def join_ids(ctx: StationContext, serial: str, imei: str | None, device_class: s
                     units.add_identifier(s, unit, kind, value)
             units.touch(unit, make=unit.make or make or None, model=unit.model or model or None,
                         device_class=device_class if unit.device_class == "other" else unit.device_class)
+            if capacity and not unit.capacity:  # the hub reads a unit's capacity from unit.updated
+                units.touch(unit, capacity=capacity)
+                events.append(s, ctx.actor, "unit.updated", {"changed": {"capacity": [None, capacity]},
+                                                             "by": "phone probe"}, unit)
         events.append(s, ctx.actor, "phone.identified", payload, unit)
         return unit.uid
 

@@ -129,6 +129,9 @@ class IntakePanel(Panel):
         self.f_lot = QLineEdit()
         self.f_initiated = QLineEdit()
         self.f_initiated.setPlaceholderText(self.tr("YYYY-MM-DD, or click here and scan the return label"))
+        self.f_capacity = QLineEdit()
+        self.f_capacity.setPlaceholderText(
+            self.tr("storage as sold, e.g. 128 GB or 1 TB (filled from the phone or drive)"))
         self.f_shipping = QLineEdit()
         self.f_shipping.setPlaceholderText(self.tr("inbound shipping paid, e.g. 6.40 (or scan the return label)"))
         self.f_notes = QPlainTextEdit()
@@ -143,6 +146,7 @@ class IntakePanel(Panel):
         form.addRow(self.tr("&Reason for return"), self.f_reason)
         form.addRow(self.tr("Source/c&ustomer"), self.f_source)
         form.addRow(self.tr("&Lot/PO"), self.f_lot)
+        form.addRow(self.tr("Ca&pacity"), self.f_capacity)
         form.addRow(self.tr("Return initiated"), self.f_initiated)
         form.addRow(self.tr("Inbound shipping"), self.f_shipping)
         form.addRow(self.tr("Condition &notes"), self.f_notes)
@@ -151,7 +155,7 @@ class IntakePanel(Panel):
         self.save_button.clicked.connect(self.save)
         form.addRow(self.save_button)
         left.addWidget(self.unit_box)
-        for line in (self.f_serial, self.f_source, self.f_lot, self.f_initiated, self.f_shipping):
+        for line in (self.f_serial, self.f_source, self.f_lot, self.f_capacity, self.f_initiated, self.f_shipping):
             line.textEdited.connect(self._mark_dirty)
         for c in (self.f_category, self.f_reason):
             c.currentTextChanged.connect(self._mark_dirty)
@@ -259,6 +263,7 @@ class IntakePanel(Panel):
         self.f_reason.setCurrentText(f.get("return_reason") or "")
         self.f_source.setText(f.get("source") or "")
         self.f_lot.setText(f.get("lot_ref") or "")
+        self.f_capacity.setText(f.get("capacity") or "")
         self.f_initiated.setText(f.get("return_initiated_on") or "")
         self.f_shipping.setText(f.get("shipping_cost") or "")
         self.f_notes.setPlainText(f.get("condition_notes") or "")
@@ -292,7 +297,7 @@ class IntakePanel(Panel):
             "return_reason": self.f_reason.currentText(), "source": self.f_source.text(),
             "lot_ref": self.f_lot.text(), "condition_notes": self.f_notes.toPlainText(),
             "usage_history": self.f_usage.toPlainText(), "return_initiated_on": self.f_initiated.text(),
-            "shipping_cost": self.f_shipping.text(),
+            "shipping_cost": self.f_shipping.text(), "capacity": self.f_capacity.text(),
         }
         Op(self, workflow.save_intake, self.ctx, self._view.uid, values).success(self._saved).changes("units").run()
 
