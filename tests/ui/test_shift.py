@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import func, select
 
 from station import clock, photos, steps, unit_media, units
@@ -88,9 +88,20 @@ class Shift:
                 return
             folder = os.environ.get("STATION_STEP_SHOTS")
             if shot and folder:  # the window with the question over it, as the technician sees it
-                size = os.environ.get("STATION_STEP_SHOTS_SIZE", "")
-                screen = self.w.screen().grabWindow(0)
-                screen.save(str(Path(folder) / f"step-{shot}{'-' + size if size else ''}.png"))
+                # Grabbed once the dialog is on screen and painted: grabbed as soon as it opened, a large dialog
+                # (a drive's plan) was still a blank rectangle.
+                QTest.qWaitForWindowExposed(modal)
+                modal.repaint()
+                QTimer.singleShot(400, lambda: grab_then_press(modal, folder))
+                return
+            self.inputs.append(name)
+            QTest.keyClick(modal, key)
+
+        def grab_then_press(modal: QWidget, folder: str) -> None:
+            QApplication.processEvents()
+            size = os.environ.get("STATION_STEP_SHOTS_SIZE", "")
+            screen = self.w.screen().grabWindow(0)
+            screen.save(str(Path(folder) / f"step-{shot}{'-' + size if size else ''}.png"))
             self.inputs.append(name)
             QTest.keyClick(modal, key)
         QTimer.singleShot(100, press)
