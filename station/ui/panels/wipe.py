@@ -223,7 +223,7 @@ class WipePanel(Panel):
             medium = wipe_unit.medium_of(loaded, target)
             if medium is not None and medium.status is None and target is not None:
                 self.say("info", self.tr("Next medium of this unit: {medium} ({device}). Enter wipes it.").format(
-                    medium=medium.label, device=target.label))
+                    medium=medium.label, device=target.facts().port or target.label))
         self._attach_card()
 
     def select_unit(self, *, moved: bool = False) -> bool:
