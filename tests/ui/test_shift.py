@@ -76,8 +76,9 @@ class Shift:
     def key(self, key: Qt.Key, name: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         """One key press (a chord counts once) at a person's pace, to whatever has the focus."""
         self.inputs.append(name)
+        self.qtbot.wait(PACE_MS)
         QTest.keyClick(QApplication.focusWidget() or self.w, key, modifier)
-        self.qtbot.wait(PACE_MS)  # every input is followed by this pause: never closer than a wedge burst
+        self.qtbot.wait(PACE_MS)
 
     def answer_dialog(self, key: Qt.Key, name: str, expect: str, shot: str = "") -> None:
         """The next dialog that opens (a modal question) gets `key`, as the technician would press it."""
