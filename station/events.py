@@ -18,10 +18,11 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from station import chainhead, clock, limits
+from station import atomic, chainhead, clock, limits
 from station.errors import UserFacingError
 from station.i18n import _
 from station.models import Event, Outbox, Unit
+from station.paths import DataDir
 
 GENESIS = "0" * 64
 
@@ -163,6 +164,17 @@ def append(
     if sync:
         s.add(Outbox(kind="event", ref=str(ev.id), created_at=ev.created_at))
     return ev
+
+
+def store_blob(data: DataDir, content: bytes) -> str:
+    """Write `content` under blobs/<sha256> (atomically, once) and return the sha256: a certificate's
+    PDF or a phone's evidence photo, to be queued for upload with enqueue_blob."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = data.blobs / digest
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_atomic(path, content, 0o666)  # the umask decides, as for any file the station writes
+    return digest
 
 
 def enqueue_blob(s: Session, sha256: str) -> None:

@@ -39,7 +39,6 @@ from station.certs.result import WipeResult
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import AppliedConfig, Certificate, Event, Unit, UnitIdentifier, WipeJob
-from station.paths import DataDir
 
 
 @dataclass(frozen=True)
@@ -98,16 +97,6 @@ def event_record(ev: Event) -> dict[str, Any]:
         "payload": json.loads(ev.payload), "operator": ev.operator_name, "operator_id": ev.operator_id,
         "at": ev.created_at, "prev_hash": ev.prev_hash, "hash": ev.hash,
     }
-
-
-def store_blob(data: DataDir, content: bytes) -> str:
-    """Write `content` under blobs/<sha256> (atomically, once) and return the sha256."""
-    digest = hashlib.sha256(content).hexdigest()
-    path = data.blobs / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_atomic(path, content, 0o666)  # the umask decides, as for any file the station writes
-    return digest
 
 
 def _unit_facts(s: Session, unit: Unit) -> dict[str, Any]:
@@ -200,7 +189,7 @@ def _seal(ctx: StationContext, s: Session, key: keys.StationKey, body: dict[str,
     pdf_path = folder / f"{cert_id}.pdf"
     atomic.write_atomic(pdf_path, pdf_bytes, 0o666)
     for blob in (json_bytes, pdf_bytes):
-        events.enqueue_blob(s, store_blob(ctx.data, blob))
+        events.enqueue_blob(s, events.store_blob(ctx.data, blob))
     s.add(Certificate(
         id=cert_id, unit_id=unit.id if unit is not None else None, wipe_job_id=job.id if job else None,
         serial=drive["serial"] or None, sanitized=body["sanitized"], method_type=job_facts["method_type"],

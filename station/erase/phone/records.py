@@ -127,10 +127,8 @@ def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result:
 
 def store_photo(ctx: StationContext, uid: str, path: Path) -> dict[str, Any]:
     """Keep the technician's photo as a content-addressed blob queued for upload."""
-    from station.certs.certificate import store_blob
-
     content = path.read_bytes()
-    digest = store_blob(ctx.data, content)
+    digest = events.store_blob(ctx.data, content)
     with ctx.store.session() as s:
         events.enqueue_blob(s, digest)
         unit = _unit(s, uid)
