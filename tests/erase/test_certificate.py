@@ -149,12 +149,12 @@ def test_failed_or_interrupted_never_says_sanitized(configured, status: Status, 
 @pytest.mark.parametrize("status", list(Status))
 @pytest.mark.parametrize("passed", [True, False])
 def test_the_unit_and_the_hub_name_the_outcome_alike(status: Status, passed: bool) -> None:
-    from station.sync.hub.shift_export import _wipe_status
+    from station.sync.hub.shift_export import wipe_status
     r = result(status, passed)
     expected = {Status.INTERRUPTED: "interrupted", Status.ABORTED: "aborted"}.get(status, "failed")
     assert r.unit_status == ("sanitized" if status is Status.FINISHED and passed else expected)
     # The hub rebuilds wipe_status from the wipe's event, the station from the result itself.
-    assert _wipe_status({"status": r.status.value, "sanitized": r.sanitized}) == r.unit_status
+    assert wipe_status({"status": r.status.value, "sanitized": r.sanitized}) == r.unit_status
 
 
 @settings(max_examples=40, deadline=None)
