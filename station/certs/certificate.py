@@ -38,6 +38,7 @@ from station.certs import x509 as cert_x509
 from station.certs.result import WipeResult
 from station.context import StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import AppliedConfig, Certificate, Event, Unit, UnitIdentifier, WipeJob
 
 
@@ -216,19 +217,24 @@ def validate(ctx: StationContext, cert_id: str, name: str, pin: str) -> IssuedCe
         done = s.execute(select(Event.seq).where(Event.kind == "certificate.validated", Event.payload.contains(
             f'"certificate_id":"{cert_id}"'))).first()
     if row is None:
-        raise UserFacingError(f"This station issued no certificate {cert_id}; check the id ('station cert show').")
+        raise UserFacingError(_("This station issued no certificate {cert_id}; check the id ('station cert "
+                                "show').").format(cert_id=cert_id))
     envelope = json.loads(Path(row.json_path).read_bytes())
     pending = envelope["certificate"]
     if hashlib.sha256(canonical_bytes(pending)).hexdigest() != row.sha256:
-        raise UserFacingError(f"{row.json_path} is not the certificate this station issued (its content changed); "
-                              "nothing was validated. Run 'station cert verify' on it.")
+        raise UserFacingError(_("{json_path} is not the certificate this station issued (its content "
+                                "changed); nothing was validated. Run 'station cert verify' on it.").format(
+                json_path=row.json_path))
     if done is not None or not cert_validation.is_pending(pending):
-        raise UserFacingError(f"Certificate {cert_id} is not waiting for validation"
-                              + (f" (validated at event #{done[0]})." if done else "."))
+        raise UserFacingError(
+            _("Certificate {cert_id} is not waiting for validation (validated at event #{seq}).").format(
+                cert_id=cert_id, seq=done[0]) if done else
+            _("Certificate {cert_id} is not waiting for validation.").format(cert_id=cert_id))
     performer = pending.get("operator") or {}
     if performer.get("id") == validator.id or str(performer.get("name", "")).casefold() == validator.name.casefold():
-        raise UserFacingError(f"{validator.name} performed this sanitization, so cannot validate it: the site "
-                              "requires a second person. Ask another operator to validate it.")
+        raise UserFacingError(_("{name} performed this sanitization, so cannot validate it: the site "
+                                "requires a second person. Ask another operator to validate it.").format(
+                name=validator.name))
     key = keys.load_or_create(ctx.data)
     with ctx.store.session() as s:
         unit = units.by_uid(s, pending["unit"]["uid"]) if pending.get("unit") else None

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from station import atomic
 from station.errors import UserFacingError
+from station.i18n import _
 from station.paths import DataDir
 
 PRIVATE_NAME = "station-ed25519.pem"
@@ -50,10 +51,11 @@ def load_public_pem(path: Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except (OSError, ValueError) as exc:
-        raise UserFacingError(f"{path} is not a readable public key file ({exc}); export it again with "
-                              "'station cert export-key'.") from exc
+        raise UserFacingError(_("{path} is not a readable public key file ({exc}); export it again with "
+                                "'station cert export-key'.").format(path=path, exc=exc)) from exc
     if not isinstance(key, Ed25519PublicKey):
-        raise UserFacingError(f"{path} holds a public key that is not Ed25519; certificates are signed with Ed25519.")
+        raise UserFacingError(_("{path} holds a public key that is not Ed25519; certificates are signed "
+                                "with Ed25519.").format(path=path))
     return key
 
 
@@ -119,9 +121,10 @@ def _load_private(path: Path, allowed: int = 0o600) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as exc:
         raise UserFacingError(
-            f"The station signing key {path} cannot be read ({exc}). Restore it from backup; "
-            "a new key would not match the fingerprint customers already have."
+            _("The station signing key {path} cannot be read ({exc}). Restore it from backup; a new key "
+              "would not match the fingerprint customers already have.").format(path=path, exc=exc)
         ) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise UserFacingError(f"The station signing key {path} is not an Ed25519 key. Restore the original key file.")
+        raise UserFacingError(_("The station signing key {path} is not an Ed25519 key. Restore the original "
+                                "key file.").format(path=path))
     return key

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from station.certs import keys
 from station.errors import UserFacingError
+from station.i18n import _
 from station.paths import DataDir
 
 ROOT_CERT = "station-ed25519.crt.pem"  # what customers import as the trust anchor
@@ -99,8 +100,9 @@ def load_or_create(data: DataDir, key: keys.StationKey, station_id: str) -> PdfI
     private = serialization.load_pem_private_key(leaf_key_path.read_bytes(), password=None)
     if not isinstance(private, ec.EllipticCurvePrivateKey) or not isinstance(root.public_key(), Ed25519PublicKey) \
             or keys.raw_public(root.public_key()) != keys.raw_public(key.public):  # type: ignore[arg-type]
-        raise UserFacingError(f"The PDF signing certificates in {folder} do not belong to the station key. "
-                              f"Move {ROOT_CERT}, {LEAF_CERT} and {LEAF_KEY} away; they are made again.")
+        raise UserFacingError(_("The PDF signing certificates in {folder} do not belong to the station key. "
+                                "Move {ROOT_CERT}, {LEAF_CERT} and {LEAF_KEY} away; they are made again.").format(
+                folder=folder, ROOT_CERT=ROOT_CERT, LEAF_CERT=LEAF_CERT, LEAF_KEY=LEAF_KEY))
     return PdfIdentity(root, leaf, private)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from station.erase.patterns import BlockStream, Pattern
 from station.errors import DeviceError
+from station.i18n import _
 
 BLKGETSIZE64 = 0x80081272
 BLKSSZGET = 0x1268
@@ -93,9 +94,11 @@ def claim(paths: Iterable[str]) -> Iterator[None]:
                 fd = os.open(path, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC | os.O_NONBLOCK)
             except OSError as exc:
                 if exc.errno == errno.EBUSY:
-                    raise DeviceError(f"{path} is in use by another program (the kernel refused exclusive "
-                                      "access); nothing was erased. Release it and try again.") from exc
-                raise DeviceError(f"{path} could not be opened ({exc.strerror}); nothing was erased.") from exc
+                    raise DeviceError(_("{path} is in use by another program (the kernel refused exclusive "
+                                        "access); nothing was erased. Release it and try again.").format(
+                        path=path)) from exc
+                raise DeviceError(_("{path} could not be opened ({strerror}); nothing was erased.").format(
+                        path=path, strerror=exc.strerror)) from exc
             with _CLAIM_LOCK:
                 _CLAIMED[os.fstat(fd).st_rdev] = fd
                 taken.append(os.fstat(fd).st_rdev)
@@ -117,13 +120,15 @@ def open_device(path: str, *, write: bool, sys_path: str | None = None) -> Devic
     except OSError as exc:
         if exc.errno == errno.EBUSY:
             raise DeviceError(
-                f"{path} is in use (mounted, part of a RAID/LVM/encrypted volume, or open in another "
-                "program); nothing was written. Unmount or release it and try again."
+                _("{path} is in use (mounted, part of a RAID/LVM/encrypted volume, or open in another "
+                  "program); nothing was written. Unmount or release it and try again.").format(path=path)
             ) from exc
         if exc.errno in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
-            raise DeviceError(f"{path} is not connected any more. Reconnect the drive and try again.") from exc
+            raise DeviceError(_("{path} is not connected any more. Reconnect the drive and try again.").format(
+                    path=path)) from exc
         if exc.errno != errno.EINVAL or stat.S_ISBLK(_mode(path)):
-            raise DeviceError(f"{path} could not be opened for the wipe ({exc.strerror}).") from exc
+            raise DeviceError(_("{path} could not be opened for the wipe ({strerror}).").format(
+                    path=path, strerror=exc.strerror)) from exc
         fd, direct = os.open(path, base), False
     st = os.fstat(fd)
     is_block = stat.S_ISBLK(st.st_mode)
@@ -163,7 +168,7 @@ def pread_all(fd: int, view: memoryview, offset: int) -> None:
 def with_retries(dev: Device, io: Callable[[int, memoryview, int], None], view: memoryview, offset: int,
                  retries: int) -> bool:
     """Run one I/O with bounded retries; False when it kept failing. DriveGone if the drive left."""
-    for _ in range(retries + 1):
+    for _attempt in range(retries + 1):
         try:
             io(dev.fd, view, offset)
             return True
@@ -254,5 +259,6 @@ def write_pass(dev: Device, pattern: Pattern, *, block: int, retries: int, progr
     except OSError as exc:
         if not dev.present() or exc.errno in GONE_ERRNOS:
             raise DriveGone(f"{dev.path} was disconnected before its cache was flushed") from exc
-        raise DeviceError(f"{dev.path} failed to flush its write cache ({exc.strerror}).") from exc
+        raise DeviceError(_("{path} failed to flush its write cache ({strerror}).").format(
+                path=dev.path, strerror=exc.strerror)) from exc
     return report

@@ -38,6 +38,7 @@ from station.erase.procedure import JobSpec
 from station.erase.progress import Progress, ProgressReader
 from station.erase.worker import LOG, PID, RESULT, SPEC, STOP, write_json_atomic
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import WipeJob
 from station.wipe_record import JobKind, WipeStarted
 
@@ -115,7 +116,8 @@ def start(ctx: StationContext, drive: Drive, method: str, verify: str, *,
     checked = methods.check_verify(m, verify)
     block = ctx.config.get_int("wipe.block_mib")
     if block < 4:
-        raise UserFacingError(f"wipe.block_mib is {block}; it must be at least 4. Fix it in {ctx.data.config_file}.")
+        raise UserFacingError(_("wipe.block_mib is {block}; it must be at least 4. Fix it in {config_file}.").format(
+                block=block, config_file=ctx.data.config_file))
     image = os.path.isfile(drive.path)
     if image:  # a drive image (demo bays): allocate it now, so the wipe runs at device speed
         fd = os.open(drive.path, os.O_RDWR | os.O_CLOEXEC)
@@ -280,9 +282,10 @@ def restart(ctx: StationContext, job_id: str, drive: Drive) -> JobHandle:
     with ctx.store.reader() as s:
         row = s.get(WipeJob, job_id)
     if row is None:
-        raise UserFacingError(f"Wipe job {job_id} is not in this station's database.")
+        raise UserFacingError(_("Wipe job {job_id} is not in this station's database.").format(job_id=job_id))
     if row.serial != drive.identity:
-        raise UserFacingError(f"The drive {drive.path} is {drive.identity}, not {row.serial} from job {job_id}; "
-                              "connect that drive to restart its wipe.")
+        raise UserFacingError(_("The drive {path} is {identity}, not {serial} from job {job_id}; connect "
+                                "that drive to restart its wipe.").format(
+                path=drive.path, identity=drive.identity, serial=row.serial, job_id=job_id))
     return start(ctx, drive, row.method, row.verify)
 

@@ -18,6 +18,7 @@ from station import clock, events, unit_media, units
 from station.certs.result import WipeResult
 from station.context import StationContext
 from station.errors import UserFacingError
+from station.i18n import _
 from station.models import Unit, WipeJob
 from station.value import capacity
 from station.wipe_record import JobKind, WipeEnded, WipeStarted
@@ -34,7 +35,7 @@ def record_start(ctx: StationContext, start: WipeStarted, *, unit_uid: str | Non
     with ctx.store.session() as s:
         unit = units.by_uid(s, unit_uid) if unit_uid else unit_media.holder(s, start.serial)
         if unit is None:
-            unit, _ = units.get_or_create(s, ctx.actor, "serial", start.serial, device_class=device_class,
+            unit, _created = units.get_or_create(s, ctx.actor, "serial", start.serial, device_class=device_class,
                                           make=make or None, model=start.model or None)
         if unit.serial == start.serial and not unit.model and start.model:
             # A drive scanned in by its serial has no model until the drive tells it (the label's model line).
@@ -92,7 +93,8 @@ def record_end(ctx: StationContext, result: WipeResult, kind: JobKind) -> Ended:
     with ctx.store.session() as s:
         row = s.get(WipeJob, result.job_id)
         if row is None:
-            raise UserFacingError(f"Wipe job {result.job_id} is not in this station's database.")
+            raise UserFacingError(_("Wipe job {job_id} is not in this station's database.").format(
+                    job_id=result.job_id))
         unit = s.get(Unit, row.unit_id) if row.unit_id else None
         uid = unit.uid if unit is not None else None
         if row.status != "RUNNING":

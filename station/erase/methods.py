@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
 from station.errors import UserFacingError
+from station.i18n import _
 from station.wipe_record import Technique
 
 VerifyChoice = Literal["full", "sample", "none"]  # how an overwrite is read back
@@ -52,7 +53,8 @@ def get(name: str) -> Method:
     method = METHODS.get(name)
     if method is None:
         raise UserFacingError(
-            f"'{name}' is not an overwrite method. Choose one of: {', '.join(METHODS)}."
+            _("'{name}' is not an overwrite method. Choose one of: {methods}.").format(
+                    name=name, methods=', '.join(METHODS))
         )
     return method
 
@@ -60,9 +62,10 @@ def get(name: str) -> Method:
 def check_verify(method: Method, verify: str) -> VerifyChoice:
     """The verification asked for, or a refusal of a combination that could never be trusted."""
     if verify not in VERIFY_MODES:
-        raise UserFacingError(f"Verification '{verify}' is unknown. Choose full, sample or none.")
+        raise UserFacingError(_("Verification '{verify}' is unknown. Choose full, sample or none.").format(
+                verify=verify))
     if verify == "none" and (method.verify_required or not method.writes):
         raise UserFacingError(
-            f"Method '{method.name}' needs verification; choose --verify sample or --verify full."
+            _("Method '{name}' needs verification; choose --verify sample or --verify full.").format(name=method.name)
         )
     return cast(VerifyChoice, verify)

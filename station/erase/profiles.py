@@ -18,6 +18,7 @@ from typing import Any
 import station
 from station.devices.drive.facts import DriveFacts
 from station.errors import ConfigError
+from station.i18n import _
 from station.toml_lines import locate
 
 
@@ -90,7 +91,8 @@ class _Checker:
     def fail(self, table: str | None, key: str, why: str) -> ConfigError:
         line = locate(self.text, tuple(k for k in (table, key) if k))
         where = f"[{table}] {key}" if table else key
-        return ConfigError(f"{self.path}:{line}: {where}: {why}. Fix the profile or remove the file.")
+        return ConfigError(_("{path}:{line}: {where}: {why}. Fix the profile or remove the file.").format(
+                path=self.path, line=line, where=where, why=why))
 
     def regex(self, table: str, key: str, value: Any) -> re.Pattern[str]:
         if not isinstance(value, str) or not value:
@@ -111,9 +113,10 @@ def load_profile(path: Path) -> Profile:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the profile or remove the file.") from exc
+        raise ConfigError(_("{path}: not valid TOML ({exc}). Fix the profile or remove the file.").format(
+                path=path, exc=exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}).") from exc
+        raise ConfigError(_("{path}: cannot be read ({exc}).").format(path=path, exc=exc)) from exc
     c = _Checker(path, text)
     for key in raw:
         if key not in _TOP:
@@ -176,12 +179,14 @@ def load_profile(path: Path) -> Profile:
 def load_all(folder: Path | None = None) -> list[Profile]:
     folder = folder or SHIPPED
     if not folder.is_dir():
-        raise ConfigError(f"{folder}: the firmware profile folder is missing. Reinstall, or set erase.profiles_dir.")
+        raise ConfigError(_("{folder}: the firmware profile folder is missing. Reinstall, or set "
+                            "erase.profiles_dir.").format(folder=folder))
     profiles = [load_profile(p) for p in sorted(folder.glob("*.toml"))]
     seen: dict[str, Path] = {}
     for p in profiles:
         if p.id in seen:
-            raise ConfigError(f"{p.path}:1: id {p.id!r} is also used by {seen[p.id]}. Ids must be unique.")
+            raise ConfigError(_("{path}:1: id {id!r} is also used by {seen}. Ids must be unique.").format(
+                    path=p.path, id=p.id, seen=seen[p.id]))
         seen[p.id] = p.path
     return profiles
 

@@ -45,6 +45,7 @@ from station.erase.phone.ios_erase import METHOD as IPHONE_METHOD
 from station.erase.phone.ios_erase import wipe_iphone
 from station.erase.phone.wipe import wipe_phone
 from station.errors import UserFacingError
+from station.i18n import _
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind
 
@@ -145,7 +146,7 @@ class WipeRun:
     def _station(self, ctx: StationContext | None = None) -> StationContext:
         ctx = ctx or self.ctx
         if ctx is None:
-            raise UserFacingError(f"{self.label}: no station is open to record this wipe in.")
+            raise UserFacingError(_("{label}: no station is open to record this wipe in.").format(label=self.label))
         return ctx
 
     def plan(self) -> RunPlan:
@@ -203,7 +204,8 @@ class WipeRun:
         p = self.plan()
         if not p.ok:
             advice = " Use --method clear (overwrite) or --method auto." if p.runs == PURGE else ""
-            raise UserFacingError(f"{self.label}: {p.refusal.rstrip('.')}. Nothing was erased.{advice}")
+            raise UserFacingError(_("{label}: {why}. Nothing was erased.{advice}").format(
+                    label=self.label, why=p.refusal.rstrip('.'), advice=advice))
         return p
 
     # -- the work --------------------------------------------------------------------------------
@@ -297,5 +299,5 @@ class WipeRun:
         if self.error is not None:
             raise self.error
         if self._phone is None:
-            raise UserFacingError(f"{self.label}: the wipe was never started.")
+            raise UserFacingError(_("{label}: the wipe was never started.").format(label=self.label))
         return self._phone  # wipe_phone recorded the job and issued its certificate

@@ -29,6 +29,7 @@ from station.certs.result import WipeResult
 from station.erase import jobfiles
 from station.erase.jobfiles import Untrusted, escape
 from station.erase.procedure import JobSpec, OverwriteJob
+from station.i18n import _
 
 SPEC, RESULT, STOP, LOG, PID = "spec.json", "result.json", "stop", "worker.log", "worker.pid"
 STOP_CHECK_S = 0.2
@@ -115,7 +116,7 @@ def caller_uid() -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="station-wipe-worker")
-    parser.add_argument("--devices-only", action="store_true", help="refuse anything but a block device")
+    parser.add_argument("--devices-only", action="store_true", help=_("refuse anything but a block device"))
     parser.add_argument("job_dir", type=Path)
     args = parser.parse_args(argv)
     job_dir = Path(os.path.abspath(args.job_dir))  # not resolved: a link in its place is refused below

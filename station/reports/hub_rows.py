@@ -23,6 +23,7 @@ from station import __version__, clock, events
 from station.config import Config
 from station.errors import UserFacingError
 from station.hub_trust import HubError, tls_verify
+from station.i18n import _
 from station.reports.shift_rows import COLUMNS, ShiftLog
 from station.shifts import Window
 from station.store import Store
@@ -64,15 +65,18 @@ def reader_token(config: Config, token_file: Path | None = None) -> str:
         try:
             token = token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise UserFacingError(f"The reader token file {token_file} cannot be read ({exc.strerror or exc}). "
-                                  "Check the path and its permissions.") from exc
+            raise UserFacingError(_("The reader token file {token_file} cannot be read ({strerror}). Check "
+                                    "the path and its permissions.").format(
+                    token_file=token_file, strerror=exc.strerror or exc)) from exc
         if not token:
-            raise UserFacingError(f"The reader token file {token_file} is empty. {_GET_READER}")
+            raise UserFacingError(_("The reader token file {token_file} is empty. {GET_READER}").format(
+                    token_file=token_file, GET_READER=_GET_READER))
         return token
     token = os.environ.get(TOKEN_ENV, "").strip() or config.get_str("sync.reader_token").strip()
     if not token:
-        raise UserFacingError("Exports across stations need a hub reader token: give --reader-token-file, set "
-                              f"{TOKEN_ENV}, or set sync.reader_token. {_GET_READER}")
+        raise UserFacingError(_("Exports across stations need a hub reader token: give --reader-token-file, "
+                                "set {TOKEN_ENV}, or set sync.reader_token. {GET_READER}").format(
+                TOKEN_ENV=TOKEN_ENV, GET_READER=_GET_READER))
     return token
 
 
@@ -95,17 +99,20 @@ def _get(url: str, token: str, verify: bool | ssl.SSLContext, params: dict[str, 
             return http.get("/v1/export/shift", params=params)
     except httpx.ConnectError as exc:
         if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(exc):
-            raise HubExportError(f"The hub at {url} presented a TLS certificate this station does not trust; "
-                                  f"{nothing}. Pin it with sync.hub_fingerprint, or set sync.ca_file to the CA that "
-                                  "signed it.") from exc
-        raise HubExportError(f"The hub at {url} cannot be reached ({exc}); {nothing}. Check that the hub is "
-                              "running and the network is up, or export this station only.") from exc
+            raise HubExportError(_("The hub at {url} presented a TLS certificate this station does not "
+                                   "trust; {nothing}. Pin it with sync.hub_fingerprint, or set sync.ca_file "
+                                   "to the CA that signed it.").format(url=url, nothing=nothing)) from exc
+        raise HubExportError(_("The hub at {url} cannot be reached ({exc}); {nothing}. Check that the hub "
+                               "is running and the network is up, or export this station only.").format(
+                url=url, exc=exc, nothing=nothing)) from exc
     except httpx.TimeoutException as exc:
-        raise HubExportError(f"The hub at {url} did not answer within {timeout:.0f} s; {nothing}. "
-                              "Try again, or export a shorter period.") from exc
+        raise HubExportError(_("The hub at {url} did not answer within {timeout:.0f} s; {nothing}. Try "
+                               "again, or export a shorter period.").format(
+            url=url, timeout=timeout, nothing=nothing)) from exc
     except httpx.HTTPError as exc:
-        raise HubExportError(f"The connection to the hub at {url} failed ({type(exc).__name__}); {nothing}. "
-                              "Try again, or export this station only.") from exc
+        raise HubExportError(_("The connection to the hub at {url} failed ({name}); {nothing}. Try again, "
+                               "or export this station only.").format(
+                url=url, name=type(exc).__name__, nothing=nothing)) from exc
 
 
 def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeout: float = 60.0,
@@ -113,34 +120,38 @@ def fetch(config: Config, w: Window, operator: str | None, token: str, *, timeou
     """Every station's units touched in `w`, from the hub at sync.hub_url, times in the window's zone."""
     url = config.get_str("sync.hub_url").rstrip("/")
     if not url:
-        raise UserFacingError("No hub is configured (sync.hub_url is empty), so there is nothing to export "
-                              "across stations. Set sync.hub_url, or export this station only.")
+        raise UserFacingError(_("No hub is configured (sync.hub_url is empty), so there is nothing to "
+                                "export across stations. Set sync.hub_url, or export this station only."))
     params = {"start": w.start.isoformat(), "end": w.end.isoformat(), **({"operator": operator} if operator else {})}
     try:  # the station's own trust in the hub: pinned fingerprint, CA file, or plain http only if allowed
         verify = tls_verify(config, url)
     except HubError as exc:
-        raise HubExportError(f"{exc.message.rstrip('.')}; nothing was exported.") from exc
+        raise HubExportError(_("{why}; nothing was exported.").format(why=exc.message.rstrip('.'))) from exc
     resp = _get(url, token, verify, params, timeout, transport)
     if resp.status_code in (401, 403):
-        raise HubExportError(f"The hub refused the reader token: {_detail(resp)} {_GET_READER}")
+        raise HubExportError(_("The hub refused the reader token: {detail} {GET_READER}").format(
+                detail=_detail(resp), GET_READER=_GET_READER))
     if resp.status_code >= 500:
-        raise HubExportError(f"The hub at {url} had a problem (HTTP {resp.status_code}: {_detail(resp)}); "
-                              "nothing was exported. Try again in a moment.")
+        raise HubExportError(_("The hub at {url} had a problem (HTTP {status_code}: {detail}); nothing was "
+                               "exported. Try again in a moment.").format(
+                url=url, status_code=resp.status_code, detail=_detail(resp)))
     if resp.status_code == 404:
-        raise HubExportError(f"The hub at {url} does not offer exports across stations (HTTP 404); nothing was "
-                             "exported. Update the hub, or check sync.hub_url.")
+        raise HubExportError(_("The hub at {url} does not offer exports across stations (HTTP 404); nothing "
+                               "was exported. Update the hub, or check sync.hub_url.").format(url=url))
     if resp.status_code >= 400:
-        raise HubExportError(f"The hub rejected the export: {_detail(resp)} (HTTP {resp.status_code}).")
+        raise HubExportError(_("The hub rejected the export: {detail} (HTTP {status_code}).").format(
+                detail=_detail(resp), status_code=resp.status_code))
     try:
         rows = resp.json()["rows"]
         log = log_of(rows, w, operator, url)
         missing = {k for k, _h, _t in HUB_COLUMNS} - set(rows[0]) if rows else set()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise HubExportError(f"The hub at {url} answered with something that is not a shift log; nothing was "
-                              "exported. Is sync.hub_url the hub's address?") from exc
+        raise HubExportError(_("The hub at {url} answered with something that is not a shift log; nothing "
+                               "was exported. Is sync.hub_url the hub's address?").format(url=url)) from exc
     if missing:
-        raise HubExportError(f"The hub at {url} is older than this station (its rows lack {', '.join(sorted(missing))})"
-                              "; nothing was exported. Update the hub.")
+        raise HubExportError(_("The hub at {url} is older than this station (its rows lack {missing}); "
+                               "nothing was exported. Update the hub.").format(
+                url=url, missing=', '.join(sorted(missing))))
     return log
 
 

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from station.cell_text import FORMULA_LEADS, neutralise
 from station.errors import UserFacingError
+from station.i18n import _
 from station.reports.shift_rows import ShiftLog
 
 FORMATS = {"money": "#,##0.00", "float": "0.0", "int": "0", "time": "yyyy-mm-dd hh:mm"}
@@ -37,8 +38,8 @@ def _finish(tmp: Path, out: Path) -> None:
 
 
 def _fail(exc: OSError, out: Path) -> UserFacingError:
-    return UserFacingError(f"The export could not be written to {out} ({exc.strerror or exc}). "
-                           "Choose another folder or free some space, then export again.")
+    return UserFacingError(_("The export could not be written to {out} ({strerror}). Choose another folder "
+                             "or free some space, then export again.").format(out=out, strerror=exc.strerror or exc))
 
 
 def _csv_value(kind: str) -> Callable[[Any], Any] | None:

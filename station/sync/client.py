@@ -18,6 +18,7 @@ import httpx
 from station import __version__, clock, limits
 from station.config import Config
 from station.hub_trust import HubError, HubRefused, HubUnreachable, insecure, tls_verify
+from station.i18n import _
 
 STATION_TIME = "X-Station-Time"
 
@@ -47,10 +48,10 @@ class HubClient:
     def __init__(self, url: str, token: str, *, verify: bool | ssl.SSLContext = True, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> None:
         if not url:
-            raise HubError("No hub is configured (sync.hub_url is empty); sync is off.")
+            raise HubError(_("No hub is configured (sync.hub_url is empty); sync is off."))
         if not token:
-            raise HubRefused("This station has no hub token (sync.token is empty). Ask for one with "
-                             "'station hub create-station <station id>' and put it in sync.token.")
+            raise HubRefused(_("This station has no hub token (sync.token is empty). Ask for one with "
+                               "'station hub create-station <station id>' and put it in sync.token."))
         self.url = url.rstrip("/")
         self.clock_skew_s: float | None = None
         self.backlog: int | None = None  # outbox rows still to send, told to the hub with each sync call
@@ -78,30 +79,33 @@ class HubClient:
         except httpx.ConnectError as exc:
             if isinstance(exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in str(exc):
                 raise HubUnreachable(
-                    f"The hub at {self.url} presented a TLS certificate this station does not trust. "
-                    "Set sync.ca_file to the CA that signed it, or have the hub's certificate fixed."
+                    _("The hub at {url} presented a TLS certificate this station does not trust. Set "
+                      "sync.ca_file to the CA that signed it, or have the hub's certificate fixed.").format(
+                            url=self.url)
                 ) from exc
-            raise HubUnreachable(f"The hub at {self.url} cannot be reached ({exc}); work is kept and "
-                                 "will be sent when it is back.") from exc
+            raise HubUnreachable(_("The hub at {url} cannot be reached ({exc}); work is kept and will be "
+                                   "sent when it is back.").format(url=self.url, exc=exc)) from exc
         except httpx.TimeoutException as exc:
-            raise HubUnreachable(f"The hub at {self.url} did not answer in time; work is kept and will be "
-                                 "sent when it answers.") from exc
+            raise HubUnreachable(_("The hub at {url} did not answer in time; work is kept and will be sent "
+                                   "when it answers.").format(url=self.url)) from exc
         except httpx.TransportError as exc:
-            raise HubUnreachable(f"The connection to the hub at {self.url} failed ({type(exc).__name__}); "
-                                 "work is kept and will be sent again.") from exc
+            raise HubUnreachable(_("The connection to the hub at {url} failed ({name}); work is kept and "
+                                   "will be sent again.").format(url=self.url, name=type(exc).__name__)) from exc
         self._note_clock(resp)
         if resp.status_code >= 500:
-            raise HubUnreachable(f"The hub at {self.url} had a problem (HTTP {resp.status_code}); "
-                                 "work is kept and will be sent again.")
+            raise HubUnreachable(_("The hub at {url} had a problem (HTTP {status_code}); work is kept and "
+                                   "will be sent again.").format(url=self.url, status_code=resp.status_code))
         if resp.status_code == 429:
-            raise HubUnreachable(f"The hub at {self.url} is busy and asked this station to slow down; "
-                                 "work is kept and will be sent on the next pass.")
+            raise HubUnreachable(_("The hub at {url} is busy and asked this station to slow down; work is "
+                                   "kept and will be sent on the next pass.").format(url=self.url))
         if resp.status_code in (401, 403):
             detail = _detail(resp).get("detail", "")
-            raise HubRefused(f"The hub refused this station: {detail} Ask a supervisor to check sync.token.")
+            raise HubRefused(_("The hub refused this station: {detail} Ask a supervisor to check sync.token.").format(
+                    detail=detail))
         if resp.status_code >= 400:
             body = _detail(resp)
-            raise HubRejected(f"{body.get('detail', '')} (HTTP {resp.status_code})", resp.status_code, body)
+            raise HubRejected(_("{detail} (HTTP {status_code})").format(
+                    detail=body.get('detail', ''), status_code=resp.status_code), resp.status_code, body)
         return resp
 
     def _note_clock(self, resp: httpx.Response) -> None:

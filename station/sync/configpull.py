@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from station import clock, events
 from station.context import StationContext
 from station.errors import ConfigError
+from station.i18n import _
 from station.models import AppliedConfig, Meta, Operator
 from station.paths import hub_documents
 from station.sync import documents
@@ -116,7 +117,7 @@ def _apply(ctx: StationContext, kind: str, name: str, version: int, sha: str, bo
         raise
     except Exception as exc:  # whatever applying trips on, this document must not stop the pass
         log.exception("config %s/%s could not be applied", kind, name)
-        raise ConfigError(f"applying it failed ({type(exc).__name__}: {exc}).") from exc
+        raise ConfigError(_("applying it failed ({name}: {exc}).").format(name=type(exc).__name__, exc=exc)) from exc
 
 
 def _withdraw(ctx: StationContext, kind: str, name: str, version: int, marker: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from station import costs, disposition_rules, disposition_vendors
 from station.errors import ConfigError
 from station.grading import matrix
+from station.i18n import _
 from station.labels import layout
 from station.limits import CONFIG_NAME_PATTERN
 from station.value import bands, lifecycle
@@ -37,22 +38,26 @@ def valid_name(name: object) -> bool:
 
 def check_name(kind: str, name: str) -> None:
     if kind not in KINDS + HUB_KINDS:
-        raise ConfigError(f"'{kind}' is not a configuration kind; use one of: {', '.join(KINDS)}.")
+        raise ConfigError(_("'{kind}' is not a configuration kind; use one of: {kinds}.").format(
+                kind=kind, kinds=', '.join(KINDS)))
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"{name!r} is not a usable document name: use 1-64 of a-z, 0-9, '_' and '-'.")
+        raise ConfigError(_("{name!r} is not a usable document name: use 1-64 of a-z, 0-9, '_' and '-'.").format(
+                name=name))
 
 
 def _matrix(name: str, body: str) -> str | None:
     m = matrix.parse(body, f"hub matrix '{name}'")
     if m.id != name:
-        raise ConfigError(f"hub matrix '{name}': its id is '{m.id}'; publish it under that name.")
+        raise ConfigError(_("hub matrix '{name}': its id is '{id}'; publish it under that name.").format(
+                name=name, id=m.id))
     return str(m.version)  # the grading area keys matrices by their own version
 
 
 def _layout(name: str, body: str) -> str | None:
     found = layout.parse(body, Path(f"hub layout '{name}'"))
     if found.name != name:
-        raise ConfigError(f"hub layout '{name}': its name is '{found.name}'; publish it under that name.")
+        raise ConfigError(_("hub layout '{name}': its name is '{found}'; publish it under that name.").format(
+                name=name, found=found.name))
     return None
 
 
@@ -73,8 +78,8 @@ def _costs(name: str, body: str) -> str | None:
 def _only_name(kind: str, name: str, expected: str) -> None:
     # The station reads one document of each of these kinds, by this name: another one would be dead weight.
     if name != expected:
-        raise ConfigError(f"hub {kind} '{name}': stations read the {kind} document named '{expected}'; "
-                          "publish it under that name.")
+        raise ConfigError(_("hub {kind} '{name}': stations read the {kind} document named '{expected}'; "
+                            "publish it under that name.").format(kind=kind, name=name, expected=expected))
 
 
 def _lifecycle(name: str, body: str) -> str | None:
@@ -93,24 +98,29 @@ def _operators(name: str, body: str) -> str | None:
     try:
         rows = json.loads(body)
     except ValueError as exc:
-        raise ConfigError(f"hub operator list '{name}': not valid JSON ({exc}).") from exc
+        raise ConfigError(_("hub operator list '{name}': not valid JSON ({exc}).").format(name=name, exc=exc)) from exc
     if not isinstance(rows, list):
-        raise ConfigError(f"hub operator list '{name}': must be a list of operators.")
+        raise ConfigError(_("hub operator list '{name}': must be a list of operators.").format(name=name))
     for n, r in enumerate(rows, 1):
         if not isinstance(r, dict) or not isinstance(r.get("badge"), str) or not r["badge"] \
                 or not isinstance(r.get("name"), str) or not r["name"].strip():
-            raise ConfigError(f"hub operator list '{name}', entry {n}: needs a 'badge' and a 'name' (text).")
+            raise ConfigError(_("hub operator list '{name}', entry {n}: needs a 'badge' and a 'name' (text).").format(
+                    name=name, n=n))
         if len(r["name"]) > OPERATOR_NAME_MAX:
-            raise ConfigError(f"hub operator list '{name}', entry {n}: a name has at most {OPERATOR_NAME_MAX} "
-                              "characters.")
+            raise ConfigError(_("hub operator list '{name}', entry {n}: a name has at most "
+                                "{OPERATOR_NAME_MAX} characters.").format(
+                    name=name, n=n, OPERATOR_NAME_MAX=OPERATOR_NAME_MAX))
         if r.get("role", "technician") not in ROLES:
-            raise ConfigError(f"hub operator list '{name}', entry {n}: role must be one of {', '.join(ROLES)}.")
+            raise ConfigError(_("hub operator list '{name}', entry {n}: role must be one of {roles}.").format(
+                    name=name, n=n, roles=', '.join(ROLES)))
         console = r.get("console")
         if console is not None and (console not in CONSOLE_ROLES or r.get("role") != "supervisor"):
-            raise ConfigError(f"hub operator list '{name}', entry {n}: 'console' is for supervisors and is one of "
-                              f"{', '.join(CONSOLE_ROLES)}.")
+            raise ConfigError(_("hub operator list '{name}', entry {n}: 'console' is for supervisors and is "
+                                "one of {console_roles}.").format(
+                    name=name, n=n, console_roles=', '.join(CONSOLE_ROLES)))
         if console == "site_manager" and not (isinstance(r.get("site"), str) and r["site"].strip()):
-            raise ConfigError(f"hub operator list '{name}', entry {n}: a site manager needs the 'site' they manage.")
+            raise ConfigError(_("hub operator list '{name}', entry {n}: a site manager needs the 'site' "
+                                "they manage.").format(name=name, n=n))
     return None
 
 
@@ -118,8 +128,8 @@ def check_verify_url(url: str) -> str:
     """A site's public certificate check (the hub's /verify address), as QR codes will carry it."""
     url = url.strip().rstrip("/")
     if not url.startswith(("https://", "http://")) or len(url) > 300 or any(c.isspace() for c in url):
-        raise ConfigError(f"'{url}' is not a usable verification address: give the hub's public "
-                          "https:// address of /verify, e.g. https://hub.example.com/verify.")
+        raise ConfigError(_("'{url}' is not a usable verification address: give the hub's public https:// "
+                            "address of /verify, e.g. https://hub.example.com/verify.").format(url=url))
     return url
 
 
@@ -130,9 +140,9 @@ def site_verify_url(body: str) -> str:
     try:
         data = tomllib.loads(body)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"hub site document: not valid TOML ({exc}).") from exc
+        raise ConfigError(_("hub site document: not valid TOML ({exc}).").format(exc=exc)) from exc
     if set(data) != {"verify_url"} or not isinstance(data["verify_url"], str):
-        raise ConfigError("hub site document: it holds exactly one key, verify_url (text).")
+        raise ConfigError(_("hub site document: it holds exactly one key, verify_url (text)."))
     return check_verify_url(data["verify_url"])
 
 
@@ -141,7 +151,7 @@ def _site(name: str, body: str) -> str | None:
     try:
         site_verify_url(body)
     except ConfigError as exc:
-        raise ConfigError(f"hub site '{name}': {exc}") from None
+        raise ConfigError(_("hub site '{name}': {exc}").format(name=name, exc=exc)) from None
     return None
 
 
@@ -157,20 +167,23 @@ def check(kind: str, name: str, body: str) -> str | None:
     check_name(kind, name)
     limit = bands.MAX_BYTES if kind == "bands" else MAX_BODY  # a band per model, grade and channel adds up
     if not isinstance(body, str) or "\x00" in body or len(body.encode("utf-8")) > limit:
-        raise ConfigError(f"The {kind} '{name}' is not a text document of at most {limit} bytes.")
+        raise ConfigError(_("The {kind} '{name}' is not a text document of at most {limit} bytes.").format(
+                kind=kind, name=name, limit=limit))
     try:
         return LOADERS[kind](name, body)
     except ConfigError:
         raise
     except Exception as exc:  # a loader's own slip (a TypeError on `prices = true`) is still a bad document
-        raise ConfigError(f"The {kind} '{name}' cannot be loaded: {type(exc).__name__}: {exc}.") from exc
+        raise ConfigError(_("The {kind} '{name}' cannot be loaded: {error}: {exc}.").format(
+                kind=kind, name=name, error=type(exc).__name__, exc=exc)) from exc
 
 
 def inside(folder: Path, name: str, suffix: str = ".toml") -> Path:
     """folder/name+suffix, refused unless it stays directly inside `folder`."""
     if not _NAME.fullmatch(name):
-        raise ConfigError(f"{name!r} is not a usable document name.")
+        raise ConfigError(_("{name!r} is not a usable document name.").format(name=name))
     path = folder / f"{name}{suffix}"
     if path.resolve().parent != folder.resolve():
-        raise ConfigError(f"The document {name!r} would be written outside {folder}.")
+        raise ConfigError(_("The document {name!r} would be written outside {folder}.").format(
+                name=name, folder=folder))
     return path

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from station import chainhead, clock, events, store
 from station.config import Config
 from station.errors import StoreError, UserFacingError
+from station.i18n import _
 from station.models import Event, Meta, Operator, Unit
 from station.paths import DataDir
 from station.sync.client import HubClient
@@ -61,8 +62,9 @@ def _rows(station: str, raw: list[dict[str, Any]]) -> Iterator[events.EventRow]:
     for item in raw:
         body = item["body"]
         if not isinstance(body, dict) or body.get("seq") != item["seq"] or body.get("station") != station:
-            raise UserFacingError(f"The hub's copy of event #{item.get('seq')} does not belong to station "
-                                  f"'{station}' at that place; nothing was restored.")
+            raise UserFacingError(_("The hub's copy of event #{seq} does not belong to station "
+                                    "'{station}' at that place; nothing was restored.").format(
+                    seq=item.get('seq'), station=station))
         yield events.EventRow(item["seq"], station, body.get("unit"), body.get("kind"),
                               events.canonical(body.get("payload")), body.get("operator_id"), body.get("operator"),
                               body.get("at"), item["prev_hash"], item["hash"])
@@ -72,13 +74,15 @@ def verified(station: str, raw: list[dict[str, Any]]) -> list[events.EventRow]:
     rows = list(_rows(station, raw))
     report = events.verify_chain(rows)
     if not report.ok:
-        raise UserFacingError(f"The hub's copy of this station's chain does not verify ({report.problem}); "
-                              "nothing was restored. Ask a supervisor to check the hub's incidents.")
+        raise UserFacingError(_("The hub's copy of this station's chain does not verify ({problem}); "
+                                "nothing was restored. Ask a supervisor to check the hub's incidents.").format(
+                problem=report.problem))
     refused = [r.seq for r, item in zip(rows, raw, strict=True) if item.get("refused")]
     if refused:
-        raise UserFacingError(f"The hub kept event(s) {', '.join(f'#{n}' for n in refused[:5])} only as their "
-                              "hash (they broke a limit), so the chain cannot be rebuilt from it; nothing was "
-                              "restored. Restore station.sqlite3 from a backup instead.")
+        raise UserFacingError(_("The hub kept event(s) {events} only as their hash (they broke a limit), so "
+                                "the chain cannot be rebuilt from it; nothing was restored. Restore "
+                                "station.sqlite3 from a backup instead.").format(
+                events=', '.join(f'#{n}' for n in refused[:5])))
     return rows
 
 
@@ -89,8 +93,9 @@ def _refuse_if_needed(db: Path, hub_head: int, hub_hash: str | None) -> str:
     report = store.check(db)
     local = _local_head(db)
     if report.ok and local >= hub_head and _hash_at(db, hub_head) == hub_hash:
-        raise UserFacingError(f"The station database {db} is healthy and holds {local} events, as many as the hub "
-                              f"({hub_head}); there is nothing to restore. Nothing was changed.")
+        raise UserFacingError(_("The station database {db} is healthy and holds {local} events, as many as "
+                                "the hub ({hub_head}); there is nothing to restore. Nothing was changed.").format(
+                db=db, local=local, hub_head=hub_head))
     return "damaged" if not report.ok else f"behind the hub (#{local} here, #{hub_head} there)"
 
 
@@ -139,8 +144,9 @@ def restore(data: DataDir, config: Config, client: HubClient | None = None) -> R
             client.close()
     rows = verified(station, raw)
     if len(rows) != hub_head:
-        raise UserFacingError(f"The hub says it holds {hub_head} events of '{station}' but sent {len(rows)}; "
-                              "nothing was restored. Try again.")
+        raise UserFacingError(_("The hub says it holds {hub_head} events of '{station}' but sent {rows}; "
+                                "nothing was restored. Try again.").format(
+                hub_head=hub_head, station=station, rows=len(rows)))
     db = data.database
     why = _refuse_if_needed(db, hub_head, hub_hash)
     old = _old_head(db)
@@ -220,6 +226,7 @@ def _verify_written(st: store.Store) -> events.ChainReport:
         report = events.verify_store_chain(s)
         n = s.execute(select(Event.seq).order_by(Event.seq.desc()).limit(1)).scalar()
     if not report.ok:
-        raise UserFacingError(f"The restored database does not verify ({report.problem}); run 'station db check'.")
+        raise UserFacingError(_("The restored database does not verify ({problem}); run 'station db check'.").format(
+                problem=report.problem))
     log.info("restored chain verified up to #%s", n)
     return report

@@ -18,6 +18,7 @@ from typing import Any
 
 from station import chainhead, limits
 from station.context import StationContext
+from station.i18n import _
 from station.sync import blobs, configpull, outbox, state
 from station.sync.client import HubClient, HubError, HubRefused, HubRejected, HubUnreachable
 
@@ -127,13 +128,14 @@ def check_against_hub(ctx: StationContext, client: HubClient) -> None:
     local, here = outbox.head_and_hash_at(ctx.store, hub_seq)
     todo = "Nothing more is sent. Run 'station db restore' to rebuild the database from the hub's copy."
     if local < hub_seq:
-        raise ChainRefused(f"The hub holds this station's events up to #{hub_seq}, but the database here ends at "
-                           f"#{local}: events #{local + 1}-#{hub_seq} are missing here (the database or its WAL "
-                           f"was lost, and its chain-head record with it). {todo}")
+        raise ChainRefused(_("The hub holds this station's events up to #{hub_seq}, but the database here "
+                             "ends at #{local}: events #{first}-#{hub_seq} are missing here (the database "
+                             "or its WAL was lost, and its chain-head record with it). {todo}").format(
+                hub_seq=hub_seq, local=local, first=local + 1, todo=todo))
     if here != hub_hash:
-        raise ChainRefused(f"Event #{hub_seq} here is not the one the hub holds: this station's chain was "
-                           "rewritten after it was synced (events were lost here and new ones took their place). "
-                           f"{todo}")
+        raise ChainRefused(_("Event #{hub_seq} here is not the one the hub holds: this station's chain was "
+                             "rewritten after it was synced (events were lost here and new ones took their "
+                             "place). {todo}").format(hub_seq=hub_seq, todo=todo))
 
 
 def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
@@ -175,7 +177,8 @@ def send_events(ctx: StationContext, client: HubClient, report: SyncReport,
             expected = int(reply["expected_seq"])
             stalled = stalled + 1 if not done else 0
             if stalled > 2 or expected < 1:
-                raise ChainRefused(f"The hub keeps asking for event #{expected}; sync of events stopped.")
+                raise ChainRefused(_("The hub keeps asking for event #{expected}; sync of events stopped.").format(
+                        expected=expected))
             log.info("sync: the hub holds events up to #%d; sending again from there", expected - 1)
             resend_from = expected
             continue

@@ -31,6 +31,7 @@ from station.erase.phone.ios_verify import verify_erased
 from station.erase.phone.prechecks import Prechecks
 from station.erase.phone.reset import PhoneTimings, Progress
 from station.errors import Cancelled, UserFacingError
+from station.i18n import _
 from station.models import PhoneCheck
 from station.prompt import OperatorPrompt
 from station.value import capacity
@@ -48,10 +49,11 @@ def ready_iphone(ctx: StationContext, udid: str) -> ListedIPhone:
     """The iPhone, trusted and answering, or a UserFacingError saying what to do."""
     listed = read_iphone(udid, pair_dir(ctx))
     if listed is None:
-        raise UserFacingError(f"No iPhone {udid} is connected. Plug it in with a data cable and run "
-                              "'station phones' to see its state.")
+        raise UserFacingError(_("No iPhone {udid} is connected. Plug it in with a data cable and run "
+                                "'station phones' to see its state.").format(udid=udid))
     if listed.state != "ready" or listed.identity is None:
-        raise UserFacingError(f"iPhone {udid} is not ready to erase. {listed.instruction}")
+        raise UserFacingError(_("iPhone {udid} is not ready to erase. {instruction}").format(
+                udid=udid, instruction=listed.instruction))
     return listed
 
 

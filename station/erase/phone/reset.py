@@ -25,6 +25,7 @@ from station.devices.phone.adb import AdbClient
 from station.devices.phone.states import ABSENT, instruction
 from station.erase.phone.prechecks import Prechecks
 from station.errors import DeviceError
+from station.i18n import _
 from station.prompt import OperatorPrompt
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ class PhoneReset:
     def startup(self) -> None:
         state = self.client.state(self.serial)
         if state != "device":
-            raise DeviceError(f"Phone {self.serial} left Android before the reset started. {instruction(state)}")
+            raise DeviceError(_("Phone {serial} left Android before the reset started. {instruction}").format(
+                    serial=self.serial, instruction=instruction(state)))
         means = self.method
         if means in ("auto", "factory-reset"):
             means = "recovery-menu"
@@ -90,10 +92,11 @@ class PhoneReset:
                 has_cache = self.client.shell(self.serial, "su 0 ls -d /cache/recovery").exit_code == 0
                 means = "recovery-command" if has_cache else "reset-broadcast"
         if means not in MEANS:
-            raise DeviceError(f"'{self.method}' is not a phone erase method; use auto, {', '.join(MEANS)}.")
+            raise DeviceError(_("'{method}' is not a phone erase method; use auto, {means}.").format(
+                    method=self.method, means=', '.join(MEANS)))
         if means != "recovery-menu" and not self.checks.rooted:
-            raise DeviceError(f"The {means} method needs a rooted or eng build; this phone has no root shell. "
-                              "Use the method 'auto' (guided reset in recovery).")
+            raise DeviceError(_("The {means} method needs a rooted or eng build; this phone has no root "
+                                "shell. Use the method 'auto' (guided reset in recovery).").format(means=means))
         self.outcome.means = means
         self.note(f"erase means: {means}")
 
@@ -128,8 +131,9 @@ class PhoneReset:
         self.client.shell(self.serial, "su 0 sh -c 'echo --wipe_data > /cache/recovery/command'")
         armed = self.client.shell(self.serial, "su 0 cat /cache/recovery/command")
         if "--wipe_data" not in armed.output:
-            raise DeviceError(f"Phone {self.serial} did not keep the recovery command (it answered "
-                              f"{armed.output.strip()[:80]!r}). Use the method 'recovery-menu'.")
+            raise DeviceError(_("Phone {serial} did not keep the recovery command (it answered {output!r}). "
+                                "Use the method 'recovery-menu'.").format(
+                    serial=self.serial, output=armed.output.strip()[:80]))
         self.note("recovery command armed: --wipe_data")
 
     def _wait_leave(self) -> bool:
