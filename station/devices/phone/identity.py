@@ -130,10 +130,6 @@ def parse_df(text: str) -> int | None:
     return None
 
 
-def read_storage(client: AdbClient, serial: str) -> int | None:
-    """Size of the phone's data partition in bytes, None when the phone does not tell."""
-    result = client.shell(serial, "df -k /data")
-    return parse_df(result.output) if result.exit_code == 0 else None
 
 
 def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | None = None) -> PhoneIdentity:
@@ -146,8 +142,10 @@ def read_identity(client: AdbClient, adb_serial: str, props: dict[str, str] | No
         serial = adb_serial  # over USB, adb's serial is the phone's
     sdk_text = props.get("ro.build.version.sdk", "")
     imei, note = read_imei(client, adb_serial)
-    level, health = parse_battery(client.shell(adb_serial, "dumpsys battery").output)
-    storage = read_storage(client, adb_serial)
+    # one round trip for both: the battery's lines and df's /data line cannot be taken for each other
+    both = client.shell(adb_serial, "dumpsys battery; df -k /data").output
+    level, health = parse_battery(both)
+    storage = parse_df(both)
     return PhoneIdentity(
         adb_serial=adb_serial, serial=serial,
         manufacturer=props.get("ro.product.manufacturer", ""), brand=props.get("ro.product.brand", ""),
