@@ -119,7 +119,7 @@ def shift_at(config: Config, when: datetime | None = None) -> Window:
     nxt = starts[(index + 1) % len(starts)]
     end_day = start.date() if index + 1 < len(starts) else start.date() + timedelta(days=1)
     end = datetime.combine(end_day, nxt, tz)
-    return Window(start, end, f"Shift {index + 1}")
+    return Window(start, end, _("Shift {number}").format(number=index + 1))
 
 
 def parse_when(config: Config, text: str) -> datetime:

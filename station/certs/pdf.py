@@ -75,7 +75,7 @@ def qr_text(cert_id: str, sha256: str, verify_url: str = "") -> str:
     return f"{QR_PREFIX}{cert_id}:{sha256}"
 
 
-def _fonts() -> tuple[str, str]:
+def fonts() -> tuple[str, str]:
     """DejaVu when installed (any script in names and models), else the PDF base fonts."""
     regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
     if regular.is_file() and bold.is_file():
@@ -114,7 +114,7 @@ def qr_drawing(text: str, size: float) -> Drawing:
 
 class _Styles:
     def __init__(self) -> None:
-        regular, bold = _fonts()
+        regular, bold = fonts()
         base = getSampleStyleSheet()
         self.title = ParagraphStyle("t", parent=base["Title"], fontName=bold, fontSize=17, leading=21, alignment=0)
         self.h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=11.5, leading=14,

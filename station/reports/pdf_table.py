@@ -17,13 +17,28 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth, unicode2T1
+from reportlab.pdfbase.pdfmetrics import getFont, getRegisteredFontNames, stringWidth, unicode2T1
 from reportlab.platypus import Flowable
 from typing_extensions import override
 
 FONT, BOLD, SIZE, LEADING, PAD = "Helvetica", "Helvetica-Bold", 7.5, 9.0, 2.0
 HEADER_BG = colors.HexColor("#1f3a5f")
 _WIDTHS = {name: getFont(name).widths for name in (FONT, BOLD)}  # per character, 1/1000 of the size
+# Helvetica's encoding has no Polish letters (ą ę ł ś ż ń ć ź) and few beyond Western Europe: a line that holds
+# one is drawn whole in DejaVu Sans, when the report registered it (shift_pdf does), not with a box for each.
+_UNICODE = {FONT: "DejaVuSans", BOLD: "DejaVuSans-Bold"}
+
+
+def face(line: str, font: str) -> str:
+    """The font a line is drawn in: `font`, or its DejaVu counterpart when `font` cannot encode the line."""
+    if line.isascii():
+        return font
+    try:
+        line.encode("cp1252")
+        return font
+    except UnicodeEncodeError:
+        wide = _UNICODE.get(font, font)
+        return wide if wide in getRegisteredFontNames() else font
 
 
 def width(line: str, font: str = FONT) -> float:
@@ -31,7 +46,7 @@ def width(line: str, font: str = FONT) -> float:
     measuring, without its optional C accelerator, was a third of the time)."""
     if line.isascii():
         return sum(map(_WIDTHS[font].__getitem__, line.encode("ascii"))) * SIZE / 1000
-    return float(stringWidth(line, font, SIZE))
+    return float(stringWidth(line, face(line, font), SIZE))
 
 
 def _lines(text: str, room: float, font: str = FONT) -> list[str]:
@@ -40,7 +55,7 @@ def _lines(text: str, room: float, font: str = FONT) -> list[str]:
         if width(line, font) <= room:
             out.append(line)
         else:  # rarely: only a cell wider than its column is wrapped (and a word too long is broken)
-            out.extend(simpleSplit(line, font, SIZE, room) or [""])
+            out.extend(simpleSplit(line, face(line, font), SIZE, room) or [""])
     return out
 
 
@@ -49,6 +64,12 @@ def _show(line: str, font: str, canv: Any) -> str:
     encoding and reportlab's substitution fonts, as its text objects do."""
     if line.isascii() and line.isprintable():
         return "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj"
+    wide = face(line, font)
+    if wide != font:  # a TrueType font: its glyphs are addressed through the subsets reportlab embeds
+        ttf = getFont(wide)
+        ops = [f"{ttf.getSubsetInternalName(subset, canv._doc)} {SIZE} Tf ({escapePDF(chunk)}) Tj"
+               for subset, chunk in ttf.splitString(line, canv._doc)]
+        return " ".join([*ops, f"{canv._doc.getInternalFontName(font)} {SIZE} Tf"])
     base = getFont(font)
     ops, current = [], base
     for f, chunk in unicode2T1(line, [base, *base.substitutionFonts]):

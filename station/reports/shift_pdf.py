@@ -10,12 +10,13 @@ from xml.sax.saxutils import escape
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station import __version__
+from station.certs.pdf import fonts
 from station.errors import UserFacingError
 from station.i18n import N_, _, ngettext
 from station.kpis import Kpis
@@ -60,12 +61,22 @@ def kpi_lines(k: Kpis) -> list[tuple[str, str]]:
     ]
 
 
+def styles() -> StyleSheet1:
+    """reportlab's sample styles in DejaVu Sans when it is installed: Helvetica has no Polish letters."""
+    regular, bold = fonts()
+    sheet = getSampleStyleSheet()
+    sheet["Normal"].fontName = sheet["BodyText"].fontName = regular
+    sheet["Title"].fontName = sheet["Heading1"].fontName = sheet["Heading2"].fontName = bold
+    return sheet
+
+
 def table(data: list[list[str]], widths: list[float], header: bool = True) -> Table:
+    regular, bold = fonts()
     t = Table(data, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
+    style = [("FONTNAME", (0, 0), (-1, -1), regular), ("FONTSIZE", (0, 0), (-1, -1), 8),
+             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
     if header:
-        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3a5f")),
+        style += [("FONTNAME", (0, 0), (-1, 0), bold), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3a5f")),
                   ("TEXTCOLOR", (0, 0), (-1, 0), colors.white)]
     t.setStyle(TableStyle(style))
     return t
@@ -73,14 +84,14 @@ def table(data: list[list[str]], widths: list[float], header: bool = True) -> Ta
 
 def people_and_failures(per_technician: list[tuple[str, int, float]], wipe_failures: dict[str, int]) -> list[Flowable]:
     """The Technicians and Wipe failures sections, when there is anything to show."""
-    styles = getSampleStyleSheet()
+    sheet = styles()
     story: list[Flowable] = []
     if per_technician:
-        story += [Paragraph(_("Technicians"), styles["Heading2"]),
+        story += [Paragraph(_("Technicians"), sheet["Heading2"]),
                   table([[_("Technician"), _("Units finished"), _("Units per hour")]] +
                          [[n, str(c), f"{r:.1f}"] for n, c, r in per_technician], [80 * mm, 40 * mm, 40 * mm])]
     if wipe_failures:
-        story += [Paragraph(_("Wipe failures by reason"), styles["Heading2"]),
+        story += [Paragraph(_("Wipe failures by reason"), sheet["Heading2"]),
                   table([[_("Reason"), _("Count")]] + [[r, str(n)] for r, n in wipe_failures.items()],
                          [200 * mm, 30 * mm])]
     return story
@@ -110,14 +121,14 @@ def units_section(rows: list[dict[str, Any]], *, with_station: bool = False) -> 
                                     "", "", "", f"{total:,.2f}", "", ""])
     # With a Station column the others give up a little width each, so the page still holds them.
     widths = [24 * mm] + [w * 0.91 for w in _UNIT_WIDTHS] if with_station else _UNIT_WIDTHS
-    return [Paragraph(_("Units"), getSampleStyleSheet()["Heading2"]),
+    return [Paragraph(_("Units"), styles()["Heading2"]),
             UnitTable(lead + [_(h) for h in _UNIT_HEAD], data, widths, bold_last=True)]
 
 
 def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Path:
     """Lay out an A4 landscape report atomically: a failure leaves no partial file."""
     def footer(canvas: Canvas, doc: BaseDocTemplate) -> None:
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(fonts()[0], 7)
         canvas.drawString(15 * mm, 8 * mm, _("triage-station {version} — {footer} — page {page}").format(
             version=__version__, footer=footer_text, page=doc.page))
 
@@ -143,14 +154,14 @@ def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Pat
 
 
 def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
-    styles = getSampleStyleSheet()
+    sheet = styles()
     story: list[Flowable] = [
-        Paragraph(escape(_("Shift report — {station}").format(station=station)), styles["Title"]),
+        Paragraph(escape(_("Shift report — {station}").format(station=station)), sheet["Title"]),
         Paragraph(escape(_("{shift} (times in {zone})").format(shift=log.window.label(), zone=log.zone)
                          + (_(" — operator {name}").format(name=log.operator) if log.operator else "")),
-                  styles["Normal"]),
+                  sheet["Normal"]),
         Spacer(1, 4 * mm),
-        Paragraph(_("Summary"), styles["Heading2"]),
+        Paragraph(_("Summary"), sheet["Heading2"]),
         table([[a, b] for a, b in kpi_lines(kpis)], [60 * mm, 200 * mm], header=False),
     ]
     story += people_and_failures(kpis.per_technician, kpis.wipe_failures)
