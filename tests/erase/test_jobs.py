@@ -62,7 +62,8 @@ def test_a_job_runs_in_its_own_process_and_is_recorded(ctx: StationContext, loop
     assert row is not None and row.status == "FINISHED" and row.bytes_written == row.bytes_verified == loop.size
     assert row.serial == drive.identity and row.pid == handle.pid and row.ended_at
     assert unit.serial == drive.identity and unit.device_class == "drive" and unit.wipe_status == "sanitized"
-    assert kinds(ctx, finished.unit_uid) == ["unit.created", "wipe.started", "wipe.finished", "certificate.issued"]
+    assert kinds(ctx, finished.unit_uid) == ["unit.created", "unit.updated", "wipe.started", "wipe.finished",
+                                              "certificate.issued"]  # unit.updated: its capacity, from the size
     assert finished.certificate_json and Path(finished.certificate_json).is_file()
     assert json.loads(Path(finished.certificate_json).read_text())["certificate"]
     # Recording twice (two windows, or a retry) records once.
