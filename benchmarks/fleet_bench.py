@@ -101,7 +101,7 @@ def station_process(args: argparse.Namespace) -> None:
                 produced = due
             time.sleep(0.05)
 
-    recorder = threading.Thread(target=record)
+    recorder = threading.Thread(target=record, daemon=True)
     started, cpu0 = time.time(), time.thread_time()
     recorder.start()
     client = HubClient.from_config(ctx.config)
@@ -129,6 +129,7 @@ def station_process(args: argparse.Namespace) -> None:
             except HubError as exc:
                 errors.append(str(exc))
     finally:
+        recording.clear()  # a station whose sync failed must not record on, and never end
         client.close()
     Path(args.out + ".steady").write_text(json.dumps({
         "station": data.name, "started": started, "finished": time.time(), "cpu_s": time.thread_time() - cpu0,
@@ -278,8 +279,9 @@ def main() -> int:
         open_station(tmp / "template").close()  # migrated once; each station starts from a copy
         for h in range(args.hubs):
             (tmp / f"hub-{h}").mkdir()
+            # on a loaded machine, under nice, a hub can take over a minute to import and answer
             hubs.append(HubProcess(url, free_port(), tmp / f"hub-{h}", workers=args.hub_workers,
-                                   s3=weed.settings()).start())
+                                   s3=weed.settings()).start(timeout=300))
         go = tmp / "go"
         fork = multiprocessing.get_context("fork")  # the children share the parent's imports: 50 starts are cheap
         for i, name in enumerate(names):
