@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 KINDS = frozenset({
     "operator.signed_in", "operator.signed_out", "operator.locked_out", "operator.pin_failed", "operator.admin",
     "unit.created", "unit.scanned", "unit.updated", "unit.reopened", "unit.finished", "unit.blocked",
-    "unit.medium_attached",
+    "unit.medium_attached", "unit.wipe_settled",
     "grade.recorded", "grade.overridden",
     "photo.captured", "photo.override",
     "wipe.started", "wipe.finished", "wipe.interrupted", "certificate.issued", "certificate.validated",

@@ -109,6 +109,7 @@ _SENTENCES: dict[str, Callable[[Payload], str]] = {
     "unit.finished": _finished,
     "unit.medium_attached": lambda p: f"Medium attached: {p.get('what') or 'drive'} {p.get('serial')}, wiped as a "
                                       "part of this unit",
+    "unit.wipe_settled": lambda p: f"Wipe of every medium: {_words(p.get('status')) or 'unknown'}",
     "unit.reopened": lambda p: "Reopened" + (f": {p['reason']}" if p.get("reason") else ""),
     "grade.recorded": _graded,
     "grade.overridden": _overridden,

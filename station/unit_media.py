@@ -27,6 +27,9 @@ from station.wipe_record import ENDED, WipeEnded
 
 MEDIUM = "medium"  # the UnitIdentifier kind of an attached medium's serial
 ATTACHED = "unit.medium_attached"
+# The unit's wipe status from all its media, after each job's end: the hub reads it, since the
+# newest job alone (a phone sanitized after its card failed) would say "sanitized".
+SETTLED = "unit.wipe_settled"
 PARTIAL = "partial"  # some medium is not wiped yet
 HOLD_PREFIX = "Wipe: "  # marks the holds this module sets, and so may lift again
 # Classes whose own storage is a medium (wiped through the unit itself); a laptop's is its drive.
@@ -150,6 +153,7 @@ def settle(s: Session, actor: events.Actor, unit: Unit, newest: str) -> str:
     if not attached(s, unit):
         return newest
     status, hold = combined(media(s, unit))
+    events.append(s, actor, SETTLED, {"status": status, "reason": hold}, unit)
     if hold:
         units.touch(unit, blocked_reason=hold)
         events.append(s, actor, "unit.blocked", {"reason": hold, "by": "wipe"}, unit)

@@ -20,11 +20,16 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from station import clock
+from station import clock, unit_media
 from station import wipe_record as wr
 
 # Intake fields a technician edits: a `unit.updated` event carries {"changed": {field: [old, new]}}.
 INTAKE_FIELDS = ("return_category", "return_reason", "source", "lot_ref", "condition_notes", "usage_history")
+
+# A unit of several media (a phone and its card): the station writes the status of them all after
+# each job's end, and that, not the newest job's own end, is the unit's.
+SETTLED_COLUMN = (f"(array_agg(payload ORDER BY seq DESC) FILTER (WHERE kind = '{unit_media.SETTLED}'))[1]"
+                  " AS wipe_settled")
 
 # The wipe payloads are read by station.wipe_record's names: the ledger writes them by the same ones.
 _WIPE_COLUMNS = f"""(array_agg(payload ->> '{wr.key(wr.WipeStarted, "method")}' ORDER BY seq DESC)
@@ -32,7 +37,8 @@ _WIPE_COLUMNS = f"""(array_agg(payload ->> '{wr.key(wr.WipeStarted, "method")}' 
         (array_agg(payload ORDER BY seq DESC)
             FILTER (WHERE kind IN ('{wr.FINISHED}', '{wr.INTERRUPTED}', 'certificate.issued')))[1] AS wipe_end,
         (array_agg(payload ->> '{wr.key(wr.WipeEnded, "reason")}' ORDER BY seq DESC)
-            FILTER (WHERE kind IN ('{wr.FINISHED}', '{wr.INTERRUPTED}')))[1] AS wipe_reason,"""
+            FILTER (WHERE kind IN ('{wr.FINISHED}', '{wr.INTERRUPTED}')))[1] AS wipe_reason,
+        {SETTLED_COLUMN},"""
 
 # A wipe's end and its certificate.issued event both carry these two.
 _STATUS, _SANITIZED = wr.key(wr.WipeEnded, "status"), wr.key(wr.WipeEnded, "sanitized")
@@ -113,7 +119,7 @@ SELECT a.station_id, a.unit_uid, a.first_at, a.created_at, a.wipe_method, a.wipe
     a.photos, a.label_printed, a.operators, a.fin_kind, a.fin_at, a.fin_by, ids.identifiers,
     a.fin_costs::text AS fin_costs, a.value_days::text AS value_days, a.realised::text AS realised,
     -- the payloads as one JSON text per row: one parse in Python instead of one per payload
-    jsonb_build_array(a.created, a.phone, a.grade, a.route, a.wipe_end, ch.changed)::text AS docs
+    jsonb_build_array(a.created, a.phone, a.grade, a.route, a.wipe_end, ch.changed, a.wipe_settled)::text AS docs
 FROM agg a
 LEFT JOIN changes ch ON ch.station_id = a.station_id AND ch.unit_uid = a.unit_uid
 LEFT JOIN ids ON ids.station_id = a.station_id AND ids.unit_uid = a.unit_uid
@@ -135,6 +141,14 @@ def wipe_status(end: dict[str, Any] | None) -> str | None:
     if not end:
         return None
     return wr.unit_status(str(end.get(_STATUS)), end.get(_SANITIZED) is True)
+
+
+def unit_wipe(end: dict[str, Any] | None, reason: str | None,
+              settled: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    """The unit's wipe status and reason: its media's settled status when it has several media."""
+    if isinstance(settled, dict) and settled.get("status"):
+        return str(settled["status"]), text_or_none(settled.get("reason"))
+    return wipe_status(end), text_or_none(reason)
 
 
 def cycle_minutes(intake: datetime, finished: datetime | None) -> float | None:
@@ -166,13 +180,13 @@ def _row(r: Any) -> dict[str, Any]:
     route: dict[str, Any] = docs[3] or {}
     wipe_end: dict[str, Any] | None = docs[4]
     changed: dict[str, Any] = docs[5] or {}
+    status, reason = unit_wipe(wipe_end, r.wipe_reason, docs[6])
     idents: dict[str, Any] = created["identifiers"] if isinstance(created.get("identifiers"), dict) else {}
     device_class = created.get("device_class") or "other"
     if device_class == "other" and phone.get("device_class"):  # a phone's own report names its class
         device_class = phone["device_class"]
     intake: datetime = r.created_at or r.first_at
     finished: datetime | None = r.fin_at if r.fin_kind == "unit.finished" else None
-    status = wipe_status(wipe_end)
     matrix = f"{grade['matrix']}@{grade['version']}" if grade.get("matrix") and grade.get("version") else None
     return {
         "station": r.station_id,
@@ -205,7 +219,7 @@ def _row(r: Any) -> dict[str, Any]:
         "realised_price": number_or_none(json.loads(r.realised)) if r.realised else None,
         # not columns of the log, but what the summary needs: recovery rate, failures, per technician
         "estimated_value": number_or_none(route.get("estimated_value")),
-        "wipe_reason": text_or_none(r.wipe_reason) if status not in (None, "sanitized") else None,
+        "wipe_reason": reason if status not in (None, "sanitized") else None,
         "finished_by": r.fin_by if finished else None,
     }
 

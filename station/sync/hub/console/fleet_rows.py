@@ -38,11 +38,12 @@ WITH {sx.TOUCHED}, a AS (
                                                 '{_SANITIZED}', payload -> '{_SANITIZED}') END ORDER BY seq DESC)
             FILTER (WHERE kind IN ({_ENDS}, 'certificate.issued')))[1] AS wipe_end,
         (array_agg(payload ->> '{wr.key(wr.WipeEnded, "reason")}' ORDER BY seq DESC)
-            FILTER (WHERE kind IN ({_ENDS})))[1] AS wipe_reason
+            FILTER (WHERE kind IN ({_ENDS})))[1] AS wipe_reason,
+        {sx.SETTLED_COLUMN}
     FROM events e JOIN touched t USING (station_id, unit_uid)
     GROUP BY e.station_id, e.unit_uid
 )
-SELECT a.station_id, a.first_at, a.created_at, a.sale_grade, a.route, a.wipe_end, a.wipe_reason,
+SELECT a.station_id, a.first_at, a.created_at, a.sale_grade, a.route, a.wipe_end, a.wipe_reason, a.wipe_settled,
     a.fin_kind, a.fin_at, a.fin_by
 FROM a
 {sx.ORDER}
@@ -54,7 +55,7 @@ def _row(r: Any) -> dict[str, Any]:
     intake: datetime = r.created_at or r.first_at
     finished: datetime | None = r.fin_at if r.fin_kind == "unit.finished" else None
     route, expected, estimated = r.route if r.route is not None else (None, None, None)
-    status = sx.wipe_status(r.wipe_end)
+    status, reason = sx.unit_wipe(r.wipe_end, r.wipe_reason, r.wipe_settled)
     return {
         "station": r.station_id,
         "intake_at": intake,
@@ -65,7 +66,7 @@ def _row(r: Any) -> dict[str, Any]:
         "expected_value": sx.number_or_none(expected),
         "estimated_value": sx.number_or_none(estimated),
         "wipe_status": status,
-        "wipe_reason": sx.text_or_none(r.wipe_reason) if status not in (None, "sanitized") else None,
+        "wipe_reason": reason if status not in (None, "sanitized") else None,
         "finished_by": r.fin_by if finished else None,
     }
 
