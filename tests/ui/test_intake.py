@@ -220,6 +220,11 @@ def test_intake_form_saves_with_ctrl_s(rig: Rig) -> None:
     w, qtbot = rig.window, rig.qtbot
     rig.scan("OP-1001")
     uid = rig.scan(IMEI).uid
+    # The scan opens the unit and the flow moves on to Grade by itself; the technician goes back
+    # with Escape to fill in the intake. Typing before that move raced it: the keys went to Grade.
+    qtbot.waitUntil(lambda: w.progress is not None and w.tabs.currentIndex() != 0, timeout=5000)
+    QTest.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.tabs.currentIndex() == 0, timeout=2000)
     intake = w.scans.intake
     intake.f_reason.setCurrentText("delivery refusal")
     intake.f_notes.setPlainText("scuffed corners")
@@ -229,7 +234,11 @@ def test_intake_form_saves_with_ctrl_s(rig: Rig) -> None:
     QTest.keyClicks(intake.f_capacity, "256gb")  # a burst the wedge filter holds until it is surely typing
     qtbot.waitUntil(lambda: intake.f_capacity.text() == "256gb", timeout=5000)
     QTest.keyClick(intake.f_capacity, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "saved" in w.status.message.text(), timeout=5000)
+
+    def saved() -> None:  # on a timeout, pytest-qt raises this, so the failure shows what the station said
+        assert "saved" in w.status.message.text(), w.status.message.text()
+
+    qtbot.waitUntil(saved, timeout=5000)
     with rig.ctx.store.reader() as s:
         unit = s.execute(select(Unit).where(Unit.uid == uid)).scalar_one()
     assert (unit.return_reason, unit.condition_notes) == ("delivery refusal", "scuffed corners")
