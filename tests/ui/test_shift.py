@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,14 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool, shots: str = "
     if not blocked:
         shift.answer_dialog(Qt.Key.Key_Y, "Y (reset done in recovery)", "Reboot system now")
     shift.key(Qt.Key.Key_Return, "Enter (wipe)")
+    _route_and_label(shift, uid, snap)
+    snap("6-done")
+    return uid
+
+
+def _route_and_label(shift: Shift, uid: str, snap: Callable[[str], None] = lambda _name: None) -> None:
+    """From the wiped unit to Done: Enter takes the offered route, the label prints by itself and is scanned back."""
+    w = shift.w
     label = w.panel(LabelPanel)
     shift.wait(lambda: w.progress is not None and w.progress.stage == "route", timeout=180000)
     shift.wait(lambda: w.tabs.currentWidget() is label and label.route_box.routes.count() > 0
@@ -208,8 +217,6 @@ def _phone(shift: Shift, imei: str, grade: str, *, blocked: bool, shots: str = "
     shift.scan(uid)  # the printed label, scanned back
     shift.wait(lambda: w.progress is not None and w.progress.stage == "done")
     shift.wait(lambda: w.tabs.currentWidget() is w.panel(IntakePanel))
-    snap("6-done")
-    return uid
 
 
 def _phone_and_card(shift: Shift, imei: str, card: Path) -> str:
@@ -240,14 +247,7 @@ def _phone_and_card(shift: Shift, imei: str, card: Path) -> str:
     shift.snap("card-3-wipe-next-medium")
     shift.answer_dialog(Qt.Key.Key_Y, "Y (erase the card: yes)", "Erase ALL data")
     shift.key(Qt.Key.Key_Return, "Enter (wipe the card)")
-    label = w.panel(LabelPanel)
-    shift.wait(lambda: w.progress is not None and w.progress.stage == "route", timeout=120000)
-    shift.wait(lambda: w.tabs.currentWidget() is label and label.route_box.routes.count() > 0
-               and label.route_box.routes.hasFocus())
-    shift.key(Qt.Key.Key_Return, "Enter (route)")
-    shift.wait(lambda: label.awaiting == uid, timeout=30000)
-    shift.scan(uid)
-    shift.wait(lambda: w.progress is not None and w.progress.stage == "done")
+    _route_and_label(shift, uid)
     return uid
 
 
