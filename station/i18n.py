@@ -15,6 +15,9 @@ so a translator can move them.
 from __future__ import annotations
 
 import gettext
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DOMAIN = "station"
@@ -22,6 +25,9 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "es", "pl")  # English is the source language; the others have catalogues
 
 _ui: gettext.NullTranslations | None = None
+# Paper the site reads (the shift PDF) is written in the site's language on a worker thread while the
+# interface goes on in the technician's: the override is per thread, so neither leaks into the other.
+_paper = threading.local()
 
 
 def catalogue(language: str | None = None) -> gettext.NullTranslations:
@@ -47,13 +53,28 @@ def language_of(translations: gettext.NullTranslations) -> str:
     return info.get("language", "en") or "en"
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """`_()` and `ngettext()` on this thread speak `language` (the site's) until the block ends."""
+    before = getattr(_paper, "catalogue", None)
+    _paper.catalogue = catalogue(language or "en")
+    try:
+        yield
+    finally:
+        _paper.catalogue = before
+
+
+def _current() -> gettext.NullTranslations:
+    return getattr(_paper, "catalogue", None) or _ui or use()
+
+
 def _(message: str) -> str:
-    """`message` in the interface language."""
-    return (_ui or use()).gettext(message)
+    """`message` in the interface language (or the one `speaking()` chose for this thread)."""
+    return _current().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return (_ui or use()).ngettext(singular, plural, n)
+    return _current().ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

@@ -80,7 +80,8 @@ def _export_shift(args: argparse.Namespace) -> int:
         elif args.format == "xlsx":
             tabular.write_xlsx(log, args.out)
         else:
-            shift_pdf.write_pdf(log, kpis.compute(ctx, w), args.out, station=ctx.station_id)
+            shift_pdf.write_pdf(log, kpis.compute(ctx, w), args.out, station=ctx.station_id,
+                                language=ctx.config.get_str("site.language"))
         print(
             _("{value} units, {value2} ({zone}) -> {out}").format(
                 value=len(log.rows), value2=w.label(), zone=log.zone, out=args.out

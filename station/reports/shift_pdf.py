@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from station import __version__
+from station import __version__, i18n
 from station.certs.pdf import fonts
 from station.errors import UserFacingError
 from station.i18n import N_, _, ngettext
@@ -153,7 +153,14 @@ def build(out: Path, story: list[Flowable], title: str, footer_text: str) -> Pat
     return out
 
 
-def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
+def write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str, language: str = "en") -> Path:
+    """The shift report in `language`: the site's (`site.language`), like labels and certificates, so a
+    supervisor's own interface language does not change the paper the site files."""
+    with i18n.speaking(language):
+        return _write_pdf(log, kpis, out, station=station)
+
+
+def _write_pdf(log: ShiftLog, kpis: Kpis, out: Path, *, station: str) -> Path:
     sheet = styles()
     story: list[Flowable] = [
         Paragraph(escape(_("Shift report — {station}").format(station=station)), sheet["Title"]),

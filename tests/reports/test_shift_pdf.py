@@ -49,12 +49,15 @@ def test_pdf_has_whole_ids_any_name_and_every_unit(tmp_path: Path, monkeypatch: 
     assert int(pages.split("Pages:")[1].split()[0]) >= 3
 
 
-def test_a_polish_report_prints_polish_letters_not_boxes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Helvetica has no ą ę ł ś ż: the Polish report printed a black box for each, in the summary and the units."""
+def test_the_shift_pdf_speaks_the_sites_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It followed the exporting supervisor's interface language, where labels and certificates follow the site's
+    (site.language). And Helvetica has no ą ę ł ś ż: the Polish report printed a black box for each."""
     from station import i18n
+    from station.ui.panels.supervisor import export_shift
 
     data = tmp_path / "data"
     data.mkdir()
+    (data / "station.toml").write_text('[site]\nlanguage = "pl"\n')
     ctx = open_station(data)
     monkeypatch.setattr(clock, "now", lambda: START)
     op = operators.add(ctx, "Łukasz Żółć", "technician", pin="1111")
@@ -62,14 +65,15 @@ def test_a_polish_report_prints_polish_letters_not_boxes(tmp_path: Path, monkeyp
     with ctx.store.session() as s:
         u = units.create(s, ctx.actor, {"serial": "S1"}, device_class="phone", model="Pixel 7")
         events.append(s, ctx.actor, "unit.finished", {}, u)
-    w = shifts.Window(START, START + timedelta(hours=8))
     try:
-        i18n.use("pl")
-        out = shift_pdf.write_pdf(shift_rows.shift_log(ctx, w), kpis.compute(ctx, w, now=w.end), tmp_path / "r.pdf",
-                                  station="stanowisko-1")
+        i18n.use("es")  # the supervisor's desktop
+        export_shift(ctx, "pdf", tmp_path / "r.pdf")
+        assert i18n._("Summary") == "Resumen"  # the interface kept its own language
     finally:
         i18n.use("en")
     ctx.close()
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
     for words in ("Raport zmiany", "Urządzenia przyjęte", "Zakończono", "Łukasz Żółć", "1 urządzenie", "strona 1"):
         assert words in text, (words, text[:1500])
+    assert "Informe de turno" not in text and "Resumen" not in text, text[:1500]

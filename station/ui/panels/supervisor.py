@@ -35,7 +35,8 @@ def export_shift(ctx, fmt: str, out: Path) -> int:
     elif fmt == "xlsx":
         tabular.write_xlsx(log, out)
     else:
-        shift_pdf.write_pdf(log, kpis.compute(ctx, w), out, station=ctx.station_id)
+        shift_pdf.write_pdf(log, kpis.compute(ctx, w), out, station=ctx.station_id,
+                            language=ctx.config.get_str("site.language"))
     return len(log.rows)
 
 
