@@ -27,7 +27,7 @@ from station import clock, costs, events, identifiers, labour, operators, return
 from station.context import Operator, StationContext
 from station.disposition import DATA_BEARING
 from station.errors import ConfigError, UserFacingError
-from station.i18n import _
+from station.i18n import N_, _, ngettext
 from station.identifiers import Classification
 from station.models import Operator as OperatorRow
 from station.models import Unit
@@ -45,6 +45,10 @@ STEPS = ("intake", "grade", "photos", "wipe", "label")
 # Command barcodes that belong to a panel: the GUI switches to it and calls handle_command().
 COMMAND_STEPS = {"GRADE": "grade", "PHOTO": "photos", "WIPE": "wipe", "PRINT": "label", "REPRINT": "label"}
 _CLASS_BY_KIND = {"imei": "phone", "imeisv": "phone", "meid": "phone"}
+# The words a scan's verdict uses for a step (the panels' own titles) and a role; the codes stay English.
+_STEP_WORDS = {"intake": N_("Intake"), "grade": N_("Grade"), "photos": N_("Photos"), "wipe": N_("Wipe"),
+               "label": N_("Label")}
+_ROLE_WORDS = {"technician": N_("technician"), "supervisor": N_("supervisor")}
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None =
     if c.kind == "badge":
         return _badge(ctx, c)
     if ctx.operator is None:
-        return ScanOutcome("need_sign_in", "bad", "Sign in first: scan your badge, or press Ctrl+L to use your PIN.",
+        return ScanOutcome("need_sign_in", "bad", _("Sign in first: scan your badge, or press Ctrl+L to use your PIN."),
                            classification=c)
     if c.kind == "command":
         return _command(ctx, c, current_uid, current_step, finish_unchecked)
@@ -114,14 +118,15 @@ def on_scan(ctx: StationContext, text: str | bytes, *, current_uid: str | None =
         return _return_label(c)
     if c.kind == "lot" or "sscc" in c.parts:
         if expect == "lot":
-            return ScanOutcome("lot", "good", f"Lot {c.value} set for the next units.", classification=c)
-        return _bad(f"{c.value} is a lot or pallet label, but a unit was expected: scan the unit's own IMEI, "
-                    "serial number or unit label.", c)
+            return ScanOutcome("lot", "good", _("Lot {lot} set for the next units.").format(lot=c.value),
+                               classification=c)
+        return _bad(_("{value} is a lot or pallet label, but a unit was expected: scan the unit's own IMEI, "
+                      "serial number or unit label.").format(value=c.value), c)
     key = c.identifier
     if key is None:
         gtin = c.parts.get("ai_01", c.value)
-        return _bad(f"{c.value} is a product code (GTIN {gtin}) shared by many units, not one unit: scan the "
-                    "unit's serial number or IMEI.", c)
+        return _bad(_("{value} is a product code (GTIN {gtin}) shared by many units, not one unit: scan the "
+                      "unit's serial number or IMEI.").format(value=c.value, gtin=gtin), c)
     return _open_or_create(ctx, c, key, defaults or IntakeDefaults(), drive_serials)
 
 
@@ -139,13 +144,15 @@ def _badge(ctx: StationContext, c: Classification) -> ScanOutcome:
         with ctx.store.reader() as s:
             row = s.get(OperatorRow, ctx.operator.id)
         if row is not None and row.badge == c.value:
-            return ScanOutcome("signed_in", "repeat", f"{row.name} is already signed in.", operator=ctx.operator,
-                               classification=c)
+            return ScanOutcome("signed_in", "repeat", _("{name} is already signed in.").format(name=row.name),
+                               operator=ctx.operator, classification=c)
     try:
         op = operators.sign_in_badge(ctx, c.value)
     except UserFacingError as exc:
         return _bad(str(exc), c)
-    return ScanOutcome("signed_in", "good", f"Signed in: {op.name} ({op.role}).", operator=op, classification=c)
+    role = _(_ROLE_WORDS.get(op.role, op.role))
+    return ScanOutcome("signed_in", "good", _("Signed in: {name} ({role}).").format(name=op.name, role=role),
+                       operator=op, classification=c)
 
 
 def _open_or_create(ctx: StationContext, c: Classification, key: tuple[str, str],
@@ -155,7 +162,8 @@ def _open_or_create(ctx: StationContext, c: Classification, key: tuple[str, str]
     with ctx.store.session() as s:
         unit = units.find(s, kind, value)
         if unit is None and kind == "unit":
-            return _bad(f"Unit label {value} is not in this station's records; scan the device's IMEI or serial.", c)
+            return _bad(_("Unit label {value} is not in this station's records; scan the device's IMEI or "
+                          "serial.").format(value=value), c)
         if unit is None:
             ids = {kind: value}
             if c.kind == "imeisv":
@@ -165,23 +173,26 @@ def _open_or_create(ctx: StationContext, c: Classification, key: tuple[str, str]
                       **{k: v for k, v in vars(defaults).items() if v}}
             unit = units.create(s, ctx.actor, ids, **fields)
             view = unit_view(s, unit)
-            return ScanOutcome("created", "good", f"New unit {unit.uid} ({_describe(c)}). Fill in the intake details.",
-                               unit.uid, c, unit=view)
+            return ScanOutcome("created", "good", _("New unit {uid} ({scanned}). Fill in the intake details.").format(
+                uid=unit.uid, scanned=_describe(c)), unit.uid, c, unit=view)
         finished = unit.finished_at is not None
         events.append(s, ctx.actor, "unit.scanned", {**scan, "finished": finished}, unit)
         view = unit_view(s, unit)
     if finished:
         day = view.finished_at[:10] if view.finished_at else "?"
         return ScanOutcome("finished_unit", "repeat",
-                           f"Unit {unit.uid} was finished on {day}: re-print its label (CMD:REPRINT) or re-process "
-                           "it (CMD:REPROCESS)?", unit.uid, c, unit=view)
-    return ScanOutcome("opened", "repeat", f"Unit {unit.uid} seen before ({view.events_total} events); opened with "
-                       "its history.", unit.uid, c, unit=view)
+                           _("Unit {uid} was finished on {day}: re-print its label (CMD:REPRINT) or re-process "
+                             "it (CMD:REPROCESS)?").format(uid=unit.uid, day=day), unit.uid, c, unit=view)
+    return ScanOutcome("opened", "repeat", ngettext("Unit {uid} seen before ({count} event); opened with its history.",
+                                                    "Unit {uid} seen before ({count} events); opened with its history.",
+                                                    view.events_total).format(uid=unit.uid, count=view.events_total),
+                       unit.uid, c, unit=view)
 
 
 def _describe(c: Classification) -> str:
-    names = {"imei": "IMEI", "imeisv": "IMEISV", "meid": "MEID", "gs1": "GS1", "asset_tag": "asset tag"}
-    return f"{names.get(c.kind, c.kind)} {c.value}"
+    names = {"imei": "IMEI", "imeisv": "IMEISV", "meid": "MEID", "gs1": "GS1", "asset_tag": _("asset tag"),
+             "serial": _("serial")}
+    return _("{kind} {value}").format(kind=names.get(c.kind, c.kind), value=c.value)
 
 
 def _command(ctx: StationContext, c: Classification, uid: str | None, step: str,
@@ -190,29 +201,32 @@ def _command(ctx: StationContext, c: Classification, uid: str | None, step: str,
     if cmd == "SIGNOUT":
         name = ctx.operator.name if ctx.operator else ""
         operators.sign_out(ctx)
-        return ScanOutcome("signed_out", "good", f"{name} signed out.", classification=c, command=cmd)
+        return ScanOutcome("signed_out", "good", _("{name} signed out.").format(name=name), classification=c,
+                           command=cmd)
     if cmd == "CANCEL":
-        return ScanOutcome("command", "good", "Cancelled.", uid, c, command=cmd)
+        return ScanOutcome("command", "good", _("Cancelled."), uid, c, command=cmd)
     if cmd in COMMAND_STEPS:
         return ScanOutcome("command", "good", f"{c.value}", uid, c, command="PRINT" if cmd == "REPRINT" else cmd,
                            argument=arg, step=COMMAND_STEPS[cmd])
     if uid is None:
-        return _bad(f"No unit is open: scan the unit first, then {c.value}.", c)
+        return _bad(_("No unit is open: scan the unit first, then {command}.").format(command=c.value), c)
     if cmd == "NEXT":
         view = load_unit(ctx, uid)
         nxt = next_step(step, view.device_class if view else "other")
-        return ScanOutcome("next", "good", f"Next: {nxt}.", uid, c, command=cmd, step=nxt)
+        words = _(_STEP_WORDS.get(nxt, nxt))
+        return ScanOutcome("next", "good", _("Next: {step}.").format(step=words), uid, c, command=cmd, step=nxt)
     if cmd == "REPROCESS":
         view = reprocess(ctx, uid)
-        return ScanOutcome("reopened", "good", f"Unit {uid} re-opened for processing.", uid, c, unit=view)
+        return ScanOutcome("reopened", "good", _("Unit {uid} re-opened for processing.").format(uid=uid), uid, c,
+                           unit=view)
     result = finish(ctx, uid, label_unchecked_ok=finish_unchecked)  # FINISH
     if result.label_unchecked:
-        return ScanOutcome("check_label", "bad", f"The label of unit {uid} was printed but not checked: scan it "
-                           "now. To finish without the check, scan CMD:FINISH again (recorded as 'label not "
-                           "checked').", uid, c, command=cmd)
+        return ScanOutcome("check_label", "bad", _("The label of unit {uid} was printed but not checked: scan it "
+                                                   "now. To finish without the check, scan CMD:FINISH again (recorded "
+                                                   "as 'label not checked').").format(uid=uid), uid, c, command=cmd)
     if not result.finished:
         return ScanOutcome("blocked", "bad", " ".join(result.blocked), uid, c, command=cmd, blocked=result.blocked)
-    text = " ".join([f"Unit {uid} finished.", *result.messages, "Scan the next unit."])
+    text = " ".join([_("Unit {uid} finished.").format(uid=uid), *result.messages, _("Scan the next unit.")])
     return ScanOutcome("finished", "good", text, uid, c, command=cmd, unit=load_unit(ctx, uid))
 
 
@@ -263,10 +277,11 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
         at = clock.iso()
         units.touch(unit, stage="finished", finished_at=at)
         payload: dict[str, object] = {"override_reason": override_reason, "overridden": blocked} if blocked else {}
+        # data: the event keeps English words; the history translates them when it shows them
         payload["label"] = "label checked" if label == "checked" else "label not checked"
         payload["costs"] = _costs(ctx, s, unit, at)
         events.append(s, ctx.actor, "unit.finished", payload, unit)
-    messages: list[str] = [] if label == "checked" else ["Label not checked."]
+    messages: list[str] = [] if label == "checked" else [_("Label not checked.")]
     for hook in list(ON_FINISH):
         try:
             msg = hook(ctx, uid)
@@ -274,7 +289,7 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
             msg = str(exc)
         except Exception:
             log.exception("finish hook %r failed for %s", hook, uid)
-            msg = f"{getattr(hook, '__name__', 'A finish step')} failed; details are in the log."
+            msg = _("{step} failed; details are in the log.").format(step=getattr(hook, "__name__", _("A finish step")))
         if msg:
             messages.append(msg)
     return FinishResult(uid, True, [], messages)
@@ -297,6 +312,7 @@ def _run_check(check: FinishCheck, s: Session, unit: Unit) -> str | None:
         return check(s, unit)
     except Exception:  # a broken check must not let a unit through unchecked
         log.exception("finish check %r failed for %s", check, unit.uid)
+        # data: a blocked reason is kept in the unit.finished event when a supervisor overrides it
         return f"The check {getattr(check, '__name__', check)!s} failed; details are in the log."
 
 
@@ -310,9 +326,10 @@ def reprocess(ctx: StationContext, uid: str, reason: str = "") -> UnitView:
 
 
 INTAKE_FIELDS = {
-    "serial": ("Serial", 120), "return_category": ("Return category", 60), "return_reason": ("Reason for return", 120),
-    "source": ("Source/customer", 120), "lot_ref": ("Lot/PO", 64), "condition_notes": ("Condition notes", 4000),
-    "usage_history": ("Usage history", 4000), "capacity": ("Capacity", 120),
+    "serial": (N_("Serial"), 120), "return_category": (N_("Return category"), 60),
+    "return_reason": (N_("Reason for return"), 120), "source": (N_("Source/customer"), 120),
+    "lot_ref": (N_("Lot/PO"), 64), "condition_notes": (N_("Condition notes"), 4000),
+    "usage_history": (N_("Usage history"), 4000), "capacity": (N_("Capacity"), 120),
 }
 # Intake fields with a type: text in, checked and converted (a day, an amount) before they are stored.
 TYPED_INTAKE_FIELDS: dict[str, Callable[[str | None], str | float | None]] = {
@@ -333,7 +350,7 @@ def save_intake(ctx: StationContext, uid: str, values: dict[str, str | None]) ->
         text = (raw or "").strip() or None
         if text and len(text) > limit:
             raise UserFacingError(_("{label} is limited to {limit} characters; shorten it ({length} now).").format(
-                    label=label, limit=limit, length=len(text)))
+                    label=_(label), limit=limit, length=len(text)))
         # a typed size is spelled as the probes and labels spell it ('128gb' is '128 GB'): one SKU, one row
         clean[key] = text.upper() if key == "serial" and text else capacity.typed(text) if key == "capacity" else text
     with ctx.store.session() as s:

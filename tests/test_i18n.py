@@ -138,7 +138,8 @@ _WRAPPERS = {"_", "tr", "ngettext", "N_", "translate"}
 _NOT_SHOWN = {"setObjectName", "setStyleSheet", "setProperty", "property", "QKeySequence", "cue_style", "submit",
               "setApplicationName", "index", "get", "startswith", "endswith", "split", "join", "replace", "strip",
               "strftime", "getattr", "hasattr", "setattr", "isinstance", "debug", "info", "warning", "exception",
-              "critical", "getLogger", "Signal", "emit_cue", "cast", "TypeVar", "NewType", "field", "removeprefix"}
+              "critical", "getLogger", "Signal", "emit_cue", "cast", "TypeVar", "NewType", "field", "removeprefix",
+              "ValueError", "TypeError", "KeyError", "RuntimeError"}  # a programming error is logged, not shown
 _KEY_NAMES = {"Return", "Enter", "Space", "Delete", "Escape", "Backspace", "Tab", "Up", "Down", "Left", "Right"}
 _PROPER_NAMES = {"Reboot system now",  # Android recovery's own words, matched on the phone's screen
                  "B-Stock", "Back Market", "Triage station", "R2v3", "NIST SP 800-88", "NIST SP 800-88 Rev. 1",
@@ -147,6 +148,11 @@ _PROPER_NAMES = {"Reboot system now",  # Android recovery's own words, matched o
                  "DejaVuSansMono", "DejaVuSansMono-Bold", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
 PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/certs/pdf.py",
          "station/certificates/pdf*.py")
+# Core modules whose own words reach the screen as they are (scan verdicts, phone instructions, the drive guard's
+# and the wipe plan's reasons): the interface rule too. A literal that is data (an event payload, a record kept
+# for auditors, a word a device answers) says so with a `# data: why` comment on its statement.
+COMPOSED = ("station/workflow.py", "station/devices/phone/states.py", "station/devices/phone/ios.py",
+            "station/devices/phone/adb.py")
 
 
 def _name(node: ast.expr) -> str:
@@ -184,7 +190,15 @@ def _unmarked(node: ast.expr) -> bool:
     return False  # a call to _()/tr(), a variable, a value computed elsewhere
 
 
-def _text_literals(tree: ast.AST) -> list[int]:
+def _statement_lines(node: ast.AST, up: dict[ast.AST, ast.AST]) -> range:
+    """The lines of the statement holding `node`, and the comment line just above it."""
+    while not isinstance(node, ast.stmt) and node in up:
+        node = up[node]
+    first = getattr(node, "lineno", 1)
+    return range(max(first - 1, 1), (getattr(node, "end_lineno", None) or first) + 1)
+
+
+def _text_literals(tree: ast.AST, source: list[str]) -> list[int]:
     """Lines of literals that read as text and are not in a place that is not shown (the interface rule)."""
     up = _parents(tree)
     found = []
@@ -201,6 +215,11 @@ def _text_literals(tree: ast.AST) -> list[int]:
             continue
         if isinstance(up.get(at), (ast.Tuple, ast.List, ast.Set)) and isinstance(up.get(up[at]), ast.Compare):
             at = up[at]  # x in ("A", "B")
+        elif isinstance(up.get(at), ast.Tuple) and isinstance(up.get(up[at]), ast.Call) and \
+                _name(up[up[at]].func) in _NOT_SHOWN:
+            at = up[at]  # line.startswith(("A", "B"))
+        if any("# data:" in source[n - 1] for n in _statement_lines(node, up)):
+            continue
         parent = up.get(at)
         if isinstance(parent, ast.Call) and (_name(parent.func) in _WRAPPERS | _NOT_SHOWN or (
                 _name(parent.func) == "emit" and parent.args and parent.args[0] is at)):
@@ -235,9 +254,10 @@ def _user_facing_errors(files: list[Path]) -> set[str]:
 
 def unmarked_strings(path: Path, errors: set[str] = frozenset({"UserFacingError"}), *, interface: bool = False,
                      commands: bool = False) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
-    found = [f"{where}:{n}" for n in _text_literals(tree)] if interface else []
+    found = [f"{where}:{n}" for n in _text_literals(tree, text.splitlines())] if interface else []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or _name(node.func) in _WRAPPERS:
             continue
@@ -262,7 +282,7 @@ def _station_files(pattern: str = "station/*.py") -> list[Path]:
 def test_every_user_facing_string_is_marked() -> None:
     files = [f for f in _station_files() if "/sim/" not in str(f) and "/sync/hub/" not in str(f)]
     errors = _user_facing_errors(files)
-    paper = {f for pattern in PAPER for f in ROOT.glob(pattern)}
+    paper = {f for pattern in (*PAPER, *COMPOSED) for f in ROOT.glob(pattern)}
     found = []
     for f in files:
         rel = f.relative_to(ROOT).as_posix()
@@ -279,8 +299,13 @@ def test_the_check_finds_what_it_is_for(tmp_path: Path) -> None:
                       'p.add_parser("y", help="not fine")\nraise LabelQueued("queued on {p}".format(p=p))\n'
                       'COLUMNS = ("Serial", "Model")\nw.setObjectName("Scan verdict")\n'
                       'if key in ("Return", "A"): pass\n'
-                      'x = {"Keep me": 1}["Keep me"]\nmsg.emit("warn", "Unit not found")\n')
+                      'x = {"Keep me": 1}["Keep me"]\nmsg.emit("warn", "Unit not found")\n'
+                      'return ScanOutcome("created", "good", f"New unit {uid}.")\n'
+                      'payload["label"] = ("label not checked"  # data: the event keeps English\n'
+                      '                    if x else "Label checked")\n'
+                      '# data: a record for auditors\nrec = Record("Timed out")\n'
+                      'if line.startswith(("List of devices", "*")): raise ValueError("not a field")\n')
     assert unmarked_strings(sample, {"UserFacingError", "LabelQueued"}) == \
         ["sample.py:1", "sample.py:5", "sample.py:6"]
     assert unmarked_strings(sample, {"UserFacingError", "LabelQueued"}, interface=True) == \
-        ["sample.py:1", "sample.py:2", "sample.py:5", "sample.py:6", "sample.py:7", "sample.py:11"]
+        ["sample.py:1", "sample.py:2", "sample.py:5", "sample.py:6", "sample.py:7", "sample.py:11", "sample.py:12"]

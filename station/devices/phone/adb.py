@@ -23,13 +23,13 @@ from pathlib import Path
 from station import clock
 from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices
 from station.errors import DeviceError
-from station.i18n import _
+from station.i18n import N_, _
 from station.media import CommandRecord
 
 log = logging.getLogger("station.devices.io")
 
 _MARKER = re.compile(r"@@rc=(\d+)@@\s*$")
-_STATE_WORDS = {ABSENT: "not connected", "unauthorized": "USB debugging not allowed yet"}
+_STATE_WORDS = {ABSENT: N_("not connected"), "unauthorized": N_("USB debugging not allowed yet")}
 _PROP = re.compile(r"^\[([^\]\s]+)\]: \[(.*)\]$")
 
 
@@ -37,7 +37,9 @@ class PhoneNotReady(DeviceError):
     """The phone is not in a state the station can talk to (unauthorised, offline, gone...)."""
 
     def __init__(self, serial: str, state: str) -> None:
-        super().__init__(f"Phone {serial} ({_STATE_WORDS.get(state, state)}): {instruction(state)}")
+        words = _(_STATE_WORDS[state]) if state in _STATE_WORDS else state
+        super().__init__(_("Phone {serial} ({state}): {instruction}").format(serial=serial, state=words,
+                                                                           instruction=instruction(state)))
         self.serial = serial
         self.state = state
 
@@ -84,6 +86,7 @@ class AdbClient:
                   "phone.adb_path to the adb client.").format(adb_path=self.adb_path)
             ) from exc
         except subprocess.TimeoutExpired as exc:
+            # data: the command journal is evidence, read by auditors in English
             rec = CommandRecord(argv, None, _text(exc.stdout) + "[no answer: timed out]", started,
                                 round(time.monotonic() - t0, 3))
             self._record(rec, record)
@@ -167,6 +170,7 @@ class AdbClient:
 
     def shell(self, serial: str, command: str, *, timeout: float | None = None, record: bool = True) -> ShellResult:
         """Run `command` in the phone's shell; its exit status comes from a marker, not adb's exit code."""
+        # data: a shell command line
         rec = self.run("-s", serial, "shell", f'{command}; echo "@@rc=$?@@"', timeout=timeout, record=record,
                        what=command)
         self._check_reply(serial, rec)

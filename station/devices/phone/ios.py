@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from stdnum import imei as stdnum_imei
 
+from station.i18n import N_, _
+
 IPhoneState = Literal["ready", "untrusted", "passcode", "denied", "unreachable"]
 
 # Find My (Activation Lock), supervision, battery level, storage and whether Setup Assistant is done:
@@ -29,19 +31,19 @@ READ_DOMAINS = ("com.apple.fmip", "com.apple.mobile.chaperone", "com.apple.mobil
                 "com.apple.purplebuddy")
 
 INSTRUCTIONS: dict[IPhoneState, str] = {
-    "ready": "Connected and trusted: ready for checks.",
-    "untrusted": (
+    "ready": N_("Connected and trusted: ready for checks."),
+    "untrusted": N_(
         "The iPhone is asking \"Trust This Computer?\". Unlock it, tap Trust and enter the passcode if asked; "
         "the station then reads it by itself."
     ),
-    "passcode": (
+    "passcode": N_(
         "The iPhone is locked with a passcode, so it cannot show \"Trust This Computer?\". Unlock it (ask the "
         "customer for the passcode, or put it on the HOLD shelf), then tap Trust."
     ),
-    "denied": (
+    "denied": N_(
         "Someone tapped \"Don't Trust\" on the iPhone. Unplug it, plug it back in, and tap Trust this time."
     ),
-    "unreachable": "usbmuxd lists the iPhone but it does not answer. Unplug it and plug it back in.",
+    "unreachable": N_("usbmuxd lists the iPhone but it does not answer. Unplug it and plug it back in."),
 }
 
 
@@ -82,7 +84,7 @@ class ListedIPhone:
 
     @property
     def instruction(self) -> str:
-        return INSTRUCTIONS[self.state]
+        return _(INSTRUCTIONS[self.state])
 
 
 def identity_from_values(values: dict[str, Any], disk: dict[str, Any] | None = None) -> IPhoneIdentity:
@@ -91,13 +93,14 @@ def identity_from_values(values: dict[str, Any], disk: dict[str, Any] | None = N
 
     imeis: list[str] = []
     rejected: list[str] = []
-    for key in ("InternationalMobileEquipmentIdentity", "InternationalMobileEquipmentIdentity2"):
+    for key in ("InternationalMobileEquipmentIdentity", "InternationalMobileEquipmentIdentity2"):  # data: lockdownd
         raw = str(values.get(key) or "").strip()
         if raw:
             (imeis if stdnum_imei.is_valid(raw) else rejected).append(raw)
+    # data: the note is part of the identity the phone's records keep
     note = f"not valid IMEIs, ignored: {', '.join(rejected)}" if rejected else ""
     if not imeis and not rejected:
-        note = "no IMEI: a Wi-Fi only model, or the device did not tell"
+        note = "no IMEI: a Wi-Fi only model, or the device did not tell"  # data: as above
     capacity = (disk or {}).get("TotalDiskCapacity", values.get("TotalDiskCapacity"))
     product_type = str(values.get("ProductType", ""))
     return IPhoneIdentity(

@@ -5,40 +5,45 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from station.i18n import N_, _
+
 ABSENT = "absent"  # not listed at all
 
 INSTRUCTIONS: dict[str, str] = {
-    "device": "Connected and authorised: ready for checks and erase.",
-    "unauthorized": (
+    "device": N_("Connected and authorised: ready for checks and erase."),
+    "unauthorized": N_(
         "Accept the USB debugging prompt on the phone: unlock it, tick 'Always allow from this computer' "
         "and tap Allow. If no prompt shows, unplug and re-plug the cable."
     ),
-    "authorizing": "The phone is checking this computer's key: wait a moment, or accept the prompt on the phone.",
-    "connecting": "Connecting to the phone: wait a moment.",
-    "offline": (
+    "authorizing": N_("The phone is checking this computer's key: wait a moment, or accept the prompt on the phone."),
+    "connecting": N_("Connecting to the phone: wait a moment."),
+    "offline": N_(
         "The phone is connected but not answering. Unplug and re-plug the cable; if it stays offline, "
         "restart the phone."
     ),
-    "recovery": (
+    "recovery": N_(
         "The phone is in recovery mode. Use the volume keys to pick 'Wipe data/factory reset' and the power "
         "key to confirm, or pick 'Reboot system now' to return to Android."
     ),
-    "sideload": (
+    "sideload": N_(
         "The phone is waiting for an ADB sideload, which the station does not use. Choose 'Cancel' (or press "
         "power) on the phone to get back to the recovery menu."
     ),
-    "bootloader": "The phone is in the bootloader (fastboot). Choose 'Start' with the volume and power keys.",
-    "rescue": "The phone is in rescue mode. Restart it with a long press on the power key.",
-    "no permissions": (
+    "bootloader": N_("The phone is in the bootloader (fastboot). Choose 'Start' with the volume and power keys."),
+    "rescue": N_("The phone is in rescue mode. Restart it with a long press on the power key."),
+    "no permissions": N_(
         "Linux does not let the station open this phone. Install the Android udev rules (Debian package "
         "android-sdk-platform-tools-common, part of installer/system-packages.sh) and re-plug the phone."
     ),
-    ABSENT: "No phone with this serial is connected. Plug it in (data cable, not charge-only) and unlock it.",
+    ABSENT: N_("No phone with this serial is connected. Plug it in (data cable, not charge-only) and unlock it."),
 }
 
 
 def instruction(state: str) -> str:
-    return INSTRUCTIONS.get(state, f"The phone reports the state '{state}'. Unplug and re-plug it.")
+    """What the technician does about `state`, in the interface language."""
+    if state in INSTRUCTIONS:
+        return _(INSTRUCTIONS[state])
+    return _("The phone reports the state '{state}'. Unplug and re-plug it.").format(state=state)
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def parse_devices(text: str) -> list[ListedPhone]:
         rest = rest.strip()
         if not serial or not rest:
             continue
-        state = "no permissions" if rest.startswith("no permissions") else rest.split()[0]
+        state = "no permissions" if rest.startswith("no permissions") else rest.split()[0]  # data: adb's word
         attrs = dict(_ATTR.findall(" " + rest))
         phones.append(ListedPhone(serial.strip(), state, attrs))
     return phones
