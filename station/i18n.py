@@ -15,6 +15,7 @@ so a translator can move them.
 from __future__ import annotations
 
 import gettext
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,3 +81,41 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks `message` for the catalogues without translating it yet (a constant read at import time)."""
     return message
+
+
+# --- sentences kept in English, shown translated ------------------------------------------------------------
+# Some reasons are composed where they are decided and also kept where they are recorded (a wipe job's
+# refusal, written by the worker process): they stay English there, and the screen translates them when it
+# shows them. The module composing them registers its templates; `shown()` reads a sentence back into its
+# template and values and says it in the interface language.
+_FIELD = re.compile(r"\{(\w+)\}")
+_composed: dict[str, re.Pattern[str]] = {}
+
+
+def composed(*templates: str) -> tuple[str, ...]:
+    """Register `templates` (marked with N_, fields as {name}) as sentences `shown()` can translate."""
+    for t in templates:
+        parts = _FIELD.split(t)
+        pattern = "".join(re.escape(x) if i % 2 == 0 else f"(?P<{x}>.+?)" for i, x in enumerate(parts))
+        _composed[t] = re.compile(pattern, re.DOTALL)
+    return templates
+
+
+def shown(text: str) -> str:
+    """`text`, an English sentence made from a registered template, in the interface language; each value
+    that is itself such a sentence (or a list of them, joined by ', ') is translated too. Text that matches
+    no template is shown as it is."""
+    # A template that wraps another sentence ("{reason} (on {node})") is read first, so its inner sentence
+    # is read on its own.
+    for template, pattern in sorted(_composed.items(), key=lambda kv: not kv[0].startswith("{")):
+        found = pattern.fullmatch(text)
+        if found:
+            return _(template).format(**{k: _value(v) for k, v in found.groupdict().items()})
+    return text
+
+
+def _value(text: str) -> str:
+    said = shown(text)
+    if said is text and ", " in text:
+        return ", ".join(shown(part) for part in text.split(", "))
+    return said

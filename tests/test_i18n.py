@@ -152,7 +152,8 @@ PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/certs/p
 # and the wipe plan's reasons): the interface rule too. A literal that is data (an event payload, a record kept
 # for auditors, a word a device answers) says so with a `# data: why` comment on its statement.
 COMPOSED = ("station/workflow.py", "station/devices/phone/states.py", "station/devices/phone/ios.py",
-            "station/devices/phone/adb.py")
+            "station/devices/phone/adb.py", "station/erase/guard.py", "station/erase/disk_users.py",
+            "station/devices/drives.py")
 
 
 def _name(node: ast.expr) -> str:

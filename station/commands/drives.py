@@ -50,7 +50,7 @@ def _drives(args: argparse.Namespace) -> int:
     rows = [("PORT", "DEVICE", "MODEL", "SERIAL", "SIZE", "BUS", "STATUS")]
     for e in found:
         d, f = e.drive, e.drive.facts
-        status = "eligible" if e.verdict.eligible else "REFUSED: " + e.verdict.text
+        status = "eligible" if e.verdict.eligible else "REFUSED: " + e.verdict.shown
         rows.append((d.port or "-", d.path, f.model or "-", f.serial or d.identity, size_text(f.size_bytes),
                      f.bus or "-", status))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]

@@ -85,7 +85,7 @@ def _resolve(ctx: StationContext, targets: list[str]) -> list[DriveEntry]:
         if not entry.verdict.eligible:
             raise UserFacingError(
                 _("{target} will not be wiped: it {text}. Nothing was written.").format(
-                    target=target, text=entry.verdict.text
+                    target=target, text=entry.verdict.shown
                 )
             )
         chosen.append(entry)

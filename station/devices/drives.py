@@ -18,8 +18,12 @@ from station.devices.drive import discover
 from station.devices.drive.discover import Drive
 from station.devices.uevents import KernelMonitor, open_monitor
 from station.errors import DeviceError
+from station.i18n import N_, _, shown
 
 log = logging.getLogger(__name__)
+
+
+READY = N_("ready to wipe")
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,13 @@ class Verdict:
 
     @property
     def text(self) -> str:
-        return "ready to wipe" if self.eligible else "; ".join(self.reasons)
+        """In English, as a refused job records it."""
+        return READY if self.eligible else "; ".join(self.reasons)
+
+    @property
+    def shown(self) -> str:
+        """`text` in the interface language, for the screen."""
+        return _(READY) if self.eligible else "; ".join(shown(r) for r in self.reasons)
 
 
 Judge = Callable[[list[Drive]], list[Verdict]]  # one verdict per drive found by one scan
@@ -94,7 +104,7 @@ class DriveTable:
     """What every drive driver shares: each scan builds a new table of entries; sessions follow it."""
 
     kind = "drive"
-    missing = "{label} is not connected. Plug it in and try again."
+    missing = N_("{label} is not connected. Plug it in and try again.")
 
     def __init__(self) -> None:
         self._entries: dict[str, DriveEntry] = {}
@@ -117,7 +127,7 @@ class DriveTable:
     def open(self, info: DeviceInfo) -> DriveSession:
         entry = self._entries.get(info.id)
         if entry is None:
-            raise DeviceError(self.missing.format(label=info.label))
+            raise DeviceError(_(self.missing).format(label=info.label))
         return DriveSession(entry, self.latest)
 
 

@@ -23,6 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from station.devices.drive.discover import read_sysfs
+from station.i18n import N_, composed
+
+# Kept in English in the guard's reasons (a refused job records them); shown translated (i18n.shown).
+MAPPED, WRITING, OPEN = composed(N_("is mapped into memory by {command} (pid {pid})"),
+                                 N_("is open for writing in {command} (pid {pid})"),
+                                 N_("is open in {command} (pid {pid})"))
 
 LOOP_GET_STATUS64 = 0x4C05
 _LOOP_INFO64 = struct.Struct("=QQQ")  # lo_device, lo_inode, lo_rdevice: the first fields of struct loop_info64
@@ -53,10 +59,8 @@ class Opener:
 
     @property
     def words(self) -> str:
-        who = f"{self.command} (pid {self.pid})"
-        if self.mapped:
-            return f"is mapped into memory by {who}"
-        return f"is open for writing in {who}" if self.writes else f"is open in {who}"
+        said = MAPPED if self.mapped else WRITING if self.writes else OPEN
+        return said.format(command=self.command, pid=self.pid)
 
 
 @dataclass

@@ -28,6 +28,31 @@ from station.devices.drive import discover
 from station.devices.drive.discover import SYS, Drive, read_sysfs
 from station.devices.drives import Verdict
 from station.erase import disk_users
+from station.i18n import N_, composed
+
+# The reasons stay English where they are made: the worker's refusal records them. The screen shows them
+# through i18n.shown(), in the interface language.
+(ON, LOOP_BACKS, LOOP_FILE, BACKING_USER, BACKING_TWICE, RUNNING_SYSTEM, SYSTEM_MOUNT, MOUNTED, SWAP, DATA_DIR,
+ PART_OF, WRITE_PROTECTED, NO_MEDIA, BUSY, UNREACHABLE, CANNOT_OPEN) = composed(
+    N_("{reason} (on {node})"),
+    N_("backs loop device /dev/{loop}"),
+    N_("holds {file}, the backing file of loop device /dev/{loop}"),
+    N_("its backing file {file} {use}"),
+    N_("its backing file {file} is also attached as /dev/{loop}"),
+    N_("holds the running system"),
+    N_("holds the system's {mountpoint}"),
+    N_("has a mounted filesystem at {mountpoint}"),
+    N_("is used as swap"),
+    N_("holds the station's data folder {folder}"),
+    N_("is part of {holders}"),
+    N_("is write-protected"),
+    N_("has no media (size 0)"),
+    N_("is in use by another program (the kernel refused exclusive access)"),
+    N_("is not reachable (no media or disconnected)"),
+    N_("cannot be opened ({why})"))
+HOLDERS = {"CRYPT": N_("encrypted volume {name}"), "LVM": N_("LVM volume {name}"), "md": N_("RAID array {name}"),
+           "dm": N_("device-mapper volume {name}"), "": N_("stacked device {name}")}
+composed(*HOLDERS.values())
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
 
@@ -72,6 +97,7 @@ class SystemView:
         for members in Path(sys_root, "fs", "btrfs").glob("*/devices/*"):
             num = read_sysfs(members / "dev")
             if num:
+                # data: a mount point's place, shown inside MOUNTED as it is
                 view.mounts.setdefault(num, []).append(f"a btrfs filesystem ({members.parent.parent.name[:8]})")
         try:
             for line in Path(proc, "swaps").read_text().splitlines()[1:]:
@@ -114,10 +140,9 @@ def stack(name: str, sys_root: str = SYS) -> list[tuple[str, str]]:
 def _holder_words(name: str, sys_root: str) -> str:
     dm_name = read_sysfs(Path(sys_root, "class", "block", name, "dm", "name"))
     uuid = read_sysfs(Path(sys_root, "class", "block", name, "dm", "uuid"))
-    kind = ("encrypted volume" if uuid.startswith("CRYPT") else "LVM volume" if uuid.startswith("LVM")
-            else "RAID array" if name.startswith("md") else "device-mapper volume" if name.startswith("dm")
-            else "stacked device")
-    return f"{kind} {dm_name or name}"
+    kind = ("CRYPT" if uuid.startswith("CRYPT") else "LVM" if uuid.startswith("LVM")
+            else "md" if name.startswith("md") else "dm" if name.startswith("dm") else "")
+    return HOLDERS[kind].format(name=dm_name or name)
 
 
 def _loops_above(nodes: list[tuple[str, str]], view: SystemView, sys_root: str,
@@ -130,14 +155,13 @@ def _loops_above(nodes: list[tuple[str, str]], view: SystemView, sys_root: str,
         node, num = todo.pop(0)
         if not num:
             continue
-        on = f" (on {node})" if node != drive_name else ""
         for loop in view.users.loops.values():
             if loop.num in known or num not in (loop.backing_rdev, loop.backing_fs):
                 continue
             if loop.backing_rdev == num:
-                reasons.append(f"backs loop device /dev/{loop.name}{on}")
+                reasons.append(_on(LOOP_BACKS.format(loop=loop.name), node, drive_name))
             else:
-                reasons.append(f"holds {loop.backing_file}, the backing file of loop device /dev/{loop.name}{on}")
+                reasons.append(_on(LOOP_FILE.format(file=loop.backing_file, loop=loop.name), node, drive_name))
             above = stack(loop.name, sys_root)
             known.update(n for _, n in above if n)
             found += above
@@ -151,11 +175,16 @@ def _backing_file_users(drive: Drive, view: SystemView) -> list[str]:
     if me is None or me.backing_fs is None or me.backing_ino is None:
         return []
     key = (disk_users.dev_of(me.backing_fs), me.backing_ino)
-    out = [f"its backing file {me.backing_file} {o.words}" for o in view.users.files.get(key, [])]
-    out += [f"its backing file {me.backing_file} is also attached as /dev/{other.name}"
+    out = [BACKING_USER.format(file=me.backing_file, use=o.words) for o in view.users.files.get(key, [])]
+    out += [BACKING_TWICE.format(file=me.backing_file, loop=other.name)
             for other in view.users.loops.values()
             if other.name != me.name and (other.backing_fs, other.backing_ino) == (me.backing_fs, me.backing_ino)]
     return out
+
+
+def _on(reason: str, node: str, drive_name: str) -> str:
+    """A reason found on a partition or a device above the drive names where."""
+    return reason if node == drive_name else ON.format(reason=reason, node=node)
 
 
 def check(drive: Drive, view: SystemView, sys_root: str = SYS) -> Verdict:
@@ -166,25 +195,23 @@ def check(drive: Drive, view: SystemView, sys_root: str = SYS) -> Verdict:
     nodes += _loops_above(nodes, view, sys_root, reasons, drive.name)
     reasons += _backing_file_users(drive, view)
     for node, num in nodes:
-        on = f" (on {node})" if node != drive.name else ""
-        for opener in view.users.blocks.get(num, []) if num else []:
-            reasons.append(f"{opener.words}{on}")
+        found: list[str] = [opener.words for opener in view.users.blocks.get(num, [])] if num else []
         for mountpoint in view.mounts.get(num, []):
             if mountpoint in SYSTEM_MOUNTS:
-                what = "the running system" if mountpoint == "/" else f"the system's {mountpoint}"
-                reasons.append(f"holds {what}{on}")
+                found.append(RUNNING_SYSTEM if mountpoint == "/" else SYSTEM_MOUNT.format(mountpoint=mountpoint))
             else:
-                reasons.append(f"has a mounted filesystem at {mountpoint}{on}")
+                found.append(MOUNTED.format(mountpoint=mountpoint))
         if num in view.swaps:
-            reasons.append(f"is used as swap{on}")
+            found.append(SWAP)
         if num and num == view.data_dir_dev:
-            reasons.append(f"holds the station's data folder {view.data_dir}{on}")
+            found.append(DATA_DIR.format(folder=view.data_dir))
+        reasons += [_on(r, node, drive.name) for r in found]
     if holders:
-        reasons.append("is part of " + ", ".join(_holder_words(h, sys_root) for h in holders))
+        reasons.append(PART_OF.format(holders=", ".join(_holder_words(h, sys_root) for h in holders)))
     if drive.read_only:
-        reasons.append("is write-protected")
+        reasons.append(WRITE_PROTECTED)
     if drive.facts.size_bytes == 0:
-        reasons.append("has no media (size 0)")
+        reasons.append(NO_MEDIA)
     return Verdict(not reasons, tuple(dict.fromkeys(reasons)))
 
 
@@ -199,14 +226,15 @@ def controller_namespaces(name: str, sys_root: str = SYS) -> list[str]:
 
 
 def recheck(names: list[str], data_dir: Path | None, sys_root: str = SYS) -> list[str]:
-    """Right before a firmware erase: every reason any of these devices must not be erased."""
+    """Right before a firmware erase: every reason any of these devices must not be erased (in English: the
+    failed job records them)."""
     view = SystemView.read(data_dir, sys_root=sys_root)
     reasons = []
     for name in names:
         try:
             drive = discover.from_sysfs(name, sys_root)
         except OSError:
-            reasons.append(f"/dev/{name} is not connected any more")
+            reasons.append(f"/dev/{name} is not connected any more")  # data: the job's recorded reason
             continue
         v = check(drive, view, sys_root)
         reasons += [f"/dev/{name} {r}" for r in v.reasons]
@@ -219,10 +247,10 @@ def probe_exclusive(path: str) -> str | None:
         fd = os.open(path, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as exc:
         if exc.errno == errno.EBUSY:
-            return "is in use by another program (the kernel refused exclusive access)"
+            return BUSY
         if exc.errno in (errno.ENOMEDIUM, errno.ENXIO, errno.ENODEV, errno.ENOENT):
-            return "is not reachable (no media or disconnected)"
-        return f"cannot be opened ({exc.strerror})"
+            return UNREACHABLE
+        return CANNOT_OPEN.format(why=exc.strerror)
     os.close(fd)
     return None
 

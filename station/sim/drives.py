@@ -18,6 +18,7 @@ from pathlib import Path
 from station.config import Config
 from station.devices.drive.discover import Drive
 from station.devices.drives import DriveEntry, DriveTable, Verdict
+from station.i18n import N_
 from station.media import Bus, MediaFacts
 from station.paths import DataDir
 
@@ -56,7 +57,7 @@ def bay_drive(folder: Path, path: Path) -> Drive:
 
 
 class SimDriveDriver(DriveTable):
-    missing = "{label} is not in its bay. Put it back and try again."
+    missing = N_("{label} is not in its bay. Put it back and try again.")
 
     def __init__(self, data_dir: Path, bays: int = BAYS, size: int = BAY_BYTES) -> None:
         super().__init__()

@@ -128,7 +128,7 @@ class DriveTarget:
 
     def facts(self) -> Facts:
         d, f = self.drive, self.drive.facts
-        guard = self.verdict.text if self.connected else _("not connected")
+        guard = self.verdict.shown if self.connected else _("not connected")
         if self.running():
             guard = _("wiping")
         return Facts(port=d.port, model=f.model, serial=f.serial or d.identity, size=size_text(f.size_bytes),

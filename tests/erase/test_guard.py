@@ -165,3 +165,26 @@ def test_write_protected_and_swap(loops: LoopFactory, tmp_path: Path) -> None:
                                 f"{swap.path}                              partition\t8188\t0\t-2\n")
     view = guard.SystemView.read(tmp_path, proc=str(proc))
     assert guard.check(discover.find(swap.path), view).reasons == ("is used as swap",)
+
+
+def test_the_reasons_are_kept_in_english_and_shown_in_the_interface_language(tmp_path: Path) -> None:
+    """The Wipe panel showed a refused disk's reasons in English in every language."""
+    from station import i18n
+
+    sys = tmp_path / "sys"
+    sdb = disk(sys, "sdb", "8:16", {"sdb1": "8:17"})
+    crypt = holder(sys, sdb / "sdb1", "dm-1", "253:1", "luks-1234", "CRYPT-LUKS2-1234-luks-1234")
+    holder(sys, crypt, "dm-2", "253:2", "vg1-home", "LVM-xyz")
+    v = verdict_of(sys, "sdb", guard.SystemView(mounts={"253:2": ["/home"], "8:17": ["/boot"]}, swaps={"8:16"}))
+    try:
+        i18n.use("pl")
+        assert v.shown == ("jest używany jako swap; zawiera systemowy /boot (na sdb1); ma zamontowany system plików w "
+                           "/home (na dm-2); jest częścią: zaszyfrowany wolumin luks-1234, wolumin LVM vg1-home")
+        i18n.use("es")
+        assert v.shown.startswith("se usa como swap; contiene /boot del sistema (en sdb1); "), v.shown
+        assert guard.Verdict(True).shown == "listo para borrar"
+    finally:
+        i18n.use("en")
+    # What a refused job records stays English, whatever the interface speaks.
+    assert v.text.startswith("is used as swap; holds the system's /boot (on sdb1); has a mounted filesystem"), v.text
+    assert v.shown == v.text
