@@ -54,3 +54,25 @@ def test_the_hub_writes_the_hashed_body_exactly_as_the_station_did(fields):
     assert isinstance(ev, EventIn)
     assert ev.canonical_body() == events.canonical(body) == events.canonical(ev.body())
     assert ev.payload_text() == events.canonical(body["payload"])
+
+
+def test_a_batch_read_from_its_bytes_gives_each_event_its_own_body_and_one_refusal_holds_up_no_other():
+    def item(seq: int, **fields: object) -> dict:
+        return {"seq": seq, "station": "st-1", "unit": None, "kind": "unit.scanned", "payload": {"n": seq, "é": [1.5]},
+                "operator": None, "operator_id": None, "at": "2026-01-02T03:04:05.000006Z",
+                "prev_hash": "0" * 64, "hash": "1" * 64, **fields}
+
+    good = [item(1), item(2, payload={"deep": {"a": [None, -0.0, 10**30]}}), item(3, operator="Zoë \"O'N\"")]
+    station, read = ingest.read_batch(json.dumps({"station": "st-1", "events": good}).encode())
+    assert station == "st-1" and [type(e) for e in read] == [EventIn] * 3
+    for ev, raw in zip(read, good, strict=True):  # the same as reading each item on its own
+        one = ingest.read_event(raw)
+        assert isinstance(ev, EventIn) and isinstance(one, EventIn)
+        assert ev.payload_text() == one.payload_text() == events.canonical(raw["payload"])
+        assert ev.canonical_body() == one.canonical_body()
+    mixed = [*good, item(4, operator="x" * 142)]
+    _station, read = ingest.read_batch(json.dumps({"station": "st-1", "events": mixed}).encode())
+    assert [type(e) for e in read] == [EventIn, EventIn, EventIn, ingest.Refused]
+    for body in (b"{", b'{"events": []}', b'{"station": "st-1", "events": {}}'):
+        with pytest.raises(ingest.NotABatch):
+            ingest.read_batch(body)

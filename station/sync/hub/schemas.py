@@ -109,6 +109,15 @@ class EventBatch(BaseModel):
         "Each item: seq, station, unit, kind, payload, operator, operator_id, at, prev_hash, hash."))
 
 
+class WellFormedBatch(BaseModel):
+    """The common case, read straight from the request's bytes in one pass: every event within the limits.
+    A batch that does not fit is read again item by item (EventBatch, then EventIn each), so that one
+    refused event holds up no other."""
+
+    station: Name
+    events: list[EventIn] = Field(max_length=MAX_BATCH)
+
+
 # refused: the event broke a limit; the hub keeps its hash (the chain goes on) and an incident says why
 Status = Literal["accepted", "repeat", "gap", "fork", "altered", "invalid", "refused"]
 
