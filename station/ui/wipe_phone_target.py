@@ -18,7 +18,7 @@ from station.context import StationContext
 from station.devices.base import DeviceInfo
 from station.devices.manager import DeviceManager
 from station.devices.phone.identity import PhoneIdentity
-from station.devices.phone.states import instruction
+from station.devices.phone.states import instruction, words
 from station.erase import jobs
 from station.erase.phone.prechecks import PhoneBlocked
 from station.erase.run import FACTORY_RESET, RunPlan, WipeRun
@@ -72,7 +72,7 @@ class PhoneTarget(WipeTarget):
         elif not self.connected:
             guard = _("not connected")
         else:
-            guard = _("ready: factory reset") if state == "device" else f"{state}: {instruction(state)}"
+            guard = _("ready: factory reset") if state == "device" else f"{words(state)}: {instruction(state)}"
         ident = self.identity
         return Facts(port=self.info.details.get("transport", "usb").upper(),
                      model=(ident.model if ident and ident.model else self.info.details.get("model", "")),

@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station import clock
-from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices
+from station.devices.phone.states import ABSENT, ListedPhone, instruction, parse_devices, words
 from station.errors import DeviceError
-from station.i18n import N_, _
+from station.i18n import _
 from station.media import CommandRecord
 
 log = logging.getLogger("station.devices.io")
 
 _MARKER = re.compile(r"@@rc=(\d+)@@\s*$")
-_STATE_WORDS = {ABSENT: N_("not connected"), "unauthorized": N_("USB debugging not allowed yet")}
 _PROP = re.compile(r"^\[([^\]\s]+)\]: \[(.*)\]$")
 
 
@@ -37,8 +36,7 @@ class PhoneNotReady(DeviceError):
     """The phone is not in a state the station can talk to (unauthorised, offline, gone...)."""
 
     def __init__(self, serial: str, state: str) -> None:
-        words = _(_STATE_WORDS[state]) if state in _STATE_WORDS else state
-        super().__init__(_("Phone {serial} ({state}): {instruction}").format(serial=serial, state=words,
+        super().__init__(_("Phone {serial} ({state}): {instruction}").format(serial=serial, state=words(state),
                                                                            instruction=instruction(state)))
         self.serial = serial
         self.state = state

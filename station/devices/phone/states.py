@@ -39,6 +39,15 @@ INSTRUCTIONS: dict[str, str] = {
 }
 
 
+# adb's states in the technician's words where adb's own word would puzzle; the others are shown as adb says them.
+_WORDS = {ABSENT: N_("not connected"), "unauthorized": N_("USB debugging not allowed yet")}
+
+
+def words(state: str) -> str:
+    """`state` as the screen names it, in the interface language."""
+    return _(_WORDS[state]) if state in _WORDS else state
+
+
 def instruction(state: str) -> str:
     """What the technician does about `state`, in the interface language."""
     if state in INSTRUCTIONS:

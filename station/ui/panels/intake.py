@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import workflow
-from station.i18n import N_
+from station.i18n import N_, _
 from station.return_label import ReturnLabel
 from station.ui.ops import Changes, Op
 from station.ui.panels.base import Panel, column, heading, hint
@@ -239,7 +239,7 @@ class IntakePanel(Panel):
     def refresh_operator(self) -> None:
         op = self.ctx.operator
         self.operator_hint.setText(
-            self.tr("Signed in: {name} ({role}). Ctrl+L switches operator.").format(name=op.name, role=op.role)
+            self.tr("Signed in: {name} ({role}). Ctrl+L switches operator.").format(name=op.name, role=_(op.role))
             if op else self.tr("Not signed in: scan your badge, or press Ctrl+L to use your PIN."))
 
     def _loaded(self, view: UnitView | None) -> None:
