@@ -103,19 +103,60 @@ def composed(*templates: str) -> tuple[str, ...]:
 
 def shown(text: str) -> str:
     """`text`, an English sentence made from a registered template, in the interface language; each value
-    that is itself such a sentence (or a list of them, joined by ', ') is translated too. Text that matches
-    no template is shown as it is."""
-    # A template that wraps another sentence ("{reason} (on {node})") is read first, so its inner sentence
-    # is read on its own.
-    for template, pattern in sorted(_composed.items(), key=lambda kv: not kv[0].startswith("{")):
+    that is itself such a sentence (or a list of them, joined by '; ' or ', ') is translated too.
+    Text that matches no template is shown as it is."""
+    found = _read(text)
+    return found[1] if found else text
+
+
+def _read(text: str) -> tuple[int, str] | None:
+    """(how much of `text` the templates account for, its translation). Where several templates read it, the
+    one that accounts for most wins: "{reason} (on {node})" around "holds the system's {mountpoint}" over
+    "holds the system's {mountpoint}" with "/boot (on sda1)" as the mount point, and a whole sentence over
+    "{method}: {why}". A value never splits a bracket."""
+    best: tuple[int, str] | None = None
+    for template, pattern in _composed.items():
         found = pattern.fullmatch(text)
-        if found:
-            return _(template).format(**{k: _value(v) for k, v in found.groupdict().items()})
-    return text
+        if found is None or not all(_balanced(v) for v in found.groupdict().values()):
+            continue
+        score, values = len(text), {}
+        for key, value in found.groupdict().items():
+            inner, values[key] = _read_value(value)
+            score += inner - len(value)
+        if best is None or score > best[0]:
+            best = (score, _(template).format(**values))
+    return best
 
 
-def _value(text: str) -> str:
-    said = shown(text)
-    if said is text and ", " in text:
-        return ", ".join(shown(part) for part in text.split(", "))
-    return said
+def _read_value(text: str) -> tuple[int, str]:
+    found = _read(text)
+    if found:
+        return found
+    for sep in ("; ", ", "):
+        if sep in text:
+            return _read_list(text.split(sep), sep)
+    return 0, text
+
+
+def _read_list(parts: list[str], sep: str) -> tuple[int, str]:
+    """A list of sentences joined by `sep`, where a sentence may hold `sep` itself: the longest run of parts
+    that reads as one sentence is taken each time."""
+    score, said, i = 0, [], 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            found = _read(sep.join(parts[i:j]))
+            if found or j == i + 1:
+                n, text = found or _read_value(parts[i])
+                score, i = score + n, j
+                said.append(text)
+                break
+    return score, sep.join(said)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for c in text:
+        depth += (c == "(") - (c == ")")
+        if depth < 0:
+            return False
+    return depth == 0

@@ -143,6 +143,7 @@ _NOT_SHOWN = {"setObjectName", "setStyleSheet", "setProperty", "property", "QKey
 _KEY_NAMES = {"Return", "Enter", "Space", "Delete", "Escape", "Backspace", "Tab", "Up", "Down", "Left", "Right"}
 _PROPER_NAMES = {"Reboot system now",  # Android recovery's own words, matched on the phone's screen
                  "B-Stock", "Back Market", "Triage station", "R2v3", "NIST SP 800-88", "NIST SP 800-88 Rev. 1",
+                 "NIST SP 800-88 Rev. 2", "IEEE 2883-2022", "Clear", "Purge",  # NIST's categories, never translated
                  "Helvetica", "Helvetica-Bold", "Courier", "DejaVu Sans",
                  "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansCondensed", "DejaVuSansCondensed-Bold",  # font files
                  "DejaVuSansMono", "DejaVuSansMono-Bold", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
@@ -153,7 +154,8 @@ PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/certs/p
 # for auditors, a word a device answers) says so with a `# data: why` comment on its statement.
 COMPOSED = ("station/workflow.py", "station/devices/phone/states.py", "station/devices/phone/ios.py",
             "station/devices/phone/adb.py", "station/erase/guard.py", "station/erase/disk_users.py",
-            "station/devices/drives.py")
+            "station/devices/drives.py", "station/erase/plan.py", "station/erase/plan_words.py",
+            "station/erase/methods.py", "station/erase/run.py")
 
 
 def _name(node: ast.expr) -> str:

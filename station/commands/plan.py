@@ -15,7 +15,7 @@ from station.context import open_readonly_path, settings
 from station.devices.drive.facts import DriveFacts
 from station.devices.drive.parsers import parse_file
 from station.erase import plan, profiles
-from station.i18n import _
+from station.i18n import _, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,9 +49,9 @@ def _plan(args: argparse.Namespace) -> int:
     for key, value in facts.stated().items():
         print(f"  {key}: {value}")
     if isinstance(result, plan.Refusal):
-        print(_("\n{value}: REFUSED: {reason}").format(value=args.level.capitalize(), reason=result.reason))
+        print(_("\n{value}: REFUSED: {reason}").format(value=args.level.capitalize(), reason=shown(result.reason)))
         for alt in result.alternatives:
-            print(_("  instead: {alt}").format(alt=alt))
+            print(_("  instead: {alt}").format(alt=shown(alt)))
         return 0
     print(
         _("\nPlan: {method_type} by {technique} ({method}); expected after: {expected_pattern}").format(
@@ -62,13 +62,13 @@ def _plan(args: argparse.Namespace) -> int:
         )
     )
     for n, step in enumerate(result.steps, 1):
-        print(f"  {n}. {step.summary}" + (f"  [{step.reason}]" if step.reason else ""))
+        print(f"  {n}. {shown(step.summary)}" + (f"  [{shown(step.reason)}]" if step.reason else ""))
     print(_("Why:"))
     for line in result.rationale:
-        print(f"  - {line}")
-    print(_("Hidden areas: {hidden_area}").format(hidden_area=result.hidden_area))
+        print(f"  - {shown(line)}")
+    print(_("Hidden areas: {hidden_area}").format(hidden_area=shown(result.hidden_area)))
     for w in result.warnings:
-        print(_("Warning: {w}").format(w=w))
+        print(_("Warning: {w}").format(w=shown(w)))
     if result.profiles:
         print(_("Profiles: {profiles}").format(profiles=", ".join(result.profiles)))
     return 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
 from station.errors import UserFacingError
-from station.i18n import _
+from station.i18n import N_, _, composed
 from station.wipe_record import Technique
 
 VerifyChoice = Literal["full", "sample", "none"]  # how an overwrite is read back
@@ -33,20 +33,22 @@ class Method:
         return bool(self.passes)
 
 
+# data: the names, NIST categories and techniques are the certificate's words; the descriptions are marked
 METHODS: dict[str, Method] = {m.name: m for m in (
     Method("clear", ("zero",), "Clear", "overwrite",
-           "NIST SP 800-88 Clear: one pass of zeros, then verification.", "zero", verify_required=True),
-    Method("zero", ("zero",), "Clear", "overwrite", "One pass of zeros.", "zero"),
-    Method("one", ("one",), "Clear", "overwrite", "One pass of 0xFF bytes.", "one"),
+           N_("NIST SP 800-88 Clear: one pass of zeros, then verification."), "zero", verify_required=True),
+    Method("zero", ("zero",), "Clear", "overwrite", N_("One pass of zeros."), "zero"),
+    Method("one", ("one",), "Clear", "overwrite", N_("One pass of 0xFF bytes."), "one"),
     Method("random", ("random",), "Clear", "overwrite",
-           "One pass of AES-256-CTR random data; verifiable by sampling.", "random"),
+           N_("One pass of AES-256-CTR random data; verifiable by sampling."), "random"),
     Method("random-zero", ("random", "zero"), "Clear", "overwrite",
-           "A random pass, then a final pass of zeros.", "zero"),
+           N_("A random pass, then a final pass of zeros."), "zero"),
     Method("dod3", ("zero", "one", "random"), "Clear", "overwrite",
-           "DoD 5220.22-M three passes: 0x00, 0xFF, random; for contracts that demand it.", "random"),
+           N_("DoD 5220.22-M three passes: 0x00, 0xFF, random; for contracts that demand it."), "random"),
     Method("verify-zero", (), "none", "verify only",
-           "Writes nothing: checks that the media reads back as all zeros.", "zero"),
+           N_("Writes nothing: checks that the media reads back as all zeros."), "zero"),
 )}
+composed(*(m.description for m in METHODS.values()))  # English in a job's record; shown translated
 
 
 def get(name: str) -> Method:

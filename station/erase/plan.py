@@ -16,9 +16,11 @@ reset first, or the plan says the hidden area will not be erased.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import reduce
 from typing import Any, Literal
 
 from station.devices.drive.facts import DriveFacts
+from station.erase import plan_words as w
 from station.erase import profiles as profiles_mod
 from station.erase.profiles import Profile
 from station.wipe_record import Technique
@@ -26,13 +28,9 @@ from station.wipe_record import Technique
 LEVELS = ("clear", "purge")
 NIST = "NIST SP 800-88 Rev. 2"
 IEEE = "IEEE 2883-2022"
-_MEDIA = {False: "hard disk drives (ATA/SCSI)", True: "flash media (ATA/SCSI/NVMe SSDs)",
-          None: "the media type, which the report does not state"}
-
-
 def cited(is_flash: bool | None) -> str:
     """The standards behind a choice: the category from NIST, the technique from IEEE 2883 per media type."""
-    return f"{NIST}; {IEEE} techniques for {_MEDIA[is_flash]}"
+    return w.CITED.format(nist=NIST, ieee=IEEE, media=w.MEDIA[is_flash])
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,7 @@ class Method:
     firmware: bool = True
 
 
+# data: method ids, and the techniques as the certificate names them
 METHODS: dict[str, Method] = {m.id: m for m in (
     Method("ata-sanitize-crypto", "crypto erase", "indeterminate"),
     Method("ata-sanitize-block", "block erase", "indeterminate"),
@@ -109,7 +108,7 @@ def _sanitize_order(f: DriveFacts, prefix: str) -> list[tuple[str, str]]:
     out = []
     for cap, name in (("sanitize_crypto", "crypto"), ("sanitize_block", "block"), ("sanitize_overwrite", "overwrite")):
         if getattr(f, cap):
-            out.append((f"{prefix}-sanitize-{name}", f"{prefix.upper()} SANITIZE {name.upper()} is supported"))
+            out.append((f"{prefix}-sanitize-{name}", w.SUPPORTED.format(interface=prefix.upper(), kind=name.upper())))
     return out
 
 
@@ -119,63 +118,59 @@ def _purge_candidates(f: DriveFacts) -> tuple[list[tuple[str, str]], list[str]]:
     if f.bus == "nvme":
         found = _sanitize_order(f, "nvme")
         if f.sanitize_supported is None:
-            ruled.append("SANICAP is not in this report (read it with nvme id-ctrl); Sanitize not assumed")
+            ruled.append(w.NO_SANICAP)
         if f.format_supported:
             if f.format_crypto_supported:
-                found.append(("nvme-format-crypto", "Format NVM with SES=2 (cryptographic erase) is supported (FNA)"))
-            found.append(("nvme-format-user-data", "Format NVM with SES=1 (user data erase) is supported (OACS)"))
+                found.append(("nvme-format-crypto", w.NVME_FORMAT_CRYPTO))
+            found.append(("nvme-format-user-data", w.NVME_FORMAT_USER))
         return found, ruled
     if f.bus == "scsi":
         found = _sanitize_order(f, "scsi")
         if not found:
-            ruled.append("SCSI SANITIZE support is not stated (sg_opcodes reports it at the bench)")
+            ruled.append(w.NO_SCSI_SANITIZE)
         return found, ruled
     if f.bus in ("ata", "usb"):
         found = _sanitize_order(f, "ata")
         if f.sanitize_supported is None:
-            ruled.append("the ATA SANITIZE feature set is not in this report (hdparm -I shows it)")
+            ruled.append(w.NO_ATA_SANITIZE_STATED)
         elif f.sanitize_supported is False:
-            ruled.append("the drive does not support the ATA SANITIZE feature set")
+            ruled.append(w.NO_ATA_SANITIZE)
         if f.security_supported is False:
-            ruled.append("the drive does not support the ATA Security feature set (no Security Erase)")
+            ruled.append(w.NO_ATA_SECURITY)
         elif f.security_supported is None:
-            ruled.append("the ATA Security feature set is not in this report (hdparm -I shows it)")
+            ruled.append(w.NO_ATA_SECURITY_STATED)
         if f.security_supported:
             if f.is_flash:
-                ruled.append("ATA SECURITY ERASE on flash is only Clear; Purge of ATA flash is the SANITIZE "
-                             f"feature set ({cited(True)})")
+                ruled.append(w.FLASH_SECURITY_ERASE.format(standards=cited(True)))
             elif f.is_flash is None:
-                ruled.append("media type (HDD or SSD) not stated: Security Erase is Purge only on HDDs")
+                ruled.append(w.MEDIA_UNSTATED)
             elif f.security_count_expired:
-                ruled.append("Security Erase blocked: security count expired (power-cycle the drive first)")
+                ruled.append(w.COUNT_EXPIRED)
             elif f.security_enabled:
-                ruled.append("Security Erase blocked: a user password is already set by someone else")
+                ruled.append(w.PASSWORD_SET)
             else:
                 if f.enhanced_erase_supported:
-                    found.append(("ata-security-erase-enhanced", "Enhanced Security Erase on an HDD is Purge"))
-                found.append(("ata-security-erase", "Security Erase Unit on an HDD is Purge"))
+                    found.append(("ata-security-erase-enhanced", w.ENHANCED_HDD))
+                found.append(("ata-security-erase", w.SECURITY_HDD))
         return found, ruled
     if f.bus:
-        return [], [f"the {f.bus} interface has no firmware erase commands this station can send"]
-    return [], ["the drive's interface is not stated, so no firmware command can be chosen"]
+        return [], [w.NO_FIRMWARE_ERASE.format(bus=f.bus)]
+    return [], [w.NO_INTERFACE]
 
 
 def _hidden_area_steps(f: DriveFacts) -> tuple[list[Step], str]:
     if f.bus not in ("ata", "usb") or (f.bus == "usb" and not f.passthrough):
         if f.bus == "usb":
-            return [], "Hidden areas (HPA/DCO) cannot be read through this USB bridge; they were NOT erased."
-        return [], "No ATA hidden areas on this interface."
+            return [], w.USB_HIDDEN
+        return [], w.NO_HIDDEN
     steps: list[Step] = []
     if f.hpa_enabled or (f.hpa_hidden_sectors or 0) > 0:
-        steps.append(Step("hpa-reset", f"Remove the HPA ({f.hpa_hidden_sectors or 'some'} hidden sectors)",
-                          "hidden sectors hold user data an erase of the visible area would miss"))
+        steps.append(Step("hpa-reset", w.HPA_REMOVE.format(count=f.hpa_hidden_sectors or "some"), w.HPA_WHY))
     elif f.hpa_supported is not False:
-        steps.append(Step("hpa-reset", "Read the native max (hdparm -N) and remove any HPA",
-                          "an HPA hides sectors from an overwrite; it is checked and reset, and recorded"))
+        steps.append(Step("hpa-reset", w.HPA_READ, w.HPA_READ_WHY))
     if f.dco_supported:
-        steps.append(Step("dco-restore", "Check the DCO (hdparm --dco-identify) and restore factory size if reduced",
-                          "a DCO can shrink the drive below its real capacity"))
-    return steps, "HPA/DCO are checked and reset before the erase; the certificate records the result."
+        steps.append(Step("dco-restore", w.DCO_CHECK, w.DCO_WHY))
+    return steps, w.HIDDEN_CHECKED
 
 
 def plan_for(facts: DriveFacts, level: str, profiles: list[Profile] | None = None) -> Plan | Refusal:
@@ -186,37 +181,32 @@ def plan_for(facts: DriveFacts, level: str, profiles: list[Profile] | None = Non
     f = profiles_mod.apply(facts, matched)
     for p in matched:
         if p.refuse:
-            return Refusal(level, f"{p.refuse} (profile {p.label})", ["erase the member drives one by one"], labels)
+            return Refusal(level, w.PROFILE_REFUSES.format(refusal=p.refuse, profile=p.label), [w.MEMBERS_ONE_BY_ONE],
+                           labels)
     if f.raid_volume:
-        return Refusal(level, "This is a RAID controller volume: firmware commands and overwrites reach the "
-                       "controller, not every sector of the member drives", ["erase the member drives in JBOD mode"],
-                       labels)
+        return Refusal(level, w.RAID_VOLUME, [w.MEMBERS_JBOD], labels)
     if f.sanitize_in_progress:
-        pct = f" ({f.sanitize_progress_percent}%)" if f.sanitize_progress_percent is not None else ""
-        return Refusal(level, f"A sanitize operation is already in progress{pct}; it resumes after every power "
-                       "cycle. Wait for it to complete, then plan again", [], labels)
+        said = w.SANITIZING if f.sanitize_progress_percent is None else \
+            w.SANITIZING_AT.format(percent=f.sanitize_progress_percent)
+        return Refusal(level, said, [], labels)
     if f.security_locked:
-        return Refusal(level, "The drive is locked by an ATA password; unlock it with the recorded password "
-                       "(station recovery) or the owner's, then plan again", ["station recovery: unlock"], labels)
+        return Refusal(level, w.LOCKED, ["station recovery: unlock"], labels)  # data: a command to type
     hidden_steps, hidden = _hidden_area_steps(f)
     if level == "clear":
         return _overwrite_plan(f, "clear", labels, hidden_steps, hidden, [
-            f"Clear by overwriting every user-addressable sector ({cited(f.is_flash)})",
-            "overwrite is verified by reading back"])
+            w.CLEAR_RATIONALE.format(standards=cited(f.is_flash)), w.OVERWRITE_VERIFIED])
     if f.bus == "usb" and not f.passthrough:
-        bridge = f" ({f.usb_bridge})" if f.usb_bridge else ""
-        return Refusal(level, f"USB bridge{bridge} blocks ATA passthrough: Purge impossible; Clear by overwrite",
-                       ["clear: overwrite through the bridge", "move the drive to a SATA/NVMe port for Purge"], labels)
+        said = w.USB_BRIDGE_NAMED.format(bridge=f.usb_bridge) if f.usb_bridge else w.USB_BRIDGE
+        return Refusal(level, said, [w.CLEAR_THROUGH_BRIDGE, w.MOVE_FOR_PURGE], labels)
     candidates, ruled = _purge_candidates(f)
     failing = {m for p in matched for m in p.reported_but_fail}
     for m, _why in candidates:
         if m in failing:
-            ruled.append(f"{m} is reported but fails on this model (profile)")
+            ruled.append(w.FAILS_ON_MODEL.format(method=m))
     candidates = [(m, why) for m, why in candidates if m not in failing]
     if not candidates:
-        why = "; ".join(ruled) if ruled else "no Purge-capable command is supported"
-        return Refusal(level, f"Purge impossible: {why}", ["clear: overwrite (verified)", "destroy the media"],
-                       labels)
+        why = "; ".join(ruled) if ruled else w.NO_PURGE_COMMAND
+        return Refusal(level, w.PURGE_IMPOSSIBLE.format(why=why), [w.CLEAR_INSTEAD, w.DESTROY], labels)
     method_id, why = candidates[0]
     return _firmware_plan(f, method_id, why, ruled, matched, labels, hidden_steps, hidden)
 
@@ -225,9 +215,9 @@ def _overwrite_plan(f: DriveFacts, level: str, labels: list[str], hidden_steps: 
                     rationale: list[str]) -> Plan:
     warnings = []
     if f.is_flash:
-        warnings.append("Overwrite cannot reach spare/over-provisioned flash blocks: this is Clear, not Purge.")
-    steps = [*hidden_steps, Step("erase", "Overwrite the whole drive", "Clear", method="overwrite"),
-             Step("verify", "Read back and compare", "proves the overwrite reached the media")]
+        warnings.append(w.FLASH_OVERWRITE)
+    steps = [*hidden_steps, Step("erase", w.OVERWRITE_WHOLE, "Clear", method="overwrite"),
+             Step("verify", w.READ_BACK, w.READ_BACK_WHY)]
     return Plan(level, "overwrite", "Clear", "overwrite", "zero", steps, rationale, hidden, labels, warnings, f)
 
 
@@ -236,26 +226,25 @@ def _firmware_plan(f: DriveFacts, method_id: str, why: str, ruled: list[str], ma
     method = METHODS[method_id]
     pattern = next((p.expected_pattern for p in matched if p.expected_pattern), method.pattern)
     timeout = next((p.timeouts[method_id] for p in matched if method_id in p.timeouts), None)
-    rationale = [f"{why} -> Purge ({cited(bool(f.is_flash or f.bus == 'nvme'))})", *(f"not chosen: {r}" for r in ruled),
-                 "then verify: random markers written before the erase must all be gone after it"]
+    rationale = [w.CHOSEN.format(why=why, standards=cited(bool(f.is_flash or f.bus == "nvme"))),
+                 *(w.NOT_CHOSEN.format(reason=r) for r in ruled), w.THEN_VERIFY]
     steps: list[Step] = []
     warnings: list[str] = [n for p in matched for n in p.notes]
     if method_id.startswith("ata-security") and f.security_frozen:
         strategy = next((p.freeze_strategy for p in matched if p.freeze_strategy), ("suspend", "replug"))
-        steps.append(Step("unfreeze", "Unfreeze the drive: " + " or ".join(
-            {"suspend": "suspend/resume the bench (rtcwake)", "replug": "hot-replug the drive's bay"}[s]
-            for s in strategy), "the BIOS froze ATA security; erase commands are refused until unfrozen"))
+        ways = reduce(lambda one, other: w.OR.format(one=one, other=other),
+                      [{"suspend": w.SUSPEND, "replug": w.REPLUG}[s] for s in strategy])
+        steps.append(Step("unfreeze", w.UNFREEZE.format(ways=ways), w.FROZEN_WHY))
     if method_id.startswith("ata-security"):
-        steps.append(Step("set-password", "Set a temporary ATA user password (recorded for recovery)",
-                          "Security Erase needs a password; it is stored so a failed erase can be unlocked"))
+        steps.append(Step("set-password", w.SET_PASSWORD, w.PASSWORD_WHY))
     if f.bus == "nvme" and method_id.startswith("nvme-format") and (f.nvme_namespaces or 1) > 1 \
             and not f.format_all_namespaces:
-        warnings.append("Format applies per namespace on this controller: every namespace must be formatted.")
+        warnings.append(w.NAMESPACES)
     steps += hidden_steps
     steps += [
-        Step("seed-markers", "Write random markers at sampled LBAs", "evidence that the firmware erase happened"),
-        Step("erase", f"{method.id}: {why}", "Purge", method=method_id, timeout_s=timeout),
-        Step("check-markers", "Read the sampled LBAs: no marker may survive", "NIST CE-style verification"),
-        Step("verify", f"Sampled read-back (expected: {pattern})", "the engine's sampled verification"),
+        Step("seed-markers", w.SEED, w.SEED_WHY),
+        Step("erase", w.ERASE_STEP.format(method=method.id, why=why), "Purge", method=method_id, timeout_s=timeout),
+        Step("check-markers", w.CHECK_MARKERS, w.CHECK_MARKERS_WHY),
+        Step("verify", w.SAMPLED.format(pattern=pattern), w.SAMPLED_WHY),
     ]
     return Plan("purge", method_id, "Purge", method.technique, pattern, steps, rationale, hidden, labels, warnings, f)

@@ -40,6 +40,7 @@ from station.context import StationContext
 from station.devices.drive.discover import Drive
 from station.devices.drive.firmware_runner import CommandRunner
 from station.erase import firmware_job, jobs, methods
+from station.erase import plan_words as w
 from station.erase.phone import reset
 from station.erase.phone.ios_erase import METHOD as IPHONE_METHOD
 from station.erase.phone.ios_erase import wipe_iphone
@@ -158,24 +159,16 @@ class WipeRun:
         if self.target_kind is TargetKind.IPHONE:
             if self.method not in (AUTO, IPHONE_METHOD):
                 return RunPlan(self.method, IPHONE_METHOD, JobKind.IPHONE_ERASE, "none",
-                               refusal=f"an iPhone is erased by its own Erase All Content and Settings "
-                                       f"({IPHONE_METHOD}), not by '{self.method}'")
-            return RunPlan(self.method, IPHONE_METHOD, JobKind.IPHONE_ERASE, "Purge", steps=[
-                "read the iPhone's identity and pre-checks (Activation Lock, supervision, MDM, passcode, battery)",
-                "Erase All Content and Settings through the MCInstall service",
-                "follow the reboot until it answers again; verify the same serial, unactivated, in Setup Assistant"],
-                why=["iOS keeps user data encrypted under Secure Enclave keys; the erase destroys them (Purge)."])
+                               refusal=w.IPHONE_ONLY.format(method=IPHONE_METHOD, asked=self.method))
+            return RunPlan(self.method, IPHONE_METHOD, JobKind.IPHONE_ERASE, "Purge",  # data: NIST's category
+                           steps=[w.IPHONE_READ, w.IPHONE_ERASE, w.IPHONE_FOLLOW], why=[w.IPHONE_WHY])
         if self.target_kind is TargetKind.PHONE:
             offered = methods_for(TargetKind.PHONE)
             if self.method not in (AUTO, *offered):
                 return RunPlan(self.method, FACTORY_RESET, JobKind.PHONE_RESET, "none",
-                               refusal=f"a phone is erased by its factory reset ({', '.join(offered)}), "
-                                       f"not by '{self.method}'")
-            return RunPlan(self.method, FACTORY_RESET, JobKind.PHONE_RESET, "Purge or Clear", steps=[
-                "read the phone's identity and pre-checks (account lock, device owner, encryption, boot state)",
-                "factory reset: armed over adb as root where possible, else guided in recovery",
-                "verify: the setup wizard over adb, or the technician's photo of it"],
-                why=["An encrypted phone's reset destroys its storage keys (Purge); an unencrypted one is a Clear."])
+                               refusal=w.PHONE_ONLY.format(methods=", ".join(offered), asked=self.method))
+            return RunPlan(self.method, FACTORY_RESET, JobKind.PHONE_RESET, "Purge or Clear",  # data: as above
+                           steps=[w.PHONE_READ, w.PHONE_RESET, w.PHONE_VERIFY], why=[w.PHONE_WHY])
         assert self.drive is not None
         if self.method in (PURGE, AUTO):
             chosen = firmware_job.choose(self._station(), self.drive, self._runner())
@@ -185,9 +178,9 @@ class WipeRun:
                 return RunPlan(self.method, PURGE, JobKind.FIRMWARE, p.method_type,
                                steps=[s.summary for s in p.steps], why=[*p.rationale, *p.warnings])
             if self.method == PURGE:
-                return RunPlan(self.method, PURGE, JobKind.FIRMWARE, "Purge", refusal=chosen.reason,
+                return RunPlan(self.method, PURGE, JobKind.FIRMWARE, "Purge", refusal=chosen.reason,  # data: as above
                                why=list(chosen.alternatives))
-            return self._overwrite_plan("clear", [f"No Purge on this drive: {chosen.reason}. Clear by overwrite."])
+            return self._overwrite_plan("clear", [w.NO_PURGE_HERE.format(reason=chosen.reason)])
         return self._overwrite_plan(self.method, [])
 
     def _overwrite_plan(self, name: str, why: list[str]) -> RunPlan:
@@ -196,14 +189,15 @@ class WipeRun:
             methods.check_verify(m, self.verify)
         except UserFacingError as exc:
             return RunPlan(self.method, name, JobKind.OVERWRITE, "none", refusal=str(exc))
-        steps = [f"pass {i}: write {p}" for i, p in enumerate(m.passes, 1)] + [f"verify: {self.verify}"]
+        steps = [w.PASS.format(number=i, pattern=p) for i, p in enumerate(m.passes, 1)] + \
+            [w.VERIFY.format(mode=self.verify)]
         return RunPlan(self.method, name, JobKind.OVERWRITE, m.method_type, steps=steps, why=[*why, m.description])
 
     def checked_plan(self) -> RunPlan:
         """The plan, or the refusal as a UserFacingError."""
         p = self.plan()
         if not p.ok:
-            advice = " Use --method clear (overwrite) or --method auto." if p.runs == PURGE else ""
+            advice = " " + _("Use --method clear (overwrite) or --method auto.") if p.runs == PURGE else ""
             raise UserFacingError(_("{label}: {why}. Nothing was erased.{advice}").format(
                     label=self.label, why=p.refusal.rstrip('.'), advice=advice))
         return p
@@ -230,8 +224,9 @@ class WipeRun:
         if not left or not methods.METHODS.get(method, methods.METHODS["clear"]).writes:
             return False
         return self.prompt.confirm(
-            f"{self.label}: {left}. Restore the drive's native size (hdparm -N) before wiping, so those sectors "
-            "are overwritten too? Without it the drive is wiped but NOT certified as sanitized.")
+            _("{label}: {left}. Restore the drive's native size (hdparm -N) before wiping, so those sectors are "
+              "overwritten too? Without it the drive is wiped but NOT certified as sanitized.").format(
+                label=self.label, left=left))
 
     def _phone_work(self) -> None:
         try:

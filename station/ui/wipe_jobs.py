@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from station.erase import jobs
 from station.erase.run import RunPlan
-from station.i18n import _, ngettext
+from station.i18n import _, ngettext, shown
 from station.ui.ops import Changes, Op, report_error
 from station.ui.wipe_phone_target import PhoneTarget
 from station.ui.wipe_targets import DriveTarget, WipeTarget, plan_text, result_words
@@ -61,7 +61,7 @@ class WipeJobs(QObject):
         panel.detail.setText(_("{device}, method '{method}':").format(device=target.label, method=method) + f"\n{text}")
         if not plan.ok:
             panel.say("error", _("{device}: {refusal}. Nothing was erased; choose another method (Alt+M).").format(
-                device=target.label, refusal=plan.refusal))
+                device=target.label, refusal=shown(plan.refusal)))
             return
         question = (
             _("Erase ALL data on {device} with '{method}' (verify {verify})?")

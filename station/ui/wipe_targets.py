@@ -20,7 +20,7 @@ from station.devices.drives import size_text
 from station.erase import jobs
 from station.erase.guard import Verdict
 from station.erase.run import RunPlan, WipeRun
-from station.i18n import N_, _
+from station.i18n import N_, _, shown
 from station.ui.prompt import QtPrompt
 
 Level = Literal["", "ok", "error", "warn"]
@@ -76,12 +76,12 @@ class WipeTarget(Protocol):
 
 
 def plan_text(p: RunPlan) -> str:
-    """The plan in the technician's words, for the confirmation."""
+    """The plan in the technician's words, for the confirmation (the planner's are English: i18n.shown)."""
     if not p.ok:
-        return _("Refused: {reason}").format(reason=p.refusal) + "".join(f"\n  · {w}" for w in p.why)
+        return _("Refused: {reason}").format(reason=shown(p.refusal)) + "".join(f"\n  · {shown(w)}" for w in p.why)
     lines = [_("Runs: {runs} ({method_type})").format(runs=p.runs, method_type=p.method_type)]
-    lines += [f"  {i}. {s}" for i, s in enumerate(p.steps, 1)]
-    lines += [_("Why: {reason}").format(reason=w) for w in p.why]
+    lines += [f"  {i}. {shown(s)}" for i, s in enumerate(p.steps, 1)]
+    lines += [_("Why: {reason}").format(reason=shown(w)) for w in p.why]
     return "\n".join(lines)
 
 

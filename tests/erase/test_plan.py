@@ -149,3 +149,38 @@ def test_refusal_names_the_missing_security_and_sanitize_feature_sets() -> None:
                        sanitize_supported=False)
     reason = _refusal(facts).reason
     assert "ATA Security feature set" in reason and "SANITIZE feature set" in reason
+
+
+@pytest.mark.parametrize("facts", [
+    DriveFacts(**HDD, enhanced_erase_supported=True, hpa_supported=True, dco_supported=True),
+    DriveFacts(**{**HDD, "security_frozen": True}),
+    DriveFacts(**NVME, sanitize_supported=None, nvme_namespaces=2, format_crypto_supported=True),
+    DriveFacts(**SSD, sanitize_supported=False),
+    DriveFacts(bus="usb", model="U", passthrough=False, usb_bridge="JMS578"),
+    DriveFacts(bus="ata", model="L", security_locked=True),
+    DriveFacts(bus="ata", model="R", sanitize_in_progress=True, sanitize_progress_percent=40),
+    DriveFacts(bus="mmc", model="M"),
+], ids=["hdd", "frozen", "nvme", "ssd-no-purge", "usb-bridge", "locked", "sanitizing", "mmc"])
+def test_every_word_of_a_plan_is_kept_in_english_and_shown_translated(facts: DriveFacts) -> None:
+    """The plan's reasons, steps and warnings were English on the Wipe panel and in `station wipe plan` in every
+    language. They stay English in the plan (a job's files and its certificate keep them), and each reads back
+    into a template the catalogues translate, so a sentence added without one fails here."""
+    from station import i18n
+
+    texts: list[str] = []
+    for level in ("clear", "purge"):
+        r = plan_for(facts, level)
+        if isinstance(r, Refusal):
+            texts += [r.reason, *(a for a in r.alternatives if not a.startswith("station "))]
+        else:
+            texts += [*r.rationale, *r.warnings, r.hidden_area, *(s.summary for s in r.steps),
+                      *(s.reason for s in r.steps if s.reason not in ("Clear", "Purge"))]
+    try:
+        for lang in ("es", "pl"):
+            i18n.use(lang)
+            for text in texts:
+                said = i18n.shown(text)
+                assert said != text and "{" not in said, (lang, text)
+    finally:
+        i18n.use("en")
+    assert all(i18n.shown(t) == t for t in texts)
