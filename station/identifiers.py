@@ -21,7 +21,7 @@ from stdnum import luhn, meid
 from station.aim import Symbology, split_symbology
 from station.config import Config
 from station.errors import ConfigError, UserFacingError
-from station.i18n import _
+from station.i18n import N_, _
 
 MAX_LENGTH = 200
 GS = "\x1d"
@@ -134,14 +134,14 @@ def _classify(text: str, sym: Symbology | None, config: Config) -> Classificatio
     if (sym is not None and sym.gs1) or GS in text or text.startswith("("):
         return _gs1(text)
     if _UNIT_UID.fullmatch(upper):
-        return Classification("unit", upper, reason="Unit label")
+        return Classification("unit", upper, reason=_("Unit label"))
     patterns: tuple[tuple[ScanKind, str, str], ...] = (
-        ("badge", "scanner.badge_pattern", "Operator badge"),
-        ("lot", "scanner.lot_pattern", "Lot, pallet or bin label"),
-        ("asset_tag", "scanner.asset_tag_pattern", "Asset tag"))
+        ("badge", "scanner.badge_pattern", N_("Operator badge")),
+        ("lot", "scanner.lot_pattern", N_("Lot, pallet or bin label")),
+        ("asset_tag", "scanner.asset_tag_pattern", N_("Asset tag")))
     for kind, key, label in patterns:
         if _pattern(key, config.get_str(key)).fullmatch(upper):
-            return Classification(kind, upper, reason=label)
+            return Classification(kind, upper, reason=_(label))
     if sym is not None and sym.gs1_name in ("EAN-13", "EAN-8", "ITF-14"):
         return _product_code(re.sub(r"\D", "", text), sym)
     if m := _SERIAL_PREFIX.match(text):
@@ -175,8 +175,9 @@ def _bare_gs1(text: str) -> Classification | None:
     if gs1.valid:
         return gs1
     return Classification("gs1", gs1.value, gs1.parts, False,
-                          f"{gs1.reason} This scan has the shape of a GS1 code without its symbology identifier, so "
-                          "it is likely a misread: scan it again, or scan the unit's serial number label.")
+                          _("{reason} This scan has the shape of a GS1 code without its symbology identifier, so it "
+                            "is likely a misread: scan it again, or scan the unit's serial number label.").format(
+                              reason=gs1.reason))
 
 
 def _command(upper: str) -> Classification:
@@ -185,15 +186,20 @@ def _command(upper: str) -> Classification:
     parts = {"command": name, **({"argument": arg} if arg else {})}
     known = ", ".join(f"CMD:{c}" for c in COMMANDS)
     if name not in COMMANDS:
-        return Classification("command", upper, parts, False, f"Unknown bench command '{upper}'; known: {known}.")
+        return Classification("command", upper, parts, False,
+                              _("Unknown bench command '{command}'; known: {known}.").format(command=upper,
+                                                                                              known=known))
     takes = COMMANDS[name]
     if takes is True and not arg:
-        return Classification("command", upper, parts, False, f"CMD:{name} needs a value, e.g. CMD:{name}:B.")
+        return Classification("command", upper, parts, False,
+                              _("CMD:{name} needs a value, e.g. CMD:{name}:B.").format(name=name))
     if takes is False and arg:
-        return Classification("command", upper, parts, False, f"CMD:{name} takes no value; scan plain CMD:{name}.")
+        return Classification("command", upper, parts, False,
+                              _("CMD:{name} takes no value; scan plain CMD:{name}.").format(name=name))
     if arg and not _ARGUMENT.fullmatch(arg):
-        return Classification("command", upper, parts, False, f"'{arg}' is not a value CMD:{name} accepts.")
-    return Classification("command", upper, parts, True, "Bench command")
+        return Classification("command", upper, parts, False,
+                              _("'{value}' is not a value CMD:{name} accepts.").format(value=arg, name=name))
+    return Classification("command", upper, parts, True, _("Bench command"))
 
 
 def _numeric(digits: str) -> Classification | None:
@@ -204,13 +210,15 @@ def _numeric(digits: str) -> Classification | None:
         imei = body + imei_check_digit(body)
         parts = {"tac": digits[:8], "snr": digits[8:14], "svn": svn, "imei": imei}
         if body.startswith("00000000"):
-            return Classification("imeisv", digits, parts, False, "IMEISV with TAC 00000000 is a placeholder.")
-        return Classification("imeisv", digits, parts, True, f"Valid IMEISV (IMEI {imei}, software version {svn})")
+            return Classification("imeisv", digits, parts, False, _("IMEISV with TAC 00000000 is a placeholder."))
+        return Classification("imeisv", digits, parts, True,
+                              _("Valid IMEISV (IMEI {imei}, software version {svn})").format(imei=imei, svn=svn))
     if len(digits) == 14:
         check = imei_check_digit(digits)
         return Classification(
             "imei", digits, {"tac": digits[:8], "snr": digits[8:], "expected_check_digit": check}, False,
-            f"IMEI has 14 digits; its check digit should be {check}: scan the full 15-digit IMEI.",
+            _("IMEI has 14 digits; its check digit should be {check}: scan the full 15-digit IMEI.").format(
+                check=check),
         )
     if len(digits) == 18:
         return _meid(digits)
@@ -223,11 +231,12 @@ def _imei(digits: str) -> Classification:
     parts = {"tac": tac, "snr": snr, "check_digit": given, "reporting_body": digits[:2]}
     if given != check:
         return Classification("imei", digits, parts, False,
-                              f"IMEI check digit should be {check}, not {given}; rescan, or type the IMEI shown "
-                              "by *#06# on the phone.")
+                              _("IMEI check digit should be {check}, not {given}; rescan, or type the IMEI shown "
+                                "by *#06# on the phone.").format(check=check, given=given))
     if tac == "00000000":
-        return Classification("imei", digits, parts, False, "IMEI with TAC 00000000 is a placeholder, not a device.")
-    return Classification("imei", digits, parts, True, f"Valid IMEI (TAC {tac})")
+        return Classification("imei", digits, parts, False,
+                              _("IMEI with TAC 00000000 is a placeholder, not a device."))
+    return Classification("imei", digits, parts, True, _("Valid IMEI (TAC {tac})").format(tac=tac))
 
 
 def _meid(text: str) -> Classification:
@@ -237,14 +246,17 @@ def _meid(text: str) -> Classification:
         if len(text) == 15:
             expected = meid.calc_check_digit(text[:14])
             return Classification("meid", text[:14], {"check_digit": text[14]}, False,
-                                  f"MEID check digit should be {expected}, not {text[14]}.")
-        return Classification("meid", text, {}, False, f"'{text}' is not a valid MEID (14 hex or 18 decimal digits).")
+                                  _("MEID check digit should be {expected}, not {given}.").format(
+                                      expected=expected, given=text[14]))
+        return Classification("meid", text, {}, False,
+                              _("'{value}' is not a valid MEID (14 hex or 18 decimal digits).").format(value=text))
     parts = {"manufacturer": value[:8], "serial": value[8:], "check_digit": meid.calc_check_digit(value),
              "pseudo_esn": meid.to_pseudo_esn(value)}
     if int(value[:2], 16) < 0xA0:
         return Classification("meid", value, parts, False,
-                              f"MEID {value} must start with A0-FF; a number in this range is an IMEI, scan that.")
-    return Classification("meid", value, parts, True, f"Valid MEID (pESN {parts['pseudo_esn']})")
+                              _("MEID {value} must start with A0-FF; a number in this range is an IMEI, scan "
+                                "that.").format(value=value))
+    return Classification("meid", value, parts, True, _("Valid MEID (pESN {pesn})").format(pesn=parts["pseudo_esn"]))
 
 
 def _gs1(text: str) -> Classification:
@@ -252,47 +264,54 @@ def _gs1(text: str) -> Classification:
         # GS (0x1D) ends variable-length fields by default
         msg = GS1Message.parse_hri(text) if text.startswith("(") else GS1Message.parse(text)
     except biip.ParseError as exc:
-        return Classification("gs1", text.replace(GS, "<GS>"), {}, False, f"Not a valid GS1 element string: {exc}")
+        return Classification("gs1", text.replace(GS, "<GS>"), {}, False,
+                              _("Not a valid GS1 element string: {error}").format(error=exc))
     parts: dict[str, str] = {}
     for es in msg.element_strings:
         parts[f"ai_{es.ai.ai}"] = es.value
         problem = es.gtin_error or es.sscc_error or es.gln_error
         if problem:
-            return Classification("gs1", msg.as_hri(), parts, False, f"GS1 ({es.ai.ai}) {es.ai.data_title}: {problem}")
+            return Classification("gs1", msg.as_hri(), parts, False, _("GS1 ({ai}) {title}: {problem}").format(
+                ai=es.ai.ai, title=es.ai.data_title, problem=problem))
     hri = msg.as_hri()
     if "ai_01" in parts and "ai_21" in parts:
         parts["item"] = f"(01){parts['ai_01']}(21){parts['ai_21']}"
-        return Classification("gs1", hri, parts, True, f"GS1 item: GTIN {parts['ai_01']} serial {parts['ai_21']}")
+        return Classification("gs1", hri, parts, True, _("GS1 item: GTIN {gtin} serial {serial}").format(
+            gtin=parts["ai_01"], serial=parts["ai_21"]))
     if "ai_8004" in parts:
         parts["item"] = f"(8004){parts['ai_8004']}"
-        return Classification("gs1", hri, parts, True, f"GS1 individual asset {parts['ai_8004']}")
+        return Classification("gs1", hri, parts, True, _("GS1 individual asset {asset}").format(asset=parts["ai_8004"]))
     if "ai_00" in parts:
         parts["sscc"] = parts["ai_00"]
-        return Classification("gs1", hri, parts, True, f"GS1 logistic unit (pallet/case) SSCC {parts['ai_00']}")
-    return Classification("gs1", hri, parts, True, "GS1 product code without a serial number")
+        return Classification("gs1", hri, parts, True,
+                              _("GS1 logistic unit (pallet/case) SSCC {sscc}").format(sscc=parts["ai_00"]))
+    return Classification("gs1", hri, parts, True, _("GS1 product code without a serial number"))
 
 
 def _product_code(digits: str, sym: Symbology) -> Classification:
     result = biip.parse(digits)
     if result.gtin is None:
-        return Classification("gs1", digits, {}, False, f"{sym.gs1_name} barcode: {result.gtin_error}")
+        return Classification("gs1", digits, {}, False,
+                              _("{symbology} barcode: {error}").format(symbology=sym.gs1_name, error=result.gtin_error))
     return Classification("gs1", digits, {"ai_01": result.gtin.as_gtin_14()}, True,
-                          f"{sym.gs1_name} product code without a serial number")
+                          _("{symbology} product code without a serial number").format(symbology=sym.gs1_name))
 
 
 def _serial(value: str) -> Classification:
     if len(value) < 4:
         return Classification("serial", value, {}, False,
-                              f"'{value}' is too short for a serial number ({len(value)} characters, at least 4).")
+                              _("'{value}' is too short for a serial number ({count} characters, at least 4).").format(
+                                  value=value, count=len(value)))
     if len(value) > 64:
         return Classification("serial", value, {}, False,
-                              f"A serial number has at most 64 characters, not {len(value)}.")
+                              _("A serial number has at most 64 characters, not {count}.").format(count=len(value)))
     if not _SERIAL.fullmatch(value):
         odd = sorted({c for c in value if not (c.isalnum() or c in "-./_")})
         if not odd:  # every character is allowed, but not the first one there
-            return Classification("serial", value, {}, False, f"A serial number starts with a letter or a digit, "
-                                  f"not {value[0]!r}; rescan the serial barcode.")
-        shown = ", ".join("spaces" if c == " " else repr(c) for c in odd)
+            return Classification("serial", value, {}, False, _("A serial number starts with a letter or a digit, "
+                                  "not {first!r}; rescan the serial barcode.").format(first=value[0]))
+        shown = ", ".join(_("spaces") if c == " " else repr(c) for c in odd)
         return Classification("serial", value, {}, False,
-                              f"A serial number cannot contain {shown}; rescan the serial barcode.")
-    return Classification("serial", value, {}, True, "Serial number")
+                              _("A serial number cannot contain {chars}; rescan the serial barcode.").format(
+                                  chars=shown))
+    return Classification("serial", value, {}, True, _("Serial number"))

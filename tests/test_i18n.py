@@ -139,7 +139,8 @@ _NOT_SHOWN = {"setObjectName", "setStyleSheet", "setProperty", "property", "QKey
               "setApplicationName", "index", "get", "startswith", "endswith", "split", "join", "replace", "strip",
               "strftime", "getattr", "hasattr", "setattr", "isinstance", "debug", "info", "warning", "exception",
               "critical", "getLogger", "Signal", "emit_cue", "cast", "TypeVar", "NewType", "field", "removeprefix",
-              "ValueError", "TypeError", "KeyError", "RuntimeError"}  # a programming error is logged, not shown
+              "ValueError", "TypeError", "KeyError", "RuntimeError",  # a programming error is logged, not shown
+              "compile", "fullmatch", "match", "search", "sub"}  # a regular expression
 _KEY_NAMES = {"Return", "Enter", "Space", "Delete", "Escape", "Backspace", "Tab", "Up", "Down", "Left", "Right"}
 _PROPER_NAMES = {"Reboot system now",  # Android recovery's own words, matched on the phone's screen
                  "B-Stock", "Back Market", "Triage station", "R2v3", "NIST SP 800-88", "NIST SP 800-88 Rev. 1",
@@ -155,7 +156,7 @@ PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/certs/p
 COMPOSED = ("station/workflow.py", "station/devices/phone/states.py", "station/devices/phone/ios.py",
             "station/devices/phone/adb.py", "station/erase/guard.py", "station/erase/disk_users.py",
             "station/devices/drives.py", "station/erase/plan.py", "station/erase/plan_words.py",
-            "station/erase/methods.py", "station/erase/run.py")
+            "station/erase/methods.py", "station/erase/run.py", "station/identifiers.py")
 
 
 def _name(node: ast.expr) -> str:

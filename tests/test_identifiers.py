@@ -243,3 +243,19 @@ def test_identify_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_refused_serial_names_the_character(scan: str, named: str) -> None:
     got = classify(scan, Config())
     assert not got.valid and named in got.reason, got.reason
+
+
+def test_a_scans_verdict_speaks_the_interface_language() -> None:
+    """What a scan tells the technician was English in every language."""
+    from station import i18n
+
+    try:
+        i18n.use("pl")
+        assert classify("35693803564380").reason == \
+            "IMEI ma 14 cyfr; jego cyfra kontrolna powinna wynosić 9: zeskanuj pełny, 15-cyfrowy IMEI."
+        i18n.use("es")
+        assert classify("356938035643809").reason == "IMEI válido (TAC 35693803)"
+        assert classify("AB").reason.startswith("'AB' es demasiado corto para un número de serie (2 caracteres")
+    finally:
+        i18n.use("en")
+    assert classify("356938035643809").reason == "Valid IMEI (TAC 35693803)"
