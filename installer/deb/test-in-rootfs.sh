@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make deb-test` (CI; needs root, and deb.debian.org on a cold run):
 # 1. A minimal Debian 12 made by mmdebstrap, into which apt installs both packages from dist/; inside it,
-#    `station --version`, a first start headless as one technician (`station db migrate`) and `station db check`
+#    `station --version`, every station module byte-compiled by postinst, a first start headless as one technician (`station db migrate`) and `station db check`
 #    as another, both in the shared /var/lib/triage-station.
 # 2. That rootfs, as an ext4 image, boots under QEMU on this machine's Debian kernel and initrd with systemd
 #    as init; PostgreSQL comes up, README.Debian's database step runs, systemd starts triage-hub as its own
@@ -60,6 +60,16 @@ in_root() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 
 set -x
 in_root apt-get install -y -q --no-install-recommends "/tmp/$2" "/tmp/$3"
 in_root /usr/bin/station --version
+# postinst byte-compiles each venv as root: the bench user cannot write /opt, so a module left without its
+# .pyc would be compiled again at every start.
+in_root /opt/triage-hub/.venv/bin/python - <<'PY'
+import importlib.util, pathlib, sys
+missing = [str(p) for v in ("triage-station", "triage-hub")
+           for p in pathlib.Path(f"/opt/{v}/.venv/lib/python3.11/site-packages/station").rglob("*.py")
+           if not pathlib.Path(importlib.util.cache_from_source(str(p))).exists()]
+print(f"byte-compiled by postinst: every station module in both venvs ({len(missing)} missing)")
+sys.exit(f"not byte-compiled: {missing[:5]}" if missing else 0)
+PY
 in_root sh -c "useradd -m -G triage ana && useradd -m -G triage bo"
 in_root runuser -u ana -- env QT_QPA_PLATFORM=offscreen /usr/bin/station db migrate
 in_root runuser -u bo -- /usr/bin/station db check | tee "$root/tmp/db-check.txt"
