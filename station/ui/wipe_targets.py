@@ -91,6 +91,11 @@ INTERRUPTED = N_("INTERRUPTED: press R to restart")
 def result_words(finished: jobs.Finished) -> tuple[str, Level]:
     r = finished.result
     if r.sanitized:
+        if finished.certificate_error:
+            # The drive is erased, but the customer's proof is missing: red, with what to fix. A new wipe after
+            # the fix issues it, as every wipe does.
+            return _("SANITIZED · NO CERTIFICATE: {reason} Then wipe again for its certificate.").format(
+                reason=finished.certificate_error), "error"
         cert = _(" · certificate issued") if finished.certificate_json else ""
         return _("SANITIZED") + cert, "ok"
     if r.status is Status.INTERRUPTED:
