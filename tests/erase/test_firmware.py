@@ -24,7 +24,7 @@ from station.devices.drive.firmware_runner import CommandRunner
 from station.devices.drive.parsers import parse_file
 from station.erase import firmware, firmware_methods, plan, profiles
 from station.paths import DataDir
-from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB
+from tests.erase.wipe_fixtures import Loop, LoopFactory, MiB, Technician
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -222,27 +222,9 @@ def test_frozen_drive_asks_the_operator_and_fails_cleanly_when_still_frozen(loop
     p = the_plan(facts)
     assert p.steps[0].action == "unfreeze"
 
-    class Prompt:
-        asked: list[str] = []
-
-        def tell(self, message: str) -> None: ...
-
-        def confirm(self, question: str) -> bool:
-            self.asked.append(question)
-            return True
-
-        @override
-        def choose(self, question: str, options: list[str]) -> int | None:
-            self.asked.append(question)
-            return 1  # re-plug
-
-        @override
-        def ask_text(self, question: str, *, secret: bool = False) -> str | None:
-            return None
-
     frozen = "ATA device\nSecurity:\n\t\tsupported\n\tnot\tenabled\n\tnot\tlocked\n\t\tfrozen\n"
     runner = ScriptedRunner([(["hdparm", "-I"], 0, frozen, None)])
-    prompt = Prompt()
+    prompt = Technician()
     fc = firmware.FirmwareContext(loop.path, runner, prompt=prompt, data=DataDir(tmp_path).ensure(), serial="S",
                                   poll_s=0)
     result = firmware.execute_plan(p, fc, media_for(loop), "J-frz", marker_count=4)

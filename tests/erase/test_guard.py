@@ -142,11 +142,7 @@ def test_partitions_are_followed(loops: LoopFactory, tmp_path: Path) -> None:
         if Path(part).exists():
             break
         time.sleep(0.05)
-    subprocess.run(["mkfs.ext4", "-q", "-F", part], check=True, capture_output=True)
-    where = tmp_path / "p2"
-    where.mkdir()
-    subprocess.run(["mount", part, str(where)], check=True, capture_output=True)
-    loops.mounts.append(where)
+    where = loops.mount(part, tmp_path / "p2")
     name = Path(loop).name
     v = guard.verdict(discover.find(loop), guard.SystemView.read(tmp_path / "data"))
     assert v.reasons == (f"has a mounted filesystem at {where} (on {name}p2)",)

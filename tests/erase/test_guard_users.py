@@ -103,11 +103,7 @@ def test_the_worker_refuses_an_opener_and_writes_nothing(loops: LoopFactory, pee
 def test_a_loop_stacked_on_the_drive_and_mounted(loops: LoopFactory, tmp_path: Path) -> None:
     below = loops(16 * MiB, seed=None)
     above = loops.attach(Path(below.path))  # a loop device whose backing file is the drive itself
-    subprocess.run(["mkfs.ext4", "-q", "-F", above], check=True, capture_output=True)
-    where = tmp_path / "above"
-    where.mkdir()
-    subprocess.run(["mount", above, str(where)], check=True, capture_output=True)
-    loops.mounts.append(where)
+    where = loops.mount(above, tmp_path / "above")
     name = Path(above).name
     v = verdict(below.path, tmp_path)
     assert v.reasons == (f"backs loop device {above}", f"has a mounted filesystem at {where} (on {name})")

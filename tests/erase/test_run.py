@@ -3,53 +3,23 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from typing_extensions import override
 
 from station.devices.drive import discover, firmware_runner, probe
 from station.devices.drive.facts import DriveFacts
 from station.erase.guard import Verdict
 from station.erase.run import RunPlan, TargetKind, WipeRun, methods_for
 from station.errors import UserFacingError
-from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, Status
-from tests.erase.wipe_fixtures import LoopFactory, MiB
+from tests.erase.wipe_fixtures import LoopFactory, MiB, Technician
 from tests.test_prompt import FrozenDrive
 
 pytestmark = pytest.mark.timeout(120)
 
 FROZEN = DriveFacts(source="test", bus="ata", model="HDD", rotational=True, security_supported=True,
                     security_enabled=False, security_frozen=True, sanitize_supported=False, hpa_supported=False)
-
-
-class Technician(OperatorPrompt):
-    """Unfreezes by re-plugging the bay, and says it did."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-
-    def tell(self, message: str) -> None:
-        self.asked.append(message)
-
-    def confirm(self, question: str) -> bool:
-        self.asked.append(question)
-        return True
-
-    @override
-    def choose(self, question: str, options: list[str]) -> int | None:
-        self.asked.append(question)
-        return 1
-
-    @override
-    def ask_text(self, question: str, *, secret: bool = False) -> str | None:
-        return None
-
-    @override
-    def photo(self, question: str) -> Path | None:
-        return None
 
 
 def _wait(run: WipeRun) -> None:

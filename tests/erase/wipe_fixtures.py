@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typing_extensions import override
 
 from station.devices.drive.discover import Drive
+from station.prompt import OperatorPrompt
 from tests.erase.throttle import Throttle
 
 MiB = 1 << 20
@@ -100,11 +102,13 @@ class LoopFactory:
         self.loops.append(path)
         return path
 
-    def mount(self, loop: Loop, where: Path, *, mkfs: bool = True) -> Path:
+    def mount(self, loop: Loop | str, where: Path, *, mkfs: bool = True) -> Path:
+        """A fresh ext4 on `loop` (one of ours, or any block device path), mounted at `where` until cleanup."""
+        dev = loop.path if isinstance(loop, Loop) else loop
         if mkfs:
-            subprocess.run(["mkfs.ext4", "-q", "-F", loop.path], check=True, capture_output=True)
+            subprocess.run(["mkfs.ext4", "-q", "-F", dev], check=True, capture_output=True)
         where.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["mount", loop.path, str(where)], check=True, capture_output=True)
+        subprocess.run(["mount", dev, str(where)], check=True, capture_output=True)
         self.mounts.append(where)
         return where
 
@@ -141,3 +145,32 @@ def shutdown_fs(mountpoint: Path) -> None:
         fcntl.ioctl(fd, EXT4_IOC_SHUTDOWN, struct.pack("I", EXT4_GOING_FLAGS_NOLOGFLUSH))
     finally:
         os.close(fd)
+
+
+class Technician(OperatorPrompt):
+    """A technician who says yes, unfreezes a drive by re-plugging its bay (the second choice), and types
+    nothing; keeps the questions asked (`asked`) apart from what they were told (`told`)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.told: list[str] = []
+
+    def tell(self, message: str) -> None:
+        self.told.append(message)
+
+    def confirm(self, question: str) -> bool:
+        self.asked.append(question)
+        return True
+
+    @override
+    def choose(self, question: str, options: list[str]) -> int | None:
+        self.asked.append(question)
+        return 1
+
+    @override
+    def ask_text(self, question: str, *, secret: bool = False) -> str | None:
+        return None
+
+    @override
+    def photo(self, question: str) -> Path | None:
+        return None
