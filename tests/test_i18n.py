@@ -262,12 +262,18 @@ def unmarked_strings(path: Path, errors: set[str] = frozenset({"UserFacingError"
     tree = ast.parse(text)
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
     found = [f"{where}:{n}" for n in _text_literals(tree, text.splitlines())] if interface else []
+    # super().__init__(...) inside a UserFacingError subclass is that error's sentence too.
+    raised_by_super = {id(call) for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+                       and {_name(b) for b in cls.bases} & errors for call in ast.walk(cls)
+                       if isinstance(call, ast.Call) and _name(call.func) == "__init__"
+                       and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call)
+                       and _name(call.func.value.func) == "super"}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or _name(node.func) in _WRAPPERS:
             continue
         name = _name(node.func)
         args: list[ast.expr] = []
-        if name in errors:
+        if name in errors or id(node) in raised_by_super:
             args = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("message", "hint"))]
         elif name == "error" and _name(getattr(node.func, "value", node.func)) in ("parser", "p", "ap", "sub"):
             args = node.args[:1]
@@ -308,8 +314,11 @@ def test_the_check_finds_what_it_is_for(tmp_path: Path) -> None:
                       'payload["label"] = ("label not checked"  # data: the event keeps English\n'
                       '                    if x else "Label checked")\n'
                       '# data: a record for auditors\nrec = Record("Timed out")\n'
-                      'if line.startswith(("List of devices", "*")): raise ValueError("not a field")\n')
+                      'if line.startswith(("List of devices", "*")): raise ValueError("not a field")\n'
+                      'class Blocked(LabelQueued):\n    def __init__(self, n):\n'
+                      '        super().__init__(f"{n} cannot be erased yet.")\n')
     assert unmarked_strings(sample, {"UserFacingError", "LabelQueued"}) == \
-        ["sample.py:1", "sample.py:5", "sample.py:6"]
+        ["sample.py:1", "sample.py:5", "sample.py:6", "sample.py:20"]
     assert unmarked_strings(sample, {"UserFacingError", "LabelQueued"}, interface=True) == \
-        ["sample.py:1", "sample.py:2", "sample.py:5", "sample.py:6", "sample.py:7", "sample.py:11", "sample.py:12"]
+        ["sample.py:1", "sample.py:2", "sample.py:5", "sample.py:6", "sample.py:7", "sample.py:11", "sample.py:12",
+         "sample.py:20"]

@@ -20,6 +20,7 @@ from station.config import Config
 from station.devices.phone.adb import AdbClient
 from station.devices.phone.identity import PhoneIdentity
 from station.errors import DeviceError, UserFacingError
+from station.i18n import _
 
 _ACCOUNT = re.compile(r"Account \{name=(.*?), type=(.*?)\}")
 _ADMIN = re.compile(r"admin=ComponentInfo\{([^}]*)\}")
@@ -75,7 +76,8 @@ class PhoneBlocked(UserFacingError):
     """A pre-check refused the erase (of an Android phone or an iPhone); the reason is on the unit too."""
 
     def __init__(self, name: str, serial: str, uid: str, checks: Prechecks) -> None:
-        super().__init__(f"{name} ({serial}, unit {uid}) cannot be erased yet. {checks.reason()}")
+        super().__init__(_("{name} ({serial}, unit {uid}) cannot be erased yet. {reason}").format(
+            name=name, serial=serial, uid=uid, reason=checks.reason()))
         self.uid, self.checks = uid, checks
 
 
