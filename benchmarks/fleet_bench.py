@@ -4,8 +4,10 @@ Starts a real PostgreSQL (Debian's, fsync on), a SeaweedFS S3 server (the seawee
 `station hub serve` processes on that one database, the photos going to SeaweedFS. Two phases:
 - catch-up (closed loop): every station has a backlog (and a few photos) and syncs it at once with its own
   `run_once`: the throughput when the hub is the bottleneck;
-- steady (open loop): every station records events at its share of --rate and posts what is pending as it
-  comes: batch latency at that offered load, and each event's delay until the hub holds it.
+- steady (open loop): every station's events for the phase are made (hashed into its chain) beforehand, and
+  released to its outbox at its share of --rate while its sync posts what is pending as it comes: batch
+  latency at that offered load, and each event's delay from its release until the hub holds it. Making the
+  events is timed apart: at 0.2-3 ms of CPU each it would otherwise take more of the machine than the sync.
 Measured: events/s, p50/p99 batch latency, CPU seconds per 1,000 events for the hubs, PostgreSQL, SeaweedFS
 and the stations' sync (from /proc and the stations' own clocks, so they hold on a shared machine and say
 what more cores would do), each hub's peak RSS, and lost / duplicated / altered events counted against each
@@ -86,6 +88,15 @@ def station_process(args: argparse.Namespace) -> None:
         ctx.close()
         return
     batches.clear()
+    # The steady phase's events are put in the chain now, each hashed and linked as any event, and are
+    # released to the outbox at the offered rate while the phase runs: making an event costs the station
+    # 0.2-3 ms of CPU (the ORM and the chain, a few events per transaction), which at 5,000 events/s would
+    # take more of the 2 cores than the sync and the hubs together, so it is timed here, apart.
+    share = int(args.rate / args.stations * args.seconds)
+    t_cpu = time.process_time()
+    ids = _make_unsent(ctx, share)
+    making = time.process_time() - t_cpu
+    (data / "ready.steady").touch()
     _wait_for(Path(args.go + ".steady"))
     rate = args.rate / args.stations
     recording = threading.Event()
@@ -93,13 +104,14 @@ def station_process(args: argparse.Namespace) -> None:
 
     def record() -> None:  # this station's share of the offered load, in ticks of 50 ms
         t0, produced = time.monotonic(), 0
-        while recording.is_set():
-            due = int((time.monotonic() - t0) * rate)
+        while recording.is_set() and produced < len(ids):
+            due = min(len(ids), int((time.monotonic() - t0) * rate))
             if due > produced:
                 now = time.time()
-                made.update((seq, now) for seq in add_events(ctx, due - produced))
+                made.update((seq, now) for seq in _release(ctx, ids[produced:due]))
                 produced = due
             time.sleep(0.05)
+        made.update((seq, time.time()) for seq in _release(ctx, ids[produced:]))  # the chain ends in the outbox
 
     recorder = threading.Thread(target=record, daemon=True)
     started, cpu0 = time.time(), time.thread_time()
@@ -134,8 +146,37 @@ def station_process(args: argparse.Namespace) -> None:
     Path(args.out + ".steady").write_text(json.dumps({
         "station": data.name, "started": started, "finished": time.time(), "cpu_s": time.thread_time() - cpu0,
         "errors": errors[:5], "batches": batches, "delays": [acked[q] - t for q, t in made.items() if q in acked],
-        "unsent": sum(1 for q in made if q not in acked)}))
+        "unsent": sum(1 for q in made if q not in acked), "making_cpu_s": making, "made": share}))
     ctx.close()
+
+
+def _make_unsent(ctx, n: int) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """n events appended to the station's chain without outbox rows, in transactions of 50: (id, seq) each."""
+    from sqlalchemy import select
+
+    from station.models import Event
+
+    seqs: list[int] = []
+    while len(seqs) < n:
+        seqs += add_events(ctx, min(50, n - len(seqs)), sync=False)
+    with ctx.store.reader() as s:
+        rows = s.execute(select(Event.id, Event.seq).where(Event.seq.in_(seqs)).order_by(Event.seq)).all()
+    return [(int(i), int(q)) for i, q in rows]
+
+
+def _release(ctx, ids: list[tuple[int, int]]) -> list[int]:  # type: ignore[no-untyped-def]
+    """Queue already-made events for sync, as recording them would have: one outbox row each."""
+    from sqlalchemy import insert
+
+    from station import clock
+    from station.models import Outbox
+
+    if ids:
+        at = clock.iso()
+        with ctx.store.session() as s:
+            s.execute(insert(Outbox), [{"kind": "event", "ref": str(i), "created_at": at, "attempts": 0}
+                                       for i, _ in ids])
+    return [q for _, q in ids]
 
 
 def _rss_kib(pid: int) -> int:
@@ -335,7 +376,15 @@ def main() -> int:
             print(f"\nsteady (open loop): {args.rate:,} events/s offered ({args.rate / args.stations:g} per station) "
                   f"for {args.seconds} s, each station posting what is pending, {args.poll_ms} ms apart when idle",
                   flush=True)
+            while not all((tmp / n / "ready.steady").exists() for n in names):
+                if any(c.exitcode not in (None, 0) for c in children):
+                    raise RuntimeError("a station process failed while preparing the steady phase")
+                time.sleep(0.2)
             results, cpu = phase(tmp / "go.steady", ".steady")
+            made = sum(r["made"] for r in results)
+            print(f"making the events (the chain, outside the sync; done before the phase): "
+                  f"{sum(r['making_cpu_s'] for r in results) / max(made, 1) * 1e6:.0f} us CPU per event in "
+                  f"transactions of 50, {made:,} events", flush=True)
             _summary(results, cpu, "")
             delays = sorted(d for r in results for d in r["delays"])
             if delays:
