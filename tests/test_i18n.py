@@ -156,7 +156,8 @@ PAPER = ("station/labels/*.py", "station/reports/shift_pdf.py", "station/certs/p
 COMPOSED = ("station/workflow.py", "station/devices/phone/states.py", "station/devices/phone/ios.py",
             "station/devices/phone/adb.py", "station/erase/guard.py", "station/erase/disk_users.py",
             "station/devices/drives.py", "station/erase/plan.py", "station/erase/plan_words.py",
-            "station/erase/methods.py", "station/erase/run.py", "station/identifiers.py")
+            "station/erase/methods.py", "station/erase/run.py", "station/identifiers.py",
+            "station/erase/phone/prechecks.py", "station/erase/phone/ios_prechecks.py")
 
 
 def _name(node: ast.expr) -> str:

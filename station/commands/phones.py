@@ -19,7 +19,7 @@ from station.devices.phone.states import instruction
 from station.erase.phone.ios_erase import iphone_prechecks
 from station.erase.phone.wipe import client_for, inspect
 from station.errors import DeviceError
-from station.i18n import _
+from station.i18n import _, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -123,8 +123,13 @@ def _phones(args: argparse.Namespace) -> int:
         )
         for c in checks["checks"]:
             if c["outcome"] != "pass":
-                print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())
+                print(_check_line(c))
     return 0
+
+
+def _check_line(c: dict[str, Any]) -> str:
+    """One pre-check that did not pass, in the interface language (`--json` keeps the English)."""
+    return f"    [{c['outcome']}] {shown(c['title'])}: {shown(c['detail'])} {shown(c['action'])}".rstrip()
 
 
 def _print_iphone(row: dict[str, Any]) -> None:
@@ -142,4 +147,4 @@ def _print_iphone(row: dict[str, Any]) -> None:
     )
     for c in row["prechecks"]["checks"]:
         if c["outcome"] != "pass":
-            print(f"    [{c['outcome']}] {c['title']}: {c['detail']} {c['action']}".rstrip())
+            print(_check_line(c))

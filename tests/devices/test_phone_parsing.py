@@ -139,3 +139,38 @@ def test_verified_boot_and_bootloader_are_flagged() -> None:
     assert unlocked.outcome == "warn" and unlocked.facts["bootloader_locked"] is False
     assert "verified boot orange, bootloader unlocked" in unlocked.title
     assert boot_check({}).facts == {"verified_boot": "unknown", "bootloader_locked": None}
+
+
+def test_the_checks_are_kept_in_english_and_shown_in_the_interface_language() -> None:
+    """The Wipe panel and `station phones` showed a phone's and an iPhone's pre-checks in English in every
+    language, though the unit's hold, the event and the job must keep them English."""
+    from station import i18n
+    from station.erase.phone.ios_prechecks import ios_checks
+    from station.erase.phone.prechecks import Prechecks, _account_checks
+
+    accounts = _account_checks([("jane.doe@gmail.com", "com.google"), ("jd", "com.osp.app.signin")])
+    boot = boot_check({"ro.boot.verifiedbootstate": "orange", "ro.boot.flash.locked": "0"})
+    android = Prechecks([*accounts, boot], "Purge", "file-based", False)
+    iphone = ios_checks({"ActivationState": "Activated"}, {"com.apple.fmip": {"IsAssociated": True},
+                                                            "com.apple.mobile.battery": {"BatteryCurrentCapacity": 41}},
+                        {"battery": {"DesignCapacity": 100, "AppleRawMaxCapacity": 72, "CycleCount": 812}})
+    try:
+        i18n.use("es")
+        assert android.shown_reason().startswith(
+            "Cuenta de Google iniciada (j***@gmail.com): El bloqueo de cuenta de Google/FRP dejaría fuera"), \
+            android.shown_reason()
+        assert "Cuenta de Samsung (Bloqueo de reactivación) iniciada (j***): " in android.shown_reason()
+        assert android.checks[-1].shown_line().startswith("Marcado: arranque verificado orange, bootloader "
+                                                          "desbloqueado: Los compradores")
+        i18n.use("pl")
+        assert iphone[0].shown_line().startswith("Blokada aktywacji (Znajdź) jest włączona: Po wymazaniu iPhone")
+        assert iphone[-1].shown_line() == (
+            "Kondycja baterii 72% (pełne naładowanie względem fabrycznego), cykle: 812: Naładowany do 41%. Poniżej "
+            "80% iOS zaleca serwis. Uwzględnij kondycję baterii w ocenie; przed sprzedażą jako nowy wymień baterię.")
+        assert android.reason().startswith("Google account signed in (j***@gmail.com): Factory Reset Protection")
+    finally:
+        i18n.use("en")
+    assert android.shown_reason() == android.reason()
+    assert iphone[-1].line() == ("Battery health 72% (full charge against design), 812 cycles: Charged to 41%. "
+                                 "Under 80%, iOS recommends service. Grade it with the battery health; replace the "
+                                 "battery before resale as new.")

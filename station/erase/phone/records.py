@@ -14,6 +14,7 @@ from station.erase import jobs, ledger
 from station.erase.phone.prechecks import PhoneBlocked, Prechecks
 from station.erase.phone.reset import Progress
 from station.errors import Cancelled, DeviceError
+from station.i18n import _, shown
 from station.models import PhoneCheck, Unit
 from station.prompt import OperatorPrompt
 from station.wipe_record import JobKind, StartedVerify, WipeStarted
@@ -110,7 +111,8 @@ def run_job(ctx: StationContext, uid: str, name: str, checks: Prechecks, result:
     if checks.blocking:
         raise PhoneBlocked(name, result.media.serial, uid, checks)
     for warning in checks.warnings:
-        prompt.tell(f"Note: {warning.title}. {warning.detail} {warning.action}".strip())
+        prompt.tell(_("Note: {title}. {detail} {action}").format(
+            title=shown(warning.title), detail=shown(warning.detail), action=shown(warning.action)).strip())
     start_job(ctx, uid, result, kind)
     try:
         work()
