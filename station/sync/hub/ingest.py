@@ -134,6 +134,7 @@ class _Batch:
     certificates: list[dict[str, Any]] = field(default_factory=list)
     incidents: dict[str, tuple[int, str]] = field(default_factory=dict)  # one per kind per batch
     refused: list[tuple[int, str]] = field(default_factory=list)  # one incident each: each is a hole
+    open_gap: bool = True  # an unresolved gap incident was held before this batch
 
     def incident(self, kind: str, seq: int, detail: str) -> None:
         self.incidents.setdefault(kind, (seq, detail))
@@ -180,13 +181,21 @@ _HELD = select(HubEvent.seq, HubEvent.hash).where(
     HubEvent.station_id == bindparam("station"), HubEvent.seq == any_(bindparam("seqs", type_=ARRAY(BigInteger))))
 
 
+# read with the station row it locks: most batches move the head of a station with no open gap, and the
+# UPDATE that resolves filled gaps is then left out
+_OPEN_GAP = select(HubIncident.id).where(
+    HubIncident.station_id == HubStation.id, HubIncident.kind == "gap", HubIncident.resolved_at.is_(None)).exists()
+_LOCK = select(HubStation, _OPEN_GAP).where(HubStation.id == bindparam("station")).with_for_update(of=HubStation)
+
+
 def ingest(s: Session, station_id: str, events: list[EventIn | Refused],
            station_time: str | None = None) -> BatchReply:
     """Store a batch for `station_id` (already authenticated as that station) and say what happened to each."""
     received = now()
-    station = s.get(HubStation, station_id, with_for_update=True)
-    assert station is not None, "authenticated station without a row"
-    b = _Batch(station)
+    locked = s.execute(_LOCK, {"station": station_id}).first()
+    assert locked is not None, "authenticated station without a row"
+    station, open_gap = locked
+    b = _Batch(station, open_gap=bool(open_gap))
     skew = _skew(station_time, received)
     ordered = sorted({ev.seq: ev for ev in events}.values(), key=lambda e: e.seq)  # order within a batch is free
     held = dict(s.execute(_HELD, {"station": station_id, "seqs": [e.seq for e in ordered]}).all()) if ordered else {}
@@ -261,7 +270,7 @@ def _write(s: Session, b: _Batch, head_seq: int, head_hash: str, received: datet
                   b.certificates)
     for kind, (seq, detail) in [*b.incidents.items(), *(("refused", r) for r in b.refused)]:
         s.add(HubIncident(station_id=st.id, kind=kind, seq=seq, detail=detail, at=received))
-    if head_seq > st.head_seq:  # gaps now filled are resolved
+    if head_seq > st.head_seq and b.open_gap:  # gaps now filled are resolved (a gap of this batch is past the head)
         s.execute(
             update(HubIncident)
             .where(HubIncident.station_id == st.id, HubIncident.kind == "gap",
