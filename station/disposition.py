@@ -31,7 +31,7 @@ from station.disposition_rules import REUSE_ROUTES, ROUTES, Rule, Rules, for_con
 from station.disposition_vendors import for_config as vendors_for
 from station.errors import UserFacingError
 from station.grading.service import walks_now
-from station.i18n import _
+from station.i18n import N_, _, composed, shown
 from station.models import Event, Unit
 from station.paths import hub_documents
 from station.return_label import days_to_value
@@ -41,17 +41,29 @@ from station.value import lifecycle as lifecycle_doc
 from station.value.bands import CHANNEL_PATTERN
 from station.value.lifecycle import Stage
 
-__all__ = ["DATA_BEARING", "Facts", "facts_for"]
+__all__ = ["DATA_BEARING", "Facts", "facts_for"]  # data: names
+
+# The sanitization refusal and the held unit's explanation stay English where they are made (route.cleared and
+# route.assigned keep them) and are shown through i18n.shown(), as the gates' reasons are.
+WIPE_WORDS = {"none": N_("not wiped"), "aborted": N_("stopped before it finished"), "failed": N_("failed"),
+              "interrupted": N_("interrupted")}
+composed(*WIPE_WORDS.values())
+NOT_SANITIZED, NO_RULE_OPEN, NO_ROUTE_YET = composed(
+    N_("This {device} holds data and its sanitization has not passed (wipe: {status}), so it cannot go to "
+       "'{route}' (R2v3 Appendix B). Wipe it until the wipe passes, or route it to recycle or harvest parts."),
+    N_("No rule's route is open: {why}. Hold it until that changes."),
+    # kept by unit.finished when a supervisor finishes the unit anyway
+    N_("Unit {uid} has no route yet; assign it on the Grade panel (Ctrl+R) or with '{command}'."))
 
 # The classes that always hold data (the wipe step); an "other" unit holds data unless its grade says not
 # (Facts.data_bearing).
 SALE_ROUTES = frozenset({"resell_retail", "wholesale_auction", "refurbish"})
 MIN_REASON = 5  # characters
 OUTCOMES = {
-    "sold": "sold to a buyer",
-    "returned": "returned by the buyer",
-    "completed": "the route was carried out as planned (recycled, harvested, redeployed, donated, restocked)",
-    "rerouted": "the unit ended on another route than assigned",
+    "sold": N_("sold to a buyer"),
+    "returned": N_("returned by the buyer"),
+    "completed": N_("the route was carried out as planned (recycled, harvested, redeployed, donated, restocked)"),
+    "rerouted": N_("the unit ended on another route than assigned"),
 }
 
 
@@ -102,13 +114,21 @@ class Decision:
         cur = f" {self.band_currency or currency}".rstrip()
         if self.band is not None:
             b = self.band
-            where = f"{b.sales} sales on {b.channel.replace('_', ' ')}"
-            said = f"Price band {b.p25:,.2f}-{b.p75:,.2f}{cur}, median {b.median:,.2f} ({where})"
+            said = _("Price band {low}-{high}{currency}, median {median} ({sales} sales on {channel})").format(
+                low=f"{b.p25:,.2f}", high=f"{b.p75:,.2f}", currency=cur, median=f"{b.median:,.2f}", sales=b.sales,
+                channel=b.channel.replace("_", " "))
         elif self.estimated_value is not None:
-            said = f"No price band for this model and grade: price table {self.estimated_value:,.2f}{cur}"
+            said = _("No price band for this model and grade: price table {value}{currency}").format(
+                value=f"{self.estimated_value:,.2f}", currency=cur)
         else:
-            said = "No price band and no price in the table for this model and grade"
-        return f"{said}. Lifecycle: {self.stage.label if self.stage else 'not tagged'}."
+            said = _("No price band and no price in the table for this model and grade")
+        stage = self.stage.label if self.stage else _("not tagged")
+        return _("{value}. Lifecycle: {stage}.").format(value=said, stage=stage)
+
+    def shown_explanation(self) -> str:
+        """The explanation in the interface language where it is the station's own (a held unit's); a rule's
+        explanation is the site's words, shown as the rules file has them."""
+        return shown(self.explanation)
 
     band_currency: str | None = None
 
@@ -148,10 +168,8 @@ def sanitization_block(f: Facts, route: str, rules: Rules | None = None) -> str 
     if not needs or not f.data_bearing or f.wipe_status == "sanitized":
         return None
     label = rules.routes[route].label if rules else route
-    status = {"none": "not wiped", "aborted": "stopped before it finished"}.get(f.wipe_status, f.wipe_status)
-    return (f"This {f.device_class} holds data and its sanitization has not passed (wipe: {status}), so it cannot "
-            f"go to '{label}' (R2v3 Appendix B). Wipe it until the wipe passes, or route it to recycle or harvest "
-            "parts.")
+    return NOT_SANITIZED.format(device=f.device_class, status=WIPE_WORDS.get(f.wipe_status, f.wipe_status),
+                                route=label)
 
 
 def route_block(rules: Rules, f: Facts, route: str) -> str | None:
@@ -177,7 +195,9 @@ def _decision(rules: Rules, f: Facts, route: str, rule_name: str, template: str,
               pricing: Pricing | None = None) -> Decision:
     value, band = estimate(rules, f, pricing, route)
     r = rules.routes[route]
+    # data: words inside the rules file's explanation (the site's English), recorded with the route
     shown = f"{value:.2f} {rules.currency}".strip() if value is not None else "an unknown amount"
+    # data: as above
     text = template.format(grade=f.sale_grade or "ungraded", value=shown, model=f.model or "this model",
                            route=r.label, **{"class": f.device_class})
     expected = round(value * r.recovery_rate, 2) if value is not None else None
@@ -196,8 +216,8 @@ def decide(rules: Rules, f: Facts, pricing: Pricing | None = None) -> Decision:
     rule = next((r for r in rules.rules if _matches(r, f, value) and not refusing(f, r.route)), None)
     if rule is None:
         why = "; ".join(g.reason for g in gates(f))
-        return _decision(rules, f, "hold", "gated", f"No rule's route is open: {why}. Hold it until that changes.",
-                         pricing)
+        # the gates' reasons hold no braces: the explanation is formatted again as a rule's is
+        return _decision(rules, f, "hold", "gated", NO_RULE_OPEN.format(why=why), pricing)
     return _decision(rules, f, rule.route, rule.name, rule.explanation, pricing)
 
 
@@ -206,6 +226,7 @@ def choose(rules: Rules, f: Facts, route: str, pricing: Pricing | None = None) -
     if route not in ROUTES:
         raise UserFacingError(_("'{route}' is not a route; use one of {routes}.").format(
                 route=route, routes=', '.join(ROUTES)))
+    # data: the rule's name the route.assigned event records
     return _decision(rules, f, route, "chosen by operator", rules.routes[route].explanation, pricing)
 
 
@@ -259,7 +280,7 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
             overridden = [g.code for g in closing]
             d = replace(d, blocked_reason=sanitization_block(f, d.route, rules))
         if d.blocked_reason:
-            raise UserFacingError(_("Unit {uid}: {why}").format(uid=unit.uid, why=d.blocked_reason)
+            raise UserFacingError(_("Unit {uid}: {why}").format(uid=unit.uid, why=shown(d.blocked_reason))
                                   + (" " + _("A supervisor may override this gate with a reason.") if closing else ""))
         downstream = vendors.choose(d.route, vendor)
         previous = unit.route
@@ -274,7 +295,7 @@ def assign(ctx: StationContext, unit_ref: str, route: str | None = None, reason:
             # R2v3 REC with the sanitization status at the time of routing, not frozen at grade time
             "crosswalks": walks_now(ctx, s, unit),
             "vendor": downstream.record() if downstream else None, "vendors_version": vendors.version,
-            # where the estimated value came from: the hub's price band (its median), else the price table
+            # data: where the estimated value came from: the hub's price band (its median), else the price table
             "value_source": "band" if d.band else "price table", "bands_version": pricing.bands.version,
             "band": {"channel": d.band.channel, "sales": d.band.sales, "p25": d.band.p25, "median": d.band.median,
                      "p75": d.band.p75} if d.band else None,
@@ -327,8 +348,7 @@ def _unit(s: Session, unit_ref: str) -> Unit:
 def finish_check(_s: Session, unit: Unit) -> str | None:
     """For workflow.FINISH_CHECKS: a unit is not finished before it has a route."""
     if unit.route is None:
-        return (f"Unit {unit.uid} has no route yet; assign it on the Grade panel (Ctrl+R) or with "
-                f"'station route {unit.uid}'.")
+        return NO_ROUTE_YET.format(uid=unit.uid, command=f"station route {unit.uid}")  # data: a command
     return None
 
 

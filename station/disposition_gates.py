@@ -21,12 +21,14 @@ from typing import Literal, cast, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station.i18n import N_
+from station.history_words import CLASS_WORDS
+from station.i18n import N_, composed
 from station.models import Event, Grade, PhoneCheck, Unit
 
 # What a defect tag of the grading matrices means to a route.
-LOCK_DEFECTS = {"account_lock": "account-locked (FRP / activation lock)", "mdm": "enrolled in device management "
-                "(MDM)", "firmware_lock": "locked by a firmware password or asset lock"}
+LOCK_DEFECTS = {"account_lock": N_("account-locked (FRP / activation lock)"),
+                "mdm": N_("enrolled in device management (MDM)"),
+                "firmware_lock": N_("locked by a firmware password or asset lock")}
 DEAD_DEFECTS = frozenset({"no_power", "no_post", "not_detected"})
 HAZARD_DEFECTS = frozenset({"battery_swollen"})
 BER_DEFECT = "ber"
@@ -111,6 +113,23 @@ def facts_for(s: Session, unit: Unit) -> Facts:
     return Facts.of(unit, grade, bool(frp))
 
 
+# A gate's reason and a refusal stay English where they are made: route.cleared and route.gate_overridden keep
+# them. The Route step, the Grade panel and `station route` show them through i18n.shown().
+composed(*LOCK_DEFECTS.values(), *CLASS_WORDS.values())  # "This phone cannot go to ...": the class too
+(SWOLLEN, FRP_LOCK, LOCKED_AS, LOCKED_AS_BOTH, LOCKED_PLAIN, UNCHECKED, BER, NO_POWER, REFUSED, REFUSED_ALL) = composed(
+    N_("its battery is swollen (a hazardous lithium cell must not ship as is)"),
+    N_("locked to an account or an organisation (factory reset protection, Activation Lock or MDM), as the phone "
+       "check recorded"),
+    N_("it is {lock}"),
+    N_("it is {locks} and {lock}"),
+    N_("it is locked"),
+    N_("its account, management and firmware locks were not checked"),
+    N_("it is beyond economic repair"),
+    N_("it does not power on"),
+    N_("This {device} cannot go to '{route}' because {why}. Routes still open: {routes}."),
+    N_("This {device} cannot go to '{route}' because {why}. No route is still open."))
+
+
 @dataclass(frozen=True)
 class Gate:
     code: GateCode
@@ -123,22 +142,27 @@ def gates(f: Facts) -> list[Gate]:
     """Every gate this unit's facts close, most restrictive first."""
     out: list[Gate] = []
     if any(d in HAZARD_DEFECTS for d in f.defects):
-        out.append(Gate("hazardous_battery", "its battery is swollen (a hazardous lithium cell must not ship as is)",
-                        N_("SWOLLEN BATTERY"), HAZARD_OPEN))
+        out.append(Gate("hazardous_battery", SWOLLEN, N_("SWOLLEN BATTERY"), HAZARD_OPEN))
     if f.locks == "locked":
         what = [LOCK_DEFECTS[d] for d in f.defects if d in LOCK_DEFECTS]
         if f.frp and "account_lock" not in f.defects:
-            what.insert(0, "locked to an account or an organisation (factory reset protection, Activation Lock "
-                           "or MDM), as the phone check recorded")
-        out.append(Gate("locked", f"it is {' and '.join(what) or 'locked'}", N_("LOCKED"), NOT_FOR_SALE))
+            what.insert(0, FRP_LOCK)
+        out.append(Gate("locked", _locked_words(what), N_("LOCKED"), NOT_FOR_SALE))
     elif f.locks == "unchecked":
-        out.append(Gate("unchecked_locks", "its account, management and firmware locks were not checked",
-                        N_("LOCKS NOT CHECKED"), NOT_FOR_SALE))
+        out.append(Gate("unchecked_locks", UNCHECKED, N_("LOCKS NOT CHECKED"), NOT_FOR_SALE))
     if BER_DEFECT in f.defects:
-        out.append(Gate("ber", "it is beyond economic repair", N_("BER"), NOT_FOR_SALE))
+        out.append(Gate("ber", BER, N_("BER"), NOT_FOR_SALE))
     if f.functional == "NF" or any(d in DEAD_DEFECTS for d in f.defects):
-        out.append(Gate("no_power", "it does not power on", N_("NO POWER"), NOT_FOR_SALE))
+        out.append(Gate("no_power", NO_POWER, N_("NO POWER"), NOT_FOR_SALE))
     return out
+
+
+def _locked_words(what: list[str]) -> str:
+    if not what:
+        return LOCKED_PLAIN
+    if len(what) == 1:
+        return LOCKED_AS.format(lock=what[0])
+    return LOCKED_AS_BOTH.format(locks=", ".join(what[:-1]), lock=what[-1])
 
 
 def refusing(f: Facts, route: str) -> list[Gate]:
@@ -153,9 +177,11 @@ def open_routes(f: Facts, routes: tuple[str, ...]) -> list[str]:
 
 
 def refusal_text(f: Facts, route_label: str, closing: list[Gate], open_labels: list[str]) -> str:
+    """Why the gates refuse the route, in English (route.cleared keeps it); shown through i18n.shown()."""
     why = "; ".join(g.reason for g in closing)
-    return (f"This {f.device_class} cannot go to '{route_label}' because {why}. Routes still open: "
-            f"{', '.join(open_labels) or 'none'}.")
+    if not open_labels:
+        return REFUSED_ALL.format(device=f.device_class, route=route_label, why=why)
+    return REFUSED.format(device=f.device_class, route=route_label, why=why, routes=", ".join(open_labels))
 
 
 def gate_overridden(s: Session, unit: Unit) -> bool:

@@ -129,28 +129,31 @@ def _read(text: str) -> tuple[int, str] | None:
 
 
 def _read_value(text: str) -> tuple[int, str]:
+    """A value as one sentence or as a list of them, whichever the templates account for more of: "A, B"
+    where A holds " or " is a list, not "{one} or {other}" around a comma."""
     found = _read(text)
-    if found:
-        return found
-    for sep in ("; ", ", "):
-        if sep in text:
-            return _read_list(text.split(sep), sep)
-    return 0, text
+    sep = next((sep for sep in ("; ", ", ") if sep in text), None)
+    if sep is not None:
+        listed = _read_list(text.split(sep), sep)
+        if found is None or listed[0] > found[0]:
+            return listed
+    return found or (0, text)
 
 
 def _read_list(parts: list[str], sep: str) -> tuple[int, str]:
-    """A list of sentences joined by `sep`, where a sentence may hold `sep` itself: the longest run of parts
-    that reads as one sentence is taken each time."""
-    score, said, i = 0, [], 0
-    while i < len(parts):
-        for j in range(len(parts), i, -1):
-            found = _read(sep.join(parts[i:j]))
-            if found or j == i + 1:
-                n, text = found or _read_value(parts[i])
-                score, i = score + n, j
-                said.append(text)
-                break
-    return score, sep.join(said)
+    """A list of sentences joined by `sep`, where a sentence may hold `sep` itself: the parts are grouped into
+    the runs the templates account for most of, all together, so a loose template ("{one} or {other}")
+    spanning several sentences does not win over the sentences themselves."""
+    n = len(parts)
+    best: list[tuple[int, list[str]]] = [(0, [])] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        options = []
+        for j in range(n, i, -1):
+            found = _read(sep.join(parts[i:j])) if j > i + 1 else _read_value(parts[i])
+            if found:
+                options.append((found[0] + best[j][0], [found[1], *best[j][1]]))
+        best[i] = max(options, key=lambda o: o[0])  # the part alone always reads, as itself at worst
+    return best[0][0], sep.join(best[0][1])
 
 
 def _balanced(text: str) -> bool:

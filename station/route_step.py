@@ -13,7 +13,10 @@ from station import disposition, units
 from station.context import StationContext
 from station.disposition_rules import ROUTES, for_config
 from station.errors import UserFacingError
-from station.i18n import _
+from station.i18n import N_, _, composed
+
+# The reason recorded with the route taken instead (route.assigned keeps it English; the history shows it).
+(REFUSED_PROPOSAL,) = composed(N_("The proposed route '{route}' is refused: {why}"))
 
 
 @dataclass(frozen=True)
@@ -48,5 +51,5 @@ def take(ctx: StationContext, uid: str, route: str, reason: str | None = None) -
         offered = choices(ctx, uid)
         p = offered.proposed
         if p is not None and route != p.route and p.blocked_reason:
-            reason = f"The proposed route '{p.label}' is refused: {p.blocked_reason}"
+            reason = REFUSED_PROPOSAL.format(route=p.label, why=p.blocked_reason)
     return disposition.assign(ctx, uid, route, reason)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from station import events, units
 from station.errors import UserFacingError
-from station.i18n import _
+from station.i18n import N_, _, composed
 from station.models import Event, Unit, UnitIdentifier, WipeJob
 from station.wipe_record import ENDED, WipeEnded
 
@@ -31,11 +31,13 @@ ATTACHED = "unit.medium_attached"
 # newest job alone (a phone sanitized after its card failed) would say "sanitized".
 SETTLED = "unit.wipe_settled"
 PARTIAL = "partial"  # some medium is not wiped yet
-HOLD_PREFIX = "Wipe: "  # marks the holds this module sets, and so may lift again
+HOLD_PREFIX = "Wipe: "  # data: marks the holds this module sets, and so may lift again; its templates begin with it
 # Classes whose own storage is a medium (wiped through the unit itself); a laptop's is its drive.
 OWN_STORAGE = frozenset({"phone", "tablet", "drive"})
-_OUTCOME_WORDS = {"failed": "was NOT sanitized", "interrupted": "was cut off before it ended",
-                  "aborted": "was stopped before it ended"}
+# The hold stays English on the unit and in unit.blocked; the screen shows it through i18n.shown().
+MEDIUM_FAILED, MEDIUM_FAILED_BECAUSE = composed(
+    N_("Wipe: the {medium} was NOT sanitized; every medium of the unit must pass."),
+    N_("Wipe: the {medium} was NOT sanitized ({reason}); every medium of the unit must pass."))
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Medium:
 
     def facts(self) -> dict[str, object]:
         """What a certificate says about this medium (docs/certificate-schema.md, `unit.media`)."""
+        # data: the certificate's fields
         return {"medium": self.label, "serial": self.serial, "own": self.own, "status": self.status or "not wiped",
                 "sanitized": self.sanitized, "job_id": self.job_id, "method": self.method,
                 "method_type": self.method_type, "verification": self.verify, "verified": self.verified}
@@ -138,8 +141,9 @@ def combined(found: list[Medium]) -> tuple[str, str | None]:
     """The unit's wipe status from its media, and the reason to hold it (naming the medium), if any."""
     for m in found:
         if m.status == "failed":
-            return "failed", f"{HOLD_PREFIX}the {m.label} {_OUTCOME_WORDS['failed']}" + (
-                f" ({m.reason})" if m.reason else "") + "; every medium of the unit must pass."
+            hold = (MEDIUM_FAILED_BECAUSE.format(medium=m.label, reason=m.reason) if m.reason
+                    else MEDIUM_FAILED.format(medium=m.label))
+            return "failed", hold
     if found and all(m.sanitized for m in found):
         return "sanitized", None
     for m in found:

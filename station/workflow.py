@@ -27,7 +27,7 @@ from station import clock, costs, events, identifiers, labour, operators, return
 from station.context import Operator, StationContext
 from station.disposition import DATA_BEARING
 from station.errors import ConfigError, UserFacingError
-from station.i18n import N_, _, ngettext
+from station.i18n import N_, _, ngettext, shown
 from station.identifiers import Classification
 from station.models import Operator as OperatorRow
 from station.models import Unit
@@ -225,7 +225,8 @@ def _command(ctx: StationContext, c: Classification, uid: str | None, step: str,
                                                    "now. To finish without the check, scan CMD:FINISH again (recorded "
                                                    "as 'label not checked').").format(uid=uid), uid, c, command=cmd)
     if not result.finished:
-        return ScanOutcome("blocked", "bad", " ".join(result.blocked), uid, c, command=cmd, blocked=result.blocked)
+        return ScanOutcome("blocked", "bad", " ".join(map(shown, result.blocked)), uid, c, command=cmd,
+                           blocked=result.blocked)
     text = " ".join([_("Unit {uid} finished.").format(uid=uid), *result.messages, _("Scan the next unit.")])
     return ScanOutcome("finished", "good", text, uid, c, command=cmd, unit=load_unit(ctx, uid))
 
@@ -270,7 +271,7 @@ def finish(ctx: StationContext, uid: str, override_reason: str | None = None, *,
             return FinishResult(uid, False, blocked, [])
         if blocked and not (ctx.operator and ctx.operator.is_supervisor):
             raise UserFacingError(_("Only a supervisor can finish a unit past its checks; ask one to sign in.")
-                                  + " " + " ".join(blocked))
+                                  + " " + " ".join(map(shown, blocked)))
         label = label_state(s, unit)
         if label == "printed" and not label_unchecked_ok:
             return FinishResult(uid, False, [], [], label_unchecked=True)

@@ -215,3 +215,35 @@ def test_the_shift_log_names_each_units_downstream_vendor(ctx, tmp_path) -> None
     header = [c.value for c in ws[1]]
     got = {row[0]: row[header.index("Downstream vendor")] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert got == {parts: "Parts Recovery Co.", sale: None}
+
+
+def test_the_refusals_are_kept_in_english_and_shown_in_the_interface_language() -> None:
+    """The Route step and the Grade panel showed a refused route's reason in English in every language, though
+    route.cleared must keep it English."""
+    from station import i18n, route_step
+    from station.disposition import sanitization_block
+    from station.disposition_gates import refusal_text
+
+    locked = Facts("phone", "iPhone 14", "B", "F", "B", "sanitized", ("battery_swollen", "mdm", "firmware_lock"),
+                   "locked", frp=True)
+    gated = refusal_text(locked, "Wholesale auction", gates(locked), ["Hold"])
+    unwiped = sanitization_block(Facts("laptop", "Latitude", "B", "F", "B", "none"), "wholesale_auction", RULES)
+    assert unwiped is not None
+    proposal = route_step.REFUSED_PROPOSAL.format(route="Wholesale auction", why=unwiped)
+    try:
+        i18n.use("es")
+        assert i18n.shown(gated) == (
+            "Este equipo (teléfono) no puede ir a «Wholesale auction» porque su batería está hinchada (una celda "
+            "de litio peligrosa no debe enviarse tal cual); está bloqueado a una cuenta o a una organización "
+            "(bloqueo de cuenta de Google/FRP, Bloqueo de activación o MDM), según registró la comprobación del "
+            "teléfono, inscrito en gestión de dispositivos (MDM) y bloqueado por una contraseña de firmware o un "
+            "bloqueo de activo. Destinos aún abiertos: Hold.")
+        i18n.use("pl")
+        assert i18n.shown(proposal).startswith(
+            "Proponowane kierowanie „Wholesale auction” jest odrzucone: To urządzenie (laptop) zawiera dane, a jego "
+            "sanityzacja nie przeszła (wymazywanie: niewymazane), więc nie może trafić do „Wholesale auction”"), \
+            i18n.shown(proposal)
+    finally:
+        i18n.use("en")
+    assert gated.startswith("This phone cannot go to 'Wholesale auction' because its battery is swollen"), gated
+    assert "(wipe: not wiped)" in unwiped and i18n.shown(proposal) == proposal

@@ -157,7 +157,9 @@ COMPOSED = ("station/workflow.py", "station/devices/phone/states.py", "station/d
             "station/devices/phone/adb.py", "station/erase/guard.py", "station/erase/disk_users.py",
             "station/devices/drives.py", "station/erase/plan.py", "station/erase/plan_words.py",
             "station/erase/methods.py", "station/erase/run.py", "station/identifiers.py",
-            "station/erase/phone/prechecks.py", "station/erase/phone/ios_prechecks.py")
+            "station/erase/phone/prechecks.py", "station/erase/phone/ios_prechecks.py", "station/disposition.py",
+            "station/disposition_gates.py", "station/route_step.py", "station/unit_media.py",
+            "station/history_words.py")
 
 
 def _name(node: ast.expr) -> str:

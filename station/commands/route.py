@@ -13,7 +13,7 @@ import argparse
 
 from station.context import open_station
 from station.disposition_rules import ROUTES
-from station.i18n import _
+from station.i18n import _, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,21 +64,21 @@ def _route(args: argparse.Namespace) -> int:
                                    vendor=args.vendor)
     finally:
         ctx.close()
-    value = f"{d.expected_value:.2f}" if d.expected_value is not None else "unknown"
+    value = f"{d.expected_value:.2f}" if d.expected_value is not None else _("unknown")
     print(
         _("{value}: {label} ({route}); expected value {value2} at a recovery rate of {recovery_rate:.0%}").format(
-            value="proposed" if args.preview else "routed",
+            value=_("proposed") if args.preview else _("routed"),
             label=d.label,
             route=d.route,
             value2=value,
             recovery_rate=d.recovery_rate,
         )
     )
-    print(f"  {d.explanation}")
+    print(f"  {d.shown_explanation()}")
     if d.vendor:
         print(_("  downstream vendor: {vendor}").format(vendor=d.vendor))
     if d.blocked_reason:
-        print(_("  blocked: {blocked_reason}").format(blocked_reason=d.blocked_reason))
+        print(_("  blocked: {blocked_reason}").format(blocked_reason=shown(d.blocked_reason)))
     return 0
 
 

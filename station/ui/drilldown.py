@@ -7,7 +7,7 @@ from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 from typing_extensions import override
 
-from station.i18n import N_, _
+from station.i18n import N_, _, shown
 from station.models import Unit
 from station.ui.table_fit import content_width, fit_columns
 
@@ -29,7 +29,9 @@ class DrillDown(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         for r, u in enumerate(units):
             for c, (_h, attr) in enumerate(COLUMNS):
-                self.table.setItem(r, c, QTableWidgetItem(str(getattr(u, attr) or "")))
+                value = str(getattr(u, attr) or "")
+                # a hold is kept in English on the unit: shown in the interface language
+                self.table.setItem(r, c, QTableWidgetItem(shown(value) if attr == "blocked_reason" else value))
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from station.disposition import Decision
 from station.grading import crosswalk
 from station.grading.evaluate import FUNCTIONAL_CODES, GradeResult
-from station.i18n import N_, _
+from station.i18n import N_, _, shown
 
 _COSMETIC_WORDS = {"A": N_("like new"), "B": N_("light scratches"), "C": N_("bigger scratches or broken glass"),
                    "D": N_("significant damage"), "E": N_("beyond economic repair")}
@@ -70,9 +70,9 @@ class GradeSummary(QFrame):
             self.route.setStyleSheet("")
             return
         value = "" if d.expected_value is None else self.tr(" · expected {value:.2f}").format(value=d.expected_value)
-        text = self.tr("Route: {route}").format(route=d.label) + f"{value}\n{d.explanation}"
+        text = self.tr("Route: {route}").format(route=d.label) + f"{value}\n{d.shown_explanation()}"
         if d.blocked_reason:
-            text += "\n" + self.tr("Blocked: {reason}").format(reason=d.blocked_reason)
+            text += "\n" + self.tr("Blocked: {reason}").format(reason=shown(d.blocked_reason))
         if note:
             text += f"\n{note}"
         self.route.setText(text)

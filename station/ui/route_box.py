@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QListWidget, QListWidgetItem
 from station import route_step
 from station.context import StationContext
 from station.disposition import Decision
+from station.i18n import shown
 from station.ui.ops import Changes, Op
 
 
@@ -69,14 +70,14 @@ class RouteBox(QWidget):
         elif p.blocked_reason:
             self._state("error", self.tr("The rules propose '{route}', but it is refused: {reason} "
                                          "Choose one of the routes below.").format(route=p.label,
-                                                                                   reason=p.blocked_reason))
+                                                                                   reason=shown(p.blocked_reason)))
         else:
-            self._state("ok", self.tr("Proposed: {route}.").format(route=p.label) + f" {p.explanation}")
+            self._state("ok", self.tr("Proposed: {route}.").format(route=p.label) + f" {p.shown_explanation()}")
         for d in c.allowed:
             mark = self.tr("  (proposed)") if d.route == p.route else ""
-            item = QListWidgetItem(f"{d.label}{mark}: {d.explanation}")
+            item = QListWidgetItem(f"{d.label}{mark}: {d.shown_explanation()}")
             item.setData(Qt.ItemDataRole.UserRole, d)
-            item.setToolTip(d.explanation)
+            item.setToolTip(d.shown_explanation())
             self.routes.addItem(item)
         self.routes.setCurrentRow(0)
 

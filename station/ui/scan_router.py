@@ -21,6 +21,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow, QMessageBox
 
 from station import label_check, operators, workflow
+from station.history_words import class_word, stage_word
+from station.i18n import shown
 from station.ui.ops import Changes, Op, report_error
 from station.ui.panels.base import Panel
 from station.ui.panels.intake import IntakePanel
@@ -189,7 +191,8 @@ class ScanRouter(QObject):
         """A supervisor may finish past the checks, with a reason that goes into the event."""
         dialog = QInputDialog(self.window)
         dialog.setWindowTitle(self.tr("Finish past the checks?"))
-        dialog.setLabelText("\n".join(blocked) + "\n\n" + self.tr("Reason to finish anyway (recorded), or Esc:"))
+        dialog.setLabelText("\n".join(map(shown, blocked)) + "\n\n"
+                            + self.tr("Reason to finish anyway (recorded), or Esc:"))
         self.override = dialog
 
         def accepted(reason: str) -> None:
@@ -274,4 +277,4 @@ def _summary(view: UnitView | None) -> str:
     if view is None:
         return ""
     ident = view.imei or view.fields.get("serial") or (view.identifiers[0][1] if view.identifiers else "")
-    return f"{view.device_class} · {ident} · {view.stage}"
+    return f"{class_word(view.device_class)} · {ident} · {stage_word(view.stage)}"

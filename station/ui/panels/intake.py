@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import workflow
+from station.history_words import class_word, stage_word
 from station.i18n import N_, _
 from station.return_label import ReturnLabel
 from station.ui.ops import Changes, Op
@@ -253,8 +254,8 @@ class IntakePanel(Panel):
     def _render(self, view: UnitView | None) -> None:
         self._view = view
         self.unit_box.setEnabled(view is not None)
-        self.unit_box.setTitle(self.tr("Unit {uid} ({kind}, {stage})").format(uid=view.uid, kind=view.device_class,
-                                                                               stage=view.stage)
+        self.unit_box.setTitle(self.tr("Unit {uid} ({kind}, {stage})").format(
+            uid=view.uid, kind=class_word(view.device_class), stage=stage_word(view.stage))
                               if view else self.tr("Unit"))
         f = view.fields if view else {}
         self.identifiers.setText(", ".join(f"{k} {v}" for k, v in view.identifiers) if view else "")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import label_check
-from station.i18n import N_, _, ngettext
+from station.i18n import N_, _, ngettext, shown
 from station.labels import flow, layout, queue
 from station.steps import Progress
 from station.ui.label_preview import LabelPreview
@@ -251,7 +251,7 @@ class LabelPanel(Panel):
             message = " ".join([message, self.tr("Unit {unit} is done.").format(unit=done.uid), *done.messages,
                                 self.tr("Scan the next unit.")])
         elif done is not None:  # the label is right; the unit still misses a step
-            message = " ".join([message, self.tr("Not finished yet:"), *done.blocked])
+            message = " ".join([message, self.tr("Not finished yet:"), *map(shown, done.blocked)])
         self.verdict.setProperty("level", level)
         self.verdict.setText(message)
         self._restyle()
