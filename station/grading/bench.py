@@ -13,6 +13,8 @@ from station.disposition_rules import for_config
 from station.grading.library import active
 from station.grading.matrix import Matrix
 from station.grading.service import latest, unit_for
+from station.history_words import class_word
+from station.i18n import _
 from station.value.lifecycle import Stage
 
 
@@ -33,8 +35,9 @@ class UnitForGrading:
 
     @property
     def title(self) -> str:
-        what = " ".join(x for x in (self.make, self.model) if x) or "unknown model"
-        return f"{self.uid} · {self.device_class} · {what}"
+        """The unit as the Grade panel names it, in the interface language."""
+        what = " ".join(x for x in (self.make, self.model) if x) or _("unknown model")
+        return f"{self.uid} · {class_word(self.device_class)} · {what}"
 
 
 def load(ctx: StationContext, uid: str) -> UnitForGrading:
