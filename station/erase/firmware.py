@@ -42,9 +42,16 @@ from station.erase.firmware_methods import (
 from station.erase.patterns import make
 from station.erase.plan import Plan
 from station.errors import DeviceError
+from station.i18n import N_, composed
 from station.media import Bus
 
 __all__ = ["FirmwareContext", "StepFailed", "execute_plan", "probe"]
+
+# A firmware job's reasons are kept English in its record and certificate; the Wipe panel and the history show
+# them through i18n.shown().
+UNSUPPORTED, NOTHING_ERASED, STOPPED, WENT_AWAY = composed(
+    N_("unsupported by the device: {reason}"), N_("{reason}; nothing was erased"),
+    N_("stopped by the operator before the firmware erase ended"), N_("the drive went away: {error}"))
 
 
 def probe(path: str, bus: Bus | None, runner: CommandRunner) -> DriveFacts:
@@ -161,13 +168,13 @@ def execute_plan(plan: Plan, fc: FirmwareContext, media: MediaFacts, job_id: str
         with claim(targets):
             _run_steps(plan, fc, media, facts, result, marker_count, sample_percent, sys_path)
     except StepFailed as exc:
-        result.reason = ("unsupported by the device: " if exc.unsupported else "") + exc.reason
+        result.reason = UNSUPPORTED.format(reason=exc.reason) if exc.unsupported else exc.reason
         if not result.throughput:
-            result.reason += "; nothing was erased"
+            result.reason = NOTHING_ERASED.format(reason=result.reason)
     except StopRequested:
-        result.status, result.reason = Status.ABORTED, "stopped by the operator before the firmware erase ended"
+        result.status, result.reason = Status.ABORTED, STOPPED
     except (DriveGone, DeviceError) as exc:
-        result.status, result.reason = Status.INTERRUPTED, f"the drive went away: {exc}"
+        result.status, result.reason = Status.INTERRUPTED, WENT_AWAY.format(error=exc)
     finally:
         result.commands = list(fc.runner.records)
         result.ended_at = clock.iso()

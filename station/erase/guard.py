@@ -54,6 +54,9 @@ HOLDERS = {"CRYPT": N_("encrypted volume {name}"), "LVM": N_("LVM volume {name}"
            "dm": N_("device-mapper volume {name}"), "": N_("stacked device {name}")}
 composed(*HOLDERS.values())
 
+# The firmware recheck's reasons, recorded by the failed job: English there, shown through i18n.shown().
+GONE, DEVICE_REASON = composed(N_("/dev/{name} is not connected any more"), N_("/dev/{name} {reason}"))
+
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var")
 
 
@@ -234,10 +237,10 @@ def recheck(names: list[str], data_dir: Path | None, sys_root: str = SYS) -> lis
         try:
             drive = discover.from_sysfs(name, sys_root)
         except OSError:
-            reasons.append(f"/dev/{name} is not connected any more")  # data: the job's recorded reason
+            reasons.append(GONE.format(name=name))
             continue
         v = check(drive, view, sys_root)
-        reasons += [f"/dev/{name} {r}" for r in v.reasons]
+        reasons += [DEVICE_REASON.format(name=name, reason=r) for r in v.reasons]
     return reasons
 
 

@@ -103,8 +103,8 @@ def result_words(finished: jobs.Finished) -> tuple[str, Level]:
     if r.status is Status.ABORTED:
         return _("STOPPED: not erased"), "warn"
     if r.status is Status.FINISHED:
-        return _("FINISHED (not certifiable) {reason}").format(reason=r.reason).strip(), "warn"
-    return _("FAILED: {reason}").format(reason=r.reason), "error"
+        return _("FINISHED (not certifiable) {reason}").format(reason=shown(r.reason)).strip(), "warn"
+    return _("FAILED: {reason}").format(reason=shown(r.reason)), "error"
 
 
 class DriveTarget:

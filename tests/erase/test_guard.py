@@ -184,3 +184,24 @@ def test_the_reasons_are_kept_in_english_and_shown_in_the_interface_language(tmp
     # What a refused job records stays English, whatever the interface speaks.
     assert v.text.startswith("is used as swap; holds the system's /boot (on sdb1); has a mounted filesystem"), v.text
     assert v.shown == v.text
+
+
+def test_a_firmware_jobs_reasons_are_kept_in_english_and_shown_in_the_interface_language(tmp_path: Path) -> None:
+    """A firmware erase refused at its recheck, or failed, showed its recorded reason in English in every
+    language on the Wipe panel and in the history."""
+    from station import i18n
+    from station.erase import firmware
+
+    sys = tmp_path / "sys"
+    disk(sys, "sdb", "8:16", {})
+    reasons = [*guard.recheck(["sdz"], None, sys_root=str(sys)), guard.GONE.format(name="sdc")]
+    failed = firmware.NOTHING_ERASED.format(reason=firmware.UNSUPPORTED.format(reason="SANITIZE is not supported"))
+    try:
+        i18n.use("es")
+        assert [i18n.shown(r) for r in reasons] == ["/dev/sdz no tiene medio (tamaño 0)",
+                                                    "/dev/sdc ya no está conectado"]
+        assert i18n.shown(failed) == "el dispositivo no lo admite: SANITIZE is not supported; no se borró nada"
+    finally:
+        i18n.use("en")
+    assert reasons == ["/dev/sdz has no media (size 0)", "/dev/sdc is not connected any more"]
+    assert failed == "unsupported by the device: SANITIZE is not supported; nothing was erased"
