@@ -44,14 +44,28 @@ class SeaweedServer:
     def settings(self, prefix: str = "") -> S3Settings:
         return S3Settings(self.endpoint, self.bucket, self.access_key, self.secret_key, prefix=prefix)
 
-    def start(self, timeout: float = 90.0) -> SeaweedServer:
-        (self.root / "data").mkdir()
+    def start(self, timeout: float = 90.0, attempts: int = 3) -> SeaweedServer:
+        """Start it and wait until the bucket can be made. Its ports are picked free but bound only by
+        weed itself, seconds later: another process (a hub, the VM rig) can take one in between, and weed
+        then exits. So an exit is retried on fresh ports; a server that stays up but never answers is not."""
+        for attempt in range(1, attempts + 1):
+            exited = self._start_once(timeout)
+            if exited is None:
+                return self
+            if attempt == attempts:
+                raise RuntimeError(f"SeaweedFS did not start ({attempts} tries): {exited}")
+            self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> str | None:
+        """None once the server answers; why it exited when it did (raises when it hangs)."""
+        (self.root / "data").mkdir(exist_ok=True)
         (self.root / "s3.json").write_text(json.dumps({"identities": [{
             "name": "hub", "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
         ports = {name: free_port() for name in ("master", "master.grpc", "volume", "volume.grpc", "filer",
                                                 "filer.grpc", "s3.grpc")}
-        with open(self.root / "weed.log", "ab") as log:
+        with open(self.root / "weed.log", "wb") as log:
             self.proc = subprocess.Popen(
                 [weed_binary(), "server", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                  "-s3", f"-s3.port={self.port}", f"-s3.config={self.root / 's3.json'}", "-s3.port.iceberg=0",
@@ -68,12 +82,24 @@ class SeaweedServer:
             try:
                 store.prepare()
                 store.put("ready", b"")
-                return self
+                return None
             except (ObjectStoreUnavailable, Exception) as exc:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
+                code = self.proc.poll()
+                if code is not None:
+                    return f"weed exited with {code}: {exc}; its log ends: {self._log_tail()}"
+                if time.monotonic() > deadline:
+                    tail = self._log_tail()
                     self.stop()
-                    raise RuntimeError(f"SeaweedFS did not start: {exc}") from exc
+                    raise RuntimeError(f"SeaweedFS did not answer in {timeout:.0f} s: {exc}; its log ends: {tail}") \
+                        from exc
                 time.sleep(0.2)
+
+    def _log_tail(self, lines: int = 8) -> str:
+        try:
+            text = (self.root / "weed.log").read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return " | ".join(text.strip().splitlines()[-lines:]) or "(empty)"
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
