@@ -14,6 +14,7 @@ so a translator can move them.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 import threading
@@ -98,6 +99,7 @@ def composed(*templates: str) -> tuple[str, ...]:
         parts = _FIELD.split(t)
         pattern = "".join(re.escape(x) if i % 2 == 0 else f"(?P<{x}>.+?)" for i, x in enumerate(parts))
         _composed[t] = re.compile(pattern, re.DOTALL)
+    _shown_in.cache_clear()  # a sentence read before its template was known is read again
     return templates
 
 
@@ -105,6 +107,13 @@ def shown(text: str) -> str:
     """`text`, an English sentence made from a registered template, in the interface language; each value
     that is itself such a sentence (or a list of them, joined by '; ' or ', ') is translated too.
     Text that matches no template is shown as it is."""
+    return _shown_in(language_of(_current()), text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _shown_in(language: str, text: str) -> str:  # noqa: ARG001 (the cache key: one reading per language)
+    """Reading a sentence back tries every template on every part (about 1 ms for three reasons), and the
+    Wipe panel asks for each row's at every refresh: the same few sentences, so they are read once."""
     found = _read(text)
     return found[1] if found else text
 
