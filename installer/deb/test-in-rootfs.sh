@@ -64,10 +64,14 @@ in_root /usr/bin/station --version
 # .pyc would be compiled again at every start.
 in_root /opt/triage-hub/.venv/bin/python - <<'PY'
 import importlib.util, pathlib, sys
-missing = [str(p) for v in ("triage-station", "triage-hub")
-           for p in pathlib.Path(f"/opt/{v}/.venv/lib/python3.11/site-packages/station").rglob("*.py")
+modules = {v: list(pathlib.Path(f"/opt/{v}/.venv/lib/python3.11/site-packages/station").rglob("*.py"))
+           for v in ("triage-station", "triage-hub")}
+if not all(modules.values()):  # a moved venv must not pass as "nothing missing"
+    sys.exit(f"no station modules found in {[v for v, found in modules.items() if not found]}")
+missing = [str(p) for found in modules.values() for p in found
            if not pathlib.Path(importlib.util.cache_from_source(str(p))).exists()]
-print(f"byte-compiled by postinst: every station module in both venvs ({len(missing)} missing)")
+print(f"byte-compiled by postinst: {sum(map(len, modules.values()))} station modules in both venvs "
+      f"({len(missing)} missing)")
 sys.exit(f"not byte-compiled: {missing[:5]}" if missing else 0)
 PY
 in_root sh -c "useradd -m -G triage ana && useradd -m -G triage bo"
